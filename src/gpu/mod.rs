@@ -1,0 +1,290 @@
+//! GPU adapters: enumeration, reporting and the choice `run` makes.
+//!
+//! wgpu finds whatever adapters the machine offers (Vulkan, Metal, DX12, GL). On a machine
+//! without a GPU the same code runs on Mesa's lavapipe (software Vulkan, reported as a CPU
+//! device named "llvmpipe"), which is how the shaders are tested. `WGPU_BACKEND` (e.g. `gl`)
+//! restricts the backends searched.
+//!
+//! The solver's device, limits and buffer code joins this module later.
+
+use std::fmt::Write as _;
+
+use serde::{Serialize, Serializer};
+use wgpu::{Backend, DeviceType};
+
+/// Errors from finding and choosing a GPU adapter.
+#[derive(Debug, thiserror::Error)]
+pub enum GpuError {
+    /// wgpu found no adapter on any backend.
+    #[error("no GPU adapter found: install mesa-vulkan-drivers (lavapipe, software Vulkan) or a GPU driver")]
+    NoAdapter,
+    /// An adapter was asked for by name and none matched.
+    #[error("no GPU adapter name contains \"{wanted}\"; adapters found: {names}")]
+    NoMatch {
+        /// The requested name fragment (matched case-insensitively).
+        wanted: String,
+        /// The adapters found, as "name (backend)", comma separated.
+        names: String,
+    },
+}
+
+/// What one adapter is and what it allows: the facts `hemoflow gpus` prints.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AdapterReport {
+    /// Adapter name as the driver reports it, e.g. "llvmpipe (LLVM 15.0.6, 256 bits)".
+    pub name: String,
+    /// Graphics API wgpu reaches it through; serialized lower case ("vulkan", "metal", "dx12", "gl").
+    #[serde(serialize_with = "ser_backend")]
+    pub backend: Backend,
+    /// Kind of device; serialized as wgpu's variant name ("DiscreteGpu", "Cpu", ...).
+    #[serde(serialize_with = "ser_device_type")]
+    pub device_type: DeviceType,
+    /// Driver name, e.g. "llvmpipe" (may be empty).
+    pub driver: String,
+    /// Driver version text, e.g. "Mesa 22.3.6 (LLVM 15.0.6)" (may be empty).
+    pub driver_info: String,
+    /// PCI vendor id (0 where the backend does not say).
+    pub vendor: u32,
+    /// PCI device id (0 where the backend does not say).
+    pub device: u32,
+    /// Largest storage buffer one binding may cover, bytes.
+    pub max_storage_buffer_binding_size: u64,
+    /// Largest buffer that may be created, bytes.
+    pub max_buffer_size: u64,
+    /// Workgroup (shared) memory per compute workgroup, bytes.
+    pub max_compute_workgroup_storage_size: u32,
+    /// Invocations (threads) per compute workgroup, a count.
+    pub max_compute_invocations_per_workgroup: u32,
+}
+
+impl AdapterReport {
+    /// Reads the report from a wgpu adapter (its info and its real limits).
+    pub fn from_adapter(adapter: &wgpu::Adapter) -> Self {
+        let info = adapter.get_info();
+        let limits = adapter.limits();
+        Self {
+            name: info.name,
+            backend: info.backend,
+            device_type: info.device_type,
+            driver: info.driver,
+            driver_info: info.driver_info,
+            vendor: info.vendor,
+            device: info.device,
+            max_storage_buffer_binding_size: limits.max_storage_buffer_binding_size,
+            max_buffer_size: limits.max_buffer_size,
+            max_compute_workgroup_storage_size: limits.max_compute_workgroup_storage_size,
+            max_compute_invocations_per_workgroup: limits.max_compute_invocations_per_workgroup,
+        }
+    }
+}
+
+fn ser_backend<S: Serializer>(backend: &Backend, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(backend.to_str())
+}
+
+fn ser_device_type<S: Serializer>(device_type: &DeviceType, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(&format_args!("{device_type:?}"))
+}
+
+/// A wgpu instance over the backends `WGPU_BACKEND` allows (all of them when it is unset).
+pub fn instance() -> wgpu::Instance {
+    wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env())
+}
+
+/// Every adapter `instance` finds, on all the backends it was created with.
+pub fn enumerate_adapters(instance: &wgpu::Instance) -> Vec<wgpu::Adapter> {
+    // The instance only holds the backends it was created with, so `all` means "all of those".
+    pollster::block_on(instance.enumerate_adapters(wgpu::Backends::all()))
+}
+
+/// Reports on every adapter found, over all backends the instance finds (see [`instance`]).
+pub fn list_adapters() -> Vec<AdapterReport> {
+    enumerate_adapters(&instance()).iter().map(AdapterReport::from_adapter).collect()
+}
+
+/// Preference rank of a device type: lower is better.
+fn type_rank(t: DeviceType) -> u8 {
+    match t {
+        DeviceType::DiscreteGpu => 0,
+        DeviceType::IntegratedGpu => 1,
+        DeviceType::VirtualGpu => 2,
+        DeviceType::Cpu => 3,
+        DeviceType::Other => 4,
+    }
+}
+
+/// Preference rank of a backend: lower is better.
+fn backend_rank(b: Backend) -> u8 {
+    match b {
+        Backend::Vulkan => 0,
+        Backend::Metal => 1,
+        Backend::Dx12 => 2,
+        Backend::Gl => 3,
+        Backend::BrowserWebGpu => 4,
+        Backend::Noop => 5,
+    }
+}
+
+/// Human name of a device type, as the table and the reasons print it.
+pub fn device_type_name(t: DeviceType) -> &'static str {
+    match t {
+        DeviceType::DiscreteGpu => "discrete GPU",
+        DeviceType::IntegratedGpu => "integrated GPU",
+        DeviceType::VirtualGpu => "virtual GPU",
+        DeviceType::Cpu => "CPU (software)",
+        DeviceType::Other => "other",
+    }
+}
+
+/// The adapter `run` would use: its index in `adapters` and a one-line reason.
+///
+/// With `wanted`, only adapters whose name contains it (case-insensitive) are candidates, and
+/// none matching is an error listing the names. Among candidates: discrete GPU > integrated >
+/// virtual > CPU (lavapipe) > other, then Vulkan > Metal > DX12 > GL, then the first found.
+pub fn choose(adapters: &[AdapterReport], wanted: Option<&str>) -> Result<(usize, String), GpuError> {
+    if adapters.is_empty() {
+        return Err(GpuError::NoAdapter);
+    }
+    let wanted_lc = wanted.map(str::to_lowercase);
+    let candidates: Vec<usize> = (0..adapters.len())
+        .filter(|&i| wanted_lc.as_ref().is_none_or(|w| adapters[i].name.to_lowercase().contains(w.as_str())))
+        .collect();
+    let Some(&best) =
+        candidates.iter().min_by_key(|&&i| (type_rank(adapters[i].device_type), backend_rank(adapters[i].backend), i))
+    else {
+        let names = adapters.iter().map(|a| format!("{} ({})", a.name, a.backend.to_str())).collect::<Vec<_>>();
+        return Err(GpuError::NoMatch { wanted: wanted.unwrap_or_default().to_string(), names: names.join(", ") });
+    };
+    let a = &adapters[best];
+    let mut reason = match a.device_type {
+        DeviceType::DiscreteGpu => "discrete GPU".to_string(),
+        DeviceType::IntegratedGpu => "integrated GPU (no discrete GPU found)".to_string(),
+        DeviceType::VirtualGpu => "virtual GPU (no discrete or integrated GPU found)".to_string(),
+        DeviceType::Cpu => {
+            // "llvmpipe" from the driver, or from a name like "llvmpipe (LLVM 15.0.6, 256 bits)".
+            let driver = if a.driver.is_empty() { a.name.split(" (").next().unwrap_or(&a.name) } else { &a.driver };
+            format!("no hardware GPU found: using the software rasteriser {driver} (slow; for tests)")
+        }
+        DeviceType::Other => "adapter of unknown type (no GPU of known type found)".to_string(),
+    };
+    if let Some(w) = wanted {
+        reason = format!("name contains \"{w}\" as requested; {reason}");
+        if candidates.len() > 1 {
+            reason.push_str(&format!("; best of {} matching adapters", candidates.len()));
+        }
+    }
+    Ok((best, reason))
+}
+
+fn mib(bytes: u64) -> String {
+    format!("{:.0}", bytes as f64 / (1024.0 * 1024.0))
+}
+
+/// A readable table of `adapters` (name, backend, type, driver, max storage binding and max
+/// buffer in MiB) and a line saying which one `run` would choose and why.
+///
+/// `chosen` is the index and reason from [`choose`]; `None` prints that no adapter was chosen.
+pub fn gpus_text(adapters: &[AdapterReport], chosen: Option<(usize, &str)>) -> String {
+    if adapters.is_empty() {
+        return format!("{}\n", GpuError::NoAdapter);
+    }
+    let header = ["#", "name", "backend", "type", "driver", "storage binding MiB", "max buffer MiB"];
+    let rows: Vec<[String; 7]> = adapters
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            let driver = format!("{} {}", a.driver, a.driver_info).trim().to_string();
+            [
+                i.to_string(),
+                a.name.clone(),
+                a.backend.to_str().to_string(),
+                device_type_name(a.device_type).to_string(),
+                driver,
+                mib(a.max_storage_buffer_binding_size),
+                mib(a.max_buffer_size),
+            ]
+        })
+        .collect();
+    let mut width = header.map(str::len);
+    for row in &rows {
+        for (w, cell) in width.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    let mut line = |cells: &[&str]| {
+        let mut s = String::new();
+        for (c, (cell, w)) in cells.iter().zip(width).enumerate() {
+            let numeric = c == 0 || c >= 5;
+            let pad = w - cell.chars().count();
+            if numeric {
+                s.push_str(&" ".repeat(pad));
+                s.push_str(cell);
+            } else {
+                s.push_str(cell);
+                s.push_str(&" ".repeat(pad));
+            }
+            s.push_str("  ");
+        }
+        let _ = writeln!(out, "{}", s.trim_end());
+    };
+    line(&header);
+    for row in &rows {
+        line(&row.each_ref().map(String::as_str));
+    }
+    match chosen {
+        Some((i, reason)) if i < adapters.len() => {
+            let _ =
+                writeln!(out, "run would use #{i} {} ({}): {reason}", adapters[i].name, adapters[i].backend.to_str());
+        }
+        _ => out.push_str("run would use: none chosen\n"),
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(name: &str, backend: Backend, device_type: DeviceType) -> AdapterReport {
+        AdapterReport {
+            name: name.into(),
+            backend,
+            device_type,
+            driver: String::new(),
+            driver_info: String::new(),
+            vendor: 0,
+            device: 0,
+            max_storage_buffer_binding_size: 128 << 20,
+            max_buffer_size: 2 << 30,
+            max_compute_workgroup_storage_size: 32768,
+            max_compute_invocations_per_workgroup: 1024,
+        }
+    }
+
+    #[test]
+    fn vulkan_beats_gl_among_equal_types() {
+        let a = [
+            report("x", Backend::Gl, DeviceType::IntegratedGpu),
+            report("x", Backend::Vulkan, DeviceType::IntegratedGpu),
+        ];
+        assert_eq!(choose(&a, None).unwrap().0, 1);
+    }
+
+    #[test]
+    fn gpus_text_has_table_and_choice() {
+        let a = [report("llvmpipe (LLVM 15.0.6, 256 bits)", Backend::Vulkan, DeviceType::Cpu)];
+        let text = gpus_text(&a, Some((0, "software")));
+        assert!(text.contains("storage binding MiB"), "{text}");
+        assert!(text.contains("  128  "), "{text}");
+        assert!(text.contains("2048"), "{text}");
+        assert!(text.contains("run would use #0 llvmpipe"), "{text}");
+    }
+
+    #[test]
+    fn report_serializes_backend_and_type_as_strings() {
+        let json = serde_json::to_string(&report("a", Backend::Vulkan, DeviceType::Cpu)).unwrap();
+        assert!(json.contains(r#""backend":"vulkan""#), "{json}");
+        assert!(json.contains(r#""device_type":"Cpu""#), "{json}");
+    }
+}

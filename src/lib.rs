@@ -1,0 +1,2 @@
+pub mod mesh;
+pub mod gpu;
