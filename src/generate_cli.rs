@@ -35,10 +35,10 @@ struct Common {
     #[arg(long, value_parser = parse_vec3, default_value = "0,0,0", allow_hyphen_values = true)]
     start: Vec3,
     /// Vessel (parent) radius, in --units [default: 2 mm].
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     radius: Option<f64>,
     /// Vessel (parent) length, in --units [default: 20 mm; stenosis 40 mm].
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     length: Option<f64>,
 }
 

@@ -108,3 +108,166 @@ fn simvascular_vtp_in_cm_has_mdl_face_names_and_metre_bbox() {
     assert!(r.bbox_max.iter().chain(&r.bbox_min).any(|x| x.abs() > 0.1), "coordinates were not scaled by 0.01");
     assert!(r.volume > 0.0);
 }
+
+/// A unit cube (edge 1 in file units) as 12 outward triangles, grouped: z faces `inlet`/`outlet`,
+/// the rest `wall`.
+fn cube() -> (Vec<[f64; 3]>, Vec<([usize; 3], &'static str)>) {
+    let v: Vec<[f64; 3]> = (0..8).map(|i| [(i & 1) as f64, ((i >> 1) & 1) as f64, ((i >> 2) & 1) as f64]).collect();
+    let quads = [
+        ([0, 2, 3, 1], "inlet"),  // z = 0, normal -z
+        ([4, 5, 7, 6], "outlet"), // z = 1, normal +z
+        ([0, 1, 5, 4], "wall"),   // y = 0
+        ([2, 6, 7, 3], "wall"),   // y = 1
+        ([0, 4, 6, 2], "wall"),   // x = 0
+        ([1, 3, 7, 5], "wall"),   // x = 1
+    ];
+    let t = quads.iter().flat_map(|&(q, g)| [([q[0], q[1], q[2]], g), ([q[0], q[2], q[3]], g)]).collect();
+    (v, t)
+}
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, bytes).unwrap();
+    p
+}
+
+fn assert_unit_cube(path: &Path, units: Units, edge_m: f64) -> mesh::CheckReport {
+    let (m, load) = mesh::load(path, units).unwrap_or_else(|e| panic!("{e}"));
+    let r = check(&m, &load);
+    let expected = edge_m.powi(3);
+    println!("{}: volume {:.6e} m^3 (expected {expected:.6e}), groups {:?}", path.display(), r.volume, r.groups.iter().map(|g| &g.name).collect::<Vec<_>>());
+    assert!((r.volume - expected).abs() < 1e-12 * expected.max(1.0));
+    assert!(r.watertight && r.non_manifold_edges == 0 && r.inconsistent_orientation == 0);
+    assert_eq!(r.vertices, 8);
+    r
+}
+
+#[test]
+fn obj_groups_repeated_names_merge_and_units_convert() {
+    let dir = tempfile::tempdir().unwrap();
+    let (v, t) = cube();
+    let mut s = String::new();
+    for p in &v {
+        s += &format!("v {} {} {}\n", p[0], p[1], p[2]);
+    }
+    // Groups interleaved: `wall` appears three times and must come back as one group.
+    for (tri, g) in t.iter().rev() {
+        s += &format!("g {g}\nf {} {} {}\n", tri[0] + 1, tri[1] + 1, tri[2] + 1);
+    }
+    let p = write(dir.path(), "cube.obj", s.as_bytes());
+    let r = assert_unit_cube(&p, Units::Cm, 0.01);
+    let mut names: Vec<(&str, GroupKind, usize)> = r.groups.iter().map(|g| (g.name.as_str(), g.kind, g.triangles)).collect();
+    names.sort();
+    assert_eq!(names, [("inlet", GroupKind::Cap, 2), ("outlet", GroupKind::Cap, 2), ("wall", GroupKind::Wall, 8)]);
+    let inlet = r.groups.iter().find(|g| g.name == "inlet").unwrap();
+    assert_eq!(inlet.normal, [0.0, 0.0, -1.0]);
+    assert!((inlet.area - 1e-4).abs() < 1e-16);
+}
+
+#[test]
+fn ascii_stl_solids_become_groups_and_binary_with_solid_header_is_binary() {
+    let dir = tempfile::tempdir().unwrap();
+    let (v, t) = cube();
+    let mut s = String::new();
+    for group in ["wall", "inlet", "outlet"] {
+        s += &format!("solid {group}\n");
+        for (tri, _) in t.iter().filter(|(_, g)| *g == group) {
+            s += "  facet normal 0 0 0\n    outer loop\n";
+            for &i in tri {
+                s += &format!("      vertex {:e} {:e} {:e}\n", v[i][0], v[i][1], v[i][2]);
+            }
+            s += "    endloop\n  endfacet\n";
+        }
+        s += &format!("endsolid {group}\n");
+    }
+    let r = assert_unit_cube(&write(dir.path(), "cube_ascii.stl", s.as_bytes()), Units::M, 1.0);
+    assert_eq!(r.groups.len(), 3);
+    // Binary, whose 80-byte header starts with "solid" (SolidWorks and others write this).
+    let mut b = b"solid exported as binary".to_vec();
+    b.resize(80, b' ');
+    b.extend_from_slice(&(t.len() as u32).to_le_bytes());
+    for (tri, _) in &t {
+        b.extend_from_slice(&[0; 12]);
+        for &i in tri {
+            for x in v[i] {
+                b.extend_from_slice(&(x as f32).to_le_bytes());
+            }
+        }
+        b.extend_from_slice(&[0; 2]);
+    }
+    let r = assert_unit_cube(&write(dir.path(), "cube_binary.stl", &b), Units::Mm, 1e-3);
+    assert_eq!(r.groups.len(), 1);
+    assert_eq!((r.open_loops, r.capped), (0, 0));
+}
+
+#[test]
+fn inside_out_surface_is_flipped_to_outward_normals() {
+    let dir = tempfile::tempdir().unwrap();
+    let (v, t) = cube();
+    let mut s: String = v.iter().map(|p| format!("v {} {} {}\n", p[0], p[1], p[2])).collect();
+    for (tri, g) in &t {
+        s += &format!("g {g}\nf {} {} {}\n", tri[0] + 1, tri[2] + 1, tri[1] + 1);
+    }
+    let r = assert_unit_cube(&write(dir.path(), "inside_out.obj", s.as_bytes()), Units::M, 1.0);
+    assert!(r.flipped);
+    assert_eq!(r.groups.iter().find(|g| g.name == "outlet").unwrap().normal, [0.0, 0.0, 1.0]);
+}
+
+#[test]
+fn vtp_inline_ascii_and_binary_arrays_without_mdl_name_faces_by_id() {
+    use base64::Engine;
+    let dir = tempfile::tempdir().unwrap();
+    let (v, t) = cube();
+    let ids: Vec<i32> = t.iter().map(|(_, g)| match *g { "inlet" => 2, "outlet" => 3, _ => 1 }).collect();
+    let join = |it: &mut dyn Iterator<Item = String>| it.collect::<Vec<_>>().join(" ");
+    let points = join(&mut v.iter().flatten().map(|x| x.to_string()));
+    let conn = join(&mut t.iter().flat_map(|(tri, _)| tri.iter().map(|i| i.to_string())));
+    let offsets = join(&mut (1..=t.len()).map(|k| (3 * k).to_string()));
+    // Binary inline (uncompressed): UInt32 byte count, then the data, base64 together.
+    let mut raw = ((4 * ids.len()) as u32).to_le_bytes().to_vec();
+    for id in &ids {
+        raw.extend_from_slice(&id.to_le_bytes());
+    }
+    let ids_b64 = base64::engine::general_purpose::STANDARD.encode(&raw);
+    let xml = format!(
+        r#"<?xml version="1.0"?>
+<VTKFile type="PolyData" version="1.0" byte_order="LittleEndian" header_type="UInt32">
+  <PolyData>
+    <Piece NumberOfPoints="8" NumberOfVerts="0" NumberOfLines="0" NumberOfStrips="0" NumberOfPolys="{n}">
+      <CellData>
+        <DataArray type="Int32" Name="ModelFaceID" format="binary">{ids_b64}</DataArray>
+      </CellData>
+      <Points>
+        <DataArray type="Float64" NumberOfComponents="3" format="ascii">{points}</DataArray>
+      </Points>
+      <Polys>
+        <DataArray type="Int64" Name="connectivity" format="ascii">{conn}</DataArray>
+        <DataArray type="Int64" Name="offsets" format="ascii">{offsets}</DataArray>
+      </Polys>
+    </Piece>
+  </PolyData>
+</VTKFile>
+"#,
+        n = t.len()
+    );
+    let path = write(dir.path(), "cube.vtp", xml.as_bytes());
+    let r = assert_unit_cube(&path, Units::Mm, 1e-3);
+    let mut names: Vec<&str> = r.groups.iter().map(|g| g.name.as_str()).collect();
+    names.sort();
+    assert_eq!(names, ["face_1", "face_2", "face_3"]);
+    // Without an .mdl nothing says which faces are caps, so the closed cube has no inlet.
+    assert!(r.groups.iter().all(|g| g.kind == GroupKind::Wall));
+    assert!(!r.simulatable && r.problems[0].contains("no caps"), "{:?}", r.problems);
+    // With one, the faces get its names and types (`type` decides, whatever the name says).
+    let mdl = r#"<model><faces>
+        <face id="1" name="vessel" type="wall"/>
+        <face id="2" name="in" type="cap"/>
+        <face id="3" name="out" type="cap"/>
+    </faces></model>"#;
+    write(dir.path(), "cube.mdl", mdl.as_bytes());
+    let r = assert_unit_cube(&path, Units::Mm, 1e-3);
+    let mut names: Vec<(&str, GroupKind)> = r.groups.iter().map(|g| (g.name.as_str(), g.kind)).collect();
+    names.sort();
+    assert_eq!(names, [("in", GroupKind::Cap), ("out", GroupKind::Cap), ("vessel", GroupKind::Wall)]);
+    assert!(r.simulatable);
+}

@@ -105,16 +105,13 @@ pub fn bifurcation(spec: &BifurcationSpec) -> Result<SurfaceMesh, GenerateError>
     let h = spec.grid_spacing();
     let a = spec.axis.normalize();
     let (r, j) = (spec.radius, spec.junction());
-    let ext = |radius: f64| (0.5 * radius).max(3.0 * h);
+    let ext = |radius: f64| extension(radius, h);
     let mut branches = vec![vec![Shape::cone(spec.start - a * ext(r), j, r, r)]];
     let mut caps = vec![CapPlane { name: "inlet", centre: spec.start, normal: -a, radius: r, extension: ext(r) }];
     for (i, (end, dir)) in spec.outlets().into_iter().enumerate() {
         let ri = spec.daughter_radii[i];
         let taper_end = j + dir * spec.taper_length();
-        branches.push(vec![
-            Shape::cone(j, taper_end, r, ri),
-            Shape::cone(taper_end, end + dir * ext(ri), ri, ri),
-        ]);
+        branches.push(vec![Shape::cone(j, taper_end, r, ri), Shape::cone(taper_end, end + dir * ext(ri), ri, ri)]);
         let name = ["outlet_1", "outlet_2"][i];
         caps.push(CapPlane { name, centre: end, normal: dir, radius: ri, extension: ext(ri) });
     }
@@ -129,7 +126,7 @@ pub fn aneurysm(spec: &AneurysmSpec) -> Result<SurfaceMesh, GenerateError> {
     let h = spec.grid_spacing();
     let a = spec.axis.normalize();
     let r = spec.radius;
-    let ext = (0.5 * r).max(3.0 * h);
+    let ext = extension(r, h);
     let end = spec.start + a * spec.length;
     let branches = vec![
         vec![Shape::cone(spec.start - a * ext, end + a * ext, r, r)],
@@ -140,6 +137,12 @@ pub fn aneurysm(spec: &AneurysmSpec) -> Result<SurfaceMesh, GenerateError> {
         CapPlane { name: "outlet", centre: end, normal: a, radius: r, extension: ext },
     ];
     implicit_mesh("aneurysm", Implicit { branches, blend: spec.blend, caps, spacing: h })
+}
+
+/// How far a tube's solid runs past its cap plane before the clip, m: half its radius, and at
+/// least 3 grid spacings `h`.
+fn extension(radius: f64, h: f64) -> f64 {
+    (0.5 * radius).max(3.0 * h)
 }
 
 fn implicit_mesh(shape: &'static str, imp: Implicit) -> Result<SurfaceMesh, GenerateError> {

@@ -58,7 +58,7 @@ impl Units {
 }
 
 /// What a face group is to the solver.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum GroupKind {
     /// Vessel wall: no-slip.

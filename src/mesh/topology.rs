@@ -4,6 +4,8 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
+use rayon::slice::ParallelSliceMut;
+
 use super::{MeshError, SurfaceMesh};
 
 /// Counts of edge defects in a mesh.
@@ -33,7 +35,7 @@ fn half_edges(mesh: &SurfaceMesh) -> Vec<(u64, bool)> {
             h.push(((lo as u64) << 32 | hi as u64, a < b));
         }
     }
-    h.sort_unstable();
+    h.par_sort_unstable();
     h
 }
 

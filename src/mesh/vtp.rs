@@ -333,7 +333,14 @@ fn block(data: &[u8], base64: bool, enc: &Encoding) -> Result<Vec<u8>, String> {
     }
     let compressed: usize = sizes.iter().sum();
     let body = if base64 {
-        b64(body.get(..chars(compressed).min(body.len())).ok_or("truncated data")?)?
+        let need = chars(compressed);
+        if body.len() < need {
+            return Err(format!(
+                "truncated: {compressed} compressed bytes announced ({need} base64 characters), {} present",
+                body.len()
+            ));
+        }
+        b64(&body[..need])?
     } else {
         body.get(..compressed).ok_or(format!("truncated: {compressed} compressed bytes announced"))?.to_vec()
     };

@@ -35,6 +35,7 @@ pub(super) enum Shape {
 }
 
 impl Shape {
+    /// A [`Shape::Cone`] from `a` (radius `ra`, m) to `b` (radius `rb`, m).
     pub(super) fn cone(a: Vec3, b: Vec3, ra: f64, rb: f64) -> Shape {
         Shape::Cone { a, b, ra, rb }
     }
@@ -131,7 +132,9 @@ pub(super) fn generate(imp: &Implicit) -> Result<SurfaceMesh, ImplicitError> {
     let stats = EdgeStats::of(&mesh);
     let volume = mesh.signed_volume();
     if !stats.is_closed_manifold() || stats.inconsistent_orientation > 0 || volume <= 0.0 {
-        return Err(ImplicitError::Surface(format!("result is not a closed oriented surface ({stats:?}, volume {volume:e} m^3)")));
+        return Err(ImplicitError::Surface(format!(
+            "result is not a closed oriented surface ({stats:?}, volume {volume:e} m^3)"
+        )));
     }
     Ok(mesh)
 }
@@ -145,9 +148,9 @@ fn polygonise(imp: &Implicit) -> Result<(Vec<Vec3>, Vec<[u32; 3]>), ImplicitErro
         lo = lo.inf(&a);
         hi = hi.sup(&b);
     }
-    // Irrational offsets keep grid nodes off the round-numbered surfaces of the specs.
+    // Odd fractional offsets keep grid nodes off the round-numbered surfaces of the specs.
     let pad = 2.0 * h + imp.blend;
-    let origin = lo.add_scalar(-pad) - Vec3::new(0.318_309_886, 0.271_828_183, 0.141_421_356) * h;
+    let origin = lo.add_scalar(-pad) - Vec3::new(0.213_754_9, 0.371_913_7, 0.155_327_1) * h;
     let cells = (hi.add_scalar(pad) - origin).map(|e| (e / h).ceil() as usize + 1);
     let (nx, ny, nz) = (cells.x + 1, cells.y + 1, cells.z + 1);
     let total = nx.saturating_mul(ny).saturating_mul(nz);
@@ -326,20 +329,19 @@ fn emit_tet(
 /// first so no sliver is made.
 fn clip(vertices: &mut Vec<Vec3>, triangles: &mut Vec<[u32; 3]>, cap: &CapPlane, h: f64) -> Result<(), String> {
     let n = cap.normal;
-    let mut dist = vec![f64::NEG_INFINITY; vertices.len()];
+    let mut dist = Vec::with_capacity(vertices.len());
     let mut removed = vec![false; vertices.len()];
     for (i, v) in vertices.iter_mut().enumerate() {
         let d = n.dot(&(*v - cap.centre));
         let lateral = ((*v - cap.centre) - n * d).norm();
-        if lateral >= 1.5 * cap.radius || d > cap.extension + 2.0 * cap.radius {
-            continue;
-        }
-        dist[i] = d;
-        if d.abs() < PLANE_SNAP * h {
+        let local = lateral < 1.5 * cap.radius && d < cap.extension + 2.0 * cap.radius;
+        if local && d.abs() < PLANE_SNAP * h {
             *v -= n * d;
-            dist[i] = 0.0;
+            dist.push(0.0);
+        } else {
+            dist.push(d);
         }
-        removed[i] = dist[i] > 0.0;
+        removed[i] = local && dist[i] > 0.0;
     }
     let mut split: HashMap<(u32, u32), u32> = HashMap::new();
     let mut kept = Vec::with_capacity(triangles.len());
@@ -464,7 +466,10 @@ fn close_caps(mesh: &mut SurfaceMesh, caps: &[CapPlane]) -> Result<(), String> {
             .expect("at least one cap");
         let miss = (cap.centre - centroid).norm();
         if taken[i] || miss > 0.5 * cap.radius {
-            return Err(format!("an open end at {centroid:?} matches no free cap (nearest {}, {miss:e} m away)", cap.name));
+            return Err(format!(
+                "an open end at {centroid:?} matches no free cap (nearest {}, {miss:e} m away)",
+                cap.name
+            ));
         }
         taken[i] = true;
         mesh.groups[g] = FaceGroup::from_name(cap.name);

@@ -1,6 +1,6 @@
 //! The generators' specs: plain structs with vessel-like defaults in metres, and their checks.
 
-use super::{perpendicular, GenerateError, Vec3};
+use super::{extension, perpendicular, GenerateError, Vec3};
 
 /// A straight circular tube for [`super::pipe`].
 #[derive(Clone, Debug, PartialEq)]
@@ -232,7 +232,13 @@ impl AneurysmSpec {
 struct Check(&'static str);
 
 impl Check {
-    fn require(&self, ok: bool, parameter: &'static str, value: impl ToString, requirement: &str) -> Result<(), GenerateError> {
+    fn require(
+        &self,
+        ok: bool,
+        parameter: &'static str,
+        value: impl ToString,
+        requirement: &str,
+    ) -> Result<(), GenerateError> {
         if ok {
             return Ok(());
         }
@@ -290,7 +296,12 @@ impl StenosisSpec {
         let p = self.area_reduction;
         c.require(p > 0.0 && p < 100.0, "area_reduction", p, "must be a percentage in (0, 100)")?;
         c.positive("stenosis_length", self.stenosis_length)?;
-        c.require(self.stenosis_length <= self.length, "stenosis_length", self.stenosis_length, "must not exceed `length`")?;
+        c.require(
+            self.stenosis_length <= self.length,
+            "stenosis_length",
+            self.stenosis_length,
+            "must not exceed `length`",
+        )?;
         let e = self.eccentricity;
         c.require((0.0..1.0).contains(&e), "eccentricity", e, "must be in [0, 1)")?;
         c.rings(self.segments, self.rings)
@@ -314,17 +325,34 @@ impl BifurcationSpec {
         let r_min = self.radius.min(self.daughter_radii[0]).min(self.daughter_radii[1]);
         c.spacing(self.spacing, r_min)?;
         let need = 3.0 * self.radius + self.blend;
-        c.require(self.length >= need, "length", self.length, &format!("must be at least 3 radius + blend = {need} m"))?;
+        c.require(
+            self.length >= need,
+            "length",
+            self.length,
+            &format!("must be at least 3 radius + blend = {need} m"),
+        )?;
         for (i, name) in ["daughter_lengths[0]", "daughter_lengths[1]"].into_iter().enumerate() {
             let l = self.daughter_lengths[i];
             let need = self.taper_length() + 3.0 * self.daughter_radii[i] + self.blend;
             c.require(l >= need, name, l, &format!("must be at least taper + 3 daughter radii + blend = {need} m"))?;
         }
-        let [(e1, _), (e2, _)] = self.outlets();
-        let need = 1.5 * (self.daughter_radii[0] + self.daughter_radii[1]) + self.blend + 2.0 * self.grid_spacing();
-        let ok = (e1 - e2).norm() >= need;
-        let msg = format!("puts the outlets {} m apart, closer than {need} m: widen it or lengthen the daughters", (e1 - e2).norm());
-        c.require(ok, "angle", a, &msg)
+        // Nothing but its own daughter may come near an outlet's cap, where the surface is clipped.
+        let j = self.junction();
+        let outlets = self.outlets();
+        for (i, &(end, _)) in outlets.iter().enumerate() {
+            let (other_end, _) = outlets[1 - i];
+            let t = (end - j).dot(&(other_end - j)) / (other_end - j).norm_squared();
+            let clearance = (end - (j + (other_end - j) * t.clamp(0.0, 1.0))).norm() - self.daughter_radii[1 - i];
+            let ri = self.daughter_radii[i];
+            let need = 2.0 * ri + extension(ri, self.grid_spacing()) + self.blend;
+            let msg = format!(
+                "leaves outlet_{} {clearance:.3e} m from the other daughter's wall, closer than {need:.3e} m: \
+                 widen the angle or change the daughter lengths",
+                i + 1
+            );
+            c.require(clearance >= need, "angle", a, &msg)?;
+        }
+        Ok(())
     }
 }
 
@@ -341,6 +369,11 @@ impl AneurysmSpec {
         c.blend(self.blend, self.radius)?;
         c.spacing(self.spacing, self.radius.min(self.sac_radius))?;
         let need = 2.0 * (self.sac_radius + self.blend + 2.0 * self.radius);
-        c.require(self.length >= need, "length", self.length, &format!("must be at least 2 (sac_radius + blend + 2 radius) = {need} m"))
+        c.require(
+            self.length >= need,
+            "length",
+            self.length,
+            &format!("must be at least 2 (sac_radius + blend + 2 radius) = {need} m"),
+        )
     }
 }
