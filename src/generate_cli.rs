@@ -109,7 +109,8 @@ enum Kind {
 }
 
 fn parse_numbers<const N: usize>(s: &str) -> Result<[f64; N], String> {
-    let v: Vec<f64> = s.split(',').map(|w| w.trim().parse::<f64>()).collect::<Result<_, _>>().map_err(|e| e.to_string())?;
+    let v: Vec<f64> =
+        s.split(',').map(|w| w.trim().parse::<f64>()).collect::<Result<_, _>>().map_err(|e| e.to_string())?;
     v.try_into().map_err(|_| format!("expected {N} comma-separated numbers, got `{s}`"))
 }
 
@@ -192,7 +193,10 @@ fn write(mesh: &SurfaceMesh, common: &Common) -> Result<()> {
     let mut w = std::io::BufWriter::new(file);
     generate::write_obj(mesh, &mut w, 1.0 / common.units.to_metres()).map_err(fail)?;
     std::io::Write::flush(&mut w).map_err(fail)?;
-    let report = mesh::check(mesh, &mesh::LoadReport { vertices: mesh.vertices.len(), triangles: mesh.triangles.len(), ..Default::default() });
+    let report = mesh::check(
+        mesh,
+        &mesh::LoadReport { vertices: mesh.vertices.len(), triangles: mesh.triangles.len(), ..Default::default() },
+    );
     let groups: Vec<String> = report.groups.iter().map(|g| format!("{} ({} triangles)", g.name, g.triangles)).collect();
     println!(
         "{}: {} vertices, {} triangles, volume {:.4e} m^3, watertight {}, units {}; groups: {}",

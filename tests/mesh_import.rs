@@ -56,7 +56,10 @@ fn aorta_open_ends_stl_is_capped_watertight_with_exact_volume() {
     assert_eq!(names, ["cap_0", "cap_1", "cap_2"]);
     let independent = volume_from_wall_and_cap_planes(&m, &caps);
     let rel = (r.volume - independent).abs() / independent;
-    println!("volume {:.6e} m^3, wall + planar caps {:.6e} m^3, relative difference {rel:.2e} (tolerance 1e-9)", r.volume, independent);
+    println!(
+        "volume {:.6e} m^3, wall + planar caps {:.6e} m^3, relative difference {rel:.2e} (tolerance 1e-9)",
+        r.volume, independent
+    );
     assert!(rel < 1e-9);
     // Inlet: equivalent diameter 15.4 mm near (221.0, 177.8, 21.0) mm; outlets 8.8 and 8.7 mm.
     let inlet = &r.groups.iter().find(|g| g.name == "cap_0").unwrap();
@@ -75,7 +78,14 @@ fn aorta_open_ends_stl_is_capped_watertight_with_exact_volume() {
     for v in &mut moved.vertices {
         *v += Vec3::new(0.3, -0.2, 0.5);
     }
-    let raw = |m: &SurfaceMesh| (0..m.triangles.len()).map(|t| { let [a, b, c] = m.corners(t); a.dot(&b.cross(&c)) / 6.0 }).sum::<f64>();
+    let raw = |m: &SurfaceMesh| {
+        (0..m.triangles.len())
+            .map(|t| {
+                let [a, b, c] = m.corners(t);
+                a.dot(&b.cross(&c)) / 6.0
+            })
+            .sum::<f64>()
+    };
     assert!((raw(&moved) - raw(&m)).abs() / r.volume < 1e-9);
 }
 
@@ -111,7 +121,10 @@ fn simvascular_vtp_in_cm_has_mdl_face_names_and_metre_bbox() {
 
 /// A unit cube (edge 1 in file units) as 12 outward triangles, grouped: z faces `inlet`/`outlet`,
 /// the rest `wall`.
-fn cube() -> (Vec<[f64; 3]>, Vec<([usize; 3], &'static str)>) {
+/// A triangle's corner indices and its group name.
+type Labelled = ([usize; 3], &'static str);
+
+fn cube() -> (Vec<[f64; 3]>, Vec<Labelled>) {
     let v: Vec<[f64; 3]> = (0..8).map(|i| [(i & 1) as f64, ((i >> 1) & 1) as f64, ((i >> 2) & 1) as f64]).collect();
     let quads = [
         ([0, 2, 3, 1], "inlet"),  // z = 0, normal -z
@@ -135,7 +148,12 @@ fn assert_unit_cube(path: &Path, units: Units, edge_m: f64) -> mesh::CheckReport
     let (m, load) = mesh::load(path, units).unwrap_or_else(|e| panic!("{e}"));
     let r = check(&m, &load);
     let expected = edge_m.powi(3);
-    println!("{}: volume {:.6e} m^3 (expected {expected:.6e}), groups {:?}", path.display(), r.volume, r.groups.iter().map(|g| &g.name).collect::<Vec<_>>());
+    println!(
+        "{}: volume {:.6e} m^3 (expected {expected:.6e}), groups {:?}",
+        path.display(),
+        r.volume,
+        r.groups.iter().map(|g| &g.name).collect::<Vec<_>>()
+    );
     assert!((r.volume - expected).abs() < 1e-12 * expected.max(1.0));
     assert!(r.watertight && r.non_manifold_edges == 0 && r.inconsistent_orientation == 0);
     assert_eq!(r.vertices, 8);
@@ -156,7 +174,8 @@ fn obj_groups_repeated_names_merge_and_units_convert() {
     }
     let p = write(dir.path(), "cube.obj", s.as_bytes());
     let r = assert_unit_cube(&p, Units::Cm, 0.01);
-    let mut names: Vec<(&str, GroupKind, usize)> = r.groups.iter().map(|g| (g.name.as_str(), g.kind, g.triangles)).collect();
+    let mut names: Vec<(&str, GroupKind, usize)> =
+        r.groups.iter().map(|g| (g.name.as_str(), g.kind, g.triangles)).collect();
     names.sort();
     assert_eq!(names, [("inlet", GroupKind::Cap, 2), ("outlet", GroupKind::Cap, 2), ("wall", GroupKind::Wall, 8)]);
     let inlet = r.groups.iter().find(|g| g.name == "inlet").unwrap();
@@ -218,7 +237,14 @@ fn vtp_inline_ascii_and_binary_arrays_without_mdl_name_faces_by_id() {
     use base64::Engine;
     let dir = tempfile::tempdir().unwrap();
     let (v, t) = cube();
-    let ids: Vec<i32> = t.iter().map(|(_, g)| match *g { "inlet" => 2, "outlet" => 3, _ => 1 }).collect();
+    let ids: Vec<i32> = t
+        .iter()
+        .map(|(_, g)| match *g {
+            "inlet" => 2,
+            "outlet" => 3,
+            _ => 1,
+        })
+        .collect();
     let join = |it: &mut dyn Iterator<Item = String>| it.collect::<Vec<_>>().join(" ");
     let points = join(&mut v.iter().flatten().map(|x| x.to_string()));
     let conn = join(&mut t.iter().flat_map(|(tri, _)| tri.iter().map(|i| i.to_string())));

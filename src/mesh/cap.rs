@@ -131,7 +131,10 @@ fn ear_clip(mesh: &SurfaceMesh, order: &[u32], plane: &LoopPlane) -> Vec<[u32; 3
             cross(a, b, c) > 0.0
                 && idx.iter().all(|&j| {
                     let p = pt[j];
-                    p == a || p == b || p == c || !(cross(a, b, p) >= 0.0 && cross(b, c, p) >= 0.0 && cross(c, a, p) >= 0.0)
+                    p == a
+                        || p == b
+                        || p == c
+                        || !(cross(a, b, p) >= 0.0 && cross(b, c, p) >= 0.0 && cross(c, a, p) >= 0.0)
                 })
         });
         // A self-intersecting projection has no ear: clip the most convex corner and go on.

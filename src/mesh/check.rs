@@ -138,7 +138,8 @@ pub fn check(mesh: &SurfaceMesh, load: &LoadReport) -> CheckReport {
 
 fn group_reports(mesh: &SurfaceMesh) -> Vec<GroupReport> {
     let n = mesh.groups.len();
-    let (mut count, mut area, mut moment, mut normal) = (vec![0; n], vec![0.0; n], vec![Vec3::zeros(); n], vec![Vec3::zeros(); n]);
+    let (mut count, mut area, mut moment, mut normal) =
+        (vec![0; n], vec![0.0; n], vec![Vec3::zeros(); n], vec![Vec3::zeros(); n]);
     for t in 0..mesh.triangles.len() {
         let g = mesh.labels[t] as usize;
         let an = mesh.area_normal(t);
@@ -194,7 +195,10 @@ impl CheckReport {
             self.area,
             self.area * 1e6
         ));
-        line(format!("{:<24} {:<5} {:>9} {:>12} {:>9}  {:<30} normal", "group", "kind", "triangles", "area mm^2", "diam mm", "centroid"));
+        line(format!(
+            "{:<24} {:<5} {:>9} {:>12} {:>9}  {:<30} normal",
+            "group", "kind", "triangles", "area mm^2", "diam mm", "centroid"
+        ));
         for g in &self.groups {
             let kind = if g.kind == GroupKind::Cap { "cap" } else { "wall" };
             line(format!(

@@ -281,11 +281,8 @@ pub fn read(path: &Path, units: Units) -> Result<SurfaceMesh, MeshError> {
 /// triangles so normals point out of the fluid (when the surface is consistently oriented).
 pub fn load(path: &Path, units: Units) -> Result<(SurfaceMesh, LoadReport), MeshError> {
     let mut mesh = read(path, units)?;
-    let mut report = LoadReport {
-        vertices: mesh.vertices.len(),
-        triangles: mesh.triangles.len(),
-        ..Default::default()
-    };
+    let mut report =
+        LoadReport { vertices: mesh.vertices.len(), triangles: mesh.triangles.len(), ..Default::default() };
     let loops = boundary_loops(&mesh).map_err(|e| e.in_file(path))?;
     report.open_loops = loops.len();
     report.caps = cap_open_loops(&mut mesh, &loops);

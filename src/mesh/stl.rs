@@ -109,7 +109,11 @@ fn parse_ascii(path: &Path, bytes: &[u8]) -> Result<SurfaceMesh, MeshError> {
             }
             "endloop" => {
                 if corners.len() != 3 {
-                    return Err(MeshError::syntax(path, n, format!("facet has {} vertices, expected 3", corners.len())));
+                    return Err(MeshError::syntax(
+                        path,
+                        n,
+                        format!("facet has {} vertices, expected 3", corners.len()),
+                    ));
                 }
                 let l = match label {
                     Some(l) => l,

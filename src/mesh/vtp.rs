@@ -61,7 +61,11 @@ pub(super) fn parse(path: &Path, bytes: &[u8]) -> Result<SurfaceMesh, MeshError>
     let appended_at = find(bytes, b"<AppendedData");
     let head = &bytes[..appended_at.unwrap_or(bytes.len())];
     if let Err(e) = std::str::from_utf8(head) {
-        return Err(MeshError::syntax(path, line_of(bytes, e.valid_up_to()), "bytes that are not UTF-8 in the XML text"));
+        return Err(MeshError::syntax(
+            path,
+            line_of(bytes, e.valid_up_to()),
+            "bytes that are not UTF-8 in the XML text",
+        ));
     }
     let (enc, pieces) = read_xml(path, head)?;
     let appended = match appended_at {
@@ -86,7 +90,10 @@ fn line_of(bytes: &[u8], pos: usize) -> usize {
 }
 
 fn attr(e: &BytesStart, key: &str) -> Option<String> {
-    e.attributes().flatten().find(|a| a.key.as_ref() == key.as_bytes()).map(|a| String::from_utf8_lossy(&a.value).into_owned())
+    e.attributes()
+        .flatten()
+        .find(|a| a.key.as_ref() == key.as_bytes())
+        .map(|a| String::from_utf8_lossy(&a.value).into_owned())
 }
 
 /// Walks the XML before any appended data: encoding settings and the pieces' arrays.
@@ -135,7 +142,8 @@ fn read_xml(path: &Path, head: &[u8]) -> Result<(Encoding, Vec<PieceDesc>), Mesh
                     let mut p = PieceDesc::default();
                     for key in ["NumberOfPoints", "NumberOfVerts", "NumberOfLines", "NumberOfPolys", "NumberOfStrips"] {
                         let v = attr(&e, key).unwrap_or_else(|| "0".into());
-                        let n = v.trim().parse().map_err(|_| MeshError::syntax(path, line, format!("{key}=\"{v}\"")))?;
+                        let n =
+                            v.trim().parse().map_err(|_| MeshError::syntax(path, line, format!("{key}=\"{v}\"")))?;
                         p.counts.insert(key, n);
                     }
                     pieces.push(p);
@@ -245,7 +253,11 @@ fn values(a: &ArrayDesc, enc: &Encoding, appended: Option<&Appended>) -> Result<
     let size = scalar_size(&a.ty).ok_or_else(|| format!("unsupported type `{}`", a.ty))?;
     let raw = match a.format.as_str() {
         "ascii" => {
-            return a.text.split_whitespace().map(|w| w.parse::<f64>().map_err(|_| format!("`{w}` is not a number"))).collect()
+            return a
+                .text
+                .split_whitespace()
+                .map(|w| w.parse::<f64>().map_err(|_| format!("`{w}` is not a number")))
+                .collect()
         }
         "binary" => {
             let text: Vec<u8> = a.text.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
@@ -307,7 +319,12 @@ fn block(data: &[u8], base64: bool, enc: &Encoding) -> Result<Vec<u8>, String> {
             (n, all[h..].to_vec())
         } else {
             let n = word(data, 0)?;
-            (n, data.get(h..h + n).ok_or(format!("truncated: {n} bytes announced, {} present", data.len() - h))?.to_vec())
+            (
+                n,
+                data.get(h..h + n)
+                    .ok_or(format!("truncated: {n} bytes announced, {} present", data.len() - h))?
+                    .to_vec(),
+            )
         };
         return if body.len() >= n { Ok(body[..n].to_vec()) } else { Err(format!("truncated: {n} bytes announced")) };
     }
