@@ -297,3 +297,43 @@ fn vtp_inline_ascii_and_binary_arrays_without_mdl_name_faces_by_id() {
     assert_eq!(names, [("in", GroupKind::Cap), ("out", GroupKind::Cap), ("vessel", GroupKind::Wall)]);
     assert!(r.simulatable);
 }
+
+#[test]
+fn non_star_shaped_open_end_is_ear_clipped_exactly() {
+    // An open prism whose cross-section is a U (3 x 3 square less a 1 x 2 notch): its area
+    // centroid lies in the notch, outside the polygon, so a fan cannot close it.
+    let u = [[0.0, 0.0], [3.0, 0.0], [3.0, 3.0], [2.0, 3.0], [2.0, 1.0], [1.0, 1.0], [1.0, 3.0], [0.0, 3.0]];
+    let (n, length) = (u.len(), 5.0);
+    let mut s = String::new();
+    for z in [0.0, length] {
+        for p in &u {
+            s += &format!("v {} {} {z}\n", p[0], p[1]);
+        }
+    }
+    s += "g wall\n";
+    for i in 0..n {
+        let j = (i + 1) % n;
+        // Counter-clockwise polygon: side walls (i, j, j+n), (i, j+n, i+n) face outwards.
+        s += &format!("f {} {} {}\nf {} {} {}\n", i + 1, j + 1, j + n + 1, i + 1, j + n + 1, i + n + 1);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "u_prism.obj", s.as_bytes());
+    let (m, load) = mesh::load(&path, Units::M).unwrap();
+    let r = check(&m, &load);
+    println!("{}", r.text());
+    assert_eq!((r.open_loops, r.capped), (2, 2));
+    assert!(r.watertight && r.inconsistent_orientation == 0 && r.simulatable, "{:?}", r.problems);
+    let expected = 7.0 * length;
+    println!("U prism volume {} (expected {expected})", r.volume);
+    assert!((r.volume - expected).abs() < 1e-12);
+    for cap in &r.caps_added {
+        assert!((cap.area - 7.0).abs() < 1e-12, "{cap:?}");
+    }
+    // Ear clipping adds no vertex: only the 16 corners.
+    assert_eq!(m.vertices.len(), 16);
+    // Each cap's triangles cover exactly the U.
+    for g in r.groups.iter().filter(|g| g.kind == GroupKind::Cap) {
+        assert!((g.area - 7.0).abs() < 1e-12, "{}: {}", g.name, g.area);
+        assert!((g.normal[2].abs() - 1.0).abs() < 1e-12);
+    }
+}
