@@ -193,10 +193,7 @@ fn write(mesh: &SurfaceMesh, common: &Common) -> Result<()> {
     let mut w = std::io::BufWriter::new(file);
     generate::write_obj(mesh, &mut w, 1.0 / common.units.to_metres()).map_err(fail)?;
     std::io::Write::flush(&mut w).map_err(fail)?;
-    let report = mesh::check(
-        mesh,
-        &mesh::LoadReport { vertices: mesh.vertices.len(), triangles: mesh.triangles.len(), ..Default::default() },
-    );
+    let report = mesh::check(mesh, &mesh::LoadReport::in_memory(mesh));
     let groups: Vec<String> = report.groups.iter().map(|g| format!("{} ({} triangles)", g.name, g.triangles)).collect();
     println!(
         "{}: {} vertices, {} triangles, volume {:.4e} m^3, watertight {}, units {}; groups: {}",

@@ -1,2 +1,20 @@
+//! hemoflow: GPU blood-flow simulation in patient-specific vessels.
+//!
+//! The engine is a chain of stages, each with one input and one output type (see the project's
+//! design notes): [`mesh`] loads, checks and caps vessel surfaces (or generates synthetic ones),
+//! and [`gpu`] finds and chooses the GPU adapter. SI units throughout: positions in m, areas in
+//! m^2, volumes in m^3.
+//!
+//! ```
+//! use hemoflow::mesh::{self, generate};
+//!
+//! // A 2 mm radius, 20 mm long pipe along +z: watertight, with inlet and outlet caps.
+//! let pipe = generate::pipe(&generate::PipeSpec::default()).unwrap();
+//! let report = mesh::check(&pipe, &mesh::LoadReport::in_memory(&pipe));
+//! assert!(report.watertight && report.simulatable);
+//! let exact = std::f64::consts::PI * 2e-3_f64.powi(2) * 20e-3;
+//! assert!((report.volume - exact).abs() / exact < 5e-3);
+//! ```
+
 pub mod gpu;
 pub mod mesh;

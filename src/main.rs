@@ -58,6 +58,11 @@ enum MeshCommand {
 }
 
 fn main() -> ExitCode {
+    // Mesa's window-system code prints "XDG_RUNTIME_DIR is invalid" when it is unset (headless
+    // machines, CI). hemoflow draws no windows; give it a directory so users see no false alarm.
+    if std::env::var_os("XDG_RUNTIME_DIR").is_none() {
+        std::env::set_var("XDG_RUNTIME_DIR", std::env::temp_dir());
+    }
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
     match run(Cli::parse()) {
         Ok(code) => code,

@@ -1,7 +1,7 @@
 //! Adapter enumeration and choice: on this machine (a real adapter must exist; GPU tests never
 //! skip) and on hand-built adapter lists.
 
-use hemoflow::gpu::{self, choose, AdapterReport, GpuError};
+use hemoflow::gpu::{self, choose, gpus_text, AdapterReport, GpuError};
 use wgpu::{Backend, DeviceType};
 
 const INSTALL_HINT: &str = "no GPU adapter found: install mesa-vulkan-drivers (lavapipe, software Vulkan) \
@@ -123,4 +123,28 @@ fn wanted_not_found_lists_the_names() {
 fn no_adapters_says_what_to_install() {
     let msg = choose(&[], None).unwrap_err().to_string();
     assert!(msg.contains("install mesa-vulkan-drivers"), "{msg}");
+}
+
+#[test]
+fn vulkan_beats_gl_among_equal_types() {
+    let a =
+        [report("x", Backend::Gl, DeviceType::IntegratedGpu), report("x", Backend::Vulkan, DeviceType::IntegratedGpu)];
+    assert_eq!(choose(&a, None).unwrap().0, 1);
+}
+
+#[test]
+fn gpus_text_has_table_and_choice() {
+    let a = [report("llvmpipe (LLVM 15.0.6, 256 bits)", Backend::Vulkan, DeviceType::Cpu)];
+    let text = gpus_text(&a, Some((0, "software")));
+    assert!(text.contains("storage binding MiB"), "{text}");
+    assert!(text.contains("  128  "), "{text}");
+    assert!(text.contains("1024"), "{text}");
+    assert!(text.contains("run would use #0 llvmpipe"), "{text}");
+}
+
+#[test]
+fn report_serializes_backend_and_type_as_strings() {
+    let json = serde_json::to_string(&report("a", Backend::Vulkan, DeviceType::Cpu)).unwrap();
+    assert!(json.contains(r#""backend":"vulkan""#), "{json}");
+    assert!(json.contains(r#""device_type":"Cpu""#), "{json}");
 }

@@ -154,7 +154,7 @@ fn assert_unit_cube(path: &Path, units: Units, edge_m: f64) -> mesh::CheckReport
         r.volume,
         r.groups.iter().map(|g| &g.name).collect::<Vec<_>>()
     );
-    assert!((r.volume - expected).abs() < 1e-12 * expected.max(1.0));
+    approx::assert_relative_eq!(r.volume, expected, max_relative = 1e-12);
     assert!(r.watertight && r.non_manifold_edges == 0 && r.inconsistent_orientation == 0);
     assert_eq!(r.vertices, 8);
     r
@@ -336,4 +336,68 @@ fn non_star_shaped_open_end_is_ear_clipped_exactly() {
         assert!((g.area - 7.0).abs() < 1e-12, "{}: {}", g.name, g.area);
         assert!((g.normal[2].abs() - 1.0).abs() < 1e-12);
     }
+}
+
+/// One zlib block with a UInt64 block header (blocks, block size, last block size, compressed
+/// size), as vtkXMLWriter writes appended raw data.
+fn zlib_block_u64(data: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+    z.write_all(data).unwrap();
+    let c = z.finish().unwrap();
+    let mut out = Vec::new();
+    for w in [1u64, data.len() as u64, data.len() as u64, c.len() as u64] {
+        out.extend_from_slice(&w.to_le_bytes());
+    }
+    out.extend_from_slice(&c);
+    out
+}
+
+#[test]
+fn vtp_appended_raw_zlib_with_64_bit_headers() {
+    let (v, t) = cube();
+    let points: Vec<u8> = v.iter().flatten().flat_map(|&x| (x as f32).to_le_bytes()).collect();
+    let conn: Vec<u8> = t.iter().flat_map(|(tri, _)| tri.iter().flat_map(|&i| (i as i64).to_le_bytes())).collect();
+    let offsets: Vec<u8> = (1..=t.len()).flat_map(|k| (3 * k as i64).to_le_bytes()).collect();
+    let ids: Vec<u8> = t.iter().flat_map(|(_, g)| (if *g == "wall" { 1i32 } else { 2 }).to_le_bytes()).collect();
+    let blocks = [zlib_block_u64(&ids), zlib_block_u64(&points), zlib_block_u64(&conn), zlib_block_u64(&offsets)];
+    let mut offset = [0usize; 4];
+    for k in 1..4 {
+        offset[k] = offset[k - 1] + blocks[k - 1].len();
+    }
+    let xml = format!(
+        r#"<?xml version="1.0"?>
+<VTKFile type="PolyData" version="1.0" byte_order="LittleEndian" header_type="UInt64" compressor="vtkZLibDataCompressor">
+  <PolyData>
+    <Piece NumberOfPoints="8" NumberOfVerts="0" NumberOfLines="0" NumberOfStrips="0" NumberOfPolys="{n}">
+      <CellData>
+        <DataArray type="Int32" Name="ModelFaceID" format="appended" offset="{o0}"/>
+      </CellData>
+      <Points>
+        <DataArray type="Float32" Name="Points" NumberOfComponents="3" format="appended" offset="{o1}"/>
+      </Points>
+      <Polys>
+        <DataArray type="Int64" Name="connectivity" format="appended" offset="{o2}"/>
+        <DataArray type="Int64" Name="offsets" format="appended" offset="{o3}"/>
+      </Polys>
+    </Piece>
+  </PolyData>
+  <AppendedData encoding="raw">
+   _"#,
+        n = t.len(),
+        o0 = offset[0],
+        o1 = offset[1],
+        o2 = offset[2],
+        o3 = offset[3]
+    );
+    let mut bytes = xml.into_bytes();
+    for b in &blocks {
+        bytes.extend_from_slice(b);
+    }
+    bytes.extend_from_slice(b"\n  </AppendedData>\n</VTKFile>\n");
+    let dir = tempfile::tempdir().unwrap();
+    let r = assert_unit_cube(&write(dir.path(), "raw.vtp", &bytes), Units::M, 1.0);
+    let mut names: Vec<(&str, usize)> = r.groups.iter().map(|g| (g.name.as_str(), g.triangles)).collect();
+    names.sort();
+    assert_eq!(names, [("face_1", 8), ("face_2", 4)]);
 }

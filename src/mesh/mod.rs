@@ -250,6 +250,14 @@ pub struct LoadReport {
     pub flipped: bool,
 }
 
+impl LoadReport {
+    /// The report for a mesh made in memory (generated, not loaded): its own counts, nothing
+    /// capped or flipped.
+    pub fn in_memory(mesh: &SurfaceMesh) -> LoadReport {
+        LoadReport { vertices: mesh.vertices.len(), triangles: mesh.triangles.len(), ..Default::default() }
+    }
+}
+
 /// Reads a surface mesh file without capping or orienting it: coordinates converted to metres,
 /// vertices welded, non-finite coordinates rejected.
 pub fn read(path: &Path, units: Units) -> Result<SurfaceMesh, MeshError> {
@@ -281,15 +289,18 @@ pub fn read(path: &Path, units: Units) -> Result<SurfaceMesh, MeshError> {
 /// triangles so normals point out of the fluid (when the surface is consistently oriented).
 pub fn load(path: &Path, units: Units) -> Result<(SurfaceMesh, LoadReport), MeshError> {
     let mut mesh = read(path, units)?;
-    let mut report =
-        LoadReport { vertices: mesh.vertices.len(), triangles: mesh.triangles.len(), ..Default::default() };
+    let mut report = LoadReport::in_memory(&mesh);
     let loops = boundary_loops(&mesh).map_err(|e| e.in_file(path))?;
     report.open_loops = loops.len();
     report.caps = cap_open_loops(&mut mesh, &loops);
+    for cap in &report.caps {
+        log::info!("{}: capped an open end with {} ({:.3e} m^2)", path.display(), cap.name, cap.area);
+    }
     let stats = EdgeStats::of(&mesh);
     if stats.is_closed_manifold() && stats.inconsistent_orientation == 0 && mesh.signed_volume() < 0.0 {
         mesh.flip();
         report.flipped = true;
+        log::info!("{}: triangles were inside-out; reversed them", path.display());
     }
     Ok((mesh, report))
 }
