@@ -17,4 +17,6 @@
 //! ```
 
 pub mod gpu;
+pub mod grid;
+pub mod io;
 pub mod mesh;

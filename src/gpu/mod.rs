@@ -5,7 +5,15 @@
 //! device named "llvmpipe"), which is how the shaders are tested. `WGPU_BACKEND` (e.g. `gl`)
 //! restricts the backends searched.
 //!
-//! The solver's device, limits and buffer code joins this module later.
+//! [`Gpu`] (in [`context`]) opens the chosen adapter with its real limits and holds the buffer,
+//! read-back, pipeline and dispatch helpers; [`shader`] embeds and preprocesses the WGSL stages;
+//! [`probe`] holds the host twins of the test-only stage `test/grid_probe`.
+
+pub mod context;
+pub mod probe;
+pub mod shader;
+
+pub use context::{Gpu, Stage};
 
 use std::fmt::Write as _;
 
@@ -26,6 +34,68 @@ pub enum GpuError {
         /// The adapters found, as "name (backend)", comma separated.
         names: String,
     },
+    /// The chosen adapter refused to open a device.
+    #[error("could not open a device on adapter \"{adapter}\": {source}")]
+    RequestDevice {
+        /// Adapter name.
+        adapter: String,
+        /// wgpu's reason.
+        source: wgpu::RequestDeviceError,
+    },
+    /// A buffer would exceed what the device allows (checked before it is created).
+    #[error("buffer \"{label}\" needs {size} bytes but the device allows {limit} bytes ({limit_name})")]
+    BufferTooLarge {
+        /// The buffer's label.
+        label: String,
+        /// Requested size, bytes.
+        size: u64,
+        /// The limit it exceeds, bytes.
+        limit: u64,
+        /// Name of that limit in `wgpu::Limits`.
+        limit_name: &'static str,
+    },
+    /// A dispatch needs more workgroups along x than the device allows.
+    #[error("stage \"{stage}\" needs {groups} workgroups along x but the device allows {limit}")]
+    TooManyWorkgroups {
+        /// Stage name.
+        stage: String,
+        /// Workgroups needed, a count.
+        groups: u32,
+        /// `max_compute_workgroups_per_dimension`.
+        limit: u32,
+    },
+    /// No shader file of that name is embedded.
+    #[error("no shader \"{name}\" (known: {known})")]
+    UnknownShader {
+        /// The requested name, e.g. "test/grid_probe".
+        name: String,
+        /// The embedded names, comma separated.
+        known: String,
+    },
+    /// A `#` line the preprocessor does not accept (unknown import or directive).
+    #[error("shaders/{file}.wgsl:{line}: {message}")]
+    Import {
+        /// The file holding the line, without `shaders/` and `.wgsl`.
+        file: String,
+        /// 1-based line number.
+        line: u32,
+        /// What is wrong.
+        message: String,
+    },
+    /// wgpu rejected a pipeline, bind group, dispatch or mapping.
+    #[error("wgpu rejected the {what}: {message}")]
+    Validation {
+        /// What was being created or run, naming the stage.
+        what: String,
+        /// wgpu's message.
+        message: String,
+    },
+    /// Waiting for the device failed.
+    #[error("waiting for the GPU failed: {0}")]
+    Poll(#[from] wgpu::PollError),
+    /// Mapping a buffer for read-back failed.
+    #[error("mapping a buffer for read-back failed")]
+    Map,
 }
 
 /// What one adapter is and what it allows: the facts `hemoflow gpus` prints.

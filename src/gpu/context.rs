@@ -1,0 +1,234 @@
+//! The device the solver runs on, and the few helpers every stage needs: buffers (checked against
+//! the adapter's limits before they are created), read-back, compute pipelines built from the
+//! embedded shaders (see [`super::shader`]) and 1-D dispatches.
+//!
+//! wgpu reports API misuse (a bind group that does not match the shader, a pipeline that does
+//! not compile) through error scopes; the helpers here catch those and return
+//! [`GpuError::Validation`] naming the stage or buffer instead of letting wgpu panic.
+
+use std::borrow::Cow;
+use std::sync::mpsc;
+
+use bytemuck::Pod;
+use wgpu::util::DeviceExt as _;
+
+use super::{choose, enumerate_adapters, instance, shader, AdapterReport, GpuError};
+
+/// An opened GPU: the chosen adapter, its device (with the adapter's own limits) and queue.
+pub struct Gpu {
+    /// The adapter the device was opened on.
+    pub adapter: wgpu::Adapter,
+    /// What that adapter is and allows.
+    pub report: AdapterReport,
+    /// Why it was chosen (from [`choose`]).
+    pub reason: String,
+    /// The device, with `required_limits` = the adapter's limits.
+    pub device: wgpu::Device,
+    /// The device's queue.
+    pub queue: wgpu::Queue,
+}
+
+/// A compute pipeline and the stage name it was built from (e.g. `"test/grid_probe"`).
+pub struct Stage {
+    /// Stage name: the shader file under `shaders/` without `.wgsl`; also the pipeline's label.
+    pub name: String,
+    /// The pipeline, with the layout wgpu derives from the shader (bind group 0 only here).
+    pub pipeline: wgpu::ComputePipeline,
+}
+
+/// Which binding limit a buffer is checked against.
+#[derive(Clone, Copy)]
+enum Binding {
+    Storage,
+    Uniform,
+}
+
+impl Gpu {
+    /// Opens the adapter [`choose`] prefers, or the one whose name contains `wanted`
+    /// (case-insensitive), requesting the adapter's real limits rather than wgpu's defaults.
+    pub fn new(wanted: Option<&str>) -> Result<Gpu, GpuError> {
+        let adapters = enumerate_adapters(&instance());
+        let reports: Vec<AdapterReport> = adapters.iter().map(AdapterReport::from_adapter).collect();
+        let (index, reason) = choose(&reports, wanted)?;
+        let adapter = adapters.into_iter().nth(index).ok_or(GpuError::NoAdapter)?;
+        let report = reports[index].clone();
+        let desc = wgpu::DeviceDescriptor {
+            label: Some("hemoflow device"),
+            required_limits: adapter.limits(),
+            ..Default::default()
+        };
+        let (device, queue) = pollster::block_on(adapter.request_device(&desc))
+            .map_err(|source| GpuError::RequestDevice { adapter: report.name.clone(), source })?;
+        Ok(Gpu { adapter, report, reason, device, queue })
+    }
+
+    /// The device's limits (equal to the adapter's).
+    pub fn limits(&self) -> wgpu::Limits {
+        self.device.limits()
+    }
+
+    /// Fails with [`GpuError::BufferTooLarge`] when a buffer of `size` bytes bound as `binding`
+    /// would exceed the largest buffer or the largest binding the device allows.
+    fn check_budget(&self, label: &str, size: u64, binding: Binding) -> Result<(), GpuError> {
+        let limits = self.limits();
+        let (binding_limit, binding_name) = match binding {
+            Binding::Storage => (limits.max_storage_buffer_binding_size, "max_storage_buffer_binding_size"),
+            Binding::Uniform => (limits.max_uniform_buffer_binding_size, "max_uniform_buffer_binding_size"),
+        };
+        for (limit, limit_name) in [(limits.max_buffer_size, "max_buffer_size"), (binding_limit, binding_name)] {
+            if size > limit {
+                return Err(GpuError::BufferTooLarge { label: label.to_string(), size, limit, limit_name });
+            }
+        }
+        Ok(())
+    }
+
+    /// A storage buffer holding `data` (readable back with [`Gpu::read`]). An empty slice gives
+    /// a 4-byte buffer, since a binding may not be empty.
+    pub fn storage<T: Pod>(&self, label: &str, data: &[T]) -> Result<wgpu::Buffer, GpuError> {
+        let bytes: &[u8] = bytemuck::cast_slice(data);
+        let contents = if bytes.is_empty() { &[0u8; 4][..] } else { bytes };
+        self.check_budget(label, contents.len() as u64, Binding::Storage)?;
+        Ok(self.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            label: Some(label),
+            contents,
+            usage: storage_usage(),
+        }))
+    }
+
+    /// A zeroed storage buffer of `bytes` bytes (rounded up to a multiple of 4, at least 4).
+    pub fn storage_empty(&self, label: &str, bytes: u64) -> Result<wgpu::Buffer, GpuError> {
+        let size = bytes.max(1).next_multiple_of(wgpu::COPY_BUFFER_ALIGNMENT);
+        self.check_budget(label, size, Binding::Storage)?;
+        Ok(self.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some(label),
+            size,
+            usage: storage_usage(),
+            mapped_at_creation: false,
+        }))
+    }
+
+    /// A uniform buffer holding `value` (a `#[repr(C)]` struct with a WGSL twin).
+    pub fn uniform<T: Pod>(&self, label: &str, value: &T) -> Result<wgpu::Buffer, GpuError> {
+        let contents = bytemuck::bytes_of(value);
+        self.check_budget(label, contents.len() as u64, Binding::Uniform)?;
+        Ok(self.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            label: Some(label),
+            contents,
+            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+        }))
+    }
+
+    /// Copies `buffer` (created with `COPY_SRC`, as [`Gpu::storage`] buffers are) back to the host
+    /// as whole `T`s, waiting for all submitted work first.
+    pub fn read<T: Pod>(&self, buffer: &wgpu::Buffer) -> Result<Vec<T>, GpuError> {
+        let size = buffer.size();
+        let staging = self.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("read-back staging"),
+            size,
+            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        let mut encoder =
+            self.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("read-back") });
+        encoder.copy_buffer_to_buffer(buffer, 0, &staging, 0, size);
+        self.queue.submit([encoder.finish()]);
+        let (tx, rx) = mpsc::channel();
+        staging.map_async(wgpu::MapMode::Read, .., move |result| {
+            let _ = tx.send(result);
+        });
+        self.device.poll(wgpu::PollType::wait_indefinitely())?;
+        rx.recv().map_err(|_| GpuError::Map)?.map_err(|_| GpuError::Map)?;
+        let n = size as usize / size_of::<T>().max(1);
+        let values = {
+            let view = staging
+                .get_mapped_range(..)
+                .map_err(|e| GpuError::Validation { what: "read-back mapping".into(), message: e.to_string() })?;
+            bytemuck::pod_collect_to_vec(&view[..n * size_of::<T>()])
+        };
+        staging.unmap();
+        Ok(values)
+    }
+
+    /// Builds the compute pipeline of stage `name` (e.g. `"test/grid_probe"`): its preprocessed
+    /// source, entry point named after the stage, label = `name`.
+    pub fn stage(&self, name: &str) -> Result<Stage, GpuError> {
+        let source = shader::source(name)?;
+        let pipeline = self.scoped(&format!("compute stage \"{name}\""), || {
+            let module = self.device.create_shader_module(wgpu::ShaderModuleDescriptor {
+                label: Some(name),
+                source: wgpu::ShaderSource::Wgsl(Cow::Owned(source)),
+            });
+            self.device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+                label: Some(name),
+                layout: None,
+                module: &module,
+                entry_point: Some(shader::entry_point(name)),
+                compilation_options: Default::default(),
+                cache: None,
+            })
+        })?;
+        Ok(Stage { name: name.to_string(), pipeline })
+    }
+
+    /// Binds `buffers` to bindings 0, 1, 2, ... of group 0 of `stage`.
+    pub fn bind_group(&self, stage: &Stage, buffers: &[&wgpu::Buffer]) -> Result<wgpu::BindGroup, GpuError> {
+        self.scoped(&format!("bind group of stage \"{}\"", stage.name), || {
+            let entries: Vec<wgpu::BindGroupEntry> = buffers
+                .iter()
+                .enumerate()
+                .map(|(i, b)| wgpu::BindGroupEntry { binding: i as u32, resource: b.as_entire_binding() })
+                .collect();
+            self.device.create_bind_group(&wgpu::BindGroupDescriptor {
+                label: Some(&stage.name),
+                layout: &stage.pipeline.get_bind_group_layout(0),
+                entries: &entries,
+            })
+        })
+    }
+
+    /// Submits `stage` over `items` invocations in 1-D workgroups of `workgroup` invocations
+    /// (`items.div_ceil(workgroup)` groups; the shader guards its index). Does not wait.
+    pub fn dispatch(
+        &self,
+        stage: &Stage,
+        bind_group: &wgpu::BindGroup,
+        items: u32,
+        workgroup: u32,
+    ) -> Result<(), GpuError> {
+        let groups = items.div_ceil(workgroup);
+        let limit = self.limits().max_compute_workgroups_per_dimension;
+        if groups > limit {
+            return Err(GpuError::TooManyWorkgroups { stage: stage.name.clone(), groups, limit });
+        }
+        self.scoped(&format!("dispatch of stage \"{}\"", stage.name), || {
+            let mut encoder =
+                self.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some(&stage.name) });
+            {
+                let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
+                    label: Some(&stage.name),
+                    timestamp_writes: None,
+                });
+                pass.set_pipeline(&stage.pipeline);
+                pass.set_bind_group(0, bind_group, &[]);
+                pass.dispatch_workgroups(groups, 1, 1);
+            }
+            self.queue.submit([encoder.finish()]);
+        })
+    }
+
+    /// Runs `f` inside a validation error scope: a wgpu validation error becomes
+    /// [`GpuError::Validation`] about `what` instead of a panic.
+    fn scoped<R>(&self, what: &str, f: impl FnOnce() -> R) -> Result<R, GpuError> {
+        let scope = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
+        let value = f();
+        match pollster::block_on(scope.pop()) {
+            None => Ok(value),
+            Some(e) => Err(GpuError::Validation { what: what.to_string(), message: e.to_string() }),
+        }
+    }
+}
+
+fn storage_usage() -> wgpu::BufferUsages {
+    wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC | wgpu::BufferUsages::COPY_DST
+}

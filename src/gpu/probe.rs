@@ -1,0 +1,68 @@
+//! Host-side twins of the structs of the test-only stage `test/grid_probe`
+//! (`shaders/test/grid_probe.wgsl`), which evaluates the WGSL grid module's `neighbour` so a test
+//! can compare it with [`crate::grid::index::Bricks::neighbour`].
+
+use bytemuck::{Pod, Zeroable};
+
+use super::{Gpu, GpuError};
+use crate::grid::index::NEIGHBOURS;
+
+/// Workgroup size of `grid_probe` (`@workgroup_size(64)`), invocations.
+pub const GRID_PROBE_WORKGROUP: u32 = 64;
+
+/// Parameters of `grid_probe` (uniform, group 0 binding 0).
+/// WGSL twin: `GridProbeParams` in shaders/test/grid_probe.wgsl.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Pod, Zeroable)]
+pub struct GridProbeParams {
+    /// Number of queries (and results), a count.
+    pub queries: u32,
+    /// Padding to 16 bytes.
+    pub _pad0: u32,
+    /// Padding to 16 bytes.
+    pub _pad1: u32,
+    /// Padding to 16 bytes.
+    pub _pad2: u32,
+}
+
+impl GridProbeParams {
+    /// Parameters for `queries` queries.
+    pub fn new(queries: u32) -> Self {
+        Self { queries, ..Self::default() }
+    }
+}
+
+/// One query of `grid_probe` (storage array, group 0 binding 2): the neighbour of cell `id` at
+/// cell offset `(dx, dy, dz)`. WGSL twin: `GridProbeQuery` in shaders/test/grid_probe.wgsl.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Pod, Zeroable)]
+pub struct GridProbeQuery {
+    /// Storage id of an allocated cell.
+    pub id: u32,
+    /// Offset along x, cells (-BRICK..=BRICK).
+    pub dx: i32,
+    /// Offset along y, cells (-BRICK..=BRICK).
+    pub dy: i32,
+    /// Offset along z, cells (-BRICK..=BRICK).
+    pub dz: i32,
+}
+
+/// Runs `grid_probe` on `gpu`: for each query, the storage id of the neighbour the WGSL grid
+/// module finds in `neighbours` (one row per slot, as `Bricks::neighbours`), or `NO_SLOT`.
+pub fn grid_probe(
+    gpu: &Gpu,
+    neighbours: &[[u32; NEIGHBOURS]],
+    queries: &[GridProbeQuery],
+) -> Result<Vec<u32>, GpuError> {
+    let stage = gpu.stage("test/grid_probe")?;
+    let n = queries.len() as u32;
+    let params = gpu.uniform("grid_probe params", &GridProbeParams::new(n))?;
+    let table = gpu.storage("neighbours", neighbours)?;
+    let query_buf = gpu.storage("grid_probe queries", queries)?;
+    let results = gpu.storage_empty("grid_probe results", u64::from(n) * 4)?;
+    let bind_group = gpu.bind_group(&stage, &[&params, &table, &query_buf, &results])?;
+    gpu.dispatch(&stage, &bind_group, n, GRID_PROBE_WORKGROUP)?;
+    let mut out: Vec<u32> = gpu.read(&results)?;
+    out.truncate(queries.len());
+    Ok(out)
+}

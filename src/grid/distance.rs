@@ -1,0 +1,121 @@
+//! Distance to the surface near it: a uniform bucket grid over the triangles (the acceleration
+//! structure; every triangle is filed in each bucket its bounding box, grown by the search
+//! radius, overlaps), so a query looks in one bucket and is exact up to that radius.
+
+use rayon::prelude::*;
+
+use crate::mesh::{SurfaceMesh, Vec3};
+
+pub(crate) struct DistanceField<'a> {
+    mesh: &'a SurfaceMesh,
+    origin: Vec3,
+    size: f64,
+    dims: [usize; 3],
+    start: Vec<u32>,
+    tris: Vec<u32>,
+    /// Distances beyond this are reported as this, m.
+    pub radius: f64,
+}
+
+impl<'a> DistanceField<'a> {
+    /// Buckets of edge `radius` over `mesh` (radius in m, > 0).
+    pub fn new(mesh: &'a SurfaceMesh, radius: f64) -> DistanceField<'a> {
+        let (lo, hi) = mesh.bbox().unwrap_or((Vec3::zeros(), Vec3::zeros()));
+        let origin = lo - Vec3::repeat(2.0 * radius);
+        let size = radius;
+        let dims = [0, 1, 2].map(|a| (((hi[a] - origin[a]) + 2.0 * radius) / size).ceil() as usize + 1);
+        let cell = |p: &Vec3, a: usize| (((p[a] - origin[a]) / size).floor().max(0.0) as usize).min(dims[a] - 1);
+        let spans: Vec<([usize; 3], [usize; 3])> = (0..mesh.triangles.len())
+            .into_par_iter()
+            .map(|t| {
+                let c = mesh.corners(t);
+                let lo = c[0].inf(&c[1]).inf(&c[2]) - Vec3::repeat(radius);
+                let hi = c[0].sup(&c[1]).sup(&c[2]) + Vec3::repeat(radius);
+                ([0, 1, 2].map(|a| cell(&lo, a)), [0, 1, 2].map(|a| cell(&hi, a)))
+            })
+            .collect();
+        let n = dims[0] * dims[1] * dims[2];
+        let index = |i: usize, j: usize, k: usize| i + dims[0] * (j + dims[1] * k);
+        let mut start = vec![0u32; n + 1];
+        let each = |(lo, hi): &([usize; 3], [usize; 3]), f: &mut dyn FnMut(usize)| {
+            for k in lo[2]..=hi[2] {
+                for j in lo[1]..=hi[1] {
+                    for i in lo[0]..=hi[0] {
+                        f(index(i, j, k));
+                    }
+                }
+            }
+        };
+        for s in &spans {
+            each(s, &mut |b| start[b + 1] += 1);
+        }
+        for b in 0..n {
+            start[b + 1] += start[b];
+        }
+        let mut fill = start.clone();
+        let mut tris = vec![0u32; start[n] as usize];
+        for (t, s) in spans.iter().enumerate() {
+            each(s, &mut |b| {
+                tris[fill[b] as usize] = t as u32;
+                fill[b] += 1;
+            });
+        }
+        DistanceField { mesh, origin, size, dims, start, tris, radius }
+    }
+
+    /// Unsigned distance from `p` to the surface, m, capped at `radius`.
+    pub fn distance(&self, p: Vec3) -> f64 {
+        let c = [0, 1, 2].map(|a| ((p[a] - self.origin[a]) / self.size).floor());
+        if (0..3).any(|a| c[a] < 0.0 || c[a] >= self.dims[a] as f64) {
+            return self.radius;
+        }
+        let b = c[0] as usize + self.dims[0] * (c[1] as usize + self.dims[1] * c[2] as usize);
+        let mut best2 = self.radius * self.radius;
+        for &t in &self.tris[self.start[b] as usize..self.start[b + 1] as usize] {
+            let [a, bb, cc] = self.mesh.corners(t as usize);
+            best2 = best2.min((closest_point(p, a, bb, cc) - p).norm_squared());
+        }
+        best2.sqrt()
+    }
+
+    /// Bytes held.
+    pub fn bytes(&self) -> usize {
+        (self.start.len() + self.tris.len()) * 4
+    }
+}
+
+/// The point of triangle (a, b, c) closest to p (Ericson, Real-Time Collision Detection, 5.1.5).
+pub(crate) fn closest_point(p: Vec3, a: Vec3, b: Vec3, c: Vec3) -> Vec3 {
+    let (ab, ac, ap) = (b - a, c - a, p - a);
+    let (d1, d2) = (ab.dot(&ap), ac.dot(&ap));
+    if d1 <= 0.0 && d2 <= 0.0 {
+        return a;
+    }
+    let bp = p - b;
+    let (d3, d4) = (ab.dot(&bp), ac.dot(&bp));
+    if d3 >= 0.0 && d4 <= d3 {
+        return b;
+    }
+    let vc = d1 * d4 - d3 * d2;
+    if vc <= 0.0 && d1 >= 0.0 && d3 <= 0.0 {
+        return a + ab * (d1 / (d1 - d3));
+    }
+    let cp = p - c;
+    let (d5, d6) = (ab.dot(&cp), ac.dot(&cp));
+    if d6 >= 0.0 && d5 <= d6 {
+        return c;
+    }
+    let vb = d5 * d2 - d1 * d6;
+    if vb <= 0.0 && d2 >= 0.0 && d6 <= 0.0 {
+        return a + ac * (d2 / (d2 - d6));
+    }
+    let va = d3 * d6 - d5 * d4;
+    if va <= 0.0 && (d4 - d3) >= 0.0 && (d5 - d6) >= 0.0 {
+        return b + (c - b) * ((d4 - d3) / ((d4 - d3) + (d5 - d6)));
+    }
+    let denom = va + vb + vc;
+    if denom == 0.0 {
+        return a; // degenerate triangle
+    }
+    a + ab * (vb / denom) + ac * (vc / denom)
+}

@@ -1,0 +1,146 @@
+//! The one place that does index arithmetic on the sparse grid (its WGSL twin is
+//! `shaders/shared/grid.wgsl`; keep the two in step, a GPU test compares them).
+//!
+//! The bounding grid of `dims` cells is tiled by bricks of [`BRICK`]^3 cells. Only bricks holding
+//! fluid are allocated; each gets a *slot*. A cell's *storage id* is `slot * BRICK_CELLS + local`
+//! with `local = lx + BRICK * (ly + BRICK * lz)`, so every per-cell field is an array of
+//! `slots * BRICK_CELLS` values and one brick is one contiguous run (one GPU workgroup).
+//! Each slot has a table of its 27 neighbouring slots (itself at the centre), indexed
+//! `(dz + 1) * 9 + (dy + 1) * 3 + (dx + 1)` for brick offsets `d` in -1..=1, holding
+//! [`NO_SLOT`] where that brick is not allocated. A cell offset of at most `BRICK` cells along
+//! each axis therefore always resolves through one table look-up.
+
+/// Cells along each edge of a brick.
+pub const BRICK: u32 = 4;
+/// Cells in a brick.
+pub const BRICK_CELLS: u32 = BRICK * BRICK * BRICK;
+/// Marks a brick (or cell) that is not allocated.
+pub const NO_SLOT: u32 = u32::MAX;
+/// Neighbour table entries per slot.
+pub const NEIGHBOURS: usize = 27;
+
+/// Position of a cell inside its brick: `lx + BRICK * (ly + BRICK * lz)`.
+pub fn local_index(l: [u32; 3]) -> u32 {
+    l[0] + BRICK * (l[1] + BRICK * l[2])
+}
+
+/// Inverse of [`local_index`].
+pub fn local_coords(local: u32) -> [u32; 3] {
+    [local % BRICK, (local / BRICK) % BRICK, local / (BRICK * BRICK)]
+}
+
+/// Entry of the neighbour table for brick offset `d` (each component in -1..=1).
+pub fn neighbour_entry(d: [i32; 3]) -> usize {
+    ((d[2] + 1) * 9 + (d[1] + 1) * 3 + (d[0] + 1)) as usize
+}
+
+/// The brick tiling of a bounding grid and the allocated bricks.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Bricks {
+    /// Cells of the bounding grid along x, y, z (multiples of [`BRICK`]).
+    pub dims: [u32; 3],
+    /// Bricks along x, y, z (`dims / BRICK`).
+    pub brick_dims: [u32; 3],
+    /// Slot of each brick of the tiling (x fastest), or [`NO_SLOT`].
+    pub table: Vec<u32>,
+    /// Brick coordinates of each slot.
+    pub coords: Vec<[u32; 3]>,
+    /// For each slot, the slots of its 27 neighbouring bricks (see [`neighbour_entry`]).
+    pub neighbours: Vec<[u32; NEIGHBOURS]>,
+}
+
+impl Bricks {
+    /// Allocates the bricks whose flag in `used` (one per brick of the tiling, x fastest) is set,
+    /// in tiling order, and builds their neighbour tables. `dims` must be whole bricks.
+    pub fn new(dims: [u32; 3], used: &[bool]) -> Bricks {
+        assert!(dims.iter().all(|d| d % BRICK == 0), "grid dims {dims:?} are not whole bricks");
+        let brick_dims = dims.map(|d| d / BRICK);
+        let n = brick_dims.iter().map(|&d| d as usize).product::<usize>();
+        assert_eq!(used.len(), n, "one flag per brick");
+        let mut table = vec![NO_SLOT; n];
+        let mut coords = Vec::new();
+        for (b, _) in used.iter().enumerate().filter(|(_, &u)| u) {
+            table[b] = coords.len() as u32;
+            let b = b as u32;
+            coords.push([b % brick_dims[0], (b / brick_dims[0]) % brick_dims[1], b / (brick_dims[0] * brick_dims[1])]);
+        }
+        let mut bricks = Bricks { dims, brick_dims, table, coords, neighbours: Vec::new() };
+        bricks.neighbours = (0..bricks.coords.len())
+            .map(|s| {
+                let c = bricks.coords[s];
+                let mut row = [NO_SLOT; NEIGHBOURS];
+                for dz in -1..=1 {
+                    for dy in -1..=1 {
+                        for dx in -1..=1 {
+                            let d = [dx, dy, dz];
+                            let nb = [0, 1, 2].map(|a| c[a] as i64 + d[a] as i64);
+                            row[neighbour_entry(d)] = bricks.slot_at(nb);
+                        }
+                    }
+                }
+                row
+            })
+            .collect();
+        bricks
+    }
+
+    /// Allocated bricks.
+    pub fn slots(&self) -> usize {
+        self.coords.len()
+    }
+
+    /// Cells in allocated bricks (the length of every per-cell field).
+    pub fn allocated_cells(&self) -> usize {
+        self.slots() * BRICK_CELLS as usize
+    }
+
+    /// Slot of the brick at brick coordinates `b`, or [`NO_SLOT`] (also outside the tiling).
+    pub fn slot_at(&self, b: [i64; 3]) -> u32 {
+        if (0..3).any(|a| b[a] < 0 || b[a] >= self.brick_dims[a] as i64) {
+            return NO_SLOT;
+        }
+        let [bx, by, bz] = b.map(|x| x as usize);
+        let [nx, ny, _] = self.brick_dims.map(|x| x as usize);
+        self.table[bx + nx * (by + ny * bz)]
+    }
+
+    /// Storage id of the cell at grid coordinates `c`, or `None` when its brick is not allocated
+    /// or `c` is outside the bounding grid.
+    pub fn cell_id(&self, c: [i64; 3]) -> Option<u32> {
+        if (0..3).any(|a| c[a] < 0 || c[a] >= self.dims[a] as i64) {
+            return None;
+        }
+        let b = BRICK as i64;
+        let slot = self.slot_at(c.map(|x| x / b));
+        (slot != NO_SLOT).then(|| slot * BRICK_CELLS + local_index(c.map(|x| (x % b) as u32)))
+    }
+
+    /// Grid coordinates of the cell with storage id `id`.
+    pub fn cell_coords(&self, id: u32) -> [u32; 3] {
+        let (slot, local) = (id / BRICK_CELLS, id % BRICK_CELLS);
+        let b = self.coords[slot as usize];
+        let l = local_coords(local);
+        [0, 1, 2].map(|a| b[a] * BRICK + l[a])
+    }
+
+    /// Storage id of the cell `d` cells away from cell `id` (each |d| at most [`BRICK`]), or
+    /// `None` when that cell's brick is not allocated (outside the bounding grid included). This
+    /// is the solver's neighbour access: one table look-up, no search.
+    pub fn neighbour(&self, id: u32, d: [i32; 3]) -> Option<u32> {
+        let (slot, local) = (id / BRICK_CELLS, id % BRICK_CELLS);
+        let l = local_coords(local);
+        let b = BRICK as i32;
+        let mut brick_offset = [0i32; 3];
+        let mut nl = [0u32; 3];
+        for a in 0..3 {
+            let x = l[a] as i32 + d[a];
+            brick_offset[a] = x.div_euclid(b);
+            nl[a] = x.rem_euclid(b) as u32;
+        }
+        let nslot = self.neighbours[slot as usize][neighbour_entry(brick_offset)];
+        if nslot == NO_SLOT {
+            return None;
+        }
+        Some(nslot * BRICK_CELLS + local_index(nl))
+    }
+}

@@ -1,0 +1,491 @@
+//! The finite-volume grid built from a capped surface: a Cartesian grid of spacing `h`, stored
+//! sparse in bricks of 4^3 cells (only bricks holding fluid are allocated, see [`index`]), with
+//! the sub-cell wall geometry the solver's embedded boundary needs.
+//!
+//! # Wall treatment (chosen with the solver)
+//! A cell is fluid when its centre is inside the surface. The wall cuts the cells next to it, and
+//! each fluid cell carries, per face direction (-x, +x, -y, +y, -z, +z):
+//! - `link`: where the wall crosses the line to the neighbouring centre, as a fraction of `h`
+//!   (1 when the neighbour is fluid). Exact (from the ray sweeps). The momentum equation's
+//!   no-slip wall uses it as a Shortley-Weller (ghost-cell) boundary: second order at the wall,
+//!   which is what wall shear stress needs.
+//! - `aperture`: the wetted fraction of that face. The pressure equation and the divergence use
+//!   it as a cut-cell finite volume: the wall face is closed, so mass is conserved cell by cell
+//!   and the pressure operator stays symmetric (multigrid/CG).
+//!
+//! and `volume_fraction`, its wetted volume over `h^3`. The wetted part of a cell whose centre
+//! is outside is merged into the fluid neighbour across its most open face (cell merging), so
+//! the fluid cells' volumes add up to the enclosed volume. Cut fluid cells also carry the wall's
+//! unit normal (out of the fluid) and its distance from the cell centre (m), for wall shear
+//! stress. Apertures and volume fractions come from the signed distance at the cell corners,
+//! linear on the six tetrahedra of the cell ([`fractions`]).
+//!
+//! Cells on a cap carry the cap's open area through them, from the cap triangles clipped to
+//! the cells ([`caps`]); a cap's cells' open areas add up to its area.
+
+mod caps;
+mod distance;
+mod fractions;
+pub mod index;
+mod sweep;
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use rayon::prelude::*;
+
+use crate::mesh::{SurfaceMesh, Vec3};
+use index::{Bricks, BRICK};
+use sweep::{Crossings, Rows};
+
+/// `cell_kind` values: 0 solid, 1 fluid, `CAP0 + k` fluid on cap k.
+pub mod kind {
+    /// Outside the fluid.
+    pub const SOLID: u8 = 0;
+    /// Fluid, away from the caps.
+    pub const FLUID: u8 = 1;
+    /// Fluid on cap 0; cap k is `CAP0 + k`.
+    pub const CAP0: u8 = 2;
+}
+
+/// The face directions of a cell, in the order of `link` and `aperture`.
+pub const DIRECTIONS: [[i32; 3]; 6] = [[-1, 0, 0], [1, 0, 0], [0, -1, 0], [0, 1, 0], [0, 0, -1], [0, 0, 1]];
+
+/// Why a grid could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum GridError {
+    /// The spacing is not a positive length.
+    #[error("spacing {0} m: must be a positive length")]
+    Spacing(f64),
+    /// The bounding grid is too big for this machine.
+    #[error("a bounding grid of {dims:?} cells at spacing {spacing:.3e} m needs about {bytes} bytes of working memory, over the {limit} allowed: use a larger spacing")]
+    TooLarge {
+        /// Cells along x, y, z.
+        dims: [u32; 3],
+        /// Spacing, m.
+        spacing: f64,
+        /// Estimated working memory, bytes.
+        bytes: u64,
+        /// The limit, bytes.
+        limit: u64,
+    },
+    /// No cell centre is inside the surface.
+    #[error("no fluid cell at spacing {0:.3e} m: the vessel is thinner than a cell (use a smaller spacing)")]
+    NoFluid(f64),
+    /// More caps than `cell_kind` can label.
+    #[error("{0} caps: at most 253 can be labelled")]
+    TooManyCaps(usize),
+}
+
+/// One cap's cells.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct GridCap {
+    /// Face group name.
+    pub name: String,
+    /// Its `cell_kind` value.
+    pub kind: u8,
+    /// Cap area from the surface, m^2.
+    pub area: f64,
+    /// Sum of the open areas of its cells, m^2.
+    pub open_area: f64,
+    /// Unit normal, out of the fluid.
+    pub normal: [f64; 3],
+    /// Area centroid, m.
+    pub centroid: [f64; 3],
+    /// Storage id and open area (m^2) of each cell on the cap.
+    #[serde(skip)]
+    pub cells: Vec<(u32, f64)>,
+}
+
+/// The grid. Per-cell arrays are indexed by storage id ([`index`]); cells of allocated bricks
+/// that are not fluid hold zeros.
+#[derive(Clone, Debug)]
+pub struct Grid {
+    /// Low corner of cell (0, 0, 0), m.
+    pub origin: Vec3,
+    /// Cell edge, m.
+    pub spacing: f64,
+    /// The brick tiling and allocation (bounding grid dims included).
+    pub bricks: Bricks,
+    /// [`kind`] of each cell.
+    pub kind: Vec<u8>,
+    /// Wetted volume over h^3, merged slivers included (fluid cells).
+    pub volume_fraction: Vec<f32>,
+    /// Wetted fraction of each face, in [`DIRECTIONS`] order.
+    pub aperture: Vec<[f32; 6]>,
+    /// Distance to the wall along each direction over h, 1 where the neighbour is fluid.
+    pub link: Vec<[f32; 6]>,
+    /// Cut cells: wall normal (unit, out of the fluid) and distance from the centre to the
+    /// wall (m, positive when the centre is in the fluid); zeros elsewhere.
+    pub wall: Vec<[f32; 4]>,
+    /// The caps, in the order of the mesh's cap groups.
+    pub caps: Vec<GridCap>,
+    /// What building it measured.
+    pub stats: GridStats,
+}
+
+/// Figures from building a grid (what `voxelize --json` prints).
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct GridStats {
+    /// Cells along x, y, z.
+    pub dims: [u32; 3],
+    /// Cell edge, m.
+    pub spacing: f64,
+    /// Low corner of the grid, m.
+    pub origin: [f64; 3],
+    /// Cells of the bounding grid.
+    pub cells: u64,
+    /// Cells whose centre is inside.
+    pub fluid_cells: u64,
+    /// fluid_cells / cells.
+    pub fluid_fraction: f64,
+    /// Sum of the fluid cells' wetted volumes, m^3.
+    pub fluid_volume: f64,
+    /// Volume enclosed by the surface, m^3.
+    pub mesh_volume: f64,
+    /// Connected fluid regions (through faces).
+    pub components: u64,
+    /// Allocated bricks.
+    pub bricks: u64,
+    /// Cells in allocated bricks.
+    pub allocated_cells: u64,
+    /// Cells cut by the wall (corner signs differ).
+    pub cut_cells: u64,
+    /// Wetted volume of cut cells with no fluid neighbour to merge into, m^3.
+    pub lost_volume: f64,
+    /// Wall crossings the sweeps along y or z missed between cells the x sweep put on either
+    /// side of the wall (each given the fraction 0.5). Expected 0.
+    pub inconsistent_links: u64,
+    /// Wall-clock seconds to build.
+    pub seconds: f64,
+    /// Bytes held by the grid and the largest working structures.
+    pub memory_bytes: u64,
+}
+
+/// Working-memory ceiling for one build, bytes.
+pub const MEMORY_LIMIT: u64 = 2 << 30;
+
+/// Builds the grid of spacing `h` (m) inside the closed, outward-oriented `mesh`.
+pub fn voxelize(mesh: &SurfaceMesh, h: f64) -> Result<Grid, GridError> {
+    let t0 = Instant::now();
+    if !(h.is_finite() && h > 0.0) {
+        return Err(GridError::Spacing(h));
+    }
+    let (lo, hi) = mesh.bbox().ok_or(GridError::NoFluid(h))?;
+    const PAD: f64 = 2.0;
+    let origin = lo - Vec3::repeat(PAD * h);
+    let dims = [0, 1, 2].map(|a| ((((hi[a] - lo[a]) / h).ceil() + 2.0 * PAD) as u32).next_multiple_of(BRICK));
+    let cells: u64 = dims.iter().map(|&d| d as u64).product();
+    // The fluid bit set, two sweeps' crossings and the bucket grids scale with the bounding grid.
+    let estimate = cells / 8 + cells / 16 + 64 * (mesh.triangles.len() as u64);
+    if estimate > MEMORY_LIMIT || cells > (1u64 << 36) {
+        return Err(GridError::TooLarge { dims, spacing: h, bytes: estimate, limit: MEMORY_LIMIT });
+    }
+    let [nx, ny, nz] = dims.map(|d| d as usize);
+    let sweep = |axis: usize, offset: f64, rows: [usize; 2]| Crossings::sweep(mesh, Rows { axis, origin, h, offset, rows });
+
+    // Fluid cells: centres inside, from the sweep along x; one bit per cell, rows padded to words.
+    let sx = sweep(0, 0.5, [ny, nz]);
+    let words = nx.div_ceil(64);
+    let mut fluid_bits = vec![0u64; words * ny * nz];
+    fluid_bits.par_chunks_mut(words).enumerate().for_each(|(r, row)| {
+        sx.for_inside(r % ny, r / ny, nx, |i| row[i / 64] |= 1 << (i % 64));
+    });
+    let is_fluid = |c: [i64; 3]| -> bool {
+        if (0..3).any(|a| c[a] < 0 || c[a] >= dims[a] as i64) {
+            return false;
+        }
+        let [i, j, k] = c.map(|x| x as usize);
+        fluid_bits[(j + ny * k) * words + i / 64] >> (i % 64) & 1 == 1
+    };
+    let b = BRICK as usize;
+    let bdims = [nx / b, ny / b, nz / b];
+    let mut used = vec![false; bdims[0] * bdims[1] * bdims[2]];
+    for k in 0..nz {
+        for j in 0..ny {
+            for (w, &word) in fluid_bits[(j + ny * k) * words..][..words].iter().enumerate() {
+                let mut bits = word;
+                while bits != 0 {
+                    let i = w * 64 + bits.trailing_zeros() as usize;
+                    bits &= bits - 1;
+                    used[i / b + bdims[0] * (j / b + bdims[1] * (k / b))] = true;
+                }
+            }
+        }
+    }
+    let bricks = Bricks::new(dims, &used);
+    let n = bricks.allocated_cells();
+    let coords = |id: u32| bricks.cell_coords(id).map(|x| x as i64);
+    let mut kind_v: Vec<u8> =
+        (0..n as u32).into_par_iter().map(|id| if is_fluid(coords(id)) { kind::FLUID } else { kind::SOLID }).collect();
+    let fluid_cells = kind_v.iter().filter(|&&k| k != kind::SOLID).count() as u64;
+    if fluid_cells == 0 {
+        return Err(GridError::NoFluid(h));
+    }
+
+    // Wall fractions along the links to non-fluid neighbours, from sweeps along each axis.
+    let sy = sweep(1, 0.5, [nz, nx]);
+    let sz = sweep(2, 0.5, [nx, ny]);
+    let centre = |c: [i64; 3], a: usize| origin[a] + (c[a] as f64 + 0.5) * h;
+    let links: Vec<([f32; 6], u32)> = (0..n as u32)
+        .into_par_iter()
+        .map(|id| {
+            let mut link = [1.0f32; 6];
+            let mut missed = 0;
+            if kind_v[id as usize] == kind::SOLID {
+                return (link, 0);
+            }
+            let c = coords(id);
+            for (d, dir) in DIRECTIONS.iter().enumerate() {
+                let nb = [0, 1, 2].map(|a| c[a] + dir[a] as i64);
+                if is_fluid(nb) {
+                    continue;
+                }
+                let a = d / 2;
+                let (x0, up) = (centre(c, a), dir[a] > 0);
+                let (lo, hi) = if up { (x0, x0 + h) } else { (x0 - h, x0) };
+                let [i, j, k] = c.map(|x| x as usize);
+                let row = match a {
+                    0 => sx.crossing_between(j, k, lo, hi, up),
+                    1 => sy.crossing_between(k, i, lo, hi, up),
+                    _ => sz.crossing_between(i, j, lo, hi, up),
+                };
+                link[d] = match row {
+                    Some(x) => (((x - x0).abs() / h) as f32).clamp(1e-6, 1.0),
+                    None => {
+                        missed += 1;
+                        0.5
+                    }
+                };
+            }
+            (link, missed)
+        })
+        .collect();
+    let inconsistent_links = links.iter().map(|l| l.1 as u64).sum();
+    let link: Vec<[f32; 6]> = links.into_iter().map(|l| l.0).collect();
+    let sweep_bytes = sx.bytes() + sy.bytes() + sz.bytes();
+    drop((sy, sz));
+
+    // Cut cells: every cell near both fluid and non-fluid cells whose corners straddle the wall.
+    let boundary: Vec<u32> = (0..n as u32)
+        .into_par_iter()
+        .filter(|&id| kind_v[id as usize] != kind::SOLID && link[id as usize].iter().any(|&l| l < 1.0))
+        .collect();
+    let key = |c: [i64; 3]| (c[0] + 1) as u64 | ((c[1] + 1) as u64) << 21 | ((c[2] + 1) as u64) << 42;
+    let unkey = |k: u64| [(k & 0x1f_ffff) as i64 - 1, ((k >> 21) & 0x1f_ffff) as i64 - 1, (k >> 42) as i64 - 1];
+    let mut candidates: Vec<u64> = boundary
+        .par_iter()
+        .flat_map_iter(|&id| {
+            let c = coords(id);
+            (0..27).map(move |m| key([c[0] + m % 3 - 1, c[1] + (m / 3) % 3 - 1, c[2] + m / 9 - 1]))
+        })
+        .collect();
+    candidates.par_sort_unstable();
+    candidates.dedup();
+    let mut nodes: Vec<u64> = candidates
+        .par_iter()
+        .flat_map_iter(|&k| {
+            let c = unkey(k);
+            (0..8).map(move |m| key([c[0] + (m & 1), c[1] + ((m >> 1) & 1), c[2] + ((m >> 2) & 1)]))
+        })
+        .collect();
+    nodes.par_sort_unstable();
+    nodes.dedup();
+    let sn = sweep(0, 0.0, [ny + 1, nz + 1]);
+    let field = distance::DistanceField::new(mesh, 2.0 * h);
+    let phi: Vec<f64> = nodes
+        .par_iter()
+        .map(|&k| {
+            let c = unkey(k);
+            let p = origin + Vec3::new(c[0] as f64, c[1] as f64, c[2] as f64) * h;
+            let d = field.distance(p).max(1e-9 * h);
+            let inside = match (usize::try_from(c[1]), usize::try_from(c[2])) {
+                (Ok(j), Ok(k)) if j <= ny && k <= nz => {
+                    let (pos, delta) = sn.row(j, k);
+                    pos.iter().zip(delta).take_while(|(&x, _)| x < p.x).map(|(_, &d)| d as i32).sum::<i32>() != 0
+                }
+                _ => false,
+            };
+            if inside {
+                -d
+            } else {
+                d
+            }
+        })
+        .collect();
+    let memory_work = sweep_bytes + sn.bytes() + field.bytes() + (candidates.len() + nodes.len()) * 8 + phi.len() * 8;
+    drop((sn, field));
+    let phi_at = |c: [i64; 3]| phi[nodes.binary_search(&key(c)).expect("corner node computed")];
+    let cut: Vec<(u64, f64, [f64; 6], [f32; 4])> = candidates
+        .par_iter()
+        .filter_map(|&k| {
+            let c = unkey(k);
+            let corners: [f64; 8] =
+                std::array::from_fn(|m| phi_at([c[0] + (m as i64 & 1), c[1] + ((m as i64 >> 1) & 1), c[2] + (m as i64 >> 2)]) / h);
+            if corners.iter().all(|&f| f < 0.0) || corners.iter().all(|&f| f >= 0.0) {
+                return None;
+            }
+            let grad = Vec3::new(
+                (corners[1] + corners[3] + corners[5] + corners[7]) - (corners[0] + corners[2] + corners[4] + corners[6]),
+                (corners[2] + corners[3] + corners[6] + corners[7]) - (corners[0] + corners[1] + corners[4] + corners[5]),
+                (corners[4] + corners[5] + corners[6] + corners[7]) - (corners[0] + corners[1] + corners[2] + corners[3]),
+            ) / 4.0;
+            let mean = corners.iter().sum::<f64>() / 8.0;
+            let g = grad.norm();
+            let wall = if g > 0.0 {
+                let nrm = grad / g;
+                [nrm.x as f32, nrm.y as f32, nrm.z as f32, (-mean / g * h) as f32]
+            } else {
+                [0.0; 4]
+            };
+            Some((k, fractions::volume_fraction(&corners), fractions::face_fractions(&corners), wall))
+        })
+        .collect();
+    let cut_cells = cut.len() as u64;
+
+    // Volume fractions and apertures: 1 for uncut fluid cells, computed for cut ones, slivers of
+    // non-fluid cut cells merged into a fluid neighbour.
+    let mut volume_fraction: Vec<f32> =
+        kind_v.iter().map(|&k| if k == kind::SOLID { 0.0 } else { 1.0 }).collect();
+    let mut aperture: Vec<[f32; 6]> =
+        kind_v.iter().map(|&k| if k == kind::SOLID { [0.0; 6] } else { [1.0; 6] }).collect();
+    let mut wall = vec![[0.0f32; 4]; n];
+    let mut merged: HashMap<u32, f64> = HashMap::new();
+    let mut lost_volume = 0.0;
+    for (k, vf, faces, w) in &cut {
+        let c = unkey(*k);
+        if is_fluid(c) {
+            let id = bricks.cell_id(c).expect("fluid cells are allocated") as usize;
+            volume_fraction[id] = *vf as f32;
+            aperture[id] = faces.map(|f| f as f32);
+            wall[id] = *w;
+            continue;
+        }
+        if *vf <= 0.0 {
+            continue;
+        }
+        let mut order: Vec<usize> = (0..6).collect();
+        order.sort_by(|&a, &b| faces[b].total_cmp(&faces[a]));
+        let target = order
+            .iter()
+            .map(|&d| [0, 1, 2].map(|a| c[a] + DIRECTIONS[d][a] as i64))
+            .chain((0..27).map(|m| [c[0] + m % 3 - 1, c[1] + (m / 3) % 3 - 1, c[2] + m / 9 - 1]))
+            .find(|&nb| is_fluid(nb));
+        match target {
+            Some(nb) => *merged.entry(bricks.cell_id(nb).expect("fluid cells are allocated")).or_insert(0.0) += vf,
+            None => lost_volume += vf * h * h * h,
+        }
+    }
+    for (id, v) in merged {
+        volume_fraction[id as usize] += v as f32;
+    }
+    let fluid_volume = volume_fraction.par_iter().map(|&v| v as f64).sum::<f64>() * h * h * h;
+
+    // Caps.
+    let cap_cells = caps::cap_cells(mesh, origin, h, &is_fluid);
+    if cap_cells.len() > 253 {
+        return Err(GridError::TooManyCaps(cap_cells.len()));
+    }
+    let mut best: HashMap<u32, f64> = HashMap::new();
+    let mut caps = Vec::with_capacity(cap_cells.len());
+    for (k, cap) in cap_cells.into_iter().enumerate() {
+        let value = kind::CAP0 + k as u8;
+        let mut cells: Vec<(u32, f64)> = cap
+            .cells
+            .iter()
+            .map(|(&c, &a)| (bricks.cell_id(c).expect("cap cells are fluid cells"), a))
+            .collect();
+        cells.sort_unstable_by_key(|c| c.0);
+        for &(id, a) in &cells {
+            let b = best.entry(id).or_insert(0.0);
+            if a > *b {
+                *b = a;
+                kind_v[id as usize] = value;
+            }
+        }
+        caps.push(GridCap {
+            name: mesh.groups[cap.group as usize].name.clone(),
+            kind: value,
+            area: cap.area,
+            open_area: cells.iter().map(|c| c.1).sum(),
+            normal: cap.normal.into(),
+            centroid: cap.centroid.into(),
+            cells,
+        });
+    }
+
+    let components = count_components(&bricks, &kind_v);
+    let per_cell = 1 + 4 + 24 + 24 + 16;
+    let memory_bytes = (n * per_cell
+        + fluid_bits.len() * 8
+        + bricks.table.len() * 4
+        + bricks.slots() * (12 + 4 * index::NEIGHBOURS)
+        + memory_work) as u64;
+    let stats = GridStats {
+        dims,
+        spacing: h,
+        origin: origin.into(),
+        cells,
+        fluid_cells,
+        fluid_fraction: fluid_cells as f64 / cells as f64,
+        fluid_volume,
+        mesh_volume: mesh.signed_volume(),
+        components,
+        bricks: bricks.slots() as u64,
+        allocated_cells: n as u64,
+        cut_cells,
+        lost_volume,
+        inconsistent_links,
+        seconds: t0.elapsed().as_secs_f64(),
+        memory_bytes,
+    };
+    Ok(Grid { origin, spacing: h, bricks, kind: kind_v, volume_fraction, aperture, link, wall, caps, stats })
+}
+
+/// Connected fluid regions through cell faces (union-find over storage ids).
+fn count_components(bricks: &Bricks, kind_v: &[u8]) -> u64 {
+    let n = kind_v.len();
+    let mut parent: Vec<u32> = (0..n as u32).collect();
+    fn find(parent: &mut [u32], mut x: u32) -> u32 {
+        while parent[x as usize] != x {
+            parent[x as usize] = parent[parent[x as usize] as usize];
+            x = parent[x as usize];
+        }
+        x
+    }
+    for id in 0..n as u32 {
+        if kind_v[id as usize] == kind::SOLID {
+            continue;
+        }
+        for d in [1, 3, 5] {
+            if let Some(nb) = bricks.neighbour(id, DIRECTIONS[d]) {
+                if kind_v[nb as usize] != kind::SOLID {
+                    let (a, b) = (find(&mut parent, id), find(&mut parent, nb));
+                    if a != b {
+                        parent[a as usize] = b;
+                    }
+                }
+            }
+        }
+    }
+    (0..n as u32).filter(|&id| kind_v[id as usize] != kind::SOLID && find(&mut parent, id) == id).count() as u64
+}
+
+impl Grid {
+    /// Cells along x, y, z.
+    pub fn dims(&self) -> [u32; 3] {
+        self.bricks.dims
+    }
+
+    /// A per-cell field expanded to the dense bounding grid, x fastest (C order nz x ny x nx),
+    /// `fill` in unallocated bricks.
+    pub fn dense<T: Copy + Send + Sync>(&self, values: &[T], fill: T) -> Vec<T> {
+        let [nx, ny, nz] = self.dims().map(|d| d as usize);
+        let mut out = vec![fill; nx * ny * nz];
+        for (id, &v) in values.iter().enumerate() {
+            let [i, j, k] = self.bricks.cell_coords(id as u32).map(|x| x as usize);
+            out[i + nx * (j + ny * k)] = v;
+        }
+        out
+    }
+}

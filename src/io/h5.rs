@@ -1,0 +1,277 @@
+//! The HDF5 writer: file creation, root attributes, the grid, its dense fields and its caps.
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use hdf5::types::VarLenUnicode;
+use hdf5::{H5Type, Location};
+
+use super::{CapRecord, GridMeta, IoError};
+
+/// Deflate level for every dataset (1 fastest .. 9 smallest); 4 is near zlib's sweet spot.
+const DEFLATE_LEVEL: u8 = 4;
+/// Largest chunk along (z, y, x); trailing dims (e.g. a vector's 3 components) are never split.
+const CHUNK_ZYX: [usize; 3] = [16, 64, 64];
+/// Group holding the grid geometry and its dense cell fields.
+const GRID: &str = "grid";
+/// Subgroup of [`GRID`] holding one group per cap.
+const CAPS: &str = "caps";
+
+/// An open HDF5 output file (created and truncated by [`H5Output::create`]).
+///
+/// Every `write_*` call flushes the file before it returns, so a run killed afterwards leaves
+/// a file that HDF5 readers open. Dropping the writer closes the file; [`H5Output::close`]
+/// does the same and reports errors.
+///
+/// HDF5 holds an exclusive file lock while the writer is open and opens the file without
+/// close-on-exec: a process spawned meanwhile inherits the lock, and other processes cannot open
+/// the file until that child exits (readers can set `HDF5_USE_FILE_LOCKING=FALSE`).
+#[derive(Debug)]
+pub struct H5Output {
+    file: hdf5::File,
+    path: PathBuf,
+    compress: bool,
+}
+
+impl H5Output {
+    /// Creates (truncates) the file at `path` and writes the root attributes: `software` =
+    /// "hemoflow", `version` = the crate version, `units` = "SI", `case` = `case_text` (the case
+    /// file's text; "" when there is none). Strings are variable-length UTF-8.
+    pub fn create(path: &Path, case_text: &str) -> Result<Self, IoError> {
+        let file = hdf5::File::create(path).map_err(|source| IoError::Hdf5 {
+            path: path.to_path_buf(),
+            object: "create file".into(),
+            source,
+        })?;
+        let compress = deflate_usable();
+        if !compress {
+            log::warn!(
+                "{}: the HDF5 library has no usable deflate filter; datasets are written uncompressed",
+                path.display()
+            );
+        }
+        let out = H5Output { file, path: path.to_path_buf(), compress };
+        out.str_attr(&out.file, "/", "software", "hemoflow")?;
+        out.str_attr(&out.file, "/", "version", env!("CARGO_PKG_VERSION"))?;
+        out.str_attr(&out.file, "/", "units", "SI")?;
+        out.str_attr(&out.file, "/", "case", case_text)?;
+        out.flush()?;
+        Ok(out)
+    }
+
+    /// The file's path, as given to [`H5Output::create`].
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Whether datasets are deflate-compressed (false where the HDF5 library lacks deflate).
+    pub fn compressed(&self) -> bool {
+        self.compress
+    }
+
+    /// The underlying HDF5 file, for writers of further groups (snapshots, wall data).
+    pub fn file(&self) -> &hdf5::File {
+        &self.file
+    }
+
+    /// Writes `/grid` with attributes `origin` (f64[3], m), `spacing` (f64, m) and `dims`
+    /// (u32[3], cells; all three in x, y, z order), and the dataset `/grid/cell_kind` (u8, shape
+    /// nz x ny x nx, C order, z slowest: cell (i,j,k) at flat index `(k * ny + j) * nx + i`),
+    /// chunked and compressed. `cell_kind.len()` must be nx * ny * nz.
+    pub fn write_grid(&self, meta: &GridMeta, cell_kind: &[u8]) -> Result<(), IoError> {
+        meta.validate().map_err(|message| self.invalid("group /grid", message))?;
+        let shape = meta.shape_zyx();
+        self.check_len("/grid/cell_kind", &shape, cell_kind.len())?;
+        if self.file.link_exists(GRID) {
+            return Err(self.invalid("group /grid", "already written (write_grid is called once per file)".into()));
+        }
+        let grid = self.file.create_group(GRID).map_err(|e| self.h5("group /grid", e))?;
+        self.attr(&grid, "/grid", "origin", &meta.origin[..])?;
+        self.attr(&grid, "/grid", "spacing", &[meta.spacing][..])?;
+        self.attr(&grid, "/grid", "dims", &meta.dims[..])?;
+        self.write_dense(&grid, "/grid", "cell_kind", &shape, cell_kind)?;
+        self.flush()
+    }
+
+    /// Writes a further cell-centred dense field `/grid/<name>` (f32, shape nz x ny x nx, same
+    /// order as `cell_kind`; units are the field's own, e.g. volume_fraction is dimensionless).
+    /// Needs [`H5Output::write_grid`] first; `values.len()` must be nx * ny * nz.
+    pub fn write_grid_field(&self, name: &str, values: &[f32]) -> Result<(), IoError> {
+        let object = format!("dataset /grid/{name}");
+        check_name(name).map_err(|m| self.invalid(&object, m))?;
+        if name == CAPS {
+            return Err(self.invalid(&object, "the name \"caps\" is reserved for the cap groups".into()));
+        }
+        let grid = self.grid_group(&object)?;
+        let dims: Vec<u32> =
+            grid.attr("dims").and_then(|a| a.read_raw::<u32>()).map_err(|e| self.h5("attribute /grid@dims", e))?;
+        if dims.len() != 3 {
+            return Err(self.invalid("attribute /grid@dims", format!("{} values, expected 3", dims.len())));
+        }
+        let shape = [dims[2] as usize, dims[1] as usize, dims[0] as usize];
+        self.check_len(&format!("/grid/{name}"), &shape, values.len())?;
+        self.write_dense(&grid, "/grid", name, &shape, values)?;
+        self.flush()
+    }
+
+    /// Writes `/grid/caps/<name>` for every cap, with attributes `cells` (u64), `open_area`
+    /// (f64, m^2), `area` (f64, m^2), `normal` (f64[3]), `centroid` (f64[3], m), `index` (u32,
+    /// the cap's position in `caps`) and `cell_kind` (u8 = 2 + index: the value its cells carry
+    /// in `/grid/cell_kind`). Names must be unique, non-empty and free of '/'; at most 254 caps.
+    /// Needs [`H5Output::write_grid`] first.
+    pub fn write_caps(&self, caps: &[CapRecord]) -> Result<(), IoError> {
+        if caps.len() > 254 {
+            let m = format!("{} caps; cell_kind is u8, so at most 254 (kind = 2 + index)", caps.len());
+            return Err(self.invalid("group /grid/caps", m));
+        }
+        for (n, cap) in caps.iter().enumerate() {
+            let object = format!("group /grid/caps/{}", cap.name);
+            check_name(&cap.name).map_err(|m| self.invalid(&object, format!("cap {n}: {m}")))?;
+            if caps[..n].iter().any(|c| c.name == cap.name) {
+                return Err(self.invalid(&object, format!("cap {n}: name used by an earlier cap")));
+            }
+        }
+        let grid = self.grid_group("group /grid/caps")?;
+        if grid.link_exists(CAPS) {
+            return Err(self.invalid("group /grid/caps", "already written (write_caps is called once per file)".into()));
+        }
+        let group = grid.create_group(CAPS).map_err(|e| self.h5("group /grid/caps", e))?;
+        for (index, cap) in caps.iter().enumerate() {
+            let at = format!("/grid/caps/{}", cap.name);
+            let g = group.create_group(&cap.name).map_err(|e| self.h5(&format!("group {at}"), e))?;
+            self.attr(&g, &at, "cells", &[cap.cells][..])?;
+            self.attr(&g, &at, "open_area", &[cap.open_area][..])?;
+            self.attr(&g, &at, "area", &[cap.area][..])?;
+            self.attr(&g, &at, "normal", &cap.normal[..])?;
+            self.attr(&g, &at, "centroid", &cap.centroid[..])?;
+            self.attr(&g, &at, "index", &[index as u32][..])?;
+            self.attr(&g, &at, "cell_kind", &[2 + index as u8][..])?;
+        }
+        self.flush()
+    }
+
+    /// Flushes everything written so far to the file (metadata and data).
+    pub fn flush(&self) -> Result<(), IoError> {
+        self.file.flush().map_err(|e| self.h5("flush", e))
+    }
+
+    /// Flushes and closes the file, reporting any error (dropping the writer closes it too,
+    /// silently).
+    pub fn close(self) -> Result<(), IoError> {
+        self.flush()?;
+        let path = self.path;
+        self.file.close().map_err(|source| IoError::Hdf5 { path, object: "close file".into(), source })
+    }
+
+    /// Writes a dense dataset `<parent>/<name>` of the given C-order `shape`, chunked (at most
+    /// 16 x 64 x 64 along the first three dims, later dims whole) and compressed where deflate
+    /// is available. `values.len()` must already match `shape`.
+    pub(crate) fn write_dense<T: H5Type>(
+        &self,
+        parent: &hdf5::Group,
+        parent_path: &str,
+        name: &str,
+        shape: &[usize],
+        values: &[T],
+    ) -> Result<(), IoError> {
+        let object = format!("dataset {parent_path}/{name}");
+        self.check_len(&format!("{parent_path}/{name}"), shape, values.len())?;
+        if parent.link_exists(name) {
+            return Err(self.invalid(&object, "already exists in the file (each dataset is written once)".into()));
+        }
+        let mut builder = parent.new_dataset::<T>().shape(shape.to_vec()).chunk(chunk_shape(shape));
+        if self.compress {
+            if std::mem::size_of::<T>() > 1 {
+                builder = builder.shuffle();
+            }
+            builder = builder.deflate(DEFLATE_LEVEL);
+        }
+        let ds = builder.create(name).map_err(|e| self.h5(&object, e))?;
+        ds.write_raw(values).map_err(|e| self.h5(&object, e))
+    }
+
+    fn grid_group(&self, object: &str) -> Result<hdf5::Group, IoError> {
+        if !self.file.link_exists(GRID) {
+            return Err(self.invalid(object, "no /grid in the file yet: call write_grid first".into()));
+        }
+        self.file.group(GRID).map_err(|e| self.h5("group /grid", e))
+    }
+
+    fn check_len(&self, dataset: &str, shape: &[usize], got: usize) -> Result<(), IoError> {
+        let expected: usize = shape.iter().product();
+        if got == expected {
+            return Ok(());
+        }
+        let shape = shape.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(" x ");
+        Err(IoError::SizeMismatch { path: self.path.clone(), dataset: dataset.into(), expected, got, shape })
+    }
+
+    fn attr<T: H5Type>(&self, loc: &Location, at: &str, name: &str, values: &[T]) -> Result<(), IoError> {
+        let object = format!("attribute {at}@{name}");
+        let created = if values.len() == 1 {
+            loc.new_attr::<T>().shape(()).create(name).and_then(|a| a.write_scalar(&values[0]))
+        } else {
+            loc.new_attr_builder().with_data(values).create(name).map(|_| ())
+        };
+        created.map_err(|e| self.h5(&object, e))
+    }
+
+    fn str_attr(&self, loc: &Location, at: &str, name: &str, value: &str) -> Result<(), IoError> {
+        let object = format!("attribute {at}@{name}");
+        let v = VarLenUnicode::from_str(value)
+            .map_err(|e| self.invalid(&object, format!("cannot store the text as an HDF5 string: {e}")))?;
+        loc.new_attr::<VarLenUnicode>()
+            .shape(())
+            .create(name)
+            .and_then(|a| a.write_scalar(&v))
+            .map_err(|e| self.h5(&object, e))
+    }
+
+    fn h5(&self, object: &str, source: hdf5::Error) -> IoError {
+        IoError::Hdf5 { path: self.path.clone(), object: object.into(), source }
+    }
+
+    fn invalid(&self, object: &str, message: String) -> IoError {
+        IoError::Invalid { path: self.path.clone(), object: object.into(), message }
+    }
+}
+
+/// Chunk shape for a dense dataset: the first three dims clipped to [`CHUNK_ZYX`], the rest
+/// whole; every extent at least 1.
+fn chunk_shape(shape: &[usize]) -> Vec<usize> {
+    shape.iter().enumerate().map(|(a, &d)| d.clamp(1, CHUNK_ZYX.get(a).copied().unwrap_or(usize::MAX))).collect()
+}
+
+/// Whether the deflate filter is present and can encode in the linked HDF5 library.
+fn deflate_usable() -> bool {
+    let deflate = hdf5::filters::Filter::deflate(DEFLATE_LEVEL);
+    hdf5::filters::deflate_available() && deflate.encode_enabled()
+}
+
+/// A name usable as one HDF5 link: not empty, no '/', not "." or "..".
+fn check_name(name: &str) -> Result<(), String> {
+    if name.is_empty() || name == "." || name == ".." || name.contains('/') || name.contains('\0') {
+        return Err(format!("{name:?} is not a usable name (must be non-empty, without '/' or NUL, not . or ..)"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunk_shape_clips_to_dims_and_keeps_trailing_dims_whole() {
+        assert_eq!(chunk_shape(&[1, 1, 1]), vec![1, 1, 1]);
+        assert_eq!(chunk_shape(&[100, 30, 200]), vec![16, 30, 64]);
+        assert_eq!(chunk_shape(&[100, 300, 200, 3]), vec![16, 64, 64, 3]);
+    }
+
+    #[test]
+    fn names_with_slashes_are_rejected() {
+        assert!(check_name("inlet").is_ok());
+        assert!(check_name("a/b").is_err());
+        assert!(check_name("").is_err());
+        assert!(check_name(".").is_err());
+    }
+}

@@ -1,0 +1,164 @@
+//! The WGSL grid module (shaders/shared/grid.wgsl, run through the test stage `grid_probe`)
+//! against its Rust twin `Bricks::neighbour`, on seeded random bricks and queries and on
+//! hand-checked cases. GPU tests never skip: without an adapter they fail saying what to install.
+
+use hemoflow::gpu::probe::{grid_probe, GridProbeQuery};
+use hemoflow::gpu::{Gpu, GpuError};
+use hemoflow::grid::index::{Bricks, BRICK, BRICK_CELLS, NO_SLOT};
+
+fn gpu() -> Gpu {
+    Gpu::new(None).unwrap_or_else(|e| {
+        panic!("{e}\nGPU tests need an adapter: install mesa-vulkan-drivers (lavapipe) or a GPU driver")
+    })
+}
+
+/// splitmix64: a seeded, dependency-free random stream.
+struct SplitMix64(u64);
+
+impl SplitMix64 {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+    /// Uniform in 0..n.
+    fn below(&mut self, n: u32) -> u32 {
+        (((self.next() >> 32) * u64::from(n)) >> 32) as u32
+    }
+    /// Uniform in lo..=hi.
+    fn range(&mut self, lo: i32, hi: i32) -> i32 {
+        lo + self.below((hi - lo + 1) as u32) as i32
+    }
+}
+
+/// The CPU twin's answer, `NO_SLOT` for `None`.
+fn cpu_probe(bricks: &Bricks, q: &GridProbeQuery) -> u32 {
+    bricks.neighbour(q.id, [q.dx, q.dy, q.dz]).unwrap_or(NO_SLOT)
+}
+
+fn query(id: u32, d: [i32; 3]) -> GridProbeQuery {
+    GridProbeQuery { id, dx: d[0], dy: d[1], dz: d[2] }
+}
+
+/// GPU vs CPU on every query; panics listing the first mismatches (index, query, GPU, CPU).
+fn compare(gpu: &Gpu, bricks: &Bricks, queries: &[GridProbeQuery]) -> Vec<u32> {
+    let got = grid_probe(gpu, &bricks.neighbours, queries).unwrap_or_else(|e| panic!("grid_probe: {e}"));
+    assert_eq!(got.len(), queries.len());
+    let mismatches: Vec<String> = queries
+        .iter()
+        .zip(&got)
+        .enumerate()
+        .filter_map(|(i, (q, &g))| {
+            let c = cpu_probe(bricks, q);
+            (g != c).then(|| format!("query {i}: {q:?} (cell {:?}): GPU {g} CPU {c}", bricks.cell_coords(q.id)))
+        })
+        .collect();
+    assert!(
+        mismatches.is_empty(),
+        "{} of {} queries differ (NO_SLOT = {NO_SLOT}); first ones:\n{}",
+        mismatches.len(),
+        queries.len(),
+        mismatches.iter().take(20).cloned().collect::<Vec<_>>().join("\n")
+    );
+    got
+}
+
+#[test]
+fn gpu_neighbour_matches_cpu_on_random_bricks() {
+    let mut rng = SplitMix64(0x6865_6d6f_666c_6f77);
+    let dims = [24, 20, 16];
+    let brick_count = dims.iter().map(|d| (d / BRICK) as usize).product::<usize>();
+    let used: Vec<bool> = (0..brick_count).map(|_| rng.below(100) < 40).collect();
+    let bricks = Bricks::new(dims, &used);
+    assert!(bricks.slots() > 10, "too few bricks drawn: {}", bricks.slots());
+    let cells = bricks.allocated_cells() as u32;
+    let b = BRICK as i32;
+    let queries: Vec<GridProbeQuery> =
+        (0..20_000).map(|_| query(rng.below(cells), [rng.range(-b, b), rng.range(-b, b), rng.range(-b, b)])).collect();
+
+    let got = compare(&gpu(), &bricks, &queries);
+    let missing = got.iter().filter(|&&g| g == NO_SLOT).count();
+    println!(
+        "compared {} queries on {} of {brick_count} bricks ({} cells): {} found, {missing} NO_SLOT",
+        queries.len(),
+        bricks.slots(),
+        cells,
+        queries.len() - missing
+    );
+    // Both outcomes must be exercised, or the comparison proves little.
+    assert!(missing > 1000 && queries.len() - missing > 1000, "found/missing split too lopsided: {missing} missing");
+}
+
+#[test]
+fn gpu_neighbour_hand_checked_cases() {
+    let gpu = gpu();
+    // Three bricks in a row along x, the middle one not allocated: slot 0 = cells x 0..4,
+    // slot 1 = cells x 8..12. Storage id = slot * 64 + lx + 4 * (ly + 4 * lz).
+    let gap = Bricks::new([12, 4, 4], &[true, false, true]);
+    let cases = [
+        (0, [0, 3, 3], 60),                     // (0,0,0) -> (0,3,3), same brick: 0 + 4 * (3 + 4 * 3)
+        (3, [1, 0, 0], NO_SLOT),                // (3,0,0) -> (4,0,0): brick 1 is not allocated
+        (0, [-1, 0, 0], NO_SLOT),               // outside the bounding grid
+        (BRICK_CELLS, [3, 1, 2], 64 + 39),      // (8,0,0) -> (11,1,2): 3 + 4 * (1 + 4 * 2) = 39
+        (BRICK_CELLS, [-4, 0, 0], NO_SLOT),     // (8,0,0) -> (4,0,0): the gap
+        (BRICK_CELLS + 3, [1, 0, 0], NO_SLOT),  // (11,0,0) -> (12,0,0): outside
+        (BRICK_CELLS + 63, [0, 0, 0], 64 + 63), // itself
+    ];
+    check_cases(&gpu, &gap, &cases);
+
+    // Two adjacent bricks along x: crossing the brick face, forwards and back.
+    let pair = Bricks::new([8, 4, 4], &[true, true]);
+    let cases = [
+        (3, [1, 0, 0], 64),           // (3,0,0) -> (4,0,0) = slot 1, local 0
+        (3, [4, 3, 3], 64 + 3 + 60),  // (3,0,0) -> (7,3,3)
+        (64 + 63, [-4, -3, -3], 3),   // (7,3,3) -> (3,0,0)
+        (64, [-1, 1, 0], 3 + 4),      // (4,0,0) -> (3,1,0)
+        (64 + 16, [-1, 0, -1], 3),    // (4,0,1) -> (3,0,0)
+        (64 + 3, [1, 0, 0], NO_SLOT), // (7,0,0) -> (8,0,0): outside
+        (60, [0, 0, 1], NO_SLOT),     // (0,3,3) -> (0,3,4): outside along z
+    ];
+    check_cases(&gpu, &pair, &cases);
+}
+
+fn check_cases(gpu: &Gpu, bricks: &Bricks, cases: &[(u32, [i32; 3], u32)]) {
+    let queries: Vec<GridProbeQuery> = cases.iter().map(|&(id, d, _)| query(id, d)).collect();
+    let got = compare(gpu, bricks, &queries);
+    for ((id, d, want), g) in cases.iter().zip(got) {
+        assert_eq!(g, *want, "cell {id} {:?} + {d:?}: GPU {g}, expected {want}", bricks.cell_coords(*id));
+    }
+}
+
+#[test]
+fn oversized_buffer_is_refused_naming_it_and_both_sizes() {
+    let gpu = gpu();
+    let limits = gpu.limits();
+    let mut cases = vec![(limits.max_buffer_size + 4, limits.max_buffer_size, "max_buffer_size")];
+    if limits.max_storage_buffer_binding_size < limits.max_buffer_size {
+        let binding = limits.max_storage_buffer_binding_size;
+        cases.push((binding + 4, binding, "max_storage_buffer_binding_size"));
+    }
+    for (size, limit, limit_name) in cases {
+        let size = size.next_multiple_of(4); // buffers are whole multiples of 4 bytes
+                                             // Refused before anything is allocated.
+        let err = gpu.storage_empty("pressure", size).unwrap_err();
+        assert!(matches!(err, GpuError::BufferTooLarge { .. }), "{err:?}");
+        let msg = err.to_string();
+        for part in ["\"pressure\"", &size.to_string(), &limit.to_string(), limit_name] {
+            assert!(msg.contains(part), "{msg} should contain {part}");
+        }
+    }
+}
+
+#[test]
+fn mismatched_bind_group_is_an_error_naming_the_stage() {
+    let gpu = gpu();
+    let stage = gpu.stage("test/grid_probe").unwrap();
+    let only = gpu.storage("lonely", &[0u32; 4]).unwrap();
+    let err = gpu.bind_group(&stage, &[&only]).unwrap_err();
+    assert!(matches!(err, GpuError::Validation { .. }), "{err:?}");
+    assert!(err.to_string().contains("test/grid_probe"), "{err}");
+    let msg = gpu.stage("test/no_such_stage").err().expect("unknown stage must fail").to_string();
+    assert!(msg.contains("test/no_such_stage"), "{msg}");
+}

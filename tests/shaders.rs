@@ -1,0 +1,172 @@
+//! Every WGSL stage under shaders/ is preprocessed and validated with naga (a WGSL error fails
+//! here with the file and line, not at run time on a user's GPU), and every struct the GPU sees
+//! has the same size and field offsets in Rust as naga's layouter gives its WGSL twin.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use hemoflow::gpu::probe::{GridProbeParams, GridProbeQuery};
+use hemoflow::gpu::shader::{self, Expanded};
+use hemoflow::gpu::GpuError;
+
+/// Names (path under shaders/ without .wgsl) of the .wgsl files in `dir`, recursively.
+fn wgsl_files(root: &Path, dir: &Path, out: &mut BTreeSet<String>) {
+    for entry in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("reading {}: {e}", dir.display())) {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            wgsl_files(root, &path, out);
+        } else if path.extension().is_some_and(|e| e == "wgsl") {
+            let rel = path.strip_prefix(root).unwrap().with_extension("");
+            out.insert(rel.to_str().unwrap().replace('\\', "/"));
+        }
+    }
+}
+
+/// Parses and validates an expanded stage; on failure, naga's report plus the original file:line.
+fn validate(name: &str, e: &Expanded) -> Result<(naga::Module, naga::valid::ModuleInfo), String> {
+    let module = naga::front::wgsl::parse_str(&e.text).map_err(|err| {
+        let at = err.location(&e.text).map(|l| e.locate(l.line_number)).unwrap_or_default();
+        format!("{at}: WGSL parse error in stage {name}:\n{}", err.emit_to_string_with_path(&e.text, name))
+    })?;
+    let flags = naga::valid::ValidationFlags::all();
+    let info =
+        naga::valid::Validator::new(flags, naga::valid::Capabilities::default()).validate(&module).map_err(|err| {
+            let at = err.location(&e.text).map(|l| e.locate(l.line_number)).unwrap_or_default();
+            format!("{at}: validation error in stage {name}:\n{}", err.emit_to_string_with_path(&e.text, name))
+        })?;
+    Ok((module, info))
+}
+
+#[test]
+fn embedded_list_matches_the_shaders_folder() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("shaders");
+    let mut on_disk = BTreeSet::new();
+    wgsl_files(&root, &root, &mut on_disk);
+    let embedded: BTreeSet<String> = shader::FILES.iter().map(|(n, _)| n.to_string()).collect();
+    assert_eq!(on_disk, embedded, "shaders/ on disk vs gpu::shader::FILES: add new files to FILES");
+    for (name, text) in shader::FILES {
+        let disk = std::fs::read_to_string(root.join(format!("{name}.wgsl"))).unwrap();
+        assert_eq!(&disk, text, "shaders/{name}.wgsl differs from the embedded copy (rebuild)");
+    }
+}
+
+#[test]
+fn every_stage_validates_with_naga() {
+    let mut failures = Vec::new();
+    let mut imported = BTreeSet::new();
+    for name in shader::stages() {
+        let e = shader::expand(name).unwrap_or_else(|err| panic!("preprocessing {name}: {err}"));
+        imported.extend(e.origin.iter().map(|(f, _)| f.to_string()).filter(|f| f != name));
+        match validate(name, &e) {
+            Err(msg) => failures.push(msg),
+            Ok((module, _)) => {
+                let entry = shader::entry_point(name);
+                let found =
+                    module.entry_points.iter().any(|ep| ep.name == entry && ep.stage == naga::ShaderStage::Compute);
+                if !found {
+                    failures.push(format!("shaders/{name}.wgsl: no compute entry point named \"{entry}\""));
+                }
+            }
+        }
+    }
+    // Shared files are validated through their importers, so each must have one.
+    for (name, _) in shader::FILES.iter().filter(|(n, _)| n.starts_with(shader::SHARED)) {
+        if !imported.contains(*name) {
+            failures.push(format!("shaders/{name}.wgsl is imported by no stage, so nothing validates it"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn validation_error_names_the_imported_file_and_line() {
+    // A stage that imports the grid module without declaring its `neighbours` binding.
+    let grid = shader::FILES.iter().find(|(n, _)| *n == "shared/grid").unwrap().1;
+    let files = [("shared/grid", grid), ("bad", "// a stage\n#import shared/grid\n")];
+    let e = shader::expand_in(&files, "bad").unwrap();
+    let msg = validate("bad", &e).unwrap_err();
+    assert!(msg.starts_with("shaders/shared/grid.wgsl:") && msg.contains("neighbours"), "{msg}");
+    assert_eq!(e.locate(1), "shaders/bad.wgsl:1");
+}
+
+#[test]
+fn preprocessor_imports_once_and_rejects_unknown_lines() {
+    let files = [
+        ("shared/a", "const A: u32 = 1u;\n"),
+        ("shared/b", "#import shared/a\nconst B: u32 = A;\n"),
+        ("s", "#import shared/a\n#import shared/b\nconst C: u32 = B;\n"),
+        ("unknown", "\n  #import shared/nope\n"),
+        ("directive", "#define X 1\n"),
+    ];
+    let e = shader::expand_in(&files, "s").unwrap();
+    assert_eq!(e.text, "const A: u32 = 1u;\nconst B: u32 = A;\nconst C: u32 = B;\n");
+    assert_eq!(e.origin, vec![("shared/a", 1), ("shared/b", 2), ("s", 3)]);
+
+    let err = shader::expand_in(&files, "unknown").unwrap_err();
+    assert!(matches!(err, GpuError::Import { line: 2, .. }), "{err:?}");
+    let msg = err.to_string();
+    assert!(msg.starts_with("shaders/unknown.wgsl:2:") && msg.contains("shared/nope"), "{msg}");
+    let msg = shader::expand_in(&files, "directive").unwrap_err().to_string();
+    assert!(msg.starts_with("shaders/directive.wgsl:1:") && msg.contains("#define"), "{msg}");
+    let msg = shader::source("no/such").unwrap_err().to_string();
+    assert!(msg.contains("no/such") && msg.contains("test/grid_probe"), "{msg}");
+}
+
+/// Rust side of a GPU struct: name, size and (field, offset) pairs, in declaration order.
+struct RustLayout {
+    name: &'static str,
+    size: usize,
+    fields: Vec<(&'static str, usize)>,
+}
+
+macro_rules! rust_layout {
+    ($t:ident { $($f:ident),* $(,)? }) => {
+        RustLayout {
+            name: stringify!($t),
+            size: std::mem::size_of::<$t>(),
+            fields: vec![$((stringify!($f), std::mem::offset_of!($t, $f))),*],
+        }
+    };
+}
+
+/// Every Rust struct with a WGSL twin, and the stage whose source declares that twin.
+fn twins() -> Vec<(&'static str, RustLayout)> {
+    vec![
+        ("test/grid_probe", rust_layout!(GridProbeParams { queries, _pad0, _pad1, _pad2 })),
+        ("test/grid_probe", rust_layout!(GridProbeQuery { id, dx, dy, dz })),
+    ]
+}
+
+#[test]
+fn rust_structs_match_their_wgsl_twins() {
+    let mut failures = Vec::new();
+    for (stage, rust) in twins() {
+        let e = shader::expand(stage).unwrap();
+        let (module, _) = validate(stage, &e).unwrap_or_else(|msg| panic!("{msg}"));
+        let mut layouter = naga::proc::Layouter::default();
+        layouter.update(module.to_ctx()).unwrap();
+        let Some((handle, ty)) = module.types.iter().find(|(_, t)| t.name.as_deref() == Some(rust.name)) else {
+            failures.push(format!("{}: no WGSL struct {} in stage {stage}", rust.name, rust.name));
+            continue;
+        };
+        let naga::TypeInner::Struct { members, .. } = &ty.inner else {
+            failures.push(format!("{}: WGSL type is not a struct", rust.name));
+            continue;
+        };
+        let wgsl: Vec<(String, usize)> =
+            members.iter().map(|m| (m.name.clone().unwrap_or_default(), m.offset as usize)).collect();
+        let rust_fields: Vec<(String, usize)> = rust.fields.iter().map(|(n, o)| (n.to_string(), *o)).collect();
+        let wgsl_size = layouter[handle].size as usize;
+        if wgsl != rust_fields || wgsl_size != rust.size {
+            failures.push(format!(
+                "{}: Rust size {} fields {rust_fields:?}\n   WGSL size {wgsl_size} fields {wgsl:?}",
+                rust.name, rust.size
+            ));
+        }
+        // Uniform structs are padded to 16 bytes by convention.
+        if rust.name.ends_with("Params") && rust.size % 16 != 0 {
+            failures.push(format!("{}: size {} is not a multiple of 16", rust.name, rust.size));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
