@@ -1,46 +1,275 @@
-//! Voxelization: fluid volume, caps, inside/outside, sparse storage, on generated and real
-//! vessels.
+//! Voxelization: fluid volume against analytic and enclosed volumes, exact cap areas and wall
+//! positions, inside/outside against a brute-force winding number, sparse storage, on generated
+//! and real vessels.
 
 use std::f64::consts::PI;
+use std::path::Path;
 
-use hemoflow::grid::{self, kind};
-use hemoflow::mesh::generate::{pipe, PipeSpec};
-use hemoflow::mesh::Vec3;
+use hemoflow::grid::{self, kind, Grid, DIRECTIONS};
+use hemoflow::mesh::generate::{aneurysm, bifurcation, pipe, AneurysmSpec, BifurcationSpec, PipeSpec};
+use hemoflow::mesh::{self, GroupKind, SurfaceMesh, Units, Vec3};
+
+const R: f64 = 1e-3;
+const L: f64 = 8e-3;
+
+/// A fine polygonal pipe (512 segments: its volume is within 2.5e-5 of pi R^2 L).
+fn fine_pipe(axis: Vec3) -> SurfaceMesh {
+    let spec = PipeSpec {
+        radius: R,
+        length: L,
+        axis,
+        start: Vec3::new(1.3e-4, -2.1e-4, 0.7e-4),
+        segments: 512,
+        rings: Some(16),
+    };
+    pipe(&spec).unwrap()
+}
+
+fn orientations() -> [Vec3; 5] {
+    [Vec3::x(), Vec3::y(), Vec3::z(), Vec3::new(1.0, 1.0, 1.0), Vec3::new(0.3, -0.5, 0.8)]
+}
 
 #[test]
-fn explore() {
-    let r = 1e-3;
-    let l = 8e-3;
-    for axis in [Vec3::z(), Vec3::new(1.0, 1.0, 1.0), Vec3::new(0.3, -0.5, 0.8)] {
-        for n in [10.0, 20.0, 40.0] {
-            let m = pipe(&PipeSpec { radius: r, length: l, axis, start: Vec3::new(1e-4, 2e-4, -3e-4), segments: 512, ..Default::default() }).unwrap();
-            let h = 2.0 * r / n;
-            let g = grid::voxelize(&m, h).unwrap();
-            let s = &g.stats;
-            let exact = PI * r * r * l;
-            println!("axis {:?} D/h {n}: vol err {:.3e} (mesh {:.3e}) cut {} lost {:.2e} inconsistent {} comps {} alloc/fluid {:.2} caps {:?} secs {:.3}",
-                axis.as_slice(), (s.fluid_volume - exact) / exact, (s.mesh_volume - exact)/exact, s.cut_cells, s.lost_volume / exact, s.inconsistent_links, s.components,
-                s.allocated_cells as f64 / s.fluid_cells as f64,
-                g.caps.iter().map(|c| ((c.open_area - PI*r*r)/(PI*r*r), c.cells.len())).collect::<Vec<_>>(), s.seconds);
+fn pipe_fluid_volume_converges_and_cap_areas_are_exact_at_five_orientations() {
+    let exact = PI * R * R * L;
+    for axis in orientations() {
+        let m = fine_pipe(axis);
+        let mut errors = Vec::new();
+        for d_over_h in [10.0, 20.0, 40.0] {
+            let g = grid::voxelize(&m, 2.0 * R / d_over_h).unwrap();
+            let err = (g.stats.fluid_volume - exact).abs() / exact;
+            println!("axis {:?} D/h {d_over_h}: fluid volume error {err:.3e}", axis.as_slice());
+            errors.push(err);
+            assert_eq!(g.stats.components, 1);
+            for cap in &g.caps {
+                let e = (cap.open_area - PI * R * R).abs() / (PI * R * R);
+                println!(
+                    "  {}: {} cells, open area error vs pi R^2 {e:.2e} (tolerance 1e-2)",
+                    cap.name,
+                    cap.cells.len()
+                );
+                assert!(e < 1e-2);
+                assert!((cap.open_area - cap.area).abs() < 1e-9 * cap.area, "open area must sum to the cap area");
+            }
         }
+        let order = (errors[0] / errors[2]).ln() / 4f64.ln();
+        println!("  observed order {order:.2} (at least 1 required); D/h 20 error {:.3e} (tolerance 5e-3)", errors[1]);
+        assert!(errors[1] < 5e-3);
+        assert!(errors[1] < errors[0] && errors[2] < errors[1], "error must fall with h: {errors:?}");
+        assert!(order >= 1.0);
     }
 }
 
 #[test]
-fn explore_slices() {
-    let r = 1e-3;
-    let l = 8e-3;
-    let m = pipe(&PipeSpec { radius: r, length: l, axis: Vec3::z(), start: Vec3::new(1e-4, 2e-4, -3e-4), segments: 512, ..Default::default() }).unwrap();
-    let h = 0.1e-3;
+fn wall_links_and_normals_put_the_wall_on_the_cylinder() {
+    // Axis along z: a link to a non-fluid neighbour ends on the wall, radius R (up to the
+    // polygon's sagitta, R (1 - cos(pi / 512)) = 1.9e-5 R).
+    let m = fine_pipe(Vec3::z());
+    let h = 2.0 * R / 20.0;
     let g = grid::voxelize(&m, h).unwrap();
-    let [nx, ny, nz] = g.dims().map(|d| d as usize);
-    let vf = g.dense(&g.volume_fraction, 0.0);
-    let kd = g.dense(&g.kind, 0);
-    let total: f64 = vf.iter().map(|&v| v as f64).sum::<f64>() * h * h * h;
-    println!("fluid_volume {:.6e} dense sum {:.6e} exact {:.6e} mesh {:.6e}", g.stats.fluid_volume, total, PI * r * r * l, g.stats.mesh_volume);
-    for k in 0..nz {
-        let s: f64 = (0..nx * ny).map(|c| vf[c + nx * ny * k] as f64).sum::<f64>() * h * h;
-        let nf = (0..nx * ny).filter(|&c| kd[c + nx * ny * k] != 0).count();
-        println!("k {k} z {:.3} mm: area {:.4e} vs {:.4e} ratio {:.4} fluid {nf}", (g.origin.z + (k as f64 + 0.5) * h) * 1e3, s, PI * r * r, s / (PI * r * r));
+    let axis_at = Vec3::new(1.3e-4, -2.1e-4, 0.0);
+    let (mut worst_link, mut worst_normal, mut worst_distance, mut links) = (0.0f64, 0.0f64, 0.0f64, 0);
+    for id in 0..g.kind.len() {
+        if g.kind[id] == kind::SOLID {
+            continue;
+        }
+        let c = g.bricks.cell_coords(id as u32);
+        let centre = g.origin + Vec3::new(c[0] as f64 + 0.5, c[1] as f64 + 0.5, c[2] as f64 + 0.5) * h;
+        let radial = Vec3::new(centre.x - axis_at.x, centre.y - axis_at.y, 0.0);
+        let far_from_caps = centre.z > 2.0 * h + 0.7e-4 && centre.z < L - 2.0 * h;
+        for (dir, &link) in DIRECTIONS.iter().zip(&g.link[id]).take(4) {
+            let theta = link as f64;
+            if theta < 1.0 && far_from_caps {
+                let wall = radial + Vec3::new(dir[0] as f64, dir[1] as f64, 0.0) * theta * h;
+                worst_link = worst_link.max((wall.norm() - R).abs() / R);
+                links += 1;
+            }
+        }
+        let w = g.wall[id];
+        if w[..3] != [0.0; 3] && far_from_caps && radial.norm() > 0.5 * R {
+            let n = Vec3::new(w[0] as f64, w[1] as f64, w[2] as f64);
+            worst_normal = worst_normal.max(1.0 - n.dot(&radial.normalize()));
+            worst_distance = worst_distance.max((w[3] as f64 - (R - radial.norm())).abs() / h);
+        }
     }
+    println!("{links} wall links: worst wall radius error {worst_link:.2e} R (tolerance 1e-4)");
+    println!("cut cells: worst 1 - n.radial {worst_normal:.2e} (tolerance 1e-2), worst wall distance error {worst_distance:.3} h (tolerance 0.05)");
+    assert!(links > 100);
+    assert!(worst_link < 1e-4);
+    assert!(worst_normal < 1e-2);
+    assert!(worst_distance < 0.05);
+}
+
+fn real(name: &str, units: Units) -> SurfaceMesh {
+    mesh::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("meshes").join(name), units).unwrap().0
+}
+
+fn smallest_cap_diameter(m: &SurfaceMesh) -> f64 {
+    let mut area = vec![0.0; m.groups.len()];
+    for t in 0..m.triangles.len() {
+        area[m.labels[t] as usize] += m.area_normal(t).norm() / 2.0;
+    }
+    (0..m.groups.len())
+        .filter(|&g| m.groups[g].kind == GroupKind::Cap)
+        .map(|g| 2.0 * (area[g] / PI).sqrt())
+        .fold(f64::INFINITY, f64::min)
+}
+
+#[test]
+fn real_geometries_at_a_twentieth_of_the_smallest_cap() {
+    for (name, units) in [("aorta_open_ends.stl", Units::Mm), ("demo_aorta_iliac.vtp", Units::Cm)] {
+        let m = real(name, units);
+        let h = smallest_cap_diameter(&m) / 20.0;
+        let g = grid::voxelize(&m, h).unwrap();
+        let s = &g.stats;
+        let err = (s.fluid_volume - s.mesh_volume).abs() / s.mesh_volume;
+        let ratio = s.allocated_cells as f64 / s.fluid_cells as f64;
+        println!(
+            "{name}: h {:.3} mm, dims {:?}, fluid volume error {err:.2e} (tolerance 1e-2), {} component(s), allocated/fluid {ratio:.3} (at most 2.0), fluid fraction {:.3}",
+            h * 1e3,
+            s.dims,
+            s.components,
+            s.fluid_fraction
+        );
+        assert!(err < 1e-2);
+        assert_eq!(s.components, 1);
+        assert!(ratio <= 2.0);
+        assert_eq!(s.lost_volume, 0.0);
+        for cap in &g.caps {
+            println!(
+                "  {}: {} cells, open area {:.4e} of {:.4e} m^2",
+                cap.name,
+                cap.cells.len(),
+                cap.open_area,
+                cap.area
+            );
+            assert!(!cap.cells.is_empty(), "{name}: cap {} has no cells", cap.name);
+            assert!((cap.open_area - cap.area).abs() < 1e-9 * cap.area);
+        }
+    }
+}
+
+/// Generalized winding number of a closed surface at p: the solid angle of every triangle
+/// (Van Oosterom and Strackee 1983) over 4 pi. Brute force, every triangle.
+fn winding_number(m: &SurfaceMesh, p: Vec3) -> f64 {
+    let mut sum = 0.0;
+    for t in 0..m.triangles.len() {
+        let [a, b, c] = m.corners(t).map(|x| x - p);
+        let (la, lb, lc) = (a.norm(), b.norm(), c.norm());
+        let num = a.dot(&b.cross(&c));
+        let den = la * lb * lc + a.dot(&b) * lc + b.dot(&c) * la + c.dot(&a) * lb;
+        sum += 2.0 * num.atan2(den);
+    }
+    sum / (4.0 * PI)
+}
+
+fn distance_to_surface(m: &SurfaceMesh, p: Vec3) -> f64 {
+    (0..m.triangles.len())
+        .map(|t| {
+            let [a, b, c] = m.corners(t);
+            (grid::closest_point(p, a, b, c) - p).norm()
+        })
+        .fold(f64::INFINITY, f64::min)
+}
+
+fn is_fluid(g: &Grid, c: [i64; 3]) -> bool {
+    g.bricks.cell_id(c).is_some_and(|id| g.kind[id as usize] != kind::SOLID)
+}
+
+#[test]
+fn inside_outside_agrees_with_brute_force_winding_number_at_random_cells() {
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let meshes = [
+        ("aorta_open_ends.stl", real("aorta_open_ends.stl", Units::Mm), 0.37e-3),
+        (
+            "bifurcation",
+            bifurcation(&BifurcationSpec { spacing: Some(0.4e-3), ..Default::default() }).unwrap(),
+            0.23e-3,
+        ),
+        ("aneurysm", aneurysm(&AneurysmSpec { spacing: Some(0.4e-3), ..Default::default() }).unwrap(), 0.21e-3),
+    ];
+    for (name, m, h) in meshes {
+        let g = grid::voxelize(&m, h).unwrap();
+        let dims = g.dims();
+        let (mut checked, mut inside) = (0, 0);
+        while checked < 300 {
+            // Every other sample from the allocated bricks (near the wall, where mistakes would
+            // be), the rest anywhere in the bounding grid.
+            let c = if checked % 2 == 0 {
+                g.bricks.cell_coords((next() % g.kind.len() as u64) as u32).map(|x| x as i64)
+            } else {
+                [0, 1, 2].map(|a| (next() % dims[a] as u64) as i64)
+            };
+            let p = g.origin + Vec3::new(c[0] as f64 + 0.5, c[1] as f64 + 0.5, c[2] as f64 + 0.5) * h;
+            if distance_to_surface(&m, p) < 0.01 * h {
+                continue;
+            }
+            let w = winding_number(&m, p);
+            assert!((w - w.round()).abs() < 1e-6, "{name}: winding number {w} at {p:?} is not an integer");
+            let expected = w.round() != 0.0;
+            assert_eq!(
+                is_fluid(&g, c),
+                expected,
+                "{name}: cell {c:?} at {p:?}: grid says fluid = {}, winding number {w}",
+                !expected
+            );
+            checked += 1;
+            inside += expected as usize;
+        }
+        println!("{name}: {checked} random cells agree with the brute-force winding number ({inside} inside)");
+    }
+}
+
+#[test]
+fn rays_through_vertices_and_edges_classify_every_cell_like_the_winding_number() {
+    // An octahedron whose apexes and edges lie exactly on rows of cell centres (binary-exact
+    // coordinates: h = 1/4, half-diagonal 5/8 = 2.5 h, centred on a cell centre), so the sweeps
+    // meet vertices and edges head on. Every cell of the grid is compared.
+    let (h, a) = (0.25, 0.625);
+    let c = Vec3::new(1.0, 2.0, 3.0);
+    let v: Vec<Vec3> = [[a, 0.0, 0.0], [-a, 0.0, 0.0], [0.0, a, 0.0], [0.0, -a, 0.0], [0.0, 0.0, a], [0.0, 0.0, -a]]
+        .iter()
+        .map(|p| c + Vec3::from(*p))
+        .collect();
+    let mut tris = Vec::new();
+    for (x, sx) in [(0u32, 1.0), (1, -1.0)] {
+        for (y, sy) in [(2u32, 1.0), (3, -1.0)] {
+            for (z, sz) in [(4u32, 1.0), (5, -1.0)] {
+                // Outward when (x, y, z) is right-handed, i.e. sx * sy * sz > 0.
+                tris.push(if sx * sy * sz > 0.0 { [x, y, z] } else { [x, z, y] });
+            }
+        }
+    }
+    let mut m = SurfaceMesh { vertices: v, labels: vec![0; tris.len()], triangles: tris, groups: Vec::new() };
+    m.group_index("inlet");
+    assert!((m.signed_volume() - 4.0 / 3.0 * a * a * a).abs() < 1e-12);
+    let g = grid::voxelize(&m, h).unwrap();
+    let dims = g.dims();
+    let (mut compared, mut inside, mut on_surface) = (0, 0, 0);
+    for k in 0..dims[2] as i64 {
+        for j in 0..dims[1] as i64 {
+            for i in 0..dims[0] as i64 {
+                let p = g.origin + Vec3::new(i as f64 + 0.5, j as f64 + 0.5, k as f64 + 0.5) * h;
+                if distance_to_surface(&m, p) < 1e-12 {
+                    on_surface += 1;
+                    continue;
+                }
+                let w = winding_number(&m, p);
+                let expected = w.round() != 0.0;
+                assert_eq!(is_fluid(&g, [i, j, k]), expected, "cell ({i}, {j}, {k}) at {p:?}: winding number {w}");
+                compared += 1;
+                inside += expected as usize;
+            }
+        }
+    }
+    println!(
+        "octahedron: {compared} cells agree ({inside} inside), {on_surface} centres exactly on the surface skipped"
+    );
+    assert!(inside > 0 && compared > 500);
 }

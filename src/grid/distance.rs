@@ -84,8 +84,8 @@ impl<'a> DistanceField<'a> {
     }
 }
 
-/// The point of triangle (a, b, c) closest to p (Ericson, Real-Time Collision Detection, 5.1.5).
-pub(crate) fn closest_point(p: Vec3, a: Vec3, b: Vec3, c: Vec3) -> Vec3 {
+/// The point of triangle (a, b, c) closest to p, all in m (Ericson, Real-Time Collision Detection, 5.1.5).
+pub fn closest_point(p: Vec3, a: Vec3, b: Vec3, c: Vec3) -> Vec3 {
     let (ab, ac, ap) = (b - a, c - a, p - a);
     let (d1, d2) = (ab.dot(&ap), ac.dot(&ap));
     if d1 <= 0.0 && d2 <= 0.0 {

@@ -43,7 +43,12 @@ fn wet_tet(p: [[f64; 3]; 4], f: [f64; 4]) -> f64 {
         1 | 3 => {
             // The lone vertex's corner tetrahedron.
             let (lone, others) = if wet.len() == 1 { (wet[0], &dry) } else { (dry[0], &wet) };
-            let q = [p[lone], lerp(p[lone], p[others[0]], f[lone], f[others[0]]), lerp(p[lone], p[others[1]], f[lone], f[others[1]]), lerp(p[lone], p[others[2]], f[lone], f[others[2]])];
+            let q = [
+                p[lone],
+                lerp(p[lone], p[others[0]], f[lone], f[others[0]]),
+                lerp(p[lone], p[others[1]], f[lone], f[others[1]]),
+                lerp(p[lone], p[others[2]], f[lone], f[others[2]]),
+            ];
             let corner = tet_volume(q);
             if wet.len() == 1 {
                 corner
@@ -70,8 +75,7 @@ fn wet_triangle(p: [[f64; 3]; 3], f: [f64; 3]) -> f64 {
         n => {
             let lone = if n == 1 { wet[0] } else { (0..3).find(|&i| f[i] >= 0.0).expect("one dry vertex") };
             let (j, k) = ((lone + 1) % 3, (lone + 2) % 3);
-            let corner =
-                tri_area([p[lone], lerp(p[lone], p[j], f[lone], f[j]), lerp(p[lone], p[k], f[lone], f[k])]);
+            let corner = tri_area([p[lone], lerp(p[lone], p[j], f[lone], f[j]), lerp(p[lone], p[k], f[lone], f[k])]);
             if n == 1 {
                 corner
             } else {
@@ -82,8 +86,7 @@ fn wet_triangle(p: [[f64; 3]; 3], f: [f64; 3]) -> f64 {
 }
 
 /// The six tetrahedra around the diagonal 0 -> 7: corner paths 0, e_a, e_a + e_b, 7.
-const KUHN: [[usize; 4]; 6] =
-    [[0, 1, 3, 7], [0, 1, 5, 7], [0, 2, 3, 7], [0, 2, 6, 7], [0, 4, 5, 7], [0, 4, 6, 7]];
+const KUHN: [[usize; 4]; 6] = [[0, 1, 3, 7], [0, 1, 5, 7], [0, 2, 3, 7], [0, 2, 6, 7], [0, 4, 5, 7], [0, 4, 6, 7]];
 
 /// Fluid volume fraction of a cell (0..=1) from the signed distance at its corners (corner
 /// order as in [`corner`]; negative in the fluid).
@@ -105,9 +108,7 @@ pub(crate) fn face_fractions(phi: &[f64; 8]) -> [f64; 6] {
         let (u, v) = ((axis + 1) % 3, (axis + 2) % 3);
         let c = |du: usize, dv: usize| (side << axis) | (du << u) | (dv << v);
         let (lo, hi, a, b) = (c(0, 0), c(1, 1), c(1, 0), c(0, 1));
-        let tri = |x: usize, y: usize, z: usize| {
-            wet_triangle([x, y, z].map(|k| corner(k)), [phi[x], phi[y], phi[z]])
-        };
+        let tri = |x: usize, y: usize, z: usize| wet_triangle([x, y, z].map(corner), [phi[x], phi[y], phi[z]]);
         // Each half has area 1/2; the diagonal runs from the lowest to the highest corner.
         tri(lo, a, hi) + tri(lo, hi, b)
     })
@@ -131,8 +132,8 @@ mod tests {
             assert!((volume_fraction(&plane([1.0, 0.0, 0.0], d)) - d).abs() < 1e-14);
             let f = face_fractions(&plane([0.0, 0.0, 1.0], d));
             assert_eq!((f[4], f[5]), (1.0, 0.0));
-            for k in 0..4 {
-                assert!((f[k] - d).abs() < 1e-14, "face {k}: {}", f[k]);
+            for (k, fk) in f.iter().take(4).enumerate() {
+                assert!((fk - d).abs() < 1e-14, "face {k}: {fk}");
             }
         }
     }

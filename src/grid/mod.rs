@@ -27,6 +27,7 @@ mod caps;
 mod distance;
 mod fractions;
 pub mod index;
+mod output;
 mod sweep;
 
 use std::collections::HashMap;
@@ -35,6 +36,7 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use crate::mesh::{SurfaceMesh, Vec3};
+pub use distance::closest_point;
 use index::{Bricks, BRICK};
 use sweep::{Crossings, Rows};
 
@@ -182,7 +184,8 @@ pub fn voxelize(mesh: &SurfaceMesh, h: f64) -> Result<Grid, GridError> {
         return Err(GridError::TooLarge { dims, spacing: h, bytes: estimate, limit: MEMORY_LIMIT });
     }
     let [nx, ny, nz] = dims.map(|d| d as usize);
-    let sweep = |axis: usize, offset: f64, rows: [usize; 2]| Crossings::sweep(mesh, Rows { axis, origin, h, offset, rows });
+    let sweep =
+        |axis: usize, offset: f64, rows: [usize; 2]| Crossings::sweep(mesh, Rows { axis, origin, h, offset, rows });
 
     // Fluid cells: centres inside, from the sweep along x; one bit per cell, rows padded to words.
     let sx = sweep(0, 0.5, [ny, nz]);
@@ -320,15 +323,19 @@ pub fn voxelize(mesh: &SurfaceMesh, h: f64) -> Result<Grid, GridError> {
         .par_iter()
         .filter_map(|&k| {
             let c = unkey(k);
-            let corners: [f64; 8] =
-                std::array::from_fn(|m| phi_at([c[0] + (m as i64 & 1), c[1] + ((m as i64 >> 1) & 1), c[2] + (m as i64 >> 2)]) / h);
+            let corners: [f64; 8] = std::array::from_fn(|m| {
+                phi_at([c[0] + (m as i64 & 1), c[1] + ((m as i64 >> 1) & 1), c[2] + (m as i64 >> 2)]) / h
+            });
             if corners.iter().all(|&f| f < 0.0) || corners.iter().all(|&f| f >= 0.0) {
                 return None;
             }
             let grad = Vec3::new(
-                (corners[1] + corners[3] + corners[5] + corners[7]) - (corners[0] + corners[2] + corners[4] + corners[6]),
-                (corners[2] + corners[3] + corners[6] + corners[7]) - (corners[0] + corners[1] + corners[4] + corners[5]),
-                (corners[4] + corners[5] + corners[6] + corners[7]) - (corners[0] + corners[1] + corners[2] + corners[3]),
+                (corners[1] + corners[3] + corners[5] + corners[7])
+                    - (corners[0] + corners[2] + corners[4] + corners[6]),
+                (corners[2] + corners[3] + corners[6] + corners[7])
+                    - (corners[0] + corners[1] + corners[4] + corners[5]),
+                (corners[4] + corners[5] + corners[6] + corners[7])
+                    - (corners[0] + corners[1] + corners[2] + corners[3]),
             ) / 4.0;
             let mean = corners.iter().sum::<f64>() / 8.0;
             let g = grad.norm();
@@ -345,8 +352,7 @@ pub fn voxelize(mesh: &SurfaceMesh, h: f64) -> Result<Grid, GridError> {
 
     // Volume fractions and apertures: 1 for uncut fluid cells, computed for cut ones, slivers of
     // non-fluid cut cells merged into a fluid neighbour.
-    let mut volume_fraction: Vec<f32> =
-        kind_v.iter().map(|&k| if k == kind::SOLID { 0.0 } else { 1.0 }).collect();
+    let mut volume_fraction: Vec<f32> = kind_v.iter().map(|&k| if k == kind::SOLID { 0.0 } else { 1.0 }).collect();
     let mut aperture: Vec<[f32; 6]> =
         kind_v.iter().map(|&k| if k == kind::SOLID { [0.0; 6] } else { [1.0; 6] }).collect();
     let mut wall = vec![[0.0f32; 4]; n];
@@ -390,11 +396,8 @@ pub fn voxelize(mesh: &SurfaceMesh, h: f64) -> Result<Grid, GridError> {
     let mut caps = Vec::with_capacity(cap_cells.len());
     for (k, cap) in cap_cells.into_iter().enumerate() {
         let value = kind::CAP0 + k as u8;
-        let mut cells: Vec<(u32, f64)> = cap
-            .cells
-            .iter()
-            .map(|(&c, &a)| (bricks.cell_id(c).expect("cap cells are fluid cells"), a))
-            .collect();
+        let mut cells: Vec<(u32, f64)> =
+            cap.cells.iter().map(|(&c, &a)| (bricks.cell_id(c).expect("cap cells are fluid cells"), a)).collect();
         cells.sort_unstable_by_key(|c| c.0);
         for &(id, a) in &cells {
             let b = best.entry(id).or_insert(0.0);
