@@ -273,3 +273,22 @@ fn rays_through_vertices_and_edges_classify_every_cell_like_the_winding_number()
     );
     assert!(inside > 0 && compared > 500);
 }
+
+#[test]
+fn two_separate_vessels_are_two_components() {
+    let a = fine_pipe(Vec3::z());
+    let mut b = fine_pipe(Vec3::new(0.0, 1.0, 0.2));
+    for v in &mut b.vertices {
+        *v += Vec3::new(4e-3, 0.0, 0.0); // 2 mm of solid between them
+    }
+    let mut m = a.clone();
+    let base = m.vertices.len() as u32;
+    m.vertices.extend(&b.vertices);
+    m.triangles.extend(b.triangles.iter().map(|t| t.map(|v| v + base)));
+    m.labels.extend(&b.labels);
+    let g = grid::voxelize(&m, 0.1e-3).unwrap();
+    println!("two pipes: {} components, {} caps", g.stats.components, g.caps.len());
+    assert_eq!(g.stats.components, 2);
+    let single = grid::voxelize(&a, 0.1e-3).unwrap();
+    assert_eq!(single.stats.components, 1);
+}

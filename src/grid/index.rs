@@ -130,6 +130,10 @@ impl Bricks {
         let (slot, local) = (id / BRICK_CELLS, id % BRICK_CELLS);
         let l = local_coords(local);
         let b = BRICK as i32;
+        // Fast path: the neighbour is in the same brick.
+        if (0..3).all(|a| (0..b).contains(&(l[a] as i32 + d[a]))) {
+            return Some(slot * BRICK_CELLS + local_index([0, 1, 2].map(|a| (l[a] as i32 + d[a]) as u32)));
+        }
         let mut brick_offset = [0i32; 3];
         let mut nl = [0u32; 3];
         for a in 0..3 {

@@ -27,6 +27,7 @@ mod caps;
 mod distance;
 mod fractions;
 pub mod index;
+mod marks;
 mod output;
 mod sweep;
 
@@ -170,6 +171,11 @@ pub const MEMORY_LIMIT: u64 = 2 << 30;
 /// Builds the grid of spacing `h` (m) inside the closed, outward-oriented `mesh`.
 pub fn voxelize(mesh: &SurfaceMesh, h: f64) -> Result<Grid, GridError> {
     let t0 = Instant::now();
+    let mut last = t0;
+    let mut lap = |stage: &str| {
+        log::debug!("voxelize: {stage}: {:.3} s", last.elapsed().as_secs_f64());
+        last = Instant::now();
+    };
     if !(h.is_finite() && h > 0.0) {
         return Err(GridError::Spacing(h));
     }
@@ -216,6 +222,7 @@ pub fn voxelize(mesh: &SurfaceMesh, h: f64) -> Result<Grid, GridError> {
             }
         }
     }
+    lap("inside (x sweep) and bricks");
     let bricks = Bricks::new(dims, &used);
     let n = bricks.allocated_cells();
     let coords = |id: u32| bricks.cell_coords(id).map(|x| x as i64);
@@ -270,36 +277,34 @@ pub fn voxelize(mesh: &SurfaceMesh, h: f64) -> Result<Grid, GridError> {
     drop((sy, sz));
 
     // Cut cells: every cell near both fluid and non-fluid cells whose corners straddle the wall.
+    lap("wall links (y, z sweeps)");
     let boundary: Vec<u32> = (0..n as u32)
         .into_par_iter()
         .filter(|&id| kind_v[id as usize] != kind::SOLID && link[id as usize].iter().any(|&l| l < 1.0))
         .collect();
-    let key = |c: [i64; 3]| (c[0] + 1) as u64 | ((c[1] + 1) as u64) << 21 | ((c[2] + 1) as u64) << 42;
-    let unkey = |k: u64| [(k & 0x1f_ffff) as i64 - 1, ((k >> 21) & 0x1f_ffff) as i64 - 1, (k >> 42) as i64 - 1];
-    let mut candidates: Vec<u64> = boundary
-        .par_iter()
-        .flat_map_iter(|&id| {
-            let c = coords(id);
-            (0..27).map(move |m| key([c[0] + m % 3 - 1, c[1] + (m / 3) % 3 - 1, c[2] + m / 9 - 1]))
-        })
-        .collect();
-    candidates.par_sort_unstable();
-    candidates.dedup();
-    let mut nodes: Vec<u64> = candidates
-        .par_iter()
-        .flat_map_iter(|&k| {
-            let c = unkey(k);
-            (0..8).map(move |m| key([c[0] + (m & 1), c[1] + ((m >> 1) & 1), c[2] + ((m >> 2) & 1)]))
-        })
-        .collect();
-    nodes.par_sort_unstable();
-    nodes.dedup();
+    let mut near = marks::Marks::new([nx, ny, nz]);
+    boundary.par_iter().for_each(|&id| {
+        let c = coords(id);
+        for m in 0..27 {
+            near.mark([c[0] + m % 3 - 1, c[1] + (m / 3) % 3 - 1, c[2] + m / 9 - 1]);
+        }
+    });
+    near.finish();
+    let candidates = near.points();
+    let mut corners_needed = marks::Marks::new([nx + 1, ny + 1, nz + 1]);
+    candidates.par_iter().for_each(|c| {
+        for m in 0..8 {
+            corners_needed.mark([c[0] + (m & 1), c[1] + ((m >> 1) & 1), c[2] + ((m >> 2) & 1)]);
+        }
+    });
+    corners_needed.finish();
+    let nodes = corners_needed.points();
+    lap("cut-cell candidates");
     let sn = sweep(0, 0.0, [ny + 1, nz + 1]);
     let field = distance::DistanceField::new(mesh, 2.0 * h);
     let phi: Vec<f64> = nodes
         .par_iter()
-        .map(|&k| {
-            let c = unkey(k);
+        .map(|&c| {
             let p = origin + Vec3::new(c[0] as f64, c[1] as f64, c[2] as f64) * h;
             let d = field.distance(p).max(1e-9 * h);
             let inside = match (usize::try_from(c[1]), usize::try_from(c[2])) {
@@ -316,13 +321,19 @@ pub fn voxelize(mesh: &SurfaceMesh, h: f64) -> Result<Grid, GridError> {
             }
         })
         .collect();
-    let memory_work = sweep_bytes + sn.bytes() + field.bytes() + (candidates.len() + nodes.len()) * 8 + phi.len() * 8;
-    drop((sn, field));
-    let phi_at = |c: [i64; 3]| phi[nodes.binary_search(&key(c)).expect("corner node computed")];
-    let cut: Vec<(u64, f64, [f64; 6], [f32; 4])> = candidates
+    let memory_work = sweep_bytes
+        + sn.bytes()
+        + field.bytes()
+        + near.bytes()
+        + corners_needed.bytes()
+        + (candidates.len() + nodes.len()) * 24
+        + phi.len() * 8;
+    drop((sn, field, nodes, near));
+    let phi_at = |c: [i64; 3]| phi[corners_needed.index(c).expect("corner node computed")];
+    lap("corner distances");
+    let cut: Vec<([i64; 3], f64, [f64; 6], [f32; 4])> = candidates
         .par_iter()
-        .filter_map(|&k| {
-            let c = unkey(k);
+        .filter_map(|&c| {
             let corners: [f64; 8] = std::array::from_fn(|m| {
                 phi_at([c[0] + (m as i64 & 1), c[1] + ((m as i64 >> 1) & 1), c[2] + (m as i64 >> 2)]) / h
             });
@@ -345,29 +356,29 @@ pub fn voxelize(mesh: &SurfaceMesh, h: f64) -> Result<Grid, GridError> {
             } else {
                 [0.0; 4]
             };
-            Some((k, fractions::volume_fraction(&corners), fractions::face_fractions(&corners), wall))
+            Some((c, fractions::volume_fraction(&corners), fractions::face_fractions(&corners), wall))
         })
         .collect();
     let cut_cells = cut.len() as u64;
 
     // Volume fractions and apertures: 1 for uncut fluid cells, computed for cut ones, slivers of
     // non-fluid cut cells merged into a fluid neighbour.
+    lap("cut-cell fractions");
     let mut volume_fraction: Vec<f32> = kind_v.iter().map(|&k| if k == kind::SOLID { 0.0 } else { 1.0 }).collect();
     let mut aperture: Vec<[f32; 6]> =
         kind_v.iter().map(|&k| if k == kind::SOLID { [0.0; 6] } else { [1.0; 6] }).collect();
     let mut wall = vec![[0.0f32; 4]; n];
     let mut merged: HashMap<u32, f64> = HashMap::new();
     let mut lost_volume = 0.0;
-    for (k, vf, faces, w) in &cut {
-        let c = unkey(*k);
+    for &(c, vf, faces, w) in &cut {
         if is_fluid(c) {
             let id = bricks.cell_id(c).expect("fluid cells are allocated") as usize;
-            volume_fraction[id] = *vf as f32;
+            volume_fraction[id] = vf as f32;
             aperture[id] = faces.map(|f| f as f32);
-            wall[id] = *w;
+            wall[id] = w;
             continue;
         }
-        if *vf <= 0.0 {
+        if vf <= 0.0 {
             continue;
         }
         let mut order: Vec<usize> = (0..6).collect();
@@ -388,6 +399,7 @@ pub fn voxelize(mesh: &SurfaceMesh, h: f64) -> Result<Grid, GridError> {
     let fluid_volume = volume_fraction.par_iter().map(|&v| v as f64).sum::<f64>() * h * h * h;
 
     // Caps.
+    lap("merging");
     let cap_cells = caps::cap_cells(mesh, origin, h, &is_fluid);
     if cap_cells.len() > 253 {
         return Err(GridError::TooManyCaps(cap_cells.len()));
@@ -417,13 +429,15 @@ pub fn voxelize(mesh: &SurfaceMesh, h: f64) -> Result<Grid, GridError> {
         });
     }
 
-    let components = count_components(&bricks, &kind_v);
+    lap("caps");
+    let components = count_components(&fluid_bits, words, ny, nz);
     let per_cell = 1 + 4 + 24 + 24 + 16;
     let memory_bytes = (n * per_cell
         + fluid_bits.len() * 8
         + bricks.table.len() * 4
         + bricks.slots() * (12 + 4 * index::NEIGHBOURS)
         + memory_work) as u64;
+    lap("components");
     let stats = GridStats {
         dims,
         spacing: h,
@@ -445,10 +459,35 @@ pub fn voxelize(mesh: &SurfaceMesh, h: f64) -> Result<Grid, GridError> {
     Ok(Grid { origin, spacing: h, bricks, kind: kind_v, volume_fraction, aperture, link, wall, caps, stats })
 }
 
-/// Connected fluid regions through cell faces (union-find over storage ids).
-fn count_components(bricks: &Bricks, kind_v: &[u8]) -> u64 {
-    let n = kind_v.len();
-    let mut parent: Vec<u32> = (0..n as u32).collect();
+/// Connected fluid regions through cell faces: union-find over the runs of fluid cells along
+/// x (`rows[j + ny k]` is row (j, k) as words of bits), joining runs that overlap in the rows
+/// below in y and in z.
+fn count_components(rows: &[u64], words: usize, ny: usize, nz: usize) -> u64 {
+    let mut runs: Vec<(u32, u32)> = Vec::new();
+    let mut row_start = Vec::with_capacity(ny * nz + 1);
+    for r in 0..ny * nz {
+        row_start.push(runs.len());
+        let row = &rows[r * words..(r + 1) * words];
+        let bit = |i: usize| row[i / 64] >> (i % 64) & 1 == 1;
+        let mut i = 0;
+        while i < words * 64 {
+            if row[i / 64] >> (i % 64) == 0 {
+                i = (i / 64 + 1) * 64; // rest of this word is empty
+                continue;
+            }
+            if bit(i) {
+                let start = i;
+                while i < words * 64 && bit(i) {
+                    i += 1;
+                }
+                runs.push((start as u32, i as u32));
+            } else {
+                i += 1;
+            }
+        }
+    }
+    row_start.push(runs.len());
+    let mut parent: Vec<u32> = (0..runs.len() as u32).collect();
     fn find(parent: &mut [u32], mut x: u32) -> u32 {
         while parent[x as usize] != x {
             parent[x as usize] = parent[parent[x as usize] as usize];
@@ -456,22 +495,27 @@ fn count_components(bricks: &Bricks, kind_v: &[u8]) -> u64 {
         }
         x
     }
-    for id in 0..n as u32 {
-        if kind_v[id as usize] == kind::SOLID {
-            continue;
-        }
-        for d in [1, 3, 5] {
-            if let Some(nb) = bricks.neighbour(id, DIRECTIONS[d]) {
-                if kind_v[nb as usize] != kind::SOLID {
-                    let (a, b) = (find(&mut parent, id), find(&mut parent, nb));
-                    if a != b {
-                        parent[a as usize] = b;
+    for r in 0..ny * nz {
+        let (j, k) = (r % ny, r / ny);
+        for below in [(j > 0).then(|| r - 1), (k > 0).then(|| r - ny)].into_iter().flatten() {
+            let (mut a, mut b) = (row_start[r], row_start[below]);
+            while a < row_start[r + 1] && b < row_start[below + 1] {
+                let (ra, rb) = (runs[a], runs[b]);
+                if ra.0 < rb.1 && rb.0 < ra.1 {
+                    let (x, y) = (find(&mut parent, a as u32), find(&mut parent, b as u32));
+                    if x != y {
+                        parent[x as usize] = y;
                     }
+                }
+                if ra.1 < rb.1 {
+                    a += 1;
+                } else {
+                    b += 1;
                 }
             }
         }
     }
-    (0..n as u32).filter(|&id| kind_v[id as usize] != kind::SOLID && find(&mut parent, id) == id).count() as u64
+    (0..runs.len() as u32).filter(|&x| find(&mut parent, x) == x).count() as u64
 }
 
 impl Grid {
