@@ -24,6 +24,7 @@
 //! the cells ([`caps`]); a cap's cells' open areas add up to its area.
 
 mod caps;
+mod cut;
 mod distance;
 mod fractions;
 pub mod index;
@@ -282,95 +283,21 @@ pub fn voxelize(mesh: &SurfaceMesh, h: f64) -> Result<Grid, GridError> {
         .into_par_iter()
         .filter(|&id| kind_v[id as usize] != kind::SOLID && link[id as usize].iter().any(|&l| l < 1.0))
         .collect();
-    let mut near = marks::Marks::new([nx, ny, nz]);
-    boundary.par_iter().for_each(|&id| {
-        let c = coords(id);
-        for m in 0..27 {
-            near.mark([c[0] + m % 3 - 1, c[1] + (m / 3) % 3 - 1, c[2] + m / 9 - 1]);
-        }
-    });
-    near.finish();
-    let candidates = near.points();
-    let mut corners_needed = marks::Marks::new([nx + 1, ny + 1, nz + 1]);
-    candidates.par_iter().for_each(|c| {
-        for m in 0..8 {
-            corners_needed.mark([c[0] + (m & 1), c[1] + ((m >> 1) & 1), c[2] + ((m >> 2) & 1)]);
-        }
-    });
-    corners_needed.finish();
-    let nodes = corners_needed.points();
-    lap("cut-cell candidates");
-    let sn = sweep(0, 0.0, [ny + 1, nz + 1]);
-    let field = distance::DistanceField::new(mesh, 2.0 * h);
-    let phi: Vec<f64> = nodes
-        .par_iter()
-        .map(|&c| {
-            let p = origin + Vec3::new(c[0] as f64, c[1] as f64, c[2] as f64) * h;
-            let d = field.distance(p).max(1e-9 * h);
-            let inside = match (usize::try_from(c[1]), usize::try_from(c[2])) {
-                (Ok(j), Ok(k)) if j <= ny && k <= nz => {
-                    let (pos, delta) = sn.row(j, k);
-                    pos.iter().zip(delta).take_while(|(&x, _)| x < p.x).map(|(_, &d)| d as i32).sum::<i32>() != 0
-                }
-                _ => false,
-            };
-            if inside {
-                -d
-            } else {
-                d
-            }
-        })
-        .collect();
-    let memory_work = sweep_bytes
-        + sn.bytes()
-        + field.bytes()
-        + near.bytes()
-        + corners_needed.bytes()
-        + (candidates.len() + nodes.len()) * 24
-        + phi.len() * 8;
-    drop((sn, field, nodes, near));
-    let phi_at = |c: [i64; 3]| phi[corners_needed.index(c).expect("corner node computed")];
-    lap("corner distances");
-    let cut: Vec<([i64; 3], f64, [f64; 6], [f32; 4])> = candidates
-        .par_iter()
-        .filter_map(|&c| {
-            let corners: [f64; 8] = std::array::from_fn(|m| {
-                phi_at([c[0] + (m as i64 & 1), c[1] + ((m as i64 >> 1) & 1), c[2] + (m as i64 >> 2)]) / h
-            });
-            if corners.iter().all(|&f| f < 0.0) || corners.iter().all(|&f| f >= 0.0) {
-                return None;
-            }
-            let grad = Vec3::new(
-                (corners[1] + corners[3] + corners[5] + corners[7])
-                    - (corners[0] + corners[2] + corners[4] + corners[6]),
-                (corners[2] + corners[3] + corners[6] + corners[7])
-                    - (corners[0] + corners[1] + corners[4] + corners[5]),
-                (corners[4] + corners[5] + corners[6] + corners[7])
-                    - (corners[0] + corners[1] + corners[2] + corners[3]),
-            ) / 4.0;
-            let mean = corners.iter().sum::<f64>() / 8.0;
-            let g = grad.norm();
-            let wall = if g > 0.0 {
-                let nrm = grad / g;
-                [nrm.x as f32, nrm.y as f32, nrm.z as f32, (-mean / g * h) as f32]
-            } else {
-                [0.0; 4]
-            };
-            Some((c, fractions::volume_fraction(&corners), fractions::face_fractions(&corners), wall))
-        })
-        .collect();
+    let boundary: Vec<[i64; 3]> = boundary.into_iter().map(coords).collect();
+    let (cut, cut_bytes) = cut::cut_cells(mesh, origin, h, [nx, ny, nz], &boundary);
+    let memory_work = sweep_bytes + cut_bytes;
     let cut_cells = cut.len() as u64;
 
     // Volume fractions and apertures: 1 for uncut fluid cells, computed for cut ones, slivers of
     // non-fluid cut cells merged into a fluid neighbour.
-    lap("cut-cell fractions");
+    lap("cut cells (corner distances, fractions)");
     let mut volume_fraction: Vec<f32> = kind_v.iter().map(|&k| if k == kind::SOLID { 0.0 } else { 1.0 }).collect();
     let mut aperture: Vec<[f32; 6]> =
         kind_v.iter().map(|&k| if k == kind::SOLID { [0.0; 6] } else { [1.0; 6] }).collect();
     let mut wall = vec![[0.0f32; 4]; n];
     let mut merged: HashMap<u32, f64> = HashMap::new();
     let mut lost_volume = 0.0;
-    for &(c, vf, faces, w) in &cut {
+    for &cut::CutCell { cell: c, volume: vf, faces, wall: w } in &cut {
         if is_fluid(c) {
             let id = bricks.cell_id(c).expect("fluid cells are allocated") as usize;
             volume_fraction[id] = vf as f32;
