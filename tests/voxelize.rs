@@ -292,3 +292,24 @@ fn two_separate_vessels_are_two_components() {
     let single = grid::voxelize(&a, 0.1e-3).unwrap();
     assert_eq!(single.stats.components, 1);
 }
+
+#[test]
+fn apertures_are_one_value_per_face_between_fluid_cells() {
+    let m = real("aorta_open_ends.stl", Units::Mm);
+    let g = grid::voxelize(&m, 0.4e-3).unwrap();
+    let (mut faces, mut partial) = (0, 0);
+    for id in 0..g.kind.len() as u32 {
+        if g.kind[id as usize] == kind::SOLID {
+            continue;
+        }
+        for (d, dir) in DIRECTIONS.iter().enumerate() {
+            if let Some(nb) = g.bricks.neighbour(id, *dir).filter(|&nb| g.kind[nb as usize] != kind::SOLID) {
+                assert_eq!(g.aperture[id as usize][d], g.aperture[nb as usize][d ^ 1], "cell {id} face {d}");
+                faces += 1;
+                partial += (g.aperture[id as usize][d] < 1.0) as usize;
+            }
+        }
+    }
+    println!("{faces} fluid-fluid faces, {partial} partly wet, all symmetric");
+    assert!(partial > 0);
+}

@@ -101,7 +101,12 @@ pub(crate) fn cut_cells(
             } else {
                 [0.0; 4]
             };
-            Some(CutCell { cell: c, volume: fractions::volume_fraction(&f), faces: fractions::face_fractions(&f), wall })
+            Some(CutCell {
+                cell: c,
+                volume: fractions::volume_fraction(&f),
+                faces: fractions::face_fractions(&f),
+                wall,
+            })
         })
         .collect();
     (cut, bytes)

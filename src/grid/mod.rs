@@ -323,6 +323,20 @@ pub fn voxelize(mesh: &SurfaceMesh, h: f64) -> Result<Grid, GridError> {
     for (id, v) in merged {
         volume_fraction[id as usize] += v as f32;
     }
+    // One value per face: a face between two fluid cells gets the smaller of the two cells'
+    // estimates (they differ only where one side was not cut-checked), so the pressure operator
+    // built on apertures is symmetric.
+    for &cut::CutCell { cell: c, .. } in &cut {
+        let Some(id) = bricks.cell_id(c).filter(|&id| kind_v[id as usize] != kind::SOLID) else { continue };
+        for (d, dir) in DIRECTIONS.iter().enumerate() {
+            if let Some(nb) = bricks.neighbour(id, *dir).filter(|&nb| kind_v[nb as usize] != kind::SOLID) {
+                let opposite = d ^ 1;
+                let a = aperture[id as usize][d].min(aperture[nb as usize][opposite]);
+                aperture[id as usize][d] = a;
+                aperture[nb as usize][opposite] = a;
+            }
+        }
+    }
     let fluid_volume = volume_fraction.par_iter().map(|&v| v as f64).sum::<f64>() * h * h * h;
 
     // Caps.
