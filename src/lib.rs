@@ -20,3 +20,4 @@ pub mod gpu;
 pub mod grid;
 pub mod io;
 pub mod mesh;
+pub mod solver;

@@ -8,6 +8,7 @@ use std::path::Path;
 use hemoflow::gpu::probe::{GridProbeParams, GridProbeQuery};
 use hemoflow::gpu::shader::{self, Expanded};
 use hemoflow::gpu::GpuError;
+use hemoflow::solver::SolverParams;
 
 /// Names (path under shaders/ without .wgsl) of the .wgsl files in `dir`, recursively.
 fn wgsl_files(root: &Path, dir: &Path, out: &mut BTreeSet<String>) {
@@ -134,6 +135,7 @@ fn twins() -> Vec<(&'static str, RustLayout)> {
     vec![
         ("test/grid_probe", rust_layout!(GridProbeParams { queries, _pad0, _pad1, _pad2 })),
         ("test/grid_probe", rust_layout!(GridProbeQuery { id, dx, dy, dz })),
+        ("solver/divergence", rust_layout!(SolverParams { h, dt, nu, omega, cells, _pad0, _pad1, _pad2 })),
     ]
 }
 

@@ -12,7 +12,11 @@ use super::GpuError;
 /// Every WGSL file under `shaders/`: (name = path without `.wgsl`, text). A test checks this
 /// list against the folder, so a new file must be added here.
 pub const FILES: &[(&str, &str)] = &[
+    ("shared/cells", include_str!("../../shaders/shared/cells.wgsl")),
     ("shared/grid", include_str!("../../shaders/shared/grid.wgsl")),
+    ("solver/divergence", include_str!("../../shaders/solver/divergence.wgsl")),
+    ("solver/pressure_jacobi", include_str!("../../shaders/solver/pressure_jacobi.wgsl")),
+    ("solver/project", include_str!("../../shaders/solver/project.wgsl")),
     ("test/grid_probe", include_str!("../../shaders/test/grid_probe.wgsl")),
 ];
 

@@ -1,0 +1,95 @@
+// Cell words, geometry records and solver parameters: the WGSL twin of src/solver/layout.rs
+// (CellLayout accessors, SolverParams). Imports shared/grid.
+//
+// Binding contract: the importing shader declares, under exactly these names (any bindings):
+//
+//     var<uniform> params: SolverParams;
+//     var<storage, read> cells: array<u32>;   // kind in bits 0-7, record + 1 in bits 8-31
+//     var<storage, read> geom: array<f32>;    // GEOM_STRIDE f32 per record
+//
+// and, through shared/grid, `neighbours`.
+
+#import shared/grid
+
+// Rust twin: hemoflow::solver::SolverParams.
+struct SolverParams {
+    // Cell edge, m.
+    h: f32,
+    // Time step, s.
+    dt: f32,
+    // Kinematic viscosity, m^2/s.
+    nu: f32,
+    // Jacobi relaxation weight.
+    omega: f32,
+    // Cells in allocated bricks.
+    cells: u32,
+    _pad0: u32,
+    _pad1: u32,
+    _pad2: u32,
+}
+
+// Rust: layout::GEOM_STRIDE and the offsets in layout::geom.
+const GEOM_STRIDE: u32 = 17u;
+const GEOM_LINK: u32 = 0u;
+const GEOM_APERTURE: u32 = 6u;
+const GEOM_VOLUME: u32 = 12u;
+// Rust: grid::kind::SOLID.
+const KIND_SOLID: u32 = 0u;
+
+// Face directions -x, +x, -y, +y, -z, +z (Rust: grid::DIRECTIONS).
+fn direction(d: u32) -> vec3<i32> {
+    let axis = d / 2u;
+    var v = vec3<i32>(0);
+    v[axis] = select(-1, 1, (d & 1u) == 1u);
+    return v;
+}
+
+// Rust: CellLayout::is_fluid.
+fn is_fluid(id: u32) -> bool {
+    return (cells[id] & 0xffu) != KIND_SOLID;
+}
+
+// Index of cell id's geometry record in `geom`, or NO_SLOT for a regular cell.
+fn record(id: u32) -> u32 {
+    let r = cells[id] >> 8u;
+    if r == 0u {
+        return NO_SLOT;
+    }
+    return (r - 1u) * GEOM_STRIDE;
+}
+
+// Rust: CellLayout::aperture.
+fn aperture(id: u32, d: u32) -> f32 {
+    let r = record(id);
+    if r == NO_SLOT {
+        return 1.0;
+    }
+    return geom[r + GEOM_APERTURE + d];
+}
+
+// Rust: CellLayout::link.
+fn link(id: u32, d: u32) -> f32 {
+    let r = record(id);
+    if r == NO_SLOT {
+        return 1.0;
+    }
+    return geom[r + GEOM_LINK + d];
+}
+
+// Rust: CellLayout::volume.
+fn volume(id: u32) -> f32 {
+    let r = record(id);
+    if r == NO_SLOT {
+        return 1.0;
+    }
+    return geom[r + GEOM_VOLUME];
+}
+
+// The fluid neighbour across face d of cell id, or NO_SLOT (wall, or unallocated).
+fn fluid_neighbour(id: u32, d: u32) -> u32 {
+    let nb = neighbour(id, direction(d));
+    if nb == NO_SLOT || !is_fluid(nb) {
+        return NO_SLOT;
+    }
+    return nb;
+}

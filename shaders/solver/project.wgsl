@@ -1,0 +1,40 @@
+// Stage project: u -= dt grad p at the cell centres, each component the aperture-weighted mean
+// of the face gradients (p_nb - p) / h through the cell's two faces along that axis that open
+// to fluid (a wall face has no weight; no open face, no gradient). p kinematic (m^2/s^2), u in
+// m/s. CPU twin: hemoflow::solver::cpu::project.
+
+#import shared/cells
+
+@group(0) @binding(0) var<uniform> params: SolverParams;
+@group(0) @binding(1) var<storage, read> neighbours: array<u32>;
+@group(0) @binding(2) var<storage, read> cells: array<u32>;
+@group(0) @binding(3) var<storage, read> geom: array<f32>;
+@group(0) @binding(4) var<storage, read> p: array<f32>;
+// Velocity, m/s, component-major (updated in place).
+@group(0) @binding(5) var<storage, read_write> u: array<f32>;
+
+@compute @workgroup_size(64)
+fn project(@builtin(global_invocation_id) gid: vec3<u32>) {
+    let id = gid.x;
+    if id >= params.cells || !is_fluid(id) {
+        return;
+    }
+    for (var axis = 0u; axis < 3u; axis++) {
+        var g = 0.0;
+        var w = 0.0;
+        for (var side = 0u; side < 2u; side++) {
+            let d = 2u * axis + side;
+            let nb = fluid_neighbour(id, d);
+            if nb == NO_SLOT {
+                continue;
+            }
+            let side_sign = select(-1.0, 1.0, side == 1u);
+            let a = aperture(id, d);
+            g += a * side_sign * (p[nb] - p[id]) / params.h;
+            w += a;
+        }
+        if w > 0.0 {
+            u[axis * params.cells + id] -= params.dt * g / w;
+        }
+    }
+}

@@ -1,0 +1,44 @@
+//! The solver kernels on the GPU: the grid uploaded once, one method per stage.
+
+use super::{CellLayout, SolverParams};
+use crate::gpu::{Gpu, GpuError};
+use crate::grid::index::BRICK_CELLS;
+
+/// The grid description on the GPU and the parameters uniform.
+pub struct GpuGrid {
+    /// Neighbour slots, 27 per slot.
+    pub neighbours: wgpu::Buffer,
+    /// Cell words.
+    pub cells: wgpu::Buffer,
+    /// Geometry records.
+    pub geom: wgpu::Buffer,
+    /// [`SolverParams`].
+    pub params: wgpu::Buffer,
+    /// Cells in allocated bricks.
+    pub n: u32,
+}
+
+impl GpuGrid {
+    /// Uploads `layout` and `params`.
+    pub fn new(gpu: &Gpu, layout: &CellLayout, params: &SolverParams) -> Result<GpuGrid, GpuError> {
+        Ok(GpuGrid {
+            neighbours: gpu.storage("neighbours", &layout.neighbours)?,
+            cells: gpu.storage("cells", &layout.cells)?,
+            geom: gpu.storage("geom", &layout.geom)?,
+            params: gpu.uniform("solver params", params)?,
+            n: layout.cells.len() as u32,
+        })
+    }
+
+    /// Runs `stage` over every cell with the grid's four bindings first, then `fields`, and
+    /// waits for it.
+    pub fn run(&self, gpu: &Gpu, stage: &str, fields: &[&wgpu::Buffer]) -> Result<(), GpuError> {
+        let stage = gpu.stage(stage)?;
+        let mut buffers = vec![&self.params, &self.neighbours, &self.cells, &self.geom];
+        buffers.extend_from_slice(fields);
+        let bind = gpu.bind_group(&stage, &buffers)?;
+        gpu.dispatch(&stage, &bind, self.n, BRICK_CELLS)?;
+        gpu.device.poll(wgpu::PollType::wait_indefinitely())?;
+        Ok(())
+    }
+}

@@ -1,0 +1,107 @@
+//! Each solver kernel on the GPU against its CPU twin (hemoflow::solver::cpu), on seeded random
+//! fields over a real grid (a generated bifurcation: cut cells, partial faces, walls, caps).
+//! GPU tests never skip: without an adapter they fail, saying to install mesa-vulkan-drivers.
+
+use hemoflow::gpu::Gpu;
+use hemoflow::grid::{self, Grid};
+use hemoflow::mesh::generate::{bifurcation, BifurcationSpec};
+use hemoflow::solver::kernels::GpuGrid;
+use hemoflow::solver::{cpu, CellLayout, SolverParams};
+
+fn gpu() -> Gpu {
+    Gpu::new(None).unwrap_or_else(|e| {
+        panic!("{e}: GPU tests need an adapter; on Debian install mesa-vulkan-drivers (tools/setup does)")
+    })
+}
+
+fn setup() -> (Grid, CellLayout, SolverParams) {
+    let m = bifurcation(&BifurcationSpec { spacing: Some(0.5e-3), ..Default::default() }).unwrap();
+    let g = grid::voxelize(&m, 0.35e-3).unwrap();
+    let layout = CellLayout::new(&g).unwrap();
+    let params = SolverParams {
+        h: 0.35e-3,
+        dt: 1e-4,
+        nu: 3.3e-6,
+        omega: 0.8,
+        cells: layout.cells.len() as u32,
+        ..Default::default()
+    };
+    (g, layout, params)
+}
+
+/// Seeded xorshift values in [-1, 1).
+fn random(n: usize, mut seed: u64) -> Vec<f32> {
+    (0..n)
+        .map(|_| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed >> 40) as f32 / (1u64 << 23) as f32 - 1.0
+        })
+        .collect()
+}
+
+/// Asserts |gpu - cpu| <= tol * (1 + |cpu|) everywhere; prints the worst cell.
+fn compare(what: &str, gpu: &[f32], cpu: &[f32], tol: f32) {
+    assert_eq!(gpu.len(), cpu.len());
+    let (mut worst, mut at) = (0.0f32, 0);
+    for i in 0..cpu.len() {
+        let e = (gpu[i] - cpu[i]).abs() / (1.0 + cpu[i].abs());
+        assert!(e.is_finite(), "{what}: cell {i}: GPU {} CPU {}", gpu[i], cpu[i]);
+        if e > worst {
+            worst = e;
+            at = i;
+        }
+    }
+    println!(
+        "{what}: {} values, worst relative difference {worst:.2e} at {at} (GPU {} CPU {}), tolerance {tol:.0e}",
+        cpu.len(),
+        gpu[at],
+        cpu[at]
+    );
+    assert!(worst <= tol, "{what}: cell {at}: GPU {} CPU {}", gpu[at], cpu[at]);
+}
+
+#[test]
+fn divergence_gpu_matches_cpu() {
+    let (g, layout, params) = setup();
+    let gpu = gpu();
+    let grid_gpu = GpuGrid::new(&gpu, &layout, &params).unwrap();
+    let n = layout.cells.len();
+    let u = random(3 * n, 1);
+    let u_buf = gpu.storage("u", &u).unwrap();
+    let div_buf = gpu.storage_empty("div", 4 * n as u64).unwrap();
+    grid_gpu.run(&gpu, "solver/divergence", &[&u_buf, &div_buf]).unwrap();
+    let mut expected = vec![0.0; n];
+    cpu::divergence(&layout, &g.bricks, &params, &u, &mut expected);
+    compare("divergence", &gpu.read::<f32>(&div_buf).unwrap(), &expected, 1e-5);
+}
+
+#[test]
+fn pressure_jacobi_gpu_matches_cpu() {
+    let (g, layout, params) = setup();
+    let gpu = gpu();
+    let grid_gpu = GpuGrid::new(&gpu, &layout, &params).unwrap();
+    let n = layout.cells.len();
+    let (rhs, p) = (random(n, 2).iter().map(|x| x * 1e4).collect::<Vec<_>>(), random(n, 3));
+    let (rhs_buf, p_buf) = (gpu.storage("rhs", &rhs).unwrap(), gpu.storage("p", &p).unwrap());
+    let out = gpu.storage_empty("p_out", 4 * n as u64).unwrap();
+    grid_gpu.run(&gpu, "solver/pressure_jacobi", &[&rhs_buf, &p_buf, &out]).unwrap();
+    let mut expected = vec![0.0; n];
+    cpu::pressure_jacobi(&layout, &g.bricks, &params, &rhs, &p, &mut expected);
+    compare("pressure_jacobi", &gpu.read::<f32>(&out).unwrap(), &expected, 1e-5);
+}
+
+#[test]
+fn project_gpu_matches_cpu() {
+    let (g, layout, params) = setup();
+    let gpu = gpu();
+    let grid_gpu = GpuGrid::new(&gpu, &layout, &params).unwrap();
+    let n = layout.cells.len();
+    let (p, mut u) = (random(n, 4), random(3 * n, 5));
+    let p_buf = gpu.storage("p", &p).unwrap();
+    let u_buf = gpu.storage("u", &u).unwrap();
+    grid_gpu.run(&gpu, "solver/project", &[&p_buf, &u_buf]).unwrap();
+    cpu::project(&layout, &g.bricks, &params, &p, &mut u);
+    compare("project", &gpu.read::<f32>(&u_buf).unwrap(), &u, 1e-5);
+}
