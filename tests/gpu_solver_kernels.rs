@@ -83,12 +83,12 @@ fn pressure_jacobi_gpu_matches_cpu() {
     let gpu = gpu();
     let grid_gpu = GpuGrid::new(&gpu, &layout, &params).unwrap();
     let n = layout.cells.len();
-    let (rhs, p) = (random(n, 2).iter().map(|x| x * 1e4).collect::<Vec<_>>(), random(n, 3));
-    let (rhs_buf, p_buf) = (gpu.storage("rhs", &rhs).unwrap(), gpu.storage("p", &p).unwrap());
+    let (f, p) = (random(n, 2).iter().map(|x| x * 1e4).collect::<Vec<_>>(), random(n, 3));
+    let (f_buf, p_buf) = (gpu.storage("f", &f).unwrap(), gpu.storage("p", &p).unwrap());
     let out = gpu.storage_empty("p_out", 4 * n as u64).unwrap();
-    grid_gpu.run(&gpu, "solver/pressure_jacobi", &[&rhs_buf, &p_buf, &out]).unwrap();
+    grid_gpu.run(&gpu, "solver/pressure_jacobi", &[&f_buf, &p_buf, &out]).unwrap();
     let mut expected = vec![0.0; n];
-    cpu::pressure_jacobi(&layout, &g.bricks, &params, &rhs, &p, &mut expected);
+    cpu::pressure_jacobi(&layout, &g.bricks, &params, &f, &p, &mut expected);
     compare("pressure_jacobi", &gpu.read::<f32>(&out).unwrap(), &expected, 1e-5);
 }
 

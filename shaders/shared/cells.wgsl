@@ -10,23 +10,7 @@
 // and, through shared/grid, `neighbours`.
 
 #import shared/grid
-
-// Rust twin: hemoflow::solver::SolverParams.
-struct SolverParams {
-    // Cell edge, m.
-    h: f32,
-    // Time step, s.
-    dt: f32,
-    // Kinematic viscosity, m^2/s.
-    nu: f32,
-    // Jacobi relaxation weight.
-    omega: f32,
-    // Cells in allocated bricks.
-    cells: u32,
-    _pad0: u32,
-    _pad1: u32,
-    _pad2: u32,
-}
+#import shared/params
 
 // Rust: layout::GEOM_STRIDE and the offsets in layout::geom.
 const GEOM_STRIDE: u32 = 17u;

@@ -1,8 +1,9 @@
 // Stage pressure_jacobi: one weighted Jacobi sweep of the cut-cell pressure equation
-//     sum_f A_f (p_nb - p) / h^2 = V rhs      (walls closed: no term)
-// p_out = (1 - omega) p_in + omega (sum_f A_f p_nb - h^2 V rhs) / sum_f A_f.
-// p is kinematic (Pa / density, m^2/s^2); rhs in 1/s^2. CPU twin:
-// hemoflow::solver::cpu::pressure_jacobi.
+//     M p = f,   M p = sum_f A_f (p - p_nb) / h^2   (walls closed: no term)
+// p_out = (1 - omega) p_in + omega (sum_f A_f p_nb + h^2 f) / sum_f A_f.
+// M is symmetric positive semi-definite; for the projection f = -V div(u*) / dt (1/s^2, V the
+// volume fraction), p kinematic (Pa / density, m^2/s^2). Used on every multigrid level.
+// CPU twin: hemoflow::solver::cpu::pressure_jacobi.
 
 #import shared/cells
 
@@ -10,7 +11,7 @@
 @group(0) @binding(1) var<storage, read> neighbours: array<u32>;
 @group(0) @binding(2) var<storage, read> cells: array<u32>;
 @group(0) @binding(3) var<storage, read> geom: array<f32>;
-@group(0) @binding(4) var<storage, read> rhs: array<f32>;
+@group(0) @binding(4) var<storage, read> f: array<f32>;
 @group(0) @binding(5) var<storage, read> p_in: array<f32>;
 @group(0) @binding(6) var<storage, read_write> p_out: array<f32>;
 
@@ -39,7 +40,6 @@ fn pressure_jacobi(@builtin(global_invocation_id) gid: vec3<u32>) {
         p_out[id] = p_in[id];
         return;
     }
-    let h2 = params.h * params.h;
-    let jacobi = (sp - h2 * volume(id) * rhs[id]) / sa;
+    let jacobi = (sp + params.h * params.h * f[id]) / sa;
     p_out[id] = (1.0 - params.omega) * p_in[id] + params.omega * jacobi;
 }

@@ -14,10 +14,19 @@ use super::GpuError;
 pub const FILES: &[(&str, &str)] = &[
     ("shared/cells", include_str!("../../shaders/shared/cells.wgsl")),
     ("shared/grid", include_str!("../../shaders/shared/grid.wgsl")),
+    ("shared/params", include_str!("../../shaders/shared/params.wgsl")),
     ("solver/divergence", include_str!("../../shaders/solver/divergence.wgsl")),
+    ("solver/mg_prolong", include_str!("../../shaders/solver/mg_prolong.wgsl")),
+    ("solver/mg_restrict", include_str!("../../shaders/solver/mg_restrict.wgsl")),
     ("solver/pressure_jacobi", include_str!("../../shaders/solver/pressure_jacobi.wgsl")),
+    ("solver/pressure_residual", include_str!("../../shaders/solver/pressure_residual.wgsl")),
     ("solver/project", include_str!("../../shaders/solver/project.wgsl")),
     ("test/grid_probe", include_str!("../../shaders/test/grid_probe.wgsl")),
+    ("vector/axpy", include_str!("../../shaders/vector/axpy.wgsl")),
+    ("vector/cg_scalars", include_str!("../../shaders/vector/cg_scalars.wgsl")),
+    ("vector/dot_partial", include_str!("../../shaders/vector/dot_partial.wgsl")),
+    ("vector/sum_partial", include_str!("../../shaders/vector/sum_partial.wgsl")),
+    ("vector/xpay", include_str!("../../shaders/vector/xpay.wgsl")),
 ];
 
 /// Prefix of the names that are imports rather than stages.

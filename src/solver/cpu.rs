@@ -30,13 +30,13 @@ pub fn divergence(layout: &CellLayout, bricks: &Bricks, params: &SolverParams, u
     }
 }
 
-/// Twin of `solver/pressure_jacobi`: one weighted Jacobi sweep of
-/// sum_f A_f (p_nb - p) / h^2 = V rhs, from `p_in` into `p_out`.
+/// Twin of `solver/pressure_jacobi`: one weighted Jacobi sweep of M p = f, with
+/// M p = sum_f A_f (p - p_nb) / h^2 (walls closed), from `p_in` into `p_out`.
 pub fn pressure_jacobi(
     layout: &CellLayout,
     bricks: &Bricks,
     params: &SolverParams,
-    rhs: &[f32],
+    f: &[f32],
     p_in: &[f32],
     p_out: &mut [f32],
 ) {
@@ -57,9 +57,56 @@ pub fn pressure_jacobi(
             p_out[i] = p_in[i];
             continue;
         }
-        let h2 = params.h * params.h;
-        let jacobi = (sp - h2 * layout.volume(id) * rhs[i]) / sa;
+        let jacobi = (sp + params.h * params.h * f[i]) / sa;
         p_out[i] = (1.0 - params.omega) * p_in[i] + params.omega * jacobi;
+    }
+}
+
+/// Twin of `solver/pressure_residual`: r = f - M p.
+pub fn pressure_residual(
+    layout: &CellLayout,
+    bricks: &Bricks,
+    params: &SolverParams,
+    f: &[f32],
+    p: &[f32],
+    r: &mut [f32],
+) {
+    for id in 0..params.cells {
+        let i = id as usize;
+        if !layout.is_fluid(id) {
+            r[i] = 0.0;
+            continue;
+        }
+        let mut m = 0.0f32;
+        for d in 0..6 {
+            let Some(nb) = fluid_neighbour(layout, bricks, id, d) else { continue };
+            m += layout.aperture(id, d) * (p[i] - p[nb as usize]);
+        }
+        r[i] = f[i] - m / (params.h * params.h);
+    }
+}
+
+/// Twin of `solver/mg_restrict`: f_coarse = (sum of the fluid children's r_fine) / 8.
+pub fn mg_restrict(coarse_cells: u32, children: &[u32], r_fine: &[f32], f_coarse: &mut [f32]) {
+    for id in 0..coarse_cells as usize {
+        let mut s = 0.0f32;
+        for k in 0..8 {
+            let c = children[id * 8 + k];
+            if c != crate::grid::index::NO_SLOT {
+                s += r_fine[c as usize];
+            }
+        }
+        f_coarse[id] = s * 0.125;
+    }
+}
+
+/// Twin of `solver/mg_prolong`: p_fine += e_coarse[parent] (piecewise constant).
+pub fn mg_prolong(fine_cells: u32, parent: &[u32], e_coarse: &[f32], p_fine: &mut [f32]) {
+    for id in 0..fine_cells as usize {
+        let c = parent[id];
+        if c != crate::grid::index::NO_SLOT {
+            p_fine[id] += e_coarse[c as usize];
+        }
     }
 }
 

@@ -4,8 +4,9 @@
 //! record, or 0 for a regular fluid cell (every link 1, every face to a fluid neighbour fully
 //! open, volume fraction 1) or a solid cell. Only the fluid cells the wall touches have a
 //! record: [`GEOM_STRIDE`] f32 each, laid out as [`geom`] says. The WGSL twin of these accessors
-//! is `shaders/shared/cells.wgsl`.
+//! is `shaders/shared/cells.wgsl` (and `shared/params.wgsl`).
 
+use crate::grid::index::Bricks;
 use crate::grid::{kind, Grid};
 
 /// f32 per geometry record.
@@ -26,7 +27,7 @@ pub mod geom {
 }
 
 /// Parameters every solver kernel reads (uniform). WGSL twin: `SolverParams` in
-/// shaders/shared/cells.wgsl.
+/// shaders/shared/params.wgsl.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
 pub struct SolverParams {
@@ -70,14 +71,43 @@ pub struct CellLayout {
 impl CellLayout {
     /// The kernels' form of `grid`.
     pub fn new(grid: &Grid) -> Result<CellLayout, SolverError> {
-        let mut cells = Vec::with_capacity(grid.kind.len());
+        let n = grid.kind.len();
+        Self::from_cells(
+            &grid.bricks,
+            &grid.kind,
+            &grid.volume_fraction,
+            &grid.aperture,
+            &|id| grid.link[id],
+            &|id| grid.wall[id],
+        )
+        .map(|layout| {
+            debug_assert_eq!(layout.cells.len(), n);
+            layout
+        })
+    }
+
+    /// The kernels' form of any level: per cell its kind, volume fraction and apertures, its
+    /// links (asked for fluid cells) and wall plane (asked for irregular cells).
+    pub fn from_cells(
+        bricks: &Bricks,
+        kinds: &[u8],
+        volume: &[f32],
+        aperture: &[[f32; 6]],
+        link: &dyn Fn(usize) -> [f32; 6],
+        wall: &dyn Fn(usize) -> [f32; 4],
+    ) -> Result<CellLayout, SolverError> {
+        let mut cells = Vec::with_capacity(kinds.len());
         let mut geom = Vec::new();
-        for id in 0..grid.kind.len() {
-            let k = grid.kind[id];
-            let regular = grid.link[id].iter().all(|&l| l == 1.0)
-                && grid.aperture[id].iter().all(|&a| a == 1.0)
-                && grid.volume_fraction[id] == 1.0;
-            if k == kind::SOLID || regular {
+        for id in 0..kinds.len() {
+            let k = kinds[id];
+            if k == kind::SOLID {
+                cells.push(k as u32);
+                continue;
+            }
+            let links = link(id);
+            let regular =
+                links.iter().all(|&l| l == 1.0) && aperture[id].iter().all(|&a| a == 1.0) && volume[id] == 1.0;
+            if regular {
                 cells.push(k as u32);
                 continue;
             }
@@ -86,12 +116,12 @@ impl CellLayout {
                 return Err(SolverError::TooManyWallCells(record));
             }
             cells.push(k as u32 | (record as u32) << 8);
-            geom.extend_from_slice(&grid.link[id]);
-            geom.extend_from_slice(&grid.aperture[id]);
-            geom.push(grid.volume_fraction[id]);
-            geom.extend_from_slice(&grid.wall[id]);
+            geom.extend_from_slice(&links);
+            geom.extend_from_slice(&aperture[id]);
+            geom.push(volume[id]);
+            geom.extend_from_slice(&wall(id));
         }
-        let neighbours = grid.bricks.neighbours.iter().flatten().copied().collect();
+        let neighbours = bricks.neighbours.iter().flatten().copied().collect();
         Ok(CellLayout { neighbours, cells, geom })
     }
 

@@ -19,5 +19,6 @@
 pub mod cpu;
 pub mod kernels;
 pub mod layout;
+pub mod multigrid;
 
-pub use layout::{CellLayout, SolverParams};
+pub use layout::{CellLayout, SolverError, SolverParams};

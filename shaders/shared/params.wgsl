@@ -1,0 +1,18 @@
+// The solver parameters uniform, shared by every solver stage (no bindings needed).
+
+// Rust twin: hemoflow::solver::SolverParams.
+struct SolverParams {
+    // Cell edge, m.
+    h: f32,
+    // Time step, s.
+    dt: f32,
+    // Kinematic viscosity, m^2/s.
+    nu: f32,
+    // Jacobi relaxation weight.
+    omega: f32,
+    // Cells in allocated bricks.
+    cells: u32,
+    _pad0: u32,
+    _pad1: u32,
+    _pad2: u32,
+}

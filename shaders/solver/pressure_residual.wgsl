@@ -1,0 +1,35 @@
+// Stage pressure_residual: r = f - M p for the cut-cell pressure operator
+//     M p = sum_f A_f (p - p_nb) / h^2   (walls closed)
+// (see pressure_jacobi). With f = 0 it gives -M p, the operator itself for conjugate gradients.
+// CPU twin: hemoflow::solver::cpu::pressure_residual.
+
+#import shared/cells
+
+@group(0) @binding(0) var<uniform> params: SolverParams;
+@group(0) @binding(1) var<storage, read> neighbours: array<u32>;
+@group(0) @binding(2) var<storage, read> cells: array<u32>;
+@group(0) @binding(3) var<storage, read> geom: array<f32>;
+@group(0) @binding(4) var<storage, read> f: array<f32>;
+@group(0) @binding(5) var<storage, read> p: array<f32>;
+@group(0) @binding(6) var<storage, read_write> r: array<f32>;
+
+@compute @workgroup_size(64)
+fn pressure_residual(@builtin(global_invocation_id) gid: vec3<u32>) {
+    let id = gid.x;
+    if id >= params.cells {
+        return;
+    }
+    if !is_fluid(id) {
+        r[id] = 0.0;
+        return;
+    }
+    var m = 0.0;
+    for (var d = 0u; d < 6u; d++) {
+        let nb = fluid_neighbour(id, d);
+        if nb == NO_SLOT {
+            continue;
+        }
+        m += aperture(id, d) * (p[id] - p[nb]);
+    }
+    r[id] = f[id] - m / (params.h * params.h);
+}

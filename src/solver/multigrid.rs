@@ -1,0 +1,254 @@
+//! The pressure equation's multigrid hierarchy and a conjugate-gradient solver preconditioned by
+//! one V-cycle, on the CPU twins of the kernels (the GPU runs the same sequence of stages).
+//!
+//! Coarsening keeps thin vessels connected: a coarse cell (2x2x2 fine cells) is fluid when any
+//! child is, its volume fraction is the children's mean, and each coarse face's aperture is the
+//! mean of the four fine faces it covers (a fine face counts when both its cells are fluid). So
+//! the coarse operator carries exactly the fine connectivity, branch by branch. Each level is a
+//! sparse brick grid of its own ([`Bricks`]), with a parent table (fine cell -> coarse cell) and
+//! a children table (coarse cell -> 8 fine cells) for the transfers.
+
+use rayon::prelude::*;
+
+use super::{cpu, CellLayout, SolverError, SolverParams};
+use crate::grid::index::{Bricks, BRICK, NO_SLOT};
+use crate::grid::{kind, DIRECTIONS};
+
+/// One level of the hierarchy.
+#[derive(Clone, Debug)]
+pub struct Level {
+    /// Its sparse grid.
+    pub bricks: Bricks,
+    /// The kernels' form (kinds, apertures, volume fractions).
+    pub layout: CellLayout,
+    /// Cell edge, m.
+    pub h: f64,
+    /// For each cell, the storage id of its parent on the next coarser level (NO_SLOT for
+    /// solid cells, and empty on the coarsest level).
+    pub parent: Vec<u32>,
+    /// For each cell, the storage ids of its 8 fluid children on the next finer level (NO_SLOT
+    /// where a child is not fluid); empty on the finest level.
+    pub children: Vec<u32>,
+    /// Fluid cells.
+    pub fluid_cells: usize,
+}
+
+impl Level {
+    /// The solver parameters of this level for a given Jacobi weight.
+    pub fn params(&self, omega: f32) -> SolverParams {
+        SolverParams { h: self.h as f32, omega, cells: self.layout.cells.len() as u32, ..Default::default() }
+    }
+}
+
+/// All levels, finest first.
+#[derive(Clone, Debug)]
+pub struct Hierarchy {
+    /// The levels, finest first.
+    pub levels: Vec<Level>,
+}
+
+/// Coarsening stops when a level has at most this many fluid cells.
+pub const COARSEST_CELLS: usize = 512;
+
+impl Hierarchy {
+    /// The hierarchy above the finest level (`bricks`, `layout`, spacing `h` in m).
+    pub fn new(bricks: &Bricks, layout: &CellLayout, h: f64) -> Result<Hierarchy, SolverError> {
+        let fluid_cells = (0..layout.cells.len() as u32).filter(|&id| layout.is_fluid(id)).count();
+        let mut levels = vec![Level {
+            bricks: bricks.clone(),
+            layout: layout.clone(),
+            h,
+            parent: Vec::new(),
+            children: Vec::new(),
+            fluid_cells,
+        }];
+        while levels.last().expect("one level").fluid_cells > COARSEST_CELLS {
+            let fine = levels.last().expect("one level");
+            let (coarse, parent) = coarsen(fine)?;
+            if coarse.fluid_cells >= fine.fluid_cells {
+                break;
+            }
+            levels.last_mut().expect("one level").parent = parent;
+            levels.push(coarse);
+        }
+        Ok(Hierarchy { levels })
+    }
+}
+
+/// The next coarser level of `fine`, and the fine level's parent table.
+fn coarsen(fine: &Level) -> Result<(Level, Vec<u32>), SolverError> {
+    let fdims = fine.bricks.dims;
+    let dims = fdims.map(|d| (d / 2).next_multiple_of(BRICK));
+    let b = BRICK as usize;
+    let bdims = dims.map(|d| (d / BRICK) as usize);
+    let n_fine = fine.layout.cells.len() as u32;
+    let mut used = vec![false; bdims[0] * bdims[1] * bdims[2]];
+    for id in 0..n_fine {
+        if fine.layout.is_fluid(id) {
+            let c = fine.bricks.cell_coords(id).map(|x| x as usize / 2);
+            used[c[0] / b + bdims[0] * (c[1] / b + bdims[1] * (c[2] / b))] = true;
+        }
+    }
+    let bricks = Bricks::new(dims, &used);
+    let n = bricks.allocated_cells();
+    let fine_fluid = |c: [i64; 3]| fine.bricks.cell_id(c).filter(|&id| fine.layout.is_fluid(id));
+    // Per coarse cell: children, kind, volume, apertures.
+    let per_cell: Vec<([u32; 8], u8, f32, [f32; 6])> = (0..n as u32)
+        .into_par_iter()
+        .map(|id| {
+            let cc = bricks.cell_coords(id).map(|x| 2 * x as i64);
+            let mut children = [NO_SLOT; 8];
+            let mut volume = 0.0f32;
+            for (k, child) in children.iter_mut().enumerate() {
+                let c = [cc[0] + (k as i64 & 1), cc[1] + ((k as i64 >> 1) & 1), cc[2] + (k as i64 >> 2)];
+                if let Some(fid) = fine_fluid(c) {
+                    *child = fid;
+                    volume += fine.layout.volume(fid);
+                }
+            }
+            if children.iter().all(|&c| c == NO_SLOT) {
+                return (children, kind::SOLID, 0.0, [0.0; 6]);
+            }
+            let mut aperture = [0.0f32; 6];
+            for (d, dir) in DIRECTIONS.iter().enumerate() {
+                let (axis, side) = (d / 2, d % 2);
+                let mut sum = 0.0f32;
+                for (k, &child) in children.iter().enumerate() {
+                    if (k >> axis) & 1 != side || child == NO_SLOT {
+                        continue;
+                    }
+                    let open = fine.bricks.neighbour(child, *dir).is_some_and(|nb| fine.layout.is_fluid(nb));
+                    if open {
+                        sum += fine.layout.aperture(child, d);
+                    }
+                }
+                aperture[d] = sum / 4.0;
+            }
+            (children, kind::FLUID, volume / 8.0, aperture)
+        })
+        .collect();
+    let kinds: Vec<u8> = per_cell.iter().map(|c| c.1).collect();
+    let volume: Vec<f32> = per_cell.iter().map(|c| c.2).collect();
+    let aperture: Vec<[f32; 6]> = per_cell.iter().map(|c| c.3).collect();
+    let children: Vec<u32> = per_cell.iter().flat_map(|c| c.0).collect();
+    let layout = CellLayout::from_cells(&bricks, &kinds, &volume, &aperture, &|_| [1.0; 6], &|_| [0.0; 4])?;
+    let parent: Vec<u32> = (0..n_fine)
+        .into_par_iter()
+        .map(|id| {
+            if !fine.layout.is_fluid(id) {
+                return NO_SLOT;
+            }
+            let c = fine.bricks.cell_coords(id).map(|x| x as i64 / 2);
+            bricks.cell_id(c).expect("the parent of a fluid cell is allocated")
+        })
+        .collect();
+    let fluid_cells = kinds.iter().filter(|&&k| k != kind::SOLID).count();
+    Ok((Level { bricks, layout, h: 2.0 * fine.h, parent: Vec::new(), children, fluid_cells }, parent))
+}
+
+/// Multigrid settings.
+#[derive(Clone, Copy, Debug)]
+pub struct MultigridSettings {
+    /// Jacobi weight.
+    pub omega: f32,
+    /// Jacobi sweeps before and after each coarse-grid correction.
+    pub sweeps: usize,
+    /// Jacobi sweeps on the coarsest level.
+    pub coarsest_sweeps: usize,
+}
+
+impl Default for MultigridSettings {
+    fn default() -> Self {
+        MultigridSettings { omega: 0.8, sweeps: 2, coarsest_sweeps: 40 }
+    }
+}
+
+/// One V-cycle for M e = f on level `l` and below, from e = 0 (CPU twins).
+pub fn v_cycle_cpu(h: &Hierarchy, s: &MultigridSettings, l: usize, f: &[f32]) -> Vec<f32> {
+    let level = &h.levels[l];
+    let params = level.params(s.omega);
+    let n = level.layout.cells.len();
+    let mut e = vec![0.0f32; n];
+    let mut tmp = vec![0.0f32; n];
+    let mut smooth = |e: &mut Vec<f32>, sweeps: usize| {
+        for _ in 0..sweeps {
+            cpu::pressure_jacobi(&level.layout, &level.bricks, &params, f, e, &mut tmp);
+            std::mem::swap(e, &mut tmp);
+        }
+    };
+    if l + 1 == h.levels.len() {
+        smooth(&mut e, s.coarsest_sweeps);
+        return e;
+    }
+    smooth(&mut e, s.sweeps);
+    let mut r = vec![0.0f32; n];
+    cpu::pressure_residual(&level.layout, &level.bricks, &params, f, &e, &mut r);
+    let coarse = &h.levels[l + 1];
+    let mut fc = vec![0.0f32; coarse.layout.cells.len()];
+    cpu::mg_restrict(fc.len() as u32, &coarse.children, &r, &mut fc);
+    let ec = v_cycle_cpu(h, s, l + 1, &fc);
+    cpu::mg_prolong(n as u32, &level.parent, &ec, &mut e);
+    smooth(&mut e, s.sweeps);
+    e
+}
+
+/// Result of a pressure solve.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct SolveStats {
+    /// Conjugate-gradient iterations (one V-cycle each).
+    pub iterations: usize,
+    /// Final |r| / |f| (Euclidean norms over the fluid cells).
+    pub relative_residual: f64,
+}
+
+/// Solves M p = f on the finest level by conjugate gradients preconditioned with one V-cycle,
+/// from `p` as first guess, to |r| <= tol |f| or `max_iterations` (CPU twins; the oracle of the
+/// GPU solver). Where M is singular (no outlet), f must sum to zero over each connected region.
+pub fn pcg_cpu(
+    h: &Hierarchy,
+    s: &MultigridSettings,
+    f: &[f32],
+    p: &mut [f32],
+    tol: f64,
+    max_iterations: usize,
+) -> SolveStats {
+    let level = &h.levels[0];
+    let params = level.params(s.omega);
+    let n = f.len();
+    let dot = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(x, y)| *x as f64 * *y as f64).sum::<f64>();
+    let zero = vec![0.0f32; n];
+    let apply = |x: &[f32], out: &mut [f32]| {
+        // residual with f = 0 is -M x
+        cpu::pressure_residual(&level.layout, &level.bricks, &params, &zero, x, out);
+        for v in out.iter_mut() {
+            *v = -*v;
+        }
+    };
+    let norm_f = dot(f, f).sqrt().max(f64::MIN_POSITIVE);
+    let mut r = vec![0.0f32; n];
+    cpu::pressure_residual(&level.layout, &level.bricks, &params, f, p, &mut r);
+    let mut z = v_cycle_cpu(h, s, 0, &r);
+    let mut d = z.clone();
+    let mut rz = dot(&r, &z);
+    let mut q = vec![0.0f32; n];
+    let mut stats = SolveStats { iterations: 0, relative_residual: dot(&r, &r).sqrt() / norm_f };
+    while stats.relative_residual > tol && stats.iterations < max_iterations {
+        apply(&d, &mut q);
+        let dq = dot(&d, &q);
+        let alpha = if dq != 0.0 { rz / dq } else { 0.0 };
+        for i in 0..n {
+            p[i] += (alpha * d[i] as f64) as f32;
+            r[i] -= (alpha * q[i] as f64) as f32;
+        }
+        stats.iterations += 1;
+        stats.relative_residual = dot(&r, &r).sqrt() / norm_f;
+        z = v_cycle_cpu(h, s, 0, &r);
+        let rz_new = dot(&r, &z);
+        let beta = if rz != 0.0 { rz_new / rz } else { 0.0 };
+        rz = rz_new;
+        for i in 0..n {
+            d[i] = z[i] + (beta * d[i] as f64) as f32;
+        }
+    }
+    stats
+}

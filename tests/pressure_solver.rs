@@ -1,0 +1,122 @@
+//! The pressure solver (conjugate gradients preconditioned by a multigrid V-cycle on the sparse
+//! brick hierarchy), on the CPU twins of its kernels: exactness on a manufactured solution, and
+//! iterations that do not grow with resolution, on straight and branching vessels.
+
+use std::path::Path;
+
+use hemoflow::grid::{self, Grid};
+use hemoflow::mesh::generate::{pipe, PipeSpec};
+use hemoflow::mesh::{self, SurfaceMesh, Units, Vec3};
+use hemoflow::solver::multigrid::{pcg_cpu, Hierarchy, MultigridSettings};
+use hemoflow::solver::{cpu, CellLayout};
+
+fn hierarchy(g: &Grid) -> Hierarchy {
+    let layout = CellLayout::new(g).unwrap();
+    Hierarchy::new(&g.bricks, &layout, g.spacing).unwrap()
+}
+
+/// A zero-mean source over the fluid cells, smooth in space.
+fn source(g: &Grid, h: &Hierarchy) -> Vec<f32> {
+    let layout = &h.levels[0].layout;
+    let mut f: Vec<f32> = (0..layout.cells.len() as u32)
+        .map(|id| {
+            if !layout.is_fluid(id) {
+                return 0.0;
+            }
+            let c = g.bricks.cell_coords(id);
+            let x = g.origin + Vec3::new(c[0] as f64 + 0.5, c[1] as f64 + 0.5, c[2] as f64 + 0.5) * g.spacing;
+            ((x.x * 700.0).sin() + (x.y * 500.0).cos() * (x.z * 300.0).sin()) as f32
+        })
+        .collect();
+    let fluid = f.iter().enumerate().filter(|(id, _)| layout.is_fluid(*id as u32)).count() as f64;
+    let mean = f.iter().map(|&v| v as f64).sum::<f64>() / fluid;
+    for (id, v) in f.iter_mut().enumerate() {
+        if layout.is_fluid(id as u32) {
+            *v -= mean as f32;
+        }
+    }
+    f
+}
+
+fn aorta() -> SurfaceMesh {
+    mesh::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("meshes/aorta_open_ends.stl"), Units::Mm).unwrap().0
+}
+
+#[test]
+fn manufactured_pressure_is_recovered_on_the_aorta() {
+    let g = grid::voxelize(&aorta(), 0.8e-3).unwrap();
+    let h = hierarchy(&g);
+    let level = &h.levels[0];
+    let params = level.params(0.8);
+    // p_exact smooth; f = M p_exact (the residual of p_exact with f = 0 is -M p_exact).
+    let p_exact: Vec<f32> = (0..level.layout.cells.len() as u32)
+        .map(|id| {
+            if !level.layout.is_fluid(id) {
+                return 0.0;
+            }
+            let c = g.bricks.cell_coords(id);
+            let x = g.origin + Vec3::new(c[0] as f64 + 0.5, c[1] as f64 + 0.5, c[2] as f64 + 0.5) * g.spacing;
+            (1000.0 * x.y + 3000.0 * (x.x * 200.0).sin() * x.z) as f32
+        })
+        .collect();
+    let zero = vec![0.0f32; p_exact.len()];
+    let mut f = vec![0.0f32; p_exact.len()];
+    cpu::pressure_residual(&level.layout, &level.bricks, &params, &zero, &p_exact, &mut f);
+    f.iter_mut().for_each(|v| *v = -*v);
+    let mut p = vec![0.0f32; f.len()];
+    let stats = pcg_cpu(&h, &MultigridSettings::default(), &f, &mut p, 1e-7, 200);
+    // Compare up to the constant (no outlet: M has the constants in its null space).
+    let fluid: Vec<usize> = (0..p.len()).filter(|&i| level.layout.is_fluid(i as u32)).collect();
+    let mean = |v: &[f32]| fluid.iter().map(|&i| v[i] as f64).sum::<f64>() / fluid.len() as f64;
+    let (mp, me) = (mean(&p), mean(&p_exact));
+    let range = fluid.iter().map(|&i| p_exact[i] as f64).fold(f64::MIN, f64::max)
+        - fluid.iter().map(|&i| p_exact[i] as f64).fold(f64::MAX, f64::min);
+    let err = fluid.iter().map(|&i| ((p[i] as f64 - mp) - (p_exact[i] as f64 - me)).abs()).fold(0.0, f64::max) / range;
+    println!(
+        "aorta, {} levels, {} fluid cells: {} iterations to |r|/|f| = {:.1e}; max error {err:.2e} of the range (tolerance 1e-4)",
+        h.levels.len(),
+        level.fluid_cells,
+        stats.iterations,
+        stats.relative_residual
+    );
+    assert!(stats.relative_residual <= 1e-7);
+    assert!(err < 1e-4);
+}
+
+#[test]
+fn iterations_do_not_grow_with_resolution() {
+    let spec = PipeSpec { radius: 1e-3, length: 6e-3, axis: Vec3::new(0.3, -0.5, 0.8), segments: 256, ..Default::default() };
+    let m = pipe(&spec).unwrap();
+    let mut counts = Vec::new();
+    for d_over_h in [20.0, 40.0] {
+        let g = grid::voxelize(&m, 2e-3 / d_over_h).unwrap();
+        let h = hierarchy(&g);
+        let f = source(&g, &h);
+        let mut p = vec![0.0f32; f.len()];
+        let stats = pcg_cpu(&h, &MultigridSettings::default(), &f, &mut p, 1e-6, 500);
+        println!(
+            "oblique pipe D/h {d_over_h}: {} fluid cells, {} levels, {} iterations to {:.1e}",
+            h.levels[0].fluid_cells,
+            h.levels.len(),
+            stats.iterations,
+            stats.relative_residual
+        );
+        assert!(stats.relative_residual <= 1e-6);
+        counts.push(stats.iterations as f64);
+    }
+    let change = (counts[1] - counts[0]).abs() / counts[0];
+    println!("iterations {counts:?}: change {:.0}% (at most 30%)", 100.0 * change);
+    assert!(change < 0.3);
+}
+
+#[test]
+fn branching_real_vessel_converges() {
+    let g = grid::voxelize(&aorta(), 0.4e-3).unwrap();
+    let h = hierarchy(&g);
+    let f = source(&g, &h);
+    let mut p = vec![0.0f32; f.len()];
+    let stats = pcg_cpu(&h, &MultigridSettings::default(), &f, &mut p, 1e-6, 500);
+    let sizes: Vec<usize> = h.levels.iter().map(|l| l.fluid_cells).collect();
+    println!("aorta at 0.4 mm: levels {sizes:?}: {} iterations to {:.1e}", stats.iterations, stats.relative_residual);
+    assert!(stats.relative_residual <= 1e-6);
+}
