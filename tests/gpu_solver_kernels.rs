@@ -5,7 +5,8 @@
 use hemoflow::gpu::Gpu;
 use hemoflow::grid::{self, Grid};
 use hemoflow::mesh::generate::{bifurcation, BifurcationSpec};
-use hemoflow::solver::kernels::GpuGrid;
+use hemoflow::solver::kernels::{self, GpuGrid};
+use hemoflow::solver::multigrid::Hierarchy;
 use hemoflow::solver::{cpu, CellLayout, SolverParams};
 
 fn gpu() -> Gpu {
@@ -104,4 +105,54 @@ fn project_gpu_matches_cpu() {
     grid_gpu.run(&gpu, "solver/project", &[&p_buf, &u_buf]).unwrap();
     cpu::project(&layout, &g.bricks, &params, &p, &mut u);
     compare("project", &gpu.read::<f32>(&u_buf).unwrap(), &u, 1e-5);
+}
+
+#[test]
+fn pressure_residual_gpu_matches_cpu() {
+    let (g, layout, params) = setup();
+    let gpu = gpu();
+    let grid_gpu = GpuGrid::new(&gpu, &layout, &params).unwrap();
+    let n = layout.cells.len();
+    let (f, p) = (random(n, 6).iter().map(|x| x * 1e6).collect::<Vec<_>>(), random(n, 7));
+    let (f_buf, p_buf) = (gpu.storage("f", &f).unwrap(), gpu.storage("p", &p).unwrap());
+    let out = gpu.storage_empty("r", 4 * n as u64).unwrap();
+    grid_gpu.run(&gpu, "solver/pressure_residual", &[&f_buf, &p_buf, &out]).unwrap();
+    let mut expected = vec![0.0; n];
+    cpu::pressure_residual(&layout, &g.bricks, &params, &f, &p, &mut expected);
+    compare("pressure_residual", &gpu.read::<f32>(&out).unwrap(), &expected, 1e-5);
+}
+
+#[test]
+fn multigrid_transfers_gpu_match_cpu() {
+    let (g, layout, params) = setup();
+    let h = Hierarchy::new(&g.bricks, &layout, g.spacing).unwrap();
+    assert!(h.levels.len() >= 2, "the test grid must coarsen");
+    let gpu = gpu();
+    let (fine, coarse) = (&h.levels[0], &h.levels[1]);
+    let (nf, nc) = (fine.layout.cells.len(), coarse.layout.cells.len());
+    // Restriction: coarse source from a random fine residual.
+    let r = random(nf, 8);
+    let coarse_params = coarse.params(params.omega);
+    let (pc, children, r_buf) = (
+        gpu.uniform("coarse params", &coarse_params).unwrap(),
+        gpu.storage("children", &coarse.children).unwrap(),
+        gpu.storage("r", &r).unwrap(),
+    );
+    let fc = gpu.storage_empty("f coarse", 4 * nc as u64).unwrap();
+    kernels::run(&gpu, "solver/mg_restrict", &[&pc, &children, &r_buf, &fc], nc as u32).unwrap();
+    let mut expected = vec![0.0; nc];
+    cpu::mg_restrict(nc as u32, &coarse.children, &r, &mut expected);
+    compare("mg_restrict", &gpu.read::<f32>(&fc).unwrap(), &expected, 1e-6);
+    // Prolongation: fine correction from a random coarse one.
+    let (e, mut p) = (random(nc, 9), random(nf, 10));
+    let fine_params = fine.params(params.omega);
+    let (pf, parent, e_buf, p_buf) = (
+        gpu.uniform("fine params", &fine_params).unwrap(),
+        gpu.storage("parent", &fine.parent).unwrap(),
+        gpu.storage("e", &e).unwrap(),
+        gpu.storage("p", &p).unwrap(),
+    );
+    kernels::run(&gpu, "solver/mg_prolong", &[&pf, &parent, &e_buf, &p_buf], nf as u32).unwrap();
+    cpu::mg_prolong(nf as u32, &fine.parent, &e, &mut p);
+    compare("mg_prolong", &gpu.read::<f32>(&p_buf).unwrap(), &p, 0.0);
 }

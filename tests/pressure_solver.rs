@@ -85,7 +85,8 @@ fn manufactured_pressure_is_recovered_on_the_aorta() {
 
 #[test]
 fn iterations_do_not_grow_with_resolution() {
-    let spec = PipeSpec { radius: 1e-3, length: 6e-3, axis: Vec3::new(0.3, -0.5, 0.8), segments: 256, ..Default::default() };
+    let spec =
+        PipeSpec { radius: 1e-3, length: 6e-3, axis: Vec3::new(0.3, -0.5, 0.8), segments: 256, ..Default::default() };
     let m = pipe(&spec).unwrap();
     let mut counts = Vec::new();
     for d_over_h in [20.0, 40.0] {

@@ -33,12 +33,18 @@ impl GpuGrid {
     /// Runs `stage` over every cell with the grid's four bindings first, then `fields`, and
     /// waits for it.
     pub fn run(&self, gpu: &Gpu, stage: &str, fields: &[&wgpu::Buffer]) -> Result<(), GpuError> {
-        let stage = gpu.stage(stage)?;
         let mut buffers = vec![&self.params, &self.neighbours, &self.cells, &self.geom];
         buffers.extend_from_slice(fields);
-        let bind = gpu.bind_group(&stage, &buffers)?;
-        gpu.dispatch(&stage, &bind, self.n, BRICK_CELLS)?;
-        gpu.device.poll(wgpu::PollType::wait_indefinitely())?;
-        Ok(())
+        run(gpu, stage, &buffers, self.n)
     }
+}
+
+/// Runs `stage` over `items` invocations (one per cell) with `buffers` at bindings 0, 1, ...
+/// and waits for it.
+pub fn run(gpu: &Gpu, stage: &str, buffers: &[&wgpu::Buffer], items: u32) -> Result<(), GpuError> {
+    let stage = gpu.stage(stage)?;
+    let bind = gpu.bind_group(&stage, buffers)?;
+    gpu.dispatch(&stage, &bind, items, BRICK_CELLS)?;
+    gpu.device.poll(wgpu::PollType::wait_indefinitely())?;
+    Ok(())
 }
