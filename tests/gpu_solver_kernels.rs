@@ -54,12 +54,15 @@ fn compare(what: &str, gpu: &[f32], cpu: &[f32], tol: f32) {
             at = i;
         }
     }
+    let largest = cpu.iter().fold(0.0f32, |m, x| m.max(x.abs()));
+    let nonzero = cpu.iter().filter(|x| **x != 0.0).count();
     println!(
-        "{what}: {} values, worst relative difference {worst:.2e} at {at} (GPU {} CPU {}), tolerance {tol:.0e}",
+        "{what}: {} values ({nonzero} non-zero, largest {largest:.3e}), worst relative difference {worst:.2e} at {at} (GPU {} CPU {}), tolerance {tol:.0e}",
         cpu.len(),
         gpu[at],
         cpu[at]
     );
+    assert!(nonzero > cpu.len() / 10, "{what}: the test input should give mostly non-zero values");
     assert!(worst <= tol, "{what}: cell {at}: GPU {} CPU {}", gpu[at], cpu[at]);
 }
 
@@ -155,4 +158,26 @@ fn multigrid_transfers_gpu_match_cpu() {
     kernels::run(&gpu, "solver/mg_prolong", &[&pf, &parent, &e_buf, &p_buf], nf as u32).unwrap();
     cpu::mg_prolong(nf as u32, &fine.parent, &e, &mut p);
     compare("mg_prolong", &gpu.read::<f32>(&p_buf).unwrap(), &p, 0.0);
+}
+
+#[test]
+fn momentum_gpu_matches_cpu() {
+    let (g, layout, mut params) = setup();
+    params.force_z = 2.0;
+    let gpu = gpu();
+    let n = layout.cells.len();
+    let u: Vec<f32> = random(3 * n, 11).iter().map(|x| 0.3 * x).collect();
+    let t_prev = random(3 * n, 12);
+    for first_step in [1, 0] {
+        params.first_step = first_step;
+        let grid_gpu = GpuGrid::new(&gpu, &layout, &params).unwrap();
+        let (u_buf, tp_buf) = (gpu.storage("u", &u).unwrap(), gpu.storage("t_prev", &t_prev).unwrap());
+        let tn_buf = gpu.storage_empty("t_new", 12 * n as u64).unwrap();
+        let us_buf = gpu.storage_empty("u_star", 12 * n as u64).unwrap();
+        grid_gpu.run(&gpu, "solver/momentum", &[&u_buf, &tp_buf, &tn_buf, &us_buf]).unwrap();
+        let (mut t_new, mut u_star) = (vec![0.0; 3 * n], vec![0.0; 3 * n]);
+        cpu::momentum(&layout, &g.bricks, &params, &u, &t_prev, &mut t_new, &mut u_star);
+        compare(&format!("momentum tendency (first_step {first_step})"), &gpu.read::<f32>(&tn_buf).unwrap(), &t_new, 1e-4);
+        compare(&format!("momentum u* (first_step {first_step})"), &gpu.read::<f32>(&us_buf).unwrap(), &u_star, 1e-5);
+    }
 }

@@ -12,7 +12,13 @@ struct SolverParams {
     omega: f32,
     // Cells in allocated bricks.
     cells: u32,
+    // 1 on the first time step (forward Euler instead of Adams-Bashforth 2), else 0.
+    first_step: u32,
     _pad0: u32,
     _pad1: u32,
+    // Body force per unit mass, m/s^2.
+    force_x: f32,
+    force_y: f32,
+    force_z: f32,
     _pad2: u32,
 }

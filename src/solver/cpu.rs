@@ -134,3 +134,94 @@ pub fn project(layout: &CellLayout, bricks: &Bricks, params: &SolverParams, p: &
         }
     }
 }
+
+fn minmod(a: f32, b: f32) -> f32 {
+    if a * b <= 0.0 {
+        return 0.0;
+    }
+    if a > 0.0 {
+        a.min(b)
+    } else {
+        a.max(b)
+    }
+}
+
+/// Twin of `solver/momentum`: the predictor u* and this step's explicit tendency.
+#[allow(clippy::too_many_arguments)]
+pub fn momentum(
+    layout: &CellLayout,
+    bricks: &Bricks,
+    params: &SolverParams,
+    u: &[f32],
+    t_prev: &[f32],
+    t_new: &mut [f32],
+    u_star: &mut [f32],
+) {
+    let n = params.cells as usize;
+    let nb_of = |id: u32, d: usize| fluid_neighbour(layout, bricks, id, d);
+    let face_value = |c: usize, up: u32, down: u32, d: usize| -> f32 {
+        let Some(behind) = nb_of(up, d ^ 1) else { return u[c * n + up as usize] };
+        let slope = minmod(
+            u[c * n + up as usize] - u[c * n + behind as usize],
+            u[c * n + down as usize] - u[c * n + up as usize],
+        );
+        u[c * n + up as usize] + 0.5 * slope
+    };
+    let h = params.h;
+    let force = [params.force_x, params.force_y, params.force_z];
+    for id in 0..params.cells {
+        let i = id as usize;
+        if !layout.is_fluid(id) {
+            for c in 0..3 {
+                t_new[c * n + i] = 0.0;
+                u_star[c * n + i] = 0.0;
+            }
+            continue;
+        }
+        let vol = layout.volume(id);
+        for c in 0..3 {
+            let uc = u[c * n + i];
+            let (mut adv, mut outflow) = (0.0f32, 0.0f32);
+            for d in 0..6 {
+                let Some(nb) = nb_of(id, d) else { continue };
+                let axis = d / 2;
+                let side_sign = if d & 1 == 1 { 1.0 } else { -1.0 };
+                let flux = side_sign * layout.aperture(id, d) * 0.5 * (u[axis * n + i] + u[axis * n + nb as usize]);
+                let phi = if flux >= 0.0 { face_value(c, id, nb, d) } else { face_value(c, nb, id, d ^ 1) };
+                adv += flux * phi;
+                outflow += flux;
+            }
+            let advection = -(adv - uc * outflow) / (vol * h);
+            let (mut lap, mut wall) = (0.0f32, 0.0f32);
+            for axis in 0..3 {
+                let mut dist = [1.0f32; 2];
+                let mut value = [0.0f32; 2];
+                let mut is_wall = [false; 2];
+                for side in 0..2 {
+                    let d = 2 * axis + side;
+                    let l = layout.link(id, d);
+                    match nb_of(id, d) {
+                        Some(nb) if l >= 1.0 => value[side] = u[c * n + nb as usize],
+                        _ => {
+                            dist[side] = if l < 1.0 { l } else { 0.5 };
+                            is_wall[side] = true;
+                        }
+                    }
+                }
+                let sum = dist[0] + dist[1];
+                for side in 0..2 {
+                    let coef = 2.0 / (dist[side] * sum * h * h);
+                    if is_wall[side] {
+                        wall += coef;
+                    } else {
+                        lap += coef * (value[side] - uc);
+                    }
+                }
+            }
+            let t = advection + params.nu * lap + force[c];
+            t_new[c * n + i] = t;
+            let t_ab = if params.first_step == 0 { 1.5 * t - 0.5 * t_prev[c * n + i] } else { t };
+            u_star[c * n + i] = (uc + params.dt * t_ab) / (1.0 + params.dt * params.nu * wall);
+        }
+    }
+}

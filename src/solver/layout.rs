@@ -41,10 +41,19 @@ pub struct SolverParams {
     pub omega: f32,
     /// Cells in allocated bricks (the length of every per-cell array).
     pub cells: u32,
+    /// 1 on the first time step (the momentum kernel then takes a forward-Euler step instead
+    /// of Adams-Bashforth 2, which needs the previous tendency), else 0.
+    pub first_step: u32,
     /// Padding to 16 bytes.
     pub _pad0: u32,
     /// Padding to 16 bytes.
     pub _pad1: u32,
+    /// Body force per unit mass along x, m/s^2.
+    pub force_x: f32,
+    /// Body force per unit mass along y, m/s^2.
+    pub force_y: f32,
+    /// Body force per unit mass along z, m/s^2.
+    pub force_z: f32,
     /// Padding to 16 bytes.
     pub _pad2: u32,
 }
