@@ -75,10 +75,12 @@ fn divergence_gpu_matches_cpu() {
     let u = random(3 * n, 1);
     let u_buf = gpu.storage("u", &u).unwrap();
     let div_buf = gpu.storage_empty("div", 4 * n as u64).unwrap();
-    grid_gpu.run(&gpu, "solver/divergence", &[&u_buf, &div_buf]).unwrap();
-    let mut expected = vec![0.0; n];
-    cpu::divergence(&layout, &g.bricks, &params, &u, &mut expected);
+    let f_buf = gpu.storage_empty("f", 4 * n as u64).unwrap();
+    grid_gpu.run(&gpu, "solver/divergence", &[&u_buf, &div_buf, &f_buf]).unwrap();
+    let (mut expected, mut f) = (vec![0.0; n], vec![0.0; n]);
+    cpu::divergence(&layout, &g.bricks, &params, &u, &mut expected, &mut f);
     compare("divergence", &gpu.read::<f32>(&div_buf).unwrap(), &expected, 1e-5);
+    compare("pressure source", &gpu.read::<f32>(&f_buf).unwrap(), &f, 1e-5);
 }
 
 #[test]
@@ -177,7 +179,12 @@ fn momentum_gpu_matches_cpu() {
         grid_gpu.run(&gpu, "solver/momentum", &[&u_buf, &tp_buf, &tn_buf, &us_buf]).unwrap();
         let (mut t_new, mut u_star) = (vec![0.0; 3 * n], vec![0.0; 3 * n]);
         cpu::momentum(&layout, &g.bricks, &params, &u, &t_prev, &mut t_new, &mut u_star);
-        compare(&format!("momentum tendency (first_step {first_step})"), &gpu.read::<f32>(&tn_buf).unwrap(), &t_new, 1e-4);
+        compare(
+            &format!("momentum tendency (first_step {first_step})"),
+            &gpu.read::<f32>(&tn_buf).unwrap(),
+            &t_new,
+            1e-4,
+        );
         compare(&format!("momentum u* (first_step {first_step})"), &gpu.read::<f32>(&us_buf).unwrap(), &u_star, 1e-5);
     }
 }

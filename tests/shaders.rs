@@ -7,6 +7,7 @@ use std::path::Path;
 
 use hemoflow::gpu::probe::{GridProbeParams, GridProbeQuery};
 use hemoflow::gpu::shader::{self, Expanded};
+use hemoflow::gpu::vector::{AxpyParams, CgScalarsParams, DotPartialParams, SumPartialParams, XpayParams};
 use hemoflow::gpu::GpuError;
 use hemoflow::solver::SolverParams;
 
@@ -135,7 +136,28 @@ fn twins() -> Vec<(&'static str, RustLayout)> {
     vec![
         ("test/grid_probe", rust_layout!(GridProbeParams { queries, _pad0, _pad1, _pad2 })),
         ("test/grid_probe", rust_layout!(GridProbeQuery { id, dx, dy, dz })),
-        ("solver/divergence", rust_layout!(SolverParams { h, dt, nu, omega, cells, _pad0, _pad1, _pad2 })),
+        (
+            "solver/divergence",
+            rust_layout!(SolverParams {
+                h,
+                dt,
+                nu,
+                omega,
+                cells,
+                first_step,
+                _pad0,
+                _pad1,
+                force_x,
+                force_y,
+                force_z,
+                _pad2
+            }),
+        ),
+        ("vector/dot_partial", rust_layout!(DotPartialParams { n, out_offset, _pad0, _pad1 })),
+        ("vector/sum_partial", rust_layout!(SumPartialParams { n, out_offset, _pad0, _pad1 })),
+        ("vector/axpy", rust_layout!(AxpyParams { n, alpha_index, sign, _pad0 })),
+        ("vector/xpay", rust_layout!(XpayParams { n, beta_index, _pad0, _pad1 })),
+        ("vector/cg_scalars", rust_layout!(CgScalarsParams { numerator, denominator, quotient, advance })),
     ]
 }
 

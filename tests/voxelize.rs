@@ -313,3 +313,35 @@ fn apertures_are_one_value_per_face_between_fluid_cells() {
     println!("{faces} fluid-fluid faces, {partial} partly wet, all symmetric");
     assert!(partial > 0);
 }
+
+#[test]
+fn walls_lying_exactly_on_cell_faces_give_exact_volume_and_open_faces() {
+    // A cube whose six faces lie on grid planes (binary-exact: edge 1, h = 1/8): every corner
+    // on a wall is a tie for the inside test. Regression: such corners once made the cells
+    // along the cube's edges lose a third of their volume and half-close open faces.
+    let (l, h) = (1.0, 0.125);
+    let v: Vec<Vec3> =
+        (0..8).map(|i| Vec3::new((i & 1) as f64 * l, ((i >> 1) & 1) as f64 * l, ((i >> 2) & 1) as f64 * l)).collect();
+    let quads = [[0, 2, 3, 1], [4, 5, 7, 6], [0, 1, 5, 4], [2, 6, 7, 3], [0, 4, 6, 2], [1, 3, 7, 5]];
+    let tris: Vec<[u32; 3]> = quads.iter().flat_map(|q| [[q[0], q[1], q[2]], [q[0], q[2], q[3]]]).collect();
+    let mut m = SurfaceMesh { vertices: v, labels: vec![0; 12], triangles: tris, groups: Vec::new() };
+    m.group_index("inlet");
+    let g = grid::voxelize(&m, h).unwrap();
+    let err = (g.stats.fluid_volume - l * l * l).abs();
+    let mut partial = 0;
+    for id in 0..g.kind.len() as u32 {
+        if g.kind[id as usize] == kind::SOLID {
+            continue;
+        }
+        assert!((g.volume_fraction[id as usize] - 1.0).abs() < 1e-6, "cell {:?}", g.bricks.cell_coords(id));
+        for (d, dir) in DIRECTIONS.iter().enumerate() {
+            if g.bricks.neighbour(id, *dir).is_some_and(|nb| g.kind[nb as usize] != kind::SOLID) {
+                partial += (g.aperture[id as usize][d] != 1.0) as usize;
+            }
+        }
+    }
+    println!("cube on grid planes: volume error {err:.1e} (tolerance 1e-9), {} fluid cells, {partial} partly open fluid faces", g.stats.fluid_cells);
+    assert!(err < 1e-9);
+    assert_eq!(g.stats.fluid_cells, 512);
+    assert_eq!(partial, 0);
+}

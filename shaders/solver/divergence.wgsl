@@ -1,6 +1,7 @@
 // Stage divergence: div(u) of the cell-centred velocity through the cell's faces, each face
 // velocity the mean of the two centres, weighted by the face's wetted aperture; walls (faces to
-// non-fluid cells) carry no flux. div = sum_f +-A_f u_f / (V h), 1/s. CPU twin:
+// non-fluid cells) carry no flux. div = sum_f +-A_f u_f / (V h), 1/s. Also writes the pressure
+// equation's source f = -V div / dt (1/s^2; 0 when dt = 0). CPU twin:
 // hemoflow::solver::cpu::divergence.
 
 #import shared/cells
@@ -13,6 +14,8 @@
 @group(0) @binding(4) var<storage, read> u: array<f32>;
 // Divergence, 1/s (0 in solid cells).
 @group(0) @binding(5) var<storage, read_write> div: array<f32>;
+// Source of the pressure equation, 1/s^2 (0 in solid cells).
+@group(0) @binding(6) var<storage, read_write> f: array<f32>;
 
 @compute @workgroup_size(64)
 fn divergence(@builtin(global_invocation_id) gid: vec3<u32>) {
@@ -22,6 +25,7 @@ fn divergence(@builtin(global_invocation_id) gid: vec3<u32>) {
     }
     if !is_fluid(id) {
         div[id] = 0.0;
+        f[id] = 0.0;
         return;
     }
     var s = 0.0;
@@ -35,5 +39,8 @@ fn divergence(@builtin(global_invocation_id) gid: vec3<u32>) {
         let side_sign = select(-1.0, 1.0, (d & 1u) == 1u);
         s += side_sign * aperture(id, d) * uf;
     }
-    div[id] = s / (volume(id) * params.h);
+    let v = volume(id);
+    let d = s / (v * params.h);
+    div[id] = d;
+    f[id] = select(0.0, -v * d / params.dt, params.dt > 0.0);
 }

@@ -9,9 +9,11 @@
 //! read-back, pipeline and dispatch helpers; [`shader`] embeds and preprocesses the WGSL stages;
 //! [`probe`] holds the host twins of the test-only stage `test/grid_probe`.
 
+pub mod bench;
 pub mod context;
 pub mod probe;
 pub mod shader;
+pub mod vector;
 
 pub use context::{Gpu, Stage};
 

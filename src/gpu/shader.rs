@@ -12,12 +12,14 @@ use super::GpuError;
 /// Every WGSL file under `shaders/`: (name = path without `.wgsl`, text). A test checks this
 /// list against the folder, so a new file must be added here.
 pub const FILES: &[(&str, &str)] = &[
+    ("bench/copy", include_str!("../../shaders/bench/copy.wgsl")),
     ("shared/cells", include_str!("../../shaders/shared/cells.wgsl")),
     ("shared/grid", include_str!("../../shaders/shared/grid.wgsl")),
     ("shared/params", include_str!("../../shaders/shared/params.wgsl")),
     ("solver/divergence", include_str!("../../shaders/solver/divergence.wgsl")),
     ("solver/mg_prolong", include_str!("../../shaders/solver/mg_prolong.wgsl")),
     ("solver/mg_restrict", include_str!("../../shaders/solver/mg_restrict.wgsl")),
+    ("solver/momentum", include_str!("../../shaders/solver/momentum.wgsl")),
     ("solver/pressure_jacobi", include_str!("../../shaders/solver/pressure_jacobi.wgsl")),
     ("solver/pressure_residual", include_str!("../../shaders/solver/pressure_residual.wgsl")),
     ("solver/project", include_str!("../../shaders/solver/project.wgsl")),

@@ -58,7 +58,13 @@ pub(crate) fn cut_cells(
         .par_iter()
         .map(|&c| {
             let p = origin + Vec3::new(c[0] as f64, c[1] as f64, c[2] as f64) * h;
-            let d = field.distance(p).max(1e-9 * h);
+            let d = field.distance(p);
+            // A corner on the surface itself counts as fluid (the fluid region is closed): a
+            // cell lying against a wall that runs exactly along its faces is then fully wet,
+            // whatever way the ray sweep broke the tie for that corner.
+            if d <= 1e-9 * h {
+                return -1e-9 * h;
+            }
             let (pos, delta) = sn.row(c[1] as usize, c[2] as usize);
             let winding: i32 = pos.iter().zip(delta).take_while(|(&x, _)| x < p.x).map(|(_, &d)| d as i32).sum();
             if winding != 0 {
@@ -87,6 +93,7 @@ pub(crate) fn cut_cells(
             if f.iter().all(|&x| x < 0.0) || f.iter().all(|&x| x >= 0.0) {
                 return None;
             }
+
             // Gradient of the trilinear interpolant at the centre (per h), and its mean value.
             let grad = Vec3::new(
                 (f[1] + f[3] + f[5] + f[7]) - (f[0] + f[2] + f[4] + f[6]),

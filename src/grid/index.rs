@@ -47,12 +47,20 @@ pub struct Bricks {
     pub coords: Vec<[u32; 3]>,
     /// For each slot, the slots of its 27 neighbouring bricks (see [`neighbour_entry`]).
     pub neighbours: Vec<[u32; NEIGHBOURS]>,
+    /// Axes along which the grid wraps around (a periodic direction: the last brick's
+    /// neighbour is the first).
+    pub periodic: [bool; 3],
 }
 
 impl Bricks {
     /// Allocates the bricks whose flag in `used` (one per brick of the tiling, x fastest) is set,
     /// in tiling order, and builds their neighbour tables. `dims` must be whole bricks.
     pub fn new(dims: [u32; 3], used: &[bool]) -> Bricks {
+        Self::with_periodic(dims, used, [false; 3])
+    }
+
+    /// As [`Bricks::new`], wrapping around along the `periodic` axes.
+    pub fn with_periodic(dims: [u32; 3], used: &[bool], periodic: [bool; 3]) -> Bricks {
         assert!(dims.iter().all(|d| d % BRICK == 0), "grid dims {dims:?} are not whole bricks");
         let brick_dims = dims.map(|d| d / BRICK);
         let n = brick_dims.iter().map(|&d| d as usize).product::<usize>();
@@ -64,7 +72,7 @@ impl Bricks {
             let b = b as u32;
             coords.push([b % brick_dims[0], (b / brick_dims[0]) % brick_dims[1], b / (brick_dims[0] * brick_dims[1])]);
         }
-        let mut bricks = Bricks { dims, brick_dims, table, coords, neighbours: Vec::new() };
+        let mut bricks = Bricks { dims, brick_dims, table, coords, neighbours: Vec::new(), periodic };
         bricks.neighbours = (0..bricks.coords.len())
             .map(|s| {
                 let c = bricks.coords[s];
@@ -94,8 +102,11 @@ impl Bricks {
         self.slots() * BRICK_CELLS as usize
     }
 
-    /// Slot of the brick at brick coordinates `b`, or [`NO_SLOT`] (also outside the tiling).
+    /// Slot of the brick at brick coordinates `b` (wrapped along periodic axes), or [`NO_SLOT`]
+    /// (also outside the tiling).
     pub fn slot_at(&self, b: [i64; 3]) -> u32 {
+        let b: [i64; 3] =
+            std::array::from_fn(|a| if self.periodic[a] { b[a].rem_euclid(self.brick_dims[a] as i64) } else { b[a] });
         if (0..3).any(|a| b[a] < 0 || b[a] >= self.brick_dims[a] as i64) {
             return NO_SLOT;
         }

@@ -30,6 +30,7 @@ mod fractions;
 pub mod index;
 mod marks;
 mod output;
+mod periodic;
 mod sweep;
 
 use std::collections::HashMap;
@@ -40,6 +41,7 @@ use rayon::prelude::*;
 use crate::mesh::{SurfaceMesh, Vec3};
 pub use distance::closest_point;
 use index::{Bricks, BRICK};
+pub use periodic::PeriodicError;
 use sweep::{Crossings, Rows};
 
 /// `cell_kind` values: 0 solid, 1 fluid, `CAP0 + k` fluid on cap k.

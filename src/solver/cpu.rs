@@ -10,12 +10,20 @@ fn fluid_neighbour(layout: &CellLayout, bricks: &Bricks, id: u32, d: usize) -> O
 }
 
 /// Twin of `solver/divergence`: div(u) (1/s) from the centred velocity `u` (m/s,
-/// component-major, 3 * cells).
-pub fn divergence(layout: &CellLayout, bricks: &Bricks, params: &SolverParams, u: &[f32], div: &mut [f32]) {
+/// component-major, 3 * cells), and the pressure source f = -V div / dt (1/s^2).
+pub fn divergence(
+    layout: &CellLayout,
+    bricks: &Bricks,
+    params: &SolverParams,
+    u: &[f32],
+    div: &mut [f32],
+    f: &mut [f32],
+) {
     let n = params.cells as usize;
     for id in 0..params.cells {
         if !layout.is_fluid(id) {
             div[id as usize] = 0.0;
+            f[id as usize] = 0.0;
             continue;
         }
         let mut s = 0.0f32;
@@ -26,7 +34,10 @@ pub fn divergence(layout: &CellLayout, bricks: &Bricks, params: &SolverParams, u
             let side_sign = if d & 1 == 1 { 1.0 } else { -1.0 };
             s += side_sign * layout.aperture(id, d) * uf;
         }
-        div[id as usize] = s / (layout.volume(id) * params.h);
+        let v = layout.volume(id);
+        let d = s / (v * params.h);
+        div[id as usize] = d;
+        f[id as usize] = if params.dt > 0.0 { -v * d / params.dt } else { 0.0 };
     }
 }
 

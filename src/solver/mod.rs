@@ -17,8 +17,10 @@
 //! as the oracle of a GPU-vs-CPU test on seeded random input.
 
 pub mod cpu;
+pub mod gpu_solver;
 pub mod kernels;
 pub mod layout;
 pub mod multigrid;
+pub mod wall;
 
 pub use layout::{CellLayout, SolverError, SolverParams};

@@ -1,0 +1,407 @@
+//! The time loop on the GPU: every stage of a step is recorded into command buffers with bind
+//! groups made once; the host reads back only the pressure solver's residual norm (4 bytes per
+//! iteration) and, on request, fields.
+//!
+//! One step: `momentum` (u -> u*), `divergence` (div u*, source f = -V div / dt), the pressure
+//! solve M p = f by conjugate gradients preconditioned with one multigrid V-cycle (the same
+//! sequence as [`super::multigrid::pcg_cpu`]), `project` (u* -= dt grad p), then u = u*.
+
+use super::multigrid::{Hierarchy, MultigridSettings, SolveStats};
+use super::{CellLayout, SolverError, SolverParams};
+use crate::gpu::vector::{CgScalarsParams, VectorOp, Vectors};
+use crate::gpu::{Gpu, GpuError};
+use crate::grid::index::BRICK_CELLS;
+use crate::grid::Grid;
+use crate::mesh::Vec3;
+
+/// Fluid and numerical settings of a run.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// Kinematic viscosity, m^2/s.
+    pub nu: f64,
+    /// Time step, s.
+    pub dt: f64,
+    /// Body force per unit mass, m/s^2.
+    pub force: Vec3,
+    /// Pressure solve: relative residual |r| / |f| to reach.
+    pub tolerance: f64,
+    /// Pressure solve: at most this many iterations per step.
+    pub max_iterations: usize,
+    /// A typical velocity, m/s: the pressure solve also stops once the divergence it leaves is
+    /// below `tolerance * velocity_scale / h` in every cell on average (a flow that is already
+    /// divergence-free needs no iterations).
+    pub velocity_scale: f64,
+    /// Multigrid smoothing.
+    pub multigrid: MultigridSettings,
+}
+
+/// Why the GPU solver stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The grid cannot be put in the kernels' form.
+    #[error(transparent)]
+    Layout(#[from] SolverError),
+    /// The GPU failed.
+    #[error(transparent)]
+    Gpu(#[from] GpuError),
+}
+
+fn join<'a>(a: &[&'a wgpu::Buffer], b: &[&'a wgpu::Buffer]) -> Vec<&'a wgpu::Buffer> {
+    a.iter().chain(b).copied().collect()
+}
+
+/// One compute dispatch with its bind group, ready to record.
+struct Pass {
+    pipeline: wgpu::ComputePipeline,
+    bind: wgpu::BindGroup,
+    groups: u32,
+    label: &'static str,
+}
+
+impl Pass {
+    fn new(gpu: &Gpu, stage: &'static str, buffers: &[&wgpu::Buffer], items: u32) -> Result<Pass, GpuError> {
+        let s = gpu.stage(stage)?;
+        let bind = gpu.bind_group(&s, buffers)?;
+        let groups = items.div_ceil(BRICK_CELLS);
+        let limit = gpu.limits().max_compute_workgroups_per_dimension;
+        if groups > limit {
+            return Err(GpuError::TooManyWorkgroups { stage: stage.to_string(), groups, limit });
+        }
+        Ok(Pass { pipeline: s.pipeline, bind, groups, label: stage })
+    }
+
+    fn record(&self, encoder: &mut wgpu::CommandEncoder) {
+        let mut pass = encoder
+            .begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some(self.label), timestamp_writes: None });
+        pass.set_pipeline(&self.pipeline);
+        pass.set_bind_group(0, &self.bind, &[]);
+        pass.dispatch_workgroups(self.groups, 1, 1);
+    }
+}
+
+/// One multigrid level on the GPU: its buffers and the passes of a V-cycle on it.
+struct GpuLevel {
+    /// Source of M e = f on this level (level 0: the CG residual).
+    f: wgpu::Buffer,
+    /// Correction (level 0: the preconditioned residual z).
+    e: wgpu::Buffer,
+    /// Jacobi sweep e -> tmp, and tmp -> e.
+    sweep: [Pass; 2],
+    /// Residual f - M e into `res`.
+    residual: Pass,
+    /// Restriction of this level's residual into the next level's f (None on the coarsest).
+    restrict: Option<Pass>,
+    /// Prolongation of the next level's e into this level's e (None on the coarsest).
+    prolong: Option<Pass>,
+    /// Buffers the passes bind that nothing else holds.
+    _keep: Vec<wgpu::Buffer>,
+}
+
+/// Scalar slots of the CG solver.
+const RZ: u32 = 0;
+const DQ: u32 = 1;
+const ALPHA: u32 = 2;
+const RZ_NEW: u32 = 3;
+const BETA: u32 = 4;
+const RR: u32 = 5;
+const FF: u32 = 6;
+
+/// The solver's state on the GPU.
+pub struct GpuSolver<'g> {
+    gpu: &'g Gpu,
+    settings: Settings,
+    /// Cells in allocated bricks of the finest level.
+    pub cells: u32,
+    /// Fluid cells of the finest level.
+    pub fluid_cells: usize,
+    /// Multigrid levels (cells per level, finest first).
+    pub level_cells: Vec<usize>,
+    params: wgpu::Buffer,
+    params_value: SolverParams,
+    u: wgpu::Buffer,
+    u_star: wgpu::Buffer,
+    t_prev: wgpu::Buffer,
+    t_new: wgpu::Buffer,
+    div: wgpu::Buffer,
+    f: wgpu::Buffer,
+    p: wgpu::Buffer,
+    d: wgpu::Buffer,
+    momentum: Pass,
+    divergence: Pass,
+    project: Pass,
+    /// r = f - M p into level 0's f; q = -M d.
+    initial_residual: Pass,
+    apply: Pass,
+    levels: Vec<GpuLevel>,
+    vectors: Vectors,
+    ops: CgOps,
+    /// Steps taken.
+    pub steps: u64,
+    bytes: u64,
+}
+
+/// The prepared vector operations of one CG iteration.
+struct CgOps {
+    rz: VectorOp,
+    dq: VectorOp,
+    alpha: VectorOp,
+    update_p: VectorOp,
+    update_r: VectorOp,
+    rz_new: VectorOp,
+    beta: VectorOp,
+    direction: VectorOp,
+    rr: VectorOp,
+    ff: VectorOp,
+}
+
+impl<'g> GpuSolver<'g> {
+    /// Uploads `grid` (fields at rest) and prepares every pass.
+    pub fn new(gpu: &'g Gpu, grid: &Grid, settings: Settings) -> Result<GpuSolver<'g>, RunError> {
+        let layout = CellLayout::new(grid)?;
+        let hierarchy = Hierarchy::new(&grid.bricks, &layout, grid.spacing)?;
+        let n = layout.cells.len() as u32;
+        let nf = 4 * n as u64;
+        let params_value = SolverParams {
+            h: grid.spacing as f32,
+            dt: settings.dt as f32,
+            nu: settings.nu as f32,
+            omega: settings.multigrid.omega,
+            cells: n,
+            first_step: 1,
+            force_x: settings.force.x as f32,
+            force_y: settings.force.y as f32,
+            force_z: settings.force.z as f32,
+            ..Default::default()
+        };
+        let params = gpu.uniform("solver params", &params_value)?;
+        let neighbours = gpu.storage("neighbours", &layout.neighbours)?;
+        let cells = gpu.storage("cells", &layout.cells)?;
+        let geom = gpu.storage("geom", &layout.geom)?;
+        let field = |label: &str, values: u64| gpu.storage_empty(label, 4 * values);
+        let (u, u_star) = (field("u", 3 * n as u64)?, field("u*", 3 * n as u64)?);
+        let (t_prev, t_new) = (field("tendency (previous)", 3 * n as u64)?, field("tendency", 3 * n as u64)?);
+        let (div, f, p, d, q) = (
+            field("div", n as u64)?,
+            field("f", n as u64)?,
+            field("p", n as u64)?,
+            field("cg d", n as u64)?,
+            field("cg q", n as u64)?,
+        );
+        let zero = field("zero", n as u64)?;
+        let grid_bufs = [&params, &neighbours, &cells, &geom];
+        let momentum = Pass::new(gpu, "solver/momentum", &join(&grid_bufs, &[&u, &t_prev, &t_new, &u_star]), n)?;
+        let divergence = Pass::new(gpu, "solver/divergence", &join(&grid_bufs, &[&u_star, &div, &f]), n)?;
+        let project = Pass::new(gpu, "solver/project", &join(&grid_bufs, &[&p, &u_star]), n)?;
+
+        // Multigrid levels, coarsest first so each level can reference the next one's buffers.
+        let mut levels: Vec<GpuLevel> = Vec::new();
+        let mut bytes = 4 * (layout.neighbours.len() + layout.cells.len() + layout.geom.len()) as u64 + 15 * nf;
+        for (l, level) in hierarchy.levels.iter().enumerate().rev() {
+            let nl = level.layout.cells.len() as u32;
+            let fine = l == 0;
+            let lp = gpu.uniform("level params", &level.params(settings.multigrid.omega))?;
+            let (lnb, lcells, lgeom) = if fine {
+                (neighbours.clone(), cells.clone(), geom.clone())
+            } else {
+                (
+                    gpu.storage("level neighbours", &level.layout.neighbours)?,
+                    gpu.storage("level cells", &level.layout.cells)?,
+                    gpu.storage("level geom", &level.layout.geom)?,
+                )
+            };
+            let lf = field("level f", nl as u64)?;
+            let le = field("level e", nl as u64)?;
+            let tmp = field("level tmp", nl as u64)?;
+            let res = field("level residual", nl as u64)?;
+            let base = [&lp, &lnb, &lcells, &lgeom];
+            let sweep = [
+                Pass::new(gpu, "solver/pressure_jacobi", &join(&base, &[&lf, &le, &tmp]), nl)?,
+                Pass::new(gpu, "solver/pressure_jacobi", &join(&base, &[&lf, &tmp, &le]), nl)?,
+            ];
+            let residual = Pass::new(gpu, "solver/pressure_residual", &join(&base, &[&lf, &le, &res]), nl)?;
+            let (restrict, prolong, mut keep) = match levels.last() {
+                Some(coarse) => {
+                    let coarse_level = &hierarchy.levels[l + 1];
+                    let cp = gpu.uniform("coarse params", &coarse_level.params(settings.multigrid.omega))?;
+                    let children = gpu.storage("children", &coarse_level.children)?;
+                    let parent = gpu.storage("parent", &level.parent)?;
+                    let nc = coarse_level.layout.cells.len() as u32;
+                    let restrict = Pass::new(gpu, "solver/mg_restrict", &[&cp, &children, &res, &coarse.f], nc)?;
+                    let prolong = Pass::new(gpu, "solver/mg_prolong", &[&lp, &parent, &coarse.e, &le], nl)?;
+                    bytes += 4 * (coarse_level.children.len() + level.parent.len()) as u64;
+                    (Some(restrict), Some(prolong), vec![cp, children, parent])
+                }
+                None => (None, None, Vec::new()),
+            };
+            if !fine {
+                bytes +=
+                    4 * (level.layout.neighbours.len() + level.layout.cells.len() + level.layout.geom.len()) as u64;
+            }
+            bytes += 4 * 4 * nl as u64;
+            keep.extend([lp, lnb, lcells, lgeom, tmp, res]);
+            levels.push(GpuLevel { f: lf, e: le, sweep, residual, restrict, prolong, _keep: keep });
+        }
+        levels.reverse();
+        let (r, z) = (&levels[0].f, &levels[0].e);
+        let initial_residual = Pass::new(gpu, "solver/pressure_residual", &join(&grid_bufs, &[&f, &p, r]), n)?;
+        let apply = Pass::new(gpu, "solver/pressure_residual", &join(&grid_bufs, &[&zero, &d, &q]), n)?;
+        let vectors = Vectors::new(gpu, 8)?;
+        // q = -M d, so dq = d.q = -(d.M d) and alpha' = rz / dq = -alpha:
+        // p += alpha d is p -= alpha' d, and r -= alpha M d is r -= alpha' q.
+        let ops = CgOps {
+            rz: vectors.dot(gpu, r, z, n, RZ)?,
+            dq: vectors.dot(gpu, &d, &q, n, DQ)?,
+            alpha: vectors.cg_scalars(gpu, CgScalarsParams::alpha(RZ, DQ, ALPHA))?,
+            update_p: vectors.axpy(gpu, ALPHA, -1.0, &d, &p, n)?,
+            update_r: vectors.axpy(gpu, ALPHA, -1.0, &q, r, n)?,
+            rz_new: vectors.dot(gpu, r, z, n, RZ_NEW)?,
+            beta: vectors.cg_scalars(gpu, CgScalarsParams::beta(RZ_NEW, RZ, BETA))?,
+            direction: vectors.xpay(gpu, BETA, z, &d, n)?,
+            rr: vectors.dot(gpu, r, r, n, RR)?,
+            ff: vectors.dot(gpu, &f, &f, n, FF)?,
+        };
+        let fluid_cells = hierarchy.levels[0].fluid_cells;
+        let level_cells = hierarchy.levels.iter().map(|l| l.fluid_cells).collect();
+        Ok(GpuSolver {
+            gpu,
+            settings,
+            cells: n,
+            fluid_cells,
+            level_cells,
+            params,
+            params_value,
+            u,
+            u_star,
+            t_prev,
+            t_new,
+            div,
+            f,
+            p,
+            d,
+            momentum,
+            divergence,
+            project,
+            initial_residual,
+            apply,
+            levels,
+            vectors,
+            ops,
+            steps: 0,
+            bytes,
+        })
+    }
+
+    /// GPU bytes allocated for the grid, the fields and the pressure solver, per fluid cell.
+    pub fn bytes_per_fluid_cell(&self) -> f64 {
+        self.bytes as f64 / self.fluid_cells as f64
+    }
+
+    /// Records one V-cycle on level `l` (e = 0 first) into `enc`.
+    fn v_cycle(&self, enc: &mut wgpu::CommandEncoder, l: usize) {
+        let level = &self.levels[l];
+        enc.clear_buffer(&level.e, 0, None);
+        let sweeps = |enc: &mut wgpu::CommandEncoder, count: usize| {
+            for _ in 0..count.div_ceil(2) {
+                level.sweep[0].record(enc);
+                level.sweep[1].record(enc);
+            }
+        };
+        let s = &self.settings.multigrid;
+        if l + 1 == self.levels.len() {
+            sweeps(enc, s.coarsest_sweeps);
+            return;
+        }
+        sweeps(enc, s.sweeps);
+        level.residual.record(enc);
+        level.restrict.as_ref().expect("not the coarsest").record(enc);
+        self.v_cycle(enc, l + 1);
+        level.prolong.as_ref().expect("not the coarsest").record(enc);
+        sweeps(enc, s.sweeps);
+    }
+
+    fn submit(&self, record: impl FnOnce(&mut wgpu::CommandEncoder)) {
+        let mut enc = self.gpu.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("step") });
+        record(&mut enc);
+        self.gpu.queue.submit([enc.finish()]);
+    }
+
+    /// Solves M p = f from the current p (the last step's pressure), on the GPU.
+    fn solve_pressure(&self) -> Result<SolveStats, GpuError> {
+        self.submit(|enc| {
+            self.initial_residual.record(enc);
+            self.v_cycle(enc, 0);
+            enc.copy_buffer_to_buffer(&self.levels[0].e, 0, &self.d, 0, None);
+            self.ops.rz.record(enc);
+            self.ops.rr.record(enc);
+            self.ops.ff.record(enc);
+        });
+        // Scale of f for a divergence of velocity_scale / h in every fluid cell.
+        let h = self.params_value.h as f64;
+        let floor = self.settings.velocity_scale / (h * self.settings.dt) * (self.fluid_cells as f64).sqrt();
+        let ff = (self.vectors.read_scalar(self.gpu, FF)? as f64).sqrt().max(floor);
+        let mut stats = SolveStats {
+            iterations: 0,
+            relative_residual: (self.vectors.read_scalar(self.gpu, RR)? as f64).max(0.0).sqrt() / ff,
+        };
+        while stats.relative_residual > self.settings.tolerance && stats.iterations < self.settings.max_iterations {
+            self.submit(|enc| {
+                let o = &self.ops;
+                self.apply.record(enc);
+                for op in [&o.dq, &o.alpha, &o.update_p, &o.update_r] {
+                    op.record(enc);
+                }
+                self.v_cycle(enc, 0);
+                for op in [&o.rz_new, &o.beta, &o.direction, &o.rr] {
+                    op.record(enc);
+                }
+            });
+            stats.iterations += 1;
+            stats.relative_residual = (self.vectors.read_scalar(self.gpu, RR)? as f64).max(0.0).sqrt() / ff;
+        }
+        Ok(stats)
+    }
+
+    /// Advances one time step; returns the pressure solve's figures.
+    pub fn step(&mut self) -> Result<SolveStats, GpuError> {
+        self.params_value.first_step = (self.steps == 0) as u32;
+        self.gpu.queue.write_buffer(&self.params, 0, bytemuck::bytes_of(&self.params_value));
+        self.submit(|enc| {
+            self.momentum.record(enc);
+            self.divergence.record(enc);
+        });
+        let stats = self.solve_pressure()?;
+        self.submit(|enc| {
+            self.project.record(enc);
+            enc.copy_buffer_to_buffer(&self.u_star, 0, &self.u, 0, None);
+            enc.copy_buffer_to_buffer(&self.t_new, 0, &self.t_prev, 0, None);
+        });
+        self.steps += 1;
+        Ok(stats)
+    }
+
+    /// Sets the velocity (m/s, component-major, 3 x cells).
+    pub fn set_velocity(&self, u: &[f32]) {
+        self.gpu.queue.write_buffer(&self.u, 0, bytemuck::cast_slice(u));
+    }
+
+    /// The velocity (m/s, component-major).
+    pub fn velocity(&self) -> Result<Vec<f32>, GpuError> {
+        self.gpu.read(&self.u)
+    }
+
+    /// The kinematic pressure (m^2/s^2).
+    pub fn pressure(&self) -> Result<Vec<f32>, GpuError> {
+        self.gpu.read(&self.p)
+    }
+
+    /// div(u*) before the last projection, 1/s.
+    pub fn divergence_before_projection(&self) -> Result<Vec<f32>, GpuError> {
+        self.gpu.read(&self.div)
+    }
+
+    /// The pressure source of the last step, 1/s^2.
+    pub fn pressure_source(&self) -> Result<Vec<f32>, GpuError> {
+        self.gpu.read(&self.f)
+    }
+
+}
