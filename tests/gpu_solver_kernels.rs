@@ -5,7 +5,9 @@
 use hemoflow::gpu::Gpu;
 use hemoflow::grid::{self, Grid};
 use hemoflow::mesh::generate::{bifurcation, BifurcationSpec};
+use hemoflow::mesh::Vec3;
 use hemoflow::solver::kernels::{self, GpuGrid};
+use hemoflow::solver::layout::{bc, geom, Boundary, Profile};
 use hemoflow::solver::multigrid::Hierarchy;
 use hemoflow::solver::{cpu, CellLayout, SolverParams};
 
@@ -18,7 +20,16 @@ fn gpu() -> Gpu {
 fn setup() -> (Grid, CellLayout, SolverParams) {
     let m = bifurcation(&BifurcationSpec { spacing: Some(0.5e-3), ..Default::default() }).unwrap();
     let g = grid::voxelize(&m, 0.35e-3).unwrap();
-    let layout = CellLayout::new(&g).unwrap();
+    // Every kind of cap: a parabolic inlet, a pressure outlet, a moving wall.
+    let boundaries = [
+        Boundary::Inlet { flow_rate: 2e-6, profile: Profile::Parabolic },
+        Boundary::Outlet { pressure: 0.7 },
+        Boundary::Moving { velocity: Vec3::new(0.1, -0.2, 0.05) },
+    ];
+    let layout = CellLayout::with_boundaries(&g, &boundaries).unwrap();
+    let with_bc = |code: f32| (0..layout.cells.len() as u32).filter(|&id| layout.bc(id, geom::BC_TYPE) == code).count();
+    let counts = [with_bc(bc::INLET), with_bc(bc::OUTLET), with_bc(bc::MOVING)];
+    assert!(counts.iter().all(|&c| c > 0), "cells per boundary type (inlet, outlet, moving): {counts:?}");
     let params = SolverParams {
         h: 0.35e-3,
         dt: 1e-4,
@@ -107,9 +118,18 @@ fn project_gpu_matches_cpu() {
     let (p, mut u) = (random(n, 4), random(3 * n, 5));
     let p_buf = gpu.storage("p", &p).unwrap();
     let u_buf = gpu.storage("u", &u).unwrap();
-    grid_gpu.run(&gpu, "solver/project", &[&p_buf, &u_buf]).unwrap();
-    cpu::project(&layout, &g.bricks, &params, &p, &mut u);
+    let out_buf = gpu.storage_empty("outflow", 4 * n as u64).unwrap();
+    grid_gpu.run(&gpu, "solver/project", &[&p_buf, &u_buf, &out_buf]).unwrap();
+    let mut outflow = vec![0.0; n];
+    cpu::project(&layout, &g.bricks, &params, &p, &mut u, &mut outflow);
     compare("project", &gpu.read::<f32>(&u_buf).unwrap(), &u, 1e-5);
+    let outlet_cells = outflow.iter().filter(|x| **x != 0.0).count();
+    println!("project: {outlet_cells} outlet cells with a projected flux");
+    assert!(outlet_cells > 0);
+    let gpu_out = gpu.read::<f32>(&out_buf).unwrap();
+    let worst = gpu_out.iter().zip(&outflow).map(|(a, b)| (a - b).abs() / (1.0 + b.abs())).fold(0.0f32, f32::max);
+    println!("project outflow: worst relative difference {worst:.2e} (tolerance 1e-5)");
+    assert!(worst <= 1e-5);
 }
 
 #[test]

@@ -39,6 +39,7 @@ fn run(d_over_h: f64) -> Errors {
         max_iterations: 50,
         velocity_scale: U_CENTRE,
         multigrid: MultigridSettings::default(),
+        boundaries: Vec::new(),
     };
     let mut solver = GpuSolver::new(&gpu, &g, settings).unwrap();
     let n = solver.cells as usize;

@@ -13,10 +13,24 @@
 #import shared/params
 
 // Rust: layout::GEOM_STRIDE and the offsets in layout::geom.
-const GEOM_STRIDE: u32 = 17u;
+const GEOM_STRIDE: u32 = 27u;
 const GEOM_LINK: u32 = 0u;
 const GEOM_APERTURE: u32 = 6u;
 const GEOM_VOLUME: u32 = 12u;
+const GEOM_BC_TYPE: u32 = 17u;
+const GEOM_BC_OPEN: u32 = 18u;
+const GEOM_BC_NORMAL: u32 = 19u;
+const GEOM_BC_VELOCITY: u32 = 22u;
+const GEOM_BC_COEFFICIENT: u32 = 25u;
+const GEOM_BC_PRESSURE: u32 = 26u;
+// Boundary types (Rust: layout::bc).
+const BC_NONE: f32 = 0.0;
+const BC_INLET: f32 = 1.0;
+const BC_OUTLET: f32 = 2.0;
+const BC_MOVING: f32 = 3.0;
+// A link crossing counts as the cap's when its direction is at most ~63 degrees off the cap
+// normal (Rust: solver::cpu::CAP_ALIGNMENT).
+const CAP_ALIGNMENT: f32 = 0.45;
 // Rust: grid::kind::SOLID.
 const KIND_SOLID: u32 = 0u;
 
@@ -67,6 +81,20 @@ fn volume(id: u32) -> f32 {
         return 1.0;
     }
     return geom[r + GEOM_VOLUME];
+}
+
+// Field k (GEOM_BC_*) of cell id's boundary condition, 0 without one (Rust: CellLayout::bc).
+fn bc(id: u32, k: u32) -> f32 {
+    let r = record(id);
+    if r == NO_SLOT {
+        return 0.0;
+    }
+    return geom[r + k];
+}
+
+// Vector field at k (GEOM_BC_NORMAL or GEOM_BC_VELOCITY) (Rust: CellLayout::bc3).
+fn bc3(id: u32, k: u32) -> vec3<f32> {
+    return vec3<f32>(bc(id, k), bc(id, k + 1u), bc(id, k + 2u));
 }
 
 // The fluid neighbour across face d of cell id, or NO_SLOT (wall, or unallocated).

@@ -1,8 +1,9 @@
 // Stage divergence: div(u) of the cell-centred velocity through the cell's faces, each face
 // velocity the mean of the two centres, weighted by the face's wetted aperture; walls (faces to
-// non-fluid cells) carry no flux. div = sum_f +-A_f u_f / (V h), 1/s. Also writes the pressure
-// equation's source f = -V div / dt (1/s^2; 0 when dt = 0). CPU twin:
-// hemoflow::solver::cpu::divergence.
+// non-fluid cells) carry no flux; a cap adds its flux (inlet: the imposed velocity, outlet: the
+// cell's) through its open area. div = sum_f +-A_f u_f / (V h), 1/s. Also writes the pressure
+// equation's source f = -V div / dt + c p_out / h^2 (1/s^2; the outlet's Dirichlet term moved to
+// the right-hand side; 0 when dt = 0). CPU twin: hemoflow::solver::cpu::divergence.
 
 #import shared/cells
 
@@ -39,8 +40,16 @@ fn divergence(@builtin(global_invocation_id) gid: vec3<u32>) {
         let side_sign = select(-1.0, 1.0, (d & 1u) == 1u);
         s += side_sign * aperture(id, d) * uf;
     }
+    let t = bc(id, GEOM_BC_TYPE);
+    if t == BC_INLET {
+        s += bc(id, GEOM_BC_OPEN) * dot(bc3(id, GEOM_BC_VELOCITY), bc3(id, GEOM_BC_NORMAL));
+    } else if t == BC_OUTLET {
+        let uc = vec3<f32>(u[id], u[params.cells + id], u[2u * params.cells + id]);
+        s += bc(id, GEOM_BC_OPEN) * dot(uc, bc3(id, GEOM_BC_NORMAL));
+    }
     let v = volume(id);
     let d = s / (v * params.h);
     div[id] = d;
-    f[id] = select(0.0, -v * d / params.dt, params.dt > 0.0);
+    let dirichlet = bc(id, GEOM_BC_COEFFICIENT) * bc(id, GEOM_BC_PRESSURE) / (params.h * params.h);
+    f[id] = select(0.0, -v * d / params.dt + dirichlet, params.dt > 0.0);
 }

@@ -1,5 +1,7 @@
 // Stage pressure_jacobi: one weighted Jacobi sweep of the cut-cell pressure equation
-//     M p = f,   M p = sum_f A_f (p - p_nb) / h^2   (walls closed: no term)
+//     M p = f,   M p = sum_f A_f (p - p_nb) / h^2 + c p / h^2
+// (walls closed: no term; c the outlet coefficient of a cell on a pressure outlet, whose
+// pressure is in f)
 // p_out = (1 - omega) p_in + omega (sum_f A_f p_nb + h^2 f) / sum_f A_f.
 // M is symmetric positive semi-definite; for the projection f = -V div(u*) / dt (1/s^2, V the
 // volume fraction), p kinematic (Pa / density, m^2/s^2). Used on every multigrid level.
@@ -36,6 +38,7 @@ fn pressure_jacobi(@builtin(global_invocation_id) gid: vec3<u32>) {
         sa += a;
         sp += a * p_in[nb];
     }
+    sa += bc(id, GEOM_BC_COEFFICIENT);
     if sa == 0.0 {
         p_out[id] = p_in[id];
         return;

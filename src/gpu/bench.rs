@@ -81,8 +81,9 @@ pub const KERNELS: &[KernelSpec] = &[
     kernel("solver/pressure_jacobi", &[("f", 1), ("p_in", 1), ("p_out", 1)], 4 + 4 + 4, 4, 7),
     // Reads f and p, writes r; apertures.
     kernel("solver/pressure_residual", &[("f", 1), ("p", 1), ("r", 1)], 4 + 4 + 4, 4, 6),
-    // Reads p, reads and writes u in place (solid cells untouched); apertures.
-    kernel("solver/project", &[("p", 1), ("u", 3)], 4 + 12 + 12, 0, 6),
+    // Reads p, reads and writes u in place (solid cells untouched), writes the outlet flux;
+    // apertures.
+    kernel("solver/project", &[("p", 1), ("u", 3), ("outflow", 1)], 4 + 12 + 12 + 4, 4, 6),
     // Reads u and t_prev, writes t_new and u_star (3 f32 each); links, apertures and volume.
     kernel("solver/momentum", &[("u", 3), ("t_prev", 3), ("t_new", 3), ("u_star", 3)], 4 * 12, 24, 13),
 ];

@@ -1,9 +1,22 @@
 //! CPU twins of the solver kernels: the same loops as `shaders/solver/*.wgsl`, in f32, one
 //! function per stage with the stage's name. They are the oracles of the GPU-vs-CPU tests.
 
+use super::layout::{bc, geom};
 use super::{CellLayout, SolverParams};
 use crate::grid::index::Bricks;
 use crate::grid::DIRECTIONS;
+
+/// A link crossing counts as the cap's when its direction's cosine with the cap normal exceeds
+/// this (WGSL: CAP_ALIGNMENT in shared/cells.wgsl).
+pub const CAP_ALIGNMENT: f32 = 0.45;
+
+/// The momentum kernel's advective update divides by at least this volume fraction, so sliver
+/// cut cells do not limit the time step (WGSL: ADVECTION_MIN_VOLUME in solver/momentum.wgsl).
+pub const ADVECTION_MIN_VOLUME: f32 = 0.5;
+
+fn dot3(a: [f32; 3], b: [f32; 3]) -> f32 {
+    a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
+}
 
 fn fluid_neighbour(layout: &CellLayout, bricks: &Bricks, id: u32, d: usize) -> Option<u32> {
     bricks.neighbour(id, DIRECTIONS[d]).filter(|&nb| layout.is_fluid(nb))
@@ -34,10 +47,19 @@ pub fn divergence(
             let side_sign = if d & 1 == 1 { 1.0 } else { -1.0 };
             s += side_sign * layout.aperture(id, d) * uf;
         }
+        let t = layout.bc(id, geom::BC_TYPE);
+        if t == bc::INLET {
+            s +=
+                layout.bc(id, geom::BC_OPEN) * dot3(layout.bc3(id, geom::BC_VELOCITY), layout.bc3(id, geom::BC_NORMAL));
+        } else if t == bc::OUTLET {
+            let uc = [u[id as usize], u[n + id as usize], u[2 * n + id as usize]];
+            s += layout.bc(id, geom::BC_OPEN) * dot3(uc, layout.bc3(id, geom::BC_NORMAL));
+        }
         let v = layout.volume(id);
         let d = s / (v * params.h);
         div[id as usize] = d;
-        f[id as usize] = if params.dt > 0.0 { -v * d / params.dt } else { 0.0 };
+        let dirichlet = layout.bc(id, geom::BC_COEFFICIENT) * layout.bc(id, geom::BC_PRESSURE) / (params.h * params.h);
+        f[id as usize] = if params.dt > 0.0 { -v * d / params.dt + dirichlet } else { 0.0 };
     }
 }
 
@@ -64,6 +86,7 @@ pub fn pressure_jacobi(
             sa += a;
             sp += a * p_in[nb as usize];
         }
+        sa += layout.bc(id, geom::BC_COEFFICIENT);
         if sa == 0.0 {
             p_out[i] = p_in[i];
             continue;
@@ -93,6 +116,7 @@ pub fn pressure_residual(
             let Some(nb) = fluid_neighbour(layout, bricks, id, d) else { continue };
             m += layout.aperture(id, d) * (p[i] - p[nb as usize]);
         }
+        m += layout.bc(id, geom::BC_COEFFICIENT) * p[i];
         r[i] = f[i] - m / (params.h * params.h);
     }
 }
@@ -122,15 +146,37 @@ pub fn mg_prolong(fine_cells: u32, parent: &[u32], e_coarse: &[f32], p_fine: &mu
 }
 
 /// Twin of `solver/project`: u -= dt grad p at the centres (aperture-weighted mean of the
-/// gradients through the faces along each axis that open to fluid).
-pub fn project(layout: &CellLayout, bricks: &Bricks, params: &SolverParams, p: &[f32], u: &mut [f32]) {
+/// gradients through the faces along each axis that open to fluid, and towards an outlet's
+/// pressure), and each outlet cell's projected flux through its cap over h^2 into `outflow`.
+pub fn project(
+    layout: &CellLayout,
+    bricks: &Bricks,
+    params: &SolverParams,
+    p: &[f32],
+    u: &mut [f32],
+    outflow: &mut [f32],
+) {
     let n = params.cells as usize;
     for id in 0..params.cells {
+        outflow[id as usize] = 0.0;
         if !layout.is_fluid(id) {
             continue;
         }
+        let c_out = layout.bc(id, geom::BC_COEFFICIENT);
+        let n_out = layout.bc3(id, geom::BC_NORMAL);
+        if c_out > 0.0 {
+            let i = id as usize;
+            let us = [u[i], u[n + i], u[2 * n + i]];
+            let drop = p[i] - layout.bc(id, geom::BC_PRESSURE);
+            outflow[i] = layout.bc(id, geom::BC_OPEN) * dot3(us, n_out) + params.dt * c_out * drop / params.h;
+        }
         for axis in 0..3 {
             let (mut g, mut w) = (0.0f32, 0.0f32);
+            if c_out > 0.0 {
+                let na = n_out[axis];
+                g += na.abs() * na * c_out * (layout.bc(id, geom::BC_PRESSURE) - p[id as usize]) / params.h;
+                w += layout.bc(id, geom::BC_OPEN) * na.abs();
+            }
             for side in 0..2 {
                 let d = 2 * axis + side;
                 let Some(nb) = fluid_neighbour(layout, bricks, id, d) else { continue };
@@ -190,6 +236,9 @@ pub fn momentum(
             continue;
         }
         let vol = layout.volume(id);
+        let bc_type = layout.bc(id, geom::BC_TYPE);
+        let bc_normal = layout.bc3(id, geom::BC_NORMAL);
+        let bc_velocity = layout.bc3(id, geom::BC_VELOCITY);
         for c in 0..3 {
             let uc = u[c * n + i];
             let (mut adv, mut outflow) = (0.0f32, 0.0f32);
@@ -202,12 +251,18 @@ pub fn momentum(
                 adv += flux * phi;
                 outflow += flux;
             }
-            let advection = -(adv - uc * outflow) / (vol * h);
-            let (mut lap, mut wall) = (0.0f32, 0.0f32);
+            if bc_type == bc::INLET {
+                let flux = layout.bc(id, geom::BC_OPEN) * dot3(bc_velocity, bc_normal);
+                adv += flux * bc_velocity[c];
+                outflow += flux;
+            }
+            let advection = -(adv - uc * outflow) / (vol.max(ADVECTION_MIN_VOLUME) * h);
+            let (mut lap, mut wall, mut wall_value) = (0.0f32, 0.0f32, 0.0f32);
             for axis in 0..3 {
                 let mut dist = [1.0f32; 2];
                 let mut value = [0.0f32; 2];
                 let mut is_wall = [false; 2];
+                let mut skip = [false; 2];
                 for side in 0..2 {
                     let d = 2 * axis + side;
                     let l = layout.link(id, d);
@@ -216,14 +271,26 @@ pub fn momentum(
                         _ => {
                             dist[side] = if l < 1.0 { l } else { 0.5 };
                             is_wall[side] = true;
+                            let dir = crate::grid::DIRECTIONS[d].map(|x| x as f32);
+                            if bc_type != bc::NONE && dot3(dir, bc_normal) > CAP_ALIGNMENT {
+                                if bc_type == bc::OUTLET {
+                                    skip[side] = true;
+                                } else {
+                                    value[side] = bc_velocity[c];
+                                }
+                            }
                         }
                     }
                 }
                 let sum = dist[0] + dist[1];
                 for side in 0..2 {
                     let coef = 2.0 / (dist[side] * sum * h * h);
+                    if skip[side] {
+                        continue;
+                    }
                     if is_wall[side] {
                         wall += coef;
+                        wall_value += coef * value[side];
                     } else {
                         lap += coef * (value[side] - uc);
                     }
@@ -232,7 +299,8 @@ pub fn momentum(
             let t = advection + params.nu * lap + force[c];
             t_new[c * n + i] = t;
             let t_ab = if params.first_step == 0 { 1.5 * t - 0.5 * t_prev[c * n + i] } else { t };
-            u_star[c * n + i] = (uc + params.dt * t_ab) / (1.0 + params.dt * params.nu * wall);
+            u_star[c * n + i] =
+                (uc + params.dt * (t_ab + params.nu * wall_value)) / (1.0 + params.dt * params.nu * wall);
         }
     }
 }

@@ -6,6 +6,7 @@
 //! solve M p = f by conjugate gradients preconditioned with one multigrid V-cycle (the same
 //! sequence as [`super::multigrid::pcg_cpu`]), `project` (u* -= dt grad p), then u = u*.
 
+use super::layout::Boundary;
 use super::multigrid::{Hierarchy, MultigridSettings, SolveStats};
 use super::{CellLayout, SolverError, SolverParams};
 use crate::gpu::vector::{CgScalarsParams, VectorOp, Vectors};
@@ -33,6 +34,8 @@ pub struct Settings {
     pub velocity_scale: f64,
     /// Multigrid smoothing.
     pub multigrid: MultigridSettings,
+    /// What each cap of the grid imposes, in the grid's cap order (missing ones are walls).
+    pub boundaries: Vec<Boundary>,
 }
 
 /// Why the GPU solver stopped.
@@ -109,6 +112,8 @@ const FF: u32 = 6;
 /// The solver's state on the GPU.
 pub struct GpuSolver<'g> {
     gpu: &'g Gpu,
+    /// The finest level's layout (boundary records included), for the summaries.
+    pub layout: CellLayout,
     settings: Settings,
     /// Cells in allocated bricks of the finest level.
     pub cells: u32,
@@ -126,6 +131,7 @@ pub struct GpuSolver<'g> {
     f: wgpu::Buffer,
     p: wgpu::Buffer,
     d: wgpu::Buffer,
+    outflow: wgpu::Buffer,
     momentum: Pass,
     divergence: Pass,
     project: Pass,
@@ -157,7 +163,7 @@ struct CgOps {
 impl<'g> GpuSolver<'g> {
     /// Uploads `grid` (fields at rest) and prepares every pass.
     pub fn new(gpu: &'g Gpu, grid: &Grid, settings: Settings) -> Result<GpuSolver<'g>, RunError> {
-        let layout = CellLayout::new(grid)?;
+        let layout = CellLayout::with_boundaries(grid, &settings.boundaries)?;
         let hierarchy = Hierarchy::new(&grid.bricks, &layout, grid.spacing)?;
         let n = layout.cells.len() as u32;
         let nf = 4 * n as u64;
@@ -191,7 +197,8 @@ impl<'g> GpuSolver<'g> {
         let grid_bufs = [&params, &neighbours, &cells, &geom];
         let momentum = Pass::new(gpu, "solver/momentum", &join(&grid_bufs, &[&u, &t_prev, &t_new, &u_star]), n)?;
         let divergence = Pass::new(gpu, "solver/divergence", &join(&grid_bufs, &[&u_star, &div, &f]), n)?;
-        let project = Pass::new(gpu, "solver/project", &join(&grid_bufs, &[&p, &u_star]), n)?;
+        let outflow = field("outlet flux", n as u64)?;
+        let project = Pass::new(gpu, "solver/project", &join(&grid_bufs, &[&p, &u_star, &outflow]), n)?;
 
         // Multigrid levels, coarsest first so each level can reference the next one's buffers.
         let mut levels: Vec<GpuLevel> = Vec::new();
@@ -263,6 +270,7 @@ impl<'g> GpuSolver<'g> {
         let fluid_cells = hierarchy.levels[0].fluid_cells;
         let level_cells = hierarchy.levels.iter().map(|l| l.fluid_cells).collect();
         Ok(GpuSolver {
+            layout: hierarchy.levels[0].layout.clone(),
             gpu,
             settings,
             cells: n,
@@ -278,6 +286,7 @@ impl<'g> GpuSolver<'g> {
             f,
             p,
             d,
+            outflow,
             momentum,
             divergence,
             project,
@@ -394,6 +403,12 @@ impl<'g> GpuSolver<'g> {
         self.gpu.read(&self.p)
     }
 
+    /// Projected flux out through the outlet cap of each outlet cell over h^2 (m/s), from the
+    /// last step: the flux the pressure equation balanced (0 in other cells).
+    pub fn outlet_flux(&self) -> Result<Vec<f32>, GpuError> {
+        self.gpu.read(&self.outflow)
+    }
+
     /// div(u*) before the last projection, 1/s.
     pub fn divergence_before_projection(&self) -> Result<Vec<f32>, GpuError> {
         self.gpu.read(&self.div)
@@ -403,5 +418,4 @@ impl<'g> GpuSolver<'g> {
     pub fn pressure_source(&self) -> Result<Vec<f32>, GpuError> {
         self.gpu.read(&self.f)
     }
-
 }

@@ -2,15 +2,67 @@
 //!
 //! One `u32` per cell: bits 0-7 its `cell_kind`, bits 8-31 one plus the index of its geometry
 //! record, or 0 for a regular fluid cell (every link 1, every face to a fluid neighbour fully
-//! open, volume fraction 1) or a solid cell. Only the fluid cells the wall touches have a
-//! record: [`GEOM_STRIDE`] f32 each, laid out as [`geom`] says. The WGSL twin of these accessors
-//! is `shaders/shared/cells.wgsl` (and `shared/params.wgsl`).
+//! open, volume fraction 1) or a solid cell. Only the fluid cells the wall or a cap touches have
+//! a record: [`GEOM_STRIDE`] f32 each, laid out as [`geom`] says. The WGSL twin of these
+//! accessors is `shaders/shared/cells.wgsl` (and `shared/params.wgsl`).
+//!
+//! Boundary conditions live in the records of the cells on each cap ([`Boundary`]): the cap's
+//! open area through the cell, its normal, and what the cap imposes (an inflow velocity, an
+//! outlet pressure, or a wall velocity).
 
 use crate::grid::index::Bricks;
 use crate::grid::{kind, Grid};
+use crate::mesh::Vec3;
 
 /// f32 per geometry record.
-pub const GEOM_STRIDE: usize = 17;
+pub const GEOM_STRIDE: usize = 27;
+
+/// What a cap imposes. Every cap without one is a wall (closed, no-slip).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Boundary {
+    /// Closed, no-slip.
+    Wall,
+    /// Velocity inlet: `flow_rate` (m^3/s, into the fluid) with the given profile across the
+    /// cap, normalised so the cells' fluxes add up to exactly `flow_rate`.
+    Inlet {
+        /// Volume flow rate into the fluid, m^3/s.
+        flow_rate: f64,
+        /// Profile across the cap.
+        profile: Profile,
+    },
+    /// Pressure outlet: fixed pressure (kinematic, Pa / density, m^2/s^2), zero normal gradient
+    /// of the velocity.
+    Outlet {
+        /// Kinematic pressure, m^2/s^2.
+        pressure: f64,
+    },
+    /// A closed wall moving tangentially (a cavity's lid), m/s.
+    Moving {
+        /// Wall velocity, m/s.
+        velocity: Vec3,
+    },
+}
+
+/// Inlet velocity profile.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Profile {
+    /// Uniform.
+    Plug,
+    /// 1 - r^2 / R^2 on the cap's equivalent radius R, about its centroid.
+    Parabolic,
+}
+
+/// Boundary type codes in a record (`geom::BC_TYPE`).
+pub mod bc {
+    /// No boundary condition in this cell.
+    pub const NONE: f32 = 0.0;
+    /// Velocity inlet.
+    pub const INLET: f32 = 1.0;
+    /// Pressure outlet.
+    pub const OUTLET: f32 = 2.0;
+    /// Moving wall.
+    pub const MOVING: f32 = 3.0;
+}
 
 /// Offsets inside a geometry record.
 pub mod geom {
@@ -24,6 +76,19 @@ pub mod geom {
     pub const NORMAL: usize = 13;
     /// Wall distance from the centre, m.
     pub const DISTANCE: usize = 16;
+    /// Boundary type (`bc::*`).
+    pub const BC_TYPE: usize = 17;
+    /// The cap's open area through the cell over h^2.
+    pub const BC_OPEN: usize = 18;
+    /// The cap's unit normal (out of the fluid), 3 values.
+    pub const BC_NORMAL: usize = 19;
+    /// Imposed velocity (inlet, moving wall), m/s, 3 values.
+    pub const BC_VELOCITY: usize = 22;
+    /// Outlet: the pressure equation's coefficient for the cap, open / (distance to the cap
+    /// plane over h).
+    pub const BC_COEFFICIENT: usize = 25;
+    /// Outlet: imposed kinematic pressure, m^2/s^2.
+    pub const BC_PRESSURE: usize = 26;
 }
 
 /// Parameters every solver kernel reads (uniform). WGSL twin: `SolverParams` in
@@ -78,8 +143,69 @@ pub struct CellLayout {
 }
 
 impl CellLayout {
-    /// The kernels' form of `grid`.
+    /// The kernels' form of `grid`, every cap a wall.
     pub fn new(grid: &Grid) -> Result<CellLayout, SolverError> {
+        Self::with_boundaries(grid, &[])
+    }
+
+    /// The kernels' form of `grid` with `boundaries[k]` on cap k (caps beyond the list are
+    /// walls).
+    pub fn with_boundaries(grid: &Grid, boundaries: &[Boundary]) -> Result<CellLayout, SolverError> {
+        let n = grid.kind.len();
+        let mut bc: Vec<Option<[f32; 10]>> = vec![None; n];
+        let h = grid.spacing;
+        for (cap, boundary) in grid.caps.iter().zip(boundaries) {
+            let normal = Vec3::from(cap.normal);
+            let centroid = Vec3::from(cap.centroid);
+            let centre = |id: u32| {
+                let c = grid.bricks.cell_coords(id);
+                grid.origin + Vec3::new(c[0] as f64 + 0.5, c[1] as f64 + 0.5, c[2] as f64 + 0.5) * h
+            };
+            let (code, speeds, pressure) = match boundary {
+                Boundary::Wall => continue,
+                Boundary::Inlet { flow_rate, profile } => {
+                    let r2 = cap.area / std::f64::consts::PI;
+                    let shape: Vec<f64> = cap
+                        .cells
+                        .iter()
+                        .map(|&(id, _)| match profile {
+                            Profile::Plug => 1.0,
+                            Profile::Parabolic => {
+                                let d = centre(id) - centroid;
+                                let r = d - normal * normal.dot(&d);
+                                (1.0 - r.norm_squared() / r2).max(0.0)
+                            }
+                        })
+                        .collect();
+                    let flux: f64 = cap.cells.iter().zip(&shape).map(|(&(_, a), s)| a * s).sum();
+                    let scale = if flux > 0.0 { flow_rate / flux } else { 0.0 };
+                    (bc::INLET, shape.iter().map(|s| s * scale).collect::<Vec<_>>(), 0.0)
+                }
+                Boundary::Outlet { pressure } => (bc::OUTLET, vec![0.0; cap.cells.len()], *pressure),
+                Boundary::Moving { .. } => (bc::MOVING, vec![0.0; cap.cells.len()], 0.0),
+            };
+            for (&(id, open_area), speed) in cap.cells.iter().zip(speeds) {
+                let open = open_area / (h * h);
+                let velocity = match boundary {
+                    Boundary::Moving { velocity } => *velocity,
+                    _ => -normal * speed,
+                };
+                let distance = (normal.dot(&(centroid - centre(id))).abs() / h).max(0.25);
+                let coefficient = if code == bc::OUTLET { open / distance } else { 0.0 };
+                bc[id as usize] = Some([
+                    code,
+                    open as f32,
+                    normal.x as f32,
+                    normal.y as f32,
+                    normal.z as f32,
+                    velocity.x as f32,
+                    velocity.y as f32,
+                    velocity.z as f32,
+                    coefficient as f32,
+                    pressure as f32,
+                ]);
+            }
+        }
         Self::from_cells(
             &grid.bricks,
             &grid.kind,
@@ -87,11 +213,13 @@ impl CellLayout {
             &grid.aperture,
             &|id| grid.link[id],
             &|id| grid.wall[id],
+            &|id| bc[id],
         )
     }
 
     /// The kernels' form of any level: per cell its kind, volume fraction and apertures, its
-    /// links (asked for fluid cells) and wall plane (asked for irregular cells).
+    /// links (asked for fluid cells), wall plane (asked for irregular cells) and boundary
+    /// condition (the record's `BC_*` fields, in order; a cell with one always has a record).
     pub fn from_cells(
         bricks: &Bricks,
         kinds: &[u8],
@@ -99,6 +227,7 @@ impl CellLayout {
         aperture: &[[f32; 6]],
         link: &dyn Fn(usize) -> [f32; 6],
         wall: &dyn Fn(usize) -> [f32; 4],
+        boundary: &dyn Fn(usize) -> Option<[f32; 10]>,
     ) -> Result<CellLayout, SolverError> {
         let mut cells = Vec::with_capacity(kinds.len());
         let mut geom = Vec::new();
@@ -109,8 +238,11 @@ impl CellLayout {
                 continue;
             }
             let links = link(id);
-            let regular =
-                links.iter().all(|&l| l == 1.0) && aperture[id].iter().all(|&a| a == 1.0) && volume[id] == 1.0;
+            let bc = boundary(id);
+            let regular = bc.is_none()
+                && links.iter().all(|&l| l == 1.0)
+                && aperture[id].iter().all(|&a| a == 1.0)
+                && volume[id] == 1.0;
             if regular {
                 cells.push(k as u32);
                 continue;
@@ -124,6 +256,7 @@ impl CellLayout {
             geom.extend_from_slice(&aperture[id]);
             geom.push(volume[id]);
             geom.extend_from_slice(&wall(id));
+            geom.extend_from_slice(&bc.unwrap_or([0.0; 10]));
         }
         let neighbours = bricks.neighbours.iter().flatten().copied().collect();
         Ok(CellLayout { neighbours, cells, geom })
@@ -152,6 +285,16 @@ impl CellLayout {
     /// Volume fraction of fluid cell `id`.
     pub fn volume(&self, id: u32) -> f32 {
         self.record(id).map_or(1.0, |r| self.geom[r + geom::VOLUME])
+    }
+
+    /// Field `k` (`geom::BC_*`) of cell `id`'s boundary condition (0 without one).
+    pub fn bc(&self, id: u32, k: usize) -> f32 {
+        self.record(id).map_or(0.0, |r| self.geom[r + k])
+    }
+
+    /// Cell `id`'s boundary vector field at `k` (`geom::BC_NORMAL` or `geom::BC_VELOCITY`).
+    pub fn bc3(&self, id: u32, k: usize) -> [f32; 3] {
+        [self.bc(id, k), self.bc(id, k + 1), self.bc(id, k + 2)]
     }
 
     /// Bytes the grid description takes on the GPU.

@@ -10,6 +10,7 @@
 
 use rayon::prelude::*;
 
+use super::layout::{bc, geom};
 use super::{cpu, CellLayout, SolverError, SolverParams};
 use crate::grid::index::{Bricks, BRICK, NO_SLOT};
 use crate::grid::{kind, DIRECTIONS};
@@ -75,6 +76,9 @@ impl Hierarchy {
     }
 }
 
+/// A coarse cell: children, kind, volume fraction, apertures, outlet coefficient.
+type CoarseCell = ([u32; 8], u8, f32, [f32; 6], f32);
+
 /// The next coarser level of `fine`, and the fine level's parent table.
 fn coarsen(fine: &Level) -> Result<(Level, Vec<u32>), SolverError> {
     let fdims = fine.bricks.dims;
@@ -93,21 +97,22 @@ fn coarsen(fine: &Level) -> Result<(Level, Vec<u32>), SolverError> {
     let n = bricks.allocated_cells();
     let fine_fluid = |c: [i64; 3]| fine.bricks.cell_id(c).filter(|&id| fine.layout.is_fluid(id));
     // Per coarse cell: children, kind, volume, apertures.
-    let per_cell: Vec<([u32; 8], u8, f32, [f32; 6])> = (0..n as u32)
+    let per_cell: Vec<CoarseCell> = (0..n as u32)
         .into_par_iter()
         .map(|id| {
             let cc = bricks.cell_coords(id).map(|x| 2 * x as i64);
             let mut children = [NO_SLOT; 8];
-            let mut volume = 0.0f32;
+            let (mut volume, mut outlet) = (0.0f32, 0.0f32);
             for (k, child) in children.iter_mut().enumerate() {
                 let c = [cc[0] + (k as i64 & 1), cc[1] + ((k as i64 >> 1) & 1), cc[2] + (k as i64 >> 2)];
                 if let Some(fid) = fine_fluid(c) {
                     *child = fid;
                     volume += fine.layout.volume(fid);
+                    outlet += fine.layout.bc(fid, geom::BC_COEFFICIENT);
                 }
             }
             if children.iter().all(|&c| c == NO_SLOT) {
-                return (children, kind::SOLID, 0.0, [0.0; 6]);
+                return (children, kind::SOLID, 0.0, [0.0; 6], 0.0);
             }
             let mut aperture = [0.0f32; 6];
             for (d, dir) in DIRECTIONS.iter().enumerate() {
@@ -124,14 +129,25 @@ fn coarsen(fine: &Level) -> Result<(Level, Vec<u32>), SolverError> {
                 }
                 aperture[d] = sum / 4.0;
             }
-            (children, kind::FLUID, volume / 8.0, aperture)
+            // The outlets' coefficients add as fluxes do: sum of the children's over 2 (a coarse
+            // cell's equation is per (2h)^3, its gradient over 2h).
+            (children, kind::FLUID, volume / 8.0, aperture, outlet / 2.0)
         })
         .collect();
     let kinds: Vec<u8> = per_cell.iter().map(|c| c.1).collect();
     let volume: Vec<f32> = per_cell.iter().map(|c| c.2).collect();
     let aperture: Vec<[f32; 6]> = per_cell.iter().map(|c| c.3).collect();
     let children: Vec<u32> = per_cell.iter().flat_map(|c| c.0).collect();
-    let layout = CellLayout::from_cells(&bricks, &kinds, &volume, &aperture, &|_| [1.0; 6], &|_| [0.0; 4])?;
+    let outlets: Vec<f32> = per_cell.iter().map(|c| c.4).collect();
+    let outlet_bc = |id: usize| {
+        (outlets[id] > 0.0).then(|| {
+            let mut b = [0.0f32; 10];
+            b[0] = bc::OUTLET; // the record's BC fields start at geom::BC_TYPE
+            b[geom::BC_COEFFICIENT - geom::BC_TYPE] = outlets[id];
+            b
+        })
+    };
+    let layout = CellLayout::from_cells(&bricks, &kinds, &volume, &aperture, &|_| [1.0; 6], &|_| [0.0; 4], &outlet_bc)?;
     let parent: Vec<u32> = (0..n_fine)
         .into_par_iter()
         .map(|id| {
