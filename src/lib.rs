@@ -16,8 +16,10 @@
 //! assert!((report.volume - exact).abs() / exact < 5e-3);
 //! ```
 
+pub mod case;
 pub mod gpu;
 pub mod grid;
 pub mod io;
 pub mod mesh;
+pub mod run;
 pub mod solver;

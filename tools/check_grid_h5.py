@@ -1,15 +1,22 @@
 #!/usr/bin/env python3
-"""Check a hemoflow grid file (and optionally its XDMF sidecar) against the documented layout.
+"""Check a hemoflow output file (and optionally an XDMF sidecar) against the documented layout.
 
-usage: /usr/bin/python3 tools/check_grid_h5.py GRID.h5 [GRID.xdmf]
+usage: /usr/bin/python3 tools/check_grid_h5.py FILE.h5 [FILE.xdmf]
 
 Layout (docs: DESIGN.md "Output layout"):
   /           attrs software, version, units = "SI", case
   /grid       attrs origin (3 floats, m), spacing (> 0, m), dims (3 ints, x y z)
               cell_kind: uint8, shape (nz, ny, nx); every other dataset: same shape, finite
   /grid/caps  one group per cap, attrs cells, open_area, area, normal[3], centroid[3], index, cell_kind
+  /fields     optional; one group per snapshot, named by 6 digits, attr time (finite, increasing with
+              the index); pressure float32 (nz, ny, nx), velocity float32 (nz, ny, nx, 3), both finite,
+              with units "Pa" and "m/s"
+  /summary    optional; cap_names (n_caps strings), time (n_times, finite, increasing, units "s"),
+              flow_rate and mean_pressure (n_times, n_caps, finite, units "m^3/s" and "Pa")
 XDMF: every Format="HDF" DataItem "file:/path" names an existing dataset of the declared
-Dimensions, and the 3DCoRectMesh topology counts nodes (cells + 1 per axis, z y x).
+Dimensions, NumberType and Precision; the 3DCoRectMesh topology counts nodes (cells + 1 per axis,
+z y x); cell attributes have the cell shape (Vector: with a trailing 3). In a temporal collection
+the Time values increase and each equals the time attribute of the snapshot its DataItems read.
 
 Needs h5py (Debian: python3-h5py, which serves /usr/bin/python3; tools/setup installs it).
 Exit 0 when everything matches, 1 with a message naming the file and object otherwise.
@@ -48,6 +55,84 @@ def floats(attrs, name, n, where):
     return v
 
 
+def first_nonfinite(ds):
+    """Index of the first non-finite value of a float dataset (None if all finite), read in slabs
+    of whole chunks along the first axis so big snapshots need not fit in memory at once."""
+    if ds.dtype.kind != "f" or ds.size == 0:
+        return None
+    if ds.ndim == 0:
+        return () if not np.isfinite(ds[()]) else None
+    step = ds.chunks[0] if ds.chunks else max(1, ds.shape[0])
+    for k0 in range(0, ds.shape[0], step):
+        bad = np.argwhere(~np.isfinite(ds[k0:k0 + step]))
+        if len(bad):
+            return (k0 + int(bad[0][0]),) + tuple(int(x) for x in bad[0][1:])
+    return None
+
+
+def units(obj, want, where):
+    need("units" in obj.attrs, f"{where}: attribute units missing (expected {want!r})")
+    got = as_text(obj.attrs["units"])
+    need(got == want, f"{where}@units = {got!r}, expected {want!r}")
+
+
+def check_fields(path, f, shape):
+    """/fields: every snapshot group; returns {dataset path prefix: time} per snapshot."""
+    fields = f["fields"]
+    need(isinstance(fields, h5py.Group), f"{path}:/fields is not a group")
+    times = {}
+    last = None
+    for name in sorted(fields.keys()):
+        where = f"{path}:/fields/{name}"
+        need(len(name) == 6 and name.isdigit(), f"{where}: snapshot names are 6 digits")
+        snap = fields[name]
+        need(isinstance(snap, h5py.Group), f"{where} is not a group")
+        t = floats(snap.attrs, "time", 1, where)[0]
+        need(np.asarray(snap.attrs["time"]).dtype == np.float64, f"{where}@time is not float64")
+        if last is not None:
+            need(t > last[1], f"{where}@time = {t!r} s does not exceed {last[1]!r} s of /fields/{last[0]}")
+        last = (name, t)
+        for ds_name, want_shape, want_units in (("pressure", shape, "Pa"), ("velocity", shape + (3,), "m/s")):
+            dw = f"{where}/{ds_name}"
+            need(ds_name in snap and isinstance(snap[ds_name], h5py.Dataset), f"{dw} missing")
+            ds = snap[ds_name]
+            need(ds.dtype == np.float32, f"{dw} dtype {ds.dtype}, expected float32")
+            need(ds.shape == want_shape, f"{dw} shape {ds.shape}, expected {want_shape}")
+            units(ds, want_units, dw)
+            bad = first_nonfinite(ds)
+            need(bad is None, f"{dw}: non-finite value at {'(k,j,i,c)' if ds.ndim == 4 else '(k,j,i)'} = {bad}")
+        times[f"/fields/{name}"] = float(t)
+    return times
+
+
+def check_summary(path, f):
+    s = f["summary"]
+    where = f"{path}:/summary"
+    need(isinstance(s, h5py.Group), f"{where} is not a group")
+    for name in ("cap_names", "time", "flow_rate", "mean_pressure"):
+        need(name in s and isinstance(s[name], h5py.Dataset), f"{where}/{name} missing")
+    names = [as_text(n) for n in s["cap_names"][()]]
+    need(s["cap_names"].ndim == 1, f"{where}/cap_names shape {s['cap_names'].shape}, expected (n_caps,)")
+    need(all(isinstance(n, str) and n for n in names), f"{where}/cap_names: {names!r} are not all non-empty strings")
+    need(len(set(names)) == len(names), f"{where}/cap_names: repeated names in {names!r}")
+    t = s["time"]
+    need(t.ndim == 1 and t.dtype == np.float64, f"{where}/time: shape {t.shape} dtype {t.dtype}, expected (n,) float64")
+    units(t, "s", f"{where}/time")
+    tv = t[()]
+    need(np.all(np.isfinite(tv)), f"{where}/time: non-finite values")
+    need(np.all(np.diff(tv) > 0), f"{where}/time: values do not increase")
+    for name, want_units in (("flow_rate", "m^3/s"), ("mean_pressure", "Pa")):
+        ds = s[name]
+        dw = f"{where}/{name}"
+        need(ds.shape == (len(tv), len(names)), f"{dw} shape {ds.shape}, expected (n_times, n_caps) = "
+             f"{(len(tv), len(names))}")
+        need(ds.dtype == np.float64, f"{dw} dtype {ds.dtype}, expected float64")
+        units(ds, want_units, dw)
+        bad = first_nonfinite(ds)
+        need(bad is None, f"{dw}: non-finite value at (time, cap) = {bad}")
+    return f"{len(tv)} times x caps {', '.join(names) if names else '(none)'}"
+
+
 def check_h5(path):
     with h5py.File(path, "r") as f:
         for a in ("software", "version", "units", "case"):
@@ -72,11 +157,8 @@ def check_h5(path):
         for name, obj in g.items():
             if isinstance(obj, h5py.Dataset):
                 need(obj.shape == shape, f"{path}:/grid/{name} shape {obj.shape}, expected {shape}")
-                data = obj[()]
-                if data.dtype.kind == "f":
-                    bad = np.argwhere(~np.isfinite(data))
-                    need(len(bad) == 0, f"{path}:/grid/{name}: {len(bad)} non-finite values, first at "
-                         f"(k,j,i) = {tuple(bad[0]) if len(bad) else None}")
+                bad = first_nonfinite(obj)
+                need(bad is None, f"{path}:/grid/{name}: non-finite value at (k,j,i) = {bad}")
                 fields.append(f"{name} {obj.dtype}")
         caps = []
         if "caps" in g:
@@ -90,8 +172,12 @@ def check_h5(path):
                 idx, kind = int(cap.attrs["index"]), int(cap.attrs["cell_kind"])
                 need(kind == 2 + idx, f"{where}@cell_kind = {kind}, expected 2 + index = {2 + idx}")
                 caps.append(name)
+        snapshots = check_fields(path, f, shape) if "fields" in f else {}
+        summary = check_summary(path, f) if "summary" in f else "(none)"
+        span = (f" ({min(snapshots.values()):g} .. {max(snapshots.values()):g} s)" if snapshots else "")
         print(f"{path}: ok: dims {[int(d) for d in dims]} spacing {spacing:g} m; fields: {', '.join(fields)}; "
-              f"caps: {', '.join(caps) if caps else '(none)'}")
+              f"caps: {', '.join(caps) if caps else '(none)'}; snapshots: {len(snapshots)}{span}; "
+              f"summary: {summary}")
         return [int(d) for d in dims]
 
 
@@ -109,17 +195,31 @@ def check_xdmf(xpath, cell_dims):
         want = [d + 1 for d in cell_dims[::-1]]
         need(nodes == want, f"{xpath}: Topology Dimensions {nodes}, expected nodes (nz+1 ny+1 nx+1) = {want}")
     base = os.path.dirname(os.path.abspath(xpath))
+    cells = tuple(cell_dims[::-1])
+    for attr in root.iter("Attribute"):
+        name = attr.get("Name")
+        need(attr.get("Center") == "Cell", f"{xpath}: Attribute {name!r}: Center {attr.get('Center')!r}, expected Cell")
+        atype = attr.get("AttributeType", "Scalar")
+        want = {"Scalar": cells, "Vector": cells + (3,)}.get(atype)
+        need(want is not None, f"{xpath}: Attribute {name!r}: AttributeType {atype!r} is not Scalar or Vector")
+        for item in attr.iter("DataItem"):
+            decl = tuple(int(x) for x in item.get("Dimensions", "").split())
+            need(decl == want, f"{xpath}: Attribute {name!r} ({atype}): DataItem Dimensions {decl}, expected {want}")
+    files = {}
     n = 0
-    for item in root.iter("DataItem"):
-        if item.get("Format", "XML") != "HDF":
-            continue
-        ref = (item.text or "").strip()
-        need(":" in ref, f"{xpath}: DataItem {ref!r} is not 'file:/path'")
-        fname, dpath = ref.rsplit(":", 1)
-        h5 = fname if os.path.isabs(fname) else os.path.join(base, fname)
-        need(os.path.isfile(h5), f"{xpath}: DataItem {ref!r}: file {h5} does not exist")
-        decl = tuple(int(x) for x in item.get("Dimensions", "").split())
-        with h5py.File(h5, "r") as f:
+    try:
+        for item in root.iter("DataItem"):
+            if item.get("Format", "XML") != "HDF":
+                continue
+            ref = (item.text or "").strip()
+            need(":" in ref, f"{xpath}: DataItem {ref!r} is not 'file:/path'")
+            fname, dpath = ref.rsplit(":", 1)
+            h5 = fname if os.path.isabs(fname) else os.path.join(base, fname)
+            need(os.path.isfile(h5), f"{xpath}: DataItem {ref!r}: file {h5} does not exist")
+            decl = tuple(int(x) for x in item.get("Dimensions", "").split())
+            if h5 not in files:
+                files[h5] = h5py.File(h5, "r")
+            f = files[h5]
             need(dpath in f and isinstance(f[dpath], h5py.Dataset),
                  f"{xpath}: DataItem {ref!r}: no dataset {dpath} in {h5}")
             ds = f[dpath]
@@ -128,9 +228,49 @@ def check_xdmf(xpath, cell_dims):
             need(ds.dtype.itemsize == prec, f"{xpath}: DataItem {ref!r}: Precision {prec}, dataset dtype {ds.dtype}")
             kind = {"UChar": "u", "Char": "i", "Int": "i", "UInt": "u", "Float": "f"}.get(nt)
             need(kind == ds.dtype.kind, f"{xpath}: DataItem {ref!r}: NumberType {nt}, dataset dtype {ds.dtype}")
-        n += 1
-    need(n > 0, f"{xpath}: no HDF DataItems")
-    print(f"{xpath}: ok: {n} HDF DataItems resolve; topology nodes {[d + 1 for d in cell_dims[::-1]]} (z y x)")
+            n += 1
+        need(n > 0, f"{xpath}: no HDF DataItems")
+        steps = check_temporal(xpath, root, base, files)
+    finally:
+        for f in files.values():
+            f.close()
+    print(f"{xpath}: ok: {n} HDF DataItems resolve; topology nodes {[d + 1 for d in cell_dims[::-1]]} (z y x)"
+          f"{f'; {steps} time steps' if steps else ''}")
+
+
+def check_temporal(xpath, root, base, files):
+    """Temporal collections: one Time per child grid, increasing, equal to the time attribute of
+    the /fields/NNNNNN group that the grid's DataItems read. Returns the number of time steps."""
+    steps = 0
+    for coll in root.iter("Grid"):
+        if coll.get("GridType") != "Collection" or coll.get("CollectionType") != "Temporal":
+            continue
+        prev = None
+        children = coll.findall("Grid")
+        need(children, f"{xpath}: temporal collection {coll.get('Name')!r} holds no grids")
+        for g in children:
+            gname = g.get("Name")
+            tags = g.findall("Time")
+            need(len(tags) == 1, f"{xpath}: grid {gname!r}: {len(tags)} <Time> elements, expected 1")
+            try:
+                t = float(tags[0].get("Value"))
+            except (TypeError, ValueError):
+                raise Bad(f"{xpath}: grid {gname!r}: Time Value {tags[0].get('Value')!r} is not a number")
+            need(np.isfinite(t), f"{xpath}: grid {gname!r}: Time {t} is not finite")
+            if prev is not None:
+                need(t > prev[1], f"{xpath}: grid {gname!r}: Time {t!r} does not exceed {prev[1]!r} of {prev[0]!r}")
+            prev = (gname, t)
+            for item in g.iter("DataItem"):
+                ref = (item.text or "").strip()
+                if item.get("Format", "XML") != "HDF" or not ref.rsplit(":", 1)[-1].startswith("/fields/"):
+                    continue
+                fname, dpath = ref.rsplit(":", 1)
+                h5 = fname if os.path.isabs(fname) else os.path.join(base, fname)
+                group = dpath.rsplit("/", 1)[0]
+                got = float(files[h5][group].attrs["time"])
+                need(got == t, f"{xpath}: grid {gname!r}: Time {t!r} but {group}@time = {got!r} in {h5}")
+            steps += 1
+    return steps
 
 
 def main(argv):

@@ -1,12 +1,13 @@
-//! The HDF5 writer: file creation, root attributes, the grid, its dense fields and its caps.
+//! The HDF5 writer: file creation, root attributes, the grid, its dense fields and its caps,
+//! the snapshots under `/fields` and the per-cap time series under `/summary`.
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use hdf5::types::VarLenUnicode;
-use hdf5::{H5Type, Location};
+use hdf5::{H5Type, Location, SimpleExtents};
 
-use super::{CapRecord, GridMeta, IoError};
+use super::{snapshot_group, CapRecord, GridMeta, IoError, MAX_SNAPSHOT_INDEX};
 
 /// Deflate level for every dataset (1 fastest .. 9 smallest); 4 is near zlib's sweet spot.
 const DEFLATE_LEVEL: u8 = 4;
@@ -16,6 +17,12 @@ const CHUNK_ZYX: [usize; 3] = [16, 64, 64];
 const GRID: &str = "grid";
 /// Subgroup of [`GRID`] holding one group per cap.
 const CAPS: &str = "caps";
+/// Group holding one group per snapshot, named by its 6-digit index.
+const FIELDS: &str = "fields";
+/// Group holding the per-cap time series.
+const SUMMARY: &str = "summary";
+/// Rows (time samples) per chunk of the resizable `/summary` datasets.
+const SUMMARY_CHUNK_ROWS: usize = 256;
 
 /// An open HDF5 output file (created and truncated by [`H5Output::create`]).
 ///
@@ -74,8 +81,8 @@ impl H5Output {
         &self.file
     }
 
-    /// Writes `/grid` with attributes `origin` (f64[3], m), `spacing` (f64, m) and `dims`
-    /// (u32[3], cells; all three in x, y, z order), and the dataset `/grid/cell_kind` (u8, shape
+    /// Writes `/grid` with attributes `origin` (`f64[3]`, m), `spacing` (f64, m) and `dims`
+    /// (`u32[3]`, cells; all three in x, y, z order), and the dataset `/grid/cell_kind` (u8, shape
     /// nz x ny x nx, C order, z slowest: cell (i,j,k) at flat index `(k * ny + j) * nx + i`),
     /// chunked and compressed. `cell_kind.len()` must be nx * ny * nz.
     pub fn write_grid(&self, meta: &GridMeta, cell_kind: &[u8]) -> Result<(), IoError> {
@@ -103,19 +110,14 @@ impl H5Output {
             return Err(self.invalid(&object, "the name \"caps\" is reserved for the cap groups".into()));
         }
         let grid = self.grid_group(&object)?;
-        let dims: Vec<u32> =
-            grid.attr("dims").and_then(|a| a.read_raw::<u32>()).map_err(|e| self.h5("attribute /grid@dims", e))?;
-        if dims.len() != 3 {
-            return Err(self.invalid("attribute /grid@dims", format!("{} values, expected 3", dims.len())));
-        }
-        let shape = [dims[2] as usize, dims[1] as usize, dims[0] as usize];
+        let shape = self.grid_shape(&grid)?;
         self.check_len(&format!("/grid/{name}"), &shape, values.len())?;
         self.write_dense(&grid, "/grid", name, &shape, values)?;
         self.flush()
     }
 
     /// Writes `/grid/caps/<name>` for every cap, with attributes `cells` (u64), `open_area`
-    /// (f64, m^2), `area` (f64, m^2), `normal` (f64[3]), `centroid` (f64[3], m), `index` (u32,
+    /// (f64, m^2), `area` (f64, m^2), `normal` (`f64[3]`), `centroid` (`f64[3]`, m), `index` (u32,
     /// the cap's position in `caps`) and `cell_kind` (u8 = 2 + index: the value its cells carry
     /// in `/grid/cell_kind`). Names must be unique, non-empty and free of '/'; at most 254 caps.
     /// Needs [`H5Output::write_grid`] first.
@@ -150,6 +152,128 @@ impl H5Output {
         self.flush()
     }
 
+    /// Writes snapshot `index` as the group `/fields/NNNNNN` (`index` zero-padded to 6 digits, at
+    /// most [`MAX_SNAPSHOT_INDEX`]) with the attribute `time` (f64, s) and the datasets
+    ///
+    /// * `pressure` (f32, Pa, shape nz x ny x nx, cell (i,j,k) at flat index `(k * ny + j) * nx + i`),
+    /// * `velocity` (f32, m/s, shape nz x ny x nx x 3, interleaved: component `c` of cell (i,j,k)
+    ///   at flat index `((k * ny + j) * nx + i) * 3 + c`),
+    ///
+    /// each chunked and compressed like the grid and carrying a string attribute `units` ("Pa",
+    /// "m/s"). The file is flushed before returning, so a run killed later leaves this snapshot
+    /// readable.
+    ///
+    /// Needs [`H5Output::write_grid`] first (the shape comes from `/grid@dims`). Snapshots are
+    /// written in increasing index order with increasing, finite times; each index once. Sizes
+    /// are checked before anything is written ([`IoError::SizeMismatch`] names the dataset).
+    /// Non-finite values are written as given, with a `log::warn` (the checker rejects them).
+    pub fn write_snapshot(&self, index: usize, time: f64, pressure: &[f32], velocity: &[f32]) -> Result<(), IoError> {
+        if index > MAX_SNAPSHOT_INDEX {
+            let m = format!("index {index} exceeds {MAX_SNAPSHOT_INDEX}: snapshot group names have 6 digits");
+            return Err(self.invalid(&format!("group /{FIELDS}/{index}"), m));
+        }
+        let at = snapshot_group(index);
+        let object = format!("group {at}");
+        if !time.is_finite() {
+            return Err(self.invalid(&format!("attribute {at}@time"), format!("time {time} s is not finite")));
+        }
+        let grid = self.grid_group(&object)?;
+        let cells = self.grid_shape(&grid)?;
+        let vector = [cells[0], cells[1], cells[2], 3];
+        self.check_len(&format!("{at}/pressure"), &cells, pressure.len())?;
+        self.check_len(&format!("{at}/velocity"), &vector, velocity.len())?;
+        let fields =
+            if self.file.link_exists(FIELDS) { self.file.group(FIELDS) } else { self.file.create_group(FIELDS) }
+                .map_err(|e| self.h5(&format!("group /{FIELDS}"), e))?;
+        if let Some((last, last_time)) = self.last_snapshot(&fields)? {
+            if index <= last {
+                let m = format!(
+                    "already written, or not after the last snapshot {} (snapshots are written once each, \
+                     in increasing index order)",
+                    snapshot_group(last)
+                );
+                return Err(self.invalid(&object, m));
+            }
+            if time <= last_time {
+                let m = format!(
+                    "time {time} s is not after {last_time} s of {}: snapshot times must increase",
+                    snapshot_group(last)
+                );
+                return Err(self.invalid(&format!("attribute {at}@time"), m));
+            }
+        }
+        let bad = pressure.iter().chain(velocity).filter(|v| !v.is_finite()).count();
+        if bad > 0 {
+            log::warn!("{}: {at}: {bad} non-finite pressure/velocity values written as given", self.path.display());
+        }
+        let g = fields.create_group(&format!("{index:06}")).map_err(|e| self.h5(&object, e))?;
+        self.attr(&g, &at, "time", &[time][..])?;
+        let p = self.create_dense(&g, &at, "pressure", &cells, pressure)?;
+        self.str_attr(&p, &format!("{at}/pressure"), "units", "Pa")?;
+        let v = self.create_dense(&g, &at, "velocity", &vector, velocity)?;
+        self.str_attr(&v, &format!("{at}/velocity"), "units", "m/s")?;
+        self.flush()
+    }
+
+    /// Writes (or replaces) `/summary`, the per-cap time series:
+    ///
+    /// * `cap_names` (variable-length UTF-8 strings, n_caps): `names`, in column order;
+    /// * `time` (f64, s, n_times): `times`, finite and strictly increasing;
+    /// * `flow_rate` (f64, m^3/s, n_times x n_caps): volume flow rate through each cap, positive
+    ///   out of the fluid (so an inlet carries negative values);
+    /// * `mean_pressure` (f64, Pa, n_times x n_caps): mean pressure over each cap;
+    ///
+    /// the numeric ones with a string attribute `units` ("s", "m^3/s", "Pa").
+    ///
+    /// `flow_rates` and `pressures` are given **per cap**: `flow_rates[c][t]` is cap `c`'s value at
+    /// `times[t]`, so each holds `names.len()` series of `times.len()` values (the file stores the
+    /// transpose, row `t` holding every cap at `times[t]`). Mismatched lengths give
+    /// [`IoError::Invalid`] naming the dataset.
+    ///
+    /// Call it once at the end of a run, or repeatedly with the series so far: each call replaces
+    /// the whole group. The datasets are chunked and resizable along time, so a rewrite with the
+    /// same caps resizes and overwrites them in place (the file does not grow with each rewrite
+    /// beyond the data itself); different caps replace the datasets. Flushed before returning.
+    /// Needs no grid.
+    pub fn write_summary(
+        &self,
+        names: &[String],
+        times: &[f64],
+        flow_rates: &[Vec<f64>],
+        pressures: &[Vec<f64>],
+    ) -> Result<(), IoError> {
+        let at = format!("/{SUMMARY}");
+        for (c, name) in names.iter().enumerate() {
+            if name.is_empty() || name.contains('\0') || names[..c].contains(name) {
+                let m = format!("cap {c}: {name:?} is empty, holds NUL or repeats an earlier name");
+                return Err(self.invalid(&format!("dataset {at}/cap_names"), m));
+            }
+        }
+        if let Some(t) = times.iter().position(|t| !t.is_finite()) {
+            let m = format!("times[{t}] = {} s is not finite", times[t]);
+            return Err(self.invalid(&format!("dataset {at}/time"), m));
+        }
+        if let Some(t) = times.windows(2).position(|w| w[1] <= w[0]) {
+            let m = format!("times must increase: time {} is {} s, after {} s", t + 1, times[t + 1], times[t]);
+            return Err(self.invalid(&format!("dataset {at}/time"), m));
+        }
+        let flow = self.per_time(&at, "flow_rate", names, times.len(), flow_rates)?;
+        let mean_p = self.per_time(&at, "mean_pressure", names, times.len(), pressures)?;
+        let cap_names =
+            names.iter().map(|n| VarLenUnicode::from_str(n)).collect::<Result<Vec<_>, _>>().map_err(|e| {
+                self.invalid(&format!("dataset {at}/cap_names"), format!("not storable as HDF5 text: {e}"))
+            })?;
+        let group =
+            if self.file.link_exists(SUMMARY) { self.file.group(SUMMARY) } else { self.file.create_group(SUMMARY) }
+                .map_err(|e| self.h5(&format!("group {at}"), e))?;
+        let table = [times.len(), names.len()];
+        self.write_resizable(&group, &at, "cap_names", &[names.len()], &cap_names, None)?;
+        self.write_resizable(&group, &at, "time", &[times.len()], times, Some("s"))?;
+        self.write_resizable(&group, &at, "flow_rate", &table, &flow, Some("m^3/s"))?;
+        self.write_resizable(&group, &at, "mean_pressure", &table, &mean_p, Some("Pa"))?;
+        self.flush()
+    }
+
     /// Flushes everything written so far to the file (metadata and data).
     pub fn flush(&self) -> Result<(), IoError> {
         self.file.flush().map_err(|e| self.h5("flush", e))
@@ -174,6 +298,18 @@ impl H5Output {
         shape: &[usize],
         values: &[T],
     ) -> Result<(), IoError> {
+        self.create_dense(parent, parent_path, name, shape, values).map(|_| ())
+    }
+
+    /// [`H5Output::write_dense`], returning the dataset (to attach attributes).
+    fn create_dense<T: H5Type>(
+        &self,
+        parent: &hdf5::Group,
+        parent_path: &str,
+        name: &str,
+        shape: &[usize],
+        values: &[T],
+    ) -> Result<hdf5::Dataset, IoError> {
         let object = format!("dataset {parent_path}/{name}");
         self.check_len(&format!("{parent_path}/{name}"), shape, values.len())?;
         if parent.link_exists(name) {
@@ -187,7 +323,116 @@ impl H5Output {
             builder = builder.deflate(DEFLATE_LEVEL);
         }
         let ds = builder.create(name).map_err(|e| self.h5(&object, e))?;
-        ds.write_raw(values).map_err(|e| self.h5(&object, e))
+        ds.write_raw(values).map_err(|e| self.h5(&object, e))?;
+        Ok(ds)
+    }
+
+    /// Writes `<parent>/<name>` as a chunked dataset resizable along every axis (uncompressed):
+    /// an existing dataset of the same element type and rank is resized and overwritten in place,
+    /// anything else of that name is unlinked first. `units`, when given, becomes the string
+    /// attribute `units` of a newly created dataset.
+    fn write_resizable<T: H5Type>(
+        &self,
+        parent: &hdf5::Group,
+        parent_path: &str,
+        name: &str,
+        shape: &[usize],
+        values: &[T],
+        units: Option<&str>,
+    ) -> Result<(), IoError> {
+        let object = format!("dataset {parent_path}/{name}");
+        let same_kind = |ds: &hdf5::Dataset| {
+            ds.is_resizable()
+                && ds.ndim() == shape.len()
+                && ds.dtype().and_then(|t| t.to_descriptor()).is_ok_and(|d| d == T::type_descriptor())
+        };
+        let existing = if parent.link_exists(name) { parent.dataset(name).ok().filter(same_kind) } else { None };
+        let ds = match existing {
+            Some(ds) => {
+                ds.resize(shape.to_vec()).map_err(|e| self.h5(&object, e))?;
+                ds
+            }
+            None => {
+                if parent.link_exists(name) {
+                    parent.unlink(name).map_err(|e| self.h5(&object, e))?;
+                }
+                let chunk: Vec<usize> = shape
+                    .iter()
+                    .enumerate()
+                    .map(|(a, &d)| if a == 0 { SUMMARY_CHUNK_ROWS } else { d.max(1) })
+                    .collect();
+                let ds = parent
+                    .new_dataset::<T>()
+                    .shape(SimpleExtents::resizable(shape))
+                    .chunk(chunk)
+                    .create(name)
+                    .map_err(|e| self.h5(&object, e))?;
+                if let Some(units) = units {
+                    self.str_attr(&ds, &format!("{parent_path}/{name}"), "units", units)?;
+                }
+                ds
+            }
+        };
+        if !values.is_empty() {
+            ds.write_raw(values).map_err(|e| self.h5(&object, e))?;
+        }
+        Ok(())
+    }
+
+    /// Transposes per-cap series (`series[c][t]`) into the stored n_times x n_caps row-major table,
+    /// checking that there is one series per name and one value per time.
+    fn per_time(
+        &self,
+        at: &str,
+        dataset: &str,
+        names: &[String],
+        n_times: usize,
+        series: &[Vec<f64>],
+    ) -> Result<Vec<f64>, IoError> {
+        let object = format!("dataset {at}/{dataset}");
+        if series.len() != names.len() {
+            let m = format!(
+                "{} per-cap series given for {} cap names (expected one series per cap, [cap][time])",
+                series.len(),
+                names.len()
+            );
+            return Err(self.invalid(&object, m));
+        }
+        for (c, s) in series.iter().enumerate() {
+            if s.len() != n_times {
+                let m = format!("cap {c} ({:?}): {} values given for {n_times} times", names[c], s.len());
+                return Err(self.invalid(&object, m));
+            }
+        }
+        Ok((0..n_times).flat_map(|t| series.iter().map(move |s| s[t])).collect())
+    }
+
+    /// The latest snapshot under `/fields` (largest 6-digit group name) and its `time`, if any.
+    fn last_snapshot(&self, fields: &hdf5::Group) -> Result<Option<(usize, f64)>, IoError> {
+        let names = fields.member_names().map_err(|e| self.h5(&format!("group /{FIELDS}"), e))?;
+        let last = names
+            .iter()
+            .filter(|n| n.len() == 6 && n.bytes().all(|b| b.is_ascii_digit()))
+            .filter_map(|n| n.parse::<usize>().ok())
+            .max();
+        let Some(last) = last else { return Ok(None) };
+        let at = snapshot_group(last);
+        let time = fields
+            .group(&format!("{last:06}"))
+            .and_then(|g| g.attr("time"))
+            .and_then(|a| a.read_scalar::<f64>())
+            .map_err(|e| self.h5(&format!("attribute {at}@time"), e))?;
+        Ok(Some((last, time)))
+    }
+
+    /// The cell shape `[nz, ny, nx]` from `/grid@dims`.
+    fn grid_shape(&self, grid: &hdf5::Group) -> Result<[usize; 3], IoError> {
+        let dims: Vec<u32> =
+            grid.attr("dims").and_then(|a| a.read_raw::<u32>()).map_err(|e| self.h5("attribute /grid@dims", e))?;
+        if dims.len() != 3 {
+            return Err(self.invalid("attribute /grid@dims", format!("{} values, expected 3", dims.len())));
+        }
+        Ok([dims[2] as usize, dims[1] as usize, dims[0] as usize])
     }
 
     fn grid_group(&self, object: &str) -> Result<hdf5::Group, IoError> {

@@ -7,16 +7,27 @@
 //! /grid      attrs: origin[3] (m), spacing (m), dims[3] (cells, x y z order)
 //!            datasets: cell_kind (u8, nz x ny x nx) and further dense cell fields (f32, same shape)
 //! /grid/caps one subgroup per cap: cells, open_area, area, normal[3], centroid[3], index, cell_kind
+//! /fields/NNNNNN  one group per snapshot (6-digit, zero-padded index), attr time (f64, s);
+//!            datasets pressure (f32, Pa, nz x ny x nx) and velocity (f32, m/s, nz x ny x nx x 3),
+//!            each with a `units` attribute
+//! /summary   cap_names (strings), time (f64, s), flow_rate (f64, m^3/s, n_times x n_caps, positive
+//!            out of the fluid), mean_pressure (f64, Pa, n_times x n_caps); `units` attributes
 //! ```
 //!
 //! `origin` is the low corner of cell (0,0,0): cell (i,j,k) has its centre at
 //! origin + (i+1/2, j+1/2, k+1/2) * spacing. Dense arrays are C order with z slowest, so
-//! value `[k][j][i]` sits at flat index `(k * ny + j) * nx + i`. Datasets are chunked and
+//! value `[k][j][i]` sits at flat index `(k * ny + j) * nx + i`, and a vector component
+//! `[k][j][i][c]` at `((k * ny + j) * nx + i) * 3 + c`. Datasets are chunked and
 //! deflate-compressed (uncompressed, with a `log::warn`, where the HDF5 library lacks deflate),
-//! and the file is flushed after every write so a killed run leaves a readable file.
+//! and the file is flushed after every write so a killed run leaves a readable file (holding
+//! every snapshot finished before the kill).
+//!
+//! Two XDMF sidecars exist: [`write_grid_xdmf`] (the grid and its fields alone) and
+//! [`write_time_series_xdmf`] (a temporal collection over the snapshots, for ParaView's time
+//! controls). Both are replaced atomically, so a run may rewrite the latter after each snapshot.
 //!
 //! ```no_run
-//! use hemoflow::io::{write_grid_xdmf, CapRecord, FieldType, GridMeta, H5Output};
+//! use hemoflow::io::{write_grid_xdmf, write_time_series_xdmf, CapRecord, FieldType, GridMeta, H5Output};
 //! use std::path::Path;
 //!
 //! let meta = GridMeta { origin: [0.0, 0.0, 0.0], spacing: 1e-4, dims: [4, 3, 2] };
@@ -24,13 +35,26 @@
 //! let out = H5Output::create(Path::new("grid.h5"), "")?;
 //! out.write_grid(&meta, &kinds)?;
 //! out.write_grid_field("volume_fraction", &vec![1.0f32; meta.cell_count()])?;
-//! out.close()?;
 //! write_grid_xdmf(
 //!     Path::new("grid.xdmf"),
 //!     Path::new("grid.h5"),
 //!     &meta,
 //!     &[("cell_kind", FieldType::UChar), ("volume_fraction", FieldType::Float32)],
 //! )?;
+//! let mut written = Vec::new();
+//! for (index, time) in [(0, 0.0), (1, 1e-3)] {
+//!     let pressure = vec![0.0f32; meta.cell_count()];
+//!     let velocity = vec![0.0f32; 3 * meta.cell_count()]; // interleaved x y z per cell
+//!     out.write_snapshot(index, time, &pressure, &velocity)?;
+//!     written.push((index, time));
+//!     write_time_series_xdmf(Path::new("series.xdmf"), Path::new("grid.h5"), &meta, &written)?;
+//! }
+//! let names = vec!["inlet".to_string(), "outlet".to_string()];
+//! let times = vec![0.0, 1e-3];
+//! let flow_rates = vec![vec![-1e-6, -1e-6], vec![1e-6, 1e-6]]; // [cap][time], m^3/s
+//! let pressures = vec![vec![1200.0, 1210.0], vec![0.0, 0.0]]; // [cap][time], Pa
+//! out.write_summary(&names, &times, &flow_rates, &pressures)?;
+//! out.close()?;
 //! # Ok::<(), hemoflow::io::IoError>(())
 //! ```
 
@@ -40,7 +64,15 @@ mod xdmf;
 use std::path::PathBuf;
 
 pub use h5::H5Output;
-pub use xdmf::write_grid_xdmf;
+pub use xdmf::{write_grid_xdmf, write_time_series_xdmf};
+
+/// Largest snapshot index: group names under `/fields` have exactly 6 digits.
+pub const MAX_SNAPSHOT_INDEX: usize = 999_999;
+
+/// Path of snapshot `index` inside the file: `/fields/NNNNNN` (6 digits, zero-padded).
+pub(crate) fn snapshot_group(index: usize) -> String {
+    format!("/fields/{index:06}")
+}
 
 /// Geometry of the bounding grid.
 #[derive(Clone, Debug, PartialEq)]

@@ -1,0 +1,296 @@
+//! The case file (TOML): geometry, fluid, boundary conditions, time and output of a run. Every
+//! key is documented in `docs/case.md`; an unknown key, a wrong type or a bad value is reported
+//! with the file, the line and the key's path. Relative paths are taken from the case file's
+//! folder. SI units except where a key says otherwise (lengths of the geometry in its `units`).
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::mesh::Units;
+
+/// Why a case file cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum CaseError {
+    /// The file cannot be read.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What the system said.
+        source: std::io::Error,
+    },
+    /// A key, type or value is wrong.
+    #[error("{}:{line}: `{key}`: {message}", path.display())]
+    Key {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// The key's path, e.g. `inlet[0].flow_rate`.
+        key: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// `[geometry]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Geometry {
+    /// Surface mesh file (.obj, .stl, .vtp), relative to the case file.
+    pub mesh: PathBuf,
+    /// Length unit of the mesh file and of `spacing` (default mm).
+    #[serde(default)]
+    pub units: Units,
+    /// Cell edge, in `units`.
+    pub spacing: Spanned<f64>,
+}
+
+/// `[fluid]`: Newtonian.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fluid {
+    /// Density, kg/m^3 (default 1060, blood).
+    #[serde(default = "default_density")]
+    pub density: Spanned<f64>,
+    /// Dynamic viscosity, Pa s (default 0.0035, blood at high shear).
+    #[serde(default = "default_viscosity")]
+    pub viscosity: Spanned<f64>,
+}
+
+fn default_density() -> Spanned<f64> {
+    Spanned::new(0..0, 1060.0)
+}
+
+fn default_viscosity() -> Spanned<f64> {
+    Spanned::new(0..0, 0.0035)
+}
+
+impl Default for Fluid {
+    fn default() -> Fluid {
+        Fluid { density: default_density(), viscosity: default_viscosity() }
+    }
+}
+
+/// Inlet velocity profile.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum ProfileKey {
+    /// Uniform across the cap.
+    Plug,
+    /// 1 - r^2 / R^2 on the cap's equivalent radius.
+    #[default]
+    Parabolic,
+}
+
+/// `[[inlet]]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Inlet {
+    /// Cap (face group) name in the mesh.
+    pub surface: Spanned<String>,
+    /// Volume flow rate into the fluid, m^3/s.
+    pub flow_rate: Spanned<f64>,
+    /// `plug` or `parabolic` (default).
+    #[serde(default)]
+    pub profile: ProfileKey,
+}
+
+/// `[[outlet]]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Outlet {
+    /// Cap (face group) name in the mesh.
+    pub surface: Spanned<String>,
+    /// Pressure, Pa (default 0).
+    #[serde(default)]
+    pub pressure: f64,
+}
+
+/// `[time]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Time {
+    /// Simulated time to reach, s.
+    pub end: Spanned<f64>,
+    /// Courant number for the time step (default 0.2; the explicit Adams-Bashforth 2 advection
+    /// needs it at or below about 0.3).
+    #[serde(default = "default_cfl")]
+    pub cfl: Spanned<f64>,
+}
+
+fn default_cfl() -> Spanned<f64> {
+    Spanned::new(0..0, 0.2)
+}
+
+/// `[output]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Output {
+    /// HDF5 file, relative to the case file (default `out/run.h5`); an XDMF time series is
+    /// written beside it.
+    #[serde(default = "default_output")]
+    pub file: PathBuf,
+    /// Simulated time between snapshots, s (default: only the last step).
+    pub interval: Option<Spanned<f64>>,
+}
+
+fn default_output() -> PathBuf {
+    PathBuf::from("out/run.h5")
+}
+
+impl Default for Output {
+    fn default() -> Output {
+        Output { file: default_output(), interval: None }
+    }
+}
+
+/// `[solver]`: numerical settings (all optional).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SolverKeys {
+    /// Pressure solve: relative residual to reach each step (default 1e-6).
+    #[serde(default = "default_tolerance")]
+    pub tolerance: Spanned<f64>,
+    /// Pressure solve: iterations at most per step (default 100).
+    #[serde(default = "default_max_iterations")]
+    pub max_iterations: usize,
+}
+
+fn default_tolerance() -> Spanned<f64> {
+    Spanned::new(0..0, 1e-6)
+}
+
+fn default_max_iterations() -> usize {
+    100
+}
+
+impl Default for SolverKeys {
+    fn default() -> SolverKeys {
+        SolverKeys { tolerance: default_tolerance(), max_iterations: default_max_iterations() }
+    }
+}
+
+/// A whole case file.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Case {
+    /// `[geometry]`.
+    pub geometry: Geometry,
+    /// `[fluid]`.
+    #[serde(default)]
+    pub fluid: Fluid,
+    /// `[[inlet]]`, one per inlet cap.
+    #[serde(default)]
+    pub inlet: Vec<Inlet>,
+    /// `[[outlet]]`, one per outlet cap.
+    #[serde(default)]
+    pub outlet: Vec<Outlet>,
+    /// `[time]`.
+    pub time: Time,
+    /// `[output]`.
+    #[serde(default)]
+    pub output: Output,
+    /// `[solver]`.
+    #[serde(default)]
+    pub solver: SolverKeys,
+    /// The case file itself (path and text), set by [`Case::read`].
+    #[serde(skip)]
+    pub source: Option<(PathBuf, String)>,
+}
+
+fn line_of(text: &str, span: &Range<usize>) -> usize {
+    1 + text[..span.start.min(text.len())].bytes().filter(|&b| b == b'\n').count()
+}
+
+impl Case {
+    /// Reads and checks `path`.
+    pub fn read(path: &Path) -> Result<Case, CaseError> {
+        let text = std::fs::read_to_string(path).map_err(|source| CaseError::Io { path: path.into(), source })?;
+        Self::parse(path, &text)
+    }
+
+    /// Parses and checks `text` (read from `path`, which error messages name).
+    pub fn parse(path: &Path, text: &str) -> Result<Case, CaseError> {
+        let de = toml::de::Deserializer::parse(text).map_err(|e| CaseError::Key {
+            path: path.into(),
+            line: e.span().map_or(1, |s| line_of(text, &s)),
+            key: "(file)".into(),
+            message: e.message().to_string(),
+        })?;
+        let mut case: Case = serde_path_to_error::deserialize(de).map_err(|e| {
+            // Spanned values add a private inner key to the path: drop it.
+            let key = e.path().to_string();
+            let key = key.split(".$__serde_spanned").next().unwrap_or(&key).to_string();
+            let inner = e.into_inner();
+            CaseError::Key {
+                path: path.into(),
+                line: inner.span().map_or(1, |s| line_of(text, &s)),
+                key,
+                message: inner.message().to_string(),
+            }
+        })?;
+        case.source = Some((path.to_path_buf(), text.to_string()));
+        case.check()?;
+        Ok(case)
+    }
+
+    fn error(&self, span: &Range<usize>, key: &str, message: String) -> CaseError {
+        let (path, text) = self.source.clone().unwrap_or_default();
+        CaseError::Key { path, line: line_of(&text, span), key: key.into(), message }
+    }
+
+    fn check(&self) -> Result<(), CaseError> {
+        let positive = |v: &Spanned<f64>, key: &str, unit: &str| -> Result<(), CaseError> {
+            let x = *v.get_ref();
+            if x.is_finite() && x > 0.0 {
+                Ok(())
+            } else {
+                Err(self.error(&v.span(), key, format!("{x} is not a positive number of {unit}")))
+            }
+        };
+        positive(&self.geometry.spacing, "geometry.spacing", self.geometry.units.symbol())?;
+        positive(&self.fluid.density, "fluid.density", "kg/m^3")?;
+        positive(&self.fluid.viscosity, "fluid.viscosity", "Pa s")?;
+        positive(&self.time.end, "time.end", "s")?;
+        positive(&self.solver.tolerance, "solver.tolerance", "(relative)")?;
+        let cfl = *self.time.cfl.get_ref();
+        if !(cfl > 0.0 && cfl <= 1.0) {
+            return Err(self.error(&self.time.cfl.span(), "time.cfl", format!("{cfl} is not in (0, 1]")));
+        }
+        if let Some(i) = &self.output.interval {
+            positive(i, "output.interval", "s")?;
+        }
+        for (k, inlet) in self.inlet.iter().enumerate() {
+            let q = *inlet.flow_rate.get_ref();
+            if !q.is_finite() {
+                return Err(self.error(
+                    &inlet.flow_rate.span(),
+                    &format!("inlet[{k}].flow_rate"),
+                    format!("{q} m^3/s"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// `path` resolved against the case file's folder.
+    pub fn resolve(&self, path: &Path) -> PathBuf {
+        match self.source.as_ref().and_then(|(p, _)| p.parent()) {
+            Some(dir) if path.is_relative() => dir.join(path),
+            _ => path.to_path_buf(),
+        }
+    }
+
+    /// The error for a surface name that names no cap of the mesh (`key` its path).
+    pub fn unknown_surface(&self, surface: &Spanned<String>, key: &str, caps: &[String]) -> CaseError {
+        self.error(
+            &surface.span(),
+            key,
+            format!("no cap named `{}` in the mesh (caps: {})", surface.get_ref(), caps.join(", ")),
+        )
+    }
+}

@@ -1,0 +1,120 @@
+//! `hemoflow run` end to end on lavapipe: a short generated pipe, its JSON summary, the HDF5 and
+//! XDMF it writes, a case file with mistakes, and a run that diverges.
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+
+fn hemoflow(args: &[&str]) -> (i32, Value, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_hemoflow"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("run hemoflow");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let json = serde_json::from_str(&stdout).unwrap_or(Value::Null);
+    (out.status.code().unwrap_or(-1), json, stdout + &String::from_utf8_lossy(&out.stderr))
+}
+
+/// A 2 mm pipe, 8 mm long, oblique, with a parabolic inlet and a pressure outlet.
+fn case(dir: &Path, extra_time: &str, flow_rate: &str, interval: &str) -> std::path::PathBuf {
+    let obj = dir.join("pipe.obj");
+    let (code, _, text) = hemoflow(&[
+        "mesh",
+        "generate",
+        "pipe",
+        "--radius",
+        "1",
+        "--length",
+        "8",
+        "--axis",
+        "0.3,-0.5,0.8",
+        "--segments",
+        "64",
+        "-o",
+        obj.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{text}");
+    let toml = format!(
+        "[geometry]\nmesh = \"pipe.obj\"\nunits = \"mm\"\nspacing = 0.25\n\n[fluid]\ndensity = 1060.0\nviscosity = 0.0035\n\n[[inlet]]\nsurface = \"inlet\"\nflow_rate = {flow_rate}\n\n[[outlet]]\nsurface = \"outlet\"\npressure = 0.0\n\n[time]\nend = 0.05\n{extra_time}\n[output]\nfile = \"out/pipe.h5\"\ninterval = {interval}\n"
+    );
+    let path = dir.join("pipe.toml");
+    std::fs::write(&path, toml).unwrap();
+    path
+}
+
+#[test]
+fn run_writes_snapshots_and_a_summary_with_mass_balance() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = case(dir.path(), "", "6.0e-8", "0.01");
+    let (code, r, text) = hemoflow(&["run", path.to_str().unwrap(), "--json"]);
+    assert_eq!(code, 0, "{text}");
+    for key in
+        ["steps", "seconds", "mlups", "mass_balance_error", "caps", "bytes_per_fluid_cell", "pressure_iterations_mean"]
+    {
+        assert!(!r[key].is_null(), "key {key} missing: {r}");
+    }
+    let caps = r["caps"].as_array().unwrap();
+    for key in ["name", "flow_rate", "mean_pressure"] {
+        assert!(!caps[0][key].is_null(), "cap key {key} missing");
+    }
+    let inflow = -caps[0]["flow_rate"].as_f64().unwrap();
+    let balance = r["mass_balance_error"].as_f64().unwrap();
+    println!(
+        "{} steps, {:.2} MLUPS, inflow {inflow:.3e} m^3/s, mass balance error {balance:.2e} (tolerance 1e-3), {:.0} GPU bytes per fluid cell",
+        r["steps"],
+        r["mlups"].as_f64().unwrap(),
+        r["bytes_per_fluid_cell"].as_f64().unwrap()
+    );
+    assert!((inflow - 6.0e-8).abs() < 1e-5 * 6.0e-8);
+    assert!(balance < 1e-3);
+    // One snapshot per 0.01 s of the 0.05 s run, and the last step.
+    let snapshots = r["snapshots"].as_u64().unwrap();
+    assert!((5..=6).contains(&snapshots), "{snapshots} snapshots");
+    let h5 = dir.path().join("out/pipe.h5");
+    let py = Command::new("/usr/bin/python3")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/check_grid_h5.py"))
+        .args([&h5, &h5.with_extension("xdmf")])
+        .output()
+        .expect("/usr/bin/python3 missing: run tools/setup (python3-h5py)");
+    let out = String::from_utf8_lossy(&py.stdout).into_owned() + &String::from_utf8_lossy(&py.stderr);
+    println!("{out}");
+    assert!(py.status.success(), "{out}");
+}
+
+#[test]
+fn case_file_mistakes_exit_2_with_key_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = case(dir.path(), "", "6.0e-8", "0.01");
+    let text = std::fs::read_to_string(&path).unwrap();
+    for (bad, expect) in [
+        (text.replace("spacing = 0.25", "spacing = \"fine\""), ":4: `geometry.spacing`"),
+        (text.replace("surface = \"outlet\"", "surface = \"outlett\""), "`outlet[0].surface`: no cap named `outlett`"),
+        (text.replace("end = 0.05", "end = 0.05\nstop = 1"), "`time.stop`"),
+    ] {
+        std::fs::write(&path, bad).unwrap();
+        let (code, _, out) = hemoflow(&["run", path.to_str().unwrap()]);
+        println!("-> {code}: {}", out.trim());
+        assert_eq!(code, 2, "{out}");
+        assert!(out.contains(expect), "`{expect}` not in {out}");
+        assert!(out.contains("pipe.toml"));
+    }
+}
+
+#[test]
+fn a_diverging_run_says_where_and_keeps_its_snapshots() {
+    // Far too large a Courant number for the explicit scheme, and a strong inflow.
+    let dir = tempfile::tempdir().unwrap();
+    let path = case(dir.path(), "cfl = 1.0\n", "3.0e-6", "0.0002");
+    let (code, _, out) = hemoflow(&["run", path.to_str().unwrap()]);
+    println!("-> {code}: {}", out.trim());
+    assert_ne!(code, 0);
+    assert!(out.contains("diverged at step"), "{out}");
+    assert!(!out.contains("panicked"));
+    let h5 = dir.path().join("out/pipe.h5");
+    let f = hdf5::File::open(&h5).expect("the output file is kept and readable");
+    let kept = f.group("fields").map(|g| g.member_names().unwrap().len()).unwrap_or(0);
+    println!("{kept} snapshot(s) kept in {}", h5.display());
+    assert!(kept > 0, "the snapshots written before the divergence must be kept");
+}
