@@ -208,3 +208,19 @@ fn momentum_gpu_matches_cpu() {
         compare(&format!("momentum u* (first_step {first_step})"), &gpu.read::<f32>(&us_buf).unwrap(), &u_star, 1e-5);
     }
 }
+
+#[test]
+fn viscous_jacobi_gpu_matches_cpu() {
+    let (g, layout, mut params) = setup();
+    params.dt = 1e-2; // a large viscous number: the sweep must still be exact
+    let gpu = gpu();
+    let grid_gpu = GpuGrid::new(&gpu, &layout, &params).unwrap();
+    let n = layout.cells.len();
+    let (rhs, v) = (random(3 * n, 13), random(3 * n, 14));
+    let (rhs_buf, v_buf) = (gpu.storage("rhs", &rhs).unwrap(), gpu.storage("v", &v).unwrap());
+    let out = gpu.storage_empty("v_out", 12 * n as u64).unwrap();
+    grid_gpu.run(&gpu, "solver/viscous_jacobi", &[&rhs_buf, &v_buf, &out]).unwrap();
+    let mut expected = vec![0.0; 3 * n];
+    cpu::viscous_jacobi(&layout, &g.bricks, &params, &rhs, &v, &mut expected);
+    compare("viscous_jacobi", &gpu.read::<f32>(&out).unwrap(), &expected, 1e-5);
+}

@@ -1,21 +1,19 @@
-// Stage momentum: the predictor u* of the projection method, per fluid cell and component:
+// Stage momentum: the explicit part of the predictor, per fluid cell and component:
 //   T  = -div(u u) + u div(u)         advection, fluxes through the open faces (over at least
-//                                      half a cell's volume in small cut cells)
-//                                      (face velocity = mean of the centres, times the aperture),
-//                                      upwind face values with a minmod-limited slope (second
-//                                      order where smooth, bounded; first order next to a wall)
-//        + nu lap(u)                   Shortley-Weller: each neighbour at its true distance, the
-//                                      wall (no-slip) at link * h
+//                                      half a cell's volume in small cut cells), upwind face
+//                                      values with a minmod-limited slope (second order where
+//                                      smooth, bounded; first order next to a wall)
 //        + force
-//   u* = (u + dt (T_ab + nu W u_wall)) / (1 + dt nu W)
-// where T_ab = T on the first step, 1.5 T - 0.5 T_prev after (Adams-Bashforth 2), and W (the
-// walls' diagonal) is taken implicitly, so short links do not limit the time step. Caps: an
-// inlet brings its imposed velocity in (advective flux, and the wall value of the links that
-// cross it), a moving wall gives its velocity to the links that cross it, an outlet has zero
-// normal gradient (its links add nothing, its outflow carries the cell's own momentum). Units:
-// u m/s, T m/s^2. Writes T for the next step. CPU twin: hemoflow::solver::cpu::momentum.
+//   rhs = u + dt (T_ab + nu/2 L_fluid u + nu W_moving)
+// with T_ab = T on the first step, 1.5 T - 0.5 T_prev after (Adams-Bashforth 2), L_fluid the
+// Shortley-Weller operator's fluid-neighbour part (Crank-Nicolson: the other half is implicit,
+// in viscous_jacobi) and W_moving the walls' moving part (walls are implicit). Caps: an inlet
+// brings its imposed velocity in (advective flux, and the value of the links that cross it), a
+// moving wall gives its velocity to those links, an outlet has zero normal gradient (its links
+// add nothing, its outflow carries the cell's own momentum). Units: u m/s, T m/s^2. Writes T
+// for the next step. CPU twin: hemoflow::solver::cpu::momentum.
 
-#import shared/cells
+#import shared/viscous
 
 @group(0) @binding(0) var<uniform> params: SolverParams;
 @group(0) @binding(1) var<storage, read> neighbours: array<u32>;
@@ -27,8 +25,8 @@
 @group(0) @binding(5) var<storage, read> t_prev: array<f32>;
 // This step's explicit tendency.
 @group(0) @binding(6) var<storage, read_write> t_new: array<f32>;
-// Predicted velocity.
-@group(0) @binding(7) var<storage, read_write> u_star: array<f32>;
+// Right-hand side of the viscous solve (see viscous_jacobi), m/s.
+@group(0) @binding(7) var<storage, read_write> rhs: array<f32>;
 
 // Rust: solver::cpu::ADVECTION_MIN_VOLUME.
 const ADVECTION_MIN_VOLUME: f32 = 0.5;
@@ -62,7 +60,7 @@ fn momentum(@builtin(global_invocation_id) gid: vec3<u32>) {
     if !is_fluid(id) {
         for (var c = 0u; c < 3u; c++) {
             t_new[c * n + id] = 0.0;
-            u_star[c * n + id] = 0.0;
+            rhs[c * n + id] = 0.0;
         }
         return;
     }
@@ -72,6 +70,7 @@ fn momentum(@builtin(global_invocation_id) gid: vec3<u32>) {
     let bc_type = bc(id, GEOM_BC_TYPE);
     let bc_normal = bc3(id, GEOM_BC_NORMAL);
     let bc_velocity = bc3(id, GEOM_BC_VELOCITY);
+    let st = viscous_stencil(id);
     for (var c = 0u; c < 3u; c++) {
         let uc = u[c * n + id];
         // Advection.
@@ -102,53 +101,23 @@ fn momentum(@builtin(global_invocation_id) gid: vec3<u32>) {
         // Small cut cells: the advective update divides by at least half a cell's volume, so a
         // sliver cell does not set the time step (not conservative in those cells only).
         let advection = -(adv - uc * outflow) / (max(vol, ADVECTION_MIN_VOLUME) * h);
-        // Diffusion (Shortley-Weller), walls implicit.
+        // Diffusion (Shortley-Weller): half explicit here (Crank-Nicolson), half implicit in
+        // viscous_jacobi; walls fully implicit there.
         var lap = 0.0;
-        var wall = 0.0;
         var wall_value = 0.0;
-        for (var axis = 0u; axis < 3u; axis++) {
-            var dist = vec2<f32>(1.0, 1.0);
-            var value = vec2<f32>(0.0, 0.0);
-            var is_wall = vec2<bool>(false, false);
-            var skip = vec2<bool>(false, false);
-            for (var side = 0u; side < 2u; side++) {
-                let d = 2u * axis + side;
-                let nb = fluid_neighbour(id, d);
-                let l = link(id, d);
-                if nb != NO_SLOT && l >= 1.0 {
-                    value[side] = u[c * n + nb];
-                } else {
-                    dist[side] = select(0.5, l, l < 1.0);
-                    is_wall[side] = true;
-                    if bc_type != BC_NONE && dot(vec3<f32>(direction(d)), bc_normal) > CAP_ALIGNMENT {
-                        if bc_type == BC_OUTLET {
-                            skip[side] = true;
-                        } else {
-                            value[side] = bc_velocity[c];
-                        }
-                    }
-                }
-            }
-            let sum = dist.x + dist.y;
-            for (var side = 0u; side < 2u; side++) {
-                let coef = 2.0 / (dist[side] * sum * h * h);
-                if skip[side] {
-                    continue;
-                }
-                if is_wall[side] {
-                    wall += coef;
-                    wall_value += coef * value[side];
-                } else {
-                    lap += coef * (value[side] - uc);
-                }
+        for (var d = 0u; d < 6u; d++) {
+            if st.side[d] == SIDE_FLUID {
+                lap += st.coef[d] * (u[c * n + st.nb[d]] - uc);
+            } else if st.side[d] == SIDE_WALL && st.moving[d] {
+                wall_value += st.coef[d] * bc_velocity[c];
             }
         }
-        let t = advection + params.nu * lap + force[c];
+        let t = advection + force[c];
         t_new[c * n + id] = t;
         var t_ab = t;
         if params.first_step == 0u {
             t_ab = 1.5 * t - 0.5 * t_prev[c * n + id];
         }
-        u_star[c * n + id] = (uc + params.dt * (t_ab + params.nu * wall_value)) / (1.0 + params.dt * params.nu * wall);
+        rhs[c * n + id] = uc + params.dt * (t_ab + 0.5 * params.nu * lap + params.nu * wall_value);
     }
 }

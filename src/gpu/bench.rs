@@ -84,8 +84,10 @@ pub const KERNELS: &[KernelSpec] = &[
     // Reads p, reads and writes u in place (solid cells untouched), writes the outlet flux;
     // apertures.
     kernel("solver/project", &[("p", 1), ("u", 3), ("outflow", 1)], 4 + 12 + 12 + 4, 4, 6),
-    // Reads u and t_prev, writes t_new and u_star (3 f32 each); links, apertures and volume.
-    kernel("solver/momentum", &[("u", 3), ("t_prev", 3), ("t_new", 3), ("u_star", 3)], 4 * 12, 24, 13),
+    // Reads u and t_prev, writes t_new and rhs (3 f32 each); links, apertures, volume, caps.
+    kernel("solver/momentum", &[("u", 3), ("t_prev", 3), ("t_new", 3), ("rhs", 3)], 4 * 12, 24, 13),
+    // Reads rhs and v_in, writes v_out (3 f32 each); links and caps.
+    kernel("solver/viscous_jacobi", &[("rhs", 3), ("v_in", 3), ("v_out", 3)], 3 * 12, 12, 6),
 ];
 
 /// A [`KernelSpec`] from its fields in declaration order (keeps [`KERNELS`] one line a kernel).

@@ -203,7 +203,56 @@ fn minmod(a: f32, b: f32) -> f32 {
     }
 }
 
-/// Twin of `solver/momentum`: the predictor u* and this step's explicit tendency.
+/// Kind of one side of a cell's viscous stencil (WGSL: SIDE_* in shared/viscous.wgsl).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    /// A fluid neighbour.
+    Fluid(u32),
+    /// A no-slip wall; `true` when it carries the cap's velocity (inlet, moving wall).
+    Wall(bool),
+    /// An outlet: zero normal gradient, no term.
+    Skip,
+}
+
+/// Twin of `viscous_stencil` (shared/viscous.wgsl): the Shortley-Weller sides and coefficients
+/// (1/m^2) of fluid cell `id`, in DIRECTIONS order.
+pub fn viscous_stencil(layout: &CellLayout, bricks: &Bricks, params: &SolverParams, id: u32) -> [(Side, f32); 6] {
+    let bc_type = layout.bc(id, geom::BC_TYPE);
+    let bc_normal = layout.bc3(id, geom::BC_NORMAL);
+    let h2 = params.h * params.h;
+    let mut out = [(Side::Skip, 0.0f32); 6];
+    for axis in 0..3 {
+        let mut dist = [1.0f32; 2];
+        for (side, dist) in dist.iter_mut().enumerate() {
+            let d = 2 * axis + side;
+            let l = layout.link(id, d);
+            out[d].0 = match fluid_neighbour(layout, bricks, id, d) {
+                Some(nb) if l >= 1.0 => Side::Fluid(nb),
+                _ => {
+                    *dist = if l < 1.0 { l } else { 0.5 };
+                    let dir = crate::grid::DIRECTIONS[d].map(|x| x as f32);
+                    if bc_type != bc::NONE && dot3(dir, bc_normal) > CAP_ALIGNMENT {
+                        if bc_type == bc::OUTLET {
+                            Side::Skip
+                        } else {
+                            Side::Wall(true)
+                        }
+                    } else {
+                        Side::Wall(false)
+                    }
+                }
+            };
+        }
+        let sum = dist[0] + dist[1];
+        for side in 0..2 {
+            out[2 * axis + side].1 = 2.0 / (dist[side] * sum * h2);
+        }
+    }
+    out
+}
+
+/// Twin of `solver/momentum`: the explicit part of the predictor (`rhs`) and this step's
+/// tendency (advection and force, for Adams-Bashforth 2).
 #[allow(clippy::too_many_arguments)]
 pub fn momentum(
     layout: &CellLayout,
@@ -212,7 +261,7 @@ pub fn momentum(
     u: &[f32],
     t_prev: &[f32],
     t_new: &mut [f32],
-    u_star: &mut [f32],
+    rhs: &mut [f32],
 ) {
     let n = params.cells as usize;
     let nb_of = |id: u32, d: usize| fluid_neighbour(layout, bricks, id, d);
@@ -231,7 +280,7 @@ pub fn momentum(
         if !layout.is_fluid(id) {
             for c in 0..3 {
                 t_new[c * n + i] = 0.0;
-                u_star[c * n + i] = 0.0;
+                rhs[c * n + i] = 0.0;
             }
             continue;
         }
@@ -239,6 +288,7 @@ pub fn momentum(
         let bc_type = layout.bc(id, geom::BC_TYPE);
         let bc_normal = layout.bc3(id, geom::BC_NORMAL);
         let bc_velocity = layout.bc3(id, geom::BC_VELOCITY);
+        let st = viscous_stencil(layout, bricks, params, id);
         for c in 0..3 {
             let uc = u[c * n + i];
             let (mut adv, mut outflow) = (0.0f32, 0.0f32);
@@ -257,50 +307,58 @@ pub fn momentum(
                 outflow += flux;
             }
             let advection = -(adv - uc * outflow) / (vol.max(ADVECTION_MIN_VOLUME) * h);
-            let (mut lap, mut wall, mut wall_value) = (0.0f32, 0.0f32, 0.0f32);
-            for axis in 0..3 {
-                let mut dist = [1.0f32; 2];
-                let mut value = [0.0f32; 2];
-                let mut is_wall = [false; 2];
-                let mut skip = [false; 2];
-                for side in 0..2 {
-                    let d = 2 * axis + side;
-                    let l = layout.link(id, d);
-                    match nb_of(id, d) {
-                        Some(nb) if l >= 1.0 => value[side] = u[c * n + nb as usize],
-                        _ => {
-                            dist[side] = if l < 1.0 { l } else { 0.5 };
-                            is_wall[side] = true;
-                            let dir = crate::grid::DIRECTIONS[d].map(|x| x as f32);
-                            if bc_type != bc::NONE && dot3(dir, bc_normal) > CAP_ALIGNMENT {
-                                if bc_type == bc::OUTLET {
-                                    skip[side] = true;
-                                } else {
-                                    value[side] = bc_velocity[c];
-                                }
-                            }
-                        }
-                    }
-                }
-                let sum = dist[0] + dist[1];
-                for side in 0..2 {
-                    let coef = 2.0 / (dist[side] * sum * h * h);
-                    if skip[side] {
-                        continue;
-                    }
-                    if is_wall[side] {
-                        wall += coef;
-                        wall_value += coef * value[side];
-                    } else {
-                        lap += coef * (value[side] - uc);
-                    }
+            let (mut lap, mut wall_value) = (0.0f32, 0.0f32);
+            for (side, coef) in st {
+                match side {
+                    Side::Fluid(nb) => lap += coef * (u[c * n + nb as usize] - uc),
+                    Side::Wall(true) => wall_value += coef * bc_velocity[c],
+                    _ => {}
                 }
             }
-            let t = advection + params.nu * lap + force[c];
+            let t = advection + force[c];
             t_new[c * n + i] = t;
             let t_ab = if params.first_step == 0 { 1.5 * t - 0.5 * t_prev[c * n + i] } else { t };
-            u_star[c * n + i] =
-                (uc + params.dt * (t_ab + params.nu * wall_value)) / (1.0 + params.dt * params.nu * wall);
+            rhs[c * n + i] = uc + params.dt * (t_ab + 0.5 * params.nu * lap + params.nu * wall_value);
+        }
+    }
+}
+
+/// Twin of `solver/viscous_jacobi`: one Jacobi sweep of the implicit viscous system.
+pub fn viscous_jacobi(
+    layout: &CellLayout,
+    bricks: &Bricks,
+    params: &SolverParams,
+    rhs: &[f32],
+    v_in: &[f32],
+    v_out: &mut [f32],
+) {
+    let n = params.cells as usize;
+    let k = params.dt * params.nu;
+    for id in 0..params.cells {
+        let i = id as usize;
+        if !layout.is_fluid(id) {
+            for c in 0..3 {
+                v_out[c * n + i] = 0.0;
+            }
+            continue;
+        }
+        let st = viscous_stencil(layout, bricks, params, id);
+        let mut diag = 1.0f32;
+        for (side, coef) in st {
+            match side {
+                Side::Fluid(_) => diag += 0.5 * k * coef,
+                Side::Wall(_) => diag += k * coef,
+                Side::Skip => {}
+            }
+        }
+        for c in 0..3 {
+            let mut off = 0.0f32;
+            for (side, coef) in st {
+                if let Side::Fluid(nb) = side {
+                    off += coef * v_in[c * n + nb as usize];
+                }
+            }
+            v_out[c * n + i] = (rhs[c * n + i] + 0.5 * k * off) / diag;
         }
     }
 }

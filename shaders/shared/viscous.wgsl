@@ -1,0 +1,59 @@
+// The viscous operator's Shortley-Weller stencil of a fluid cell (Rust twin:
+// hemoflow::solver::cpu::viscous_stencil). Along each axis the two sides sit at their true
+// distance: a fluid neighbour at h, a wall at link * h. Each side of the 1-D second difference
+// gets coef = 2 / (dist * (dist_minus + dist_plus) * h^2) (1/m^2). A side is
+//   FLUID  (the neighbour's value),
+//   WALL   (no-slip: value 0, or the cap's velocity at an inlet or a moving wall: `moving`),
+//   SKIP   (an outlet: zero normal gradient, no term).
+// Imports shared/cells (and its binding contract).
+
+#import shared/cells
+
+const SIDE_FLUID: u32 = 0u;
+const SIDE_WALL: u32 = 1u;
+const SIDE_SKIP: u32 = 2u;
+
+struct Stencil {
+    // Per face direction (DIRECTIONS order): the fluid neighbour (or NO_SLOT), the coefficient,
+    // the kind of side, and whether a wall side carries the cap's velocity.
+    nb: array<u32, 6>,
+    coef: array<f32, 6>,
+    side: array<u32, 6>,
+    moving: array<bool, 6>,
+}
+
+fn viscous_stencil(id: u32) -> Stencil {
+    var s: Stencil;
+    let bc_type = bc(id, GEOM_BC_TYPE);
+    let bc_normal = bc3(id, GEOM_BC_NORMAL);
+    let h2 = params.h * params.h;
+    for (var axis = 0u; axis < 3u; axis++) {
+        var dist = vec2<f32>(1.0, 1.0);
+        for (var side = 0u; side < 2u; side++) {
+            let d = 2u * axis + side;
+            let nb = fluid_neighbour(id, d);
+            let l = link(id, d);
+            s.nb[d] = NO_SLOT;
+            s.moving[d] = false;
+            if nb != NO_SLOT && l >= 1.0 {
+                s.nb[d] = nb;
+                s.side[d] = SIDE_FLUID;
+            } else {
+                dist[side] = select(0.5, l, l < 1.0);
+                s.side[d] = SIDE_WALL;
+                if bc_type != BC_NONE && dot(vec3<f32>(direction(d)), bc_normal) > CAP_ALIGNMENT {
+                    if bc_type == BC_OUTLET {
+                        s.side[d] = SIDE_SKIP;
+                    } else {
+                        s.moving[d] = true;
+                    }
+                }
+            }
+        }
+        let sum = dist.x + dist.y;
+        for (var side = 0u; side < 2u; side++) {
+            s.coef[2u * axis + side] = 2.0 / (dist[side] * sum * h2);
+        }
+    }
+    return s;
+}
