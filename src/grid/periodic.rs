@@ -18,7 +18,8 @@ impl Grid {
     /// The bricks `first..end` along `axis` (brick coordinates), wrapped around so that the
     /// last brick's neighbour along `axis` is the first. The cells at the two ends must be the
     /// same (a straight vessel along `axis`, far from its caps): the section keeps each cell's
-    /// wall geometry as voxelized. Caps are dropped.
+    /// wall geometry as voxelized. Caps keep their cells inside the section (a cavity's moving
+    /// lid, say); their open areas are the kept cells' sums.
     pub fn periodic_section(&self, axis: usize, first: u32, end: u32) -> Result<Grid, PeriodicError> {
         let bd = self.bricks.brick_dims;
         let err = |why: &str| PeriodicError { axis, first, end, why: why.into() };
@@ -88,6 +89,21 @@ impl Grid {
             allocated_cells: n as u64,
             ..Default::default()
         };
+        // Old storage id -> new, for the caps' cells.
+        let mut new_id = std::collections::HashMap::with_capacity(n);
+        for (id, &o) in map.iter().enumerate() {
+            new_id.insert(o as u32, id as u32);
+        }
+        let caps = self
+            .caps
+            .iter()
+            .map(|c| {
+                let cells: Vec<(u32, f64)> =
+                    c.cells.iter().filter_map(|&(id, a)| new_id.get(&id).map(|&n| (n, a))).collect();
+                let open_area: f64 = cells.iter().map(|x| x.1).sum();
+                super::GridCap { cells, open_area, area: open_area, ..c.clone() }
+            })
+            .collect();
         Ok(Grid {
             origin,
             spacing: h,
@@ -96,7 +112,7 @@ impl Grid {
             aperture: map.iter().map(|&o| self.aperture[o]).collect(),
             link: map.iter().map(|&o| self.link[o]).collect(),
             wall: map.iter().map(|&o| self.wall[o]).collect(),
-            caps: Vec::new(),
+            caps,
             stats,
             bricks,
         })
