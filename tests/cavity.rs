@@ -12,7 +12,10 @@ use hemoflow::solver::multigrid::MultigridSettings;
 
 /// Ghia's table: (y, u) on the vertical centreline and (x, v) on the horizontal one, for the
 /// Reynolds number in column `re` (0: 100, 1: 1000).
-fn ghia(re: usize) -> (Vec<(f64, f64)>, Vec<(f64, f64)>) {
+/// (position, velocity) pairs along a centreline.
+type Profile = Vec<(f64, f64)>;
+
+fn ghia(re: usize) -> (Profile, Profile) {
     let text =
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/reference/ghia1982_cavity.dat"))
             .expect("../shared/reference/ghia1982_cavity.dat");
