@@ -118,3 +118,26 @@ fn a_diverging_run_says_where_and_keeps_its_snapshots() {
     println!("{kept} snapshot(s) kept in {}", h5.display());
     assert!(kept > 0, "the snapshots written before the divergence must be kept");
 }
+
+#[test]
+fn bundled_aorta_demo_conserves_mass() {
+    // The bundled demo (meshes/demo.toml): steady 5 mL/s into the image-derived aorta, split
+    // between the two iliac outlets; what enters must leave, every step.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("demo.h5");
+    let (code, r, text) = hemoflow(&["run", "-o", out.to_str().unwrap(), "--json"]);
+    assert_eq!(code, 0, "{text}");
+    let caps = r["caps"].as_array().unwrap();
+    let flows: Vec<f64> = caps.iter().map(|c| c["flow_rate"].as_f64().unwrap()).collect();
+    let balance = r["mass_balance_error"].as_f64().unwrap();
+    println!(
+        "aorta demo: {} steps, {} fluid cells, flows {flows:?} m^3/s, mass balance error {balance:.2e} (tolerance 1e-3), {:.2} MLUPS",
+        r["steps"],
+        r["fluid_cells"],
+        r["mlups"].as_f64().unwrap()
+    );
+    assert!(balance < 1e-3);
+    assert!((flows[0] + 5e-6).abs() < 1e-5 * 5e-6, "the inlet carries 5 mL/s in");
+    assert!(flows[1] > 0.0 && flows[2] > 0.0, "both iliac outlets carry flow out");
+    assert!(out.is_file());
+}
