@@ -8,7 +8,7 @@ use std::time::Instant;
 use crate::case::{Case, CaseError, ProfileKey};
 use crate::gpu::{Gpu, GpuError};
 use crate::grid::{self, kind, GridError};
-use crate::io::{write_time_series_xdmf, CapRecord, H5Output, IoError};
+use crate::io::{write_time_series_xdmf, H5Output, IoError};
 use crate::mesh::{self, MeshError};
 use crate::solver::gpu_solver::{self, GpuSolver, Settings};
 use crate::solver::layout::{Boundary, Profile};
@@ -184,21 +184,7 @@ pub fn run(case: &Case, adapter: Option<&str>, progress: &mut dyn FnMut(&Progres
     let case_text = case.source.as_ref().map_or(String::new(), |s| s.1.clone());
     let out = H5Output::create(&output, &case_text)?;
     let meta = g.meta();
-    out.write_grid(&meta, &g.dense(&g.kind, kind::SOLID))?;
-    out.write_grid_field("volume_fraction", &g.dense(&g.volume_fraction, 0.0))?;
-    let records: Vec<CapRecord> = g
-        .caps
-        .iter()
-        .map(|c| CapRecord {
-            name: c.name.clone(),
-            cells: c.cells.len() as u64,
-            open_area: c.open_area,
-            area: c.area,
-            normal: c.normal,
-            centroid: c.centroid,
-        })
-        .collect();
-    out.write_caps(&records)?;
+    g.write_to(&out)?;
 
     let n = solver.cells as usize;
     let [nx, ny, nz] = g.dims().map(|d| d as usize);

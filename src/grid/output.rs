@@ -15,9 +15,18 @@ impl Grid {
     /// (same stem, `.xdmf`), whose path is returned. `case_text` goes to the root `case`
     /// attribute.
     pub fn write_h5(&self, path: &Path, case_text: &str) -> Result<PathBuf, IoError> {
-        let meta = self.meta();
         let out = H5Output::create(path, case_text)?;
-        out.write_grid(&meta, &self.dense(&self.kind, super::kind::SOLID))?;
+        self.write_to(&out)?;
+        out.close()?;
+        let xdmf = path.with_extension("xdmf");
+        let fields = [("cell_kind", FieldType::UChar), ("volume_fraction", FieldType::Float32)];
+        write_grid_xdmf(&xdmf, path, &self.meta(), &fields)?;
+        Ok(xdmf)
+    }
+
+    /// Writes `/grid` (cell_kind, volume_fraction, caps) into an open output file.
+    pub fn write_to(&self, out: &H5Output) -> Result<(), IoError> {
+        out.write_grid(&self.meta(), &self.dense(&self.kind, super::kind::SOLID))?;
         out.write_grid_field("volume_fraction", &self.dense(&self.volume_fraction, 0.0))?;
         let caps: Vec<CapRecord> = self
             .caps
@@ -31,15 +40,6 @@ impl Grid {
                 centroid: c.centroid,
             })
             .collect();
-        out.write_caps(&caps)?;
-        out.close()?;
-        let xdmf = path.with_extension("xdmf");
-        write_grid_xdmf(
-            &xdmf,
-            path,
-            &meta,
-            &[("cell_kind", FieldType::UChar), ("volume_fraction", FieldType::Float32)],
-        )?;
-        Ok(xdmf)
+        out.write_caps(&caps)
     }
 }
