@@ -7,8 +7,7 @@
 // Workgroups may be laid out in 2-D (x * y >= groups needed, when one dimension is not enough):
 // workgroup w = wid.x + wid.y * num_workgroups.x; the extra ones write nothing.
 
-// Invocations per workgroup and elements per partial (Rust: VECTOR_WORKGROUP; a power of two).
-const WORKGROUP: u32 = 256u;
+#import shared/reduce
 
 // Rust twin: hemoflow::gpu::vector::DotPartialParams.
 struct DotPartialParams {
@@ -26,8 +25,6 @@ struct DotPartialParams {
 // One partial sum per workgroup, from out_offset on.
 @group(0) @binding(3) var<storage, read_write> sums: array<f32>;
 
-var<workgroup> partial: array<f32, WORKGROUP>;
-
 @compute @workgroup_size(WORKGROUP)
 fn dot_partial(
     @builtin(workgroup_id) wid: vec3<u32>,
@@ -40,17 +37,9 @@ fn dot_partial(
     if i < params.n {
         v = a[i] * b[i];
     }
-    partial[lid] = v;
-    // Tree: every barrier is reached by the whole workgroup (no early return above).
-    for (var stride = WORKGROUP / 2u; stride > 0u; stride = stride / 2u) {
-        workgroupBarrier();
-        if lid < stride {
-            partial[lid] = partial[lid] + partial[lid + stride];
-        }
-    }
-    // ceil(n / WORKGROUP) partials, at least one (an empty input sums to 0).
-    let groups = max(1u, params.n / WORKGROUP + select(0u, 1u, params.n % WORKGROUP != 0u));
-    if lid == 0u && w < groups {
-        sums[params.out_offset + w] = partial[0];
+    // Every invocation reaches the tree's barriers (no early return above).
+    let sum = tree_sum(lid, v);
+    if lid == 0u && w < partial_count(params.n) {
+        sums[params.out_offset + w] = sum;
     }
 }

@@ -16,6 +16,7 @@ pub const FILES: &[(&str, &str)] = &[
     ("shared/cells", include_str!("../../shaders/shared/cells.wgsl")),
     ("shared/grid", include_str!("../../shaders/shared/grid.wgsl")),
     ("shared/params", include_str!("../../shaders/shared/params.wgsl")),
+    ("shared/reduce", include_str!("../../shaders/shared/reduce.wgsl")),
     ("shared/viscous", include_str!("../../shaders/shared/viscous.wgsl")),
     ("solver/divergence", include_str!("../../shaders/solver/divergence.wgsl")),
     ("solver/mg_prolong", include_str!("../../shaders/solver/mg_prolong.wgsl")),
