@@ -38,11 +38,10 @@ fn minmod(a: f32, b: f32) -> f32 {
     return select(max(a, b), min(a, b), a > 0.0);
 }
 
-// Component c of u at the face between upwind cell `up` and downwind cell `down`, the face
-// lying in direction d from `up`.
-fn face_value(c: u32, up: u32, down: u32, d: u32) -> f32 {
+// Component c of u at the face between upwind cell `up` and downwind cell `down`, with `behind`
+// the fluid cell upwind of `up` (NO_SLOT: first order).
+fn face_value(c: u32, up: u32, down: u32, behind: u32) -> f32 {
     let n = params.cells;
-    let behind = fluid_neighbour(up, d ^ 1u);
     if behind == NO_SLOT {
         return u[c * n + up];
     }
@@ -71,27 +70,46 @@ fn momentum(@builtin(global_invocation_id) gid: vec3<u32>) {
     let bc_normal = bc3(id, GEOM_BC_NORMAL);
     let bc_velocity = bc3(id, GEOM_BC_VELOCITY);
     let st = viscous_stencil(id);
+    // Per face, once for the three components: the fluid neighbour, the volume flux (face
+    // velocity = mean of the centres, times the aperture), and the cell upwind of the upwind one.
+    var nbf: array<u32, 6>;
+    var flux: array<f32, 6>;
+    var behind: array<u32, 6>;
+    for (var d = 0u; d < 6u; d++) {
+        nbf[d] = fluid_neighbour(id, d);
+    }
+    for (var d = 0u; d < 6u; d++) {
+        let nb = nbf[d];
+        if nb == NO_SLOT {
+            continue;
+        }
+        let axis = d / 2u;
+        let side_sign = select(-1.0, 1.0, (d & 1u) == 1u);
+        flux[d] = side_sign * aperture(id, d) * 0.5 * (u[axis * n + id] + u[axis * n + nb]);
+        if flux[d] >= 0.0 {
+            behind[d] = nbf[d ^ 1u];
+        } else {
+            behind[d] = fluid_neighbour(nb, d);
+        }
+    }
     for (var c = 0u; c < 3u; c++) {
         let uc = u[c * n + id];
         // Advection.
         var adv = 0.0;
         var outflow = 0.0;
         for (var d = 0u; d < 6u; d++) {
-            let nb = fluid_neighbour(id, d);
+            let nb = nbf[d];
             if nb == NO_SLOT {
                 continue;
             }
-            let axis = d / 2u;
-            let side_sign = select(-1.0, 1.0, (d & 1u) == 1u);
-            let flux = side_sign * aperture(id, d) * 0.5 * (u[axis * n + id] + u[axis * n + nb]);
             var phi = 0.0;
-            if flux >= 0.0 {
-                phi = face_value(c, id, nb, d);
+            if flux[d] >= 0.0 {
+                phi = face_value(c, id, nb, behind[d]);
             } else {
-                phi = face_value(c, nb, id, d ^ 1u);
+                phi = face_value(c, nb, id, behind[d]);
             }
-            adv += flux * phi;
-            outflow += flux;
+            adv += flux[d] * phi;
+            outflow += flux[d];
         }
         if bc_type == BC_INLET {
             let flux = bc(id, GEOM_BC_OPEN) * dot(bc_velocity, bc_normal);

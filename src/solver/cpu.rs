@@ -265,8 +265,8 @@ pub fn momentum(
 ) {
     let n = params.cells as usize;
     let nb_of = |id: u32, d: usize| fluid_neighbour(layout, bricks, id, d);
-    let face_value = |c: usize, up: u32, down: u32, d: usize| -> f32 {
-        let Some(behind) = nb_of(up, d ^ 1) else { return u[c * n + up as usize] };
+    let face_value = |c: usize, up: u32, down: u32, behind: Option<u32>| -> f32 {
+        let Some(behind) = behind else { return u[c * n + up as usize] };
         let slope = minmod(
             u[c * n + up as usize] - u[c * n + behind as usize],
             u[c * n + down as usize] - u[c * n + up as usize],
@@ -289,17 +289,26 @@ pub fn momentum(
         let bc_normal = layout.bc3(id, geom::BC_NORMAL);
         let bc_velocity = layout.bc3(id, geom::BC_VELOCITY);
         let st = viscous_stencil(layout, bricks, params, id);
+        // Per face, once: fluid neighbour, volume flux, and the cell upwind of the upwind one.
+        let nbf: [Option<u32>; 6] = std::array::from_fn(|d| nb_of(id, d));
+        let mut flux = [0.0f32; 6];
+        let mut behind = [None; 6];
+        for d in 0..6 {
+            let Some(nb) = nbf[d] else { continue };
+            let axis = d / 2;
+            let side_sign = if d & 1 == 1 { 1.0 } else { -1.0 };
+            flux[d] = side_sign * layout.aperture(id, d) * 0.5 * (u[axis * n + i] + u[axis * n + nb as usize]);
+            behind[d] = if flux[d] >= 0.0 { nbf[d ^ 1] } else { nb_of(nb, d) };
+        }
         for c in 0..3 {
             let uc = u[c * n + i];
             let (mut adv, mut outflow) = (0.0f32, 0.0f32);
             for d in 0..6 {
-                let Some(nb) = nb_of(id, d) else { continue };
-                let axis = d / 2;
-                let side_sign = if d & 1 == 1 { 1.0 } else { -1.0 };
-                let flux = side_sign * layout.aperture(id, d) * 0.5 * (u[axis * n + i] + u[axis * n + nb as usize]);
-                let phi = if flux >= 0.0 { face_value(c, id, nb, d) } else { face_value(c, nb, id, d ^ 1) };
-                adv += flux * phi;
-                outflow += flux;
+                let Some(nb) = nbf[d] else { continue };
+                let phi =
+                    if flux[d] >= 0.0 { face_value(c, id, nb, behind[d]) } else { face_value(c, nb, id, behind[d]) };
+                adv += flux[d] * phi;
+                outflow += flux[d];
             }
             if bc_type == bc::INLET {
                 let flux = layout.bc(id, geom::BC_OPEN) * dot3(bc_velocity, bc_normal);
