@@ -18,7 +18,7 @@ type Profile = Vec<(f64, f64)>;
 fn ghia(re: usize) -> (Profile, Profile) {
     let text =
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/reference/ghia1982_cavity.dat"))
-            .expect("../shared/reference/ghia1982_cavity.dat");
+            .expect("the Ghia table, ../shared/reference/ghia1982_cavity.dat beside the checkout (CI has it)");
     let rows: Vec<Vec<f64>> = text
         .lines()
         .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
@@ -54,6 +54,8 @@ fn cube() -> SurfaceMesh {
 
 #[test]
 fn cavity_re100_matches_ghia() {
+    // The reference first: a missing table fails at once, not after the run.
+    let (u_ref, v_ref) = ghia(0);
     let gpu = Gpu::new(None).unwrap_or_else(|e| panic!("{e}: install mesa-vulkan-drivers (tools/setup does)"));
     let n_cells = 64.0;
     let h = 1.0 / n_cells;
@@ -105,7 +107,6 @@ fn cavity_re100_matches_ghia() {
         };
         (1.0 - t) * val(i0) + t * val(i0 + 1)
     };
-    let (u_ref, v_ref) = ghia(0);
     // Table points at least a cell from the walls (closer ones need the wall values).
     let (mut worst, mut points) = (0.0f64, 0);
     for &(y, ur) in u_ref.iter().filter(|(y, _)| *y > h && *y < 1.0 - h) {
