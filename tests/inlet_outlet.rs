@@ -1,7 +1,9 @@
-//! Flow through an oblique generated pipe from a parabolic velocity inlet to a pressure outlet,
-//! on the GPU (lavapipe here): mass balance at steady state (what goes in comes out, to the
-//! pressure solver's tolerance), no NaN, and the pressure drop along the pipe against
-//! Hagen-Poiseuille.
+//! Steady flow through an oblique generated pipe (axis (0.3, -0.5, 0.8), D/h = 20) from a
+//! parabolic velocity inlet to a pressure outlet, on the GPU (lavapipe here): mass balance (what
+//! goes in comes out, to the pressure solver's tolerance), no NaN, and in the middle third of
+//! the pipe the pressure gradient and centreline velocity against Hagen-Poiseuille (2% each).
+//! The wall shear stress there is printed: the cut-cell estimate along grid lines is not yet
+//! within 2% on oblique walls (it is on the axis-aligned pipe, tests/poiseuille.rs).
 
 use hemoflow::gpu::Gpu;
 use hemoflow::grid::{self, kind};
@@ -11,14 +13,16 @@ use hemoflow::solver::gpu_solver::{GpuSolver, Settings};
 use hemoflow::solver::layout::{Boundary, Profile};
 use hemoflow::solver::multigrid::MultigridSettings;
 use hemoflow::solver::summary::cap_flows;
+use hemoflow::solver::wall;
 
 #[test]
-fn oblique_pipe_inlet_to_outlet_conserves_mass() {
+fn oblique_pipe_inlet_to_outlet_is_hagen_poiseuille_and_conserves_mass() {
     let gpu = Gpu::new(None).unwrap_or_else(|e| panic!("{e}: install mesa-vulkan-drivers (tools/setup does)"));
     let (r, length, nu, rho) = (1e-3, 8e-3, 3.3e-6, 1060.0);
     let axis = Vec3::new(0.3, -0.5, 0.8).normalize();
     let m = pipe(&PipeSpec { radius: r, length, axis, start: Vec3::zeros(), segments: 128, rings: Some(8) }).unwrap();
-    let h = 2.0 * r / 10.0;
+    let d_over_h = 20.0;
+    let h = 2.0 * r / d_over_h;
     let g = grid::voxelize(&m, h).unwrap();
     let u_mean = 0.02;
     let q = u_mean * std::f64::consts::PI * r * r;
@@ -73,13 +77,52 @@ fn oblique_pipe_inlet_to_outlet_conserves_mass() {
     }
     let dp = rho * (slab[0].0 / slab[0].1 - slab[1].0 / slab[1].1) / (length / 3.0);
     let dp_exact = 8.0 * rho * nu * q / (std::f64::consts::PI * r.powi(4));
+    // Middle third: least-squares amplitude of u.axis = U (1 - rho^2 / R^2), and the mean wall
+    // shear stress, against U = 2 Q / (pi R^2) and tau = 4 mu Q / (pi R^3).
+    let middle = |id: usize| {
+        let c = g.bricks.cell_coords(id as u32);
+        let x = g.origin + Vec3::new(c[0] as f64 + 0.5, c[1] as f64 + 0.5, c[2] as f64 + 0.5) * h;
+        let s = x.dot(&axis);
+        ((s - length / 2.0).abs() < length / 6.0).then_some((x, s))
+    };
+    let (mut num, mut den) = (0.0, 0.0);
+    for id in 0..n {
+        if g.kind[id] == kind::SOLID {
+            continue;
+        }
+        let Some((x, s)) = middle(id) else { continue };
+        let radial2 = (x - axis * s).norm_squared();
+        let phi = 1.0 - radial2 / (r * r);
+        let ua = (0..3).map(|c| u[c * n + id] as f64 * axis[c]).sum::<f64>();
+        let w = g.volume_fraction[id] as f64;
+        num += ua * phi * w;
+        den += phi * phi * w;
+    }
+    let centre = num / den;
+    let centre_exact = 2.0 * q / (std::f64::consts::PI * r * r);
+    let samples: Vec<f64> = wall::shear_stress(&g, &u, rho * nu)
+        .iter()
+        .filter(|s| middle(s.cell as usize).is_some())
+        .map(|s| s.stress.norm())
+        .collect();
+    let tau = samples.iter().sum::<f64>() / samples.len() as f64;
+    let tau_exact = 4.0 * rho * nu * q / (std::f64::consts::PI * r.powi(3));
+    let err = |a: f64, b: f64| (a - b) / b;
     println!(
-        "D/h 10, {} fluid cells, {steps} steps, pressure iterations per step {}..{}: inflow {q_in:.4e} m^3/s, outflow {q_out:.4e} m^3/s, mass balance {balance:.2e} (tolerance 1e-3); pressure gradient {dp:.1} Pa/m vs Hagen-Poiseuille {dp_exact:.1} Pa/m ({:+.1}%)",
+        "D/h {d_over_h}, {} fluid cells, {steps} steps, pressure iterations per step {}..{}: inflow {q_in:.4e} m^3/s, outflow {q_out:.4e} m^3/s, mass balance {balance:.2e} (tolerance 1e-3)",
         solver.fluid_cells,
         iterations.iter().min().unwrap(),
         iterations.iter().max().unwrap(),
-        100.0 * (dp - dp_exact) / dp_exact
     );
+    println!(
+        "middle third against Hagen-Poiseuille (tolerance 2% for the first two): pressure gradient {dp:.1} Pa/m vs {dp_exact:.1} ({:+.2}%), centreline {centre:.5} m/s vs {centre_exact:.5} ({:+.2}%), wall shear stress {tau:.4} Pa vs {tau_exact:.4} ({:+.2}%, {} cut cells)",
+        100.0 * err(dp, dp_exact),
+        100.0 * err(centre, centre_exact),
+        100.0 * err(tau, tau_exact),
+        samples.len()
+    );
+    assert!(err(dp, dp_exact).abs() < 0.02);
+    assert!(err(centre, centre_exact).abs() < 0.02);
     assert!((q_in - q).abs() < 1e-5 * q, "the inlet imposes its flow rate (to f32 precision)");
     assert!(balance < 1e-3);
 }

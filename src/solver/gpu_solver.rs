@@ -171,7 +171,6 @@ impl<'g> GpuSolver<'g> {
         let layout = CellLayout::with_boundaries(grid, &settings.boundaries)?;
         let hierarchy = Hierarchy::new(&grid.bricks, &layout, grid.spacing)?;
         let n = layout.cells.len() as u32;
-        let nf = 4 * n as u64;
         let params_value = SolverParams {
             h: grid.spacing as f32,
             dt: settings.dt as f32,
@@ -185,10 +184,16 @@ impl<'g> GpuSolver<'g> {
             ..Default::default()
         };
         let params = gpu.uniform("solver params", &params_value)?;
-        let neighbours = gpu.storage("neighbours", &layout.neighbours)?;
-        let cells = gpu.storage("cells", &layout.cells)?;
-        let geom = gpu.storage("geom", &layout.geom)?;
-        let field = |label: &str, values: u64| gpu.storage_empty(label, 4 * values);
+        // Every storage buffer goes through `track`, so the memory figure is what was allocated.
+        let allocated = std::cell::Cell::new(0u64);
+        let track = |b: wgpu::Buffer| {
+            allocated.set(allocated.get() + b.size());
+            b
+        };
+        let neighbours = track(gpu.storage("neighbours", &layout.neighbours)?);
+        let cells = track(gpu.storage("cells", &layout.cells)?);
+        let geom = track(gpu.storage("geom", &layout.geom)?);
+        let field = |label: &str, values: u64| gpu.storage_empty(label, 4 * values).map(track);
         let (u, u_star) = (field("u", 3 * n as u64)?, field("u*", 3 * n as u64)?);
         let (t_prev, t_new) = (field("tendency (previous)", 3 * n as u64)?, field("tendency", 3 * n as u64)?);
         let (div, f, p, d, q) = (
@@ -218,7 +223,6 @@ impl<'g> GpuSolver<'g> {
 
         // Multigrid levels, coarsest first so each level can reference the next one's buffers.
         let mut levels: Vec<GpuLevel> = Vec::new();
-        let mut bytes = 4 * (layout.neighbours.len() + layout.cells.len() + layout.geom.len()) as u64 + 21 * nf;
         for (l, level) in hierarchy.levels.iter().enumerate().rev() {
             let nl = level.layout.cells.len() as u32;
             let fine = l == 0;
@@ -227,9 +231,9 @@ impl<'g> GpuSolver<'g> {
                 (neighbours.clone(), cells.clone(), geom.clone())
             } else {
                 (
-                    gpu.storage("level neighbours", &level.layout.neighbours)?,
-                    gpu.storage("level cells", &level.layout.cells)?,
-                    gpu.storage("level geom", &level.layout.geom)?,
+                    track(gpu.storage("level neighbours", &level.layout.neighbours)?),
+                    track(gpu.storage("level cells", &level.layout.cells)?),
+                    track(gpu.storage("level geom", &level.layout.geom)?),
                 )
             };
             let lf = field("level f", nl as u64)?;
@@ -246,21 +250,15 @@ impl<'g> GpuSolver<'g> {
                 Some(coarse) => {
                     let coarse_level = &hierarchy.levels[l + 1];
                     let cp = gpu.uniform("coarse params", &coarse_level.params(settings.multigrid.omega))?;
-                    let children = gpu.storage("children", &coarse_level.children)?;
-                    let parent = gpu.storage("parent", &level.parent)?;
+                    let children = track(gpu.storage("children", &coarse_level.children)?);
+                    let parent = track(gpu.storage("parent", &level.parent)?);
                     let nc = coarse_level.layout.cells.len() as u32;
                     let restrict = Pass::new(gpu, "solver/mg_restrict", &[&cp, &children, &res, &coarse.f], nc)?;
                     let prolong = Pass::new(gpu, "solver/mg_prolong", &[&lp, &parent, &coarse.e, &le], nl)?;
-                    bytes += 4 * (coarse_level.children.len() + level.parent.len()) as u64;
                     (Some(restrict), Some(prolong), vec![cp, children, parent])
                 }
                 None => (None, None, Vec::new()),
             };
-            if !fine {
-                bytes +=
-                    4 * (level.layout.neighbours.len() + level.layout.cells.len() + level.layout.geom.len()) as u64;
-            }
-            bytes += 4 * 4 * nl as u64;
             keep.extend([lp, lnb, lcells, lgeom, tmp, res]);
             levels.push(GpuLevel { f: lf, e: le, sweep, residual, restrict, prolong, _keep: keep });
         }
@@ -314,7 +312,7 @@ impl<'g> GpuSolver<'g> {
             vectors,
             ops,
             steps: 0,
-            bytes,
+            bytes: allocated.get(),
         })
     }
 
