@@ -277,12 +277,25 @@ impl Case {
         Ok(())
     }
 
-    /// `path` resolved against the case file's folder.
+    /// `path` resolved against the case file's folder (`..` folded away where it can be).
     pub fn resolve(&self, path: &Path) -> PathBuf {
-        match self.source.as_ref().and_then(|(p, _)| p.parent()) {
+        let joined = match self.source.as_ref().and_then(|(p, _)| p.parent()) {
             Some(dir) if path.is_relative() => dir.join(path),
             _ => path.to_path_buf(),
+        };
+        let mut clean = PathBuf::new();
+        for part in joined.components() {
+            match part {
+                std::path::Component::CurDir => {}
+                std::path::Component::ParentDir
+                    if matches!(clean.components().next_back(), Some(std::path::Component::Normal(_))) =>
+                {
+                    clean.pop();
+                }
+                other => clean.push(other),
+            }
         }
+        clean
     }
 
     /// The error for a surface name that names no cap of the mesh (`key` its path).

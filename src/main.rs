@@ -35,8 +35,10 @@ enum Command {
     /// Surface meshes: check an imported vessel, or generate a synthetic one.
     #[command(subcommand)]
     Mesh(MeshCommand),
-    /// Build the finite-volume grid inside a surface: fluid cells, sub-cell wall geometry, cap
-    /// cells, sparse bricks. Prints what it built (SI: m, m^2, m^3, s, bytes).
+    /// Build the finite-volume grid inside a surface (HDF5 + XDMF with -o).
+    ///
+    /// Fluid cells, sub-cell wall geometry, cap cells, sparse bricks. Prints what it built (SI:
+    /// m, m^2, m^3, s, bytes).
     Voxelize {
         /// Surface mesh (.obj, .stl, .vtp), loaded and capped as by `mesh check`.
         file: PathBuf,
@@ -54,8 +56,10 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Benchmark the GPU on the engine's kernels: copy bandwidth, then each solver kernel on a
-    /// box and a vessel grid, and GPU bytes per fluid cell of the grid description.
+    /// Benchmark the GPU on the engine's kernels (MLUPS, GB/s against a copy kernel).
+    ///
+    /// Copy bandwidth, then each solver kernel on a box and a vessel grid, and GPU bytes per
+    /// fluid cell of the grid description.
     ///
     /// Reports the adapter (name, backend, type, driver); the reference bandwidth of a plain copy
     /// kernel (GB/s = 1e9 bytes/s); per kernel and grid the time per dispatch (ms, median and
@@ -77,7 +81,9 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Run a simulation from a case file (TOML; keys in docs/case.md; SI units): build the
+    /// Run a simulation from a case file, or the bundled demo.
+    ///
+    /// The case file is TOML (keys in docs/case.md; SI units). Build the
     /// grid, step the incompressible Navier-Stokes equations on the GPU, write HDF5 snapshots
     /// (pressure Pa, velocity m/s) with an XDMF time series, and print a summary (steps,
     /// seconds, MLUPS, per-cap flow rate m^3/s positive out of the fluid, mean pressure Pa, mass

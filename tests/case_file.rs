@@ -68,3 +68,11 @@ fn unknown_key_wrong_type_and_bad_value_name_key_and_line() {
     let (line, _, _) = error("[geometry\nmesh = 1\n");
     assert_eq!(line, 1);
 }
+
+#[test]
+fn relative_paths_resolve_against_the_case_folder() {
+    let case = Case::parse(Path::new("/data/cases/aorta.toml"), EXAMPLE).unwrap();
+    assert_eq!(case.resolve(Path::new("meshes/pipe.obj")), Path::new("/data/cases/meshes/pipe.obj"));
+    assert_eq!(case.resolve(Path::new("../out/run.h5")), Path::new("/data/out/run.h5"));
+    assert_eq!(case.resolve(Path::new("/abs/file.stl")), Path::new("/abs/file.stl"));
+}
