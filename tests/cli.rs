@@ -1,21 +1,11 @@
 //! The `hemoflow` command end to end: JSON reports users' scripts rely on, generate -> check.
 
+mod common;
+
 use std::path::Path;
-use std::process::Command;
 
+use common::hemoflow;
 use serde_json::Value;
-
-fn hemoflow(args: &[&str]) -> (i32, Value, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_hemoflow"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("XDG_RUNTIME_DIR", std::env::var("XDG_RUNTIME_DIR").unwrap_or_else(|_| "/tmp".into()))
-        .output()
-        .expect("run hemoflow");
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let json = serde_json::from_str(&stdout).unwrap_or(Value::Null);
-    (out.status.code().unwrap_or(-1), json, stdout + &String::from_utf8_lossy(&out.stderr))
-}
 
 const CHECK_KEYS: [&str; 13] = [
     "vertices",

@@ -1,21 +1,12 @@
 //! `hemoflow run` end to end on lavapipe: a short generated pipe, its JSON summary, the HDF5 and
 //! XDMF it writes, a case file with mistakes, and a run that diverges.
 
+mod common;
+
 use std::path::Path;
 use std::process::Command;
 
-use serde_json::Value;
-
-fn hemoflow(args: &[&str]) -> (i32, Value, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_hemoflow"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("run hemoflow");
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let json = serde_json::from_str(&stdout).unwrap_or(Value::Null);
-    (out.status.code().unwrap_or(-1), json, stdout + &String::from_utf8_lossy(&out.stderr))
-}
+use common::hemoflow;
 
 /// A 2 mm pipe, 8 mm long, oblique, with a parabolic inlet and a pressure outlet.
 fn case(dir: &Path, extra_time: &str, flow_rate: &str, interval: &str) -> std::path::PathBuf {

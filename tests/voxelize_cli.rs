@@ -1,21 +1,12 @@
 //! `hemoflow voxelize` end to end: JSON figures, the HDF5/XDMF it writes (read back with the
 //! hdf5 crate, h5py and h5dump), bad input, and memory on a 300 x 300 x 600 bounding grid.
 
+mod common;
+
 use std::path::Path;
 use std::process::Command;
 
-use serde_json::Value;
-
-fn hemoflow(args: &[&str]) -> (i32, Value, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_hemoflow"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("run hemoflow");
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let json = serde_json::from_str(&stdout).unwrap_or(Value::Null);
-    (out.status.code().unwrap_or(-1), json, stdout + &String::from_utf8_lossy(&out.stderr))
-}
+use common::hemoflow;
 
 #[test]
 fn voxelize_json_and_grid_file_read_back() {

@@ -46,7 +46,7 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use super::{choose, device_type_name, enumerate_adapters, instance, AdapterReport, Gpu, GpuError, Stage};
+use super::{device_type_name, AdapterReport, Gpu, GpuError, Stage};
 use crate::grid::index::BRICK_CELLS;
 use crate::grid::{self, GridError};
 use crate::mesh::generate::{self, BifurcationSpec, GenerateError};
@@ -426,24 +426,13 @@ pub fn run(opts: &BenchOptions) -> Result<BenchReport, BenchError> {
     })
 }
 
-/// Opens the adapter [`choose`] picks (as [`Gpu::new`] does), with `TIMESTAMP_QUERY` enabled
-/// when `timestamps` and the adapter has it; returns whether the adapter has it.
+/// Opens the adapter as [`Gpu::new`] does, with `TIMESTAMP_QUERY` enabled when `timestamps`
+/// and the adapter has it; returns whether the adapter has it.
 fn open(wanted: Option<&str>, timestamps: bool) -> Result<(Gpu, bool), GpuError> {
-    let adapters = enumerate_adapters(&instance());
-    let reports: Vec<AdapterReport> = adapters.iter().map(AdapterReport::from_adapter).collect();
-    let (index, reason) = choose(&reports, wanted)?;
-    let adapter = adapters.into_iter().nth(index).ok_or(GpuError::NoAdapter)?;
-    let report = reports[index].clone();
-    let has = adapter.features().contains(wgpu::Features::TIMESTAMP_QUERY);
-    let desc = wgpu::DeviceDescriptor {
-        label: Some("hemoflow bench device"),
-        required_features: if has && timestamps { wgpu::Features::TIMESTAMP_QUERY } else { wgpu::Features::empty() },
-        required_limits: adapter.limits(),
-        ..Default::default()
-    };
-    let (device, queue) = pollster::block_on(adapter.request_device(&desc))
-        .map_err(|source| GpuError::RequestDevice { adapter: report.name.clone(), source })?;
-    Ok((Gpu { adapter, report, reason, device, queue }, has))
+    let want = if timestamps { wgpu::Features::TIMESTAMP_QUERY } else { wgpu::Features::empty() };
+    let gpu = Gpu::with_features(wanted, want)?;
+    let has = gpu.adapter.features().contains(wgpu::Features::TIMESTAMP_QUERY);
+    Ok((gpu, has))
 }
 
 /// The reference copy over the largest array the adapter allows, up to `copy_bytes`.

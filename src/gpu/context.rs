@@ -47,6 +47,11 @@ impl Gpu {
     /// Opens the adapter [`choose`] prefers, or the one whose name contains `wanted`
     /// (case-insensitive), requesting the adapter's real limits rather than wgpu's defaults.
     pub fn new(wanted: Option<&str>) -> Result<Gpu, GpuError> {
+        Self::with_features(wanted, wgpu::Features::empty())
+    }
+
+    /// [`Gpu::new`], also enabling those of `optional` features the adapter has.
+    pub fn with_features(wanted: Option<&str>, optional: wgpu::Features) -> Result<Gpu, GpuError> {
         let adapters = enumerate_adapters(&instance());
         let reports: Vec<AdapterReport> = adapters.iter().map(AdapterReport::from_adapter).collect();
         let (index, reason) = choose(&reports, wanted)?;
@@ -54,6 +59,7 @@ impl Gpu {
         let report = reports[index].clone();
         let desc = wgpu::DeviceDescriptor {
             label: Some("hemoflow device"),
+            required_features: optional & adapter.features(),
             required_limits: adapter.limits(),
             ..Default::default()
         };
