@@ -68,8 +68,8 @@ enum Command {
     /// the grid buffers' bytes per fluid cell. Times come from GPU timestamps where the adapter
     /// has them, else from the wall clock; the output says which.
     Bench {
-        /// Grid scale N: the box grid has N^3 fluid cells, the vessel about N^3 / 10. Above
-        /// about 156 the solver kernels' 1-D dispatch exceeds 65535 workgroups.
+        /// Grid scale N: the box grid has N^3 fluid cells, the vessel about N^3 / 10. Bounded by
+        /// the adapter's largest storage binding (the error names the sizes).
         #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(16..=1024))]
         size: u32,
         /// Use the adapter whose name contains NAME (case-insensitive).
@@ -98,7 +98,8 @@ enum Command {
         #[arg(long, value_name = "NAME")]
         adapter: Option<String>,
         /// Print the summary as JSON: steps, seconds, mlups, mass_balance_error (relative),
-        /// caps [{name, flow_rate (m^3/s), mean_pressure (Pa)}], and more.
+        /// divergence_max (relative, after projection), caps [{name, flow_rate (m^3/s),
+        /// mean_pressure (Pa)}], and more.
         #[arg(long)]
         json: bool,
     },
@@ -230,8 +231,13 @@ fn run_case(case_path: Option<&Path>, output: Option<PathBuf>, adapter: Option<&
         summary.bytes_per_fluid_cell
     );
     println!(
-        "pressure iterations per step: mean {:.1}, max {}; mass balance error {:.2e}",
-        summary.pressure_iterations_mean, summary.pressure_iterations_max, summary.mass_balance_error
+        "pressure iterations per step: mean {:.1}, max {}; divergence after projection: max {:.1e} (relative; {} \
+         step(s) above the solver tolerance); mass balance error {:.2e}",
+        summary.pressure_iterations_mean,
+        summary.pressure_iterations_max,
+        summary.divergence_max,
+        summary.steps_over_tolerance,
+        summary.mass_balance_error
     );
     for c in &summary.caps {
         println!(

@@ -100,6 +100,13 @@ pub struct RunSummary {
     pub pressure_iterations_mean: f64,
     /// Most pressure iterations in a step.
     pub pressure_iterations_max: usize,
+    /// Largest divergence after projection over the steps, relative (see
+    /// [`crate::solver::gpu_solver::StepStats::divergence`]: 1 is a divergence of the inflow's
+    /// peak velocity / h in every cell); at most `[solver] tolerance` when every solve converged.
+    pub divergence_max: f64,
+    /// Steps whose divergence after projection exceeded `[solver] tolerance` (the pressure
+    /// solve stopped at `[solver] max_iterations`).
+    pub steps_over_tolerance: u64,
     /// |sum of the caps' flow rates| / inflow at the last step.
     pub mass_balance_error: f64,
     /// Per cap: flow rate (m^3/s, positive out of the fluid) and mean pressure (Pa).
@@ -194,17 +201,21 @@ pub fn run(case: &Case, adapter: Option<&str>, progress: &mut dyn FnMut(&Progres
     let mut last_caps = Vec::new();
     let start = Instant::now();
     let (mut iterations_total, mut iterations_max) = (0usize, 0usize);
+    let (mut divergence_max, mut steps_over_tolerance) = (0.0f64, 0u64);
+    let tolerance = *case.solver.tolerance.get_ref();
     let mut next_output = interval;
     for step in 1..=steps {
         let time = step as f64 * dt;
         let stats = solver.step()?;
         iterations_total += stats.iterations;
         iterations_max = iterations_max.max(stats.iterations);
-        if !stats.relative_residual.is_finite() {
+        divergence_max = divergence_max.max(stats.divergence);
+        steps_over_tolerance += u64::from(stats.divergence > tolerance);
+        if !stats.relative_residual.is_finite() || !stats.divergence.is_finite() {
             return Err(RunError::Diverged {
                 step,
                 time,
-                what: "the pressure solve's residual is not a number".into(),
+                what: "the pressure solve's residual or the divergence after projection is not a number".into(),
                 written: snapshots.len(),
                 output: output.display().to_string(),
             });
@@ -270,6 +281,8 @@ pub fn run(case: &Case, adapter: Option<&str>, progress: &mut dyn FnMut(&Progres
         bytes_per_fluid_cell: solver.bytes_per_fluid_cell(),
         pressure_iterations_mean: iterations_total as f64 / steps as f64,
         pressure_iterations_max: iterations_max,
+        divergence_max,
+        steps_over_tolerance,
         mass_balance_error: if inflow > 0.0 { net.abs() / inflow } else { 0.0 },
         caps: last_caps,
         snapshots: snapshots.len(),

@@ -89,6 +89,7 @@ fn wall_clock_timing_when_timestamps_are_off() {
         size: 16,
         repetitions: 3,
         warmup_seconds: 0.0,
+        settle_seconds: 0.0,
         copy_bytes: 16 << 20,
         gpu_timestamps: false,
         ..Default::default()

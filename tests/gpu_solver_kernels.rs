@@ -53,12 +53,19 @@ fn random(n: usize, mut seed: u64) -> Vec<f32> {
         .collect()
 }
 
-/// Asserts |gpu - cpu| <= tol * (1 + |cpu|) everywhere; prints the worst cell.
+/// Asserts |gpu - cpu| <= tol * (|cpu| + rms(cpu)) in every cell; prints the worst cell.
+///
+/// lavapipe gives the CPU twin's bits exactly; a hardware GPU may contract `a * b + c` into a
+/// fused multiply-add, so each term of a stencil sum can differ in its last bit. Where a sum
+/// cancels, that absolute difference is large next to the value itself, so the scale adds the
+/// field's root mean square: a wrong neighbour, coefficient or boundary term still differs by
+/// the order of the values themselves, far above `tol`.
 fn compare(what: &str, gpu: &[f32], cpu: &[f32], tol: f32) {
     assert_eq!(gpu.len(), cpu.len());
+    let rms = (cpu.iter().map(|&x| x as f64 * x as f64).sum::<f64>() / cpu.len() as f64).sqrt() as f32;
     let (mut worst, mut at) = (0.0f32, 0);
     for i in 0..cpu.len() {
-        let e = (gpu[i] - cpu[i]).abs() / (1.0 + cpu[i].abs());
+        let e = (gpu[i] - cpu[i]).abs() / (cpu[i].abs() + rms);
         assert!(e.is_finite(), "{what}: cell {i}: GPU {} CPU {}", gpu[i], cpu[i]);
         if e > worst {
             worst = e;
@@ -127,9 +134,11 @@ fn project_gpu_matches_cpu() {
     println!("project: {outlet_cells} outlet cells with a projected flux");
     assert!(outlet_cells > 0);
     let gpu_out = gpu.read::<f32>(&out_buf).unwrap();
-    let worst = gpu_out.iter().zip(&outflow).map(|(a, b)| (a - b).abs() / (1.0 + b.abs())).fold(0.0f32, f32::max);
-    println!("project outflow: worst relative difference {worst:.2e} (tolerance 1e-5)");
-    assert!(worst <= 1e-5);
+    let at_outlet: Vec<usize> = (0..n).filter(|&i| outflow[i] != 0.0).collect();
+    assert!(at_outlet.iter().all(|&i| gpu_out[i] != 0.0), "the GPU leaves an outlet cell's flux at 0");
+    assert!((0..n).all(|i| outflow[i] != 0.0 || gpu_out[i] == 0.0), "the GPU writes a flux outside the outlet");
+    let pick = |v: &[f32]| at_outlet.iter().map(|&i| v[i]).collect::<Vec<_>>();
+    compare("project outflow (outlet cells)", &pick(&gpu_out), &pick(&outflow), 1e-5);
 }
 
 #[test]
@@ -145,6 +154,29 @@ fn pressure_residual_gpu_matches_cpu() {
     let mut expected = vec![0.0; n];
     cpu::pressure_residual(&layout, &g.bricks, &params, &f, &p, &mut expected);
     compare("pressure_residual", &gpu.read::<f32>(&out).unwrap(), &expected, 1e-5);
+}
+
+#[test]
+fn projected_divergence_gpu_matches_cpu_and_is_the_pressure_residual() {
+    let (g, layout, params) = setup();
+    let gpu = gpu();
+    let grid_gpu = GpuGrid::new(&gpu, &layout, &params).unwrap();
+    let n = layout.cells.len();
+    // Pressures of the size a projection makes: dt |grad p| ~ |u|.
+    let (u, p) = (random(3 * n, 11), random(n, 12).iter().map(|x| x * 1e-3).collect::<Vec<_>>());
+    let (u_buf, p_buf) = (gpu.storage("u*", &u).unwrap(), gpu.storage("p", &p).unwrap());
+    let out = gpu.storage_empty("e", 4 * n as u64).unwrap();
+    grid_gpu.run(&gpu, "solver/projected_divergence", &[&u_buf, &p_buf, &out]).unwrap();
+    let mut e = vec![0.0; n];
+    cpu::projected_divergence(&layout, &g.bricks, &params, &u, &p, &mut e);
+    compare("projected_divergence", &gpu.read::<f32>(&out).unwrap(), &e, 1e-5);
+    // The divergence the projection leaves is M p - f, f the source the divergence kernel makes
+    // of the same u*: minus the pressure equation's residual (summed in another order).
+    let (mut div, mut f, mut r) = (vec![0.0; n], vec![0.0; n], vec![0.0; n]);
+    cpu::divergence(&layout, &g.bricks, &params, &u, &mut div, &mut f);
+    cpu::pressure_residual(&layout, &g.bricks, &params, &f, &p, &mut r);
+    let minus_r: Vec<f32> = r.iter().map(|x| -x).collect();
+    compare("projected divergence against -(f - M p)", &e, &minus_r, 1e-5);
 }
 
 #[test]

@@ -13,8 +13,8 @@ const NO_SLOT: u32 = 0xffffffffu;
 @group(0) @binding(3) var<storage, read_write> p_fine: array<f32>;
 
 @compute @workgroup_size(64)
-fn mg_prolong(@builtin(global_invocation_id) gid: vec3<u32>) {
-    let id = gid.x;
+fn mg_prolong(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let id = gid.x + gid.y * nwg.x * 64u;
     if id >= params.cells {
         return;
     }

@@ -50,8 +50,8 @@ fn face_value(c: u32, up: u32, down: u32, behind: u32) -> f32 {
 }
 
 @compute @workgroup_size(64)
-fn momentum(@builtin(global_invocation_id) gid: vec3<u32>) {
-    let id = gid.x;
+fn momentum(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let id = gid.x + gid.y * nwg.x * 64u;
     let n = params.cells;
     if id >= n {
         return;

@@ -20,8 +20,8 @@
 @group(0) @binding(6) var<storage, read_write> outflow: array<f32>;
 
 @compute @workgroup_size(64)
-fn project(@builtin(global_invocation_id) gid: vec3<u32>) {
-    let id = gid.x;
+fn project(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let id = gid.x + gid.y * nwg.x * 64u;
     if id >= params.cells {
         return;
     }

@@ -16,8 +16,8 @@
 @group(0) @binding(6) var<storage, read_write> v_out: array<f32>;
 
 @compute @workgroup_size(64)
-fn viscous_jacobi(@builtin(global_invocation_id) gid: vec3<u32>) {
-    let id = gid.x;
+fn viscous_jacobi(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let id = gid.x + gid.y * nwg.x * 64u;
     let n = params.cells;
     if id >= n {
         return;

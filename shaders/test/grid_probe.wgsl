@@ -31,8 +31,8 @@ struct GridProbeQuery {
 @group(0) @binding(3) var<storage, read_write> results: array<u32>;
 
 @compute @workgroup_size(64)
-fn grid_probe(@builtin(global_invocation_id) gid: vec3<u32>) {
-    let i = gid.x;
+fn grid_probe(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = gid.x + gid.y * nwg.x * 64u;
     if i >= params.queries {
         return;
     }

@@ -11,14 +11,20 @@
 //!    For each: time per dispatch, MLUPS (million fluid cells updated per second), GB/s from
 //!    the byte model below, and that as a percentage of the copy's GB/s;
 //! 3. GPU bytes of the grid description (neighbour table, cell words, wall geometry records)
-//!    per fluid cell, from the sizes of the buffers actually created.
+//!    per fluid cell, from the sizes of the buffers actually created;
+//! 4. a full time step of the solver ([`GpuSolver::step`]) on each grid, with a parabolic inflow
+//!    at the inlet (mean velocity [`STEP_INLET_VELOCITY`]) and zero pressure at the other caps,
+//!    from rest: wall-clock time per step (host waits for the pressure solve's residual
+//!    included), MLUPS, pressure iterations per step, and every GPU byte the solver allocated
+//!    (grid, fields, multigrid levels, CG vectors) per fluid cell, bricks' padding included.
 //!
 //! # Timing
 //! Each measurement runs batches of K dispatches recorded in one compute pass and submitted
 //! together, waited for with `device.poll(wait_indefinitely)`. K is chosen from a short probe so
 //! that a batch lasts about [`BenchOptions::batch_seconds`] (1 to [`MAX_BATCH`]). Warm-up
 //! batches run until [`BenchOptions::warmup_seconds`] have passed (first-use costs, clocks
-//! ramping up), then [`BenchOptions::repetitions`] timed batches; each gives a time per dispatch
+//! ramping up; before the first kernel on each grid, [`BenchOptions::settle_seconds`] more, since
+//! building the grid leaves the GPU idle), then [`BenchOptions::repetitions`] timed batches; each gives a time per dispatch
 //! (batch time / K), and the report gives their median, min and max. Where the adapter has
 //! `TIMESTAMP_QUERY`, the batch time is the GPU's, from timestamps written at the start and end
 //! of the compute pass; otherwise it is the wall clock from submit to the end of the poll. The
@@ -51,8 +57,10 @@ use crate::grid::index::BRICK_CELLS;
 use crate::grid::{self, GridError};
 use crate::mesh::generate::{self, BifurcationSpec, GenerateError};
 use crate::mesh::{FaceGroup, SurfaceMesh, Vec3};
+use crate::solver::gpu_solver::{GpuSolver, RunError, Settings};
 use crate::solver::kernels::GpuGrid;
-use crate::solver::layout::{SolverError, GEOM_STRIDE};
+use crate::solver::layout::{Boundary, Profile, SolverError, GEOM_STRIDE};
+use crate::solver::multigrid::MultigridSettings;
 use crate::solver::{CellLayout, SolverParams};
 
 /// One solver kernel as the bench runs and counts it.
@@ -109,6 +117,10 @@ pub const NEIGHBOUR_BYTES_PER_BRICK: u64 = 7 * 4;
 pub const MAX_BATCH: u32 = 1000;
 /// Smallest `--size`.
 pub const MIN_SIZE: u32 = 16;
+/// Mean inflow velocity of the full-step bench, m/s.
+pub const STEP_INLET_VELOCITY: f64 = 0.2;
+/// Steps of the full-step bench run before timing.
+const STEP_WARMUP: u32 = 3;
 /// Invocations per workgroup of `bench/copy` (its `@workgroup_size`).
 const COPY_WORKGROUP: u32 = 256;
 
@@ -125,6 +137,9 @@ pub struct BenchOptions {
     pub batch_seconds: f64,
     /// Warm-up duration before the timed batches of each measurement, s.
     pub warmup_seconds: f64,
+    /// Extra warm-up before the first kernel on each grid, s: building a grid keeps the GPU idle
+    /// for seconds (on a hardware GPU, long enough for its clocks to drop).
+    pub settle_seconds: f64,
     /// Bytes of the copy kernel's array (each of source and destination), before capping by
     /// the adapter's largest storage binding and buffer.
     pub copy_bytes: u64,
@@ -140,6 +155,7 @@ impl Default for BenchOptions {
             repetitions: 7,
             batch_seconds: 0.025,
             warmup_seconds: 0.1,
+            settle_seconds: 0.5,
             copy_bytes: 256 << 20,
             gpu_timestamps: true,
         }
@@ -161,6 +177,9 @@ pub enum BenchError {
     /// A bench grid does not fit the kernels' layout.
     #[error("bench grid: {0}")]
     Solver(#[from] SolverError),
+    /// The full-step solver could not be set up.
+    #[error("bench solver: {0}")]
+    Step(#[from] RunError),
     /// A line of [`KERNELS`] no longer matches its shader's bindings.
     #[error(
         "stage {stage} declares the bindings [{declared}] but gpu::bench::KERNELS lists [{listed}]: \
@@ -271,6 +290,31 @@ pub struct KernelReport {
     pub percent_of_copy: f64,
 }
 
+/// Full time steps of the solver on one grid.
+#[derive(Clone, Debug, Serialize)]
+pub struct StepReport {
+    /// Grid name (`box` or `vessel`).
+    pub grid: &'static str,
+    /// Fluid cells.
+    pub fluid_cells: u64,
+    /// Time step, s.
+    pub dt: f64,
+    /// Timed steps (after the warm-up).
+    pub steps: u32,
+    /// Median wall-clock time of one step, ms.
+    pub ms: f64,
+    /// Fastest step, ms.
+    pub ms_min: f64,
+    /// Slowest step, ms.
+    pub ms_max: f64,
+    /// Million fluid-cell updates per second, from the median step.
+    pub mlups: f64,
+    /// Pressure iterations per timed step, mean.
+    pub pressure_iterations: f64,
+    /// Every GPU byte the solver allocated, per fluid cell, bytes.
+    pub bytes_per_fluid_cell: f64,
+}
+
 /// Everything `hemoflow bench` reports.
 #[derive(Clone, Debug, Serialize)]
 pub struct BenchReport {
@@ -290,10 +334,13 @@ pub struct BenchReport {
     pub copy_gbs: f64,
     /// The grids.
     pub grids: Vec<GridReport>,
-    /// GPU bytes of the grid description per fluid cell on the vessel grid, bytes.
+    /// Every GPU byte the solver allocates per fluid cell on the vessel grid (grid, fields,
+    /// multigrid, CG vectors; bricks' padding included), bytes.
     pub bytes_per_fluid_cell: f64,
     /// Each kernel on each grid.
     pub kernels: Vec<KernelReport>,
+    /// Full solver steps on each grid.
+    pub steps: Vec<StepReport>,
     /// Wall time of the whole bench, s.
     pub seconds: f64,
 }
@@ -352,6 +399,7 @@ pub fn run(opts: &BenchOptions) -> Result<BenchReport, BenchError> {
     let stages = KERNELS.iter().map(|k| gpu.stage(k.stage)).collect::<Result<Vec<_>, _>>()?;
     let mut grids = Vec::new();
     let mut kernels = Vec::new();
+    let mut steps = Vec::new();
     for (name, description, mesh, h) in bench_meshes(opts.size)? {
         let g = grid::voxelize(&mesh, h)?;
         let layout = CellLayout::new(&g)?;
@@ -385,14 +433,15 @@ pub fn run(opts: &BenchOptions) -> Result<BenchReport, BenchError> {
         }
         let groups = cells.div_ceil(BRICK_CELLS as u64) as u32;
         for (k, stage) in KERNELS.iter().zip(&stages) {
-            let limit = gpu.limits().max_compute_workgroups_per_dimension;
-            if groups > limit {
-                return Err(GpuError::TooManyWorkgroups { stage: k.stage.to_string(), groups, limit }.into());
-            }
+            let (gx, gy) = gpu.workgroup_grid(k.stage, groups)?;
             let mut buffers = vec![&gg.params, &gg.neighbours, &gg.cells, &gg.geom];
             buffers.extend(k.fields.iter().map(|(f, _)| &fields[f]));
             let bind = gpu.bind_group(stage, &buffers)?;
-            let timing = timer.measure(&gpu, &Job { stage, bind: &bind, groups: [groups, 1] })?;
+            let job = Job { stage, bind: &bind, groups: [gx, gy] };
+            if k.stage == KERNELS[0].stage {
+                timer.settle(&gpu, &job)?;
+            }
+            let timing = timer.measure(&gpu, &job)?;
             let bytes = dispatch_bytes(k, cells, fluid, wall, bricks);
             let seconds = timing.ms * 1e-3;
             let gbs = bytes as f64 / seconds / 1e9;
@@ -409,8 +458,10 @@ pub fn run(opts: &BenchOptions) -> Result<BenchReport, BenchError> {
                 percent_of_copy: 100.0 * gbs / copy.gbs,
             });
         }
+        drop((fields, gg));
+        steps.push(step_bench(&gpu, &g, name, opts)?);
     }
-    let bytes_per_fluid_cell = grids.last().map_or(f64::NAN, |g| g.bytes_per_fluid_cell);
+    let bytes_per_fluid_cell = steps.last().map_or(f64::NAN, |s| s.bytes_per_fluid_cell);
     Ok(BenchReport {
         adapter: gpu.report.clone(),
         reason: gpu.reason.clone(),
@@ -422,7 +473,67 @@ pub fn run(opts: &BenchOptions) -> Result<BenchReport, BenchError> {
         grids,
         bytes_per_fluid_cell,
         kernels,
+        steps,
         seconds: t0.elapsed().as_secs_f64(),
+    })
+}
+
+/// Times full solver steps on `g` (module docs, item 4): [`STEP_WARMUP`] steps, then at least
+/// `opts.repetitions` steps and `opts.repetitions * opts.batch_seconds` seconds.
+fn step_bench(gpu: &Gpu, g: &grid::Grid, name: &'static str, opts: &BenchOptions) -> Result<StepReport, BenchError> {
+    let inlet = g.caps.iter().position(|c| c.name == "inlet");
+    let boundaries = g
+        .caps
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            if Some(i) == inlet {
+                Boundary::Inlet { flow_rate: STEP_INLET_VELOCITY * c.area, profile: Profile::Parabolic }
+            } else {
+                Boundary::Outlet { pressure: 0.0 }
+            }
+        })
+        .collect();
+    let (h, peak) = (g.spacing, 2.0 * STEP_INLET_VELOCITY);
+    let nu = 3.3e-6;
+    let settings = Settings {
+        nu,
+        dt: (0.5 * h / peak).min(2.0 * h * h / nu),
+        force: Vec3::zeros(),
+        tolerance: 1e-4,
+        max_iterations: 200,
+        velocity_scale: peak,
+        multigrid: MultigridSettings::default(),
+        boundaries,
+    };
+    let dt = settings.dt;
+    let mut solver = GpuSolver::new(gpu, g, settings)?;
+    for _ in 0..STEP_WARMUP {
+        solver.step()?;
+    }
+    let (mut times, mut iterations) = (Vec::new(), 0usize);
+    let t0 = Instant::now();
+    while times.len() < opts.repetitions as usize
+        || t0.elapsed().as_secs_f64() < opts.repetitions as f64 * opts.batch_seconds
+    {
+        let t = Instant::now();
+        iterations += solver.step()?.iterations;
+        gpu.device.poll(wgpu::PollType::wait_indefinitely()).map_err(GpuError::from)?;
+        times.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    times.sort_by(f64::total_cmp);
+    let ms = median(&times);
+    Ok(StepReport {
+        grid: name,
+        fluid_cells: solver.fluid_cells as u64,
+        dt,
+        steps: times.len() as u32,
+        ms,
+        ms_min: times[0],
+        ms_max: times[times.len() - 1],
+        mlups: solver.fluid_cells as f64 / (ms * 1e-3) / 1e6,
+        pressure_iterations: iterations as f64 / times.len() as f64,
+        bytes_per_fluid_cell: solver.bytes_per_fluid_cell(),
     })
 }
 
@@ -579,9 +690,11 @@ impl<'a> Timer<'a> {
         };
         format!(
             "{how} holding a batch of K dispatches (K sized for ~{:.0} ms batches, at most {MAX_BATCH}); \
-             {:.2} s of warm-up, then {} timed batches: median and min/max time per dispatch",
+             {:.2} s of warm-up ({:.2} s more before the first kernel on each grid), then {} timed batches: \
+             median and min/max time per dispatch",
             self.opts.batch_seconds * 1e3,
             self.opts.warmup_seconds,
+            self.opts.settle_seconds,
             self.opts.repetitions
         )
     }
@@ -647,6 +760,15 @@ impl<'a> Timer<'a> {
             (Some(_), Some(t)) => t,
             _ => s.wall,
         }
+    }
+
+    /// Runs `job` for [`BenchOptions::settle_seconds`] without timing it.
+    fn settle(&self, gpu: &Gpu, job: &Job) -> Result<(), GpuError> {
+        let start = Instant::now();
+        while start.elapsed().as_secs_f64() < self.opts.settle_seconds {
+            self.batch(gpu, job, 1)?;
+        }
+        Ok(())
     }
 
     /// Warm-up, batch sizing and the timed batches of one kernel (module docs).
@@ -777,6 +899,33 @@ pub fn text(r: &BenchReport) -> String {
         out,
         "MLUPS: million fluid cells updated per second; B/cell: bytes moved per dispatch (fields, cell words, \
          neighbour table, wall records; each once) over fluid cells; GB/s = 1e9 B/s"
+    );
+    out.push('\n');
+    let header =
+        ["full step", "fluid cells", "dt s", "steps", "ms/step", "min..max ms", "MLUPS", "p iters", "GPU B/fluid cell"];
+    let rows: Vec<Vec<String>> = r
+        .steps
+        .iter()
+        .map(|s| {
+            vec![
+                s.grid.to_string(),
+                s.fluid_cells.to_string(),
+                format!("{:.3e}", s.dt),
+                s.steps.to_string(),
+                format!("{:.3}", s.ms),
+                format!("{:.3}..{:.3}", s.ms_min, s.ms_max),
+                format!("{:.2}", s.mlups),
+                format!("{:.1}", s.pressure_iterations),
+                format!("{:.1}", s.bytes_per_fluid_cell),
+            ]
+        })
+        .collect();
+    table(&mut out, &header, &rows, 1);
+    let _ = writeln!(
+        out,
+        "full step: momentum, viscous sweeps, divergence, MG-PCG pressure solve (relative residual 1e-4), projection; \
+         wall clock per step from rest after {STEP_WARMUP} steps, parabolic inflow of mean {STEP_INLET_VELOCITY} m/s, \
+         CFL 0.5; GPU B/fluid cell: every buffer the solver allocated"
     );
     let _ = writeln!(out, "{:.1} s", r.seconds);
     out

@@ -193,8 +193,24 @@ impl Gpu {
         })
     }
 
-    /// Submits `stage` over `items` invocations in 1-D workgroups of `workgroup` invocations
-    /// (`items.div_ceil(workgroup)` groups; the shader guards its index). Does not wait.
+    /// Lays out `groups` workgroups as x * y within the per-dimension limit (y = 1 where it fits);
+    /// the shaders flatten the id as `gid.x + gid.y * num_workgroups.x * WORKGROUP` and guard the
+    /// extra ones.
+    pub fn workgroup_grid(&self, stage: &str, groups: u32) -> Result<(u32, u32), GpuError> {
+        let limit = self.limits().max_compute_workgroups_per_dimension;
+        if groups <= limit {
+            return Ok((groups, 1));
+        }
+        let y = groups.div_ceil(limit);
+        if y > limit {
+            return Err(GpuError::TooManyWorkgroups { stage: stage.to_string(), groups, limit });
+        }
+        Ok((groups.div_ceil(y), y))
+    }
+
+    /// Submits `stage` over `items` invocations in workgroups of `workgroup` invocations
+    /// (`items.div_ceil(workgroup)` groups, laid out by [`Gpu::workgroup_grid`]; the shader guards
+    /// its index). Does not wait.
     pub fn dispatch(
         &self,
         stage: &Stage,
@@ -202,11 +218,7 @@ impl Gpu {
         items: u32,
         workgroup: u32,
     ) -> Result<(), GpuError> {
-        let groups = items.div_ceil(workgroup);
-        let limit = self.limits().max_compute_workgroups_per_dimension;
-        if groups > limit {
-            return Err(GpuError::TooManyWorkgroups { stage: stage.name.clone(), groups, limit });
-        }
+        let (gx, gy) = self.workgroup_grid(&stage.name, items.div_ceil(workgroup))?;
         self.scoped(&format!("dispatch of stage \"{}\"", stage.name), || {
             let mut encoder =
                 self.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some(&stage.name) });
@@ -217,7 +229,7 @@ impl Gpu {
                 });
                 pass.set_pipeline(&stage.pipeline);
                 pass.set_bind_group(0, bind_group, &[]);
-                pass.dispatch_workgroups(groups, 1, 1);
+                pass.dispatch_workgroups(gx, gy, 1);
             }
             self.queue.submit([encoder.finish()]);
         })

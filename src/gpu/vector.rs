@@ -253,7 +253,11 @@ impl Vectors {
                 let bg = gpu.bind_group(&self.sum_partial, &[&params, &scratch[(k - 1) % 2], dst])?;
                 (&self.sum_partial, params, bg)
             };
-            passes.push(Pass { pipeline: stage.pipeline.clone(), bind_group, groups: grid(gpu, stage, c)? });
+            passes.push(Pass {
+                pipeline: stage.pipeline.clone(),
+                bind_group,
+                groups: gpu.workgroup_grid(&stage.name, c)?,
+            });
             buffers.push(params);
             items = c;
         }
@@ -282,7 +286,7 @@ impl Vectors {
         let label = format!("axpy (y {sign_text} scalar {alpha_index} * x, {n} values)");
         let params = gpu.uniform(&label, &AxpyParams { n, alpha_index, sign, _pad0: 0 })?;
         let bind_group = gpu.bind_group(&self.axpy, &[&params, &self.scalars, x, y])?;
-        let groups = grid(gpu, &self.axpy, n.div_ceil(VECTOR_WORKGROUP))?;
+        let groups = gpu.workgroup_grid(&self.axpy.name, n.div_ceil(VECTOR_WORKGROUP))?;
         let passes = vec![Pass { pipeline: self.axpy.pipeline.clone(), bind_group, groups }];
         Ok(VectorOp { label, passes, _buffers: vec![params] })
     }
@@ -306,7 +310,7 @@ impl Vectors {
         let label = format!("xpay (y = x + scalar {beta_index} * y, {n} values)");
         let params = gpu.uniform(&label, &XpayParams { n, beta_index, ..Default::default() })?;
         let bind_group = gpu.bind_group(&self.xpay, &[&params, &self.scalars, x, y])?;
-        let groups = grid(gpu, &self.xpay, n.div_ceil(VECTOR_WORKGROUP))?;
+        let groups = gpu.workgroup_grid(&self.xpay.name, n.div_ceil(VECTOR_WORKGROUP))?;
         let passes = vec![Pass { pipeline: self.xpay.pipeline.clone(), bind_group, groups }];
         Ok(VectorOp { label, passes, _buffers: vec![params] })
     }
@@ -386,20 +390,6 @@ impl Vectors {
 /// Partial sums a reduction level makes of `n` values: ceil(n / 256), at least 1.
 fn groups(n: u32) -> u32 {
     n.div_ceil(VECTOR_WORKGROUP).max(1)
-}
-
-/// Lays out `groups` workgroups as x * y within the per-dimension limit (y = 1 where it fits);
-/// the shaders flatten the id as `x + y * num_workgroups.x` and guard the extra ones.
-fn grid(gpu: &Gpu, stage: &Stage, groups: u32) -> Result<(u32, u32), GpuError> {
-    let limit = gpu.limits().max_compute_workgroups_per_dimension;
-    if groups <= limit {
-        return Ok((groups, 1));
-    }
-    let y = groups.div_ceil(limit);
-    if y > limit {
-        return Err(GpuError::TooManyWorkgroups { stage: stage.name.clone(), groups, limit });
-    }
-    Ok((groups.div_ceil(y), y))
 }
 
 fn check_len(op: &str, name: &str, buffer: &wgpu::Buffer, n: u32) {

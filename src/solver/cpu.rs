@@ -192,6 +192,45 @@ pub fn project(
     }
 }
 
+/// Twin of `solver/projected_divergence`: e = V div(u_f) / dt (1/s^2) of the face velocities
+/// the projection makes from `u` (u*, before `project`) and the solved `p`.
+pub fn projected_divergence(
+    layout: &CellLayout,
+    bricks: &Bricks,
+    params: &SolverParams,
+    u: &[f32],
+    p: &[f32],
+    e: &mut [f32],
+) {
+    let n = params.cells as usize;
+    for id in 0..params.cells {
+        let i = id as usize;
+        if !layout.is_fluid(id) || params.dt <= 0.0 {
+            e[i] = 0.0;
+            continue;
+        }
+        let mut s = 0.0f32;
+        for d in 0..6 {
+            let Some(nb) = fluid_neighbour(layout, bricks, id, d) else { continue };
+            let (c, nb) = ((d / 2) * n, nb as usize);
+            let side_sign = if d & 1 == 1 { 1.0 } else { -1.0 };
+            let a = layout.aperture(id, d);
+            s += side_sign * a * 0.5 * (u[c + i] + u[c + nb]) - params.dt * a * (p[nb] - p[i]) / params.h;
+        }
+        let t = layout.bc(id, geom::BC_TYPE);
+        if t == bc::INLET {
+            s +=
+                layout.bc(id, geom::BC_OPEN) * dot3(layout.bc3(id, geom::BC_VELOCITY), layout.bc3(id, geom::BC_NORMAL));
+        } else if t == bc::OUTLET {
+            let uc = [u[i], u[n + i], u[2 * n + i]];
+            let drop = p[i] - layout.bc(id, geom::BC_PRESSURE);
+            s += layout.bc(id, geom::BC_OPEN) * dot3(uc, layout.bc3(id, geom::BC_NORMAL))
+                + params.dt * layout.bc(id, geom::BC_COEFFICIENT) * drop / params.h;
+        }
+        e[i] = s / (params.h * params.dt);
+    }
+}
+
 fn minmod(a: f32, b: f32) -> f32 {
     if a * b <= 0.0 {
         return 0.0;
