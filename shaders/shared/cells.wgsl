@@ -97,6 +97,20 @@ fn bc3(id: u32, k: u32) -> vec3<f32> {
     return vec3<f32>(bc(id, k), bc(id, k + 1u), bc(id, k + 2u));
 }
 
+// Flux out of cell id through its cap over h^2 (m/s) before projection: across the cap's open
+// area, an inlet's imposed velocity or, at an outlet, the cell's velocity uc; 0 elsewhere
+// (Rust: solver::cpu::cap_flux).
+fn cap_flux(id: u32, uc: vec3<f32>) -> f32 {
+    let t = bc(id, GEOM_BC_TYPE);
+    if t == BC_INLET {
+        return bc(id, GEOM_BC_OPEN) * dot(bc3(id, GEOM_BC_VELOCITY), bc3(id, GEOM_BC_NORMAL));
+    }
+    if t == BC_OUTLET {
+        return bc(id, GEOM_BC_OPEN) * dot(uc, bc3(id, GEOM_BC_NORMAL));
+    }
+    return 0.0;
+}
+
 // The fluid neighbour across face d of cell id, or NO_SLOT (wall, or unallocated).
 fn fluid_neighbour(id: u32, d: u32) -> u32 {
     let nb = neighbour(id, direction(d));

@@ -40,13 +40,7 @@ fn divergence(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
         let side_sign = select(-1.0, 1.0, (d & 1u) == 1u);
         s += side_sign * aperture(id, d) * uf;
     }
-    let t = bc(id, GEOM_BC_TYPE);
-    if t == BC_INLET {
-        s += bc(id, GEOM_BC_OPEN) * dot(bc3(id, GEOM_BC_VELOCITY), bc3(id, GEOM_BC_NORMAL));
-    } else if t == BC_OUTLET {
-        let uc = vec3<f32>(u[id], u[params.cells + id], u[2u * params.cells + id]);
-        s += bc(id, GEOM_BC_OPEN) * dot(uc, bc3(id, GEOM_BC_NORMAL));
-    }
+    s += cap_flux(id, vec3<f32>(u[id], u[params.cells + id], u[2u * params.cells + id]));
     let v = volume(id);
     let d = s / (v * params.h);
     div[id] = d;

@@ -41,14 +41,8 @@ fn projected_divergence(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(
         let a = aperture(id, d);
         s += side_sign * a * 0.5 * (u[c + id] + u[c + nb]) - params.dt * a * (p[nb] - p[id]) / params.h;
     }
-    let t = bc(id, GEOM_BC_TYPE);
-    if t == BC_INLET {
-        s += bc(id, GEOM_BC_OPEN) * dot(bc3(id, GEOM_BC_VELOCITY), bc3(id, GEOM_BC_NORMAL));
-    } else if t == BC_OUTLET {
-        let uc = vec3<f32>(u[id], u[params.cells + id], u[2u * params.cells + id]);
-        let drop = p[id] - bc(id, GEOM_BC_PRESSURE);
-        s += bc(id, GEOM_BC_OPEN) * dot(uc, bc3(id, GEOM_BC_NORMAL))
-            + params.dt * bc(id, GEOM_BC_COEFFICIENT) * drop / params.h;
-    }
+    s += cap_flux(id, vec3<f32>(u[id], u[params.cells + id], u[2u * params.cells + id]));
+    // The outlet's pressure-gradient part of the projected flux (c = 0 elsewhere).
+    s += params.dt * bc(id, GEOM_BC_COEFFICIENT) * (p[id] - bc(id, GEOM_BC_PRESSURE)) / params.h;
     e[id] = s / (params.h * params.dt);
 }

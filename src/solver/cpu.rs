@@ -18,6 +18,20 @@ fn dot3(a: [f32; 3], b: [f32; 3]) -> f32 {
     a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
 }
 
+/// Twin of `cap_flux` (shared/cells): the flux out of `id` through its cap over h^2 (m/s) before
+/// projection: an inlet's imposed velocity or, at an outlet, the cell's velocity `uc`, across
+/// the cap's open area; 0 elsewhere.
+pub fn cap_flux(layout: &CellLayout, id: u32, uc: [f32; 3]) -> f32 {
+    let t = layout.bc(id, geom::BC_TYPE);
+    if t == bc::INLET {
+        layout.bc(id, geom::BC_OPEN) * dot3(layout.bc3(id, geom::BC_VELOCITY), layout.bc3(id, geom::BC_NORMAL))
+    } else if t == bc::OUTLET {
+        layout.bc(id, geom::BC_OPEN) * dot3(uc, layout.bc3(id, geom::BC_NORMAL))
+    } else {
+        0.0
+    }
+}
+
 fn fluid_neighbour(layout: &CellLayout, bricks: &Bricks, id: u32, d: usize) -> Option<u32> {
     bricks.neighbour(id, DIRECTIONS[d]).filter(|&nb| layout.is_fluid(nb))
 }
@@ -47,14 +61,7 @@ pub fn divergence(
             let side_sign = if d & 1 == 1 { 1.0 } else { -1.0 };
             s += side_sign * layout.aperture(id, d) * uf;
         }
-        let t = layout.bc(id, geom::BC_TYPE);
-        if t == bc::INLET {
-            s +=
-                layout.bc(id, geom::BC_OPEN) * dot3(layout.bc3(id, geom::BC_VELOCITY), layout.bc3(id, geom::BC_NORMAL));
-        } else if t == bc::OUTLET {
-            let uc = [u[id as usize], u[n + id as usize], u[2 * n + id as usize]];
-            s += layout.bc(id, geom::BC_OPEN) * dot3(uc, layout.bc3(id, geom::BC_NORMAL));
-        }
+        s += cap_flux(layout, id, [u[id as usize], u[n + id as usize], u[2 * n + id as usize]]);
         let v = layout.volume(id);
         let d = s / (v * params.h);
         div[id as usize] = d;
@@ -217,16 +224,8 @@ pub fn projected_divergence(
             let a = layout.aperture(id, d);
             s += side_sign * a * 0.5 * (u[c + i] + u[c + nb]) - params.dt * a * (p[nb] - p[i]) / params.h;
         }
-        let t = layout.bc(id, geom::BC_TYPE);
-        if t == bc::INLET {
-            s +=
-                layout.bc(id, geom::BC_OPEN) * dot3(layout.bc3(id, geom::BC_VELOCITY), layout.bc3(id, geom::BC_NORMAL));
-        } else if t == bc::OUTLET {
-            let uc = [u[i], u[n + i], u[2 * n + i]];
-            let drop = p[i] - layout.bc(id, geom::BC_PRESSURE);
-            s += layout.bc(id, geom::BC_OPEN) * dot3(uc, layout.bc3(id, geom::BC_NORMAL))
-                + params.dt * layout.bc(id, geom::BC_COEFFICIENT) * drop / params.h;
-        }
+        s += cap_flux(layout, id, [u[i], u[n + i], u[2 * n + i]]);
+        s += params.dt * layout.bc(id, geom::BC_COEFFICIENT) * (p[i] - layout.bc(id, geom::BC_PRESSURE)) / params.h;
         e[i] = s / (params.h * params.dt);
     }
 }

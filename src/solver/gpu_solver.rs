@@ -119,8 +119,9 @@ pub struct StepStats {
     /// the floor of [`Settings::velocity_scale`]).
     pub relative_residual: f64,
     /// Divergence after projection: |V div(u_f) / dt| over the same |f|, from the projected face
-    /// velocities (`solver/projected_divergence`). At most the tolerance when the solve
-    /// converged; 1 is a divergence of velocity_scale / h in every cell.
+    /// velocities (`solver/projected_divergence`); 1 is a divergence of velocity_scale / h in
+    /// every cell. At most the tolerance unless the iterations ran out or f32 rounding of the
+    /// pressure sets a higher floor (see [`GpuSolver::step`]).
     pub divergence: f64,
 }
 
