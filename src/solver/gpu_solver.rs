@@ -447,7 +447,7 @@ impl<'g> GpuSolver<'g> {
             }
             last = divergence;
             let (more, _) = self.solve_pressure(max - solve.iterations)?;
-            solve.iterations += more.iterations.max(1);
+            solve.iterations += more.iterations;
             solve.relative_residual = more.relative_residual;
             if more.iterations == 0 {
                 // The fresh residual is within the tolerance: the difference is rounding.
