@@ -58,15 +58,17 @@ enum Command {
     },
     /// Benchmark the GPU on the engine's kernels (MLUPS, GB/s against a copy kernel).
     ///
-    /// Copy bandwidth, then each solver kernel on a box and a vessel grid, and GPU bytes per
-    /// fluid cell of the grid description.
+    /// Copy bandwidth, then each solver kernel on a box and a vessel grid, then full solver steps
+    /// on both.
     ///
     /// Reports the adapter (name, backend, type, driver); the reference bandwidth of a plain copy
     /// kernel (GB/s = 1e9 bytes/s); per kernel and grid the time per dispatch (ms, median and
     /// min..max over timed batches after a warm-up), MLUPS (million fluid cells updated per
-    /// second), GB/s from a counted bytes-per-cell model and its percentage of the copy's; and
-    /// the grid buffers' bytes per fluid cell. Times come from GPU timestamps where the adapter
-    /// has them, else from the wall clock; the output says which.
+    /// second), GB/s from a counted bytes-per-cell model and its percentage of the copy's; the
+    /// grid buffers' bytes per fluid cell; and per grid a full step from rest (wall-clock ms per
+    /// step, MLUPS, pressure iterations per step, every GPU byte the solver allocated per fluid
+    /// cell). Kernel times come from GPU timestamps where the adapter has them, else from the
+    /// wall clock; the output says which.
     Bench {
         /// Grid scale N: the box grid has N^3 fluid cells, the vessel about N^3 / 10. Bounded by
         /// the adapter's largest storage binding (the error names the sizes).
@@ -76,8 +78,9 @@ enum Command {
         #[arg(long, value_name = "NAME")]
         adapter: Option<String>,
         /// Print JSON: adapter, copy_gbs (GB/s), kernels [{name, grid, cells, fluid_cells, ms,
-        /// mlups, gbs, percent_of_copy, bytes_per_cell (bytes)}], bytes_per_fluid_cell (bytes),
-        /// timing_method.
+        /// mlups, gbs, percent_of_copy, bytes_per_cell (bytes)}], steps [{grid, fluid_cells, dt
+        /// (s), ms, mlups, pressure_iterations, bytes_per_fluid_cell (bytes)}],
+        /// bytes_per_fluid_cell (bytes, every solver buffer on the vessel), timing_method.
         #[arg(long)]
         json: bool,
     },

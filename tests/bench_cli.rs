@@ -52,6 +52,16 @@ fn bench_json_reports_every_kernel_on_both_grids() {
     // The box is N^3 fluid cells.
     assert_eq!(grids[0]["fluid_cells"], 16 * 16 * 16, "box grid {}", grids[0]);
 
+    let steps = r["steps"].as_array().expect("steps");
+    assert_eq!(steps.iter().map(|s| s["grid"].as_str().unwrap()).collect::<Vec<_>>(), ["box", "vessel"]);
+    for s in steps {
+        for key in ["fluid_cells", "dt", "steps", "ms", "ms_min", "ms_max", "mlups", "bytes_per_fluid_cell"] {
+            positive(s, key, "full step");
+        }
+        assert!(s["pressure_iterations"].as_f64().is_some_and(|i| i >= 0.0), "full step: {s}");
+    }
+    assert_eq!(r["bytes_per_fluid_cell"], steps[1]["bytes_per_fluid_cell"], "the vessel's solver bytes");
+
     let kernels = r["kernels"].as_array().expect("kernels");
     for name in ["divergence", "pressure_jacobi", "project"] {
         for grid in ["box", "vessel"] {
