@@ -10,6 +10,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::mesh::Units;
+use crate::solver::gpu_solver::Advection;
 
 /// Why a case file cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -116,8 +117,8 @@ pub struct Outlet {
 pub struct Time {
     /// Simulated time to reach, s.
     pub end: Spanned<f64>,
-    /// Courant number for the time step (default 0.2; the explicit Adams-Bashforth 2 advection
-    /// needs it at or below about 0.3).
+    /// Courant number for the time step (default 0.2; explicit advection needs it at or below
+    /// about 0.3, implicit advection takes up to 20).
     #[serde(default = "default_cfl")]
     pub cfl: Spanned<f64>,
 }
@@ -159,6 +160,10 @@ pub struct SolverKeys {
     /// Pressure solve: iterations at most per step (default 100).
     #[serde(default = "default_max_iterations")]
     pub max_iterations: usize,
+    /// How advection is stepped: `explicit` (default, second order in time) or `implicit`
+    /// (backward Euler, for steady states).
+    #[serde(default)]
+    pub advection: Advection,
 }
 
 fn default_tolerance() -> Spanned<f64> {
@@ -171,7 +176,11 @@ fn default_max_iterations() -> usize {
 
 impl Default for SolverKeys {
     fn default() -> SolverKeys {
-        SolverKeys { tolerance: default_tolerance(), max_iterations: default_max_iterations() }
+        SolverKeys {
+            tolerance: default_tolerance(),
+            max_iterations: default_max_iterations(),
+            advection: Advection::default(),
+        }
     }
 }
 
@@ -259,8 +268,12 @@ impl Case {
         positive(&self.time.end, "time.end", "s")?;
         positive(&self.solver.tolerance, "solver.tolerance", "(relative)")?;
         let cfl = *self.time.cfl.get_ref();
-        if !(cfl > 0.0 && cfl <= 1.0) {
-            return Err(self.error(&self.time.cfl.span(), "time.cfl", format!("{cfl} is not in (0, 1]")));
+        let (cfl_max, why) = match self.solver.advection {
+            Advection::Explicit => (1.0, "with explicit advection"),
+            Advection::Implicit => (20.0, "with implicit advection"),
+        };
+        if !(cfl > 0.0 && cfl <= cfl_max) {
+            return Err(self.error(&self.time.cfl.span(), "time.cfl", format!("{cfl} is not in (0, {cfl_max}] {why}")));
         }
         if let Some(i) = &self.output.interval {
             positive(i, "output.interval", "s")?;

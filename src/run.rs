@@ -159,9 +159,10 @@ pub fn run(case: &Case, adapter: Option<&str>, progress: &mut dyn FnMut(&Progres
         };
         boundaries[i] = Boundary::Outlet { pressure: outlet.pressure / density };
     }
-    // Time step: the Courant number on the inlets' peak velocity (explicit Adams-Bashforth 2
-    // advection). The viscous term is Crank-Nicolson (stable at any dt); nu dt / h^2 <= 2 only
-    // bounds the Jacobi sweeps of its solve.
+    // Time step: the Courant number on the inlets' peak velocity (at most about 0.3 for the
+    // explicit Adams-Bashforth 2 advection; implicit advection takes more). The viscous term is
+    // Crank-Nicolson (stable at any dt); nu dt / h^2 <= 2 only bounds the Jacobi sweeps of its
+    // solve.
     let cfl = *case.time.cfl.get_ref();
     let dt_visc = 2.0 * h * h / nu;
     let dt = if u_ref > 0.0 { (cfl * h / u_ref).min(dt_visc) } else { dt_visc };
@@ -177,6 +178,7 @@ pub fn run(case: &Case, adapter: Option<&str>, progress: &mut dyn FnMut(&Progres
         tolerance: *case.solver.tolerance.get_ref(),
         max_iterations: case.solver.max_iterations,
         velocity_scale: u_ref.max(1e-6),
+        advection: case.solver.advection,
         multigrid: MultigridSettings::default(),
         boundaries,
     };

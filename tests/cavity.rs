@@ -1,12 +1,15 @@
-//! Lid-driven cavity (a thin periodic slab of a cube whose top face moves), Re 100, against the
-//! centreline velocities of Ghia, Ghia & Shin (1982), on the GPU (lavapipe here).
+//! Lid-driven cavity (a thin periodic slab of a cube whose top face moves) on a 128^2 grid, at
+//! Re 100 and Re 1000, against the centreline velocities of Ghia, Ghia & Shin (1982), on the GPU
+//! (lavapipe here). Both run to a steady state with implicit advection at a Courant number of
+//! 2 (the steady state does not depend on the time step; the explicit scheme reaches the same
+//! one, checked on a coarser grid in `implicit_and_explicit_advection_agree_at_steady_state`).
 
 use std::path::Path;
 
 use hemoflow::gpu::Gpu;
 use hemoflow::grid::{self, kind};
 use hemoflow::mesh::{FaceGroup, GroupKind, SurfaceMesh, Vec3};
-use hemoflow::solver::gpu_solver::{GpuSolver, Settings};
+use hemoflow::solver::gpu_solver::{Advection, GpuSolver, Settings};
 use hemoflow::solver::layout::Boundary;
 use hemoflow::solver::multigrid::MultigridSettings;
 
@@ -52,35 +55,41 @@ fn cube() -> SurfaceMesh {
     SurfaceMesh { vertices: v, triangles, labels, groups }
 }
 
-#[test]
-fn cavity_re100_matches_ghia() {
-    // The reference first: a missing table fails at once, not after the run.
-    let (u_ref, v_ref) = ghia(0);
+/// A steady cavity: the grid, the solver after `t_end` lid time units at Courant number `cfl`.
+struct Cavity {
+    g: grid::Grid,
+    u: Vec<f32>,
+    cells: usize,
+    h: f64,
+    steps: usize,
+    divergence: f64,
+    seconds: f64,
+}
+
+fn cavity(n_cells: f64, re: f64, t_end: f64, cfl: f64, advection: Advection) -> Cavity {
     let gpu = Gpu::new(None).unwrap_or_else(|e| panic!("{e}: install mesa-vulkan-drivers (tools/setup does)"));
-    let n_cells = 64.0;
     let h = 1.0 / n_cells;
     let full = grid::voxelize(&cube(), h).unwrap();
     let mid = full.bricks.brick_dims[2] / 2;
     let g = full.periodic_section(2, mid, mid + 1).unwrap();
-    let (u_lid, re) = (1.0, 100.0);
-    let nu = u_lid / re;
-    let dt = 0.2 * h / u_lid;
+    let u_lid = 1.0;
+    let dt = cfl * h / u_lid;
     // Pressure solve and divergence after projection, relative (f32 resolves about 1e-6).
     let tolerance = 1e-5;
     let settings = Settings {
-        nu,
+        nu: u_lid / re,
         dt,
         force: Vec3::zeros(),
         tolerance,
         max_iterations: 100,
         velocity_scale: u_lid,
+        advection,
         multigrid: MultigridSettings::default(),
         boundaries: vec![Boundary::Moving { velocity: Vec3::new(u_lid, 0.0, 0.0) }],
     };
     let mut solver = GpuSolver::new(&gpu, &g, settings).unwrap();
-    // Steady to the table's precision by t = 10 L / U at Re 100.
-    let steps = (10.0 / dt) as usize;
-    let mut divergence = 0.0f64;
+    let steps = (t_end / dt).round() as usize;
+    let (mut divergence, start) = (0.0f64, std::time::Instant::now());
     for s in 0..steps {
         let stats = solver.step().unwrap();
         assert!(stats.relative_residual.is_finite(), "step {s}: pressure residual is not finite");
@@ -91,43 +100,103 @@ fn cavity_re100_matches_ghia() {
         );
         divergence = divergence.max(stats.divergence);
     }
-    println!("divergence after projection: at most {divergence:.2e} (relative; tolerance {tolerance:.0e}) over {steps} steps");
     let u = solver.velocity().unwrap();
-    let n = solver.cells as usize;
-    // Centreline values: average the two cells either side of x = 0.5 (or y = 0.5), at the
-    // slab's first z layer, interpolated linearly between cell centres along the line.
-    let k = 0i64;
-    let at = |i: i64, j: i64, c: usize| -> f64 {
-        let id = g.bricks.cell_id([i, j, k]).expect("allocated");
-        assert_ne!(g.kind[id as usize], kind::SOLID);
-        u[c * n + id as usize] as f64
-    };
-    let cell = |x: f64| ((x - g.origin.x) / h - 0.5).floor() as i64;
-    let line = |along_y: bool, s: f64| -> f64 {
-        // position s along the line (0..1), the other coordinate 0.5
-        let mid = cell(0.5);
+    assert!(u.iter().all(|x| x.is_finite()), "step {steps}: NaN in the velocity");
+    let cells = solver.cells as usize;
+    Cavity { g, u, cells, h, steps, divergence, seconds: start.elapsed().as_secs_f64() }
+}
+
+impl Cavity {
+    /// Velocity component `c` on the vertical (c = 0, u against y) or horizontal (c = 1, v
+    /// against x) centreline at position `s`: the mean of the two cells either side of the
+    /// centreline, at the slab's first z layer, interpolated linearly between cell centres.
+    fn centreline(&self, c: usize, s: f64) -> f64 {
+        let (g, h) = (&self.g, self.h);
+        let at = |i: i64, j: i64| -> f64 {
+            let id = g.bricks.cell_id([i, j, 0]).expect("allocated");
+            assert_ne!(g.kind[id as usize], kind::SOLID);
+            self.u[c * self.cells + id as usize] as f64
+        };
+        let mid = ((0.5 - g.origin.x) / h - 0.5).floor() as i64;
         let p = (s - g.origin.y) / h - 0.5;
         let (i0, t) = (p.floor() as i64, p - p.floor());
-        let val = |a: i64| {
-            if along_y {
-                0.5 * (at(mid, a, 0) + at(mid + 1, a, 0))
-            } else {
-                0.5 * (at(a, mid, 1) + at(a, mid + 1, 1))
-            }
-        };
+        let val =
+            |a: i64| if c == 0 { 0.5 * (at(mid, a) + at(mid + 1, a)) } else { 0.5 * (at(a, mid) + at(a, mid + 1)) };
         (1.0 - t) * val(i0) + t * val(i0 + 1)
-    };
-    // Table points at least a cell from the walls (closer ones need the wall values).
-    let (mut worst, mut points) = (0.0f64, 0);
-    for &(y, ur) in u_ref.iter().filter(|(y, _)| *y > h && *y < 1.0 - h) {
-        worst = worst.max((line(true, y) - ur).abs());
-        points += 1;
     }
-    for &(x, vr) in v_ref.iter().filter(|(x, _)| *x > h && *x < 1.0 - h) {
-        worst = worst.max((line(false, x) - vr).abs());
-        points += 1;
+
+    /// Largest difference from Ghia's table (column `re`: 0 for Re 100, 1 for Re 1000) at the
+    /// table points at least a cell from the walls (closer ones need the wall values), and the
+    /// number of points compared.
+    fn against_ghia(&self, re: usize) -> (f64, usize) {
+        let (u_ref, v_ref) = ghia(re);
+        let inside = |x: f64| x > self.h && x < 1.0 - self.h;
+        let mut worst = 0.0f64;
+        let mut points = 0;
+        for (c, table) in [(0, &u_ref), (1, &v_ref)] {
+            for &(x, reference) in table.iter().filter(|(x, _)| inside(*x)) {
+                worst = worst.max((self.centreline(c, x) - reference).abs());
+                points += 1;
+            }
+        }
+        (worst, points)
     }
-    println!("{points} table points compared");
-    println!("cavity Re 100, {n_cells}^2, {steps} steps: worst centreline difference from Ghia {worst:.4} (lid velocity units)");
+
+    /// Largest difference between two runs' velocities over the fluid cells (same grid).
+    fn max_difference(&self, other: &Cavity) -> f64 {
+        self.u.iter().zip(&other.u).map(|(a, b)| (a - b).abs() as f64).fold(0.0, f64::max)
+    }
+}
+
+fn check_against_ghia(re: f64, column: usize, t_end: f64) {
+    // The reference first: a missing table fails at once, not after the run.
+    ghia(column);
+    let run = cavity(128.0, re, t_end, 2.0, Advection::Implicit);
+    let (worst, points) = run.against_ghia(column);
+    println!(
+        "cavity Re {re}, 128^2, implicit advection at Courant number 2, {} steps to t = {t_end} ({:.0} s): worst \
+         centreline difference from Ghia {worst:.4} (lid velocity units, tolerance 0.02) over {points} table points; \
+         divergence after projection at most {:.2e}",
+        run.steps, run.seconds, run.divergence
+    );
     assert!(worst < 0.02);
+}
+
+#[test]
+fn cavity_re100_matches_ghia() {
+    // Within the tolerance from t = 6 on (0.010; 0.006 at t = 7 on an H200).
+    check_against_ghia(100.0, 0, 7.0);
+}
+
+#[test]
+fn cavity_re1000_matches_ghia() {
+    // Within the tolerance from t = 28 on (0.013; 0.007 at t = 32 and 0.004 at t = 40 on an
+    // H200: the primary vortex settles by t = 30, the corner vortices later).
+    check_against_ghia(1000.0, 1, 30.0);
+}
+
+#[test]
+fn implicit_and_explicit_advection_agree_at_steady_state() {
+    // Re 100 on 32^2, explicit at Courant number 0.25 and implicit at 2, both to t = 20 (steady:
+    // the implicit run changes by under 2e-5 from t = 20 to 30). With the incremental projection
+    // the steady momentum balance does not depend on dt; the Rhie-Chow face velocities do, by
+    // dt h^2 d3p/dx3, which only the lid corners' pressure singularity makes visible (the
+    // largest difference, printed). The centrelines, which Ghia tabulates, agree.
+    let explicit = cavity(32.0, 100.0, 20.0, 0.25, Advection::Explicit);
+    let implicit = cavity(32.0, 100.0, 20.0, 2.0, Advection::Implicit);
+    let (u_ref, v_ref) = ghia(0);
+    let mut centreline = 0.0f64;
+    for (c, table) in [(0, &u_ref), (1, &v_ref)] {
+        for &(x, _) in table.iter().filter(|(x, _)| *x > explicit.h && *x < 1.0 - explicit.h) {
+            centreline = centreline.max((explicit.centreline(c, x) - implicit.centreline(c, x)).abs());
+        }
+    }
+    println!(
+        "cavity Re 100, 32^2, steady states of explicit ({} steps) and implicit ({} steps) advection: centrelines \
+         differ by at most {centreline:.2e} (lid velocity units, tolerance 2e-3); all cells by at most {:.2e}",
+        explicit.steps,
+        implicit.steps,
+        explicit.max_difference(&implicit)
+    );
+    assert!(centreline < 2e-3);
 }

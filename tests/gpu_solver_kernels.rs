@@ -90,15 +90,30 @@ fn divergence_gpu_matches_cpu() {
     let gpu = gpu();
     let grid_gpu = GpuGrid::new(&gpu, &layout, &params).unwrap();
     let n = layout.cells.len();
-    let u = random(3 * n, 1);
-    let u_buf = gpu.storage("u", &u).unwrap();
+    // Pressures of the size a step makes: dt |grad p| ~ |u|.
+    let (u, p) = (random(3 * n, 1), random(n, 17).iter().map(|x| x * 1e-3).collect::<Vec<_>>());
+    let (u_buf, p_buf) = (gpu.storage("u", &u).unwrap(), gpu.storage("p", &p).unwrap());
     let div_buf = gpu.storage_empty("div", 4 * n as u64).unwrap();
     let f_buf = gpu.storage_empty("f", 4 * n as u64).unwrap();
-    grid_gpu.run(&gpu, "solver/divergence", &[&u_buf, &div_buf, &f_buf]).unwrap();
-    let (mut expected, mut f) = (vec![0.0; n], vec![0.0; n]);
-    cpu::divergence(&layout, &g.bricks, &params, &u, &mut expected, &mut f);
+    let out_buf = gpu.storage_empty("outflow", 4 * n as u64).unwrap();
+    grid_gpu.run(&gpu, "solver/divergence", &[&u_buf, &div_buf, &f_buf, &p_buf, &out_buf]).unwrap();
+    let (mut expected, mut f, mut outflow) = (vec![0.0; n], vec![0.0; n], vec![0.0; n]);
+    cpu::divergence(&layout, &g.bricks, &params, &u, &p, &mut expected, &mut f, &mut outflow);
     compare("divergence", &gpu.read::<f32>(&div_buf).unwrap(), &expected, 1e-5);
     compare("pressure source", &gpu.read::<f32>(&f_buf).unwrap(), &f, 1e-5);
+    compare_outlets("divergence outflow", &gpu.read::<f32>(&out_buf).unwrap(), &outflow);
+}
+
+/// Compares an outlet-flux field (non-zero only in outlet cells) there, and checks it is 0
+/// elsewhere on both sides.
+fn compare_outlets(what: &str, gpu: &[f32], cpu: &[f32]) {
+    let at_outlet: Vec<usize> = (0..cpu.len()).filter(|&i| cpu[i] != 0.0).collect();
+    println!("{what}: {} outlet cells with a flux", at_outlet.len());
+    assert!(!at_outlet.is_empty());
+    assert!(at_outlet.iter().all(|&i| gpu[i] != 0.0), "{what}: the GPU leaves an outlet cell's flux at 0");
+    assert!((0..cpu.len()).all(|i| cpu[i] != 0.0 || gpu[i] == 0.0), "{what}: the GPU writes a flux outside the outlet");
+    let pick = |v: &[f32]| at_outlet.iter().map(|&i| v[i]).collect::<Vec<_>>();
+    compare(what, &pick(gpu), &pick(cpu), 1e-5);
 }
 
 #[test]
@@ -123,22 +138,20 @@ fn project_gpu_matches_cpu() {
     let grid_gpu = GpuGrid::new(&gpu, &layout, &params).unwrap();
     let n = layout.cells.len();
     let (p, mut u) = (random(n, 4), random(3 * n, 5));
+    // The outlet fluxes before the increment, as `divergence` leaves them: outlet cells only.
+    let mut outflow: Vec<f32> = random(n, 18);
+    for (id, x) in outflow.iter_mut().enumerate() {
+        if layout.bc(id as u32, geom::BC_COEFFICIENT) <= 0.0 {
+            *x = 0.0;
+        }
+    }
     let p_buf = gpu.storage("p", &p).unwrap();
     let u_buf = gpu.storage("u", &u).unwrap();
-    let out_buf = gpu.storage_empty("outflow", 4 * n as u64).unwrap();
+    let out_buf = gpu.storage("outflow", &outflow).unwrap();
     grid_gpu.run(&gpu, "solver/project", &[&p_buf, &u_buf, &out_buf]).unwrap();
-    let mut outflow = vec![0.0; n];
     cpu::project(&layout, &g.bricks, &params, &p, &mut u, &mut outflow);
     compare("project", &gpu.read::<f32>(&u_buf).unwrap(), &u, 1e-5);
-    let outlet_cells = outflow.iter().filter(|x| **x != 0.0).count();
-    println!("project: {outlet_cells} outlet cells with a projected flux");
-    assert!(outlet_cells > 0);
-    let gpu_out = gpu.read::<f32>(&out_buf).unwrap();
-    let at_outlet: Vec<usize> = (0..n).filter(|&i| outflow[i] != 0.0).collect();
-    assert!(at_outlet.iter().all(|&i| gpu_out[i] != 0.0), "the GPU leaves an outlet cell's flux at 0");
-    assert!((0..n).all(|i| outflow[i] != 0.0 || gpu_out[i] == 0.0), "the GPU writes a flux outside the outlet");
-    let pick = |v: &[f32]| at_outlet.iter().map(|&i| v[i]).collect::<Vec<_>>();
-    compare("project outflow (outlet cells)", &pick(&gpu_out), &pick(&outflow), 1e-5);
+    compare_outlets("project outflow", &gpu.read::<f32>(&out_buf).unwrap(), &outflow);
 }
 
 #[test]
@@ -162,19 +175,21 @@ fn projected_divergence_gpu_matches_cpu_and_is_the_pressure_residual() {
     let gpu = gpu();
     let grid_gpu = GpuGrid::new(&gpu, &layout, &params).unwrap();
     let n = layout.cells.len();
-    // Pressures of the size a projection makes: dt |grad p| ~ |u|.
+    // Pressures and increments of the size a step makes: dt |grad p| ~ |u|.
     let (u, p) = (random(3 * n, 11), random(n, 12).iter().map(|x| x * 1e-3).collect::<Vec<_>>());
-    let (u_buf, p_buf) = (gpu.storage("u*", &u).unwrap(), gpu.storage("p", &p).unwrap());
+    let dp: Vec<f32> = random(n, 19).iter().map(|x| x * 1e-3).collect();
+    let (mut div, mut f, mut outflow) = (vec![0.0; n], vec![0.0; n], vec![0.0; n]);
+    cpu::divergence(&layout, &g.bricks, &params, &u, &p, &mut div, &mut f, &mut outflow);
+    let (div_buf, dp_buf) = (gpu.storage("div", &div).unwrap(), gpu.storage("dp", &dp).unwrap());
     let out = gpu.storage_empty("e", 4 * n as u64).unwrap();
-    grid_gpu.run(&gpu, "solver/projected_divergence", &[&u_buf, &p_buf, &out]).unwrap();
+    grid_gpu.run(&gpu, "solver/projected_divergence", &[&div_buf, &dp_buf, &out]).unwrap();
     let mut e = vec![0.0; n];
-    cpu::projected_divergence(&layout, &g.bricks, &params, &u, &p, &mut e);
+    cpu::projected_divergence(&layout, &g.bricks, &params, &div, &dp, &mut e);
     compare("projected_divergence", &gpu.read::<f32>(&out).unwrap(), &e, 1e-5);
-    // The divergence the projection leaves is M p - f, f the source the divergence kernel makes
-    // of the same u*: minus the pressure equation's residual (summed in another order).
-    let (mut div, mut f, mut r) = (vec![0.0; n], vec![0.0; n], vec![0.0; n]);
-    cpu::divergence(&layout, &g.bricks, &params, &u, &mut div, &mut f);
-    cpu::pressure_residual(&layout, &g.bricks, &params, &f, &p, &mut r);
+    // The divergence the projection leaves is M dp - f, f the source the divergence kernel
+    // makes of the same u*: minus the increment equation's residual (summed in another order).
+    let mut r = vec![0.0; n];
+    cpu::pressure_residual(&layout, &g.bricks, &params, &f, &dp, &mut r);
     let minus_r: Vec<f32> = r.iter().map(|x| -x).collect();
     compare("projected divergence against -(f - M p)", &e, &minus_r, 1e-5);
 }
@@ -222,22 +237,27 @@ fn momentum_gpu_matches_cpu() {
     let n = layout.cells.len();
     let u: Vec<f32> = random(3 * n, 11).iter().map(|x| 0.3 * x).collect();
     let t_prev = random(3 * n, 12);
-    for first_step in [1, 0] {
+    let p: Vec<f32> = random(n, 16).iter().map(|x| 1e-3 * x).collect();
+    // Explicit advection (forward Euler, then Adams-Bashforth 2), then implicit.
+    for (first_step, implicit) in [(1, 0), (0, 0), (0, 1)] {
         params.first_step = first_step;
+        params.implicit_advection = implicit;
         let grid_gpu = GpuGrid::new(&gpu, &layout, &params).unwrap();
         let (u_buf, tp_buf) = (gpu.storage("u", &u).unwrap(), gpu.storage("t_prev", &t_prev).unwrap());
+        let p_buf = gpu.storage("p", &p).unwrap();
         let tn_buf = gpu.storage_empty("t_new", 12 * n as u64).unwrap();
         let us_buf = gpu.storage_empty("u_star", 12 * n as u64).unwrap();
-        grid_gpu.run(&gpu, "solver/momentum", &[&u_buf, &tp_buf, &tn_buf, &us_buf]).unwrap();
+        grid_gpu.run(&gpu, "solver/momentum", &[&u_buf, &tp_buf, &tn_buf, &us_buf, &p_buf]).unwrap();
         let (mut t_new, mut u_star) = (vec![0.0; 3 * n], vec![0.0; 3 * n]);
-        cpu::momentum(&layout, &g.bricks, &params, &u, &t_prev, &mut t_new, &mut u_star);
+        cpu::momentum(&layout, &g.bricks, &params, &u, &t_prev, &mut t_new, &mut u_star, &p);
         compare(
-            &format!("momentum tendency (first_step {first_step})"),
+            &format!("momentum tendency (first_step {first_step}, implicit {implicit})"),
             &gpu.read::<f32>(&tn_buf).unwrap(),
             &t_new,
             1e-4,
         );
-        compare(&format!("momentum u* (first_step {first_step})"), &gpu.read::<f32>(&us_buf).unwrap(), &u_star, 1e-5);
+        let what = format!("momentum rhs (first_step {first_step}, implicit {implicit})");
+        compare(&what, &gpu.read::<f32>(&us_buf).unwrap(), &u_star, 1e-5);
     }
 }
 
@@ -246,13 +266,18 @@ fn viscous_jacobi_gpu_matches_cpu() {
     let (g, layout, mut params) = setup();
     params.dt = 1e-2; // a large viscous number: the sweep must still be exact
     let gpu = gpu();
-    let grid_gpu = GpuGrid::new(&gpu, &layout, &params).unwrap();
     let n = layout.cells.len();
-    let (rhs, v) = (random(3 * n, 13), random(3 * n, 14));
-    let (rhs_buf, v_buf) = (gpu.storage("rhs", &rhs).unwrap(), gpu.storage("v", &v).unwrap());
-    let out = gpu.storage_empty("v_out", 12 * n as u64).unwrap();
-    grid_gpu.run(&gpu, "solver/viscous_jacobi", &[&rhs_buf, &v_buf, &out]).unwrap();
-    let mut expected = vec![0.0; 3 * n];
-    cpu::viscous_jacobi(&layout, &g.bricks, &params, &rhs, &v, &mut expected);
-    compare("viscous_jacobi", &gpu.read::<f32>(&out).unwrap(), &expected, 1e-5);
+    let (rhs, v, u) = (random(3 * n, 13), random(3 * n, 14), random(3 * n, 15));
+    let (rhs_buf, v_buf, u_buf) =
+        (gpu.storage("rhs", &rhs).unwrap(), gpu.storage("v", &v).unwrap(), gpu.storage("u", &u).unwrap());
+    // Without and with the implicit upwind advection (Courant numbers up to about 30 here).
+    for implicit in [0, 1] {
+        params.implicit_advection = implicit;
+        let grid_gpu = GpuGrid::new(&gpu, &layout, &params).unwrap();
+        let out = gpu.storage_empty("v_out", 12 * n as u64).unwrap();
+        grid_gpu.run(&gpu, "solver/viscous_jacobi", &[&rhs_buf, &u_buf, &v_buf, &out]).unwrap();
+        let mut expected = vec![0.0; 3 * n];
+        cpu::viscous_jacobi(&layout, &g.bricks, &params, &rhs, &u, &v, &mut expected);
+        compare(&format!("viscous_jacobi (implicit {implicit})"), &gpu.read::<f32>(&out).unwrap(), &expected, 1e-5);
+    }
 }

@@ -7,7 +7,7 @@ use hemoflow::gpu::Gpu;
 use hemoflow::grid::{self, kind};
 use hemoflow::mesh::generate::{pipe, PipeSpec};
 use hemoflow::mesh::Vec3;
-use hemoflow::solver::gpu_solver::{GpuSolver, Settings};
+use hemoflow::solver::gpu_solver::{Advection, GpuSolver, Settings};
 use hemoflow::solver::multigrid::MultigridSettings;
 use hemoflow::solver::wall;
 
@@ -42,6 +42,7 @@ fn run(d_over_h: f64) -> Errors {
         tolerance: TOLERANCE,
         max_iterations: 50,
         velocity_scale: U_CENTRE,
+        advection: Advection::Explicit,
         multigrid: MultigridSettings::default(),
         boundaries: Vec::new(),
     };

@@ -145,7 +145,7 @@ fn twins() -> Vec<(&'static str, RustLayout)> {
                 omega,
                 cells,
                 first_step,
-                _pad0,
+                implicit_advection,
                 _pad1,
                 force_x,
                 force_y,

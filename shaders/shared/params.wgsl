@@ -14,7 +14,9 @@ struct SolverParams {
     cells: u32,
     // 1 on the first time step (forward Euler instead of Adams-Bashforth 2), else 0.
     first_step: u32,
-    _pad0: u32,
+    // 1: advection implicit (first-order upwind in viscous_jacobi, the second-order remainder
+    // explicit in momentum: backward Euler); 0: explicit Adams-Bashforth 2.
+    implicit_advection: u32,
     _pad1: u32,
     // Body force per unit mass, m/s^2.
     force_x: f32,

@@ -2,18 +2,28 @@
 //   T  = -div(u u) + u div(u)         advection, fluxes through the open faces (over at least
 //                                      half a cell's volume in small cut cells), upwind face
 //                                      values with a minmod-limited slope (second order where
-//                                      smooth, bounded; first order next to a wall)
+//                                      smooth, bounded; centred where the upwind cell has no
+//                                      fluid cell behind it, next to a wall, where the flow
+//                                      is slow: first-order upwinding there diffused across
+//                                      oblique flows enough to raise a pipe's pressure drop)
 //        + force
-//   rhs = u + dt (T_ab + nu/2 L_fluid u + nu W_moving)
+//   rhs = u + dt (T_ab + nu/2 L_fluid u + nu W_moving - grad p)
 // with T_ab = T on the first step, 1.5 T - 0.5 T_prev after (Adams-Bashforth 2), L_fluid the
 // Shortley-Weller operator's fluid-neighbour part (Crank-Nicolson: the other half is implicit,
-// in viscous_jacobi) and W_moving the walls' moving part (walls are implicit). Caps: an inlet
+// in viscous_jacobi), W_moving the walls' moving part (walls are implicit) and grad p the last
+// step's pressure gradient (shared/gradient, towards an outlet's pressure across it: the
+// projection then solves for the increment). Caps: an inlet
 // brings its imposed velocity in (advective flux, and the value of the links that cross it), a
 // moving wall gives its velocity to those links, an outlet has zero normal gradient (its links
 // add nothing, its outflow carries the cell's own momentum). Units: u m/s, T m/s^2. Writes T
-// for the next step. CPU twin: hemoflow::solver::cpu::momentum.
+// for the next step. With params.implicit_advection, T_ab is instead the explicit remainder of
+// an implicit advection (backward Euler): the limited fluxes minus their first-order upwind
+// part, plus the inlet's inflow of its velocity; viscous_jacobi holds the upwind part and the
+// inlet's outflow of u. A steady state of either form solves the same discrete equations.
+// CPU twin: hemoflow::solver::cpu::momentum.
 
 #import shared/viscous
+#import shared/gradient
 
 @group(0) @binding(0) var<uniform> params: SolverParams;
 @group(0) @binding(1) var<storage, read> neighbours: array<u32>;
@@ -27,9 +37,8 @@
 @group(0) @binding(6) var<storage, read_write> t_new: array<f32>;
 // Right-hand side of the viscous solve (see viscous_jacobi), m/s.
 @group(0) @binding(7) var<storage, read_write> rhs: array<f32>;
-
-// Rust: solver::cpu::ADVECTION_MIN_VOLUME.
-const ADVECTION_MIN_VOLUME: f32 = 0.5;
+// Pressure of the last step, kinematic, m^2/s^2.
+@group(0) @binding(8) var<storage, read> p: array<f32>;
 
 fn minmod(a: f32, b: f32) -> f32 {
     if a * b <= 0.0 {
@@ -39,11 +48,11 @@ fn minmod(a: f32, b: f32) -> f32 {
 }
 
 // Component c of u at the face between upwind cell `up` and downwind cell `down`, with `behind`
-// the fluid cell upwind of `up` (NO_SLOT: first order).
+// the fluid cell upwind of `up` (NO_SLOT: the mean of the two cells).
 fn face_value(c: u32, up: u32, down: u32, behind: u32) -> f32 {
     let n = params.cells;
     if behind == NO_SLOT {
-        return u[c * n + up];
+        return 0.5 * (u[c * n + up] + u[c * n + down]);
     }
     let slope = minmod(u[c * n + up] - u[c * n + behind], u[c * n + down] - u[c * n + up]);
     return u[c * n + up] + 0.5 * slope;
@@ -70,6 +79,7 @@ fn momentum(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
     let bc_normal = bc3(id, GEOM_BC_NORMAL);
     let bc_velocity = bc3(id, GEOM_BC_VELOCITY);
     let st = viscous_stencil(id);
+    let grad_p = pressure_gradient(id, bc(id, GEOM_BC_PRESSURE));
     // Per face, once for the three components: the fluid neighbour, the volume flux (face
     // velocity = mean of the centres, times the aperture), and the cell upwind of the upwind one.
     var nbf: array<u32, 6>;
@@ -94,8 +104,9 @@ fn momentum(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
     }
     for (var c = 0u; c < 3u; c++) {
         let uc = u[c * n + id];
-        // Advection.
+        // Advection; `upwind` is the first-order part the implicit mode moves into viscous_jacobi.
         var adv = 0.0;
+        var upwind = 0.0;
         var outflow = 0.0;
         for (var d = 0u; d < 6u; d++) {
             let nb = nbf[d];
@@ -105,20 +116,24 @@ fn momentum(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
             var phi = 0.0;
             if flux[d] >= 0.0 {
                 phi = face_value(c, id, nb, behind[d]);
+                upwind += flux[d] * uc;
             } else {
                 phi = face_value(c, nb, id, behind[d]);
+                upwind += flux[d] * u[c * n + nb];
             }
             adv += flux[d] * phi;
             outflow += flux[d];
         }
+        var inlet_flux = 0.0;
         if bc_type == BC_INLET {
-            let flux = bc(id, GEOM_BC_OPEN) * dot(bc_velocity, bc_normal);
-            adv += flux * bc_velocity[c];
-            outflow += flux;
+            inlet_flux = bc(id, GEOM_BC_OPEN) * dot(bc_velocity, bc_normal);
+            adv += inlet_flux * bc_velocity[c];
+            outflow += inlet_flux;
         }
         // Small cut cells: the advective update divides by at least half a cell's volume, so a
         // sliver cell does not set the time step (not conservative in those cells only).
-        let advection = -(adv - uc * outflow) / (max(vol, ADVECTION_MIN_VOLUME) * h);
+        let vol_adv = max(vol, ADVECTION_MIN_VOLUME) * h;
+        let advection = -(adv - uc * outflow) / vol_adv;
         // Diffusion (Shortley-Weller): half explicit here (Crank-Nicolson), half implicit in
         // viscous_jacobi; walls fully implicit there.
         var lap = 0.0;
@@ -133,9 +148,15 @@ fn momentum(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
         let t = advection + force[c];
         t_new[c * n + id] = t;
         var t_ab = t;
-        if params.first_step == 0u {
+        if params.implicit_advection == 1u {
+            // The second-order remainder of the interior faces, and what an inflowing inlet
+            // brings in (the u it displaces is implicit, in viscous_jacobi; an outflowing one
+            // stays explicit).
+            let inlet = select(inlet_flux * (uc - bc_velocity[c]), -inlet_flux * bc_velocity[c], inlet_flux < 0.0);
+            t_ab = (inlet - (adv - upwind - inlet_flux * bc_velocity[c])) / vol_adv + force[c];
+        } else if params.first_step == 0u {
             t_ab = 1.5 * t - 0.5 * t_prev[c * n + id];
         }
-        rhs[c * n + id] = uc + params.dt * (t_ab + 0.5 * params.nu * lap + params.nu * wall_value);
+        rhs[c * n + id] = uc + params.dt * (t_ab + 0.5 * params.nu * lap + params.nu * wall_value - grad_p[c]);
     }
 }

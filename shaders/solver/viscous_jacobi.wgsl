@@ -1,8 +1,12 @@
 // Stage viscous_jacobi: one Jacobi sweep of the implicit part of the predictor,
-//   (1 + dt nu W + dt nu/2 S) v - dt nu/2 sum_fluid coef v_nb = rhs
+//   (1 + dt nu W + dt nu/2 S + a) v - dt nu/2 sum_fluid coef v_nb - sum_in a_f v_nb = rhs
 // per fluid cell and component, with S the sum of the fluid sides' Shortley-Weller
-// coefficients and W the wall sides' (shared/viscous). The system is diagonally dominant, so
-// the sweeps converge whatever dt; v in m/s. CPU twin: hemoflow::solver::cpu::viscous_jacobi.
+// coefficients and W the wall sides' (shared/viscous). With params.implicit_advection, the
+// first-order upwind advection by the current velocity u is implicit too: a_f = dt |F_f| / V
+// for each face whose volume flux F_f (from u, as in momentum) flows in, and a their sum plus
+// an inflowing inlet's dt |F| / V (V at least ADVECTION_MIN_VOLUME cells); otherwise a = 0.
+// The system is diagonally dominant, so the sweeps converge whatever dt; v in m/s.
+// CPU twin: hemoflow::solver::cpu::viscous_jacobi.
 
 #import shared/viscous
 
@@ -12,8 +16,10 @@
 @group(0) @binding(3) var<storage, read> geom: array<f32>;
 // Right-hand side (from momentum), m/s, component-major.
 @group(0) @binding(4) var<storage, read> rhs: array<f32>;
-@group(0) @binding(5) var<storage, read> v_in: array<f32>;
-@group(0) @binding(6) var<storage, read_write> v_out: array<f32>;
+// The current velocity (advecting the implicit upwind part), m/s, component-major.
+@group(0) @binding(5) var<storage, read> u: array<f32>;
+@group(0) @binding(6) var<storage, read> v_in: array<f32>;
+@group(0) @binding(7) var<storage, read_write> v_out: array<f32>;
 
 @compute @workgroup_size(64)
 fn viscous_jacobi(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
@@ -38,6 +44,28 @@ fn viscous_jacobi(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wo
             diag += k * st.coef[d];
         }
     }
+    var a_in: array<f32, 6>;
+    var nbf: array<u32, 6>;
+    if params.implicit_advection == 1u {
+        let vol_adv = max(volume(id), ADVECTION_MIN_VOLUME) * params.h;
+        for (var d = 0u; d < 6u; d++) {
+            let nb = fluid_neighbour(id, d);
+            nbf[d] = nb;
+            a_in[d] = 0.0;
+            if nb == NO_SLOT {
+                continue;
+            }
+            let axis = d / 2u;
+            let side_sign = select(-1.0, 1.0, (d & 1u) == 1u);
+            let flux = side_sign * aperture(id, d) * 0.5 * (u[axis * n + id] + u[axis * n + nb]);
+            a_in[d] = params.dt * max(-flux, 0.0) / vol_adv;
+            diag += a_in[d];
+        }
+        if bc(id, GEOM_BC_TYPE) == BC_INLET {
+            let inlet_flux = bc(id, GEOM_BC_OPEN) * dot(bc3(id, GEOM_BC_VELOCITY), bc3(id, GEOM_BC_NORMAL));
+            diag += params.dt * max(-inlet_flux, 0.0) / vol_adv;
+        }
+    }
     for (var c = 0u; c < 3u; c++) {
         var off = 0.0;
         for (var d = 0u; d < 6u; d++) {
@@ -45,6 +73,14 @@ fn viscous_jacobi(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wo
                 off += st.coef[d] * v_in[c * n + st.nb[d]];
             }
         }
-        v_out[c * n + id] = (rhs[c * n + id] + 0.5 * k * off) / diag;
+        var adv = 0.0;
+        if params.implicit_advection == 1u {
+            for (var d = 0u; d < 6u; d++) {
+                if a_in[d] > 0.0 {
+                    adv += a_in[d] * v_in[c * n + nbf[d]];
+                }
+            }
+        }
+        v_out[c * n + id] = (rhs[c * n + id] + 0.5 * k * off + adv) / diag;
     }
 }

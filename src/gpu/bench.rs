@@ -57,7 +57,7 @@ use crate::grid::index::BRICK_CELLS;
 use crate::grid::{self, GridError};
 use crate::mesh::generate::{self, BifurcationSpec, GenerateError};
 use crate::mesh::{FaceGroup, SurfaceMesh, Vec3};
-use crate::solver::gpu_solver::{GpuSolver, RunError, Settings};
+use crate::solver::gpu_solver::{Advection, GpuSolver, RunError, Settings};
 use crate::solver::kernels::GpuGrid;
 use crate::solver::layout::{Boundary, Profile, SolverError, GEOM_STRIDE};
 use crate::solver::multigrid::MultigridSettings;
@@ -83,19 +83,24 @@ pub struct KernelSpec {
 /// `kernel(stage, fields, fluid_bytes, solid_bytes, geom_floats)` (byte model in the module docs).
 /// [`check_kernel`] compares each line's fields with its shader's bindings.
 pub const KERNELS: &[KernelSpec] = &[
-    // Reads u (3 f32), writes div and f; 6 apertures and the volume from a wall cell's record.
-    kernel("solver/divergence", &[("u", 3), ("div", 1), ("f", 1)], 12 + 4 + 4, 4 + 4, 7),
+    // Reads u (3 f32) and p, writes div, f and outflow; 6 apertures and the volume from a wall
+    // cell's record.
+    kernel("solver/divergence", &[("u", 3), ("div", 1), ("f", 1), ("p", 1), ("outflow", 1)], 12 + 4 + 4 + 4 + 4, 12, 7),
     // Reads f and p_in, writes p_out; apertures and volume.
     kernel("solver/pressure_jacobi", &[("f", 1), ("p_in", 1), ("p_out", 1)], 4 + 4 + 4, 4, 7),
     // Reads f and p, writes r; apertures.
     kernel("solver/pressure_residual", &[("f", 1), ("p", 1), ("r", 1)], 4 + 4 + 4, 4, 6),
-    // Reads p, reads and writes u in place (solid cells untouched), writes the outlet flux;
+    // Reads p, reads and writes u and the outlet flux in place (solid cells untouched);
     // apertures.
-    kernel("solver/project", &[("p", 1), ("u", 3), ("outflow", 1)], 4 + 12 + 12 + 4, 4, 6),
-    // Reads u and t_prev, writes t_new and rhs (3 f32 each); links, apertures, volume, caps.
-    kernel("solver/momentum", &[("u", 3), ("t_prev", 3), ("t_new", 3), ("rhs", 3)], 4 * 12, 24, 13),
-    // Reads rhs and v_in, writes v_out (3 f32 each); links and caps.
-    kernel("solver/viscous_jacobi", &[("rhs", 3), ("v_in", 3), ("v_out", 3)], 3 * 12, 12, 6),
+    kernel("solver/project", &[("p", 1), ("u", 3), ("outflow", 1)], 4 + 24 + 8, 0, 6),
+    // Reads u and t_prev, writes t_new and rhs (3 f32 each), reads p; links, apertures, volume,
+    // caps.
+    kernel("solver/momentum", &[("u", 3), ("t_prev", 3), ("t_new", 3), ("rhs", 3), ("p", 1)], 4 * 12 + 4, 24, 13),
+    // Reads rhs and v_in, writes v_out (3 f32 each); links and caps. (u is read only with
+    // implicit advection, which the bench's parameters leave off.)
+    kernel("solver/viscous_jacobi", &[("rhs", 3), ("u", 3), ("v_in", 3), ("v_out", 3)], 3 * 12, 12, 6),
+    // Reads div and p, writes e; apertures and the volume.
+    kernel("solver/projected_divergence", &[("div", 1), ("p", 1), ("e", 1)], 4 + 4 + 4, 4, 7),
 ];
 
 /// A [`KernelSpec`] from its fields in declaration order (keeps [`KERNELS`] one line a kernel).
@@ -503,6 +508,7 @@ fn step_bench(gpu: &Gpu, g: &grid::Grid, name: &'static str, opts: &BenchOptions
         tolerance: 1e-4,
         max_iterations: 200,
         velocity_scale: peak,
+        advection: Advection::Explicit,
         multigrid: MultigridSettings::default(),
         boundaries,
     };

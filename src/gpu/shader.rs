@@ -14,6 +14,7 @@ use super::GpuError;
 pub const FILES: &[(&str, &str)] = &[
     ("bench/copy", include_str!("../../shaders/bench/copy.wgsl")),
     ("shared/cells", include_str!("../../shaders/shared/cells.wgsl")),
+    ("shared/gradient", include_str!("../../shaders/shared/gradient.wgsl")),
     ("shared/grid", include_str!("../../shaders/shared/grid.wgsl")),
     ("shared/params", include_str!("../../shaders/shared/params.wgsl")),
     ("shared/reduce", include_str!("../../shaders/shared/reduce.wgsl")),

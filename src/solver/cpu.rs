@@ -11,7 +11,7 @@ use crate::grid::DIRECTIONS;
 pub const CAP_ALIGNMENT: f32 = 0.45;
 
 /// The momentum kernel's advective update divides by at least this volume fraction, so sliver
-/// cut cells do not limit the time step (WGSL: ADVECTION_MIN_VOLUME in solver/momentum.wgsl).
+/// cut cells do not limit the time step (WGSL: ADVECTION_MIN_VOLUME in shared/viscous.wgsl).
 pub const ADVECTION_MIN_VOLUME: f32 = 0.5;
 
 fn dot3(a: [f32; 3], b: [f32; 3]) -> f32 {
@@ -36,37 +36,65 @@ fn fluid_neighbour(layout: &CellLayout, bricks: &Bricks, id: u32, d: usize) -> O
     bricks.neighbour(id, DIRECTIONS[d]).filter(|&nb| layout.is_fluid(nb))
 }
 
-/// Twin of `solver/divergence`: div(u) (1/s) from the centred velocity `u` (m/s,
-/// component-major, 3 * cells), and the pressure source f = -V div / dt (1/s^2).
+/// Twin of `solver/divergence`: div (1/s) of the predicted face velocities (Rhie-Chow: the
+/// centred pressure gradient of `p`, the last step's pressure, swapped for the face one) from
+/// `u` (u*, m/s, component-major, 3 * cells), the pressure-increment source f = -V div / dt
+/// (1/s^2), and each outlet cell's flux over h^2 before the increment into `outflow`.
+#[allow(clippy::too_many_arguments)]
 pub fn divergence(
     layout: &CellLayout,
     bricks: &Bricks,
     params: &SolverParams,
     u: &[f32],
+    p: &[f32],
     div: &mut [f32],
     f: &mut [f32],
+    outflow: &mut [f32],
 ) {
     let n = params.cells as usize;
+    let dt = params.dt;
     for id in 0..params.cells {
+        let i = id as usize;
+        outflow[i] = 0.0;
         if !layout.is_fluid(id) {
-            div[id as usize] = 0.0;
-            f[id as usize] = 0.0;
+            div[i] = 0.0;
+            f[i] = 0.0;
             continue;
         }
+        let p_cap = |c: u32| layout.bc(c, geom::BC_PRESSURE);
+        let grad = pressure_gradient(layout, bricks, params, p, id, p_cap(id));
         let mut s = 0.0f32;
         for d in 0..6 {
             let Some(nb) = fluid_neighbour(layout, bricks, id, d) else { continue };
-            let c = (d / 2) * n;
-            let uf = 0.5 * (u[c + id as usize] + u[c + nb as usize]);
+            let axis = d / 2;
+            let c = axis * n;
+            let grad_nb = pressure_gradient_axis(layout, bricks, params, p, nb, axis, p_cap(nb));
+            let outer = (fluid_neighbour(layout, bricks, id, d ^ 1), fluid_neighbour(layout, bricks, nb, d));
+            let face = match outer {
+                (Some(oa), Some(ob)) => {
+                    (9.0 * (u[c + i] + u[c + nb as usize]) - u[c + oa as usize] - u[c + ob as usize]) / 16.0
+                }
+                _ => 0.5 * (u[c + i] + u[c + nb as usize]),
+            };
+            let uf = face + dt * 0.5 * (grad[axis] + grad_nb);
             let side_sign = if d & 1 == 1 { 1.0 } else { -1.0 };
-            s += side_sign * layout.aperture(id, d) * uf;
+            let a = layout.aperture(id, d);
+            s += side_sign * a * uf - dt * a * (p[nb as usize] - p[i]) / params.h;
         }
-        s += cap_flux(layout, id, [u[id as usize], u[n + id as usize], u[2 * n + id as usize]]);
+        let uc = [u[i], u[n + i], u[2 * n + i]];
+        let c_out = layout.bc(id, geom::BC_COEFFICIENT);
+        if c_out > 0.0 {
+            let moved = [uc[0] + dt * grad[0], uc[1] + dt * grad[1], uc[2] + dt * grad[2]];
+            let out = cap_flux(layout, id, moved) + dt * c_out * (p[i] - p_cap(id)) / params.h;
+            outflow[i] = out;
+            s += out;
+        } else {
+            s += cap_flux(layout, id, uc);
+        }
         let v = layout.volume(id);
-        let d = s / (v * params.h);
-        div[id as usize] = d;
-        let dirichlet = layout.bc(id, geom::BC_COEFFICIENT) * layout.bc(id, geom::BC_PRESSURE) / (params.h * params.h);
-        f[id as usize] = if params.dt > 0.0 { -v * d / params.dt + dirichlet } else { 0.0 };
+        let dv = s / (v * params.h);
+        div[i] = dv;
+        f[i] = if dt > 0.0 { -v * dv / dt } else { 0.0 };
     }
 }
 
@@ -152,9 +180,56 @@ pub fn mg_prolong(fine_cells: u32, parent: &[u32], e_coarse: &[f32], p_fine: &mu
     }
 }
 
-/// Twin of `solver/project`: u -= dt grad p at the centres (aperture-weighted mean of the
-/// gradients through the faces along each axis that open to fluid, and towards an outlet's
-/// pressure), and each outlet cell's projected flux through its cap over h^2 into `outflow`.
+/// Twin of `pressure_gradient_axis` (shared/gradient): component `axis` of the gradient of `p`
+/// at the centre of `id` (the aperture-weighted mean of the open faces' gradients along the
+/// axis, an outlet's towards `p_cap`), m/s^2 for a kinematic pressure.
+pub fn pressure_gradient_axis(
+    layout: &CellLayout,
+    bricks: &Bricks,
+    params: &SolverParams,
+    p: &[f32],
+    id: u32,
+    axis: usize,
+    p_cap: f32,
+) -> f32 {
+    let i = id as usize;
+    let (mut g, mut w) = (0.0f32, 0.0f32);
+    let c_out = layout.bc(id, geom::BC_COEFFICIENT);
+    if c_out > 0.0 {
+        let na = layout.bc(id, geom::BC_NORMAL + axis);
+        g += na.abs() * na * c_out * (p_cap - p[i]) / params.h;
+        w += layout.bc(id, geom::BC_OPEN) * na.abs();
+    }
+    for side in 0..2 {
+        let d = 2 * axis + side;
+        let Some(nb) = fluid_neighbour(layout, bricks, id, d) else { continue };
+        let side_sign = if side == 1 { 1.0 } else { -1.0 };
+        let a = layout.aperture(id, d);
+        g += a * side_sign * (p[nb as usize] - p[i]) / params.h;
+        w += a;
+    }
+    if w > 0.0 {
+        g / w.max(1e-30)
+    } else {
+        0.0
+    }
+}
+
+/// Twin of `pressure_gradient` (shared/gradient): the three components of
+/// [`pressure_gradient_axis`].
+pub fn pressure_gradient(
+    layout: &CellLayout,
+    bricks: &Bricks,
+    params: &SolverParams,
+    p: &[f32],
+    id: u32,
+    p_cap: f32,
+) -> [f32; 3] {
+    std::array::from_fn(|axis| pressure_gradient_axis(layout, bricks, params, p, id, axis, p_cap))
+}
+
+/// Twin of `solver/project`: u -= dt grad(dp) for the pressure increment `p` (0 across
+/// outlets), and `outflow` (the outlet fluxes from `divergence`) += dt c dp / h.
 pub fn project(
     layout: &CellLayout,
     bricks: &Bricks,
@@ -165,67 +240,41 @@ pub fn project(
 ) {
     let n = params.cells as usize;
     for id in 0..params.cells {
-        outflow[id as usize] = 0.0;
+        let i = id as usize;
         if !layout.is_fluid(id) {
             continue;
         }
-        let c_out = layout.bc(id, geom::BC_COEFFICIENT);
-        let n_out = layout.bc3(id, geom::BC_NORMAL);
-        if c_out > 0.0 {
-            let i = id as usize;
-            let us = [u[i], u[n + i], u[2 * n + i]];
-            let drop = p[i] - layout.bc(id, geom::BC_PRESSURE);
-            outflow[i] = layout.bc(id, geom::BC_OPEN) * dot3(us, n_out) + params.dt * c_out * drop / params.h;
-        }
-        for axis in 0..3 {
-            let (mut g, mut w) = (0.0f32, 0.0f32);
-            if c_out > 0.0 {
-                let na = n_out[axis];
-                g += na.abs() * na * c_out * (layout.bc(id, geom::BC_PRESSURE) - p[id as usize]) / params.h;
-                w += layout.bc(id, geom::BC_OPEN) * na.abs();
-            }
-            for side in 0..2 {
-                let d = 2 * axis + side;
-                let Some(nb) = fluid_neighbour(layout, bricks, id, d) else { continue };
-                let side_sign = if side == 1 { 1.0 } else { -1.0 };
-                let a = layout.aperture(id, d);
-                g += a * side_sign * (p[nb as usize] - p[id as usize]) / params.h;
-                w += a;
-            }
-            if w > 0.0 {
-                u[axis * n + id as usize] -= params.dt * g / w;
-            }
+        outflow[i] += params.dt * layout.bc(id, geom::BC_COEFFICIENT) * p[i] / params.h;
+        let grad = pressure_gradient(layout, bricks, params, p, id, 0.0);
+        for (axis, g) in grad.iter().enumerate() {
+            u[axis * n + i] -= params.dt * g;
         }
     }
 }
 
 /// Twin of `solver/projected_divergence`: e = V div(u_f) / dt (1/s^2) of the face velocities
-/// the projection makes from `u` (u*, before `project`) and the solved `p`.
+/// the projection makes from the predicted ones (whose divergence `div` the divergence kernel
+/// wrote) and the pressure increment `p`.
 pub fn projected_divergence(
     layout: &CellLayout,
     bricks: &Bricks,
     params: &SolverParams,
-    u: &[f32],
+    div: &[f32],
     p: &[f32],
     e: &mut [f32],
 ) {
-    let n = params.cells as usize;
     for id in 0..params.cells {
         let i = id as usize;
         if !layout.is_fluid(id) || params.dt <= 0.0 {
             e[i] = 0.0;
             continue;
         }
-        let mut s = 0.0f32;
+        let mut s = layout.volume(id) * params.h * div[i];
         for d in 0..6 {
             let Some(nb) = fluid_neighbour(layout, bricks, id, d) else { continue };
-            let (c, nb) = ((d / 2) * n, nb as usize);
-            let side_sign = if d & 1 == 1 { 1.0 } else { -1.0 };
-            let a = layout.aperture(id, d);
-            s += side_sign * a * 0.5 * (u[c + i] + u[c + nb]) - params.dt * a * (p[nb] - p[i]) / params.h;
+            s -= params.dt * layout.aperture(id, d) * (p[nb as usize] - p[i]) / params.h;
         }
-        s += cap_flux(layout, id, [u[i], u[n + i], u[2 * n + i]]);
-        s += params.dt * layout.bc(id, geom::BC_COEFFICIENT) * (p[i] - layout.bc(id, geom::BC_PRESSURE)) / params.h;
+        s += params.dt * layout.bc(id, geom::BC_COEFFICIENT) * p[i] / params.h;
         e[i] = s / (params.h * params.dt);
     }
 }
@@ -300,11 +349,12 @@ pub fn momentum(
     t_prev: &[f32],
     t_new: &mut [f32],
     rhs: &mut [f32],
+    p: &[f32],
 ) {
     let n = params.cells as usize;
     let nb_of = |id: u32, d: usize| fluid_neighbour(layout, bricks, id, d);
     let face_value = |c: usize, up: u32, down: u32, behind: Option<u32>| -> f32 {
-        let Some(behind) = behind else { return u[c * n + up as usize] };
+        let Some(behind) = behind else { return 0.5 * (u[c * n + up as usize] + u[c * n + down as usize]) };
         let slope = minmod(
             u[c * n + up as usize] - u[c * n + behind as usize],
             u[c * n + down as usize] - u[c * n + up as usize],
@@ -327,6 +377,7 @@ pub fn momentum(
         let bc_normal = layout.bc3(id, geom::BC_NORMAL);
         let bc_velocity = layout.bc3(id, geom::BC_VELOCITY);
         let st = viscous_stencil(layout, bricks, params, id);
+        let grad_p = pressure_gradient(layout, bricks, params, p, id, layout.bc(id, geom::BC_PRESSURE));
         // Per face, once: fluid neighbour, volume flux, and the cell upwind of the upwind one.
         let nbf: [Option<u32>; 6] = std::array::from_fn(|d| nb_of(id, d));
         let mut flux = [0.0f32; 6];
@@ -340,20 +391,27 @@ pub fn momentum(
         }
         for c in 0..3 {
             let uc = u[c * n + i];
-            let (mut adv, mut outflow) = (0.0f32, 0.0f32);
+            let (mut adv, mut upwind, mut outflow) = (0.0f32, 0.0f32, 0.0f32);
             for d in 0..6 {
                 let Some(nb) = nbf[d] else { continue };
-                let phi =
-                    if flux[d] >= 0.0 { face_value(c, id, nb, behind[d]) } else { face_value(c, nb, id, behind[d]) };
+                let phi = if flux[d] >= 0.0 {
+                    upwind += flux[d] * uc;
+                    face_value(c, id, nb, behind[d])
+                } else {
+                    upwind += flux[d] * u[c * n + nb as usize];
+                    face_value(c, nb, id, behind[d])
+                };
                 adv += flux[d] * phi;
                 outflow += flux[d];
             }
+            let mut inlet_flux = 0.0f32;
             if bc_type == bc::INLET {
-                let flux = layout.bc(id, geom::BC_OPEN) * dot3(bc_velocity, bc_normal);
-                adv += flux * bc_velocity[c];
-                outflow += flux;
+                inlet_flux = layout.bc(id, geom::BC_OPEN) * dot3(bc_velocity, bc_normal);
+                adv += inlet_flux * bc_velocity[c];
+                outflow += inlet_flux;
             }
-            let advection = -(adv - uc * outflow) / (vol.max(ADVECTION_MIN_VOLUME) * h);
+            let vol_adv = vol.max(ADVECTION_MIN_VOLUME) * h;
+            let advection = -(adv - uc * outflow) / vol_adv;
             let (mut lap, mut wall_value) = (0.0f32, 0.0f32);
             for (side, coef) in st {
                 match side {
@@ -364,18 +422,28 @@ pub fn momentum(
             }
             let t = advection + force[c];
             t_new[c * n + i] = t;
-            let t_ab = if params.first_step == 0 { 1.5 * t - 0.5 * t_prev[c * n + i] } else { t };
-            rhs[c * n + i] = uc + params.dt * (t_ab + 0.5 * params.nu * lap + params.nu * wall_value);
+            let t_ab = if params.implicit_advection == 1 {
+                let inlet =
+                    if inlet_flux < 0.0 { -inlet_flux * bc_velocity[c] } else { inlet_flux * (uc - bc_velocity[c]) };
+                (inlet - (adv - upwind - inlet_flux * bc_velocity[c])) / vol_adv + force[c]
+            } else if params.first_step == 0 {
+                1.5 * t - 0.5 * t_prev[c * n + i]
+            } else {
+                t
+            };
+            rhs[c * n + i] = uc + params.dt * (t_ab + 0.5 * params.nu * lap + params.nu * wall_value - grad_p[c]);
         }
     }
 }
 
-/// Twin of `solver/viscous_jacobi`: one Jacobi sweep of the implicit viscous system.
+/// Twin of `solver/viscous_jacobi`: one Jacobi sweep of the implicit viscous system (with the
+/// upwind advection by `u` when `params.implicit_advection` is 1).
 pub fn viscous_jacobi(
     layout: &CellLayout,
     bricks: &Bricks,
     params: &SolverParams,
     rhs: &[f32],
+    u: &[f32],
     v_in: &[f32],
     v_out: &mut [f32],
 ) {
@@ -398,6 +466,23 @@ pub fn viscous_jacobi(
                 Side::Skip => {}
             }
         }
+        let mut a_in = [(0.0f32, 0u32); 6];
+        if params.implicit_advection == 1 {
+            let vol_adv = layout.volume(id).max(ADVECTION_MIN_VOLUME) * params.h;
+            for (d, a) in a_in.iter_mut().enumerate() {
+                let Some(nb) = fluid_neighbour(layout, bricks, id, d) else { continue };
+                let axis = d / 2;
+                let side_sign = if d & 1 == 1 { 1.0 } else { -1.0 };
+                let flux = side_sign * layout.aperture(id, d) * 0.5 * (u[axis * n + i] + u[axis * n + nb as usize]);
+                *a = (params.dt * (-flux).max(0.0) / vol_adv, nb);
+                diag += a.0;
+            }
+            if layout.bc(id, geom::BC_TYPE) == bc::INLET {
+                let inlet_flux = layout.bc(id, geom::BC_OPEN)
+                    * dot3(layout.bc3(id, geom::BC_VELOCITY), layout.bc3(id, geom::BC_NORMAL));
+                diag += params.dt * (-inlet_flux).max(0.0) / vol_adv;
+            }
+        }
         for c in 0..3 {
             let mut off = 0.0f32;
             for (side, coef) in st {
@@ -405,7 +490,13 @@ pub fn viscous_jacobi(
                     off += coef * v_in[c * n + nb as usize];
                 }
             }
-            v_out[c * n + i] = (rhs[c * n + i] + 0.5 * k * off) / diag;
+            let mut adv = 0.0f32;
+            for &(a, nb) in &a_in {
+                if a > 0.0 {
+                    adv += a * v_in[c * n + nb as usize];
+                }
+            }
+            v_out[c * n + i] = (rhs[c * n + i] + 0.5 * k * off + adv) / diag;
         }
     }
 }

@@ -109,8 +109,10 @@ pub struct SolverParams {
     /// 1 on the first time step (the momentum kernel then takes a forward-Euler step instead
     /// of Adams-Bashforth 2, which needs the previous tendency), else 0.
     pub first_step: u32,
-    /// Padding to 16 bytes.
-    pub _pad0: u32,
+    /// 1: advection implicit (first-order upwind in the viscous_jacobi system, the second-order
+    /// remainder explicit from the current velocity: backward Euler, for steady states at
+    /// Courant numbers above 1); 0: explicit Adams-Bashforth 2.
+    pub implicit_advection: u32,
     /// Padding to 16 bytes.
     pub _pad1: u32,
     /// Body force per unit mass along x, m/s^2.
