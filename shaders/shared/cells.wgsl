@@ -103,12 +103,22 @@ fn bc3(id: u32, k: u32) -> vec3<f32> {
 fn cap_flux(id: u32, uc: vec3<f32>) -> f32 {
     let t = bc(id, GEOM_BC_TYPE);
     if t == BC_INLET {
-        return bc(id, GEOM_BC_OPEN) * dot(bc3(id, GEOM_BC_VELOCITY), bc3(id, GEOM_BC_NORMAL));
+        return inlet_volume_flux(id);
     }
     if t == BC_OUTLET {
         return bc(id, GEOM_BC_OPEN) * dot(uc, bc3(id, GEOM_BC_NORMAL));
     }
     return 0.0;
+}
+
+// An inlet cell's imposed volume flux out through its cap over h^2 (m/s, negative for inflow):
+// open area times the imposed velocity along the outward normal; 0 in other cells
+// (Rust: solver::cpu::inlet_volume_flux).
+fn inlet_volume_flux(id: u32) -> f32 {
+    if bc(id, GEOM_BC_TYPE) != BC_INLET {
+        return 0.0;
+    }
+    return bc(id, GEOM_BC_OPEN) * dot(bc3(id, GEOM_BC_VELOCITY), bc3(id, GEOM_BC_NORMAL));
 }
 
 // The fluid neighbour across face d of cell id, or NO_SLOT (wall, or unallocated).

@@ -9,10 +9,6 @@
 
 #import shared/cells
 
-// Advective updates divide by at least this fraction of a cell's volume (momentum,
-// viscous_jacobi; Rust: solver::cpu::ADVECTION_MIN_VOLUME).
-const ADVECTION_MIN_VOLUME: f32 = 0.5;
-
 const SIDE_FLUID: u32 = 0u;
 const SIDE_WALL: u32 = 1u;
 const SIDE_SKIP: u32 = 2u;

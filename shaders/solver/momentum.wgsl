@@ -23,6 +23,7 @@
 // CPU twin: hemoflow::solver::cpu::momentum.
 
 #import shared/viscous
+#import shared/advection
 #import shared/gradient
 
 @group(0) @binding(0) var<uniform> params: SolverParams;
@@ -76,7 +77,6 @@ fn momentum(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
     let vol = volume(id);
     let force = vec3<f32>(params.force_x, params.force_y, params.force_z);
     let bc_type = bc(id, GEOM_BC_TYPE);
-    let bc_normal = bc3(id, GEOM_BC_NORMAL);
     let bc_velocity = bc3(id, GEOM_BC_VELOCITY);
     let st = viscous_stencil(id);
     let grad_p = pressure_gradient(id, bc(id, GEOM_BC_PRESSURE));
@@ -93,15 +93,14 @@ fn momentum(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
         if nb == NO_SLOT {
             continue;
         }
-        let axis = d / 2u;
-        let side_sign = select(-1.0, 1.0, (d & 1u) == 1u);
-        flux[d] = side_sign * aperture(id, d) * 0.5 * (u[axis * n + id] + u[axis * n + nb]);
+        flux[d] = face_volume_flux(id, nb, d);
         if flux[d] >= 0.0 {
             behind[d] = nbf[d ^ 1u];
         } else {
             behind[d] = fluid_neighbour(nb, d);
         }
     }
+    let inlet_flux = inlet_volume_flux(id);
     for (var c = 0u; c < 3u; c++) {
         let uc = u[c * n + id];
         // Advection; `upwind` is the first-order part the implicit mode moves into viscous_jacobi.
@@ -124,9 +123,7 @@ fn momentum(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
             adv += flux[d] * phi;
             outflow += flux[d];
         }
-        var inlet_flux = 0.0;
         if bc_type == BC_INLET {
-            inlet_flux = bc(id, GEOM_BC_OPEN) * dot(bc_velocity, bc_normal);
             adv += inlet_flux * bc_velocity[c];
             outflow += inlet_flux;
         }

@@ -9,6 +9,7 @@
 // CPU twin: hemoflow::solver::cpu::viscous_jacobi.
 
 #import shared/viscous
+#import shared/advection
 
 @group(0) @binding(0) var<uniform> params: SolverParams;
 @group(0) @binding(1) var<storage, read> neighbours: array<u32>;
@@ -55,16 +56,10 @@ fn viscous_jacobi(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wo
             if nb == NO_SLOT {
                 continue;
             }
-            let axis = d / 2u;
-            let side_sign = select(-1.0, 1.0, (d & 1u) == 1u);
-            let flux = side_sign * aperture(id, d) * 0.5 * (u[axis * n + id] + u[axis * n + nb]);
-            a_in[d] = params.dt * max(-flux, 0.0) / vol_adv;
+            a_in[d] = params.dt * max(-face_volume_flux(id, nb, d), 0.0) / vol_adv;
             diag += a_in[d];
         }
-        if bc(id, GEOM_BC_TYPE) == BC_INLET {
-            let inlet_flux = bc(id, GEOM_BC_OPEN) * dot(bc3(id, GEOM_BC_VELOCITY), bc3(id, GEOM_BC_NORMAL));
-            diag += params.dt * max(-inlet_flux, 0.0) / vol_adv;
-        }
+        diag += params.dt * max(-inlet_volume_flux(id), 0.0) / vol_adv;
     }
     for (var c = 0u; c < 3u; c++) {
         var off = 0.0;

@@ -13,6 +13,7 @@ use super::GpuError;
 /// list against the folder, so a new file must be added here.
 pub const FILES: &[(&str, &str)] = &[
     ("bench/copy", include_str!("../../shaders/bench/copy.wgsl")),
+    ("shared/advection", include_str!("../../shaders/shared/advection.wgsl")),
     ("shared/cells", include_str!("../../shaders/shared/cells.wgsl")),
     ("shared/gradient", include_str!("../../shaders/shared/gradient.wgsl")),
     ("shared/grid", include_str!("../../shaders/shared/grid.wgsl")),

@@ -11,7 +11,7 @@ use crate::grid::DIRECTIONS;
 pub const CAP_ALIGNMENT: f32 = 0.45;
 
 /// The momentum kernel's advective update divides by at least this volume fraction, so sliver
-/// cut cells do not limit the time step (WGSL: ADVECTION_MIN_VOLUME in shared/viscous.wgsl).
+/// cut cells do not limit the time step (WGSL: ADVECTION_MIN_VOLUME in shared/advection.wgsl).
 pub const ADVECTION_MIN_VOLUME: f32 = 0.5;
 
 fn dot3(a: [f32; 3], b: [f32; 3]) -> f32 {
@@ -24,12 +24,29 @@ fn dot3(a: [f32; 3], b: [f32; 3]) -> f32 {
 pub fn cap_flux(layout: &CellLayout, id: u32, uc: [f32; 3]) -> f32 {
     let t = layout.bc(id, geom::BC_TYPE);
     if t == bc::INLET {
-        layout.bc(id, geom::BC_OPEN) * dot3(layout.bc3(id, geom::BC_VELOCITY), layout.bc3(id, geom::BC_NORMAL))
+        inlet_volume_flux(layout, id)
     } else if t == bc::OUTLET {
         layout.bc(id, geom::BC_OPEN) * dot3(uc, layout.bc3(id, geom::BC_NORMAL))
     } else {
         0.0
     }
+}
+
+/// Twin of `inlet_volume_flux` (shared/cells): an inlet cell's imposed volume flux out through
+/// its cap over h^2 (m/s, negative for inflow); 0 in other cells.
+pub fn inlet_volume_flux(layout: &CellLayout, id: u32) -> f32 {
+    if layout.bc(id, geom::BC_TYPE) != bc::INLET {
+        return 0.0;
+    }
+    layout.bc(id, geom::BC_OPEN) * dot3(layout.bc3(id, geom::BC_VELOCITY), layout.bc3(id, geom::BC_NORMAL))
+}
+
+/// Twin of `face_volume_flux` (shared/advection): the volume flux out of `id` through its face
+/// `d` towards the fluid neighbour `nb` over h^2 (m/s), from the velocity `u`.
+fn face_volume_flux(layout: &CellLayout, u: &[f32], id: u32, nb: u32, d: usize) -> f32 {
+    let (n, axis) = (layout.cells.len(), d / 2);
+    let side_sign = if d & 1 == 1 { 1.0 } else { -1.0 };
+    side_sign * layout.aperture(id, d) * 0.5 * (u[axis * n + id as usize] + u[axis * n + nb as usize])
 }
 
 fn fluid_neighbour(layout: &CellLayout, bricks: &Bricks, id: u32, d: usize) -> Option<u32> {
@@ -374,7 +391,6 @@ pub fn momentum(
         }
         let vol = layout.volume(id);
         let bc_type = layout.bc(id, geom::BC_TYPE);
-        let bc_normal = layout.bc3(id, geom::BC_NORMAL);
         let bc_velocity = layout.bc3(id, geom::BC_VELOCITY);
         let st = viscous_stencil(layout, bricks, params, id);
         let grad_p = pressure_gradient(layout, bricks, params, p, id, layout.bc(id, geom::BC_PRESSURE));
@@ -384,11 +400,10 @@ pub fn momentum(
         let mut behind = [None; 6];
         for d in 0..6 {
             let Some(nb) = nbf[d] else { continue };
-            let axis = d / 2;
-            let side_sign = if d & 1 == 1 { 1.0 } else { -1.0 };
-            flux[d] = side_sign * layout.aperture(id, d) * 0.5 * (u[axis * n + i] + u[axis * n + nb as usize]);
+            flux[d] = face_volume_flux(layout, u, id, nb, d);
             behind[d] = if flux[d] >= 0.0 { nbf[d ^ 1] } else { nb_of(nb, d) };
         }
+        let inlet_flux = inlet_volume_flux(layout, id);
         for c in 0..3 {
             let uc = u[c * n + i];
             let (mut adv, mut upwind, mut outflow) = (0.0f32, 0.0f32, 0.0f32);
@@ -404,9 +419,7 @@ pub fn momentum(
                 adv += flux[d] * phi;
                 outflow += flux[d];
             }
-            let mut inlet_flux = 0.0f32;
             if bc_type == bc::INLET {
-                inlet_flux = layout.bc(id, geom::BC_OPEN) * dot3(bc_velocity, bc_normal);
                 adv += inlet_flux * bc_velocity[c];
                 outflow += inlet_flux;
             }
@@ -471,17 +484,10 @@ pub fn viscous_jacobi(
             let vol_adv = layout.volume(id).max(ADVECTION_MIN_VOLUME) * params.h;
             for (d, a) in a_in.iter_mut().enumerate() {
                 let Some(nb) = fluid_neighbour(layout, bricks, id, d) else { continue };
-                let axis = d / 2;
-                let side_sign = if d & 1 == 1 { 1.0 } else { -1.0 };
-                let flux = side_sign * layout.aperture(id, d) * 0.5 * (u[axis * n + i] + u[axis * n + nb as usize]);
-                *a = (params.dt * (-flux).max(0.0) / vol_adv, nb);
+                *a = (params.dt * (-face_volume_flux(layout, u, id, nb, d)).max(0.0) / vol_adv, nb);
                 diag += a.0;
             }
-            if layout.bc(id, geom::BC_TYPE) == bc::INLET {
-                let inlet_flux = layout.bc(id, geom::BC_OPEN)
-                    * dot3(layout.bc3(id, geom::BC_VELOCITY), layout.bc3(id, geom::BC_NORMAL));
-                diag += params.dt * (-inlet_flux).max(0.0) / vol_adv;
-            }
+            diag += params.dt * (-inlet_volume_flux(layout, id)).max(0.0) / vol_adv;
         }
         for c in 0..3 {
             let mut off = 0.0f32;
