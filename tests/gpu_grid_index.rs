@@ -5,6 +5,7 @@
 use hemoflow::gpu::probe::{grid_probe, GridProbeQuery};
 use hemoflow::gpu::{Gpu, GpuError};
 use hemoflow::grid::index::{Bricks, BRICK, BRICK_CELLS, NO_SLOT};
+use hemoflow::grid::DIRECTIONS;
 
 fn gpu() -> Gpu {
     Gpu::new(None).unwrap_or_else(|e| {
@@ -33,9 +34,12 @@ impl SplitMix64 {
     }
 }
 
-/// The CPU twin's answer, `NO_SLOT` for `None`.
-fn cpu_probe(bricks: &Bricks, q: &GridProbeQuery) -> u32 {
-    bricks.neighbour(q.id, [q.dx, q.dy, q.dz]).unwrap_or(NO_SLOT)
+/// The CPU twins' answers, `NO_SLOT` for `None`: `neighbour`, and `face_neighbour` where the
+/// offset is one face step.
+fn cpu_probe(bricks: &Bricks, q: &GridProbeQuery) -> [u32; 2] {
+    let d = [q.dx, q.dy, q.dz];
+    let face = DIRECTIONS.iter().position(|&f| f == d).and_then(|f| bricks.face_neighbour(q.id, f));
+    [bricks.neighbour(q.id, d).unwrap_or(NO_SLOT), face.unwrap_or(NO_SLOT)]
 }
 
 fn query(id: u32, d: [i32; 3]) -> GridProbeQuery {
@@ -44,6 +48,11 @@ fn query(id: u32, d: [i32; 3]) -> GridProbeQuery {
 
 /// GPU vs CPU on every query; panics listing the first mismatches (index, query, GPU, CPU).
 fn compare(gpu: &Gpu, bricks: &Bricks, queries: &[GridProbeQuery]) -> Vec<u32> {
+    compare_both(gpu, bricks, queries).iter().map(|r| r[0]).collect()
+}
+
+/// [`compare`], returning both answers per query.
+fn compare_both(gpu: &Gpu, bricks: &Bricks, queries: &[GridProbeQuery]) -> Vec<[u32; 2]> {
     let got = grid_probe(gpu, &bricks.neighbours, queries).unwrap_or_else(|e| panic!("grid_probe: {e}"));
     assert_eq!(got.len(), queries.len());
     let mismatches: Vec<String> = queries
@@ -52,7 +61,7 @@ fn compare(gpu: &Gpu, bricks: &Bricks, queries: &[GridProbeQuery]) -> Vec<u32> {
         .enumerate()
         .filter_map(|(i, (q, &g))| {
             let c = cpu_probe(bricks, q);
-            (g != c).then(|| format!("query {i}: {q:?} (cell {:?}): GPU {g} CPU {c}", bricks.cell_coords(q.id)))
+            (g != c).then(|| format!("query {i}: {q:?} (cell {:?}): GPU {g:?} CPU {c:?}", bricks.cell_coords(q.id)))
         })
         .collect();
     assert!(
@@ -88,6 +97,40 @@ fn gpu_neighbour_matches_cpu_on_random_bricks() {
         queries.len() - missing
     );
     // Both outcomes must be exercised, or the comparison proves little.
+    assert!(missing > 1000 && queries.len() - missing > 1000, "found/missing split too lopsided: {missing} missing");
+}
+
+#[test]
+fn face_neighbour_is_the_neighbour_one_face_away() {
+    // CPU: every face of every allocated cell, on random bricks, plain and periodic along x.
+    let mut rng = SplitMix64(0x6661_6365);
+    let dims = [16, 12, 20];
+    let brick_count = dims.iter().map(|d| (d / BRICK) as usize).product::<usize>();
+    let used: Vec<bool> = (0..brick_count).map(|_| rng.below(100) < 50).collect();
+    for periodic in [[false; 3], [true, false, false]] {
+        let bricks = Bricks::with_periodic(dims, &used, periodic);
+        let (mut found, mut missing) = (0, 0);
+        for id in 0..bricks.allocated_cells() as u32 {
+            for (d, &dir) in DIRECTIONS.iter().enumerate() {
+                let want = bricks.neighbour(id, dir);
+                assert_eq!(bricks.face_neighbour(id, d), want, "cell {id} face {d} (periodic {periodic:?})");
+                if want.is_some() {
+                    found += 1;
+                } else {
+                    missing += 1;
+                }
+            }
+        }
+        assert!(found > 1000 && missing > 1000, "found {found}, missing {missing}");
+    }
+    // GPU: random face steps, found and missing.
+    let bricks = Bricks::new(dims, &used);
+    let cells = bricks.allocated_cells() as u32;
+    let queries: Vec<GridProbeQuery> =
+        (0..20_000).map(|_| query(rng.below(cells), DIRECTIONS[rng.below(6) as usize])).collect();
+    let got = compare_both(&gpu(), &bricks, &queries);
+    let missing = got.iter().filter(|r| r[1] == NO_SLOT).count();
+    println!("face_neighbour: {} face steps, {missing} NO_SLOT", queries.len());
     assert!(missing > 1000 && queries.len() - missing > 1000, "found/missing split too lopsided: {missing} missing");
 }
 

@@ -2,7 +2,8 @@
 //! fields over a real grid (a generated bifurcation: cut cells, partial faces, walls, caps).
 //! GPU tests never skip: without an adapter they fail, saying to install mesa-vulkan-drivers.
 
-use hemoflow::gpu::Gpu;
+use hemoflow::gpu::{Bindable, Gpu};
+use hemoflow::grid::index::{self, BRICK_CELLS};
 use hemoflow::grid::{self, Grid};
 use hemoflow::mesh::generate::{bifurcation, BifurcationSpec};
 use hemoflow::mesh::Vec3;
@@ -93,13 +94,11 @@ fn divergence_gpu_matches_cpu() {
     // Pressures of the size a step makes: dt |grad p| ~ |u|.
     let (u, p) = (random(3 * n, 1), random(n, 17).iter().map(|x| x * 1e-3).collect::<Vec<_>>());
     let (u_buf, p_buf) = (gpu.storage("u", &u).unwrap(), gpu.storage("p", &p).unwrap());
-    let div_buf = gpu.storage_empty("div", 4 * n as u64).unwrap();
     let f_buf = gpu.storage_empty("f", 4 * n as u64).unwrap();
     let out_buf = gpu.storage_empty("outflow", 4 * n as u64).unwrap();
-    grid_gpu.run(&gpu, "solver/divergence", &[&u_buf, &div_buf, &f_buf, &p_buf, &out_buf]).unwrap();
-    let (mut expected, mut f, mut outflow) = (vec![0.0; n], vec![0.0; n], vec![0.0; n]);
-    cpu::divergence(&layout, &g.bricks, &params, &u, &p, &mut expected, &mut f, &mut outflow);
-    compare("divergence", &gpu.read::<f32>(&div_buf).unwrap(), &expected, 1e-5);
+    grid_gpu.run(&gpu, "solver/divergence", &[&u_buf, &f_buf, &p_buf, &out_buf]).unwrap();
+    let (mut f, mut outflow) = (vec![0.0; n], vec![0.0; n]);
+    cpu::divergence(&layout, &g.bricks, &params, &u, &p, &mut f, &mut outflow);
     compare("pressure source", &gpu.read::<f32>(&f_buf).unwrap(), &f, 1e-5);
     compare_outlets("divergence outflow", &gpu.read::<f32>(&out_buf).unwrap(), &outflow);
 }
@@ -137,7 +136,8 @@ fn project_gpu_matches_cpu() {
     let gpu = gpu();
     let grid_gpu = GpuGrid::new(&gpu, &layout, &params).unwrap();
     let n = layout.cells.len();
-    let (p, mut u) = (random(n, 4), random(3 * n, 5));
+    // u starts random too: the kernel must write every cell (0 in solid ones).
+    let (p, u_star, mut u) = (random(n, 4), random(3 * n, 5), random(3 * n, 20));
     // The outlet fluxes before the increment, as `divergence` leaves them: outlet cells only.
     let mut outflow: Vec<f32> = random(n, 18);
     for (id, x) in outflow.iter_mut().enumerate() {
@@ -146,10 +146,12 @@ fn project_gpu_matches_cpu() {
         }
     }
     let p_buf = gpu.storage("p", &p).unwrap();
-    let u_buf = gpu.storage("u", &u).unwrap();
+    let (us_buf, u_buf) = (gpu.storage("u*", &u_star).unwrap(), gpu.storage("u", &u).unwrap());
     let out_buf = gpu.storage("outflow", &outflow).unwrap();
-    grid_gpu.run(&gpu, "solver/project", &[&p_buf, &u_buf, &out_buf]).unwrap();
-    cpu::project(&layout, &g.bricks, &params, &p, &mut u, &mut outflow);
+    grid_gpu.run(&gpu, "solver/project", &[&p_buf, &us_buf, &u_buf, &out_buf]).unwrap();
+    cpu::project(&layout, &g.bricks, &params, &p, &u_star, &mut u, &mut outflow);
+    let solid = (0..n as u32).filter(|&id| !layout.is_fluid(id)).count();
+    assert!(solid > 0 && (0..3 * n).all(|k| layout.is_fluid((k % n) as u32) || u[k] == 0.0));
     compare("project", &gpu.read::<f32>(&u_buf).unwrap(), &u, 1e-5);
     compare_outlets("project outflow", &gpu.read::<f32>(&out_buf).unwrap(), &outflow);
 }
@@ -170,28 +172,25 @@ fn pressure_residual_gpu_matches_cpu() {
 }
 
 #[test]
-fn projected_divergence_gpu_matches_cpu_and_is_the_pressure_residual() {
-    let (g, layout, params) = setup();
+fn pressure_residual_without_source_gpu_matches_cpu_and_is_minus_the_operator() {
+    // Conjugate gradients apply q = -M d with the flag set and the source binding unread.
+    let (g, layout, mut params) = setup();
+    params.without_source = 1;
     let gpu = gpu();
     let grid_gpu = GpuGrid::new(&gpu, &layout, &params).unwrap();
     let n = layout.cells.len();
-    // Pressures and increments of the size a step makes: dt |grad p| ~ |u|.
-    let (u, p) = (random(3 * n, 11), random(n, 12).iter().map(|x| x * 1e-3).collect::<Vec<_>>());
-    let dp: Vec<f32> = random(n, 19).iter().map(|x| x * 1e-3).collect();
-    let (mut div, mut f, mut outflow) = (vec![0.0; n], vec![0.0; n], vec![0.0; n]);
-    cpu::divergence(&layout, &g.bricks, &params, &u, &p, &mut div, &mut f, &mut outflow);
-    let (div_buf, dp_buf) = (gpu.storage("div", &div).unwrap(), gpu.storage("dp", &dp).unwrap());
-    let out = gpu.storage_empty("e", 4 * n as u64).unwrap();
-    grid_gpu.run(&gpu, "solver/projected_divergence", &[&div_buf, &dp_buf, &out]).unwrap();
-    let mut e = vec![0.0; n];
-    cpu::projected_divergence(&layout, &g.bricks, &params, &div, &dp, &mut e);
-    compare("projected_divergence", &gpu.read::<f32>(&out).unwrap(), &e, 1e-5);
-    // The divergence the projection leaves is M dp - f, f the source the divergence kernel
-    // makes of the same u*: minus the increment equation's residual (summed in another order).
-    let mut r = vec![0.0; n];
-    cpu::pressure_residual(&layout, &g.bricks, &params, &f, &dp, &mut r);
-    let minus_r: Vec<f32> = r.iter().map(|x| -x).collect();
-    compare("projected divergence against -(f - M p)", &e, &minus_r, 1e-5);
+    let (f, p) = (random(n, 21).iter().map(|x| x * 1e6).collect::<Vec<_>>(), random(n, 22));
+    let (f_buf, p_buf) = (gpu.storage("f", &f).unwrap(), gpu.storage("p", &p).unwrap());
+    let out = gpu.storage_empty("q", 4 * n as u64).unwrap();
+    grid_gpu.run(&gpu, "solver/pressure_residual", &[&f_buf, &p_buf, &out]).unwrap();
+    let mut expected = vec![0.0; n];
+    cpu::pressure_residual(&layout, &g.bricks, &params, &f, &p, &mut expected);
+    compare("pressure_residual without source", &gpu.read::<f32>(&out).unwrap(), &expected, 1e-5);
+    // The same as the residual of a zero source.
+    params.without_source = 0;
+    let mut zero_source = vec![0.0; n];
+    cpu::pressure_residual(&layout, &g.bricks, &params, &vec![0.0; n], &p, &mut zero_source);
+    assert_eq!(expected, zero_source);
 }
 
 #[test]
@@ -202,30 +201,43 @@ fn multigrid_transfers_gpu_match_cpu() {
     let gpu = gpu();
     let (fine, coarse) = (&h.levels[0], &h.levels[1]);
     let (nf, nc) = (fine.layout.cells.len(), coarse.layout.cells.len());
+    // The brick tables give each cell the parent and children its coordinates say.
+    for id in (0..nf as u32).filter(|&id| fine.layout.is_fluid(id)) {
+        let c = fine.bricks.cell_coords(id).map(|x| i64::from(x / 2));
+        let parent = index::parent_cell(id, fine.parent_bricks[(id / BRICK_CELLS) as usize]);
+        assert_eq!(Some(parent), coarse.bricks.cell_id(c), "parent of fine cell {id}");
+    }
+    for id in (0..nc as u32).filter(|&id| coarse.layout.is_fluid(id)) {
+        let slot = coarse.child_bricks[(id / BRICK_CELLS * 8 + index::child_octant(id)) as usize];
+        let c = coarse.bricks.cell_coords(id).map(|x| i64::from(2 * x));
+        for k in 0..8u32 {
+            let child = [c[0] + i64::from(k & 1), c[1] + i64::from((k >> 1) & 1), c[2] + i64::from(k >> 2)];
+            assert_eq!(Some(index::child_cell(id, slot, k)), fine.bricks.cell_id(child), "child {k} of {id}");
+        }
+    }
     // Restriction: coarse source from a random fine residual.
     let r = random(nf, 8);
     let coarse_params = coarse.params(params.omega);
-    let (pc, children, r_buf) = (
-        gpu.uniform("coarse params", &coarse_params).unwrap(),
-        gpu.storage("children", &coarse.children).unwrap(),
-        gpu.storage("r", &r).unwrap(),
-    );
+    let coarse_gpu = GpuGrid::new(&gpu, &coarse.layout, &coarse_params).unwrap();
+    let (children, r_buf) = (gpu.storage("child bricks", &coarse.child_bricks).unwrap(), gpu.storage("r", &r).unwrap());
     let fc = gpu.storage_empty("f coarse", 4 * nc as u64).unwrap();
-    kernels::run(&gpu, "solver/mg_restrict", &[&pc, &children, &r_buf, &fc], nc as u32).unwrap();
+    let bufs = [&coarse_gpu.params, &coarse_gpu.cells, &children, &r_buf, &fc];
+    kernels::run(&gpu, "solver/mg_restrict", &bufs.map(|b| b as &dyn Bindable), nc as u32).unwrap();
     let mut expected = vec![0.0; nc];
-    cpu::mg_restrict(nc as u32, &coarse.children, &r, &mut expected);
+    cpu::mg_restrict(&coarse.layout, &coarse_params, &coarse.child_bricks, &r, &mut expected);
     compare("mg_restrict", &gpu.read::<f32>(&fc).unwrap(), &expected, 1e-6);
     // Prolongation: fine correction from a random coarse one.
     let (e, mut p) = (random(nc, 9), random(nf, 10));
     let fine_params = fine.params(params.omega);
-    let (pf, parent, e_buf, p_buf) = (
-        gpu.uniform("fine params", &fine_params).unwrap(),
-        gpu.storage("parent", &fine.parent).unwrap(),
+    let fine_gpu = GpuGrid::new(&gpu, &fine.layout, &fine_params).unwrap();
+    let (parent, e_buf, p_buf) = (
+        gpu.storage("parent bricks", &fine.parent_bricks).unwrap(),
         gpu.storage("e", &e).unwrap(),
         gpu.storage("p", &p).unwrap(),
     );
-    kernels::run(&gpu, "solver/mg_prolong", &[&pf, &parent, &e_buf, &p_buf], nf as u32).unwrap();
-    cpu::mg_prolong(nf as u32, &fine.parent, &e, &mut p);
+    let bufs = [&fine_gpu.params, &fine_gpu.cells, &parent, &e_buf, &p_buf];
+    kernels::run(&gpu, "solver/mg_prolong", &bufs.map(|b| b as &dyn Bindable), nf as u32).unwrap();
+    cpu::mg_prolong(&fine.layout, &fine_params, &fine.parent_bricks, &e, &mut p);
     compare("mg_prolong", &gpu.read::<f32>(&p_buf).unwrap(), &p, 0.0);
 }
 
@@ -243,17 +255,17 @@ fn momentum_gpu_matches_cpu() {
         params.first_step = first_step;
         params.implicit_advection = implicit;
         let grid_gpu = GpuGrid::new(&gpu, &layout, &params).unwrap();
-        let (u_buf, tp_buf) = (gpu.storage("u", &u).unwrap(), gpu.storage("t_prev", &t_prev).unwrap());
+        // The tendency buffer holds the previous step's on the way in, this step's on the way out.
+        let (u_buf, t_buf) = (gpu.storage("u", &u).unwrap(), gpu.storage("tendency", &t_prev).unwrap());
         let p_buf = gpu.storage("p", &p).unwrap();
-        let tn_buf = gpu.storage_empty("t_new", 12 * n as u64).unwrap();
         let us_buf = gpu.storage_empty("u_star", 12 * n as u64).unwrap();
-        grid_gpu.run(&gpu, "solver/momentum", &[&u_buf, &tp_buf, &tn_buf, &us_buf, &p_buf]).unwrap();
-        let (mut t_new, mut u_star) = (vec![0.0; 3 * n], vec![0.0; 3 * n]);
-        cpu::momentum(&layout, &g.bricks, &params, &u, &t_prev, &mut t_new, &mut u_star, &p);
+        grid_gpu.run(&gpu, "solver/momentum", &[&u_buf, &t_buf, &us_buf, &p_buf]).unwrap();
+        let (mut tendency, mut u_star) = (t_prev.clone(), vec![0.0; 3 * n]);
+        cpu::momentum(&layout, &g.bricks, &params, &u, &mut tendency, &mut u_star, &p);
         compare(
             &format!("momentum tendency (first_step {first_step}, implicit {implicit})"),
-            &gpu.read::<f32>(&tn_buf).unwrap(),
-            &t_new,
+            &gpu.read::<f32>(&t_buf).unwrap(),
+            &tendency,
             1e-4,
         );
         let what = format!("momentum rhs (first_step {first_step}, implicit {implicit})");

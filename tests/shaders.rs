@@ -146,7 +146,7 @@ fn twins() -> Vec<(&'static str, RustLayout)> {
                 cells,
                 first_step,
                 implicit_advection,
-                _pad1,
+                without_source,
                 force_x,
                 force_y,
                 force_z,
@@ -193,4 +193,43 @@ fn rust_structs_match_their_wgsl_twins() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn geometry_record_constants_match_their_rust_twins() {
+    use hemoflow::solver::layout::{bc, geom, GEOM_STRIDE};
+    // `const NAME: type = value;` lines of shared/cells.
+    let text = shader::FILES.iter().find(|(name, _)| *name == "shared/cells").expect("shared/cells").1;
+    let wgsl: Vec<(&str, f64)> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("const "))
+        .filter_map(|l| {
+            let (name, rest) = l.split_once(':')?;
+            let value = rest.split_once('=')?.1.trim().trim_end_matches(';').trim_end_matches('u');
+            Some((name.trim(), value.parse().ok()?))
+        })
+        .collect();
+    let rust: &[(&str, f64)] = &[
+        ("GEOM_STRIDE", GEOM_STRIDE as f64),
+        ("GEOM_LINK", geom::LINK as f64),
+        ("GEOM_APERTURE", geom::APERTURE as f64),
+        ("GEOM_VOLUME", geom::VOLUME as f64),
+        ("GEOM_BC_TYPE", geom::BC_TYPE as f64),
+        ("GEOM_BC_OPEN", geom::BC_OPEN as f64),
+        ("GEOM_BC_NORMAL", geom::BC_NORMAL as f64),
+        ("GEOM_BC_VELOCITY", geom::BC_VELOCITY as f64),
+        ("GEOM_BC_COEFFICIENT", geom::BC_COEFFICIENT as f64),
+        ("GEOM_BC_PRESSURE", geom::BC_PRESSURE as f64),
+        ("BC_NONE", bc::NONE as f64),
+        ("BC_INLET", bc::INLET as f64),
+        ("BC_OUTLET", bc::OUTLET as f64),
+        ("BC_MOVING", bc::MOVING as f64),
+    ];
+    for (name, value) in rust {
+        let found = wgsl.iter().find(|(n, _)| n == name).map(|(_, v)| *v);
+        assert_eq!(found, Some(*value), "shared/cells {name}: WGSL {found:?}, Rust {value}");
+    }
+    for (name, _) in wgsl.iter().filter(|(n, _)| n.starts_with("GEOM_") || n.starts_with("BC_")) {
+        assert!(rust.iter().any(|(n, _)| n == name), "shared/cells {name} has no Rust twin in this test");
+    }
 }

@@ -13,16 +13,16 @@
 #import shared/params
 
 // Rust: layout::GEOM_STRIDE and the offsets in layout::geom.
-const GEOM_STRIDE: u32 = 27u;
+const GEOM_STRIDE: u32 = 23u;
 const GEOM_LINK: u32 = 0u;
 const GEOM_APERTURE: u32 = 6u;
 const GEOM_VOLUME: u32 = 12u;
-const GEOM_BC_TYPE: u32 = 17u;
-const GEOM_BC_OPEN: u32 = 18u;
-const GEOM_BC_NORMAL: u32 = 19u;
-const GEOM_BC_VELOCITY: u32 = 22u;
-const GEOM_BC_COEFFICIENT: u32 = 25u;
-const GEOM_BC_PRESSURE: u32 = 26u;
+const GEOM_BC_TYPE: u32 = 13u;
+const GEOM_BC_OPEN: u32 = 14u;
+const GEOM_BC_NORMAL: u32 = 15u;
+const GEOM_BC_VELOCITY: u32 = 18u;
+const GEOM_BC_COEFFICIENT: u32 = 21u;
+const GEOM_BC_PRESSURE: u32 = 22u;
 // Boundary types (Rust: layout::bc).
 const BC_NONE: f32 = 0.0;
 const BC_INLET: f32 = 1.0;
@@ -123,9 +123,20 @@ fn inlet_volume_flux(id: u32) -> f32 {
 
 // The fluid neighbour across face d of cell id, or NO_SLOT (wall, or unallocated).
 fn fluid_neighbour(id: u32, d: u32) -> u32 {
-    let nb = neighbour(id, direction(d));
+    let nb = face_neighbour(id, d);
     if nb == NO_SLOT || !is_fluid(nb) {
         return NO_SLOT;
     }
     return nb;
+}
+
+// The fluid neighbours across the six faces of cell id (DIRECTIONS order), NO_SLOT where none:
+// for stages that use them several times (each look-up reads the brick table and the
+// neighbour's cell word).
+fn fluid_neighbours(id: u32) -> array<u32, 6> {
+    var nbs: array<u32, 6>;
+    for (var d = 0u; d < 6u; d++) {
+        nbs[d] = fluid_neighbour(id, d);
+    }
+    return nbs;
 }

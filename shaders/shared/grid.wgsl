@@ -16,8 +16,9 @@
 // `Bricks::neighbours` flattened). A shader that imports this module without declaring it fails
 // naga validation ("no definition in scope for identifier: `neighbours`").
 
-// Cells along each edge of a brick (Rust: grid::index::BRICK).
+// Cells along each edge of a brick (Rust: grid::index::BRICK), and its log2.
 const BRICK: u32 = 4u;
+const BRICK_BITS: u32 = 2u;
 // Cells in a brick (Rust: BRICK_CELLS).
 const BRICK_CELLS: u32 = BRICK * BRICK * BRICK;
 // Marks a brick (or cell) that is not allocated (Rust: NO_SLOT = u32::MAX).
@@ -33,6 +34,32 @@ fn local_index(l: vec3<u32>) -> u32 {
 // Inverse of local_index (Rust: local_coords).
 fn local_coords(local: u32) -> vec3<u32> {
     return vec3<u32>(local % BRICK, (local / BRICK) % BRICK, local / (BRICK * BRICK));
+}
+
+// Octant (bit 0: x, bit 1: y, bit 2: z) of brick coordinates b inside the brick of the next
+// coarser level that covers it (Rust: brick_octant).
+fn brick_octant(b: vec3<u32>) -> u32 {
+    return (b.x & 1u) | ((b.y & 1u) << 1u) | ((b.z & 1u) << 2u);
+}
+
+// Storage id of the cell of the next coarser level that holds cell id, from the parent entry of
+// id's brick, coarse slot * 8 + octant (Rust: parent_cell).
+fn parent_cell(id: u32, entry: u32) -> u32 {
+    let octant = entry % 8u;
+    let o = vec3<u32>(octant & 1u, (octant >> 1u) & 1u, octant >> 2u);
+    return (entry / 8u) * BRICK_CELLS + local_index(o * (BRICK / 2u) + local_coords(id % BRICK_CELLS) / 2u);
+}
+
+// Octant of coarse cell id's brick that holds its 8 children (Rust: child_octant).
+fn child_octant(id: u32) -> u32 {
+    return brick_octant(local_coords(id % BRICK_CELLS) / (BRICK / 2u));
+}
+
+// Storage id of child k (bit 0: x, bit 1: y, bit 2: z) of coarse cell id in the finer level's
+// brick fine_slot (Rust: child_cell).
+fn child_cell(id: u32, fine_slot: u32, k: u32) -> u32 {
+    let o = vec3<u32>(k & 1u, (k >> 1u) & 1u, k >> 2u);
+    return fine_slot * BRICK_CELLS + local_index(2u * (local_coords(id % BRICK_CELLS) % (BRICK / 2u)) + o);
 }
 
 // Entry of the neighbour table for brick offset d, each component in -1..=1 (Rust: neighbour_entry).
@@ -54,4 +81,26 @@ fn neighbour(id: u32, d: vec3<i32>) -> u32 {
         return NO_SLOT;
     }
     return nslot * BRICK_CELLS + local_index(vec3<u32>(r));
+}
+
+// Storage id of the neighbour of cell id across face d (-x, +x, -y, +y, -z, +z), or NO_SLOT
+// (Rust: Bricks::face_neighbour): neighbour(id, direction(d)) by bit arithmetic on the id,
+// reading the table only where the face is on the brick's boundary.
+fn face_neighbour(id: u32, d: u32) -> u32 {
+    let axis = d / 2u;
+    let up = (d & 1u) == 1u;
+    let stride = 1u << (BRICK_BITS * axis);
+    let local = id % BRICK_CELLS;
+    let l = (local / stride) % BRICK;
+    if (up && l < BRICK - 1u) || (!up && l > 0u) {
+        return select(id - stride, id + stride, up);
+    }
+    // Table entries of the brick offsets +-1 along x, y, z: 13 +- 1, 3, 9.
+    let step = select(select(9u, 3u, axis == 1u), 1u, axis == 0u);
+    let nslot = neighbours[(id / BRICK_CELLS) * NEIGHBOURS + select(13u - step, 13u + step, up)];
+    if nslot == NO_SLOT {
+        return NO_SLOT;
+    }
+    let wrap = (BRICK - 1u) * stride;
+    return nslot * BRICK_CELLS + select(local + wrap, local - wrap, up);
 }

@@ -17,7 +17,9 @@ struct SolverParams {
     // 1: advection implicit (first-order upwind in viscous_jacobi, the second-order remainder
     // explicit in momentum: backward Euler); 0: explicit Adams-Bashforth 2.
     implicit_advection: u32,
-    _pad1: u32,
+    // 1: pressure_residual ignores f and writes -M p (the operator conjugate gradients
+    // applies); 0: f - M p.
+    without_source: u32,
     // Body force per unit mass, m/s^2.
     force_x: f32,
     force_y: f32,

@@ -22,7 +22,8 @@ struct Stencil {
     moving: array<bool, 6>,
 }
 
-fn viscous_stencil(id: u32) -> Stencil {
+// The stencil of cell id, whose fluid neighbours (shared/cells fluid_neighbours) are nbs.
+fn viscous_stencil(id: u32, nbs: array<u32, 6>) -> Stencil {
     var s: Stencil;
     let bc_type = bc(id, GEOM_BC_TYPE);
     let bc_normal = bc3(id, GEOM_BC_NORMAL);
@@ -31,7 +32,7 @@ fn viscous_stencil(id: u32) -> Stencil {
         var dist = vec2<f32>(1.0, 1.0);
         for (var side = 0u; side < 2u; side++) {
             let d = 2u * axis + side;
-            let nb = fluid_neighbour(id, d);
+            let nb = nbs[d];
             let l = link(id, d);
             s.nb[d] = NO_SLOT;
             s.moving[d] = false;

@@ -5,8 +5,8 @@
 // along the face normal (the centred gradient swapped for the compact face one; I the cubic
 // face interpolation below, the mean next to walls), weighted by
 // the face's wetted aperture; walls carry no flux; an inlet brings its imposed velocity and an
-// outlet takes (u* + dt G p).n + dt c (p - p_out) / h through its open area. div = sum_f
-// +-A_f u_f / (V h), 1/s. Also writes the source of the pressure-increment equation,
+// outlet takes (u* + dt G p).n + dt c (p - p_out) / h through its open area. With
+// div = sum_f +-A_f u_f / (V h) (1/s), writes the source of the pressure-increment equation,
 // f = -V div / dt (1/s^2; 0 when dt = 0), and each outlet cell's flux over h^2 before the
 // increment (m/s; 0 elsewhere) for `project` to finish. At a steady state these face velocities
 // are those of the projection. CPU twin: hemoflow::solver::cpu::divergence.
@@ -19,14 +19,12 @@
 @group(0) @binding(3) var<storage, read> geom: array<f32>;
 // Predicted velocity u*, m/s, component-major: u[c * params.cells + id].
 @group(0) @binding(4) var<storage, read> u: array<f32>;
-// Divergence, 1/s (0 in solid cells).
-@group(0) @binding(5) var<storage, read_write> div: array<f32>;
 // Source of the pressure-increment equation, 1/s^2 (0 in solid cells).
-@group(0) @binding(6) var<storage, read_write> f: array<f32>;
+@group(0) @binding(5) var<storage, read_write> f: array<f32>;
 // The last step's pressure, kinematic, m^2/s^2.
-@group(0) @binding(7) var<storage, read> p: array<f32>;
+@group(0) @binding(6) var<storage, read> p: array<f32>;
 // Outlet flux over h^2 before the increment, m/s.
-@group(0) @binding(8) var<storage, read_write> outflow: array<f32>;
+@group(0) @binding(7) var<storage, read_write> outflow: array<f32>;
 
 // The face value between cells of values a and b along an axis (component offset c in u):
 // cubic through the two cells beyond them, o_a (behind a) and o_b (beyond b), where both are
@@ -48,23 +46,28 @@ fn divergence(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
     }
     outflow[id] = 0.0;
     if !is_fluid(id) {
-        div[id] = 0.0;
         f[id] = 0.0;
         return;
     }
     let dt = params.dt;
-    let grad = pressure_gradient(id, bc(id, GEOM_BC_PRESSURE));
+    // Each neighbour looked up once: the face's, and the one beyond it (for the cubic
+    // interpolation and the neighbour's gradient, whose other neighbour along the axis is id).
+    let nbs = fluid_neighbours(id);
+    let grad = pressure_gradient_of(id, bc(id, GEOM_BC_PRESSURE), nbs);
     var s = 0.0;
     for (var d = 0u; d < 6u; d++) {
-        let nb = fluid_neighbour(id, d);
+        let nb = nbs[d];
         if nb == NO_SLOT {
             continue;
         }
         let axis = d / 2u;
         let c = axis * params.cells;
-        let grad_nb = pressure_gradient_axis(nb, axis, bc(nb, GEOM_BC_PRESSURE));
-        let uf = face_interpolate(u[c + id], u[c + nb], fluid_neighbour(id, d ^ 1u), fluid_neighbour(nb, d), c)
-            + dt * 0.5 * (grad[axis] + grad_nb);
+        let beyond = fluid_neighbour(nb, d);
+        let high_side = (d & 1u) == 1u;
+        let grad_nb = pressure_gradient_axis_between(
+            nb, axis, bc(nb, GEOM_BC_PRESSURE), select(beyond, id, high_side), select(id, beyond, high_side)
+        );
+        let uf = face_interpolate(u[c + id], u[c + nb], nbs[d ^ 1u], beyond, c) + dt * 0.5 * (grad[axis] + grad_nb);
         let side_sign = select(-1.0, 1.0, (d & 1u) == 1u);
         let a = aperture(id, d);
         s += side_sign * a * uf - dt * a * (p[nb] - p[id]) / params.h;
@@ -78,8 +81,6 @@ fn divergence(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
     } else {
         s += cap_flux(id, uc);
     }
-    let v = volume(id);
-    let dv = s / (v * params.h);
-    div[id] = dv;
-    f[id] = select(0.0, -v * dv / dt, dt > 0.0);
+    // -V div / dt with div = s / (V h).
+    f[id] = select(0.0, -s / (params.h * dt), dt > 0.0);
 }

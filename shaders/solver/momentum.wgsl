@@ -16,10 +16,10 @@
 // brings its imposed velocity in (advective flux, and the value of the links that cross it), a
 // moving wall gives its velocity to those links, an outlet has zero normal gradient (its links
 // add nothing, its outflow carries the cell's own momentum). Units: u m/s, T m/s^2. Writes T
-// for the next step. With params.implicit_advection, T_ab is instead the explicit remainder of
-// an implicit advection (backward Euler): the limited fluxes minus their first-order upwind
-// part, plus the inlet's inflow of its velocity; viscous_jacobi holds the upwind part and the
-// inlet's outflow of u. A steady state of either form solves the same discrete equations.
+// over T_prev, for the next step. With params.implicit_advection, T_ab is instead the explicit
+// remainder of an implicit advection (backward Euler): the limited fluxes minus their
+// first-order upwind part, plus the inlet's inflow of its velocity; viscous_jacobi holds the
+// upwind part and the inlet's outflow of u. A steady state of either form solves the same discrete equations.
 // CPU twin: hemoflow::solver::cpu::momentum.
 
 #import shared/viscous
@@ -32,14 +32,13 @@
 @group(0) @binding(3) var<storage, read> geom: array<f32>;
 // Velocity, m/s, component-major.
 @group(0) @binding(4) var<storage, read> u: array<f32>;
-// Previous step's explicit tendency, m/s^2, component-major.
-@group(0) @binding(5) var<storage, read> t_prev: array<f32>;
-// This step's explicit tendency.
-@group(0) @binding(6) var<storage, read_write> t_new: array<f32>;
+// Explicit tendency, m/s^2, component-major: the previous step's in, this step's out (each
+// cell reads and writes only its own).
+@group(0) @binding(5) var<storage, read_write> tendency: array<f32>;
 // Right-hand side of the viscous solve (see viscous_jacobi), m/s.
-@group(0) @binding(7) var<storage, read_write> rhs: array<f32>;
+@group(0) @binding(6) var<storage, read_write> rhs: array<f32>;
 // Pressure of the last step, kinematic, m^2/s^2.
-@group(0) @binding(8) var<storage, read> p: array<f32>;
+@group(0) @binding(7) var<storage, read> p: array<f32>;
 
 fn minmod(a: f32, b: f32) -> f32 {
     if a * b <= 0.0 {
@@ -68,7 +67,7 @@ fn momentum(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
     }
     if !is_fluid(id) {
         for (var c = 0u; c < 3u; c++) {
-            t_new[c * n + id] = 0.0;
+            tendency[c * n + id] = 0.0;
             rhs[c * n + id] = 0.0;
         }
         return;
@@ -78,16 +77,13 @@ fn momentum(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
     let force = vec3<f32>(params.force_x, params.force_y, params.force_z);
     let bc_type = bc(id, GEOM_BC_TYPE);
     let bc_velocity = bc3(id, GEOM_BC_VELOCITY);
-    let st = viscous_stencil(id);
-    let grad_p = pressure_gradient(id, bc(id, GEOM_BC_PRESSURE));
     // Per face, once for the three components: the fluid neighbour, the volume flux (face
     // velocity = mean of the centres, times the aperture), and the cell upwind of the upwind one.
-    var nbf: array<u32, 6>;
+    let nbf = fluid_neighbours(id);
+    let st = viscous_stencil(id, nbf);
+    let grad_p = pressure_gradient_of(id, bc(id, GEOM_BC_PRESSURE), nbf);
     var flux: array<f32, 6>;
     var behind: array<u32, 6>;
-    for (var d = 0u; d < 6u; d++) {
-        nbf[d] = fluid_neighbour(id, d);
-    }
     for (var d = 0u; d < 6u; d++) {
         let nb = nbf[d];
         if nb == NO_SLOT {
@@ -143,7 +139,8 @@ fn momentum(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
             }
         }
         let t = advection + force[c];
-        t_new[c * n + id] = t;
+        let t_prev = tendency[c * n + id];
+        tendency[c * n + id] = t;
         var t_ab = t;
         if params.implicit_advection == 1u {
             // The second-order remainder of the interior faces, and what an inflowing inlet
@@ -152,7 +149,7 @@ fn momentum(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
             let inlet = select(inlet_flux * (uc - bc_velocity[c]), -inlet_flux * bc_velocity[c], inlet_flux < 0.0);
             t_ab = (inlet - (adv - upwind - inlet_flux * bc_velocity[c])) / vol_adv + force[c];
         } else if params.first_step == 0u {
-            t_ab = 1.5 * t - 0.5 * t_prev[c * n + id];
+            t_ab = 1.5 * t - 0.5 * t_prev;
         }
         rhs[c * n + id] = uc + params.dt * (t_ab + 0.5 * params.nu * lap + params.nu * wall_value - grad_p[c]);
     }

@@ -1,6 +1,7 @@
 // Stage pressure_residual: r = f - M p for the cut-cell pressure operator
 //     M p = sum_f A_f (p - p_nb) / h^2 + c p / h^2   (walls closed, c at pressure outlets)
-// (see pressure_jacobi). With f = 0 it gives -M p, the operator itself for conjugate gradients.
+// (see pressure_jacobi). With params.without_source it gives -M p (f unread), the operator
+// itself for conjugate gradients.
 // CPU twin: hemoflow::solver::cpu::pressure_residual.
 
 #import shared/cells
@@ -32,5 +33,6 @@ fn pressure_residual(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num
         m += aperture(id, d) * (p[id] - p[nb]);
     }
     m += bc(id, GEOM_BC_COEFFICIENT) * p[id];
-    r[id] = f[id] - m / (params.h * params.h);
+    let source = select(f[id], 0.0, params.without_source == 1u);
+    r[id] = source - m / (params.h * params.h);
 }

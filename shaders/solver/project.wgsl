@@ -1,4 +1,4 @@
-// Stage project: u -= dt grad(dp) at the cell centres, dp the pressure increment of this step
+// Stage project: u = u* - dt grad(dp) at the cell centres (0 in solid cells), dp the pressure increment of this step
 // (incremental projection: the predictor already holds the last step's pressure gradient),
 // with the gradient of shared/gradient and dp = 0 across pressure outlets (their pressure is in
 // the predictor's gradient). dp kinematic (m^2/s^2), u in m/s. Also finishes each outlet cell's
@@ -14,10 +14,12 @@
 @group(0) @binding(3) var<storage, read> geom: array<f32>;
 // Pressure increment, kinematic, m^2/s^2.
 @group(0) @binding(4) var<storage, read> p: array<f32>;
-// Velocity, m/s, component-major (updated in place).
-@group(0) @binding(5) var<storage, read_write> u: array<f32>;
+// Predicted velocity u*, m/s, component-major.
+@group(0) @binding(5) var<storage, read> u_star: array<f32>;
+// Projected velocity, m/s, component-major.
+@group(0) @binding(6) var<storage, read_write> u: array<f32>;
 // Outlet flux over h^2, m/s: before the increment in, projected out.
-@group(0) @binding(6) var<storage, read_write> outflow: array<f32>;
+@group(0) @binding(7) var<storage, read_write> outflow: array<f32>;
 
 @compute @workgroup_size(64)
 fn project(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
@@ -26,11 +28,15 @@ fn project(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroup
         return;
     }
     if !is_fluid(id) {
+        for (var axis = 0u; axis < 3u; axis++) {
+            u[axis * params.cells + id] = 0.0;
+        }
         return;
     }
     outflow[id] += params.dt * bc(id, GEOM_BC_COEFFICIENT) * p[id] / params.h;
     let grad = pressure_gradient(id, 0.0);
     for (var axis = 0u; axis < 3u; axis++) {
-        u[axis * params.cells + id] -= params.dt * grad[axis];
+        let k = axis * params.cells + id;
+        u[k] = u_star[k] - params.dt * grad[axis];
     }
 }

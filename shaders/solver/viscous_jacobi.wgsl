@@ -35,7 +35,8 @@ fn viscous_jacobi(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wo
         }
         return;
     }
-    let st = viscous_stencil(id);
+    let nbf = fluid_neighbours(id);
+    let st = viscous_stencil(id, nbf);
     let k = params.dt * params.nu;
     var diag = 1.0;
     for (var d = 0u; d < 6u; d++) {
@@ -46,12 +47,10 @@ fn viscous_jacobi(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wo
         }
     }
     var a_in: array<f32, 6>;
-    var nbf: array<u32, 6>;
     if params.implicit_advection == 1u {
         let vol_adv = max(volume(id), ADVECTION_MIN_VOLUME) * params.h;
         for (var d = 0u; d < 6u; d++) {
-            let nb = fluid_neighbour(id, d);
-            nbf[d] = nb;
+            let nb = nbf[d];
             a_in[d] = 0.0;
             if nb == NO_SLOT {
                 continue;

@@ -1,5 +1,6 @@
-// Test-only stage grid_probe: evaluates the grid module's `neighbour` for a list of queries so
-// tests/gpu_grid_index.rs can compare it with the Rust twin `Bricks::neighbour`.
+// Test-only stage grid_probe: evaluates the grid module's `neighbour` for a list of queries, and
+// `face_neighbour` for those that are one face step, so tests/gpu_grid_index.rs can compare them
+// with the Rust twins `Bricks::neighbour` and `Bricks::face_neighbour`.
 // Host side: src/gpu/probe.rs.
 
 #import shared/grid
@@ -27,7 +28,8 @@ struct GridProbeQuery {
 // The neighbour table the grid module reads (its binding contract).
 @group(0) @binding(1) var<storage, read> neighbours: array<u32>;
 @group(0) @binding(2) var<storage, read> queries: array<GridProbeQuery>;
-// One result per query: the neighbour's storage id, or NO_SLOT.
+// Two results per query: the neighbour's storage id by `neighbour`, and by `face_neighbour`
+// where the offset is one face step (else NO_SLOT); NO_SLOT where none.
 @group(0) @binding(3) var<storage, read_write> results: array<u32>;
 
 @compute @workgroup_size(64)
@@ -37,5 +39,12 @@ fn grid_probe(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
         return;
     }
     let q = queries[i];
-    results[i] = neighbour(q.id, vec3<i32>(q.dx, q.dy, q.dz));
+    let d = vec3<i32>(q.dx, q.dy, q.dz);
+    results[2u * i] = neighbour(q.id, d);
+    var face = NO_SLOT;
+    if abs(d.x) + abs(d.y) + abs(d.z) == 1 {
+        let axis = select(select(2u, 1u, d.y != 0), 0u, d.x != 0);
+        face = face_neighbour(q.id, 2u * axis + select(0u, 1u, d.x + d.y + d.z > 0));
+    }
+    results[2u * i + 1u] = face;
 }

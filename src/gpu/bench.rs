@@ -52,7 +52,7 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use super::{device_type_name, AdapterReport, Gpu, GpuError, Stage};
+use super::{device_type_name, AdapterReport, Bindable, Gpu, GpuError, Stage};
 use crate::grid::index::BRICK_CELLS;
 use crate::grid::{self, GridError};
 use crate::mesh::generate::{self, BifurcationSpec, GenerateError};
@@ -83,24 +83,22 @@ pub struct KernelSpec {
 /// `kernel(stage, fields, fluid_bytes, solid_bytes, geom_floats)` (byte model in the module docs).
 /// [`check_kernel`] compares each line's fields with its shader's bindings.
 pub const KERNELS: &[KernelSpec] = &[
-    // Reads u (3 f32) and p, writes div, f and outflow; 6 apertures and the volume from a wall
+    // Reads u (3 f32) and p, writes f and outflow; 6 apertures and the volume from a wall
     // cell's record.
-    kernel("solver/divergence", &[("u", 3), ("div", 1), ("f", 1), ("p", 1), ("outflow", 1)], 12 + 4 + 4 + 4 + 4, 12, 7),
+    kernel("solver/divergence", &[("u", 3), ("f", 1), ("p", 1), ("outflow", 1)], 12 + 4 + 4 + 4, 8, 7),
     // Reads f and p_in, writes p_out; apertures and volume.
     kernel("solver/pressure_jacobi", &[("f", 1), ("p_in", 1), ("p_out", 1)], 4 + 4 + 4, 4, 7),
     // Reads f and p, writes r; apertures.
     kernel("solver/pressure_residual", &[("f", 1), ("p", 1), ("r", 1)], 4 + 4 + 4, 4, 6),
-    // Reads p, reads and writes u and the outlet flux in place (solid cells untouched);
+    // Reads p and u*, writes u, reads and writes the outlet flux (solid cells: u = 0);
     // apertures.
-    kernel("solver/project", &[("p", 1), ("u", 3), ("outflow", 1)], 4 + 24 + 8, 0, 6),
-    // Reads u and t_prev, writes t_new and rhs (3 f32 each), reads p; links, apertures, volume,
-    // caps.
-    kernel("solver/momentum", &[("u", 3), ("t_prev", 3), ("t_new", 3), ("rhs", 3), ("p", 1)], 4 * 12 + 4, 24, 13),
+    kernel("solver/project", &[("p", 1), ("u_star", 3), ("u", 3), ("outflow", 1)], 4 + 12 + 12 + 8, 12, 6),
+    // Reads u, reads and writes the tendency in place, writes rhs (3 f32 each), reads p; links,
+    // apertures, volume, caps.
+    kernel("solver/momentum", &[("u", 3), ("tendency", 3), ("rhs", 3), ("p", 1)], 4 * 12 + 4, 24, 13),
     // Reads rhs and v_in, writes v_out (3 f32 each); links and caps. (u is read only with
     // implicit advection, which the bench's parameters leave off.)
     kernel("solver/viscous_jacobi", &[("rhs", 3), ("u", 3), ("v_in", 3), ("v_out", 3)], 3 * 12, 12, 6),
-    // Reads div and p, writes e; apertures and the volume.
-    kernel("solver/projected_divergence", &[("div", 1), ("p", 1), ("e", 1)], 4 + 4 + 4, 4, 7),
 ];
 
 /// A [`KernelSpec`] from its fields in declaration order (keeps [`KERNELS`] one line a kernel).
@@ -439,8 +437,8 @@ pub fn run(opts: &BenchOptions) -> Result<BenchReport, BenchError> {
         let groups = cells.div_ceil(BRICK_CELLS as u64) as u32;
         for (k, stage) in KERNELS.iter().zip(&stages) {
             let (gx, gy) = gpu.workgroup_grid(k.stage, groups)?;
-            let mut buffers = vec![&gg.params, &gg.neighbours, &gg.cells, &gg.geom];
-            buffers.extend(k.fields.iter().map(|(f, _)| &fields[f]));
+            let mut buffers: Vec<&dyn Bindable> = vec![&gg.params, &gg.neighbours, &gg.cells, &gg.geom];
+            buffers.extend(k.fields.iter().map(|(f, _)| &fields[f] as &dyn Bindable));
             let bind = gpu.bind_group(stage, &buffers)?;
             let job = Job { stage, bind: &bind, groups: [gx, gy] };
             if k.stage == KERNELS[0].stage {

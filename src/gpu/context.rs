@@ -12,7 +12,7 @@ use std::sync::mpsc;
 use bytemuck::Pod;
 use wgpu::util::DeviceExt as _;
 
-use super::{choose, enumerate_adapters, instance, shader, AdapterReport, GpuError};
+use super::{choose, enumerate_adapters, instance, shader, AdapterReport, Bindable, GpuError, Span};
 
 /// An opened GPU: the chosen adapter, its device (with the adapter's own limits) and queue.
 pub struct Gpu {
@@ -125,10 +125,11 @@ impl Gpu {
         }))
     }
 
-    /// Copies `buffer` (created with `COPY_SRC`, as [`Gpu::storage`] buffers are) back to the host
-    /// as whole `T`s, waiting for all submitted work first.
-    pub fn read<T: Pod>(&self, buffer: &wgpu::Buffer) -> Result<Vec<T>, GpuError> {
-        let size = buffer.size();
+    /// Copies `buffer` (a buffer created with `COPY_SRC`, as [`Gpu::storage`] buffers are, or a
+    /// span of one) back to the host as whole `T`s, waiting for all submitted work first.
+    pub fn read<T: Pod>(&self, buffer: &dyn Bindable) -> Result<Vec<T>, GpuError> {
+        let span = buffer.span();
+        let size = span.size();
         let staging = self.device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("read-back staging"),
             size,
@@ -137,7 +138,7 @@ impl Gpu {
         });
         let mut encoder =
             self.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("read-back") });
-        encoder.copy_buffer_to_buffer(buffer, 0, &staging, 0, size);
+        encoder.copy_buffer_to_buffer(span.buffer(), span.offset(), &staging, 0, size);
         self.queue.submit([encoder.finish()]);
         let (tx, rx) = mpsc::channel();
         staging.map_async(wgpu::MapMode::Read, .., move |result| {
@@ -177,13 +178,14 @@ impl Gpu {
         Ok(Stage { name: name.to_string(), pipeline })
     }
 
-    /// Binds `buffers` to bindings 0, 1, 2, ... of group 0 of `stage`.
-    pub fn bind_group(&self, stage: &Stage, buffers: &[&wgpu::Buffer]) -> Result<wgpu::BindGroup, GpuError> {
+    /// Binds `buffers` (whole buffers or [`Span`]s) to bindings 0, 1, 2, ... of group 0 of `stage`.
+    pub fn bind_group(&self, stage: &Stage, buffers: &[&dyn Bindable]) -> Result<wgpu::BindGroup, GpuError> {
         self.scoped(&format!("bind group of stage \"{}\"", stage.name), || {
-            let entries: Vec<wgpu::BindGroupEntry> = buffers
+            let spans: Vec<Span> = buffers.iter().map(|b| b.span()).collect();
+            let entries: Vec<wgpu::BindGroupEntry> = spans
                 .iter()
                 .enumerate()
-                .map(|(i, b)| wgpu::BindGroupEntry { binding: i as u32, resource: b.as_entire_binding() })
+                .map(|(i, s)| wgpu::BindGroupEntry { binding: i as u32, resource: s.binding() })
                 .collect();
             self.device.create_bind_group(&wgpu::BindGroupDescriptor {
                 label: Some(&stage.name),

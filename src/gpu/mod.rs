@@ -7,15 +7,17 @@
 //!
 //! [`Gpu`] (in [`context`]) opens the chosen adapter with its real limits and holds the buffer,
 //! read-back, pipeline and dispatch helpers; [`shader`] embeds and preprocesses the WGSL stages;
-//! [`probe`] holds the host twins of the test-only stage `test/grid_probe`.
+//! [`span`] binds whole buffers or parts of them; [`probe`] holds the host twins of the test-only stage `test/grid_probe`.
 
 pub mod bench;
 pub mod context;
 pub mod probe;
 pub mod shader;
+pub mod span;
 pub mod vector;
 
 pub use context::{Gpu, Stage};
+pub use span::{Bindable, Span};
 
 use std::fmt::Write as _;
 

@@ -1,6 +1,7 @@
 //! Host-side twins of the structs of the test-only stage `test/grid_probe`
-//! (`shaders/test/grid_probe.wgsl`), which evaluates the WGSL grid module's `neighbour` so a test
-//! can compare it with [`crate::grid::index::Bricks::neighbour`].
+//! (`shaders/test/grid_probe.wgsl`), which evaluates the WGSL grid module's `neighbour` and
+//! `face_neighbour` so a test can compare them with [`crate::grid::index::Bricks::neighbour`]
+//! and [`crate::grid::index::Bricks::face_neighbour`].
 
 use bytemuck::{Pod, Zeroable};
 
@@ -48,21 +49,23 @@ pub struct GridProbeQuery {
 }
 
 /// Runs `grid_probe` on `gpu`: for each query, the storage id of the neighbour the WGSL grid
-/// module finds in `neighbours` (one row per slot, as `Bricks::neighbours`), or `NO_SLOT`.
+/// module's `neighbour` finds in `neighbours` (one row per slot, as `Bricks::neighbours`), and,
+/// where the offset is one face step (one component +-1, the others 0), what `face_neighbour`
+/// finds for that face; `NO_SLOT` where none (or not a face step).
 pub fn grid_probe(
     gpu: &Gpu,
     neighbours: &[[u32; NEIGHBOURS]],
     queries: &[GridProbeQuery],
-) -> Result<Vec<u32>, GpuError> {
+) -> Result<Vec<[u32; 2]>, GpuError> {
     let stage = gpu.stage("test/grid_probe")?;
     let n = queries.len() as u32;
     let params = gpu.uniform("grid_probe params", &GridProbeParams::new(n))?;
     let table = gpu.storage("neighbours", neighbours)?;
     let query_buf = gpu.storage("grid_probe queries", queries)?;
-    let results = gpu.storage_empty("grid_probe results", u64::from(n) * 4)?;
+    let results = gpu.storage_empty("grid_probe results", u64::from(n) * 8)?;
     let bind_group = gpu.bind_group(&stage, &[&params, &table, &query_buf, &results])?;
     gpu.dispatch(&stage, &bind_group, n, GRID_PROBE_WORKGROUP)?;
-    let mut out: Vec<u32> = gpu.read(&results)?;
+    let mut out: Vec<[u32; 2]> = gpu.read(&results)?;
     out.truncate(queries.len());
     Ok(out)
 }

@@ -21,7 +21,7 @@ use std::sync::mpsc;
 
 use bytemuck::{Pod, Zeroable};
 
-use super::{Gpu, GpuError, Stage};
+use super::{Bindable, Gpu, GpuError, Stage};
 
 /// Invocations per workgroup of every vector stage except `cg_scalars`, and values per partial
 /// sum of the reductions (`const WORKGROUP` in the shaders; a power of two).
@@ -225,7 +225,7 @@ impl Vectors {
     ///
     /// # Panics
     /// If `out` is not a scalar slot or a buffer holds fewer than `n` f32 values.
-    pub fn dot(&self, gpu: &Gpu, a: &wgpu::Buffer, b: &wgpu::Buffer, n: u32, out: u32) -> Result<VectorOp, GpuError> {
+    pub fn dot(&self, gpu: &Gpu, a: &dyn Bindable, b: &dyn Bindable, n: u32, out: u32) -> Result<VectorOp, GpuError> {
         self.check_scalar("dot", out);
         check_len("dot", "a", a, n);
         check_len("dot", "b", b, n);
@@ -266,7 +266,7 @@ impl Vectors {
     }
 
     /// Prepares `y[i] += sign * scalars[alpha_index] * x[i]` for `i < n`; `sign` is 1.0
-    /// (`y += alpha x`) or -1.0 (`y -= alpha x`). `x` and `y` must be different buffers.
+    /// (`y += alpha x`) or -1.0 (`y -= alpha x`). `x` and `y` must be in different buffers.
     ///
     /// # Panics
     /// If `alpha_index` is not a scalar slot or a buffer holds fewer than `n` f32 values.
@@ -275,8 +275,8 @@ impl Vectors {
         gpu: &Gpu,
         alpha_index: u32,
         sign: f32,
-        x: &wgpu::Buffer,
-        y: &wgpu::Buffer,
+        x: &dyn Bindable,
+        y: &dyn Bindable,
         n: u32,
     ) -> Result<VectorOp, GpuError> {
         self.check_scalar("axpy", alpha_index);
@@ -291,7 +291,7 @@ impl Vectors {
         Ok(VectorOp { label, passes, _buffers: vec![params] })
     }
 
-    /// Prepares `y[i] = x[i] + scalars[beta_index] * y[i]` for `i < n`. `x` and `y` must be
+    /// Prepares `y[i] = x[i] + scalars[beta_index] * y[i]` for `i < n`. `x` and `y` must be in
     /// different buffers.
     ///
     /// # Panics
@@ -300,8 +300,8 @@ impl Vectors {
         &self,
         gpu: &Gpu,
         beta_index: u32,
-        x: &wgpu::Buffer,
-        y: &wgpu::Buffer,
+        x: &dyn Bindable,
+        y: &dyn Bindable,
         n: u32,
     ) -> Result<VectorOp, GpuError> {
         self.check_scalar("xpay", beta_index);
@@ -392,12 +392,9 @@ fn groups(n: u32) -> u32 {
     n.div_ceil(VECTOR_WORKGROUP).max(1)
 }
 
-fn check_len(op: &str, name: &str, buffer: &wgpu::Buffer, n: u32) {
-    assert!(
-        buffer.size() >= u64::from(n) * 4,
-        "{op}: buffer {name} holds {} bytes, fewer than {n} f32 values",
-        buffer.size()
-    );
+fn check_len(op: &str, name: &str, buffer: &dyn Bindable, n: u32) {
+    let size = buffer.span().size();
+    assert!(size >= u64::from(n) * 4, "{op}: buffer {name} holds {size} bytes, fewer than {n} f32 values");
 }
 
 /// Runs `f` in a validation error scope (as `Gpu`'s helpers do).

@@ -34,6 +34,35 @@ pub fn neighbour_entry(d: [i32; 3]) -> usize {
     ((d[2] + 1) * 9 + (d[1] + 1) * 3 + (d[0] + 1)) as usize
 }
 
+/// Octant (bit 0: x, bit 1: y, bit 2: z) of the brick at brick coordinates `b` inside the
+/// brick of the next coarser level (cell coordinates halved) that covers it.
+pub fn brick_octant(b: [u32; 3]) -> u32 {
+    (b[0] & 1) | ((b[1] & 1) << 1) | ((b[2] & 1) << 2)
+}
+
+/// Storage id of the cell of the next coarser level that holds cell `id` (cell coordinates
+/// halved), from the parent entry of `id`'s brick: `coarse slot * 8 + brick_octant(brick)`.
+pub fn parent_cell(id: u32, entry: u32) -> u32 {
+    let (slot, octant) = (entry / 8, entry % 8);
+    let l = local_coords(id % BRICK_CELLS);
+    let o = [octant & 1, (octant >> 1) & 1, octant >> 2];
+    slot * BRICK_CELLS + local_index([0, 1, 2].map(|a| o[a] * (BRICK / 2) + l[a] / 2))
+}
+
+/// Octant of coarse cell `id`'s brick that holds its 8 children (all in one brick of the
+/// finer level): the child-brick table entry of `id` is `slot * 8 + child_octant(id)`.
+pub fn child_octant(id: u32) -> u32 {
+    brick_octant(local_coords(id % BRICK_CELLS).map(|x| x / (BRICK / 2)))
+}
+
+/// Storage id of child `k` (bit 0: x, bit 1: y, bit 2: z) of coarse cell `id`, in the finer
+/// level's brick `fine_slot`.
+pub fn child_cell(id: u32, fine_slot: u32, k: u32) -> u32 {
+    let l = local_coords(id % BRICK_CELLS);
+    let o = [k & 1, (k >> 1) & 1, k >> 2];
+    fine_slot * BRICK_CELLS + local_index([0, 1, 2].map(|a| 2 * (l[a] % (BRICK / 2)) + o[a]))
+}
+
 /// The brick tiling of a bounding grid and the allocated bricks.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Bricks {
@@ -132,6 +161,26 @@ impl Bricks {
         let b = self.coords[slot as usize];
         let l = local_coords(local);
         [0, 1, 2].map(|a| b[a] * BRICK + l[a])
+    }
+
+    /// Storage id of the neighbour of cell `id` across face `d` (in `grid::DIRECTIONS` order:
+    /// -x, +x, -y, +y, -z, +z), or `None`: [`Bricks::neighbour`] with `DIRECTIONS[d]`, by bit
+    /// arithmetic on the storage id, reading the neighbour table only where the face is on the
+    /// brick's boundary (the kernels' form; the WGSL twin is `face_neighbour`).
+    pub fn face_neighbour(&self, id: u32, d: usize) -> Option<u32> {
+        let axis = d / 2;
+        let up = d % 2 == 1;
+        let stride = BRICK.pow(axis as u32);
+        let local = id % BRICK_CELLS;
+        let l = (local / stride) % BRICK;
+        if (up && l < BRICK - 1) || (!up && l > 0) {
+            return Some(if up { id + stride } else { id - stride });
+        }
+        let mut offset = [0i32; 3];
+        offset[axis] = if up { 1 } else { -1 };
+        let nslot = self.neighbours[(id / BRICK_CELLS) as usize][neighbour_entry(offset)];
+        let wrap = (BRICK - 1) * stride;
+        (nslot != NO_SLOT).then(|| nslot * BRICK_CELLS + if up { local - wrap } else { local + wrap })
     }
 
     /// Storage id of the cell `d` cells away from cell `id` (each |d| at most [`BRICK`]), or

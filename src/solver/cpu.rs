@@ -3,7 +3,7 @@
 
 use super::layout::{bc, geom};
 use super::{CellLayout, SolverParams};
-use crate::grid::index::Bricks;
+use crate::grid::index::{self, Bricks, BRICK_CELLS, NO_SLOT};
 use crate::grid::DIRECTIONS;
 
 /// A link crossing counts as the cap's when its direction's cosine with the cap normal exceeds
@@ -53,18 +53,16 @@ fn fluid_neighbour(layout: &CellLayout, bricks: &Bricks, id: u32, d: usize) -> O
     bricks.neighbour(id, DIRECTIONS[d]).filter(|&nb| layout.is_fluid(nb))
 }
 
-/// Twin of `solver/divergence`: div (1/s) of the predicted face velocities (Rhie-Chow: the
-/// centred pressure gradient of `p`, the last step's pressure, swapped for the face one) from
-/// `u` (u*, m/s, component-major, 3 * cells), the pressure-increment source f = -V div / dt
-/// (1/s^2), and each outlet cell's flux over h^2 before the increment into `outflow`.
-#[allow(clippy::too_many_arguments)]
+/// Twin of `solver/divergence`: the pressure-increment source f = -V div / dt (1/s^2) of the
+/// predicted face velocities' divergence div (Rhie-Chow: the centred pressure gradient of `p`,
+/// the last step's pressure, swapped for the face one) from `u` (u*, m/s, component-major,
+/// 3 * cells), and each outlet cell's flux over h^2 before the increment into `outflow`.
 pub fn divergence(
     layout: &CellLayout,
     bricks: &Bricks,
     params: &SolverParams,
     u: &[f32],
     p: &[f32],
-    div: &mut [f32],
     f: &mut [f32],
     outflow: &mut [f32],
 ) {
@@ -74,7 +72,6 @@ pub fn divergence(
         let i = id as usize;
         outflow[i] = 0.0;
         if !layout.is_fluid(id) {
-            div[i] = 0.0;
             f[i] = 0.0;
             continue;
         }
@@ -108,10 +105,8 @@ pub fn divergence(
         } else {
             s += cap_flux(layout, id, uc);
         }
-        let v = layout.volume(id);
-        let dv = s / (v * params.h);
-        div[i] = dv;
-        f[i] = if dt > 0.0 { -v * dv / dt } else { 0.0 };
+        // -V div / dt with div = s / (V h).
+        f[i] = if dt > 0.0 { -s / (params.h * dt) } else { 0.0 };
     }
 }
 
@@ -148,7 +143,7 @@ pub fn pressure_jacobi(
     }
 }
 
-/// Twin of `solver/pressure_residual`: r = f - M p.
+/// Twin of `solver/pressure_residual`: r = f - M p (-M p with `params.without_source`).
 pub fn pressure_residual(
     layout: &CellLayout,
     bricks: &Bricks,
@@ -169,30 +164,46 @@ pub fn pressure_residual(
             m += layout.aperture(id, d) * (p[i] - p[nb as usize]);
         }
         m += layout.bc(id, geom::BC_COEFFICIENT) * p[i];
-        r[i] = f[i] - m / (params.h * params.h);
+        let source = if params.without_source == 1 { 0.0 } else { f[i] };
+        r[i] = source - m / (params.h * params.h);
     }
 }
 
-/// Twin of `solver/mg_restrict`: f_coarse = (sum of the fluid children's r_fine) / 8.
-pub fn mg_restrict(coarse_cells: u32, children: &[u32], r_fine: &[f32], f_coarse: &mut [f32]) {
-    for id in 0..coarse_cells as usize {
-        let mut s = 0.0f32;
-        for k in 0..8 {
-            let c = children[id * 8 + k];
-            if c != crate::grid::index::NO_SLOT {
-                s += r_fine[c as usize];
-            }
-        }
-        f_coarse[id] = s * 0.125;
+/// Twin of `solver/mg_restrict`: f_coarse = (sum of the 8 children's r_fine) / 8 in the fluid
+/// cells of the coarse level (`coarse`, `params` its), 0 elsewhere; `child_bricks` holds the
+/// finer level's slot for each octant of each coarse slot.
+pub fn mg_restrict(
+    coarse: &CellLayout,
+    params: &SolverParams,
+    child_bricks: &[u32],
+    r_fine: &[f32],
+    f_coarse: &mut [f32],
+) {
+    for id in 0..params.cells {
+        let fine_slot = child_bricks[(id / BRICK_CELLS) as usize * 8 + index::child_octant(id) as usize];
+        f_coarse[id as usize] = if coarse.is_fluid(id) && fine_slot != NO_SLOT {
+            let s = (0..8).fold(0.0f32, |s, k| s + r_fine[index::child_cell(id, fine_slot, k) as usize]);
+            s * 0.125
+        } else {
+            0.0
+        };
     }
 }
 
-/// Twin of `solver/mg_prolong`: p_fine += e_coarse[parent] (piecewise constant).
-pub fn mg_prolong(fine_cells: u32, parent: &[u32], e_coarse: &[f32], p_fine: &mut [f32]) {
-    for id in 0..fine_cells as usize {
-        let c = parent[id];
-        if c != crate::grid::index::NO_SLOT {
-            p_fine[id] += e_coarse[c as usize];
+/// Twin of `solver/mg_prolong`: p_fine += e_coarse[parent] (piecewise constant) in the fluid
+/// cells of the fine level (`fine`, `params` its); `parent_bricks` holds per fine slot the
+/// coarse slot covering it * 8 + the brick's octant in it.
+pub fn mg_prolong(
+    fine: &CellLayout,
+    params: &SolverParams,
+    parent_bricks: &[u32],
+    e_coarse: &[f32],
+    p_fine: &mut [f32],
+) {
+    for id in 0..params.cells {
+        let entry = parent_bricks[(id / BRICK_CELLS) as usize];
+        if fine.is_fluid(id) && entry != NO_SLOT {
+            p_fine[id as usize] += e_coarse[index::parent_cell(id, entry) as usize];
         }
     }
 }
@@ -245,13 +256,16 @@ pub fn pressure_gradient(
     std::array::from_fn(|axis| pressure_gradient_axis(layout, bricks, params, p, id, axis, p_cap))
 }
 
-/// Twin of `solver/project`: u -= dt grad(dp) for the pressure increment `p` (0 across
-/// outlets), and `outflow` (the outlet fluxes from `divergence`) += dt c dp / h.
+/// Twin of `solver/project`: u = u* - dt grad(dp) (0 in solid cells) for the pressure
+/// increment `p` (0 across outlets), and `outflow` (the outlet fluxes from `divergence`)
+/// += dt c dp / h.
+#[allow(clippy::too_many_arguments)]
 pub fn project(
     layout: &CellLayout,
     bricks: &Bricks,
     params: &SolverParams,
     p: &[f32],
+    u_star: &[f32],
     u: &mut [f32],
     outflow: &mut [f32],
 ) {
@@ -259,40 +273,16 @@ pub fn project(
     for id in 0..params.cells {
         let i = id as usize;
         if !layout.is_fluid(id) {
+            for axis in 0..3 {
+                u[axis * n + i] = 0.0;
+            }
             continue;
         }
         outflow[i] += params.dt * layout.bc(id, geom::BC_COEFFICIENT) * p[i] / params.h;
         let grad = pressure_gradient(layout, bricks, params, p, id, 0.0);
         for (axis, g) in grad.iter().enumerate() {
-            u[axis * n + i] -= params.dt * g;
+            u[axis * n + i] = u_star[axis * n + i] - params.dt * g;
         }
-    }
-}
-
-/// Twin of `solver/projected_divergence`: e = V div(u_f) / dt (1/s^2) of the face velocities
-/// the projection makes from the predicted ones (whose divergence `div` the divergence kernel
-/// wrote) and the pressure increment `p`.
-pub fn projected_divergence(
-    layout: &CellLayout,
-    bricks: &Bricks,
-    params: &SolverParams,
-    div: &[f32],
-    p: &[f32],
-    e: &mut [f32],
-) {
-    for id in 0..params.cells {
-        let i = id as usize;
-        if !layout.is_fluid(id) || params.dt <= 0.0 {
-            e[i] = 0.0;
-            continue;
-        }
-        let mut s = layout.volume(id) * params.h * div[i];
-        for d in 0..6 {
-            let Some(nb) = fluid_neighbour(layout, bricks, id, d) else { continue };
-            s -= params.dt * layout.aperture(id, d) * (p[nb as usize] - p[i]) / params.h;
-        }
-        s += params.dt * layout.bc(id, geom::BC_COEFFICIENT) * p[i] / params.h;
-        e[i] = s / (params.h * params.dt);
     }
 }
 
@@ -356,15 +346,15 @@ pub fn viscous_stencil(layout: &CellLayout, bricks: &Bricks, params: &SolverPara
 }
 
 /// Twin of `solver/momentum`: the explicit part of the predictor (`rhs`) and this step's
-/// tendency (advection and force, for Adams-Bashforth 2).
+/// tendency (advection and force, for Adams-Bashforth 2), written over the previous one in
+/// `tendency`.
 #[allow(clippy::too_many_arguments)]
 pub fn momentum(
     layout: &CellLayout,
     bricks: &Bricks,
     params: &SolverParams,
     u: &[f32],
-    t_prev: &[f32],
-    t_new: &mut [f32],
+    tendency: &mut [f32],
     rhs: &mut [f32],
     p: &[f32],
 ) {
@@ -384,7 +374,7 @@ pub fn momentum(
         let i = id as usize;
         if !layout.is_fluid(id) {
             for c in 0..3 {
-                t_new[c * n + i] = 0.0;
+                tendency[c * n + i] = 0.0;
                 rhs[c * n + i] = 0.0;
             }
             continue;
@@ -434,13 +424,13 @@ pub fn momentum(
                 }
             }
             let t = advection + force[c];
-            t_new[c * n + i] = t;
+            let t_prev = std::mem::replace(&mut tendency[c * n + i], t);
             let t_ab = if params.implicit_advection == 1 {
                 let inlet =
                     if inlet_flux < 0.0 { -inlet_flux * bc_velocity[c] } else { inlet_flux * (uc - bc_velocity[c]) };
                 (inlet - (adv - upwind - inlet_flux * bc_velocity[c])) / vol_adv + force[c]
             } else if params.first_step == 0 {
-                1.5 * t - 0.5 * t_prev[c * n + i]
+                1.5 * t - 0.5 * t_prev
             } else {
                 t
             };

@@ -7,20 +7,28 @@
 //! viscous term, and with [`Advection::Implicit`] the upwind advection: u*), `divergence` (div u*,
 //! source f = -V div / dt), the solve M dp = f for the pressure increment by conjugate gradients
 //! preconditioned with one multigrid V-cycle (the same sequence as
-//! [`super::multigrid::pcg_cpu`]), `projected_divergence` (the divergence of the face velocities
-//! the projection makes, computed afresh from u* and dp, not from the solver's recurrence; one
-//! more 4-byte readback per step; above the tolerance, CG restarts from the true residual),
-//! `project` (u* -= dt grad dp), then p += dp and u = u*. The face velocities of `divergence`
-//! and the projection couple pressure and velocity as Rhie and Chow's (the centred gradient in
-//! u* swapped for the compact face one); at a steady state dp = 0 and u* = u, so the momentum
-//! balance does not depend on dt (the Rhie-Chow term does, by dt h^2 d3p/dx3: visible only at
-//! pressure singularities such as a driven cavity's lid corners).
+//! [`super::multigrid::pcg_cpu`]), the divergence the projection leaves (computed afresh as
+//! f - M dp, not from the solver's recurrence; one more 4-byte readback per step; above the
+//! tolerance, CG restarts from the true residual), `project` (u = u* - dt grad dp), then
+//! p += dp. The face velocities of `divergence` and the projection couple pressure and velocity
+//! as Rhie and Chow's (the centred gradient in u* swapped for the compact face one); at a
+//! steady state dp = 0 and u* = u, so the momentum balance does not depend on dt (the Rhie-Chow
+//! term does, by dt h^2 d3p/dx3: visible only at pressure singularities such as a driven
+//! cavity's lid corners).
+//!
+//! Memory: per allocated cell, 16 f32: u, u*, the Adams-Bashforth tendency, the viscous
+//! right-hand side and iterate (3 each), and p. The arrays of the rest of the step (the pressure
+//! source f, the outlet flux, CG's r, z, d, q, the increment dp, and the finest level's Jacobi
+//! and residual scratch) live in parts of u, the viscous right-hand side and the viscous
+//! iterate, which are dead from the end of the viscous sweeps until `project` writes u and the
+//! next step's momentum and sweeps write the other two; see [`GpuSolver::new`] for which goes
+//! where.
 
 use super::layout::Boundary;
 use super::multigrid::{Hierarchy, MultigridSettings, SolveStats};
 use super::{CellLayout, SolverError, SolverParams};
 use crate::gpu::vector::{CgScalarsParams, VectorOp, Vectors};
-use crate::gpu::{Gpu, GpuError};
+use crate::gpu::{Bindable, Gpu, GpuError, Span};
 use crate::grid::index::BRICK_CELLS;
 use crate::grid::Grid;
 use crate::mesh::Vec3;
@@ -77,7 +85,7 @@ pub enum RunError {
     Gpu(#[from] GpuError),
 }
 
-fn join<'a>(a: &[&'a wgpu::Buffer], b: &[&'a wgpu::Buffer]) -> Vec<&'a wgpu::Buffer> {
+fn join<'a>(a: &[&'a dyn Bindable], b: &[&'a dyn Bindable]) -> Vec<&'a dyn Bindable> {
     a.iter().chain(b).copied().collect()
 }
 
@@ -90,7 +98,7 @@ struct Pass {
 }
 
 impl Pass {
-    fn new(gpu: &Gpu, stage: &'static str, buffers: &[&wgpu::Buffer], items: u32) -> Result<Pass, GpuError> {
+    fn new(gpu: &Gpu, stage: &'static str, buffers: &[&dyn Bindable], items: u32) -> Result<Pass, GpuError> {
         let s = gpu.stage(stage)?;
         let bind = gpu.bind_group(&s, buffers)?;
         let groups = gpu.workgroup_grid(stage, items.div_ceil(BRICK_CELLS))?;
@@ -109,12 +117,16 @@ impl Pass {
 /// One multigrid level on the GPU: its buffers and the passes of a V-cycle on it.
 struct GpuLevel {
     /// Source of M e = f on this level (level 0: the CG residual).
-    f: wgpu::Buffer,
+    f: Span,
     /// Correction (level 0: the preconditioned residual z).
-    e: wgpu::Buffer,
+    e: Span,
+    /// Its grid bindings: level parameters, neighbours, cells, geometry.
+    base: [wgpu::Buffer; 4],
+    /// Cells in its allocated bricks.
+    cells: u32,
     /// Jacobi sweep e -> tmp, and tmp -> e.
     sweep: [Pass; 2],
-    /// Residual f - M e into `res`.
+    /// Residual f - M e into the sweeps' scratch (free between the pre- and post-smoothing).
     residual: Pass,
     /// Restriction of this level's residual into the next level's f (None on the coarsest).
     restrict: Option<Pass>,
@@ -144,9 +156,9 @@ pub struct StepStats {
     /// Pressure solve: final relative residual |r| / |f| by the solver's recurrence (|f| with
     /// the floor of [`Settings::velocity_scale`]).
     pub relative_residual: f64,
-    /// Divergence after projection: |V div(u_f) / dt| over the same |f|, from the projected face
-    /// velocities (`solver/projected_divergence`); 1 is a divergence of velocity_scale / h in
-    /// every cell. At most the tolerance unless the iterations ran out or f32 rounding of the
+    /// Divergence after projection: |V div(u_f) / dt| over the same |f|, for the projected face
+    /// velocities u_f, whose V div(u_f) / dt is M dp - f (computed afresh with
+    /// `solver/pressure_residual`); 1 is a divergence of velocity_scale / h in every cell. At most the tolerance unless the iterations ran out or f32 rounding of the
     /// pressure sets a higher floor (see [`GpuSolver::step`]).
     pub divergence: f64,
 }
@@ -166,21 +178,17 @@ pub struct GpuSolver<'g> {
     params: wgpu::Buffer,
     params_value: SolverParams,
     u: wgpu::Buffer,
-    u_star: wgpu::Buffer,
-    t_prev: wgpu::Buffer,
-    t_new: wgpu::Buffer,
-    div: wgpu::Buffer,
-    f: wgpu::Buffer,
+    f: Span,
     p: wgpu::Buffer,
     /// This step's pressure increment (the CG solution).
-    dp: wgpu::Buffer,
-    d: wgpu::Buffer,
-    /// CG's q = -M d; between the solve and the next step, the projected divergence.
-    q: wgpu::Buffer,
-    projected_divergence: Pass,
-    outflow: wgpu::Buffer,
+    dp: Span,
+    d: Span,
+    /// f - M dp into CG's q (after the solve).
+    residual_check: Pass,
+    outflow: Span,
     momentum: Pass,
-    /// Jacobi sweep u* -> tmp and tmp -> u* of the implicit viscous system.
+    /// Jacobi sweeps of the implicit viscous system: u -> tmp, then tmp -> u* and u* -> tmp.
+    viscous_first: Pass,
     viscous: [Pass; 2],
     /// Sweeps per step (even).
     pub viscous_sweeps: usize,
@@ -195,6 +203,8 @@ pub struct GpuSolver<'g> {
     /// Steps taken.
     pub steps: u64,
     bytes: u64,
+    /// Buffers only the passes bind.
+    _keep: Vec<wgpu::Buffer>,
 }
 
 /// The prepared vector operations of one CG iteration.
@@ -244,24 +254,28 @@ impl<'g> GpuSolver<'g> {
         let cells = track(gpu.storage("cells", &layout.cells)?);
         let geom = track(gpu.storage("geom", &layout.geom)?);
         let field = |label: &str, values: u64| gpu.storage_empty(label, 4 * values).map(track);
-        let (u, u_star) = (field("u", 3 * n as u64)?, field("u*", 3 * n as u64)?);
-        let (t_prev, t_new) = (field("tendency (previous)", 3 * n as u64)?, field("tendency", 3 * n as u64)?);
-        let (div, f, p, dp, d, q) = (
-            field("div", n as u64)?,
-            field("f", n as u64)?,
-            field("p", n as u64)?,
-            field("dp", n as u64)?,
-            field("cg d", n as u64)?,
-            field("cg q", n as u64)?,
-        );
-        let zero = field("zero", n as u64)?;
-        let grid_bufs = [&params, &neighbours, &cells, &geom];
-        let (rhs, v_tmp) = (field("viscous rhs", 3 * n as u64)?, field("viscous iterate", 3 * n as u64)?);
-        let momentum = Pass::new(gpu, "solver/momentum", &join(&grid_bufs, &[&u, &t_prev, &t_new, &rhs, &p]), n)?;
-        let viscous = [
-            Pass::new(gpu, "solver/viscous_jacobi", &join(&grid_bufs, &[&rhs, &u, &u_star, &v_tmp]), n)?,
-            Pass::new(gpu, "solver/viscous_jacobi", &join(&grid_bufs, &[&rhs, &u, &v_tmp, &u_star]), n)?,
-        ];
+        let n3 = 3 * n as u64;
+        let (u, u_star, tendency) = (field("u", n3)?, field("u*", n3)?, field("tendency", n3)?);
+        let (rhs, v_tmp) = (field("viscous rhs", n3)?, field("viscous iterate", n3)?);
+        let p = field("p", n as u64)?;
+        // The arrays of the rest of the step, in parts of the velocity-sized buffers that are
+        // dead from the last viscous sweep on: u until `project` writes it, rhs and v_tmp until
+        // the next step's momentum and sweeps. Placed so that no dispatch binds one buffer both
+        // read-only and read-write (wgpu tracks usage per buffer) and no copy stays inside one
+        // buffer: u holds the Jacobi and residual scratch and q; rhs holds r, d and the outlet
+        // flux (read by the host after the step); v_tmp holds z, dp and f (neither dp nor the
+        // outlet flux in u, which `project` writes while reading dp and updating the flux).
+        let part = |buffer: &wgpu::Buffer, index: u64| Span::part(buffer, index, 4 * n as u64);
+        let (tmp0, q) = (part(&u, 0), part(&u, 2));
+        let (r, d, outflow) = (part(&rhs, 0), part(&rhs, 1), part(&rhs, 2));
+        let (z, dp, f) = (part(&v_tmp, 0), part(&v_tmp, 1), part(&v_tmp, 2));
+        let grid_bufs: [&dyn Bindable; 4] = [&params, &neighbours, &cells, &geom];
+        let momentum = Pass::new(gpu, "solver/momentum", &join(&grid_bufs, &[&u, &tendency, &rhs, &p]), n)?;
+        let viscous_pass = |from: &wgpu::Buffer, to: &wgpu::Buffer| {
+            Pass::new(gpu, "solver/viscous_jacobi", &join(&grid_bufs, &[&rhs, &u, from, to]), n)
+        };
+        let viscous_first = viscous_pass(&u, &v_tmp)?;
+        let viscous = [viscous_pass(&v_tmp, &u_star)?, viscous_pass(&u_star, &v_tmp)?];
         // Jacobi sweeps of the predictor's system: the iteration's spectral radius is at most
         // (s + a) / (1 + s + a), s = dt nu / 2 * 12 / h^2 and, with implicit advection,
         // a = 2 dt U / h for the velocity scale U (the inflow through a cell's faces over its
@@ -278,11 +292,9 @@ impl<'g> GpuSolver<'g> {
         let rho = (s_max + a_max) / (1.0 + s_max + a_max);
         let viscous_sweeps =
             if rho > 0.0 { (reduction.ln() / rho.ln()).ceil().max(2.0) as usize } else { 2 }.next_multiple_of(2);
-        let outflow = field("outlet flux", n as u64)?;
-        let divergence = Pass::new(gpu, "solver/divergence", &join(&grid_bufs, &[&u_star, &div, &f, &p, &outflow]), n)?;
-        let project = Pass::new(gpu, "solver/project", &join(&grid_bufs, &[&dp, &u_star, &outflow]), n)?;
-        let projected_divergence =
-            Pass::new(gpu, "solver/projected_divergence", &join(&grid_bufs, &[&div, &dp, &q]), n)?;
+        let divergence = Pass::new(gpu, "solver/divergence", &join(&grid_bufs, &[&u_star, &f, &p, &outflow]), n)?;
+        let project = Pass::new(gpu, "solver/project", &join(&grid_bufs, &[&dp, &u_star, &u, &outflow]), n)?;
+        let residual_check = Pass::new(gpu, "solver/pressure_residual", &join(&grid_bufs, &[&f, &dp, &q]), n)?;
 
         // Multigrid levels, coarsest first so each level can reference the next one's buffers.
         let mut levels: Vec<GpuLevel> = Vec::new();
@@ -299,50 +311,55 @@ impl<'g> GpuSolver<'g> {
                     track(gpu.storage("level geom", &level.layout.geom)?),
                 )
             };
-            let lf = field("level f", nl as u64)?;
-            let le = field("level e", nl as u64)?;
-            let tmp = field("level tmp", nl as u64)?;
-            let res = field("level residual", nl as u64)?;
-            let base = [&lp, &lnb, &lcells, &lgeom];
+            let (lf, le, tmp) = if fine {
+                (r.clone(), z.clone(), tmp0.clone())
+            } else {
+                let whole = |label| field(label, nl as u64).map(|b| Span::whole(&b));
+                (whole("level f")?, whole("level e")?, whole("level scratch")?)
+            };
+            let base: [&dyn Bindable; 4] = [&lp, &lnb, &lcells, &lgeom];
             let sweep = [
                 Pass::new(gpu, "solver/pressure_jacobi", &join(&base, &[&lf, &le, &tmp]), nl)?,
                 Pass::new(gpu, "solver/pressure_jacobi", &join(&base, &[&lf, &tmp, &le]), nl)?,
             ];
-            let residual = Pass::new(gpu, "solver/pressure_residual", &join(&base, &[&lf, &le, &res]), nl)?;
-            let (restrict, prolong, mut keep) = match levels.last() {
+            let residual = Pass::new(gpu, "solver/pressure_residual", &join(&base, &[&lf, &le, &tmp]), nl)?;
+            let (restrict, prolong, keep) = match levels.last() {
                 Some(coarse) => {
-                    let coarse_level = &hierarchy.levels[l + 1];
-                    let cp = gpu.uniform("coarse params", &coarse_level.params(settings.multigrid.omega))?;
-                    let children = track(gpu.storage("children", &coarse_level.children)?);
-                    let parent = track(gpu.storage("parent", &level.parent)?);
-                    let nc = coarse_level.layout.cells.len() as u32;
-                    let restrict = Pass::new(gpu, "solver/mg_restrict", &[&cp, &children, &res, &coarse.f], nc)?;
-                    let prolong = Pass::new(gpu, "solver/mg_prolong", &[&lp, &parent, &coarse.e, &le], nl)?;
-                    (Some(restrict), Some(prolong), vec![cp, children, parent])
+                    let children = track(gpu.storage("child bricks", &hierarchy.levels[l + 1].child_bricks)?);
+                    let parent = track(gpu.storage("parent bricks", &level.parent_bricks)?);
+                    // Bound: level parameters, cells, table, from, to.
+                    let [cp, _, ccells, _] = &coarse.base;
+                    let restrict_bufs: [&dyn Bindable; 5] = [cp, ccells, &children, &tmp, &coarse.f];
+                    let restrict = Pass::new(gpu, "solver/mg_restrict", &restrict_bufs, coarse.cells)?;
+                    let prolong_bufs: [&dyn Bindable; 5] = [&lp, &lcells, &parent, &coarse.e, &le];
+                    let prolong = Pass::new(gpu, "solver/mg_prolong", &prolong_bufs, nl)?;
+                    (Some(restrict), Some(prolong), vec![children, parent])
                 }
                 None => (None, None, Vec::new()),
             };
-            keep.extend([lp, lnb, lcells, lgeom, tmp, res]);
-            levels.push(GpuLevel { f: lf, e: le, sweep, residual, restrict, prolong, _keep: keep });
+            let base = [lp, lnb, lcells, lgeom];
+            levels.push(GpuLevel { f: lf, e: le, base, cells: nl, sweep, residual, restrict, prolong, _keep: keep });
         }
         levels.reverse();
-        let (r, z) = (&levels[0].f, &levels[0].e);
-        let initial_residual = Pass::new(gpu, "solver/pressure_residual", &join(&grid_bufs, &[&f, &dp, r]), n)?;
-        let apply = Pass::new(gpu, "solver/pressure_residual", &join(&grid_bufs, &[&zero, &d, &q]), n)?;
+        let initial_residual = Pass::new(gpu, "solver/pressure_residual", &join(&grid_bufs, &[&f, &dp, &r]), n)?;
+        // q = -M d: pressure_residual without its source (the source binding is not read).
+        let apply_params = gpu.uniform("operator params", &SolverParams { without_source: 1, ..params_value })?;
+        let apply_bufs: [&dyn Bindable; 7] = [&apply_params, &neighbours, &cells, &geom, &d, &d, &q];
+        let apply = Pass::new(gpu, "solver/pressure_residual", &apply_bufs, n)?;
         let vectors = Vectors::new(gpu, 9)?;
         gpu.queue.write_buffer(vectors.scalars(), u64::from(ONE) * 4, bytemuck::bytes_of(&1.0f32));
         // q = -M d, so dq = d.q = -(d.M d) and alpha' = rz / dq = -alpha:
         // p += alpha d is p -= alpha' d, and r -= alpha M d is r -= alpha' q.
         let ops = CgOps {
-            rz: vectors.dot(gpu, r, z, n, RZ)?,
+            rz: vectors.dot(gpu, &r, &z, n, RZ)?,
             dq: vectors.dot(gpu, &d, &q, n, DQ)?,
             alpha: vectors.cg_scalars(gpu, CgScalarsParams::alpha(RZ, DQ, ALPHA))?,
             update_p: vectors.axpy(gpu, ALPHA, -1.0, &d, &dp, n)?,
-            update_r: vectors.axpy(gpu, ALPHA, -1.0, &q, r, n)?,
-            rz_new: vectors.dot(gpu, r, z, n, RZ_NEW)?,
+            update_r: vectors.axpy(gpu, ALPHA, -1.0, &q, &r, n)?,
+            rz_new: vectors.dot(gpu, &r, &z, n, RZ_NEW)?,
             beta: vectors.cg_scalars(gpu, CgScalarsParams::beta(RZ_NEW, RZ, BETA))?,
-            direction: vectors.xpay(gpu, BETA, z, &d, n)?,
-            rr: vectors.dot(gpu, r, r, n, RR)?,
+            direction: vectors.xpay(gpu, BETA, &z, &d, n)?,
+            rr: vectors.dot(gpu, &r, &r, n, RR)?,
             ff: vectors.dot(gpu, &f, &f, n, FF)?,
             ee: vectors.dot(gpu, &q, &q, n, EE)?,
             add_increment: vectors.axpy(gpu, ONE, 1.0, &dp, &p, n)?,
@@ -359,18 +376,14 @@ impl<'g> GpuSolver<'g> {
             params,
             params_value,
             u,
-            u_star,
-            t_prev,
-            t_new,
-            div,
             f,
             p,
             dp,
             d,
-            q,
-            projected_divergence,
+            residual_check,
             outflow,
             momentum,
+            viscous_first,
             viscous,
             viscous_sweeps,
             divergence,
@@ -382,6 +395,7 @@ impl<'g> GpuSolver<'g> {
             ops,
             steps: 0,
             bytes: allocated.get(),
+            _keep: vec![u_star, tendency, rhs, v_tmp, apply_params],
         })
     }
 
@@ -393,7 +407,7 @@ impl<'g> GpuSolver<'g> {
     /// Records one V-cycle on level `l` (e = 0 first) into `enc`.
     fn v_cycle(&self, enc: &mut wgpu::CommandEncoder, l: usize) {
         let level = &self.levels[l];
-        enc.clear_buffer(&level.e, 0, None);
+        level.e.clear(enc);
         let sweeps = |enc: &mut wgpu::CommandEncoder, count: usize| {
             for _ in 0..count.div_ceil(2) {
                 level.sweep[0].record(enc);
@@ -427,7 +441,7 @@ impl<'g> GpuSolver<'g> {
         self.submit(|enc| {
             self.initial_residual.record(enc);
             self.v_cycle(enc, 0);
-            enc.copy_buffer_to_buffer(&self.levels[0].e, 0, &self.d, 0, None);
+            self.levels[0].e.copy_to(enc, &self.d);
             self.ops.rz.record(enc);
             self.ops.rr.record(enc);
             self.ops.ff.record(enc);
@@ -463,15 +477,16 @@ impl<'g> GpuSolver<'g> {
         self.params_value.first_step = (self.steps == 0) as u32;
         self.gpu.queue.write_buffer(&self.params, 0, bytemuck::bytes_of(&self.params_value));
         self.submit(|enc| {
-            enc.clear_buffer(&self.dp, 0, None);
             self.momentum.record(enc);
-            // The viscous solve starts from the current velocity.
-            enc.copy_buffer_to_buffer(&self.u, 0, &self.u_star, 0, None);
-            for _ in 0..self.viscous_sweeps / 2 {
-                self.viscous[0].record(enc);
-                self.viscous[1].record(enc);
+            // The viscous solve starts from the current velocity; an even number of sweeps
+            // ends in u*.
+            self.viscous_first.record(enc);
+            for k in 1..self.viscous_sweeps {
+                self.viscous[(k + 1) % 2].record(enc);
             }
             self.divergence.record(enc);
+            // After the sweeps: dp is in the viscous iterate's buffer.
+            self.dp.clear(enc);
         });
         // CG's recurrence for r drifts from f - M p in f32: check the divergence the projection
         // will leave, from u* and p afresh, and restart CG from the true residual until that is
@@ -483,7 +498,7 @@ impl<'g> GpuSolver<'g> {
         let mut last = f64::INFINITY;
         let divergence = loop {
             self.submit(|enc| {
-                self.projected_divergence.record(enc);
+                self.residual_check.record(enc);
                 self.ops.ee.record(enc);
             });
             let divergence = (self.vectors.read_scalar(self.gpu, EE)? as f64).max(0.0).sqrt() / scale;
@@ -503,8 +518,6 @@ impl<'g> GpuSolver<'g> {
         self.submit(|enc| {
             self.project.record(enc);
             self.ops.add_increment.record(enc);
-            enc.copy_buffer_to_buffer(&self.u_star, 0, &self.u, 0, None);
-            enc.copy_buffer_to_buffer(&self.t_new, 0, &self.t_prev, 0, None);
         });
         self.steps += 1;
         Ok(StepStats { iterations: solve.iterations, relative_residual: solve.relative_residual, divergence })
@@ -529,17 +542,6 @@ impl<'g> GpuSolver<'g> {
     /// last step: the flux the pressure equation balanced (0 in other cells).
     pub fn outlet_flux(&self) -> Result<Vec<f32>, GpuError> {
         self.gpu.read(&self.outflow)
-    }
-
-    /// div(u*) before the last projection, 1/s.
-    pub fn divergence_before_projection(&self) -> Result<Vec<f32>, GpuError> {
-        self.gpu.read(&self.div)
-    }
-
-    /// V div(u_f) / dt of the last step's projected face velocities, 1/s^2 (component of
-    /// [`StepStats::divergence`]).
-    pub fn projected_divergence(&self) -> Result<Vec<f32>, GpuError> {
-        self.gpu.read(&self.q)
     }
 
     /// The pressure source of the last step, 1/s^2.

@@ -1,7 +1,7 @@
 //! The solver kernels on the GPU: the grid uploaded once, one method per stage.
 
 use super::{CellLayout, SolverParams};
-use crate::gpu::{Gpu, GpuError};
+use crate::gpu::{Bindable, Gpu, GpuError};
 use crate::grid::index::BRICK_CELLS;
 
 /// The grid description on the GPU and the parameters uniform.
@@ -32,8 +32,8 @@ impl GpuGrid {
 
     /// Runs `stage` over every cell with the grid's four bindings first, then `fields`, and
     /// waits for it.
-    pub fn run(&self, gpu: &Gpu, stage: &str, fields: &[&wgpu::Buffer]) -> Result<(), GpuError> {
-        let mut buffers = vec![&self.params, &self.neighbours, &self.cells, &self.geom];
+    pub fn run(&self, gpu: &Gpu, stage: &str, fields: &[&dyn Bindable]) -> Result<(), GpuError> {
+        let mut buffers: Vec<&dyn Bindable> = vec![&self.params, &self.neighbours, &self.cells, &self.geom];
         buffers.extend_from_slice(fields);
         run(gpu, stage, &buffers, self.n)
     }
@@ -41,7 +41,7 @@ impl GpuGrid {
 
 /// Runs `stage` over `items` invocations (one per cell) with `buffers` at bindings 0, 1, ...
 /// and waits for it.
-pub fn run(gpu: &Gpu, stage: &str, buffers: &[&wgpu::Buffer], items: u32) -> Result<(), GpuError> {
+pub fn run(gpu: &Gpu, stage: &str, buffers: &[&dyn Bindable], items: u32) -> Result<(), GpuError> {
     let stage = gpu.stage(stage)?;
     let bind = gpu.bind_group(&stage, buffers)?;
     gpu.dispatch(&stage, &bind, items, BRICK_CELLS)?;

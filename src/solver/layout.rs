@@ -15,7 +15,7 @@ use crate::grid::{kind, Grid};
 use crate::mesh::Vec3;
 
 /// f32 per geometry record.
-pub const GEOM_STRIDE: usize = 27;
+pub const GEOM_STRIDE: usize = 23;
 
 /// What a cap imposes. Every cap without one is a wall (closed, no-slip).
 #[derive(Clone, Debug, PartialEq)]
@@ -72,23 +72,19 @@ pub mod geom {
     pub const APERTURE: usize = 6;
     /// Volume fraction (merged slivers included).
     pub const VOLUME: usize = 12;
-    /// Wall unit normal (out of the fluid), 3 values.
-    pub const NORMAL: usize = 13;
-    /// Wall distance from the centre, m.
-    pub const DISTANCE: usize = 16;
     /// Boundary type (`bc::*`).
-    pub const BC_TYPE: usize = 17;
+    pub const BC_TYPE: usize = 13;
     /// The cap's open area through the cell over h^2.
-    pub const BC_OPEN: usize = 18;
+    pub const BC_OPEN: usize = 14;
     /// The cap's unit normal (out of the fluid), 3 values.
-    pub const BC_NORMAL: usize = 19;
+    pub const BC_NORMAL: usize = 15;
     /// Imposed velocity (inlet, moving wall), m/s, 3 values.
-    pub const BC_VELOCITY: usize = 22;
+    pub const BC_VELOCITY: usize = 18;
     /// Outlet: the pressure equation's coefficient for the cap, open / (distance to the cap
     /// plane over h).
-    pub const BC_COEFFICIENT: usize = 25;
+    pub const BC_COEFFICIENT: usize = 21;
     /// Outlet: imposed kinematic pressure, m^2/s^2.
-    pub const BC_PRESSURE: usize = 26;
+    pub const BC_PRESSURE: usize = 22;
 }
 
 /// Parameters every solver kernel reads (uniform). WGSL twin: `SolverParams` in
@@ -113,8 +109,9 @@ pub struct SolverParams {
     /// remainder explicit from the current velocity: backward Euler, for steady states at
     /// Courant numbers above 1); 0: explicit Adams-Bashforth 2.
     pub implicit_advection: u32,
-    /// Padding to 16 bytes.
-    pub _pad1: u32,
+    /// 1: `pressure_residual` ignores f and writes -M p (the operator conjugate gradients
+    /// applies); 0: f - M p.
+    pub without_source: u32,
     /// Body force per unit mass along x, m/s^2.
     pub force_x: f32,
     /// Body force per unit mass along y, m/s^2.
@@ -208,27 +205,20 @@ impl CellLayout {
                 ]);
             }
         }
-        Self::from_cells(
-            &grid.bricks,
-            &grid.kind,
-            &grid.volume_fraction,
-            &grid.aperture,
-            &|id| grid.link[id],
-            &|id| grid.wall[id],
-            &|id| bc[id],
-        )
+        Self::from_cells(&grid.bricks, &grid.kind, &grid.volume_fraction, &grid.aperture, &|id| grid.link[id], &|id| {
+            bc[id]
+        })
     }
 
     /// The kernels' form of any level: per cell its kind, volume fraction and apertures, its
-    /// links (asked for fluid cells), wall plane (asked for irregular cells) and boundary
-    /// condition (the record's `BC_*` fields, in order; a cell with one always has a record).
+    /// links (asked for fluid cells) and boundary condition (the record's `BC_*` fields, in
+    /// order; a cell with one always has a record).
     pub fn from_cells(
         bricks: &Bricks,
         kinds: &[u8],
         volume: &[f32],
         aperture: &[[f32; 6]],
         link: &dyn Fn(usize) -> [f32; 6],
-        wall: &dyn Fn(usize) -> [f32; 4],
         boundary: &dyn Fn(usize) -> Option<[f32; 10]>,
     ) -> Result<CellLayout, SolverError> {
         let mut cells = Vec::with_capacity(kinds.len());
@@ -257,7 +247,6 @@ impl CellLayout {
             geom.extend_from_slice(&links);
             geom.extend_from_slice(&aperture[id]);
             geom.push(volume[id]);
-            geom.extend_from_slice(&wall(id));
             geom.extend_from_slice(&bc.unwrap_or([0.0; 10]));
         }
         let neighbours = bricks.neighbours.iter().flatten().copied().collect();

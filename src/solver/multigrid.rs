@@ -5,14 +5,15 @@
 //! child is, its volume fraction is the children's mean, and each coarse face's aperture is the
 //! mean of the four fine faces it covers (a fine face counts when both its cells are fluid). So
 //! the coarse operator carries exactly the fine connectivity, branch by branch. Each level is a
-//! sparse brick grid of its own ([`Bricks`]), with a parent table (fine cell -> coarse cell) and
-//! a children table (coarse cell -> 8 fine cells) for the transfers.
+//! sparse brick grid of its own ([`Bricks`]). A coarse brick covers 2x2x2 fine bricks, so the
+//! transfers need tables per brick, not per cell: each fine brick's parent (coarse slot and
+//! octant) and each coarse brick's 8 children (see `grid::index::parent_cell`, `child_cell`).
 
 use rayon::prelude::*;
 
 use super::layout::{bc, geom};
 use super::{cpu, CellLayout, SolverError, SolverParams};
-use crate::grid::index::{Bricks, BRICK, NO_SLOT};
+use crate::grid::index::{self, Bricks, BRICK, NO_SLOT};
 use crate::grid::{kind, DIRECTIONS};
 
 /// One level of the hierarchy.
@@ -24,12 +25,12 @@ pub struct Level {
     pub layout: CellLayout,
     /// Cell edge, m.
     pub h: f64,
-    /// For each cell, the storage id of its parent on the next coarser level (NO_SLOT for
-    /// solid cells, and empty on the coarsest level).
-    pub parent: Vec<u32>,
-    /// For each cell, the storage ids of its 8 fluid children on the next finer level (NO_SLOT
-    /// where a child is not fluid); empty on the finest level.
-    pub children: Vec<u32>,
+    /// For each slot, the slot of the next coarser level's brick covering it * 8 + its octant
+    /// there (`grid::index::brick_octant`), or NO_SLOT; empty on the coarsest level.
+    pub parent_bricks: Vec<u32>,
+    /// For each slot, 8 slots of the next finer level, one per octant (NO_SLOT where that
+    /// brick is not allocated); empty on the finest level.
+    pub child_bricks: Vec<u32>,
     /// Fluid cells.
     pub fluid_cells: usize,
 }
@@ -59,8 +60,8 @@ impl Hierarchy {
             bricks: bricks.clone(),
             layout: layout.clone(),
             h,
-            parent: Vec::new(),
-            children: Vec::new(),
+            parent_bricks: Vec::new(),
+            child_bricks: Vec::new(),
             fluid_cells,
         }];
         while levels.last().expect("one level").fluid_cells > COARSEST_CELLS {
@@ -69,17 +70,17 @@ impl Hierarchy {
             if coarse.fluid_cells >= fine.fluid_cells {
                 break;
             }
-            levels.last_mut().expect("one level").parent = parent;
+            levels.last_mut().expect("one level").parent_bricks = parent;
             levels.push(coarse);
         }
         Ok(Hierarchy { levels })
     }
 }
 
-/// A coarse cell: children, kind, volume fraction, apertures, outlet coefficient.
-type CoarseCell = ([u32; 8], u8, f32, [f32; 6], f32);
+/// A coarse cell: kind, volume fraction, apertures, outlet coefficient.
+type CoarseCell = (u8, f32, [f32; 6], f32);
 
-/// The next coarser level of `fine`, and the fine level's parent table.
+/// The next coarser level of `fine`, and the fine level's parent-brick table.
 fn coarsen(fine: &Level) -> Result<(Level, Vec<u32>), SolverError> {
     let fdims = fine.bricks.dims;
     let dims = fdims.map(|d| (d / 2).next_multiple_of(BRICK));
@@ -96,7 +97,7 @@ fn coarsen(fine: &Level) -> Result<(Level, Vec<u32>), SolverError> {
     let bricks = Bricks::new(dims, &used);
     let n = bricks.allocated_cells();
     let fine_fluid = |c: [i64; 3]| fine.bricks.cell_id(c).filter(|&id| fine.layout.is_fluid(id));
-    // Per coarse cell: children, kind, volume, apertures.
+    // Per coarse cell: kind, volume, apertures, outlet coefficient.
     let per_cell: Vec<CoarseCell> = (0..n as u32)
         .into_par_iter()
         .map(|id| {
@@ -112,7 +113,7 @@ fn coarsen(fine: &Level) -> Result<(Level, Vec<u32>), SolverError> {
                 }
             }
             if children.iter().all(|&c| c == NO_SLOT) {
-                return (children, kind::SOLID, 0.0, [0.0; 6], 0.0);
+                return (kind::SOLID, 0.0, [0.0; 6], 0.0);
             }
             let mut aperture = [0.0f32; 6];
             for (d, dir) in DIRECTIONS.iter().enumerate() {
@@ -131,14 +132,13 @@ fn coarsen(fine: &Level) -> Result<(Level, Vec<u32>), SolverError> {
             }
             // The outlets' coefficients add as fluxes do: sum of the children's over 2 (a coarse
             // cell's equation is per (2h)^3, its gradient over 2h).
-            (children, kind::FLUID, volume / 8.0, aperture, outlet / 2.0)
+            (kind::FLUID, volume / 8.0, aperture, outlet / 2.0)
         })
         .collect();
-    let kinds: Vec<u8> = per_cell.iter().map(|c| c.1).collect();
-    let volume: Vec<f32> = per_cell.iter().map(|c| c.2).collect();
-    let aperture: Vec<[f32; 6]> = per_cell.iter().map(|c| c.3).collect();
-    let children: Vec<u32> = per_cell.iter().flat_map(|c| c.0).collect();
-    let outlets: Vec<f32> = per_cell.iter().map(|c| c.4).collect();
+    let kinds: Vec<u8> = per_cell.iter().map(|c| c.0).collect();
+    let volume: Vec<f32> = per_cell.iter().map(|c| c.1).collect();
+    let aperture: Vec<[f32; 6]> = per_cell.iter().map(|c| c.2).collect();
+    let outlets: Vec<f32> = per_cell.iter().map(|c| c.3).collect();
     let outlet_bc = |id: usize| {
         (outlets[id] > 0.0).then(|| {
             let mut b = [0.0f32; 10];
@@ -147,19 +147,27 @@ fn coarsen(fine: &Level) -> Result<(Level, Vec<u32>), SolverError> {
             b
         })
     };
-    let layout = CellLayout::from_cells(&bricks, &kinds, &volume, &aperture, &|_| [1.0; 6], &|_| [0.0; 4], &outlet_bc)?;
-    let parent: Vec<u32> = (0..n_fine)
-        .into_par_iter()
-        .map(|id| {
-            if !fine.layout.is_fluid(id) {
-                return NO_SLOT;
-            }
-            let c = fine.bricks.cell_coords(id).map(|x| x as i64 / 2);
-            bricks.cell_id(c).expect("the parent of a fluid cell is allocated")
+    let layout = CellLayout::from_cells(&bricks, &kinds, &volume, &aperture, &|_| [1.0; 6], &outlet_bc)?;
+    // Brick coordinates on the other level, or NO_SLOT outside its tiling (no periodic wrap).
+    let slot = |level: &Bricks, b: [u32; 3]| {
+        if (0..3).any(|a| b[a] >= level.brick_dims[a]) {
+            NO_SLOT
+        } else {
+            level.slot_at(b.map(i64::from))
+        }
+    };
+    let parent_bricks: Vec<u32> = (fine.bricks.coords.iter())
+        .map(|&b| match slot(&bricks, b.map(|x| x / 2)) {
+            NO_SLOT => NO_SLOT,
+            s => s * 8 + index::brick_octant(b),
         })
         .collect();
+    let child_bricks: Vec<u32> = (bricks.coords.iter())
+        .flat_map(|&b| (0..8u32).map(move |k| [b[0] * 2 + (k & 1), b[1] * 2 + ((k >> 1) & 1), b[2] * 2 + (k >> 2)]))
+        .map(|c| slot(&fine.bricks, c))
+        .collect();
     let fluid_cells = kinds.iter().filter(|&&k| k != kind::SOLID).count();
-    Ok((Level { bricks, layout, h: 2.0 * fine.h, parent: Vec::new(), children, fluid_cells }, parent))
+    Ok((Level { bricks, layout, h: 2.0 * fine.h, parent_bricks: Vec::new(), child_bricks, fluid_cells }, parent_bricks))
 }
 
 /// Multigrid settings.
@@ -201,9 +209,9 @@ pub fn v_cycle_cpu(h: &Hierarchy, s: &MultigridSettings, l: usize, f: &[f32]) ->
     cpu::pressure_residual(&level.layout, &level.bricks, &params, f, &e, &mut r);
     let coarse = &h.levels[l + 1];
     let mut fc = vec![0.0f32; coarse.layout.cells.len()];
-    cpu::mg_restrict(fc.len() as u32, &coarse.children, &r, &mut fc);
+    cpu::mg_restrict(&coarse.layout, &coarse.params(s.omega), &coarse.child_bricks, &r, &mut fc);
     let ec = v_cycle_cpu(h, s, l + 1, &fc);
-    cpu::mg_prolong(n as u32, &level.parent, &ec, &mut e);
+    cpu::mg_prolong(&level.layout, &params, &level.parent_bricks, &ec, &mut e);
     smooth(&mut e, s.sweeps);
     e
 }
