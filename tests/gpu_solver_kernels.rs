@@ -4,7 +4,7 @@
 
 use hemoflow::gpu::{Bindable, Gpu};
 use hemoflow::grid::index::{self, BRICK_CELLS};
-use hemoflow::grid::{self, Grid};
+use hemoflow::grid::{self, Grid, DIRECTIONS};
 use hemoflow::mesh::generate::{bifurcation, BifurcationSpec};
 use hemoflow::mesh::Vec3;
 use hemoflow::solver::kernels::{self, GpuGrid};
@@ -83,6 +83,25 @@ fn compare(what: &str, gpu: &[f32], cpu: &[f32], tol: f32) {
     );
     assert!(nonzero > cpu.len() / 10, "{what}: the test input should give mostly non-zero values");
     assert!(worst <= tol, "{what}: cell {at}: GPU {} CPU {}", gpu[at], cpu[at]);
+}
+
+#[test]
+fn regular_cells_have_six_fluid_neighbours() {
+    // The kernels take a regular cell's face neighbours without reading their cell words.
+    let (g, layout, _) = setup();
+    let h = Hierarchy::new(&g.bricks, &layout, g.spacing).unwrap();
+    for (l, level) in h.levels.iter().enumerate() {
+        let lay = &level.layout;
+        let regular: Vec<u32> =
+            (0..lay.cells.len() as u32).filter(|&id| lay.is_fluid(id) && lay.cells[id as usize] >> 8 == 0).collect();
+        assert!(!regular.is_empty(), "level {l} has no regular cells");
+        for &id in &regular {
+            for (d, &dir) in DIRECTIONS.iter().enumerate() {
+                let nb = level.bricks.neighbour(id, dir);
+                assert!(nb.is_some_and(|nb| lay.is_fluid(nb)), "level {l}: regular cell {id}, face {d}: {nb:?}");
+            }
+        }
+    }
 }
 
 #[test]

@@ -197,7 +197,7 @@ fn rust_structs_match_their_wgsl_twins() {
 
 #[test]
 fn geometry_record_constants_match_their_rust_twins() {
-    use hemoflow::solver::layout::{bc, geom, GEOM_STRIDE};
+    use hemoflow::solver::layout::{bc, geom, BC_STRIDE, WALL_STRIDE};
     // `const NAME: type = value;` lines of shared/cells.
     let text = shader::FILES.iter().find(|(name, _)| *name == "shared/cells").expect("shared/cells").1;
     let wgsl: Vec<(&str, f64)> = text
@@ -210,7 +210,8 @@ fn geometry_record_constants_match_their_rust_twins() {
         })
         .collect();
     let rust: &[(&str, f64)] = &[
-        ("GEOM_STRIDE", GEOM_STRIDE as f64),
+        ("GEOM_WALL_STRIDE", WALL_STRIDE as f64),
+        ("GEOM_BC_STRIDE", BC_STRIDE as f64),
         ("GEOM_LINK", geom::LINK as f64),
         ("GEOM_APERTURE", geom::APERTURE as f64),
         ("GEOM_VOLUME", geom::VOLUME as f64),

@@ -5,24 +5,27 @@
 //
 //     var<uniform> params: SolverParams;
 //     var<storage, read> cells: array<u32>;   // kind in bits 0-7, record + 1 in bits 8-31
-//     var<storage, read> geom: array<f32>;    // GEOM_STRIDE f32 per record
+//     var<storage, read> geom: array<f32>;    // records (Rust: layout module docs)
 //
 // and, through shared/grid, `neighbours`.
 
 #import shared/grid
 #import shared/params
 
-// Rust: layout::GEOM_STRIDE and the offsets in layout::geom.
-const GEOM_STRIDE: u32 = 23u;
+// Rust: layout::WALL_STRIDE, BC_STRIDE and the offsets in layout::geom. `geom` holds the number
+// C of records with a boundary part (as an f32), their C boundary parts, then every record's
+// wall part.
+const GEOM_WALL_STRIDE: u32 = 13u;
+const GEOM_BC_STRIDE: u32 = 10u;
 const GEOM_LINK: u32 = 0u;
 const GEOM_APERTURE: u32 = 6u;
 const GEOM_VOLUME: u32 = 12u;
-const GEOM_BC_TYPE: u32 = 13u;
-const GEOM_BC_OPEN: u32 = 14u;
-const GEOM_BC_NORMAL: u32 = 15u;
-const GEOM_BC_VELOCITY: u32 = 18u;
-const GEOM_BC_COEFFICIENT: u32 = 21u;
-const GEOM_BC_PRESSURE: u32 = 22u;
+const GEOM_BC_TYPE: u32 = 0u;
+const GEOM_BC_OPEN: u32 = 1u;
+const GEOM_BC_NORMAL: u32 = 2u;
+const GEOM_BC_VELOCITY: u32 = 5u;
+const GEOM_BC_COEFFICIENT: u32 = 8u;
+const GEOM_BC_PRESSURE: u32 = 9u;
 // Boundary types (Rust: layout::bc).
 const BC_NONE: f32 = 0.0;
 const BC_INLET: f32 = 1.0;
@@ -47,49 +50,61 @@ fn is_fluid(id: u32) -> bool {
     return (cells[id] & 0xffu) != KIND_SOLID;
 }
 
-// Index of cell id's geometry record in `geom`, or NO_SLOT for a regular cell.
+// Index of cell id's geometry record, or NO_SLOT for a regular cell.
 fn record(id: u32) -> u32 {
-    let r = cells[id] >> 8u;
-    if r == 0u {
+    return (cells[id] >> 8u) - 1u;
+}
+
+// Records with a boundary part (numbered first).
+fn boundary_records() -> u32 {
+    return u32(geom[0]);
+}
+
+// Index in `geom` of field k of the wall part of cell id's record, or NO_SLOT for a regular
+// cell.
+fn wall_field(id: u32, k: u32) -> u32 {
+    let r = record(id);
+    if r == NO_SLOT {
         return NO_SLOT;
     }
-    return (r - 1u) * GEOM_STRIDE;
+    return 1u + GEOM_BC_STRIDE * boundary_records() + GEOM_WALL_STRIDE * r + k;
 }
 
 // Rust: CellLayout::aperture.
 fn aperture(id: u32, d: u32) -> f32 {
-    let r = record(id);
-    if r == NO_SLOT {
+    let i = wall_field(id, GEOM_APERTURE + d);
+    if i == NO_SLOT {
         return 1.0;
     }
-    return geom[r + GEOM_APERTURE + d];
+    return geom[i];
 }
 
 // Rust: CellLayout::link.
 fn link(id: u32, d: u32) -> f32 {
-    let r = record(id);
-    if r == NO_SLOT {
+    let i = wall_field(id, GEOM_LINK + d);
+    if i == NO_SLOT {
         return 1.0;
     }
-    return geom[r + GEOM_LINK + d];
+    return geom[i];
 }
 
 // Rust: CellLayout::volume.
 fn volume(id: u32) -> f32 {
-    let r = record(id);
-    if r == NO_SLOT {
+    let i = wall_field(id, GEOM_VOLUME);
+    if i == NO_SLOT {
         return 1.0;
     }
-    return geom[r + GEOM_VOLUME];
+    return geom[i];
 }
 
 // Field k (GEOM_BC_*) of cell id's boundary condition, 0 without one (Rust: CellLayout::bc).
 fn bc(id: u32, k: u32) -> f32 {
+    // NO_SLOT (a regular cell) is never below the count.
     let r = record(id);
-    if r == NO_SLOT {
+    if r >= boundary_records() {
         return 0.0;
     }
-    return geom[r + k];
+    return geom[1u + GEOM_BC_STRIDE * r + k];
 }
 
 // Vector field at k (GEOM_BC_NORMAL or GEOM_BC_VELOCITY) (Rust: CellLayout::bc3).
@@ -121,9 +136,14 @@ fn inlet_volume_flux(id: u32) -> f32 {
     return bc(id, GEOM_BC_OPEN) * dot(bc3(id, GEOM_BC_VELOCITY), bc3(id, GEOM_BC_NORMAL));
 }
 
-// The fluid neighbour across face d of cell id, or NO_SLOT (wall, or unallocated).
+// The fluid neighbour across face d of fluid cell id, or NO_SLOT (wall, or unallocated). A
+// regular cell's (no record) are all fluid (Rust: CellLayout::from_cells): their cell words are
+// not read.
 fn fluid_neighbour(id: u32, d: u32) -> u32 {
     let nb = face_neighbour(id, d);
+    if record(id) == NO_SLOT && is_fluid(id) {
+        return nb;
+    }
     if nb == NO_SLOT || !is_fluid(nb) {
         return NO_SLOT;
     }

@@ -59,7 +59,7 @@ use crate::mesh::generate::{self, BifurcationSpec, GenerateError};
 use crate::mesh::{FaceGroup, SurfaceMesh, Vec3};
 use crate::solver::gpu_solver::{Advection, GpuSolver, RunError, Settings};
 use crate::solver::kernels::GpuGrid;
-use crate::solver::layout::{Boundary, Profile, SolverError, GEOM_STRIDE};
+use crate::solver::layout::{Boundary, Profile, SolverError};
 use crate::solver::multigrid::MultigridSettings;
 use crate::solver::{CellLayout, SolverParams};
 
@@ -408,7 +408,7 @@ pub fn run(opts: &BenchOptions) -> Result<BenchReport, BenchError> {
         let layout = CellLayout::new(&g)?;
         let cells = layout.cells.len() as u64;
         let fluid = (0..cells as u32).filter(|&id| layout.is_fluid(id)).count() as u64;
-        let wall = (layout.geom.len() / GEOM_STRIDE) as u64;
+        let wall = layout.records() as u64;
         let bricks = g.bricks.slots() as u64;
         let params =
             SolverParams { h: h as f32, dt: 1e-5, nu: 3.3e-6, omega: 0.8, cells: cells as u32, ..Default::default() };

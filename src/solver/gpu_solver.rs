@@ -158,8 +158,9 @@ pub struct StepStats {
     pub relative_residual: f64,
     /// Divergence after projection: |V div(u_f) / dt| over the same |f|, for the projected face
     /// velocities u_f, whose V div(u_f) / dt is M dp - f (computed afresh with
-    /// `solver/pressure_residual`); 1 is a divergence of velocity_scale / h in every cell. At most the tolerance unless the iterations ran out or f32 rounding of the
-    /// pressure sets a higher floor (see [`GpuSolver::step`]).
+    /// `solver/pressure_residual`); 1 is a divergence of velocity_scale / h in every cell. At
+    /// most the tolerance unless the iterations ran out or f32 rounding of the pressure sets a
+    /// higher floor (see [`GpuSolver::step`]).
     pub divergence: f64,
 }
 
@@ -489,7 +490,7 @@ impl<'g> GpuSolver<'g> {
             self.dp.clear(enc);
         });
         // CG's recurrence for r drifts from f - M p in f32: check the divergence the projection
-        // will leave, from u* and p afresh, and restart CG from the true residual until that is
+        // will leave, f - M dp afresh, and restart CG from the true residual until that is
         // below the tolerance too, or the iterations run out, or a restart no longer halves it
         // (the f32 floor: about 6e-8 times the pressure's range over its change per cell, which
         // an impulsive start from rest makes the length of the domain in cells).

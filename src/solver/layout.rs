@@ -1,21 +1,27 @@
 //! What the kernels read about the grid, in the compact form the GPU holds.
 //!
 //! One `u32` per cell: bits 0-7 its `cell_kind`, bits 8-31 one plus the index of its geometry
-//! record, or 0 for a regular fluid cell (every link 1, every face to a fluid neighbour fully
-//! open, volume fraction 1) or a solid cell. Only the fluid cells the wall or a cap touches have
-//! a record: [`GEOM_STRIDE`] f32 each, laid out as [`geom`] says. The WGSL twin of these
-//! accessors is `shaders/shared/cells.wgsl` (and `shared/params.wgsl`).
+//! record, or 0 for a regular fluid cell (its six face neighbours fluid, every link 1, every
+//! face fully open, volume fraction 1, no boundary condition: the kernels take its neighbours
+//! without reading their cell words) or a solid cell. Only the fluid cells the wall or a cap touches have
+//! a record, laid out as [`geom`] says: a wall part of [`WALL_STRIDE`] f32 for every record and
+//! a boundary part of [`BC_STRIDE`] f32 for the records of cells with a boundary condition,
+//! which are numbered first. The `geom` array holds the number of boundary parts C (as an f32),
+//! then the C boundary parts, then the wall parts. The WGSL twin of these accessors is
+//! `shaders/shared/cells.wgsl` (and `shared/params.wgsl`).
 //!
 //! Boundary conditions live in the records of the cells on each cap ([`Boundary`]): the cap's
 //! open area through the cell, its normal, and what the cap imposes (an inflow velocity, an
 //! outlet pressure, or a wall velocity).
 
 use crate::grid::index::Bricks;
-use crate::grid::{kind, Grid};
+use crate::grid::{kind, Grid, DIRECTIONS};
 use crate::mesh::Vec3;
 
-/// f32 per geometry record.
-pub const GEOM_STRIDE: usize = 23;
+/// f32 in the wall part of a geometry record.
+pub const WALL_STRIDE: usize = 13;
+/// f32 in the boundary part of a geometry record.
+pub const BC_STRIDE: usize = 10;
 
 /// What a cap imposes. Every cap without one is a wall (closed, no-slip).
 #[derive(Clone, Debug, PartialEq)]
@@ -64,7 +70,8 @@ pub mod bc {
     pub const MOVING: f32 = 3.0;
 }
 
-/// Offsets inside a geometry record.
+/// Offsets inside the wall part (`LINK`, `APERTURE`, `VOLUME`) and the boundary part (`BC_*`)
+/// of a geometry record.
 pub mod geom {
     /// `link[d]`, d in `DIRECTIONS` order: distance to the wall along the link over h.
     pub const LINK: usize = 0;
@@ -73,18 +80,18 @@ pub mod geom {
     /// Volume fraction (merged slivers included).
     pub const VOLUME: usize = 12;
     /// Boundary type (`bc::*`).
-    pub const BC_TYPE: usize = 13;
+    pub const BC_TYPE: usize = 0;
     /// The cap's open area through the cell over h^2.
-    pub const BC_OPEN: usize = 14;
+    pub const BC_OPEN: usize = 1;
     /// The cap's unit normal (out of the fluid), 3 values.
-    pub const BC_NORMAL: usize = 15;
+    pub const BC_NORMAL: usize = 2;
     /// Imposed velocity (inlet, moving wall), m/s, 3 values.
-    pub const BC_VELOCITY: usize = 18;
+    pub const BC_VELOCITY: usize = 5;
     /// Outlet: the pressure equation's coefficient for the cap, open / (distance to the cap
     /// plane over h).
-    pub const BC_COEFFICIENT: usize = 21;
+    pub const BC_COEFFICIENT: usize = 8;
     /// Outlet: imposed kinematic pressure, m^2/s^2.
-    pub const BC_PRESSURE: usize = 22;
+    pub const BC_PRESSURE: usize = 9;
 }
 
 /// Parameters every solver kernel reads (uniform). WGSL twin: `SolverParams` in
@@ -137,7 +144,7 @@ pub struct CellLayout {
     pub neighbours: Vec<u32>,
     /// One word per cell (see the module docs).
     pub cells: Vec<u32>,
-    /// Geometry records, [`GEOM_STRIDE`] f32 each.
+    /// Geometry records (see the module docs).
     pub geom: Vec<f32>,
 }
 
@@ -221,33 +228,46 @@ impl CellLayout {
         link: &dyn Fn(usize) -> [f32; 6],
         boundary: &dyn Fn(usize) -> Option<[f32; 10]>,
     ) -> Result<CellLayout, SolverError> {
-        let mut cells = Vec::with_capacity(kinds.len());
-        let mut geom = Vec::new();
+        // The cells with a record: those with a boundary condition first.
+        let mut with_bc = Vec::new();
+        let mut wall_only = Vec::new();
         for id in 0..kinds.len() {
-            let k = kinds[id];
-            if k == kind::SOLID {
-                cells.push(k as u32);
+            if kinds[id] == kind::SOLID {
                 continue;
             }
             let links = link(id);
-            let bc = boundary(id);
-            let regular = bc.is_none()
-                && links.iter().all(|&l| l == 1.0)
-                && aperture[id].iter().all(|&a| a == 1.0)
-                && volume[id] == 1.0;
-            if regular {
-                cells.push(k as u32);
-                continue;
+            match boundary(id) {
+                Some(bc) => with_bc.push((id, links, bc)),
+                None => {
+                    let fluid = |d: [i32; 3]| {
+                        bricks.neighbour(id as u32, d).is_some_and(|nb| kinds[nb as usize] != kind::SOLID)
+                    };
+                    let regular = links.iter().all(|&l| l == 1.0)
+                        && aperture[id].iter().all(|&a| a == 1.0)
+                        && volume[id] == 1.0
+                        && DIRECTIONS.iter().all(|&d| fluid(d));
+                    if !regular {
+                        wall_only.push((id, links));
+                    }
+                }
             }
-            let record = geom.len() / GEOM_STRIDE + 1;
-            if record >= 1 << 24 {
-                return Err(SolverError::TooManyWallCells(record));
-            }
-            cells.push(k as u32 | (record as u32) << 8);
+        }
+        let records = with_bc.len() + wall_only.len();
+        if records >= 1 << 24 {
+            return Err(SolverError::TooManyWallCells(records));
+        }
+        let mut cells: Vec<u32> = kinds.iter().map(|&k| k as u32).collect();
+        let mut geom = Vec::with_capacity(1 + BC_STRIDE * with_bc.len() + WALL_STRIDE * records);
+        geom.push(with_bc.len() as f32);
+        for (_, _, bc) in &with_bc {
+            geom.extend_from_slice(bc);
+        }
+        let order = with_bc.iter().map(|&(id, links, _)| (id, links)).chain(wall_only);
+        for (record, (id, links)) in order.enumerate() {
+            cells[id] |= (record as u32 + 1) << 8;
             geom.extend_from_slice(&links);
             geom.extend_from_slice(&aperture[id]);
             geom.push(volume[id]);
-            geom.extend_from_slice(&bc.unwrap_or([0.0; 10]));
         }
         let neighbours = bricks.neighbours.iter().flatten().copied().collect();
         Ok(CellLayout { neighbours, cells, geom })
@@ -260,27 +280,45 @@ impl CellLayout {
 
     fn record(&self, id: u32) -> Option<usize> {
         let r = self.cells[id as usize] >> 8;
-        (r != 0).then(|| (r as usize - 1) * GEOM_STRIDE)
+        (r != 0).then(|| r as usize - 1)
+    }
+
+    /// Records with a boundary part (numbered first).
+    fn boundary_records(&self) -> usize {
+        self.geom[0] as usize
+    }
+
+    /// Index in `geom` of the wall part of record `r`.
+    fn wall_part(&self, r: usize) -> usize {
+        1 + BC_STRIDE * self.boundary_records() + WALL_STRIDE * r
+    }
+
+    /// Fluid cells with a geometry record.
+    pub fn records(&self) -> usize {
+        (self.geom.len() - 1 - BC_STRIDE * self.boundary_records()) / WALL_STRIDE
     }
 
     /// Wetted fraction of face `d` of fluid cell `id` (1 for a regular cell).
     pub fn aperture(&self, id: u32, d: usize) -> f32 {
-        self.record(id).map_or(1.0, |r| self.geom[r + geom::APERTURE + d])
+        self.record(id).map_or(1.0, |r| self.geom[self.wall_part(r) + geom::APERTURE + d])
     }
 
     /// Distance to the wall along link `d` over h (1 when no wall is crossed).
     pub fn link(&self, id: u32, d: usize) -> f32 {
-        self.record(id).map_or(1.0, |r| self.geom[r + geom::LINK + d])
+        self.record(id).map_or(1.0, |r| self.geom[self.wall_part(r) + geom::LINK + d])
     }
 
     /// Volume fraction of fluid cell `id`.
     pub fn volume(&self, id: u32) -> f32 {
-        self.record(id).map_or(1.0, |r| self.geom[r + geom::VOLUME])
+        self.record(id).map_or(1.0, |r| self.geom[self.wall_part(r) + geom::VOLUME])
     }
 
     /// Field `k` (`geom::BC_*`) of cell `id`'s boundary condition (0 without one).
     pub fn bc(&self, id: u32, k: usize) -> f32 {
-        self.record(id).map_or(0.0, |r| self.geom[r + k])
+        match self.record(id) {
+            Some(r) if r < self.boundary_records() => self.geom[1 + BC_STRIDE * r + k],
+            _ => 0.0,
+        }
     }
 
     /// Cell `id`'s boundary vector field at `k` (`geom::BC_NORMAL` or `geom::BC_VELOCITY`).

@@ -143,7 +143,7 @@ fn coarsen(fine: &Level) -> Result<(Level, Vec<u32>), SolverError> {
         (outlets[id] > 0.0).then(|| {
             let mut b = [0.0f32; 10];
             b[0] = bc::OUTLET; // the record's BC fields start at geom::BC_TYPE
-            b[geom::BC_COEFFICIENT - geom::BC_TYPE] = outlets[id];
+            b[geom::BC_COEFFICIENT] = outlets[id];
             b
         })
     };
