@@ -50,7 +50,7 @@ fn is_fluid(id: u32) -> bool {
     return (cells[id] & 0xffu) != KIND_SOLID;
 }
 
-// Index of cell id's geometry record, or NO_SLOT for a regular cell.
+// Index of cell id's geometry record, or NO_SLOT for a regular or solid cell (0 - 1 wraps).
 fn record(id: u32) -> u32 {
     return (cells[id] >> 8u) - 1u;
 }
@@ -151,8 +151,7 @@ fn fluid_neighbour(id: u32, d: u32) -> u32 {
 }
 
 // The fluid neighbours across the six faces of cell id (DIRECTIONS order), NO_SLOT where none:
-// for stages that use them several times (each look-up reads the brick table and the
-// neighbour's cell word).
+// for stages that use them several times.
 fn fluid_neighbours(id: u32) -> array<u32, 6> {
     var nbs: array<u32, 6>;
     for (var d = 0u; d < 6u; d++) {

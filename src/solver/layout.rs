@@ -3,12 +3,12 @@
 //! One `u32` per cell: bits 0-7 its `cell_kind`, bits 8-31 one plus the index of its geometry
 //! record, or 0 for a regular fluid cell (its six face neighbours fluid, every link 1, every
 //! face fully open, volume fraction 1, no boundary condition: the kernels take its neighbours
-//! without reading their cell words) or a solid cell. Only the fluid cells the wall or a cap touches have
-//! a record, laid out as [`geom`] says: a wall part of [`WALL_STRIDE`] f32 for every record and
-//! a boundary part of [`BC_STRIDE`] f32 for the records of cells with a boundary condition,
-//! which are numbered first. The `geom` array holds the number of boundary parts C (as an f32),
-//! then the C boundary parts, then the wall parts. The WGSL twin of these accessors is
-//! `shaders/shared/cells.wgsl` (and `shared/params.wgsl`).
+//! without reading their cell words) or a solid cell. Only the fluid cells the wall or a cap
+//! touches have a record, laid out as [`geom`] says: a wall part of [`WALL_STRIDE`] f32 for
+//! every record and a boundary part of [`BC_STRIDE`] f32 for the records of cells with a
+//! boundary condition, which are numbered first. The `geom` array holds the number of boundary
+//! parts C (as an f32), then the C boundary parts, then the wall parts. The WGSL twin of these
+//! accessors is `shaders/shared/cells.wgsl` (and `shared/params.wgsl`).
 //!
 //! Boundary conditions live in the records of the cells on each cap ([`Boundary`]): the cap's
 //! open area through the cell, its normal, and what the cap imposes (an inflow velocity, an
@@ -158,7 +158,7 @@ impl CellLayout {
     /// walls).
     pub fn with_boundaries(grid: &Grid, boundaries: &[Boundary]) -> Result<CellLayout, SolverError> {
         let n = grid.kind.len();
-        let mut bc: Vec<Option<[f32; 10]>> = vec![None; n];
+        let mut bc: Vec<Option<[f32; BC_STRIDE]>> = vec![None; n];
         let h = grid.spacing;
         for (cap, boundary) in grid.caps.iter().zip(boundaries) {
             let normal = Vec3::from(cap.normal);
@@ -212,9 +212,9 @@ impl CellLayout {
                 ]);
             }
         }
-        Self::from_cells(&grid.bricks, &grid.kind, &grid.volume_fraction, &grid.aperture, &|id| grid.link[id], &|id| {
-            bc[id]
-        })
+        let link = |id: usize| grid.link[id];
+        let boundary = |id: usize| bc[id];
+        Self::from_cells(&grid.bricks, &grid.kind, &grid.volume_fraction, &grid.aperture, &link, &boundary)
     }
 
     /// The kernels' form of any level: per cell its kind, volume fraction and apertures, its
@@ -226,7 +226,7 @@ impl CellLayout {
         volume: &[f32],
         aperture: &[[f32; 6]],
         link: &dyn Fn(usize) -> [f32; 6],
-        boundary: &dyn Fn(usize) -> Option<[f32; 10]>,
+        boundary: &dyn Fn(usize) -> Option<[f32; BC_STRIDE]>,
     ) -> Result<CellLayout, SolverError> {
         // The cells with a record: those with a boundary condition first.
         let mut with_bc = Vec::new();

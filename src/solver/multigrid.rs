@@ -11,7 +11,7 @@
 
 use rayon::prelude::*;
 
-use super::layout::{bc, geom};
+use super::layout::{bc, geom, BC_STRIDE};
 use super::{cpu, CellLayout, SolverError, SolverParams};
 use crate::grid::index::{self, Bricks, BRICK, NO_SLOT};
 use crate::grid::{kind, DIRECTIONS};
@@ -141,14 +141,15 @@ fn coarsen(fine: &Level) -> Result<(Level, Vec<u32>), SolverError> {
     let outlets: Vec<f32> = per_cell.iter().map(|c| c.3).collect();
     let outlet_bc = |id: usize| {
         (outlets[id] > 0.0).then(|| {
-            let mut b = [0.0f32; 10];
-            b[0] = bc::OUTLET; // the record's BC fields start at geom::BC_TYPE
+            let mut b = [0.0f32; BC_STRIDE];
+            b[geom::BC_TYPE] = bc::OUTLET;
             b[geom::BC_COEFFICIENT] = outlets[id];
             b
         })
     };
     let layout = CellLayout::from_cells(&bricks, &kinds, &volume, &aperture, &|_| [1.0; 6], &outlet_bc)?;
-    // Brick coordinates on the other level, or NO_SLOT outside its tiling (no periodic wrap).
+    // The slot of the brick at brick coordinates b on a level, or NO_SLOT outside its tiling
+    // (no periodic wrap).
     let slot = |level: &Bricks, b: [u32; 3]| {
         if (0..3).any(|a| b[a] >= level.brick_dims[a]) {
             NO_SLOT
