@@ -7,13 +7,9 @@
 
 #import shared/cells
 
-fn pressure_gradient_axis(id: u32, axis: u32, p_cap: f32) -> f32 {
-    return pressure_gradient_axis_between(id, axis, p_cap, fluid_neighbour(id, 2u * axis), fluid_neighbour(id, 2u * axis + 1u));
-}
-
-// pressure_gradient_axis for a caller that has already looked up the cell's fluid neighbours
-// along the axis, on the low and the high side (NO_SLOT where none).
-fn pressure_gradient_axis_between(id: u32, axis: u32, p_cap: f32, low: u32, high: u32) -> f32 {
+// Component `axis` of the gradient, given the cell's fluid neighbours along the axis on the low
+// and the high side (NO_SLOT where none; Rust twin: cpu::pressure_gradient_axis).
+fn pressure_gradient_axis(id: u32, axis: u32, p_cap: f32, low: u32, high: u32) -> f32 {
     var g = 0.0;
     var w = 0.0;
     let c_out = bc(id, GEOM_BC_COEFFICIENT);
@@ -44,8 +40,8 @@ fn pressure_gradient(id: u32, p_cap: f32) -> vec3<f32> {
 // fluid_neighbours).
 fn pressure_gradient_of(id: u32, p_cap: f32, nbs: array<u32, 6>) -> vec3<f32> {
     return vec3<f32>(
-        pressure_gradient_axis_between(id, 0u, p_cap, nbs[0], nbs[1]),
-        pressure_gradient_axis_between(id, 1u, p_cap, nbs[2], nbs[3]),
-        pressure_gradient_axis_between(id, 2u, p_cap, nbs[4], nbs[5]),
+        pressure_gradient_axis(id, 0u, p_cap, nbs[0], nbs[1]),
+        pressure_gradient_axis(id, 1u, p_cap, nbs[2], nbs[3]),
+        pressure_gradient_axis(id, 2u, p_cap, nbs[4], nbs[5]),
     );
 }

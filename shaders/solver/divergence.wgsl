@@ -64,7 +64,7 @@ fn divergence(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
         let c = axis * params.cells;
         let beyond = fluid_neighbour(nb, d);
         let high_side = (d & 1u) == 1u;
-        let grad_nb = pressure_gradient_axis_between(
+        let grad_nb = pressure_gradient_axis(
             nb, axis, bc(nb, GEOM_BC_PRESSURE), select(beyond, id, high_side), select(id, beyond, high_side)
         );
         let uf = face_interpolate(u[c + id], u[c + nb], nbs[d ^ 1u], beyond, c) + dt * 0.5 * (grad[axis] + grad_nb);

@@ -241,10 +241,10 @@ pub fn pcg_cpu(
     let params = level.params(s.omega);
     let n = f.len();
     let dot = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(x, y)| *x as f64 * *y as f64).sum::<f64>();
-    let zero = vec![0.0f32; n];
+    // The residual without its source is -M x (the source argument is not read).
+    let operator = SolverParams { without_source: 1, ..params };
     let apply = |x: &[f32], out: &mut [f32]| {
-        // residual with f = 0 is -M x
-        cpu::pressure_residual(&level.layout, &level.bricks, &params, &zero, x, out);
+        cpu::pressure_residual(&level.layout, &level.bricks, &operator, x, x, out);
         for v in out.iter_mut() {
             *v = -*v;
         }
