@@ -234,3 +234,76 @@ fn geometry_record_constants_match_their_rust_twins() {
         assert!(rust.iter().any(|(n, _)| n == name), "shared/cells {name} has no Rust twin in this test");
     }
 }
+
+/// The shaders are compiled without wgpu's loop bounding (`gpu::context::SHADER_CHECKS`), whose
+/// contract is that no loop runs forever. So every loop must be a `for` whose counter counts up
+/// by one to a constant, or halves down to zero, and is not assigned in the body; `while` and
+/// `loop` are not used.
+#[test]
+fn every_loop_counts_to_a_constant() {
+    let is_constant = |s: &str| {
+        let s = s.trim();
+        !s.is_empty() && s.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || "_u/*+ ".contains(c))
+    };
+    let mut failures = Vec::new();
+    for (name, text) in shader::FILES {
+        let code: String = text.lines().map(|l| l.split("//").next().unwrap()).collect::<Vec<_>>().join("\n");
+        for word in ["while", "loop"] {
+            if code.split(|c: char| !c.is_alphanumeric() && c != '_').any(|w| w == word) {
+                failures.push(format!("{name}: uses `{word}`"));
+            }
+        }
+        let mut rest = code.as_str();
+        while let Some(at) = rest.find("for (") {
+            let header_start = at + "for (".len();
+            let header_len = rest[header_start..].find(')').expect("a for header ends with )");
+            let header = &rest[header_start..header_start + header_len];
+            let parts: Vec<&str> = header.split(';').map(str::trim).collect();
+            let counter = parts[0].strip_prefix("var ").and_then(|s| s.split('=').next()).map(str::trim);
+            let ok = match (counter, parts.as_slice()) {
+                (Some(v), [_, cond, step]) => {
+                    let up = cond.strip_prefix(v).and_then(|c| c.trim().strip_prefix('<')).is_some_and(is_constant)
+                        && *step == format!("{v}++");
+                    let halves = *cond == format!("{v} > 0u") && *step == format!("{v} = {v} / 2u");
+                    // The body, to its matching brace, must not assign the counter.
+                    let body = &rest[header_start + header_len..];
+                    let mut depth = 0;
+                    let end = body
+                        .char_indices()
+                        .find(|&(_, c)| {
+                            depth += match c {
+                                '{' => 1,
+                                '}' => -1,
+                                _ => 0,
+                            };
+                            c == '}' && depth == 0
+                        })
+                        .map_or(body.len(), |(i, _)| i);
+                    let assigned = assigns(&body[..end], v);
+                    (up || halves) && !assigned
+                }
+                _ => false,
+            };
+            if !ok {
+                failures.push(format!("{name}: loop `for ({header})` does not count to a constant"));
+            }
+            rest = &rest[header_start + header_len..];
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Whether `code` assigns variable `v` (`v =`, `v++`, `v +=`, ...), `v` taken as a whole word.
+fn assigns(code: &str, v: &str) -> bool {
+    let word = |c: char| c.is_alphanumeric() || c == '_';
+    code.match_indices(v).any(|(i, _)| {
+        let before = code[..i].chars().next_back();
+        let after = code[i + v.len()..].trim_start();
+        !before.is_some_and(word)
+            && !after.starts_with(word)
+            && (after.starts_with("++")
+                || after.starts_with("--")
+                || (after.starts_with('=') && !after.starts_with("=="))
+                || ["+=", "-=", "*=", "/="].iter().any(|op| after.starts_with(op)))
+    })
+}

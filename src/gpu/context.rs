@@ -14,6 +14,19 @@ use wgpu::util::DeviceExt as _;
 
 use super::{choose, enumerate_adapters, instance, shader, AdapterReport, Bindable, GpuError, Span};
 
+/// The runtime checks compiled into every stage: wgpu's defaults (buffer and array bounds,
+/// integer division by zero), less the counter wgpu adds to every loop so that a driver may not
+/// assume it ends (`force_loop_bounding`). That counter hides the trip count of the kernels'
+/// six-face loops from the driver, which then may not unroll them and keeps their per-face arrays
+/// in memory instead of registers (gfx-rs/wgpu#7698 reports 100x slower kernels from it). Every
+/// loop in shaders/ counts up to a constant (or halves a constant to zero), which
+/// `tests/shaders.rs` checks.
+pub const SHADER_CHECKS: wgpu::ShaderRuntimeChecks = {
+    let mut checks = wgpu::ShaderRuntimeChecks::checked();
+    checks.force_loop_bounding = false;
+    checks
+};
+
 /// An opened GPU: the chosen adapter, its device (with the adapter's own limits) and queue.
 pub struct Gpu {
     /// The adapter the device was opened on.
@@ -162,10 +175,13 @@ impl Gpu {
     pub fn stage(&self, name: &str) -> Result<Stage, GpuError> {
         let source = shader::source(name)?;
         let pipeline = self.scoped(&format!("compute stage \"{name}\""), || {
-            let module = self.device.create_shader_module(wgpu::ShaderModuleDescriptor {
+            let desc = wgpu::ShaderModuleDescriptor {
                 label: Some(name),
                 source: wgpu::ShaderSource::Wgsl(Cow::Owned(source)),
-            });
+            };
+            // SAFETY: SHADER_CHECKS drops only the loop bounding, whose contract (no infinite
+            // loop) every shader keeps; tests/shaders.rs checks each loop's form.
+            let module = unsafe { self.device.create_shader_module_trusted(desc, SHADER_CHECKS) };
             self.device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
                 label: Some(name),
                 layout: None,
