@@ -21,5 +21,6 @@ pub mod gpu;
 pub mod grid;
 pub mod io;
 pub mod mesh;
+pub mod physio;
 pub mod run;
 pub mod solver;

@@ -524,6 +524,13 @@ impl<'g> GpuSolver<'g> {
         Ok(StepStats { iterations: solve.iterations, relative_residual: solve.relative_residual, divergence })
     }
 
+    /// Sets the body force per unit mass (m/s^2) from the next step on.
+    pub fn set_force(&mut self, force: Vec3) {
+        self.params_value.force_x = force.x as f32;
+        self.params_value.force_y = force.y as f32;
+        self.params_value.force_z = force.z as f32;
+    }
+
     /// Sets the velocity (m/s, component-major, 3 x cells).
     pub fn set_velocity(&self, u: &[f32]) {
         self.gpu.queue.write_buffer(&self.u, 0, bytemuck::cast_slice(u));
