@@ -10,6 +10,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::mesh::Units;
+use crate::physio::waveform::FlowUnits;
 use crate::solver::gpu_solver::Advection;
 
 /// Why a case file cannot be used.
@@ -85,6 +86,19 @@ pub enum ProfileKey {
     /// 1 - r^2 / R^2 on the cap's equivalent radius.
     #[default]
     Parabolic,
+    /// Womersley's, mode by mode of a periodic waveform.
+    Womersley,
+}
+
+/// How a periodic table is evaluated.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum InterpolationKey {
+    /// Truncated Fourier series (`modes` harmonics).
+    #[default]
+    Fourier,
+    /// Straight lines between rows.
+    Linear,
 }
 
 /// `[[inlet]]`.
@@ -93,11 +107,67 @@ pub enum ProfileKey {
 pub struct Inlet {
     /// Cap (face group) name in the mesh.
     pub surface: Spanned<String>,
-    /// Volume flow rate into the fluid, m^3/s.
-    pub flow_rate: Spanned<f64>,
-    /// `plug` or `parabolic` (default).
+    /// Constant volume flow rate into the fluid, in `flow_units` (one of this and `waveform`).
+    pub flow_rate: Option<Spanned<f64>>,
+    /// Table of time (s) and flow into the fluid (`flow_units`), relative to the case file.
+    pub waveform: Option<Spanned<PathBuf>>,
+    /// Unit of `flow_rate` and of the waveform's flows (default m^3/s).
+    #[serde(default)]
+    pub flow_units: FlowUnits,
+    /// Multiplies the flow (default 1; -1 for a table whose inflow is negative).
+    #[serde(default = "default_scale")]
+    pub flow_scale: Spanned<f64>,
+    /// `plug`, `parabolic` (default) or `womersley`.
     #[serde(default)]
     pub profile: ProfileKey,
+    /// A periodic waveform's evaluation: `fourier` (default) or `linear`.
+    #[serde(default)]
+    pub interpolation: InterpolationKey,
+    /// Harmonics of the Fourier series (default 10).
+    #[serde(default = "default_modes")]
+    pub modes: Spanned<usize>,
+}
+
+fn default_scale() -> Spanned<f64> {
+    Spanned::new(0..0, 1.0)
+}
+
+fn default_modes() -> Spanned<usize> {
+    Spanned::new(0..0, crate::physio::waveform::DEFAULT_MODES)
+}
+
+/// What an outlet imposes.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum OutletType {
+    /// A pressure, constant or from a table.
+    #[default]
+    Pressure,
+    /// p = pd + r q.
+    Resistance,
+    /// Three-element Windkessel.
+    Rcr,
+}
+
+/// Units of an outlet's parameters.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum ParameterUnits {
+    /// Pa, Pa s/m^3, m^3/Pa.
+    #[default]
+    Si,
+    /// SimVascular's: dyn/cm^2, dyn s/cm^5, cm^5/dyn.
+    Cgs,
+}
+
+impl ParameterUnits {
+    /// SI per unit of a pressure, a resistance and a compliance.
+    pub fn to_si(self) -> (f64, f64, f64) {
+        match self {
+            ParameterUnits::Si => (1.0, 1.0, 1.0),
+            ParameterUnits::Cgs => (0.1, 1e5, 1e-5),
+        }
+    }
 }
 
 /// `[[outlet]]`.
@@ -106,17 +176,42 @@ pub struct Inlet {
 pub struct Outlet {
     /// Cap (face group) name in the mesh.
     pub surface: Spanned<String>,
-    /// Pressure, Pa (default 0).
+    /// `pressure` (default), `resistance` or `rcr`.
+    #[serde(default, rename = "type")]
+    pub kind: OutletType,
+    /// Units of `pressure`, the waveform's pressures, `r`, `rp`, `c`, `rd`, `pd` and
+    /// `initial_pressure`: `si` (default) or `cgs`.
     #[serde(default)]
-    pub pressure: f64,
+    pub units: ParameterUnits,
+    /// Type pressure: the constant pressure (default 0).
+    pub pressure: Option<Spanned<f64>>,
+    /// Type pressure: a table of time (s) and pressure, relative to the case file.
+    pub waveform: Option<Spanned<PathBuf>>,
+    /// Type resistance: the resistance.
+    pub r: Option<Spanned<f64>>,
+    /// Type rcr: proximal resistance.
+    pub rp: Option<Spanned<f64>>,
+    /// Type rcr: compliance.
+    pub c: Option<Spanned<f64>>,
+    /// Type rcr: distal resistance.
+    pub rd: Option<Spanned<f64>>,
+    /// Types resistance and rcr: distal pressure (default 0).
+    pub pd: Option<Spanned<f64>>,
+    /// Type rcr: the capacitor's pressure at the start (default: its steady value for the
+    /// mean inflow).
+    pub initial_pressure: Option<Spanned<f64>>,
 }
 
 /// `[time]`.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Time {
-    /// Simulated time to reach, s.
-    pub end: Spanned<f64>,
+    /// Simulated time to reach, s (default: `period * cycles`).
+    pub end: Option<Spanned<f64>>,
+    /// Period of the inflow, s: periodic waveforms repeat with it.
+    pub period: Option<Spanned<f64>>,
+    /// Cycles to run (with `period`; sets `end`).
+    pub cycles: Option<Spanned<u32>>,
     /// Courant number for the time step (default 0.2; explicit advection needs it at or below
     /// about 0.3, implicit advection takes up to 20).
     #[serde(default = "default_cfl")]
@@ -248,7 +343,8 @@ impl Case {
         Ok(case)
     }
 
-    fn error(&self, span: &Range<usize>, key: &str, message: String) -> CaseError {
+    /// The error for key `key` (its value at `span` in the file) with `message`.
+    pub fn error(&self, span: &Range<usize>, key: &str, message: String) -> CaseError {
         let (path, text) = self.source.clone().unwrap_or_default();
         CaseError::Key { path, line: line_of(&text, span), key: key.into(), message }
     }
@@ -265,7 +361,28 @@ impl Case {
         positive(&self.geometry.spacing, "geometry.spacing", self.geometry.units.symbol())?;
         positive(&self.fluid.density, "fluid.density", "kg/m^3")?;
         positive(&self.fluid.viscosity, "fluid.viscosity", "Pa s")?;
-        positive(&self.time.end, "time.end", "s")?;
+        match (&self.time.end, &self.time.period, &self.time.cycles) {
+            (Some(end), _, None) => positive(end, "time.end", "s")?,
+            (None, Some(_), Some(_)) => {}
+            (Some(_), _, Some(cycles)) => {
+                return Err(self.error(&cycles.span(), "time.cycles", "give `end` or `cycles`, not both".into()))
+            }
+            (None, _, Some(cycles)) => return Err(self.error(&cycles.span(), "time.cycles", "needs `period`".into())),
+            (None, _, None) => {
+                return Err(CaseError::Key {
+                    path: self.source.clone().unwrap_or_default().0,
+                    line: 1,
+                    key: "time.end".into(),
+                    message: "missing: give `end` (s), or `period` (s) and `cycles`".into(),
+                })
+            }
+        }
+        if let Some(period) = &self.time.period {
+            positive(period, "time.period", "s")?;
+        }
+        if let Some(cycles) = self.time.cycles.as_ref().filter(|c| *c.get_ref() == 0) {
+            return Err(self.error(&cycles.span(), "time.cycles", "0 cycles: at least 1".into()));
+        }
         positive(&self.solver.tolerance, "solver.tolerance", "(relative)")?;
         let cfl = *self.time.cfl.get_ref();
         let (cfl_max, why) = match self.solver.advection {
@@ -279,16 +396,92 @@ impl Case {
             positive(i, "output.interval", "s")?;
         }
         for (k, inlet) in self.inlet.iter().enumerate() {
-            let q = *inlet.flow_rate.get_ref();
-            if !q.is_finite() {
+            let key = |name: &str| format!("inlet[{k}].{name}");
+            match (&inlet.flow_rate, &inlet.waveform) {
+                (Some(q), None) if !q.get_ref().is_finite() => {
+                    return Err(self.error(&q.span(), &key("flow_rate"), format!("{} is not a number", q.get_ref())))
+                }
+                (Some(_), None) | (None, Some(_)) => {}
+                (Some(_), Some(w)) => {
+                    return Err(self.error(
+                        &w.span(),
+                        &key("waveform"),
+                        "give `flow_rate` or `waveform`, not both".into(),
+                    ))
+                }
+                (None, None) => {
+                    let message = "missing: give `flow_rate` or `waveform`".into();
+                    return Err(self.error(&inlet.surface.span(), &key("flow_rate"), message));
+                }
+            }
+            let scale = *inlet.flow_scale.get_ref();
+            if !(scale.is_finite() && scale != 0.0) {
                 return Err(self.error(
-                    &inlet.flow_rate.span(),
-                    &format!("inlet[{k}].flow_rate"),
-                    format!("{q} m^3/s"),
+                    &inlet.flow_scale.span(),
+                    &key("flow_scale"),
+                    format!("{scale} is not a non-zero number"),
                 ));
             }
         }
+        for (k, outlet) in self.outlet.iter().enumerate() {
+            let key = |name: &str| format!("outlet[{k}].{name}");
+            let kind = outlet.kind;
+            let given = [
+                ("pressure", &outlet.pressure, kind == OutletType::Pressure),
+                ("r", &outlet.r, kind == OutletType::Resistance),
+                ("rp", &outlet.rp, kind == OutletType::Rcr),
+                ("c", &outlet.c, kind == OutletType::Rcr),
+                ("rd", &outlet.rd, kind == OutletType::Rcr),
+                ("pd", &outlet.pd, kind != OutletType::Pressure),
+                ("initial_pressure", &outlet.initial_pressure, kind == OutletType::Rcr),
+            ];
+            let kind_name = format!("{kind:?}").to_lowercase();
+            for (name, value, applies) in given {
+                let Some(v) = value else { continue };
+                if !applies {
+                    return Err(self.error(&v.span(), &key(name), format!("does not apply to type = \"{kind_name}\"")));
+                }
+                if !v.get_ref().is_finite() {
+                    return Err(self.error(&v.span(), &key(name), format!("{} is not a number", v.get_ref())));
+                }
+            }
+            if let (Some(w), OutletType::Resistance | OutletType::Rcr) = (&outlet.waveform, kind) {
+                return Err(self.error(
+                    &w.span(),
+                    &key("waveform"),
+                    format!("does not apply to type = \"{kind_name}\""),
+                ));
+            }
+            if let (Some(w), Some(_)) = (&outlet.waveform, &outlet.pressure) {
+                return Err(self.error(&w.span(), &key("waveform"), "give `pressure` or `waveform`, not both".into()));
+            }
+            let required: &[(&str, &Option<Spanned<f64>>, bool)] = match kind {
+                OutletType::Pressure => &[],
+                OutletType::Resistance => &[("r", &outlet.r, false)],
+                OutletType::Rcr => &[("rp", &outlet.rp, false), ("c", &outlet.c, true), ("rd", &outlet.rd, true)],
+            };
+            for &(name, value, strictly) in required {
+                let Some(v) = value else {
+                    let message = format!("missing: type = \"{kind_name}\" needs `{name}`");
+                    return Err(self.error(&outlet.surface.span(), &key(name), message));
+                };
+                let x = *v.get_ref();
+                if x < 0.0 || (strictly && x == 0.0) {
+                    let bound = if strictly { "positive" } else { "zero or positive" };
+                    return Err(self.error(&v.span(), &key(name), format!("{x} is not {bound}")));
+                }
+            }
+        }
         Ok(())
+    }
+
+    /// Simulated time to reach, s: `end`, or `period * cycles`.
+    pub fn end_time(&self) -> f64 {
+        match (&self.time.end, &self.time.period, &self.time.cycles) {
+            (Some(end), _, _) => *end.get_ref(),
+            (None, Some(period), Some(cycles)) => period.get_ref() * *cycles.get_ref() as f64,
+            _ => unreachable!("checked when read"),
+        }
     }
 
     /// `path` resolved against the case file's folder (`..` folded away where it can be).

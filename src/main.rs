@@ -170,6 +170,7 @@ fn is_user_error(e: &anyhow::Error) -> bool {
                 Some(
                     hemoflow::run::RunError::Case(_)
                         | hemoflow::run::RunError::Mesh(_)
+                        | hemoflow::run::RunError::Waveform(_)
                         | hemoflow::run::RunError::NotSimulatable { .. }
                         | hemoflow::run::RunError::Grid(_)
                 )
@@ -189,6 +190,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Run { case, output, adapter, json } => run_case(case.as_deref(), output, adapter.as_deref(), json),
     }
 }
+
+/// Pa per mmHg.
+const MMHG: f64 = 133.322;
 
 /// The bundled demo case, resolved against the source tree's meshes/.
 const DEMO_CASE: &str = include_str!("../meshes/demo.toml");
@@ -211,8 +215,9 @@ fn run_case(case_path: Option<&Path>, output: Option<PathBuf>, adapter: Option<&
     let summary = hemoflow::run::run(&case, adapter, &mut |p| {
         bar.set_length(p.steps);
         bar.set_position(p.step);
+        let cycle = p.cycle.map_or(String::new(), |c| format!("cycle {c}  "));
         bar.set_message(format!(
-            "t {:.4} s  dt {:.2e} s  pressure iterations {}  {:.1} MLUPS",
+            "{cycle}t {:.4} s  dt {:.2e} s  pressure iterations {}  {:.1} MLUPS",
             p.time, p.dt, p.pressure_iterations, p.mlups
         ));
     });
@@ -235,13 +240,29 @@ fn run_case(case_path: Option<&Path>, output: Option<PathBuf>, adapter: Option<&
     );
     println!(
         "pressure iterations per step: mean {:.1}, max {}; divergence after projection: max {:.1e} (relative; {} \
-         step(s) above the solver tolerance); mass balance error {:.2e}",
+         step(s) above the solver tolerance); mass balance error {:.2e} (largest over the steps {:.2e})",
         summary.pressure_iterations_mean,
         summary.pressure_iterations_max,
         summary.divergence_max,
         summary.steps_over_tolerance,
-        summary.mass_balance_error
+        summary.mass_balance_error,
+        summary.mass_balance_error_max
     );
+    for c in &summary.cycles {
+        let change =
+            c.pressure_change.map_or("first cycle".into(), |d| format!("{:.2} mmHg from the cycle before", d / MMHG));
+        println!("cycle {} (pressures' largest change: {change})", c.cycle);
+        for cap in &c.caps {
+            println!(
+                "  cap {:<20} mean flow {:+.3} mL/s  pressure mean {:.1} mmHg, range {:.1} to {:.1} mmHg",
+                cap.name,
+                cap.mean_flow_rate * 1e6,
+                cap.mean_pressure / MMHG,
+                cap.min_pressure / MMHG,
+                cap.max_pressure / MMHG
+            );
+        }
+    }
     for c in &summary.caps {
         println!(
             "cap {:<20} flow rate {:+.4e} m^3/s ({:+.3} mL/s, + out of the fluid)  mean pressure {:+.2} Pa",

@@ -5,11 +5,16 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use crate::case::{Case, CaseError, ProfileKey};
+use toml::Spanned;
+
+use crate::case::{Case, CaseError, InterpolationKey, OutletType, ProfileKey};
 use crate::gpu::{Gpu, GpuError};
 use crate::grid::{self, kind, GridError};
 use crate::io::{write_time_series_xdmf, H5Output, IoError};
 use crate::mesh::{self, MeshError};
+use crate::physio::inlet::InletDrive;
+use crate::physio::waveform::{Interpolation, Table, Waveform, WaveformError};
+use crate::physio::windkessel::Outlet0d;
 use crate::solver::gpu_solver::{self, GpuSolver, Settings};
 use crate::solver::layout::{Boundary, Profile};
 use crate::solver::multigrid::MultigridSettings;
@@ -24,6 +29,9 @@ pub enum RunError {
     /// The mesh cannot be read.
     #[error(transparent)]
     Mesh(#[from] MeshError),
+    /// A waveform table cannot be read.
+    #[error(transparent)]
+    Waveform(#[from] WaveformError),
     /// The mesh cannot be simulated.
     #[error("{mesh}: cannot be simulated: {reasons}")]
     NotSimulatable {
@@ -75,6 +83,35 @@ pub struct Progress {
     pub pressure_iterations: usize,
     /// Million fluid-cell updates per second so far.
     pub mlups: f64,
+    /// The cardiac cycle the step is in (from 1), with `[time] period`.
+    pub cycle: Option<u32>,
+}
+
+/// One cycle's figures for one cap.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct CapCycle {
+    /// Cap name.
+    pub name: String,
+    /// Mean flow rate over the cycle, m^3/s, positive out of the fluid.
+    pub mean_flow_rate: f64,
+    /// Mean of the cap's mean pressure over the cycle, Pa.
+    pub mean_pressure: f64,
+    /// Lowest cap mean pressure in the cycle, Pa.
+    pub min_pressure: f64,
+    /// Highest cap mean pressure in the cycle, Pa.
+    pub max_pressure: f64,
+}
+
+/// What a cycle did (runs with `[time] period`).
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct CycleSummary {
+    /// Cycle number, from 1.
+    pub cycle: usize,
+    /// Per cap.
+    pub caps: Vec<CapCycle>,
+    /// Largest change of a cap's mean, lowest or highest pressure from the cycle before, Pa
+    /// (None for the first cycle): periodic convergence shows as this falling.
+    pub pressure_change: Option<f64>,
 }
 
 /// What a run did (`run --json` prints it).
@@ -109,6 +146,10 @@ pub struct RunSummary {
     pub steps_over_tolerance: u64,
     /// |sum of the caps' flow rates| / inflow at the last step.
     pub mass_balance_error: f64,
+    /// The largest of that over the steps.
+    pub mass_balance_error_max: f64,
+    /// Per cycle, with `[time] period`.
+    pub cycles: Vec<CycleSummary>,
     /// Per cap: flow rate (m^3/s, positive out of the fluid) and mean pressure (Pa).
     pub caps: Vec<CapFlow>,
     /// Snapshots written.
@@ -138,38 +179,105 @@ pub fn run(case: &Case, adapter: Option<&str>, progress: &mut dyn FnMut(&Progres
 
     // Boundary conditions by cap name.
     let names: Vec<String> = g.caps.iter().map(|c| c.name.clone()).collect();
+    let find = |surface: &Spanned<String>, key: String| {
+        names.iter().position(|n| n == surface.get_ref()).ok_or_else(|| case.unknown_surface(surface, &key, &names))
+    };
+    let period = case.time.period.as_ref().map(|p| *p.get_ref());
     let mut boundaries = vec![Boundary::Wall; names.len()];
-    let mut u_ref: f64 = 0.0;
+    let mut inlets = Vec::new();
     for (k, inlet) in case.inlet.iter().enumerate() {
-        let Some(i) = names.iter().position(|n| n == inlet.surface.get_ref()) else {
-            return Err(case.unknown_surface(&inlet.surface, &format!("inlet[{k}].surface"), &names).into());
+        let i = find(&inlet.surface, format!("inlet[{k}].surface"))?;
+        let scale = inlet.flow_units.to_si() * inlet.flow_scale.get_ref();
+        let (waveform, span, key) = match (&inlet.flow_rate, &inlet.waveform) {
+            (Some(q), _) => (Waveform::Constant(q.get_ref() * scale), q.span(), "flow_rate"),
+            (None, Some(file)) => {
+                let table = Table::read(&case.resolve(file.get_ref()), scale)?;
+                let interpolation = match inlet.interpolation {
+                    InterpolationKey::Fourier => Interpolation::Fourier(*inlet.modes.get_ref()),
+                    InterpolationKey::Linear => Interpolation::Linear,
+                };
+                let w = Waveform::from_table(table, period, interpolation)
+                    .map_err(|m| case.error(&file.span(), &format!("inlet[{k}].waveform"), m))?;
+                (w, file.span(), "waveform")
+            }
+            (None, None) => unreachable!("checked when read"),
         };
-        let q = *inlet.flow_rate.get_ref();
+        let mean = waveform.mean();
+        if mean < 0.0 {
+            let message = format!(
+                "the mean flow into the fluid is negative ({:.4} mL/s): positive flows in; for a table written \
+                 with inflow negative (svSolver's convention) set flow_scale = -1",
+                mean * 1e6
+            );
+            return Err(case.error(&span, &format!("inlet[{k}].{key}"), message).into());
+        }
         let profile = match inlet.profile {
             ProfileKey::Plug => Profile::Plug,
             ProfileKey::Parabolic => Profile::Parabolic,
+            ProfileKey::Womersley => Profile::Womersley,
         };
-        let peak = if profile == Profile::Parabolic { 2.0 } else { 1.0 };
-        u_ref = u_ref.max(peak * q.abs() / g.caps[i].area);
-        boundaries[i] = Boundary::Inlet { flow_rate: q, profile };
+        let drive = InletDrive::new(&g, i, waveform, profile, nu)
+            .map_err(|m| case.error(&inlet.surface.span(), &format!("inlet[{k}].profile"), m))?;
+        boundaries[i] = Boundary::Inlet { flow_rate: drive.flow_rate(0.0), profile };
+        inlets.push(drive);
     }
+    let mut outlets: Vec<(usize, Outlet0d)> = Vec::new();
+    let mut settle = Vec::new();
     for (k, outlet) in case.outlet.iter().enumerate() {
-        let Some(i) = names.iter().position(|n| n == outlet.surface.get_ref()) else {
-            return Err(case.unknown_surface(&outlet.surface, &format!("outlet[{k}].surface"), &names).into());
+        let i = find(&outlet.surface, format!("outlet[{k}].surface"))?;
+        let (pa, resistance, compliance) = outlet.units.to_si();
+        let get = |v: &Option<Spanned<f64>>| v.as_ref().map_or(0.0, |x| *x.get_ref());
+        let model = match outlet.kind {
+            OutletType::Pressure => Outlet0d::Pressure(match &outlet.waveform {
+                Some(file) => {
+                    let table = Table::read(&case.resolve(file.get_ref()), pa)?;
+                    Waveform::from_table(table, period, Interpolation::Linear)
+                        .map_err(|m| case.error(&file.span(), &format!("outlet[{k}].waveform"), m))?
+                }
+                None => Waveform::Constant(get(&outlet.pressure) * pa),
+            }),
+            OutletType::Resistance => Outlet0d::Resistance { r: get(&outlet.r) * resistance, pd: get(&outlet.pd) * pa },
+            OutletType::Rcr => Outlet0d::Rcr {
+                rp: get(&outlet.rp) * resistance,
+                c: get(&outlet.c) * compliance,
+                rd: get(&outlet.rd) * resistance,
+                pd: get(&outlet.pd) * pa,
+                pc: outlet.initial_pressure.as_ref().map_or(get(&outlet.pd), |p| *p.get_ref()) * pa,
+            },
         };
-        boundaries[i] = Boundary::Outlet { pressure: outlet.pressure / density };
+        if outlet.kind == OutletType::Rcr && outlet.initial_pressure.is_none() {
+            settle.push(outlets.len());
+        }
+        outlets.push((i, model));
     }
-    // Time step: the Courant number on the inlets' peak velocity (at most about 0.3 for the
-    // explicit Adams-Bashforth 2 advection; implicit advection takes more). The viscous term is
-    // Crank-Nicolson (stable at any dt); nu dt / h^2 <= 2 only bounds the Jacobi sweeps of its
-    // solve.
+    // RCR capacitors without an initial pressure start at their steady value for the mean
+    // inflow, shared between the 0D outlets in proportion to their conductances.
+    let mean_inflow: f64 = inlets.iter().map(|d| d.waveform.mean()).sum();
+    let conductance: f64 =
+        outlets.iter().filter_map(|(_, m)| m.steady_resistance()).filter(|r| *r > 0.0).map(|r| 1.0 / r).sum();
+    for &k in &settle {
+        let r = outlets[k].1.steady_resistance().unwrap_or(0.0);
+        if r > 0.0 && conductance > 0.0 {
+            outlets[k].1.settle(mean_inflow / (r * conductance));
+        }
+    }
+    for (i, model) in &outlets {
+        boundaries[*i] = Boundary::Outlet { pressure: model.pressure(0.0, 0.0) / density };
+    }
+    // Time step: the Courant number on the inlets' peak velocity over the waveform (at most
+    // about 0.3 for the explicit Adams-Bashforth 2 advection; implicit advection takes more).
+    // The viscous term is Crank-Nicolson (stable at any dt); nu dt / h^2 <= 2 only bounds the
+    // Jacobi sweeps of its solve.
+    let u_ref = inlets.iter().map(InletDrive::peak_speed).fold(0.0, f64::max);
     let cfl = *case.time.cfl.get_ref();
     let dt_visc = 2.0 * h * h / nu;
     let dt = if u_ref > 0.0 { (cfl * h / u_ref).min(dt_visc) } else { dt_visc };
-    let end = *case.time.end.get_ref();
+    let end = case.end_time();
     let steps = (end / dt).ceil().max(1.0) as u64;
     let interval = case.output.interval.as_ref().map_or(end, |i| *i.get_ref());
 
+    let outlet_caps: Vec<usize> =
+        (0..names.len()).filter(|&i| matches!(boundaries[i], Boundary::Outlet { .. })).collect();
     let gpu = Gpu::new(adapter)?;
     let settings = Settings {
         nu,
@@ -198,29 +306,76 @@ pub fn run(case: &Case, adapter: Option<&str>, progress: &mut dyn FnMut(&Progres
     let n = solver.cells as usize;
     let [nx, ny, nz] = g.dims().map(|d| d as usize);
     let mut snapshots: Vec<(usize, f64)> = Vec::new();
+    // Every step's cap figures, for /summary and the cycles.
     let (mut times, mut flows, mut pressures) =
         (Vec::new(), vec![Vec::new(); names.len()], vec![Vec::new(); names.len()]);
-    let mut last_caps = Vec::new();
+    let mut last_caps: Vec<CapFlow> = Vec::new();
+    let mut cycles = Vec::new();
     let start = Instant::now();
     let (mut iterations_total, mut iterations_max) = (0usize, 0usize);
     let (mut divergence_max, mut steps_over_tolerance) = (0.0f64, 0u64);
+    let mut mass_balance_max = 0.0f64;
     let tolerance = *case.solver.tolerance.get_ref();
     let mut next_output = interval;
+    let diverged = |step: u64, time: f64, what: String, written: usize| RunError::Diverged {
+        step,
+        time,
+        what,
+        written,
+        output: output.display().to_string(),
+    };
+    let inflow_at = |t: f64| inlets.iter().map(|d| d.flow_rate(t)).sum::<f64>();
+    // The inflow the fields carry (none at rest).
+    let mut inflow_before = 0.0;
     for step in 1..=steps {
         let time = step as f64 * dt;
+        // This step's boundary values: the inflow at the step's end (the projection makes the
+        // outflow match it), the outlets' pressures for their predicted flows: the last step's
+        // flow plus its share (of the outlets' total) of the change in inflow.
+        for drive in inlets.iter().filter(|d| !matches!(d.waveform, Waveform::Constant(_))) {
+            solver.set_cap_velocities(drive.cap, &drive.velocities(time));
+        }
+        let outflow_total: f64 = outlet_caps.iter().map(|&i| last_caps.get(i).map_or(0.0, |c| c.flow_rate)).sum();
+        let inflow_change = inflow_at(time) - inflow_before;
+        inflow_before = inflow_at(time);
+        for (i, model) in outlets.iter().filter(|(_, m)| !matches!(m, Outlet0d::Pressure(Waveform::Constant(_)))) {
+            let q = last_caps.get(*i).map_or(0.0, |c| c.flow_rate);
+            let share = if outflow_total > 0.0 { q / outflow_total } else { 1.0 / outlet_caps.len() as f64 };
+            solver.set_cap_pressure(*i, model.pressure(time, q + share * inflow_change) / density);
+        }
         let stats = solver.step()?;
         iterations_total += stats.iterations;
         iterations_max = iterations_max.max(stats.iterations);
         divergence_max = divergence_max.max(stats.divergence);
         steps_over_tolerance += u64::from(stats.divergence > tolerance);
         if !stats.relative_residual.is_finite() || !stats.divergence.is_finite() {
-            return Err(RunError::Diverged {
+            let what = "the pressure solve's residual or the divergence after projection is not a number".into();
+            return Err(diverged(step, time, what, snapshots.len()));
+        }
+        let (outflow_at, p_at) = solver.cap_values()?;
+        last_caps = cap_flows(&g, &solver.layout, &outflow_at, &p_at, density);
+        if let Some(c) = last_caps.iter().find(|c| !(c.flow_rate.is_finite() && c.mean_pressure.is_finite())) {
+            return Err(diverged(
                 step,
                 time,
-                what: "the pressure solve's residual or the divergence after projection is not a number".into(),
-                written: snapshots.len(),
-                output: output.display().to_string(),
-            });
+                format!("cap {}'s flow rate or pressure is not a number", c.name),
+                snapshots.len(),
+            ));
+        }
+        for (i, model) in &mut outlets {
+            model.advance(last_caps[*i].flow_rate, dt);
+        }
+        mass_balance_max = mass_balance_max.max(mass_balance(&last_caps));
+        times.push(time);
+        for (k, c) in last_caps.iter().enumerate() {
+            flows[k].push(c.flow_rate);
+            pressures[k].push(c.mean_pressure);
+        }
+        if let Some(period) = period {
+            let done = cycles.len() + 1;
+            if time + 0.5 * dt >= done as f64 * period {
+                cycles.push(cycle_summary(done, &names, &times, &flows, &pressures, time - period, cycles.last()));
+            }
         }
         let seconds = start.elapsed().as_secs_f64();
         progress(&Progress {
@@ -230,19 +385,19 @@ pub fn run(case: &Case, adapter: Option<&str>, progress: &mut dyn FnMut(&Progres
             dt,
             pressure_iterations: stats.iterations,
             mlups: solver.fluid_cells as f64 * step as f64 / seconds.max(1e-9) / 1e6,
+            cycle: period.map(|p| (time / p - 1e-9).floor() as u32 + 1),
         });
         if time + 0.5 * dt >= next_output || step == steps {
             next_output += interval;
             let u = solver.velocity()?;
             let p = solver.pressure()?;
             if let Some(bad) = u.iter().chain(&p).position(|x| !x.is_finite()) {
-                return Err(RunError::Diverged {
+                return Err(diverged(
                     step,
                     time,
-                    what: format!("a non-finite value in the fields (entry {bad})"),
-                    written: snapshots.len(),
-                    output: output.display().to_string(),
-                });
+                    format!("a non-finite value in the fields (entry {bad})"),
+                    snapshots.len(),
+                ));
             }
             let mut pressure = vec![0.0f32; nx * ny * nz];
             let mut velocity = vec![0.0f32; 3 * nx * ny * nz];
@@ -260,18 +415,10 @@ pub fn run(case: &Case, adapter: Option<&str>, progress: &mut dyn FnMut(&Progres
             out.write_snapshot(snapshots.len(), time, &pressure, &velocity)?;
             snapshots.push((snapshots.len(), time));
             write_time_series_xdmf(&xdmf, &output, &meta, &snapshots)?;
-            last_caps = cap_flows(&g, &solver.layout, &solver.outlet_flux()?, &p, density);
-            times.push(time);
-            for (k, c) in last_caps.iter().enumerate() {
-                flows[k].push(c.flow_rate);
-                pressures[k].push(c.mean_pressure);
-            }
             out.write_summary(&names, &times, &flows, &pressures)?;
         }
     }
     let seconds = start.elapsed().as_secs_f64();
-    let inflow: f64 = last_caps.iter().filter(|c| c.flow_rate < 0.0).map(|c| -c.flow_rate).sum();
-    let net: f64 = last_caps.iter().map(|c| c.flow_rate).sum();
     Ok(RunSummary {
         adapter: gpu.report.name.clone(),
         steps,
@@ -285,10 +432,61 @@ pub fn run(case: &Case, adapter: Option<&str>, progress: &mut dyn FnMut(&Progres
         pressure_iterations_max: iterations_max,
         divergence_max,
         steps_over_tolerance,
-        mass_balance_error: if inflow > 0.0 { net.abs() / inflow } else { 0.0 },
+        mass_balance_error: mass_balance(&last_caps),
+        mass_balance_error_max: mass_balance_max,
+        cycles,
         caps: last_caps,
         snapshots: snapshots.len(),
         output,
         xdmf,
     })
+}
+
+/// |sum of the caps' flow rates| / the inflow (0 without inflow).
+fn mass_balance(caps: &[CapFlow]) -> f64 {
+    let inflow: f64 = caps.iter().filter(|c| c.flow_rate < 0.0).map(|c| -c.flow_rate).sum();
+    let net: f64 = caps.iter().map(|c| c.flow_rate).sum();
+    if inflow > 0.0 {
+        net.abs() / inflow
+    } else {
+        0.0
+    }
+}
+
+/// Cycle `cycle`'s summary from the per-step cap series (steps after `since`, s), compared with
+/// the cycle before.
+fn cycle_summary(
+    cycle: usize,
+    names: &[String],
+    times: &[f64],
+    flows: &[Vec<f64>],
+    pressures: &[Vec<f64>],
+    since: f64,
+    before: Option<&CycleSummary>,
+) -> CycleSummary {
+    let first = times.partition_point(|&t| t <= since + 1e-12 * since.abs().max(1.0));
+    let count = (times.len() - first).max(1) as f64;
+    let caps: Vec<CapCycle> = names
+        .iter()
+        .enumerate()
+        .map(|(k, name)| {
+            let p = &pressures[k][first..];
+            CapCycle {
+                name: name.clone(),
+                mean_flow_rate: flows[k][first..].iter().sum::<f64>() / count,
+                mean_pressure: p.iter().sum::<f64>() / count,
+                min_pressure: p.iter().copied().fold(f64::INFINITY, f64::min),
+                max_pressure: p.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+            }
+        })
+        .collect();
+    let pressure_change = before.map(|b| {
+        caps.iter()
+            .zip(&b.caps)
+            .flat_map(|(a, b)| {
+                [a.mean_pressure - b.mean_pressure, a.min_pressure - b.min_pressure, a.max_pressure - b.max_pressure]
+            })
+            .fold(0.0, |m: f64, d| m.max(d.abs()))
+    });
+    CycleSummary { cycle, caps, pressure_change }
 }

@@ -20,6 +20,7 @@ pub const FILES: &[(&str, &str)] = &[
     ("shared/params", include_str!("../../shaders/shared/params.wgsl")),
     ("shared/reduce", include_str!("../../shaders/shared/reduce.wgsl")),
     ("shared/viscous", include_str!("../../shaders/shared/viscous.wgsl")),
+    ("solver/cap_gather", include_str!("../../shaders/solver/cap_gather.wgsl")),
     ("solver/divergence", include_str!("../../shaders/solver/divergence.wgsl")),
     ("solver/mg_prolong", include_str!("../../shaders/solver/mg_prolong.wgsl")),
     ("solver/mg_restrict", include_str!("../../shaders/solver/mg_restrict.wgsl")),

@@ -462,6 +462,12 @@ fn count_components(rows: &[u64], words: usize, ny: usize, nz: usize) -> u64 {
 }
 
 impl Grid {
+    /// Centre of the cell with storage id `id`, m.
+    pub fn cell_centre(&self, id: u32) -> Vec3 {
+        let c = self.bricks.cell_coords(id);
+        self.origin + Vec3::new(c[0] as f64 + 0.5, c[1] as f64 + 0.5, c[2] as f64 + 0.5) * self.spacing
+    }
+
     /// Cells along x, y, z.
     pub fn dims(&self) -> [u32; 3] {
         self.bricks.dims

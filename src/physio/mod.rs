@@ -3,6 +3,7 @@
 //! zero-dimensional models of the vascular bed beyond an outlet ([`windkessel`]). All SI: flow
 //! rates in m^3/s, pressures in Pa, times in s.
 
+pub mod inlet;
 pub mod waveform;
 pub mod windkessel;
 pub mod womersley;

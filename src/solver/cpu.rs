@@ -256,6 +256,12 @@ pub fn pressure_gradient(
     std::array::from_fn(|axis| pressure_gradient_axis(layout, bricks, params, p, id, axis, p_cap))
 }
 
+/// Twin of `solver/cap_gather`: for the caps' cell list `ids`, the cells' `outflow` values,
+/// then their `p` values.
+pub fn cap_gather(ids: &[u32], outflow: &[f32], p: &[f32]) -> Vec<f32> {
+    ids.iter().map(|&id| outflow[id as usize]).chain(ids.iter().map(|&id| p[id as usize])).collect()
+}
+
 /// Twin of `solver/project`: u = u* - dt grad(dp) (0 in solid cells) for the pressure
 /// increment `p` (0 across outlets), and `outflow` (the outlet fluxes from `divergence`)
 /// += dt c dp / h.

@@ -186,7 +186,17 @@ pub struct GpuSolver<'g> {
     d: Span,
     /// f - M dp into CG's q (after the solve).
     residual_check: Pass,
-    outflow: Span,
+    /// The finest level's geometry records (boundary parts rewritten by the `set_cap_*`
+    /// methods).
+    geom: wgpu::Buffer,
+    /// The boundary parts changed since they were last uploaded.
+    boundary_changed: bool,
+    /// The caps' cells (storage ids), cap after cap in the grid's order, and where each cap's
+    /// run starts (one more entry: the end).
+    cap_ids: Vec<u32>,
+    cap_starts: Vec<usize>,
+    /// `solver/cap_gather` and its output (None without caps).
+    cap_gather: Option<(Pass, wgpu::Buffer)>,
     momentum: Pass,
     /// Jacobi sweeps of the implicit viscous system: u -> tmp, then tmp -> u* and u* -> tmp.
     viscous_first: Pass,
@@ -296,6 +306,20 @@ impl<'g> GpuSolver<'g> {
         let divergence = Pass::new(gpu, "solver/divergence", &join(&grid_bufs, &[&u_star, &f, &p, &outflow]), n)?;
         let project = Pass::new(gpu, "solver/project", &join(&grid_bufs, &[&dp, &u_star, &u, &outflow]), n)?;
         let residual_check = Pass::new(gpu, "solver/pressure_residual", &join(&grid_bufs, &[&f, &dp, &q]), n)?;
+        let mut cap_starts = vec![0];
+        let mut cap_ids = Vec::new();
+        for cap in &grid.caps {
+            cap_ids.extend(cap.cells.iter().map(|&(id, _)| id));
+            cap_starts.push(cap_ids.len());
+        }
+        let cap_gather = if cap_ids.is_empty() {
+            None
+        } else {
+            let ids = track(gpu.storage("cap ids", &cap_ids)?);
+            let out = track(gpu.storage_empty("cap values", 8 * cap_ids.len() as u64)?);
+            let pass = Pass::new(gpu, "solver/cap_gather", &[&ids, &outflow, &p, &out], cap_ids.len() as u32)?;
+            Some((pass, out))
+        };
 
         // Multigrid levels, coarsest first so each level can reference the next one's buffers.
         let mut levels: Vec<GpuLevel> = Vec::new();
@@ -382,7 +406,11 @@ impl<'g> GpuSolver<'g> {
             dp,
             d,
             residual_check,
-            outflow,
+            geom,
+            boundary_changed: false,
+            cap_ids,
+            cap_starts,
+            cap_gather,
             momentum,
             viscous_first,
             viscous,
@@ -477,6 +505,11 @@ impl<'g> GpuSolver<'g> {
     pub fn step(&mut self) -> Result<StepStats, GpuError> {
         self.params_value.first_step = (self.steps == 0) as u32;
         self.gpu.queue.write_buffer(&self.params, 0, bytemuck::bytes_of(&self.params_value));
+        if self.boundary_changed {
+            let parts = self.layout.boundary_parts_len();
+            self.gpu.queue.write_buffer(&self.geom, 0, bytemuck::cast_slice(&self.layout.geom[..parts]));
+            self.boundary_changed = false;
+        }
         self.submit(|enc| {
             self.momentum.record(enc);
             // The viscous solve starts from the current velocity; an even number of sweeps
@@ -524,6 +557,46 @@ impl<'g> GpuSolver<'g> {
         Ok(StepStats { iterations: solve.iterations, relative_residual: solve.relative_residual, divergence })
     }
 
+    /// The storage ids of cap `cap`'s cells, in the order of the grid's `caps[cap].cells`.
+    pub fn cap_cells(&self, cap: usize) -> &[u32] {
+        &self.cap_ids[self.cap_starts[cap]..self.cap_starts[cap + 1]]
+    }
+
+    /// Sets the imposed velocity (m/s) of the cells of inlet or moving-wall cap `cap`, one per
+    /// cell in the order of [`Self::cap_cells`], from the next step on.
+    pub fn set_cap_velocities(&mut self, cap: usize, velocities: &[Vec3]) {
+        let (start, end) = (self.cap_starts[cap], self.cap_starts[cap + 1]);
+        assert_eq!(velocities.len(), end - start, "one velocity per cell of cap {cap}");
+        for (&id, v) in self.cap_ids[start..end].iter().zip(velocities) {
+            for (k, x) in [v.x, v.y, v.z].into_iter().enumerate() {
+                self.layout.set_bc(id, super::layout::geom::BC_VELOCITY + k, x as f32);
+            }
+        }
+        self.boundary_changed = true;
+    }
+
+    /// Sets the kinematic pressure (m^2/s^2) of outlet cap `cap` from the next step on.
+    pub fn set_cap_pressure(&mut self, cap: usize, pressure: f64) {
+        let (start, end) = (self.cap_starts[cap], self.cap_starts[cap + 1]);
+        for &id in &self.cap_ids[start..end] {
+            self.layout.set_bc(id, super::layout::geom::BC_PRESSURE, pressure as f32);
+        }
+        self.boundary_changed = true;
+    }
+
+    /// Every cap cell's outlet flux over h^2 (m/s; 0 but at outlets) and kinematic pressure
+    /// (m^2/s^2) after the last step, cap after cap in the grid's order (a few kilobytes read
+    /// back, gathered by `solver/cap_gather`).
+    pub fn cap_values(&self) -> Result<(Vec<f32>, Vec<f32>), GpuError> {
+        let Some((pass, out)) = &self.cap_gather else {
+            return Ok((Vec::new(), Vec::new()));
+        };
+        self.submit(|enc| pass.record(enc));
+        let mut values = self.gpu.read::<f32>(out)?;
+        let pressures = values.split_off(self.cap_ids.len());
+        Ok((values, pressures))
+    }
+
     /// Sets the body force per unit mass (m/s^2) from the next step on.
     pub fn set_force(&mut self, force: Vec3) {
         self.params_value.force_x = force.x as f32;
@@ -544,12 +617,6 @@ impl<'g> GpuSolver<'g> {
     /// The kinematic pressure (m^2/s^2).
     pub fn pressure(&self) -> Result<Vec<f32>, GpuError> {
         self.gpu.read(&self.p)
-    }
-
-    /// Projected flux out through the outlet cap of each outlet cell over h^2 (m/s), from the
-    /// last step: the flux the pressure equation balanced (0 in other cells).
-    pub fn outlet_flux(&self) -> Result<Vec<f32>, GpuError> {
-        self.gpu.read(&self.outflow)
     }
 
     /// The pressure source of the last step, 1/s^2.

@@ -15,7 +15,7 @@
 //! outlet pressure, or a wall velocity).
 
 use crate::grid::index::Bricks;
-use crate::grid::{kind, Grid, DIRECTIONS};
+use crate::grid::{kind, Grid, GridCap, DIRECTIONS};
 use crate::mesh::Vec3;
 
 /// f32 in the wall part of a geometry record.
@@ -56,6 +56,40 @@ pub enum Profile {
     Plug,
     /// 1 - r^2 / R^2 on the cap's equivalent radius R, about its centroid.
     Parabolic,
+    /// Womersley's, mode by mode of a periodic flow (`physio::inlet`); for a steady flow, the
+    /// parabola.
+    Womersley,
+}
+
+/// Distance (m) of each cell centre of `cap` from the cap's centroid, within the cap's plane, in
+/// the order of `cap.cells`.
+pub fn cap_radii(grid: &Grid, cap: &GridCap) -> Vec<f64> {
+    let normal = Vec3::from(cap.normal);
+    let centroid = Vec3::from(cap.centroid);
+    cap.cells
+        .iter()
+        .map(|&(id, _)| {
+            let d = grid.cell_centre(id) - centroid;
+            (d - normal * normal.dot(&d)).norm()
+        })
+        .collect()
+}
+
+/// The inflow speed of each cell of `cap` (order of `cap.cells`) for a unit flow rate, 1/m^2:
+/// `profile`'s shape scaled so that the cells' open areas times their speeds add up to 1 (all
+/// zeros if the shape carries no flow).
+pub fn unit_profile(grid: &Grid, cap: &GridCap, profile: Profile) -> Vec<f64> {
+    let r2 = cap.area / std::f64::consts::PI;
+    let shape: Vec<f64> = cap_radii(grid, cap)
+        .iter()
+        .map(|r| match profile {
+            Profile::Plug => 1.0,
+            Profile::Parabolic | Profile::Womersley => (1.0 - r * r / r2).max(0.0),
+        })
+        .collect();
+    let flux: f64 = cap.cells.iter().zip(&shape).map(|(&(_, a), s)| a * s).sum();
+    let scale = if flux > 0.0 { 1.0 / flux } else { 0.0 };
+    shape.iter().map(|s| s * scale).collect()
 }
 
 /// Boundary type codes in a record (`geom::BC_TYPE`).
@@ -163,29 +197,11 @@ impl CellLayout {
         for (cap, boundary) in grid.caps.iter().zip(boundaries) {
             let normal = Vec3::from(cap.normal);
             let centroid = Vec3::from(cap.centroid);
-            let centre = |id: u32| {
-                let c = grid.bricks.cell_coords(id);
-                grid.origin + Vec3::new(c[0] as f64 + 0.5, c[1] as f64 + 0.5, c[2] as f64 + 0.5) * h
-            };
             let (code, speeds, pressure) = match boundary {
                 Boundary::Wall => continue,
                 Boundary::Inlet { flow_rate, profile } => {
-                    let r2 = cap.area / std::f64::consts::PI;
-                    let shape: Vec<f64> = cap
-                        .cells
-                        .iter()
-                        .map(|&(id, _)| match profile {
-                            Profile::Plug => 1.0,
-                            Profile::Parabolic => {
-                                let d = centre(id) - centroid;
-                                let r = d - normal * normal.dot(&d);
-                                (1.0 - r.norm_squared() / r2).max(0.0)
-                            }
-                        })
-                        .collect();
-                    let flux: f64 = cap.cells.iter().zip(&shape).map(|(&(_, a), s)| a * s).sum();
-                    let scale = if flux > 0.0 { flow_rate / flux } else { 0.0 };
-                    (bc::INLET, shape.iter().map(|s| s * scale).collect::<Vec<_>>(), 0.0)
+                    let speeds = unit_profile(grid, cap, *profile).iter().map(|s| s * flow_rate).collect();
+                    (bc::INLET, speeds, 0.0)
                 }
                 Boundary::Outlet { pressure } => (bc::OUTLET, vec![0.0; cap.cells.len()], *pressure),
                 Boundary::Moving { .. } => (bc::MOVING, vec![0.0; cap.cells.len()], 0.0),
@@ -196,7 +212,7 @@ impl CellLayout {
                     Boundary::Moving { velocity } => *velocity,
                     _ => -normal * speed,
                 };
-                let distance = (normal.dot(&(centroid - centre(id))).abs() / h).max(0.25);
+                let distance = (normal.dot(&(centroid - grid.cell_centre(id))).abs() / h).max(0.25);
                 let coefficient = if code == bc::OUTLET { open / distance } else { 0.0 };
                 bc[id as usize] = Some([
                     code,
@@ -319,6 +335,19 @@ impl CellLayout {
             Some(r) if r < self.boundary_records() => self.geom[1 + BC_STRIDE * r + k],
             _ => 0.0,
         }
+    }
+
+    /// Sets field `k` (`geom::BC_*`) of cell `id`'s boundary condition; the cell must have one.
+    pub fn set_bc(&mut self, id: u32, k: usize, value: f32) {
+        match self.record(id) {
+            Some(r) if r < self.boundary_records() => self.geom[1 + BC_STRIDE * r + k] = value,
+            _ => panic!("cell {id} has no boundary condition"),
+        }
+    }
+
+    /// Length of the head of `geom` that holds the boundary parts (with their count).
+    pub fn boundary_parts_len(&self) -> usize {
+        1 + BC_STRIDE * self.boundary_records()
     }
 
     /// Cell `id`'s boundary vector field at `k` (`geom::BC_NORMAL` or `geom::BC_VELOCITY`).

@@ -10,16 +10,20 @@ pub struct CapFlow {
     pub name: String,
     /// Volume flow rate, m^3/s, positive out of the fluid.
     pub flow_rate: f64,
-    /// Area-weighted mean pressure over the cap's cells, Pa.
+    /// Mean pressure on the cap, Pa: at an outlet the pressure it imposes, elsewhere the
+    /// open-area-weighted mean over the cap's cells.
     pub mean_pressure: f64,
 }
 
 /// Flow rate and mean pressure of every cap: the flux through each cap cell's open area (the
-/// imposed velocity at an inlet, the projected outlet flux `outflow` (over h^2, m/s, as the
-/// solver's `outlet_flux` gives it) at an outlet, nothing through a wall); `p` kinematic
-/// (m^2/s^2), `density` kg/m^3.
+/// imposed velocity at an inlet, the projected outlet flux at an outlet, nothing through a
+/// wall); the pressure an outlet imposes (the cells next to it differ from it by the pressure
+/// gradient over their distance to the cap), the cells' mean pressure elsewhere. `outflow` (over h^2, m/s) and `p` (kinematic, m^2/s^2) hold one value per cap cell,
+/// cap after cap in the grid's order, as [`super::gpu_solver::GpuSolver::cap_values`] gives
+/// them; `density` kg/m^3.
 pub fn cap_flows(grid: &Grid, layout: &CellLayout, outflow: &[f32], p: &[f32], density: f64) -> Vec<CapFlow> {
     let h2 = grid.spacing * grid.spacing;
+    let mut entry = 0;
     grid.caps
         .iter()
         .map(|cap| {
@@ -30,11 +34,16 @@ pub fn cap_flows(grid: &Grid, layout: &CellLayout, outflow: &[f32], p: &[f32], d
                     let normal = layout.bc3(id, geom::BC_NORMAL).map(|x| x as f64);
                     let velocity = layout.bc3(id, geom::BC_VELOCITY).map(|x| x as f64);
                     flow += open_area * (0..3).map(|a| velocity[a] * normal[a]).sum::<f64>();
-                } else if t == bc::OUTLET {
-                    flow += outflow[id as usize] as f64 * h2;
                 }
-                pressure += open_area * p[id as usize] as f64;
+                let cell_pressure = if t == bc::OUTLET {
+                    flow += outflow[entry] as f64 * h2;
+                    layout.bc(id, geom::BC_PRESSURE)
+                } else {
+                    p[entry]
+                };
+                pressure += open_area * cell_pressure as f64;
                 area += open_area;
+                entry += 1;
             }
             CapFlow {
                 name: cap.name.clone(),
