@@ -259,6 +259,13 @@ pub struct SolverKeys {
     /// (backward Euler, for steady states).
     #[serde(default)]
     pub advection: Advection,
+    /// Backflow stabilisation coefficient at outlets (default 0.2, svSolver's; 0 turns it off).
+    #[serde(default = "default_backflow")]
+    pub backflow: Spanned<f64>,
+}
+
+fn default_backflow() -> Spanned<f64> {
+    Spanned::new(0..0, 0.2)
 }
 
 fn default_tolerance() -> Spanned<f64> {
@@ -275,6 +282,7 @@ impl Default for SolverKeys {
             tolerance: default_tolerance(),
             max_iterations: default_max_iterations(),
             advection: Advection::default(),
+            backflow: default_backflow(),
         }
     }
 }
@@ -384,6 +392,14 @@ impl Case {
             return Err(self.error(&cycles.span(), "time.cycles", "0 cycles: at least 1".into()));
         }
         positive(&self.solver.tolerance, "solver.tolerance", "(relative)")?;
+        let beta = *self.solver.backflow.get_ref();
+        if !(0.0..=10.0).contains(&beta) {
+            return Err(self.error(
+                &self.solver.backflow.span(),
+                "solver.backflow",
+                format!("{beta} is not in [0, 10]"),
+            ));
+        }
         let cfl = *self.time.cfl.get_ref();
         let (cfl_max, why) = match self.solver.advection {
             Advection::Explicit => (1.0, "with explicit advection"),

@@ -88,9 +88,12 @@ enum Command {
     ///
     /// The case file is TOML (keys in docs/case.md; SI units). Build the
     /// grid, step the incompressible Navier-Stokes equations on the GPU, write HDF5 snapshots
-    /// (pressure Pa, velocity m/s) with an XDMF time series, and print a summary (steps,
-    /// seconds, MLUPS, per-cap flow rate m^3/s positive out of the fluid, mean pressure Pa, mass
-    /// balance error). Without a case file, the bundled demo (meshes/demo.toml).
+    /// (pressure Pa, velocity m/s) with an XDMF time series and every step's cap flows and
+    /// pressures, and print a summary (steps, seconds, MLUPS, per-cap flow rate m^3/s positive
+    /// out of the fluid, mean pressure Pa, mass balance error; per cardiac cycle with
+    /// [time] period: mean flow mL/s, mean, lowest and highest pressure mmHg). Without a case
+    /// file, the bundled demo (meshes/demo.toml: two cardiac cycles, Womersley inlet, RCR
+    /// outlets).
     Run {
         /// Case file; the bundled demo when absent.
         case: Option<PathBuf>,
@@ -100,9 +103,11 @@ enum Command {
         /// Use the adapter whose name contains NAME (case-insensitive).
         #[arg(long, value_name = "NAME")]
         adapter: Option<String>,
-        /// Print the summary as JSON: steps, seconds, mlups, mass_balance_error (relative),
-        /// divergence_max (relative, after projection), caps [{name, flow_rate (m^3/s),
-        /// mean_pressure (Pa)}], and more.
+        /// Print the summary as JSON: steps, seconds, mlups, mass_balance_error and
+        /// mass_balance_error_max (relative), divergence_max (relative, after projection), caps
+        /// [{name, flow_rate (m^3/s), mean_pressure (Pa)}], cycles [{cycle, caps [{name,
+        /// mean_flow_rate (m^3/s), mean_pressure, min_pressure, max_pressure (Pa)}],
+        /// pressure_change (Pa)}], and more.
         #[arg(long)]
         json: bool,
     },

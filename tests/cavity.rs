@@ -86,6 +86,7 @@ fn cavity(n_cells: f64, re: f64, t_end: f64, cfl: f64, advection: Advection) -> 
         advection,
         multigrid: MultigridSettings::default(),
         boundaries: vec![Boundary::Moving { velocity: Vec3::new(u_lid, 0.0, 0.0) }],
+        backflow: 0.0,
     };
     let mut solver = GpuSolver::new(&gpu, &g, settings).unwrap();
     let steps = (t_end / dt).round() as usize;

@@ -43,6 +43,7 @@ fn oblique_pipe_inlet_to_outlet_is_hagen_poiseuille_and_conserves_mass() {
             Boundary::Inlet { flow_rate: q, profile: Profile::Parabolic },
             Boundary::Outlet { pressure: 0.0 },
         ],
+        backflow: 0.0,
     };
     assert_eq!(g.caps.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), ["inlet", "outlet"]);
     let mut solver = GpuSolver::new(&gpu, &g, settings).unwrap();

@@ -45,6 +45,7 @@ fn run(d_over_h: f64) -> Errors {
         advection: Advection::Explicit,
         multigrid: MultigridSettings::default(),
         boundaries: Vec::new(),
+        backflow: 0.0,
     };
     let mut solver = GpuSolver::new(&gpu, &g, settings).unwrap();
     let n = solver.cells as usize;

@@ -150,7 +150,7 @@ fn twins() -> Vec<(&'static str, RustLayout)> {
                 force_x,
                 force_y,
                 force_z,
-                _pad2
+                backflow
             }),
         ),
         ("vector/dot_partial", rust_layout!(DotPartialParams { n, out_offset, _pad0, _pad1 })),

@@ -58,6 +58,7 @@ fn run(alpha: f64) -> Errors {
         advection: Advection::Explicit,
         multigrid: MultigridSettings::default(),
         boundaries: Vec::new(),
+        backflow: 0.0,
     };
     let mut solver = GpuSolver::new(&gpu, &g, settings).unwrap();
     let n = solver.cells as usize;

@@ -24,5 +24,6 @@ struct SolverParams {
     force_x: f32,
     force_y: f32,
     force_z: f32,
-    _pad2: u32,
+    // Backflow stabilisation coefficient (dimensionless, 0 = none).
+    backflow: f32,
 }

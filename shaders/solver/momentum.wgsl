@@ -15,7 +15,8 @@
 // projection then solves for the increment). Caps: an inlet
 // brings its imposed velocity in (advective flux, and the value of the links that cross it), a
 // moving wall gives its velocity to those links, an outlet has zero normal gradient (its links
-// add nothing, its outflow carries the cell's own momentum). Units: u m/s, T m/s^2. Writes T
+// add nothing, its outflow carries the cell's own momentum; where the flow reverses there,
+// the backflow stabilisation's drag). Units: u m/s, T m/s^2. Writes T
 // over T_prev, for the next step. With params.implicit_advection, T_ab is instead the explicit
 // remainder of an implicit advection (backward Euler): the limited fluxes minus their
 // first-order upwind part, plus the inlet's inflow of its velocity; viscous_jacobi holds the
@@ -97,6 +98,14 @@ fn momentum(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
         }
     }
     let inlet_flux = inlet_volume_flux(id);
+    // Backflow stabilisation (Esmaily Moghadam et al. 2011): where flow comes back in through
+    // an outlet, a drag of beta / 2 times the inflowing flux per volume (1/s) on the cell's
+    // velocity takes out the kinetic energy the inflow would bring in.
+    var backflow = 0.0;
+    if bc_type == BC_OUTLET {
+        let uvec = vec3<f32>(u[id], u[n + id], u[2u * n + id]);
+        backflow = 0.5 * params.backflow * max(-cap_flux(id, uvec), 0.0) / (max(vol, ADVECTION_MIN_VOLUME) * h);
+    }
     // The previous tendency, loaded before this cell's first store: loading it between the
     // stores (the buffer is read-write) took a third of this stage's time on an H200.
     let t_old = vec3<f32>(tendency[id], tendency[n + id], tendency[2u * n + id]);
@@ -141,7 +150,7 @@ fn momentum(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
                 wall_value += st.coef[d] * bc_velocity[c];
             }
         }
-        let t = advection + force[c];
+        let t = advection + force[c] - backflow * uc;
         tendency[c * n + id] = t;
         var t_ab = t;
         if params.implicit_advection == 1u {
@@ -149,7 +158,7 @@ fn momentum(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
             // brings in (the u it displaces is implicit, in viscous_jacobi; an outflowing one
             // stays explicit).
             let inlet = select(inlet_flux * (uc - bc_velocity[c]), -inlet_flux * bc_velocity[c], inlet_flux < 0.0);
-            t_ab = (inlet - (adv - upwind - inlet_flux * bc_velocity[c])) / vol_adv + force[c];
+            t_ab = (inlet - (adv - upwind - inlet_flux * bc_velocity[c])) / vol_adv + force[c] - backflow * uc;
         } else if params.first_step == 0u {
             t_ab = 1.5 * t - 0.5 * t_old[c];
         }

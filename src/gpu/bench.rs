@@ -509,6 +509,7 @@ fn step_bench(gpu: &Gpu, g: &grid::Grid, name: &'static str, opts: &BenchOptions
         advection: Advection::Explicit,
         multigrid: MultigridSettings::default(),
         boundaries,
+        backflow: 0.0,
     };
     let dt = settings.dt;
     let mut solver = GpuSolver::new(gpu, g, settings)?;

@@ -400,6 +400,12 @@ pub fn momentum(
             behind[d] = if flux[d] >= 0.0 { nbf[d ^ 1] } else { nb_of(nb, d) };
         }
         let inlet_flux = inlet_volume_flux(layout, id);
+        let backflow = if bc_type == bc::OUTLET {
+            let uvec = [u[i], u[n + i], u[2 * n + i]];
+            0.5 * params.backflow * (-cap_flux(layout, id, uvec)).max(0.0) / (vol.max(ADVECTION_MIN_VOLUME) * h)
+        } else {
+            0.0
+        };
         for c in 0..3 {
             let uc = u[c * n + i];
             let (mut adv, mut upwind, mut outflow) = (0.0f32, 0.0f32, 0.0f32);
@@ -429,12 +435,12 @@ pub fn momentum(
                     _ => {}
                 }
             }
-            let t = advection + force[c];
+            let t = advection + force[c] - backflow * uc;
             let t_prev = std::mem::replace(&mut tendency[c * n + i], t);
             let t_ab = if params.implicit_advection == 1 {
                 let inlet =
                     if inlet_flux < 0.0 { -inlet_flux * bc_velocity[c] } else { inlet_flux * (uc - bc_velocity[c]) };
-                (inlet - (adv - upwind - inlet_flux * bc_velocity[c])) / vol_adv + force[c]
+                (inlet - (adv - upwind - inlet_flux * bc_velocity[c])) / vol_adv + force[c] - backflow * uc
             } else if params.first_step == 0 {
                 1.5 * t - 0.5 * t_prev
             } else {

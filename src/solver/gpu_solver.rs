@@ -56,6 +56,9 @@ pub struct Settings {
     pub multigrid: MultigridSettings,
     /// What each cap of the grid imposes, in the grid's cap order (missing ones are walls).
     pub boundaries: Vec<Boundary>,
+    /// Backflow stabilisation coefficient at outlets (dimensionless, 0 = none; see
+    /// [`SolverParams::backflow`]).
+    pub backflow: f64,
 }
 
 /// How the momentum predictor steps advection.
@@ -252,6 +255,7 @@ impl<'g> GpuSolver<'g> {
             force_x: settings.force.x as f32,
             force_y: settings.force.y as f32,
             force_z: settings.force.z as f32,
+            backflow: settings.backflow as f32,
             ..Default::default()
         };
         let params = gpu.uniform("solver params", &params_value)?;

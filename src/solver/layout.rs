@@ -159,8 +159,10 @@ pub struct SolverParams {
     pub force_y: f32,
     /// Body force per unit mass along z, m/s^2.
     pub force_z: f32,
-    /// Padding to 16 bytes.
-    pub _pad2: u32,
+    /// Backflow stabilisation coefficient beta (dimensionless; 0 = none): where an outlet's
+    /// flow reverses, `momentum` adds a drag of beta / 2 times the inflowing flux per volume
+    /// (Esmaily Moghadam et al., Comput. Mech. 48, 277-291, 2011).
+    pub backflow: f32,
 }
 
 /// Why the solver cannot run on a grid.
