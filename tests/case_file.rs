@@ -76,3 +76,37 @@ fn relative_paths_resolve_against_the_case_folder() {
     assert_eq!(case.resolve(Path::new("../out/run.h5")), Path::new("/data/out/run.h5"));
     assert_eq!(case.resolve(Path::new("/abs/file.stl")), Path::new("/abs/file.stl"));
 }
+
+#[test]
+fn physiological_keys_parse_and_their_mistakes_name_key_and_line() {
+    let pulsatile = EXAMPLE
+        .replace(
+            "flow_rate = 1.0e-6     # m^3/s\nprofile = \"parabolic\"  # or \"plug\"",
+            "waveform = \"inflow.flow\"\nflow_units = \"cm3/s\"\nprofile = \"womersley\"",
+        )
+        .replace(
+            "pressure = 0.0         # Pa",
+            "type = \"rcr\"\nunits = \"cgs\"\nrp = 1210.0\nc = 1.5e-4\nrd = 13000.0\npd = 0.0",
+        )
+        .replace("end = 0.2              # s", "period = 0.6\ncycles = 2");
+    let case = Case::parse(Path::new("case.toml"), &pulsatile).unwrap();
+    assert_eq!(case.end_time(), 1.2);
+    assert_eq!(case.outlet[0].units.to_si(), (0.1, 1e5, 1e-5));
+    // A missing RCR parameter: the key and the outlet's line.
+    let (line, key, message) = error(&pulsatile.replace("rd = 13000.0\n", ""));
+    assert_eq!((line, key.as_str()), (17, "outlet[0].rd"), "{message}");
+    // A parameter of another type.
+    let (line, key, _) = error(&pulsatile.replace("pd = 0.0", "pd = 0.0\nr = 5.0"));
+    assert_eq!((line, key.as_str()), (24, "outlet[0].r"));
+    // A negative compliance.
+    let (line, key, message) = error(&pulsatile.replace("c = 1.5e-4", "c = -1.5e-4"));
+    assert_eq!((line, key.as_str()), (21, "outlet[0].c"), "{message}");
+    // Both end and cycles; an unknown flow unit.
+    let (_, key, _) = error(&pulsatile.replace("cycles = 2", "cycles = 2\nend = 1.0"));
+    assert_eq!(key, "time.cycles");
+    let (line, key, _) = error(&pulsatile.replace("\"cm3/s\"", "\"litres\""));
+    assert_eq!((line, key.as_str()), (13, "inlet[0].flow_units"));
+    // Neither flow_rate nor waveform.
+    let (_, key, _) = error(&pulsatile.replace("waveform = \"inflow.flow\"\n", ""));
+    assert_eq!(key, "inlet[0].flow_rate");
+}

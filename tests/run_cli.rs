@@ -167,3 +167,16 @@ fn bundled_demo_runs_two_pulsatile_cycles() {
     // The waveform's mean inflow: 8.37 mL/s (its rows' straight lines over the 0.62 s period).
     assert!((inflow - 8.37e-6).abs() < 0.01 * 8.37e-6, "mean inflow over cycle 2: {inflow:.4e} m^3/s");
 }
+
+#[test]
+fn a_bad_waveform_table_names_its_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = case(dir.path(), "", "6.0e-8", "0.01");
+    let text = std::fs::read_to_string(&path).unwrap().replace("flow_rate = 6.0e-8", "waveform = \"inflow.flow\"");
+    std::fs::write(&path, text).unwrap();
+    std::fs::write(dir.path().join("inflow.flow"), "0.0 0.06\n0.1 0.07\n0.2 lots\n").unwrap();
+    let (code, _, out) = hemoflow(&["run", path.to_str().unwrap()]);
+    println!("-> {code}: {out}");
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("inflow.flow:3:") && !out.contains("panicked"), "{out}");
+}
