@@ -232,6 +232,8 @@ pub struct Output {
     pub file: PathBuf,
     /// Simulated time between snapshots, s (default: only the last step).
     pub interval: Option<Spanned<f64>>,
+    /// Simulated time between checkpoints, s (default: none), written beside `file`.
+    pub checkpoint: Option<Spanned<f64>>,
 }
 
 fn default_output() -> PathBuf {
@@ -240,7 +242,7 @@ fn default_output() -> PathBuf {
 
 impl Default for Output {
     fn default() -> Output {
-        Output { file: default_output(), interval: None }
+        Output { file: default_output(), interval: None, checkpoint: None }
     }
 }
 
@@ -410,6 +412,9 @@ impl Case {
         }
         if let Some(i) = &self.output.interval {
             positive(i, "output.interval", "s")?;
+        }
+        if let Some(c) = &self.output.checkpoint {
+            positive(c, "output.checkpoint", "s")?;
         }
         for (k, inlet) in self.inlet.iter().enumerate() {
             let key = |name: &str| format!("inlet[{k}].{name}");

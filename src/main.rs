@@ -103,6 +103,11 @@ enum Command {
         /// Use the adapter whose name contains NAME (case-insensitive).
         #[arg(long, value_name = "NAME")]
         adapter: Option<String>,
+        /// Go on from this checkpoint of the same case (written by [output] checkpoint). The
+        /// snapshots go to -o, else to the case's output file with .restart before .h5 (the
+        /// first run's file is kept).
+        #[arg(long, value_name = "CHECKPOINT.h5")]
+        restart: Option<PathBuf>,
         /// Print the summary as JSON: steps, seconds, mlups, mass_balance_error and
         /// mass_balance_error_max (relative), divergence_max (relative, after projection), caps
         /// [{name, flow_rate (m^3/s), mean_pressure (Pa)}], cycles [{cycle, caps [{name,
@@ -176,6 +181,7 @@ fn is_user_error(e: &anyhow::Error) -> bool {
                     hemoflow::run::RunError::Case(_)
                         | hemoflow::run::RunError::Mesh(_)
                         | hemoflow::run::RunError::Waveform(_)
+                        | hemoflow::run::RunError::Restart { .. }
                         | hemoflow::run::RunError::NotSimulatable { .. }
                         | hemoflow::run::RunError::Grid(_)
                 )
@@ -192,7 +198,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             voxelize(&file, spacing, units, output.as_deref(), json)
         }
         Command::Bench { size, adapter, json } => bench(size, adapter, json),
-        Command::Run { case, output, adapter, json } => run_case(case.as_deref(), output, adapter.as_deref(), json),
+        Command::Run { case, output, adapter, restart, json } => {
+            run_case(case.as_deref(), output, adapter.as_deref(), restart.as_deref(), json)
+        }
     }
 }
 
@@ -202,13 +210,21 @@ const MMHG: f64 = 133.322;
 /// The bundled demo case, resolved against the source tree's meshes/.
 const DEMO_CASE: &str = include_str!("../meshes/demo.toml");
 
-fn run_case(case_path: Option<&Path>, output: Option<PathBuf>, adapter: Option<&str>, json: bool) -> Result<ExitCode> {
+fn run_case(
+    case_path: Option<&Path>,
+    output: Option<PathBuf>,
+    adapter: Option<&str>,
+    restart: Option<&Path>,
+    json: bool,
+) -> Result<ExitCode> {
     let mut case = match case_path {
         Some(path) => Case::read(path)?,
         None => Case::parse(&Path::new(env!("CARGO_MANIFEST_DIR")).join("meshes/demo.toml"), DEMO_CASE)?,
     };
     if let Some(out) = output {
         case.output.file = std::env::current_dir()?.join(out);
+    } else if restart.is_some() {
+        case.output.file = case.output.file.with_extension("restart.h5");
     }
     let bar = if json { indicatif::ProgressBar::hidden() } else { indicatif::ProgressBar::new(0) };
     bar.set_style(
@@ -217,7 +233,7 @@ fn run_case(case_path: Option<&Path>, output: Option<PathBuf>, adapter: Option<&
         )
         .expect("valid template"),
     );
-    let summary = hemoflow::run::run(&case, adapter, &mut |p| {
+    let summary = hemoflow::run::run(&case, adapter, restart, &mut |p| {
         bar.set_length(p.steps);
         bar.set_position(p.step);
         let cycle = p.cycle.map_or(String::new(), |c| format!("cycle {c}  "));

@@ -2,7 +2,7 @@
 //! time series and a summary. The engine's orchestration; it never prints (progress goes to a
 //! callback).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use toml::Spanned;
@@ -10,7 +10,7 @@ use toml::Spanned;
 use crate::case::{Case, CaseError, InterpolationKey, OutletType, ProfileKey};
 use crate::gpu::{Gpu, GpuError};
 use crate::grid::{self, kind, GridError};
-use crate::io::{write_time_series_xdmf, H5Output, IoError};
+use crate::io::{write_time_series_xdmf, Checkpoint, H5Output, IoError};
 use crate::mesh::{self, MeshError};
 use crate::physio::inlet::InletDrive;
 use crate::physio::waveform::{Interpolation, Table, Waveform, WaveformError};
@@ -52,6 +52,14 @@ pub enum RunError {
     /// Output failed.
     #[error(transparent)]
     Io(#[from] IoError),
+    /// A checkpoint does not belong to this case.
+    #[error("{}: cannot restart this case from it: {message}", path.display())]
+    Restart {
+        /// The checkpoint.
+        path: PathBuf,
+        /// What does not match.
+        message: String,
+    },
     /// The flow diverged.
     #[error("diverged at step {step} (t = {time:.6} s): {what}; the {written} snapshot(s) written before are kept in {output}")]
     Diverged {
@@ -161,8 +169,14 @@ pub struct RunSummary {
     pub xdmf: PathBuf,
 }
 
-/// Runs `case` on the adapter `adapter` (by name) or the preferred one.
-pub fn run(case: &Case, adapter: Option<&str>, progress: &mut dyn FnMut(&Progress)) -> Result<RunSummary, RunError> {
+/// Runs `case` on the adapter `adapter` (by name) or the preferred one; with `restart`, from
+/// that checkpoint of the same case on.
+pub fn run(
+    case: &Case,
+    adapter: Option<&str>,
+    restart: Option<&Path>,
+    progress: &mut dyn FnMut(&Progress),
+) -> Result<RunSummary, RunError> {
     let units = case.geometry.units;
     let mesh_path = case.resolve(&case.geometry.mesh);
     let (surface, load) = mesh::load(&mesh_path, units)?;
@@ -354,7 +368,62 @@ pub fn run(case: &Case, adapter: Option<&str>, progress: &mut dyn FnMut(&Progres
     let inflow_at = |t: f64| inlets.iter().map(|d| d.flow_rate(t)).sum::<f64>();
     // The inflow the fields carry (none at rest).
     let mut inflow_before = 0.0;
-    for step in 1..=steps {
+    let checkpoint_path = output.with_extension("checkpoint.h5");
+    let checkpoint_interval = case.output.checkpoint.as_ref().map(|c| *c.get_ref());
+    let mut first_step = 1;
+    if let Some(path) = restart {
+        let c = Checkpoint::read(path)?;
+        let mismatch = |message: String| RunError::Restart { path: path.to_path_buf(), message };
+        if c.cells != n as u64 || c.caps != names.len() || c.outlet_states.len() != outlets.len() {
+            let message = format!(
+                "it holds {} cells, {} caps and {} outlets; this case has {n}, {} and {}",
+                c.cells,
+                c.caps,
+                c.outlet_states.len(),
+                names.len(),
+                outlets.len()
+            );
+            return Err(mismatch(message));
+        }
+        if (c.dt - dt).abs() > 1e-12 * dt {
+            return Err(mismatch(format!("its time step is {} s, this case's {dt} s", c.dt)));
+        }
+        if c.step >= steps {
+            return Err(mismatch(format!("it is at step {}, and this case ends at step {steps}", c.step)));
+        }
+        solver.restore(&c.u, &c.p, &c.tendency, c.step);
+        for ((_, model), state) in outlets.iter_mut().zip(&c.outlet_states) {
+            model.set_state(*state);
+        }
+        inflow_before = c.inflow_before;
+        next_output = c.next_output;
+        for (row, &time) in c.history_time.iter().enumerate() {
+            times.push(time);
+            for k in 0..names.len() {
+                flows[k].push(c.history_flow_rate[row * names.len() + k]);
+                pressures[k].push(c.history_mean_pressure[row * names.len() + k]);
+            }
+            if let Some(period) = period {
+                let done = cycles.len() + 1;
+                if time + 0.5 * dt >= done as f64 * period {
+                    cycles.push(cycle_summary(done, &names, &times, &flows, &pressures, time - period, cycles.last()));
+                }
+            }
+        }
+        last_caps = names
+            .iter()
+            .enumerate()
+            .map(|(k, name)| CapFlow {
+                name: name.clone(),
+                flow_rate: *flows[k].last().unwrap_or(&0.0),
+                mean_pressure: *pressures[k].last().unwrap_or(&0.0),
+            })
+            .collect();
+        first_step = c.step + 1;
+    }
+    let mut next_checkpoint =
+        checkpoint_interval.map(|ci| ((first_step - 1) as f64 * dt + 0.5 * dt).div_euclid(ci) * ci + ci);
+    for step in first_step..=steps {
         let time = step as f64 * dt;
         // This step's boundary values: the inflow at the step's end (the projection makes the
         // outflow match it), the outlets' pressures for their predicted flows: the last step's
@@ -411,7 +480,7 @@ pub fn run(case: &Case, adapter: Option<&str>, progress: &mut dyn FnMut(&Progres
             time,
             dt,
             pressure_iterations: stats.iterations,
-            mlups: solver.fluid_cells as f64 * step as f64 / seconds.max(1e-9) / 1e6,
+            mlups: solver.fluid_cells as f64 * (step + 1 - first_step) as f64 / seconds.max(1e-9) / 1e6,
             cycle: period.map(|p| (time / p - 1e-9).floor() as u32 + 1),
         });
         if time + 0.5 * dt >= next_output || step == steps {
@@ -444,6 +513,31 @@ pub fn run(case: &Case, adapter: Option<&str>, progress: &mut dyn FnMut(&Progres
             write_time_series_xdmf(&xdmf, &output, &meta, &snapshots)?;
             out.write_summary(&names, &times, &flows, &pressures)?;
         }
+        // After the snapshot, so that a restart takes up the snapshots where this run would.
+        if let (Some(at), Some(ci)) = (next_checkpoint, checkpoint_interval) {
+            if time + 0.5 * dt >= at {
+                next_checkpoint = Some(at + ci);
+                let row =
+                    |series: &[Vec<f64>]| (0..times.len()).flat_map(|t| series.iter().map(move |s| s[t])).collect();
+                Checkpoint {
+                    step,
+                    time,
+                    dt,
+                    cells: n as u64,
+                    inflow_before,
+                    next_output,
+                    u: solver.velocity()?,
+                    p: solver.pressure()?,
+                    tendency: solver.tendency()?,
+                    outlet_states: outlets.iter().map(|(_, m)| m.state()).collect(),
+                    history_time: times.clone(),
+                    history_flow_rate: row(&flows),
+                    history_mean_pressure: row(&pressures),
+                    caps: names.len(),
+                }
+                .write(&checkpoint_path)?;
+            }
+        }
     }
     let seconds = start.elapsed().as_secs_f64();
     Ok(RunSummary {
@@ -452,10 +546,10 @@ pub fn run(case: &Case, adapter: Option<&str>, progress: &mut dyn FnMut(&Progres
         simulated_time: steps as f64 * dt,
         dt,
         seconds,
-        mlups: solver.fluid_cells as f64 * steps as f64 / seconds.max(1e-9) / 1e6,
+        mlups: solver.fluid_cells as f64 * (steps + 1 - first_step) as f64 / seconds.max(1e-9) / 1e6,
         fluid_cells: solver.fluid_cells,
         bytes_per_fluid_cell: solver.bytes_per_fluid_cell(),
-        pressure_iterations_mean: iterations_total as f64 / steps as f64,
+        pressure_iterations_mean: iterations_total as f64 / (steps + 1 - first_step) as f64,
         pressure_iterations_max: iterations_max,
         divergence_max,
         steps_over_tolerance,

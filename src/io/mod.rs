@@ -58,11 +58,13 @@
 //! # Ok::<(), hemoflow::io::IoError>(())
 //! ```
 
+pub mod checkpoint;
 mod h5;
 mod xdmf;
 
 use std::path::PathBuf;
 
+pub use checkpoint::Checkpoint;
 pub use h5::H5Output;
 pub use xdmf::{write_grid_xdmf, write_time_series_xdmf};
 

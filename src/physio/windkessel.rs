@@ -63,6 +63,21 @@ impl Outlet0d {
         }
     }
 
+    /// The state: an RCR's capacitor pressure (Pa), 0 for the others.
+    pub fn state(&self) -> f64 {
+        match self {
+            Outlet0d::Rcr { pc, .. } => *pc,
+            _ => 0.0,
+        }
+    }
+
+    /// Sets the state [`Self::state`] gave.
+    pub fn set_state(&mut self, state: f64) {
+        if let Outlet0d::Rcr { pc, .. } = self {
+            *pc = state;
+        }
+    }
+
     /// Sets an RCR's capacitor to its steady value for the flow `q` (m^3/s).
     pub fn settle(&mut self, q: f64) {
         if let Outlet0d::Rcr { rd, pd, pc, .. } = self {

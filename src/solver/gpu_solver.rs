@@ -182,6 +182,8 @@ pub struct GpuSolver<'g> {
     params: wgpu::Buffer,
     params_value: SolverParams,
     u: wgpu::Buffer,
+    /// The Adams-Bashforth tendency (the last step's).
+    tendency: wgpu::Buffer,
     f: Span,
     p: wgpu::Buffer,
     /// This step's pressure increment (the CG solution).
@@ -405,6 +407,7 @@ impl<'g> GpuSolver<'g> {
             params,
             params_value,
             u,
+            tendency: tendency.clone(),
             f,
             p,
             dp,
@@ -611,6 +614,21 @@ impl<'g> GpuSolver<'g> {
     /// Sets the velocity (m/s, component-major, 3 x cells).
     pub fn set_velocity(&self, u: &[f32]) {
         self.gpu.queue.write_buffer(&self.u, 0, bytemuck::cast_slice(u));
+    }
+
+    /// The Adams-Bashforth tendency of the last step (m/s^2, component-major).
+    pub fn tendency(&self) -> Result<Vec<f32>, GpuError> {
+        self.gpu.read(&self.tendency)
+    }
+
+    /// Puts the solver in a saved state: velocity (m/s), kinematic pressure (m^2/s^2) and
+    /// tendency (m/s^2) as [`Self::velocity`], [`Self::pressure`] and [`Self::tendency`] gave
+    /// them, after `steps` steps.
+    pub fn restore(&mut self, u: &[f32], p: &[f32], tendency: &[f32], steps: u64) {
+        self.gpu.queue.write_buffer(&self.u, 0, bytemuck::cast_slice(u));
+        self.gpu.queue.write_buffer(&self.p, 0, bytemuck::cast_slice(p));
+        self.gpu.queue.write_buffer(&self.tendency, 0, bytemuck::cast_slice(tendency));
+        self.steps = steps;
     }
 
     /// The velocity (m/s, component-major).
