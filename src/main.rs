@@ -261,13 +261,15 @@ fn run_case(
     );
     println!(
         "pressure iterations per step: mean {:.1}, max {}; divergence after projection: max {:.1e} (relative; {} \
-         step(s) above the solver tolerance); mass balance error {:.2e} (largest over the steps {:.2e})",
+         step(s) above the solver tolerance); mass balance error {:.2e} (largest over the steps {:.2e}); Courant \
+         number up to {:.2} in the snapshots",
         summary.pressure_iterations_mean,
         summary.pressure_iterations_max,
         summary.divergence_max,
         summary.steps_over_tolerance,
         summary.mass_balance_error,
-        summary.mass_balance_error_max
+        summary.mass_balance_error_max,
+        summary.courant_max
     );
     for c in &summary.cycles {
         let change =

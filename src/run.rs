@@ -159,6 +159,8 @@ pub struct RunSummary {
     pub mass_balance_error_max: f64,
     /// Per cycle, with `[time] period`.
     pub cycles: Vec<CycleSummary>,
+    /// The largest Courant number (speed dt / h) in the snapshots.
+    pub courant_max: f64,
     /// Per cap: flow rate (m^3/s, positive out of the fluid) and mean pressure (Pa).
     pub caps: Vec<CapFlow>,
     /// Snapshots written.
@@ -297,7 +299,7 @@ pub fn run(
         .fold(0.0, f64::max);
     let resistances: Vec<Option<f64>> =
         outlets.iter().map(|(_, m)| m.steady_resistance().filter(|r| *r > 0.0)).collect();
-    let by_conductance = resistances.iter().all(Option::is_some) && outlets.len() == outlet_caps.len();
+    let by_conductance = resistances.iter().all(Option::is_some);
     let outlet_area: f64 = outlets.iter().map(|(i, _)| g.caps[*i].area).sum();
     let outlet_peak = outlets
         .iter()
@@ -358,10 +360,19 @@ pub fn run(
     let mut mass_balance_max = 0.0f64;
     let tolerance = *case.solver.tolerance.get_ref();
     let mut next_output = interval;
-    let diverged = |step: u64, time: f64, what: String, written: usize| RunError::Diverged {
+    // The largest Courant number (speed dt / h) seen in a snapshot.
+    let mut courant_max = 0.0f64;
+    let diverged = |step: u64, time: f64, what: String, written: usize, courant: f64| RunError::Diverged {
         step,
         time,
-        what,
+        what: if courant > 0.0 {
+            format!(
+                "{what} (Courant number at the snapshots so far: up to {courant:.2}; explicit advection needs it \
+                 below about 0.3: lower time.cfl if it came near)"
+            )
+        } else {
+            what
+        },
         written,
         output: output.display().to_string(),
     };
@@ -446,7 +457,7 @@ pub fn run(
         steps_over_tolerance += u64::from(stats.divergence > tolerance);
         if !stats.relative_residual.is_finite() || !stats.divergence.is_finite() {
             let what = "the pressure solve's residual or the divergence after projection is not a number".into();
-            return Err(diverged(step, time, what, snapshots.len()));
+            return Err(diverged(step, time, what, snapshots.len(), courant_max));
         }
         let (outflow_at, p_at) = solver.cap_values()?;
         last_caps = cap_flows(&g, &solver.layout, &outflow_at, &p_at, density);
@@ -456,6 +467,7 @@ pub fn run(
                 time,
                 format!("cap {}'s flow rate or pressure is not a number", c.name),
                 snapshots.len(),
+                courant_max,
             ));
         }
         for (i, model) in &mut outlets {
@@ -493,8 +505,14 @@ pub fn run(
                     time,
                     format!("a non-finite value in the fields (entry {bad})"),
                     snapshots.len(),
+                    courant_max,
                 ));
             }
+            let speed_max = (0..n)
+                .filter(|&id| g.kind[id] != kind::SOLID)
+                .map(|id| (0..3).map(|c| (u[c * n + id] as f64).powi(2)).sum::<f64>().sqrt())
+                .fold(0.0, f64::max);
+            courant_max = courant_max.max(speed_max * dt / h);
             let mut pressure = vec![0.0f32; nx * ny * nz];
             let mut velocity = vec![0.0f32; 3 * nx * ny * nz];
             for id in 0..n {
@@ -556,6 +574,7 @@ pub fn run(
         mass_balance_error: mass_balance(&last_caps, mean_inflow),
         mass_balance_error_max: mass_balance_max,
         cycles,
+        courant_max,
         caps: last_caps,
         snapshots: snapshots.len(),
         output,
