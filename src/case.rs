@@ -51,16 +51,48 @@ pub struct Geometry {
     pub spacing: Spanned<f64>,
 }
 
-/// `[fluid]`: Newtonian.
+/// `[fluid]`.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Fluid {
     /// Density, kg/m^3 (default 1060, blood).
     #[serde(default = "default_density")]
     pub density: Spanned<f64>,
-    /// Dynamic viscosity, Pa s (default 0.0035, blood at high shear).
+    /// Newtonian: dynamic viscosity, Pa s (default 0.0035, blood at high shear).
     #[serde(default = "default_viscosity")]
     pub viscosity: Spanned<f64>,
+    /// `newtonian` (default), `carreau-yasuda` or `casson`.
+    #[serde(default)]
+    pub model: FluidModel,
+    /// Carreau-Yasuda: zero-shear viscosity, Pa s (default 0.056).
+    pub viscosity_zero: Option<Spanned<f64>>,
+    /// Carreau-Yasuda: infinite-shear viscosity, Pa s (default 0.00345).
+    pub viscosity_infinity: Option<Spanned<f64>>,
+    /// Carreau-Yasuda: relaxation time, s (default 3.313).
+    pub relaxation_time: Option<Spanned<f64>>,
+    /// Carreau-Yasuda: power-law index n (default 0.3568).
+    pub power_index: Option<Spanned<f64>>,
+    /// Carreau-Yasuda: Yasuda exponent a (default 2).
+    pub yasuda_exponent: Option<Spanned<f64>>,
+    /// Casson: Casson viscosity, Pa s (required).
+    pub casson_viscosity: Option<Spanned<f64>>,
+    /// Casson: yield stress, Pa (required).
+    pub yield_stress: Option<Spanned<f64>>,
+    /// Casson: the apparent viscosity's cap, Pa s (default 100 times the Casson viscosity).
+    pub max_viscosity: Option<Spanned<f64>>,
+}
+
+/// `[fluid] model`.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum FluidModel {
+    /// Constant viscosity.
+    #[default]
+    Newtonian,
+    /// Carreau-Yasuda (blood defaults: Cho and Kensey 1991).
+    CarreauYasuda,
+    /// Casson.
+    Casson,
 }
 
 fn default_density() -> Spanned<f64> {
@@ -73,7 +105,19 @@ fn default_viscosity() -> Spanned<f64> {
 
 impl Default for Fluid {
     fn default() -> Fluid {
-        Fluid { density: default_density(), viscosity: default_viscosity() }
+        Fluid {
+            density: default_density(),
+            viscosity: default_viscosity(),
+            model: FluidModel::Newtonian,
+            viscosity_zero: None,
+            viscosity_infinity: None,
+            relaxation_time: None,
+            power_index: None,
+            yasuda_exponent: None,
+            casson_viscosity: None,
+            yield_stress: None,
+            max_viscosity: None,
+        }
     }
 }
 
@@ -88,6 +132,17 @@ pub enum ProfileKey {
     Parabolic,
     /// Womersley's, mode by mode of a periodic waveform.
     Womersley,
+}
+
+impl FluidModel {
+    /// The name in the case file.
+    pub fn name(self) -> &'static str {
+        match self {
+            FluidModel::Newtonian => "newtonian",
+            FluidModel::CarreauYasuda => "carreau-yasuda",
+            FluidModel::Casson => "casson",
+        }
+    }
 }
 
 /// How a periodic table is evaluated.
@@ -371,6 +426,38 @@ impl Case {
         positive(&self.geometry.spacing, "geometry.spacing", self.geometry.units.symbol())?;
         positive(&self.fluid.density, "fluid.density", "kg/m^3")?;
         positive(&self.fluid.viscosity, "fluid.viscosity", "Pa s")?;
+        let f = &self.fluid;
+        let model = f.model;
+        let keys = [
+            ("viscosity_zero", &f.viscosity_zero, model == FluidModel::CarreauYasuda, "Pa s"),
+            ("viscosity_infinity", &f.viscosity_infinity, model == FluidModel::CarreauYasuda, "Pa s"),
+            ("relaxation_time", &f.relaxation_time, model == FluidModel::CarreauYasuda, "s"),
+            ("power_index", &f.power_index, model == FluidModel::CarreauYasuda, "(dimensionless)"),
+            ("yasuda_exponent", &f.yasuda_exponent, model == FluidModel::CarreauYasuda, "(dimensionless)"),
+            ("casson_viscosity", &f.casson_viscosity, model == FluidModel::Casson, "Pa s"),
+            ("yield_stress", &f.yield_stress, model == FluidModel::Casson, "Pa"),
+            ("max_viscosity", &f.max_viscosity, model == FluidModel::Casson, "Pa s"),
+        ];
+        for (name, value, applies, unit) in keys {
+            let Some(v) = value else { continue };
+            let key = format!("fluid.{name}");
+            if !applies {
+                return Err(self.error(&v.span(), &key, format!("does not apply to model = \"{}\"", model.name())));
+            }
+            positive(v, &key, unit)?;
+        }
+        if model != FluidModel::Newtonian && f.viscosity.span() != (0..0) {
+            let message = format!("does not apply to model = \"{}\" (its parameters set the viscosity)", model.name());
+            return Err(self.error(&f.viscosity.span(), "fluid.viscosity", message));
+        }
+        if model == FluidModel::Casson {
+            for (name, value) in [("casson_viscosity", &f.casson_viscosity), ("yield_stress", &f.yield_stress)] {
+                if value.is_none() {
+                    let message = format!("missing: model = \"casson\" needs `{name}` (no default)");
+                    return Err(self.error(&f.density.span(), &format!("fluid.{name}"), message));
+                }
+            }
+        }
         match (&self.time.end, &self.time.period, &self.time.cycles) {
             (Some(end), _, None) => positive(end, "time.end", "s")?,
             (None, Some(_), Some(_)) => {}

@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use toml::Spanned;
 
-use crate::case::{Case, CaseError, InterpolationKey, OutletType, ProfileKey};
+use crate::case::{Case, CaseError, FluidModel, InterpolationKey, OutletType, ProfileKey};
 use crate::gpu::{Gpu, GpuError};
 use crate::grid::{self, kind, GridError};
 use crate::io::{write_time_series_xdmf, Checkpoint, H5Output, IoError};
@@ -15,7 +15,7 @@ use crate::mesh::{self, MeshError};
 use crate::physio::inlet::InletDrive;
 use crate::physio::waveform::{Interpolation, Table, Waveform, WaveformError};
 use crate::physio::windkessel::Outlet0d;
-use crate::solver::gpu_solver::{self, GpuSolver, Settings};
+use crate::solver::gpu_solver::{self, GpuSolver, Rheology, Settings};
 use crate::solver::layout::{Boundary, Profile};
 use crate::solver::multigrid::MultigridSettings;
 use crate::solver::summary::{cap_flows, CapFlow};
@@ -192,7 +192,7 @@ pub fn run(
     let h = *case.geometry.spacing.get_ref() * units.to_metres();
     let g = grid::voxelize(&surface, h)?;
     let density = *case.fluid.density.get_ref();
-    let nu = *case.fluid.viscosity.get_ref() / density;
+    let (nu, rheology) = rheology(case);
 
     // Boundary conditions by cap name.
     let names: Vec<String> = g.caps.iter().map(|c| c.name.clone()).collect();
@@ -314,7 +314,7 @@ pub fn run(
         .fold(0.0, f64::max);
     let u_ref = inlets.iter().map(InletDrive::peak_speed).fold(outlet_peak, f64::max);
     let cfl = *case.time.cfl.get_ref();
-    let dt_visc = 2.0 * h * h / nu;
+    let dt_visc = 2.0 * h * h / rheology.max_viscosity(nu);
     let dt = if u_ref > 0.0 { (cfl * h / u_ref).min(dt_visc) } else { dt_visc };
     let end = case.end_time();
     let steps = (end / dt).ceil().max(1.0) as u64;
@@ -332,6 +332,7 @@ pub fn run(
         multigrid: MultigridSettings::default(),
         boundaries,
         backflow: *case.solver.backflow.get_ref(),
+        rheology,
     };
     let mut solver = GpuSolver::new(&gpu, &g, settings)?;
 
@@ -632,4 +633,40 @@ fn cycle_summary(
             .fold(0.0, |m: f64, d| m.max(d.abs()))
     });
     CycleSummary { cycle, caps, pressure_change }
+}
+
+/// Blood after Cho and Kensey (Biorheology 28, 241-262, 1991), a Carreau-Yasuda fluid with
+/// a = 2: zero-shear and infinite-shear viscosities (Pa s), relaxation time (s), power-law index.
+pub const CARREAU_YASUDA_BLOOD: (f64, f64, f64, f64, f64) = (0.056, 0.00345, 3.313, 0.3568, 2.0);
+
+/// The case's fluid: its kinematic viscosity (m^2/s; for a non-Newtonian fluid the
+/// high-shear one, which Womersley inlet profiles use) and its rheology.
+fn rheology(case: &Case) -> (f64, Rheology) {
+    let f = &case.fluid;
+    let rho = *f.density.get_ref();
+    let or = |v: &Option<Spanned<f64>>, default: f64| v.as_ref().map_or(default, |x| *x.get_ref());
+    match f.model {
+        FluidModel::Newtonian => (f.viscosity.get_ref() / rho, Rheology::Newtonian),
+        FluidModel::CarreauYasuda => {
+            let (mu0, mu_inf, lambda, n, a) = CARREAU_YASUDA_BLOOD;
+            let nu_infinity = or(&f.viscosity_infinity, mu_inf) / rho;
+            let r = Rheology::CarreauYasuda {
+                nu_zero: or(&f.viscosity_zero, mu0) / rho,
+                nu_infinity,
+                relaxation: or(&f.relaxation_time, lambda),
+                n: or(&f.power_index, n),
+                a: or(&f.yasuda_exponent, a),
+            };
+            (nu_infinity, r)
+        }
+        FluidModel::Casson => {
+            let nu_casson = or(&f.casson_viscosity, 0.0) / rho;
+            let r = Rheology::Casson {
+                nu_casson,
+                yield_stress: or(&f.yield_stress, 0.0) / rho,
+                nu_max: or(&f.max_viscosity, 100.0 * nu_casson * rho) / rho,
+            };
+            (nu_casson, r)
+        }
+    }
 }

@@ -9,7 +9,7 @@ use std::path::Path;
 use hemoflow::gpu::Gpu;
 use hemoflow::grid::{self, kind};
 use hemoflow::mesh::{FaceGroup, GroupKind, SurfaceMesh, Vec3};
-use hemoflow::solver::gpu_solver::{Advection, GpuSolver, Settings};
+use hemoflow::solver::gpu_solver::{Advection, GpuSolver, Rheology, Settings};
 use hemoflow::solver::layout::Boundary;
 use hemoflow::solver::multigrid::MultigridSettings;
 
@@ -87,6 +87,7 @@ fn cavity(n_cells: f64, re: f64, t_end: f64, cfl: f64, advection: Advection) -> 
         multigrid: MultigridSettings::default(),
         boundaries: vec![Boundary::Moving { velocity: Vec3::new(u_lid, 0.0, 0.0) }],
         backflow: 0.0,
+        rheology: Rheology::Newtonian,
     };
     let mut solver = GpuSolver::new(&gpu, &g, settings).unwrap();
     let steps = (t_end / dt).round() as usize;

@@ -8,7 +8,7 @@ use hemoflow::grid::{self, Grid, DIRECTIONS};
 use hemoflow::mesh::generate::{bifurcation, BifurcationSpec};
 use hemoflow::mesh::Vec3;
 use hemoflow::solver::kernels::{self, GpuGrid};
-use hemoflow::solver::layout::{bc, geom, Boundary, Profile};
+use hemoflow::solver::layout::{bc, geom, rheology, Boundary, Profile};
 use hemoflow::solver::multigrid::Hierarchy;
 use hemoflow::solver::{cpu, CellLayout, SolverParams};
 
@@ -263,6 +263,18 @@ fn multigrid_transfers_gpu_match_cpu() {
     compare("mg_prolong", &gpu.read::<f32>(&p_buf).unwrap(), &p, 0.0);
 }
 
+/// Blood after Cho and Kensey (1991), kinematic: a Carreau-Yasuda fluid with a = 2.
+fn carreau_yasuda(params: &mut SolverParams) {
+    (params.rheology, params.nu_zero, params.nu_infinity) =
+        (rheology::CARREAU_YASUDA, 0.056 / 1060.0, 0.00345 / 1060.0);
+    (params.relaxation, params.power_n, params.power_a, params.nu_max) = (3.313, 0.3568, 2.0, 0.056 / 1060.0);
+}
+
+/// A random viscosity field around blood's, m^2/s (read by non-Newtonian stages).
+fn random_viscosity(n: usize, seed: u64) -> Vec<f32> {
+    random(n, seed).iter().map(|x| 3.3e-6 * (1.0 + 0.9 * x)).collect()
+}
+
 #[test]
 fn momentum_gpu_matches_cpu() {
     let (g, layout, mut params) = setup();
@@ -272,25 +284,27 @@ fn momentum_gpu_matches_cpu() {
     let u: Vec<f32> = random(3 * n, 11).iter().map(|x| 0.3 * x).collect();
     let t_prev = random(3 * n, 12);
     let p: Vec<f32> = random(n, 16).iter().map(|x| 1e-3 * x).collect();
-    // Explicit advection (forward Euler, then Adams-Bashforth 2), then implicit.
-    for (first_step, implicit) in [(1, 0), (0, 0), (0, 1)] {
+    let viscosity = random_viscosity(n, 17);
+    let nu_buf = gpu.storage("viscosity", &viscosity).unwrap();
+    // Explicit advection (forward Euler, then Adams-Bashforth 2), then implicit; then the
+    // viscous terms with a viscosity field.
+    for (first_step, implicit, non_newtonian) in [(1, 0, false), (0, 0, false), (0, 1, false), (0, 0, true)] {
         params.first_step = first_step;
         params.implicit_advection = implicit;
+        if non_newtonian {
+            carreau_yasuda(&mut params);
+        }
         let grid_gpu = GpuGrid::new(&gpu, &layout, &params).unwrap();
         // The tendency buffer holds the previous step's on the way in, this step's on the way out.
         let (u_buf, t_buf) = (gpu.storage("u", &u).unwrap(), gpu.storage("tendency", &t_prev).unwrap());
         let p_buf = gpu.storage("p", &p).unwrap();
         let us_buf = gpu.storage_empty("u_star", 12 * n as u64).unwrap();
-        grid_gpu.run(&gpu, "solver/momentum", &[&u_buf, &t_buf, &us_buf, &p_buf]).unwrap();
+        grid_gpu.run(&gpu, "solver/momentum", &[&u_buf, &t_buf, &us_buf, &p_buf, &nu_buf]).unwrap();
         let (mut tendency, mut u_star) = (t_prev.clone(), vec![0.0; 3 * n]);
-        cpu::momentum(&layout, &g.bricks, &params, &u, &mut tendency, &mut u_star, &p);
-        compare(
-            &format!("momentum tendency (first_step {first_step}, implicit {implicit})"),
-            &gpu.read::<f32>(&t_buf).unwrap(),
-            &tendency,
-            1e-4,
-        );
-        let what = format!("momentum rhs (first_step {first_step}, implicit {implicit})");
+        cpu::momentum(&layout, &g.bricks, &params, &u, &mut tendency, &mut u_star, &p, &viscosity);
+        let case = format!("first_step {first_step}, implicit {implicit}, rheology {}", params.rheology);
+        compare(&format!("momentum tendency ({case})"), &gpu.read::<f32>(&t_buf).unwrap(), &tendency, 1e-4);
+        let what = format!("momentum rhs ({case})");
         compare(&what, &gpu.read::<f32>(&us_buf).unwrap(), &u_star, 1e-5);
     }
 }
@@ -304,15 +318,61 @@ fn viscous_jacobi_gpu_matches_cpu() {
     let (rhs, v, u) = (random(3 * n, 13), random(3 * n, 14), random(3 * n, 15));
     let (rhs_buf, v_buf, u_buf) =
         (gpu.storage("rhs", &rhs).unwrap(), gpu.storage("v", &v).unwrap(), gpu.storage("u", &u).unwrap());
-    // Without and with the implicit upwind advection (Courant numbers up to about 30 here).
-    for implicit in [0, 1] {
+    let viscosity = random_viscosity(n, 19);
+    let nu_buf = gpu.storage("viscosity", &viscosity).unwrap();
+    // Without and with the implicit upwind advection (Courant numbers up to about 30 here), then
+    // with a viscosity field.
+    for (implicit, non_newtonian) in [(0, false), (1, false), (0, true)] {
         params.implicit_advection = implicit;
+        if non_newtonian {
+            carreau_yasuda(&mut params);
+        }
         let grid_gpu = GpuGrid::new(&gpu, &layout, &params).unwrap();
         let out = gpu.storage_empty("v_out", 12 * n as u64).unwrap();
-        grid_gpu.run(&gpu, "solver/viscous_jacobi", &[&rhs_buf, &u_buf, &v_buf, &out]).unwrap();
+        grid_gpu.run(&gpu, "solver/viscous_jacobi", &[&rhs_buf, &u_buf, &v_buf, &out, &nu_buf]).unwrap();
         let mut expected = vec![0.0; 3 * n];
-        cpu::viscous_jacobi(&layout, &g.bricks, &params, &rhs, &u, &v, &mut expected);
-        compare(&format!("viscous_jacobi (implicit {implicit})"), &gpu.read::<f32>(&out).unwrap(), &expected, 1e-5);
+        cpu::viscous_jacobi(&layout, &g.bricks, &params, &rhs, &u, &v, &mut expected, &viscosity);
+        let what = format!("viscous_jacobi (implicit {implicit}, rheology {})", params.rheology);
+        compare(&what, &gpu.read::<f32>(&out).unwrap(), &expected, 1e-5);
+    }
+}
+
+#[test]
+fn shear_viscosity_gpu_matches_cpu() {
+    let (g, layout, mut params) = setup();
+    let gpu = gpu();
+    let n = layout.cells.len();
+    // Velocities of up to 1 cm/s over cells of 0.35 mm, scaled cell by cell over two decades:
+    // shear rates from below 1/s to about 100/s, through the models' shear-thinning range.
+    let scale = random(n, 22);
+    let u: Vec<f32> =
+        random(3 * n, 21).iter().enumerate().map(|(k, x)| 0.01 * x * 10f32.powf(scale[k % n] - 1.0)).collect();
+    let u_buf = gpu.storage("u", &u).unwrap();
+    let casson = |p: &mut SolverParams| {
+        (p.rheology, p.nu_infinity, p.yield_stress, p.nu_max) = (rheology::CASSON, 3.3e-6, 4e-6, 1e-4);
+    };
+    for set in [carreau_yasuda as fn(&mut SolverParams), casson] {
+        set(&mut params);
+        let grid_gpu = GpuGrid::new(&gpu, &layout, &params).unwrap();
+        let out = gpu.storage("viscosity", &vec![-1.0f32; n]).unwrap();
+        grid_gpu.run(&gpu, "solver/shear_viscosity", &[&u_buf, &out]).unwrap();
+        let mut expected = vec![0.0; n];
+        cpu::shear_viscosity(&layout, &g.bricks, &params, &u, &mut expected);
+        let fluid = expected.iter().filter(|&&x| x > 0.0).count();
+        let (lo, hi) =
+            expected.iter().filter(|&&x| x > 0.0).fold((f32::MAX, 0.0f32), |(a, b), &x| (a.min(x), b.max(x)));
+        println!(
+            "shear_viscosity (rheology {}): {fluid} fluid cells, viscosity {lo:.3e} to {hi:.3e} m^2/s",
+            params.rheology
+        );
+        assert!(hi > 2.0 * lo, "the random flow spans the shear-thinning range");
+        // pow and sqrt: the GPU's may differ from Rust's in the last bits.
+        compare(
+            &format!("shear_viscosity (rheology {})", params.rheology),
+            &gpu.read::<f32>(&out).unwrap(),
+            &expected,
+            1e-5,
+        );
     }
 }
 

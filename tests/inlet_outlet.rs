@@ -8,7 +8,7 @@ use hemoflow::gpu::Gpu;
 use hemoflow::grid::{self, kind};
 use hemoflow::mesh::generate::{pipe, PipeSpec};
 use hemoflow::mesh::Vec3;
-use hemoflow::solver::gpu_solver::{Advection, GpuSolver, Settings};
+use hemoflow::solver::gpu_solver::{Advection, GpuSolver, Rheology, Settings};
 use hemoflow::solver::layout::{Boundary, Profile};
 use hemoflow::solver::multigrid::MultigridSettings;
 use hemoflow::solver::summary::cap_flows;
@@ -44,6 +44,7 @@ fn oblique_pipe_inlet_to_outlet_is_hagen_poiseuille_and_conserves_mass() {
             Boundary::Outlet { pressure: 0.0 },
         ],
         backflow: 0.0,
+        rheology: Rheology::Newtonian,
     };
     assert_eq!(g.caps.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), ["inlet", "outlet"]);
     let mut solver = GpuSolver::new(&gpu, &g, settings).unwrap();

@@ -7,7 +7,7 @@ use hemoflow::gpu::Gpu;
 use hemoflow::grid::{self, kind};
 use hemoflow::mesh::generate::{pipe, PipeSpec};
 use hemoflow::mesh::Vec3;
-use hemoflow::solver::gpu_solver::{Advection, GpuSolver, Settings};
+use hemoflow::solver::gpu_solver::{Advection, GpuSolver, Rheology, Settings};
 use hemoflow::solver::multigrid::MultigridSettings;
 use hemoflow::solver::wall;
 
@@ -46,6 +46,7 @@ fn run(d_over_h: f64) -> Errors {
         multigrid: MultigridSettings::default(),
         boundaries: Vec::new(),
         backflow: 0.0,
+        rheology: Rheology::Newtonian,
     };
     let mut solver = GpuSolver::new(&gpu, &g, settings).unwrap();
     let n = solver.cells as usize;

@@ -150,7 +150,15 @@ fn twins() -> Vec<(&'static str, RustLayout)> {
                 force_x,
                 force_y,
                 force_z,
-                backflow
+                backflow,
+                rheology,
+                nu_zero,
+                nu_infinity,
+                relaxation,
+                power_n,
+                power_a,
+                yield_stress,
+                nu_max
             }),
         ),
         ("vector/dot_partial", rust_layout!(DotPartialParams { n, out_offset, _pad0, _pad1 })),

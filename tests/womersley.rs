@@ -17,7 +17,7 @@ use hemoflow::mesh::Vec3;
 use hemoflow::physio::inlet::InletDrive;
 use hemoflow::physio::waveform::Waveform;
 use hemoflow::physio::womersley::Womersley;
-use hemoflow::solver::gpu_solver::{Advection, GpuSolver, Settings};
+use hemoflow::solver::gpu_solver::{Advection, GpuSolver, Rheology, Settings};
 use hemoflow::solver::layout::{Boundary, Profile};
 use hemoflow::solver::multigrid::MultigridSettings;
 use nalgebra::Complex;
@@ -47,6 +47,7 @@ fn settings(dt: f64, velocity_scale: f64, force: Vec3, boundaries: Vec<Boundary>
         multigrid: MultigridSettings::default(),
         boundaries,
         backflow: 0.2,
+        rheology: Rheology::Newtonian,
     }
 }
 

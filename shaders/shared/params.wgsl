@@ -26,4 +26,19 @@ struct SolverParams {
     force_z: f32,
     // Backflow stabilisation coefficient (dimensionless, 0 = none).
     backflow: f32,
+    // Rheology (RHEOLOGY_* in shared/viscous): 0 Newtonian (nu), 1 Carreau-Yasuda, 2 Casson.
+    rheology: u32,
+    // Carreau-Yasuda: zero-shear kinematic viscosity, m^2/s.
+    nu_zero: f32,
+    // Carreau-Yasuda: infinite-shear kinematic viscosity; Casson: the Casson viscosity, m^2/s.
+    nu_infinity: f32,
+    // Carreau-Yasuda: relaxation time lambda, s.
+    relaxation: f32,
+    // Carreau-Yasuda: power-law index n and Yasuda exponent a.
+    power_n: f32,
+    power_a: f32,
+    // Casson: yield stress over the density, m^2/s^2.
+    yield_stress: f32,
+    // The apparent viscosity's cap, m^2/s (Casson's diverges at zero shear).
+    nu_max: f32,
 }

@@ -1,13 +1,26 @@
 // The viscous operator's Shortley-Weller stencil of a fluid cell (Rust twin:
-// hemoflow::solver::cpu::viscous_stencil). Along each axis the two sides sit at their true
-// distance: a fluid neighbour at h, a wall at link * h. Each side of the 1-D second difference
-// gets coef = 2 / (dist * (dist_minus + dist_plus) * h^2) (1/m^2). A side is
+// hemoflow::solver::cpu::viscous_stencil), and the apparent viscosity of blood models. Along
+// each axis the two sides sit at their true distance: a fluid neighbour at h, a wall at
+// link * h. Each side of the 1-D second difference gets
+// coef = nu_f * 2 / (dist * (dist_minus + dist_plus) * h^2) (1/s), nu_f the face's kinematic
+// viscosity: params.nu for a Newtonian fluid, else the mean of the two cells' (a wall side: the
+// cell's) from the `viscosity` array. A side is
 //   FLUID  (the neighbour's value),
 //   WALL   (no-slip: value 0, or the cap's velocity at an inlet or a moving wall: `moving`),
 //   SKIP   (an outlet: zero normal gradient, no term).
-// Imports shared/cells (and its binding contract).
+// Imports shared/cells (and its binding contract); besides, the importing shader declares
+//
+//     var<storage, read> viscosity: array<f32>;   // m^2/s per cell (read when params.rheology != 0)
+//
+// (`solver/shear_viscosity`, which writes it, declares it read_write and calls only
+// stencil_geometry).
 
 #import shared/cells
+
+// params.rheology (Rust: solver::layout::rheology).
+const RHEOLOGY_NEWTONIAN: u32 = 0u;
+const RHEOLOGY_CARREAU_YASUDA: u32 = 1u;
+const RHEOLOGY_CASSON: u32 = 2u;
 
 const SIDE_FLUID: u32 = 0u;
 const SIDE_WALL: u32 = 1u;
@@ -15,15 +28,55 @@ const SIDE_SKIP: u32 = 2u;
 
 struct Stencil {
     // Per face direction (DIRECTIONS order): the fluid neighbour (or NO_SLOT), the coefficient,
-    // the kind of side, and whether a wall side carries the cap's velocity.
+    // the kind of side, whether a wall side carries the cap's velocity, and the side's
+    // distance over h.
     nb: array<u32, 6>,
     coef: array<f32, 6>,
     side: array<u32, 6>,
     moving: array<bool, 6>,
+    dist: array<f32, 6>,
 }
 
-// The stencil of cell id, whose fluid neighbours (shared/cells fluid_neighbours) are nbs.
+// The stencil of cell id, whose fluid neighbours (shared/cells fluid_neighbours) are nbs, with
+// each coefficient times its face's viscosity.
 fn viscous_stencil(id: u32, nbs: array<u32, 6>) -> Stencil {
+    var s = stencil_geometry(id, nbs);
+    let nu = cell_viscosity(id);
+    for (var d = 0u; d < 6u; d++) {
+        var nu_face = nu;
+        if s.side[d] == SIDE_FLUID {
+            nu_face = 0.5 * (nu + cell_viscosity(s.nb[d]));
+        }
+        s.coef[d] *= nu_face;
+    }
+    return s;
+}
+
+// Kinematic viscosity of cell id, m^2/s.
+fn cell_viscosity(id: u32) -> f32 {
+    if params.rheology == RHEOLOGY_NEWTONIAN {
+        return params.nu;
+    }
+    return viscosity[id];
+}
+
+// The apparent kinematic viscosity (m^2/s) at shear rate gamma (1/s) of params.rheology,
+// capped at params.nu_max: Carreau-Yasuda nu_inf + (nu_0 - nu_inf) (1 + (lambda gamma)^a)^((n - 1) / a),
+// or Casson (sqrt(tau_y / gamma) + sqrt(nu_c))^2 (Rust: solver::cpu::apparent_viscosity).
+fn apparent_viscosity(gamma: f32) -> f32 {
+    var nu = params.nu;
+    if params.rheology == RHEOLOGY_CARREAU_YASUDA {
+        let base = 1.0 + pow(params.relaxation * gamma, params.power_a);
+        nu = params.nu_infinity + (params.nu_zero - params.nu_infinity) * pow(base, (params.power_n - 1.0) / params.power_a);
+    } else if params.rheology == RHEOLOGY_CASSON {
+        let root = sqrt(params.yield_stress / max(gamma, 1e-30)) + sqrt(params.nu_infinity);
+        nu = root * root;
+    }
+    return min(nu, params.nu_max);
+}
+
+// The stencil's sides, distances and geometric coefficients 2 / (dist * sum * h^2) (1/m^2).
+fn stencil_geometry(id: u32, nbs: array<u32, 6>) -> Stencil {
     var s: Stencil;
     let bc_type = bc(id, GEOM_BC_TYPE);
     let bc_normal = bc3(id, GEOM_BC_NORMAL);
@@ -54,6 +107,7 @@ fn viscous_stencil(id: u32, nbs: array<u32, 6>) -> Stencil {
         let sum = dist.x + dist.y;
         for (var side = 0u; side < 2u; side++) {
             s.coef[2u * axis + side] = 2.0 / (dist[side] * sum * h2);
+            s.dist[2u * axis + side] = dist[side];
         }
     }
     return s;

@@ -7,9 +7,9 @@
 //                                      is slow: first-order upwinding there diffused across
 //                                      oblique flows enough to raise a pipe's pressure drop)
 //        + force
-//   rhs = u + dt (T_ab + nu/2 L_fluid u + nu W_moving - grad p)
+//   rhs = u + dt (T_ab + 1/2 L_fluid u + W_moving - grad p)
 // with T_ab = T on the first step, 1.5 T - 0.5 T_prev after (Adams-Bashforth 2), L_fluid the
-// Shortley-Weller operator's fluid-neighbour part (Crank-Nicolson: the other half is implicit,
+// Shortley-Weller operator's fluid-neighbour part, with the faces' viscosities (shared/viscous) (Crank-Nicolson: the other half is implicit,
 // in viscous_jacobi), W_moving the walls' moving part (walls are implicit) and grad p the last
 // step's pressure gradient (shared/gradient, towards an outlet's pressure across it: the
 // projection then solves for the increment). Caps: an inlet
@@ -40,6 +40,8 @@
 @group(0) @binding(6) var<storage, read_write> rhs: array<f32>;
 // Pressure of the last step, kinematic, m^2/s^2.
 @group(0) @binding(7) var<storage, read> p: array<f32>;
+// Kinematic viscosity per cell (non-Newtonian fluids), m^2/s.
+@group(0) @binding(8) var<storage, read> viscosity: array<f32>;
 
 fn minmod(a: f32, b: f32) -> f32 {
     if a * b <= 0.0 {
@@ -162,6 +164,6 @@ fn momentum(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
         } else if params.first_step == 0u {
             t_ab = 1.5 * t - 0.5 * t_old[c];
         }
-        rhs[c * n + id] = uc + params.dt * (t_ab + 0.5 * params.nu * lap + params.nu * wall_value - grad_p[c]);
+        rhs[c * n + id] = uc + params.dt * (t_ab + 0.5 * lap + wall_value - grad_p[c]);
     }
 }

@@ -1,7 +1,7 @@
 // Stage viscous_jacobi: one Jacobi sweep of the implicit part of the predictor,
-//   (1 + dt nu W + dt nu/2 S + a) v - dt nu/2 sum_fluid coef v_nb - sum_in a_f v_nb = rhs
+//   (1 + dt W + dt/2 S + a) v - dt/2 sum_fluid coef v_nb - sum_in a_f v_nb = rhs
 // per fluid cell and component, with S the sum of the fluid sides' Shortley-Weller
-// coefficients and W the wall sides' (shared/viscous). With params.implicit_advection, the
+// coefficients and W the wall sides' (shared/viscous: each times its face's viscosity). With params.implicit_advection, the
 // first-order upwind advection by the current velocity u is implicit too: a_f = dt |F_f| / V
 // for each face whose volume flux F_f (from u, as in momentum) flows in, and a their sum plus
 // an inflowing inlet's dt |F| / V (V at least ADVECTION_MIN_VOLUME cells); otherwise a = 0.
@@ -21,6 +21,8 @@
 @group(0) @binding(5) var<storage, read> u: array<f32>;
 @group(0) @binding(6) var<storage, read> v_in: array<f32>;
 @group(0) @binding(7) var<storage, read_write> v_out: array<f32>;
+// Kinematic viscosity per cell (non-Newtonian fluids), m^2/s.
+@group(0) @binding(8) var<storage, read> viscosity: array<f32>;
 
 @compute @workgroup_size(64)
 fn viscous_jacobi(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
@@ -37,7 +39,7 @@ fn viscous_jacobi(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wo
     }
     let nbf = fluid_neighbours(id);
     let st = viscous_stencil(id, nbf);
-    let k = params.dt * params.nu;
+    let k = params.dt;
     var diag = 1.0;
     for (var d = 0u; d < 6u; d++) {
         if st.side[d] == SIDE_FLUID {

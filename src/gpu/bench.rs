@@ -57,7 +57,7 @@ use crate::grid::index::BRICK_CELLS;
 use crate::grid::{self, GridError};
 use crate::mesh::generate::{self, BifurcationSpec, GenerateError};
 use crate::mesh::{FaceGroup, SurfaceMesh, Vec3};
-use crate::solver::gpu_solver::{Advection, GpuSolver, RunError, Settings};
+use crate::solver::gpu_solver::{Advection, GpuSolver, Rheology, RunError, Settings};
 use crate::solver::kernels::GpuGrid;
 use crate::solver::layout::{Boundary, Profile, SolverError};
 use crate::solver::multigrid::MultigridSettings;
@@ -94,11 +94,18 @@ pub const KERNELS: &[KernelSpec] = &[
     // apertures.
     kernel("solver/project", &[("p", 1), ("u_star", 3), ("u", 3), ("outflow", 1)], 4 + 12 + 12 + 8, 12, 6),
     // Reads u, reads and writes the tendency in place, writes rhs (3 f32 each), reads p; links,
-    // apertures, volume, caps.
-    kernel("solver/momentum", &[("u", 3), ("tendency", 3), ("rhs", 3), ("p", 1)], 4 * 12 + 4, 24, 13),
+    // apertures, volume, caps. (The viscosity field is read only for non-Newtonian fluids,
+    // which the bench's parameters leave off.)
+    kernel("solver/momentum", &[("u", 3), ("tendency", 3), ("rhs", 3), ("p", 1), ("viscosity", 1)], 4 * 12 + 4, 24, 13),
     // Reads rhs and v_in, writes v_out (3 f32 each); links and caps. (u is read only with
     // implicit advection, which the bench's parameters leave off.)
-    kernel("solver/viscous_jacobi", &[("rhs", 3), ("u", 3), ("v_in", 3), ("v_out", 3)], 3 * 12, 12, 6),
+    kernel(
+        "solver/viscous_jacobi",
+        &[("rhs", 3), ("u", 3), ("v_in", 3), ("v_out", 3), ("viscosity", 1)],
+        3 * 12,
+        12,
+        6,
+    ),
 ];
 
 /// A [`KernelSpec`] from its fields in declaration order (keeps [`KERNELS`] one line a kernel).
@@ -510,6 +517,7 @@ fn step_bench(gpu: &Gpu, g: &grid::Grid, name: &'static str, opts: &BenchOptions
         multigrid: MultigridSettings::default(),
         boundaries,
         backflow: 0.0,
+        rheology: Rheology::Newtonian,
     };
     let dt = settings.dt;
     let mut solver = GpuSolver::new(gpu, g, settings)?;

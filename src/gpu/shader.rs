@@ -28,6 +28,7 @@ pub const FILES: &[(&str, &str)] = &[
     ("solver/pressure_jacobi", include_str!("../../shaders/solver/pressure_jacobi.wgsl")),
     ("solver/pressure_residual", include_str!("../../shaders/solver/pressure_residual.wgsl")),
     ("solver/project", include_str!("../../shaders/solver/project.wgsl")),
+    ("solver/shear_viscosity", include_str!("../../shaders/solver/shear_viscosity.wgsl")),
     ("solver/viscous_jacobi", include_str!("../../shaders/solver/viscous_jacobi.wgsl")),
     ("test/grid_probe", include_str!("../../shaders/test/grid_probe.wgsl")),
     ("vector/axpy", include_str!("../../shaders/vector/axpy.wgsl")),

@@ -1,7 +1,7 @@
 //! CPU twins of the solver kernels: the same loops as `shaders/solver/*.wgsl`, in f32, one
 //! function per stage with the stage's name. They are the oracles of the GPU-vs-CPU tests.
 
-use super::layout::{bc, geom};
+use super::layout::{bc, geom, rheology};
 use super::{CellLayout, SolverParams};
 use crate::grid::index::{self, Bricks, BRICK_CELLS, NO_SLOT};
 use crate::grid::DIRECTIONS;
@@ -314,13 +314,14 @@ pub enum Side {
     Skip,
 }
 
-/// Twin of `viscous_stencil` (shared/viscous.wgsl): the Shortley-Weller sides and coefficients
-/// (1/m^2) of fluid cell `id`, in DIRECTIONS order.
-pub fn viscous_stencil(layout: &CellLayout, bricks: &Bricks, params: &SolverParams, id: u32) -> [(Side, f32); 6] {
+/// Twin of `stencil_geometry` (shared/viscous.wgsl): the Shortley-Weller sides, geometric
+/// coefficients 2 / (dist * sum * h^2) (1/m^2) and distances over h of fluid cell `id`, in
+/// DIRECTIONS order.
+pub fn stencil_geometry(layout: &CellLayout, bricks: &Bricks, params: &SolverParams, id: u32) -> [(Side, f32, f32); 6] {
     let bc_type = layout.bc(id, geom::BC_TYPE);
     let bc_normal = layout.bc3(id, geom::BC_NORMAL);
     let h2 = params.h * params.h;
-    let mut out = [(Side::Skip, 0.0f32); 6];
+    let mut out = [(Side::Skip, 0.0f32, 1.0f32); 6];
     for axis in 0..3 {
         let mut dist = [1.0f32; 2];
         for (side, dist) in dist.iter_mut().enumerate() {
@@ -346,9 +347,101 @@ pub fn viscous_stencil(layout: &CellLayout, bricks: &Bricks, params: &SolverPara
         let sum = dist[0] + dist[1];
         for side in 0..2 {
             out[2 * axis + side].1 = 2.0 / (dist[side] * sum * h2);
+            out[2 * axis + side].2 = dist[side];
         }
     }
     out
+}
+
+/// Twin of `cell_viscosity` (shared/viscous.wgsl): `params.nu`, or `viscosity[id]` for a
+/// non-Newtonian fluid, m^2/s.
+pub fn cell_viscosity(params: &SolverParams, viscosity: &[f32], id: u32) -> f32 {
+    if params.rheology == rheology::NEWTONIAN {
+        params.nu
+    } else {
+        viscosity[id as usize]
+    }
+}
+
+/// Twin of `viscous_stencil` (shared/viscous.wgsl): the sides and coefficients (1/s) of fluid
+/// cell `id`, each geometric coefficient times its face's viscosity (the mean of the two cells'
+/// for a fluid side, the cell's for the others).
+pub fn viscous_stencil(
+    layout: &CellLayout,
+    bricks: &Bricks,
+    params: &SolverParams,
+    viscosity: &[f32],
+    id: u32,
+) -> [(Side, f32); 6] {
+    let nu = cell_viscosity(params, viscosity, id);
+    stencil_geometry(layout, bricks, params, id).map(|(side, coef, _)| {
+        let nu_face = match side {
+            Side::Fluid(nb) => 0.5 * (nu + cell_viscosity(params, viscosity, nb)),
+            _ => nu,
+        };
+        (side, coef * nu_face)
+    })
+}
+
+/// Twin of `apparent_viscosity` (shared/viscous.wgsl): the kinematic viscosity (m^2/s) of
+/// `params.rheology` at shear rate `gamma` (1/s), capped at `params.nu_max`.
+pub fn apparent_viscosity(params: &SolverParams, gamma: f32) -> f32 {
+    let nu = match params.rheology {
+        rheology::CARREAU_YASUDA => {
+            let base = 1.0 + (params.relaxation * gamma).powf(params.power_a);
+            params.nu_infinity
+                + (params.nu_zero - params.nu_infinity) * base.powf((params.power_n - 1.0) / params.power_a)
+        }
+        rheology::CASSON => {
+            let root = (params.yield_stress / gamma.max(1e-30)).sqrt() + params.nu_infinity.sqrt();
+            root * root
+        }
+        _ => params.nu,
+    };
+    nu.min(params.nu_max)
+}
+
+/// Twin of `solver/shear_viscosity`: each fluid cell's apparent viscosity (m^2/s) from the
+/// shear rate of `u` (0 in solid cells).
+pub fn shear_viscosity(layout: &CellLayout, bricks: &Bricks, params: &SolverParams, u: &[f32], viscosity: &mut [f32]) {
+    let n = params.cells as usize;
+    for id in 0..params.cells {
+        let i = id as usize;
+        if !layout.is_fluid(id) {
+            viscosity[i] = 0.0;
+            continue;
+        }
+        let st = stencil_geometry(layout, bricks, params, id);
+        let wall = layout.bc3(id, geom::BC_VELOCITY);
+        let value = |d: usize, c: usize| match st[d].0 {
+            Side::Fluid(nb) => u[c * n + nb as usize],
+            Side::Wall(moving) => {
+                if moving {
+                    wall[c]
+                } else {
+                    0.0
+                }
+            }
+            Side::Skip => u[c * n + i],
+        };
+        let mut g = [[0.0f32; 3]; 3];
+        for (a, row) in g.iter_mut().enumerate() {
+            let (dm, dp) = (st[2 * a].2, st[2 * a + 1].2);
+            for (c, x) in row.iter_mut().enumerate() {
+                let uc = u[c * n + i];
+                let (um, up) = (value(2 * a, c), value(2 * a + 1, c));
+                *x = (dm * dm * (up - uc) + dp * dp * (uc - um)) / (dm * dp * (dm + dp) * params.h);
+            }
+        }
+        let mut ss = 0.0f32;
+        for (a, row) in g.iter().enumerate() {
+            for (b, &gab) in row.iter().enumerate() {
+                let s = 0.5 * (gab + g[b][a]);
+                ss += s * s;
+            }
+        }
+        viscosity[i] = apparent_viscosity(params, (2.0 * ss).sqrt());
+    }
 }
 
 /// Twin of `solver/momentum`: the explicit part of the predictor (`rhs`) and this step's
@@ -363,6 +456,7 @@ pub fn momentum(
     tendency: &mut [f32],
     rhs: &mut [f32],
     p: &[f32],
+    viscosity: &[f32],
 ) {
     let n = params.cells as usize;
     let nb_of = |id: u32, d: usize| fluid_neighbour(layout, bricks, id, d);
@@ -388,7 +482,7 @@ pub fn momentum(
         let vol = layout.volume(id);
         let bc_type = layout.bc(id, geom::BC_TYPE);
         let bc_velocity = layout.bc3(id, geom::BC_VELOCITY);
-        let st = viscous_stencil(layout, bricks, params, id);
+        let st = viscous_stencil(layout, bricks, params, viscosity, id);
         let grad_p = pressure_gradient(layout, bricks, params, p, id, layout.bc(id, geom::BC_PRESSURE));
         // Per face, once: fluid neighbour, volume flux, and the cell upwind of the upwind one.
         let nbf: [Option<u32>; 6] = std::array::from_fn(|d| nb_of(id, d));
@@ -446,13 +540,14 @@ pub fn momentum(
             } else {
                 t
             };
-            rhs[c * n + i] = uc + params.dt * (t_ab + 0.5 * params.nu * lap + params.nu * wall_value - grad_p[c]);
+            rhs[c * n + i] = uc + params.dt * (t_ab + 0.5 * lap + wall_value - grad_p[c]);
         }
     }
 }
 
 /// Twin of `solver/viscous_jacobi`: one Jacobi sweep of the implicit viscous system (with the
 /// upwind advection by `u` when `params.implicit_advection` is 1).
+#[allow(clippy::too_many_arguments)]
 pub fn viscous_jacobi(
     layout: &CellLayout,
     bricks: &Bricks,
@@ -461,9 +556,10 @@ pub fn viscous_jacobi(
     u: &[f32],
     v_in: &[f32],
     v_out: &mut [f32],
+    viscosity: &[f32],
 ) {
     let n = params.cells as usize;
-    let k = params.dt * params.nu;
+    let k = params.dt;
     for id in 0..params.cells {
         let i = id as usize;
         if !layout.is_fluid(id) {
@@ -472,7 +568,7 @@ pub fn viscous_jacobi(
             }
             continue;
         }
-        let st = viscous_stencil(layout, bricks, params, id);
+        let st = viscous_stencil(layout, bricks, params, viscosity, id);
         let mut diag = 1.0f32;
         for (side, coef) in st {
             match side {

@@ -2,7 +2,8 @@
 //! groups made once; the host reads back only the pressure solver's residual norm (4 bytes per
 //! iteration) and, on request, fields.
 //!
-//! One step, an incremental pressure-correction scheme: `momentum` (explicit part, with the last
+//! One step, an incremental pressure-correction scheme: for a non-Newtonian fluid
+//! `shear_viscosity` (each cell's viscosity from the shear rate of u), then `momentum` (explicit part, with the last
 //! step's pressure gradient), `viscous_jacobi` sweeps (the implicit half of the Crank-Nicolson
 //! viscous term, and with [`Advection::Implicit`] the upwind advection: u*), `divergence` (div u*,
 //! source f = -V div / dt), the solve M dp = f for the pressure increment by conjugate gradients
@@ -17,7 +18,7 @@
 //! cavity's lid corners).
 //!
 //! Memory: per allocated cell, 16 f32: u, u*, the Adams-Bashforth tendency, the viscous
-//! right-hand side and iterate (3 each), and p. The arrays of the rest of the step (the pressure
+//! right-hand side and iterate (3 each), and p; a non-Newtonian fluid adds its viscosity. The arrays of the rest of the step (the pressure
 //! source f, the outlet flux, CG's r, z, d, q, the increment dp, and the finest level's Jacobi
 //! and residual scratch) live in parts of u, the viscous right-hand side and the viscous
 //! iterate, which are dead from the end of the viscous sweeps until `project` writes u and the
@@ -59,6 +60,67 @@ pub struct Settings {
     /// Backflow stabilisation coefficient at outlets (dimensionless, 0 = none; see
     /// [`SolverParams::backflow`]).
     pub backflow: f64,
+    /// The fluid's rheology (Newtonian: `nu`).
+    pub rheology: Rheology,
+}
+
+/// Blood rheology, in kinematic units (dynamic viscosities and stresses over the density).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub enum Rheology {
+    /// Constant viscosity [`Settings::nu`].
+    #[default]
+    Newtonian,
+    /// nu = nu_inf + (nu_0 - nu_inf) (1 + (lambda gamma)^a)^((n - 1) / a).
+    CarreauYasuda {
+        /// Zero-shear viscosity, m^2/s.
+        nu_zero: f64,
+        /// Infinite-shear viscosity, m^2/s.
+        nu_infinity: f64,
+        /// Relaxation time lambda, s.
+        relaxation: f64,
+        /// Power-law index n.
+        n: f64,
+        /// Yasuda exponent a.
+        a: f64,
+    },
+    /// nu = (sqrt(tau_y / gamma) + sqrt(nu_c))^2, at most nu_max.
+    Casson {
+        /// Casson viscosity nu_c, m^2/s.
+        nu_casson: f64,
+        /// Yield stress over the density, m^2/s^2.
+        yield_stress: f64,
+        /// Cap of the apparent viscosity (the model's diverges at zero shear), m^2/s.
+        nu_max: f64,
+    },
+}
+
+impl Rheology {
+    /// The largest kinematic viscosity the fluid takes, m^2/s (`nu` when Newtonian).
+    pub fn max_viscosity(&self, nu: f64) -> f64 {
+        match *self {
+            Rheology::Newtonian => nu,
+            Rheology::CarreauYasuda { nu_zero, nu_infinity, .. } => nu_zero.max(nu_infinity),
+            Rheology::Casson { nu_max, .. } => nu_max,
+        }
+    }
+
+    /// Sets the rheology fields of `p` (the cap from `nu` when Newtonian).
+    fn write(&self, p: &mut SolverParams, nu: f64) {
+        use super::layout::rheology;
+        p.nu_max = self.max_viscosity(nu) as f32;
+        match *self {
+            Rheology::Newtonian => p.rheology = rheology::NEWTONIAN,
+            Rheology::CarreauYasuda { nu_zero, nu_infinity, relaxation, n, a } => {
+                p.rheology = rheology::CARREAU_YASUDA;
+                (p.nu_zero, p.nu_infinity, p.relaxation, p.power_n, p.power_a) =
+                    (nu_zero as f32, nu_infinity as f32, relaxation as f32, n as f32, a as f32);
+            }
+            Rheology::Casson { nu_casson, yield_stress, .. } => {
+                p.rheology = rheology::CASSON;
+                (p.nu_infinity, p.yield_stress) = (nu_casson as f32, yield_stress as f32);
+            }
+        }
+    }
 }
 
 /// How the momentum predictor steps advection.
@@ -202,6 +264,8 @@ pub struct GpuSolver<'g> {
     cap_starts: Vec<usize>,
     /// `solver/cap_gather` and its output (None without caps).
     cap_gather: Option<(Pass, wgpu::Buffer)>,
+    /// `solver/shear_viscosity` (non-Newtonian fluids).
+    shear_viscosity: Option<Pass>,
     momentum: Pass,
     /// Jacobi sweeps of the implicit viscous system: u -> tmp, then tmp -> u* and u* -> tmp.
     viscous_first: Pass,
@@ -246,7 +310,7 @@ impl<'g> GpuSolver<'g> {
         let layout = CellLayout::with_boundaries(grid, &settings.boundaries)?;
         let hierarchy = Hierarchy::new(&grid.bricks, &layout, grid.spacing)?;
         let n = layout.cells.len() as u32;
-        let params_value = SolverParams {
+        let mut params_value = SolverParams {
             h: grid.spacing as f32,
             dt: settings.dt as f32,
             nu: settings.nu as f32,
@@ -260,6 +324,7 @@ impl<'g> GpuSolver<'g> {
             backflow: settings.backflow as f32,
             ..Default::default()
         };
+        settings.rheology.write(&mut params_value, settings.nu);
         let params = gpu.uniform("solver params", &params_value)?;
         // Every storage buffer goes through `track`, so the memory figure is what was allocated.
         let allocated = std::cell::Cell::new(0u64);
@@ -287,9 +352,17 @@ impl<'g> GpuSolver<'g> {
         let (r, d, outflow) = (part(&rhs, 0), part(&rhs, 1), part(&rhs, 2));
         let (z, dp, f) = (part(&v_tmp, 0), part(&v_tmp, 1), part(&v_tmp, 2));
         let grid_bufs: [&dyn Bindable; 4] = [&params, &neighbours, &cells, &geom];
-        let momentum = Pass::new(gpu, "solver/momentum", &join(&grid_bufs, &[&u, &tendency, &rhs, &p]), n)?;
+        // The viscosity field of a non-Newtonian fluid (one unread value otherwise).
+        let non_newtonian = settings.rheology != Rheology::Newtonian;
+        let viscosity = field("viscosity", if non_newtonian { n as u64 } else { 1 })?;
+        let shear_viscosity = if non_newtonian {
+            Some(Pass::new(gpu, "solver/shear_viscosity", &join(&grid_bufs, &[&u, &viscosity]), n)?)
+        } else {
+            None
+        };
+        let momentum = Pass::new(gpu, "solver/momentum", &join(&grid_bufs, &[&u, &tendency, &rhs, &p, &viscosity]), n)?;
         let viscous_pass = |from: &wgpu::Buffer, to: &wgpu::Buffer| {
-            Pass::new(gpu, "solver/viscous_jacobi", &join(&grid_bufs, &[&rhs, &u, from, to]), n)
+            Pass::new(gpu, "solver/viscous_jacobi", &join(&grid_bufs, &[&rhs, &u, from, to, &viscosity]), n)
         };
         let viscous_first = viscous_pass(&u, &v_tmp)?;
         let viscous = [viscous_pass(&v_tmp, &u_star)?, viscous_pass(&u_star, &v_tmp)?];
@@ -301,7 +374,8 @@ impl<'g> GpuSolver<'g> {
         // Euler, for steady states): 10-fold, so a step moves 90% of the way to the backward
         // Euler step; the sweeps start from u, which at a steady state is already the
         // solution, so the steady state does not depend on their number.
-        let s_max = 0.5 * settings.dt * settings.nu * 12.0 / (grid.spacing * grid.spacing);
+        let s_max =
+            0.5 * settings.dt * settings.rheology.max_viscosity(settings.nu) * 12.0 / (grid.spacing * grid.spacing);
         let (a_max, reduction) = match settings.advection {
             Advection::Explicit => (0.0, 1e-6f64),
             Advection::Implicit => (2.0 * settings.dt * settings.velocity_scale / grid.spacing, 1e-1),
@@ -418,6 +492,7 @@ impl<'g> GpuSolver<'g> {
             cap_ids,
             cap_starts,
             cap_gather,
+            shear_viscosity,
             momentum,
             viscous_first,
             viscous,
@@ -431,7 +506,7 @@ impl<'g> GpuSolver<'g> {
             ops,
             steps: 0,
             bytes: allocated.get(),
-            _keep: vec![u_star, tendency, rhs, v_tmp, apply_params],
+            _keep: vec![u_star, tendency, rhs, v_tmp, apply_params, viscosity],
         })
     }
 
@@ -518,6 +593,9 @@ impl<'g> GpuSolver<'g> {
             self.boundary_changed = false;
         }
         self.submit(|enc| {
+            if let Some(pass) = &self.shear_viscosity {
+                pass.record(enc);
+            }
             self.momentum.record(enc);
             // The viscous solve starts from the current velocity; an even number of sweeps
             // ends in u*.

@@ -163,6 +163,32 @@ pub struct SolverParams {
     /// flow reverses, `momentum` adds a drag of beta / 2 times the inflowing flux per volume
     /// (Esmaily Moghadam et al., Comput. Mech. 48, 277-291, 2011).
     pub backflow: f32,
+    /// Rheology ([`rheology`]): Newtonian (`nu`), Carreau-Yasuda or Casson.
+    pub rheology: u32,
+    /// Carreau-Yasuda: zero-shear kinematic viscosity, m^2/s.
+    pub nu_zero: f32,
+    /// Carreau-Yasuda: infinite-shear kinematic viscosity; Casson: the Casson viscosity, m^2/s.
+    pub nu_infinity: f32,
+    /// Carreau-Yasuda: relaxation time lambda, s.
+    pub relaxation: f32,
+    /// Carreau-Yasuda: power-law index n.
+    pub power_n: f32,
+    /// Carreau-Yasuda: Yasuda exponent a.
+    pub power_a: f32,
+    /// Casson: yield stress over the density, m^2/s^2.
+    pub yield_stress: f32,
+    /// The apparent viscosity's cap, m^2/s.
+    pub nu_max: f32,
+}
+
+/// `SolverParams::rheology` codes (WGSL: RHEOLOGY_* in shared/viscous.wgsl).
+pub mod rheology {
+    /// Constant viscosity `nu`.
+    pub const NEWTONIAN: u32 = 0;
+    /// Carreau-Yasuda.
+    pub const CARREAU_YASUDA: u32 = 1;
+    /// Casson.
+    pub const CASSON: u32 = 2;
 }
 
 /// Why the solver cannot run on a grid.
