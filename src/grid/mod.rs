@@ -101,6 +101,10 @@ pub struct GridCap {
     /// Storage id and open area (m^2) of each cell on the cap.
     #[serde(skip)]
     pub cells: Vec<(u32, f64)>,
+    /// The cap's rim: the edges of its triangles that no other of its triangles shares, as
+    /// pairs of end points, m.
+    #[serde(skip)]
+    pub rim: Vec<[Vec3; 2]>,
 }
 
 /// The grid. Per-cell arrays are indexed by storage id ([`index`]); cells of allocated bricks
@@ -369,6 +373,7 @@ pub fn voxelize(mesh: &SurfaceMesh, h: f64) -> Result<Grid, GridError> {
             normal: cap.normal.into(),
             centroid: cap.centroid.into(),
             cells,
+            rim: rim(mesh, cap.group),
         });
     }
 
@@ -459,6 +464,23 @@ fn count_components(rows: &[u64], words: usize, ny: usize, nz: usize) -> u64 {
         }
     }
     (0..runs.len() as u32).filter(|&x| find(&mut parent, x) == x).count() as u64
+}
+
+/// The edges of group `group`'s triangles used by only one of them, as end points.
+fn rim(mesh: &SurfaceMesh, group: u32) -> Vec<[Vec3; 2]> {
+    let mut count: HashMap<(u32, u32), u32> = HashMap::new();
+    for (t, tri) in mesh.triangles.iter().enumerate() {
+        if mesh.labels[t] != group {
+            continue;
+        }
+        for k in 0..3 {
+            let (a, b) = (tri[k], tri[(k + 1) % 3]);
+            *count.entry((a.min(b), a.max(b))).or_insert(0) += 1;
+        }
+    }
+    let mut edges: Vec<(u32, u32)> = count.into_iter().filter(|&(_, c)| c == 1).map(|(e, _)| e).collect();
+    edges.sort_unstable();
+    edges.into_iter().map(|(a, b)| [mesh.vertices[a as usize], mesh.vertices[b as usize]]).collect()
 }
 
 impl Grid {

@@ -6,7 +6,8 @@
 //! the flow rate. A Womersley profile takes the waveform's Fourier modes one by one: mode n
 //! flows with Womersley's profile for n omega ([`super::womersley`]) on the cap's equivalent
 //! radius R = sqrt(area / pi) about its centroid (zero beyond it), each mode scaled over the
-//! cap's cells so that their fluxes carry exactly that mode's flow; mode 0 is the parabola. The
+//! cap's cells so that their fluxes carry exactly that mode's flow; mode 0 is the parabolic
+//! profile (along the distance to the cap's rim). The
 //! cells' fluxes therefore add up to the waveform's flow rate at every time, whatever the
 //! profile.
 

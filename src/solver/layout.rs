@@ -75,18 +75,71 @@ pub fn cap_radii(grid: &Grid, cap: &GridCap) -> Vec<f64> {
         .collect()
 }
 
+/// Signed distance (m) within the cap's plane from each cell centre of `cap` (order of
+/// `cap.cells`) to the cap's rim: positive inside the rim, negative outside (by the parity of
+/// the rim's crossings on a ray in the plane).
+pub fn rim_distances(grid: &Grid, cap: &GridCap) -> Vec<f64> {
+    let normal = Vec3::from(cap.normal);
+    let centroid = Vec3::from(cap.centroid);
+    let e1 = (if normal.x.abs() < 0.9 { Vec3::x() } else { Vec3::y() }).cross(&normal).normalize();
+    let e2 = normal.cross(&e1);
+    let plane = |p: Vec3| {
+        let d = p - centroid;
+        (d.dot(&e1), d.dot(&e2))
+    };
+    let segments: Vec<_> = cap.rim.iter().map(|[a, b]| (plane(*a), plane(*b))).collect();
+    cap.cells
+        .iter()
+        .map(|&(id, _)| {
+            let (x, y) = plane(grid.cell_centre(id));
+            let (mut nearest, mut inside) = (f64::INFINITY, false);
+            for &((ax, ay), (bx, by)) in &segments {
+                let (dx, dy) = (bx - ax, by - ay);
+                let t = (((x - ax) * dx + (y - ay) * dy) / (dx * dx + dy * dy).max(1e-300)).clamp(0.0, 1.0);
+                nearest = nearest.min((ax + t * dx - x).hypot(ay + t * dy - y));
+                if (ay > y) != (by > y) && ax + (y - ay) * dx / dy > x {
+                    inside = !inside;
+                }
+            }
+            if inside {
+                nearest
+            } else {
+                -nearest
+            }
+        })
+        .collect()
+}
+
 /// The inflow speed of each cell of `cap` (order of `cap.cells`) for a unit flow rate, 1/m^2:
 /// `profile`'s shape scaled so that the cells' open areas times their speeds add up to 1 (all
-/// zeros if the shape carries no flow).
+/// zeros if the shape carries no flow). The parabola follows the cap's rim: d (2 D - d), d the
+/// distance to the rim and D its largest value (the centroid's or a cell's), which on a circle
+/// is R^2 - r^2 and on any other cap vanishes all along the rim; a cap without a rim (none in
+/// a grid voxelized from a mesh) takes 1 - r^2 / R^2 on its equivalent radius about the
+/// centroid.
 pub fn unit_profile(grid: &Grid, cap: &GridCap, profile: Profile) -> Vec<f64> {
     let r2 = cap.area / std::f64::consts::PI;
-    let shape: Vec<f64> = cap_radii(grid, cap)
-        .iter()
-        .map(|r| match profile {
-            Profile::Plug => 1.0,
-            Profile::Parabolic | Profile::Womersley => (1.0 - r * r / r2).max(0.0),
-        })
-        .collect();
+    let shape: Vec<f64> = match profile {
+        Profile::Plug => vec![1.0; cap.cells.len()],
+        Profile::Parabolic | Profile::Womersley if !cap.rim.is_empty() => {
+            let d = rim_distances(grid, cap);
+            let centroid = Vec3::from(cap.centroid);
+            let to_rim = cap
+                .rim
+                .iter()
+                .map(|[a, b]| {
+                    let ab = b - a;
+                    let t = ((centroid - a).dot(&ab) / ab.norm_squared().max(1e-300)).clamp(0.0, 1.0);
+                    (a + ab * t - centroid).norm()
+                })
+                .fold(f64::INFINITY, f64::min);
+            let deepest = d.iter().copied().fold(to_rim, f64::max);
+            d.iter().map(|&d| (d * (2.0 * deepest - d)).max(0.0)).collect()
+        }
+        Profile::Parabolic | Profile::Womersley => {
+            cap_radii(grid, cap).iter().map(|r| (1.0 - r * r / r2).max(0.0)).collect()
+        }
+    };
     let flux: f64 = cap.cells.iter().zip(&shape).map(|(&(_, a), s)| a * s).sum();
     let scale = if flux > 0.0 { 1.0 / flux } else { 0.0 };
     shape.iter().map(|s| s * scale).collect()
