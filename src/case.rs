@@ -74,11 +74,11 @@ pub struct Fluid {
     pub power_index: Option<Spanned<f64>>,
     /// Carreau-Yasuda: Yasuda exponent a (default 2).
     pub yasuda_exponent: Option<Spanned<f64>>,
-    /// Casson: Casson viscosity, Pa s (required).
+    /// Casson: Casson viscosity, Pa s (default: 3.934986e-6 m^2/s times the density).
     pub casson_viscosity: Option<Spanned<f64>>,
-    /// Casson: yield stress, Pa (required).
+    /// Casson: yield stress, Pa (default: 2.9032e-6 m^2/s^2 times the density).
     pub yield_stress: Option<Spanned<f64>>,
-    /// Casson: the apparent viscosity's cap, Pa s (default 100 times the Casson viscosity).
+    /// Casson: the apparent viscosity's cap, Pa s (default: 13.3333e-6 m^2/s times the density).
     pub max_viscosity: Option<Spanned<f64>>,
 }
 
@@ -91,7 +91,7 @@ pub enum FluidModel {
     Newtonian,
     /// Carreau-Yasuda (blood defaults: Cho and Kensey 1991).
     CarreauYasuda,
-    /// Casson.
+    /// Casson (blood defaults: OpenFOAM's, after Fournier 2011).
     Casson,
 }
 
@@ -450,14 +450,7 @@ impl Case {
             let message = format!("does not apply to model = \"{}\" (its parameters set the viscosity)", model.name());
             return Err(self.error(&f.viscosity.span(), "fluid.viscosity", message));
         }
-        if model == FluidModel::Casson {
-            for (name, value) in [("casson_viscosity", &f.casson_viscosity), ("yield_stress", &f.yield_stress)] {
-                if value.is_none() {
-                    let message = format!("missing: model = \"casson\" needs `{name}` (no default)");
-                    return Err(self.error(&f.density.span(), &format!("fluid.{name}"), message));
-                }
-            }
-        }
+
         match (&self.time.end, &self.time.period, &self.time.cycles) {
             (Some(end), _, None) => positive(end, "time.end", "s")?,
             (None, Some(_), Some(_)) => {}

@@ -639,6 +639,12 @@ fn cycle_summary(
 /// a = 2: zero-shear and infinite-shear viscosities (Pa s), relaxation time (s), power-law index.
 pub const CARREAU_YASUDA_BLOOD: (f64, f64, f64, f64, f64) = (0.056, 0.00345, 3.313, 0.3568, 2.0);
 
+/// Blood as a Casson fluid, kinematic: Casson viscosity (m^2/s), yield stress over density
+/// (m^2/s^2) and the viscosity's cap (m^2/s), the values OpenFOAM documents for blood in its
+/// Casson model (Casson.H), after Fournier, Basic Transport Phenomena in Biomedical Engineering
+/// (CRC Press, 2011).
+pub const CASSON_BLOOD: (f64, f64, f64) = (3.934986e-6, 2.9032e-6, 13.3333e-6);
+
 /// The case's fluid: its kinematic viscosity (m^2/s; for a non-Newtonian fluid the
 /// high-shear one, which Womersley inlet profiles use) and its rheology.
 fn rheology(case: &Case) -> (f64, Rheology) {
@@ -660,11 +666,12 @@ fn rheology(case: &Case) -> (f64, Rheology) {
             (nu_infinity, r)
         }
         FluidModel::Casson => {
-            let nu_casson = or(&f.casson_viscosity, 0.0) / rho;
+            let (nu_c, tau_y, nu_max) = CASSON_BLOOD;
+            let nu_casson = or(&f.casson_viscosity, nu_c * rho) / rho;
             let r = Rheology::Casson {
                 nu_casson,
-                yield_stress: or(&f.yield_stress, 0.0) / rho,
-                nu_max: or(&f.max_viscosity, 100.0 * nu_casson * rho) / rho,
+                yield_stress: or(&f.yield_stress, tau_y * rho) / rho,
+                nu_max: or(&f.max_viscosity, nu_max * rho) / rho,
             };
             (nu_casson, r)
         }

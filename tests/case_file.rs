@@ -109,15 +109,14 @@ fn physiological_keys_parse_and_their_mistakes_name_key_and_line() {
     // Neither flow_rate nor waveform.
     let (_, key, _) = error(&pulsatile.replace("waveform = \"inflow.flow\"\n", ""));
     assert_eq!(key, "inlet[0].flow_rate");
-    // Rheology: Carreau-Yasuda with its defaults; a Newtonian viscosity beside it; Casson
-    // without its parameters; a parameter of another model.
+    // Rheology: Carreau-Yasuda with its defaults; a Newtonian viscosity beside it; Casson with
+    // one parameter given; a parameter of another model.
     let blood = pulsatile.replace("viscosity = 0.0035     # Pa s", "model = \"carreau-yasuda\"\npower_index = 0.4");
     assert!(Case::parse(Path::new("case.toml"), &blood).is_ok());
     let (line, key, _) = error(&blood.replace("power_index = 0.4", "viscosity = 0.004"));
     assert_eq!((line, key.as_str()), (9, "fluid.viscosity"));
-    let (_, key, _) =
-        error(&blood.replace("carreau-yasuda", "casson").replace("power_index = 0.4", "yield_stress = 0.005"));
-    assert_eq!(key, "fluid.casson_viscosity");
+    let casson = blood.replace("carreau-yasuda", "casson").replace("power_index = 0.4", "yield_stress = 0.005");
+    assert!(Case::parse(Path::new("case.toml"), &casson).is_ok());
     let (line, key, _) = error(&blood.replace("carreau-yasuda", "casson"));
     assert_eq!((line, key.as_str()), (9, "fluid.power_index"));
 }
