@@ -288,15 +288,8 @@ pub fn run(
     // inflow (by conductance when every outlet has a resistance, else by area). The viscous
     // term is Crank-Nicolson (stable at any dt); nu dt / h^2 <= 2 only bounds the Jacobi
     // sweeps of its solve. Snapshots measure the Courant number the flow reaches.
-    let span = period.unwrap_or_else(|| {
-        inlets
-            .iter()
-            .filter_map(|d| if let Waveform::Table(t) = &d.waveform { t.times.last().copied() } else { None })
-            .fold(0.0, f64::max)
-    });
-    let peak_inflow = (0..=400)
-        .map(|k| inlets.iter().map(|d| d.flow_rate(span * k as f64 / 400.0)).sum::<f64>().abs())
-        .fold(0.0, f64::max);
+    // (With several inlets, the sum of their peaks: at least the peak of their sum.)
+    let peak_inflow: f64 = inlets.iter().map(|d| d.waveform.peak_magnitude()).sum();
     let resistances: Vec<Option<f64>> =
         outlets.iter().map(|(_, m)| m.steady_resistance().filter(|r| *r > 0.0)).collect();
     let by_conductance = resistances.iter().all(Option::is_some);
@@ -415,12 +408,7 @@ pub fn run(
                 flows[k].push(c.history_flow_rate[row * names.len() + k]);
                 pressures[k].push(c.history_mean_pressure[row * names.len() + k]);
             }
-            if let Some(period) = period {
-                let done = cycles.len() + 1;
-                if time + 0.5 * dt >= done as f64 * period {
-                    cycles.push(cycle_summary(done, &names, &times, &flows, &pressures, time - period, cycles.last()));
-                }
-            }
+            close_cycle(&mut cycles, period, dt, &names, &times, &flows, &pressures);
         }
         last_caps = names
             .iter()
@@ -444,8 +432,9 @@ pub fn run(
             solver.set_cap_velocities(drive.cap, &drive.velocities(time));
         }
         let outflow_total: f64 = outlet_caps.iter().map(|&i| last_caps.get(i).map_or(0.0, |c| c.flow_rate)).sum();
-        let inflow_change = inflow_at(time) - inflow_before;
-        inflow_before = inflow_at(time);
+        let inflow = inflow_at(time);
+        let inflow_change = inflow - inflow_before;
+        inflow_before = inflow;
         for (i, model) in outlets.iter().filter(|(_, m)| !matches!(m, Outlet0d::Pressure(Waveform::Constant(_)))) {
             let q = last_caps.get(*i).map_or(0.0, |c| c.flow_rate);
             let share = if outflow_total > 0.0 { q / outflow_total } else { 1.0 / outlet_caps.len() as f64 };
@@ -480,12 +469,7 @@ pub fn run(
             flows[k].push(c.flow_rate);
             pressures[k].push(c.mean_pressure);
         }
-        if let Some(period) = period {
-            let done = cycles.len() + 1;
-            if time + 0.5 * dt >= done as f64 * period {
-                cycles.push(cycle_summary(done, &names, &times, &flows, &pressures, time - period, cycles.last()));
-            }
-        }
+        close_cycle(&mut cycles, period, dt, &names, &times, &flows, &pressures);
         let seconds = start.elapsed().as_secs_f64();
         progress(&Progress {
             step,
@@ -594,6 +578,24 @@ fn mass_balance(caps: &[CapFlow], mean_inflow: f64) -> f64 {
         net.abs() / reference
     } else {
         0.0
+    }
+}
+
+/// Summarises the cycle that the last of `times` ends (within half of `dt`), if it ends one.
+fn close_cycle(
+    cycles: &mut Vec<CycleSummary>,
+    period: Option<f64>,
+    dt: f64,
+    names: &[String],
+    times: &[f64],
+    flows: &[Vec<f64>],
+    pressures: &[Vec<f64>],
+) {
+    let (Some(period), Some(&time)) = (period, times.last()) else { return };
+    let done = cycles.len() + 1;
+    if time + 0.5 * dt >= done as f64 * period {
+        let summary = cycle_summary(done, names, times, flows, pressures, time - period, cycles.last());
+        cycles.push(summary);
     }
 }
 

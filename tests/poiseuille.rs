@@ -3,13 +3,14 @@
 //! rate and wall shear stress against Hagen-Poiseuille, at D/h = 10, 20, 40, with the observed
 //! order of convergence.
 
+mod periodic_pipe;
+
 use hemoflow::gpu::Gpu;
-use hemoflow::grid::{self, kind};
-use hemoflow::mesh::generate::{pipe, PipeSpec};
 use hemoflow::mesh::Vec3;
 use hemoflow::solver::gpu_solver::{Advection, GpuSolver, Rheology, Settings};
 use hemoflow::solver::multigrid::MultigridSettings;
 use hemoflow::solver::wall;
+use periodic_pipe::{fluid_cells, periodic_pipe};
 
 const R: f64 = 1e-3;
 const NU: f64 = 3.3e-6;
@@ -26,12 +27,8 @@ struct Errors {
 
 fn run(d_over_h: f64) -> Errors {
     let gpu = Gpu::new(None).unwrap_or_else(|e| panic!("{e}: install mesa-vulkan-drivers (tools/setup does)"));
-    let start = Vec3::new(0.0, 0.0, 0.0);
-    let m = pipe(&PipeSpec { radius: R, length: 8e-3, axis: Vec3::z(), start, segments: 512, rings: Some(8) }).unwrap();
     let h = 2.0 * R / d_over_h;
-    let full = grid::voxelize(&m, h).unwrap();
-    let mid = full.bricks.brick_dims[2] / 2;
-    let g = full.periodic_section(2, mid, mid + 1).unwrap();
+    let g = periodic_pipe(R, d_over_h);
     let force = 4.0 * NU * U_CENTRE / (R * R);
     // Crank-Nicolson viscous term: any nu dt / h^2 is stable; 0.5 keeps the Jacobi sweeps few.
     let dt = 0.5 * h * h / NU;
@@ -71,18 +68,12 @@ fn run(d_over_h: f64) -> Errors {
     let u = solver.velocity().unwrap();
     // Least-squares amplitude of u_z = U (1 - r^2 / R^2) over the fluid cells, and flow rate.
     let (mut num, mut den, mut q) = (0.0, 0.0, 0.0);
-    for id in 0..n {
-        if g.kind[id] == kind::SOLID {
-            continue;
-        }
-        let c = g.bricks.cell_coords(id as u32);
-        let x = g.origin + Vec3::new(c[0] as f64 + 0.5, c[1] as f64 + 0.5, c[2] as f64 + 0.5) * h;
-        let r2 = x.x * x.x + x.y * x.y;
-        let phi = 1.0 - r2 / (R * R);
+    for (id, r, vol) in fluid_cells(&g, None) {
+        let phi = 1.0 - r * r / (R * R);
         let uz = u[2 * n + id] as f64;
-        num += uz * phi * g.volume_fraction[id] as f64;
-        den += phi * phi * g.volume_fraction[id] as f64;
-        q += uz * g.volume_fraction[id] as f64 * h * h * h;
+        num += uz * phi * vol;
+        den += phi * phi * vol;
+        q += uz * vol * h * h * h;
     }
     let length = g.dims()[2] as f64 * h;
     let q = q / length;

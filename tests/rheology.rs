@@ -6,13 +6,14 @@
 
 use std::f64::consts::PI;
 
+mod periodic_pipe;
+
 use hemoflow::gpu::Gpu;
-use hemoflow::grid::{self, kind};
-use hemoflow::mesh::generate::{pipe, PipeSpec};
 use hemoflow::mesh::Vec3;
 use hemoflow::run::CARREAU_YASUDA_BLOOD;
 use hemoflow::solver::gpu_solver::{Advection, GpuSolver, Rheology, Settings};
 use hemoflow::solver::multigrid::MultigridSettings;
+use periodic_pipe::{fluid_cells, periodic_pipe};
 
 const R: f64 = 1e-3;
 const RHO: f64 = 1060.0;
@@ -86,19 +87,8 @@ fn carreau_yasuda_pipe_flow_matches_the_1d_solution() {
     let (q_exact, u_exact) = one_d(&rheology);
     // The same pressure gradient in Newtonian fluids of the model's extreme viscosities.
     let poiseuille = |nu: f64| PI * G * R.powi(4) / (8.0 * nu);
-    let m = pipe(&PipeSpec {
-        radius: R,
-        length: 8e-3,
-        axis: Vec3::z(),
-        start: Vec3::zeros(),
-        segments: 512,
-        rings: Some(8),
-    })
-    .unwrap();
     let h = 2.0 * R / 20.0;
-    let full = grid::voxelize(&m, h).unwrap();
-    let mid = full.bricks.brick_dims[2] / 2;
-    let g = full.periodic_section(2, mid, mid + 1).unwrap();
+    let g = periodic_pipe(R, 20.0);
     // Crank-Nicolson: any dt is stable; nu_0 dt / h^2 = 0.5 keeps the Jacobi sweeps few.
     let dt = 0.5 * h * h / rheology.max_viscosity(0.0);
     let settings = Settings {
@@ -116,13 +106,7 @@ fn carreau_yasuda_pipe_flow_matches_the_1d_solution() {
     };
     let mut solver = GpuSolver::new(&gpu, &g, settings).unwrap();
     let n = solver.cells as usize;
-    let cells: Vec<(usize, f64, f64)> = (0..n)
-        .filter(|&id| g.kind[id] != kind::SOLID)
-        .map(|id| {
-            let x = g.cell_centre(id as u32);
-            (id, (x.x * x.x + x.y * x.y).sqrt(), g.volume_fraction[id] as f64)
-        })
-        .collect();
+    let cells = fluid_cells(&g, None);
     // Start from the 1-D profile (zero beyond the wall), run 0.15 s: the mismatch decays on the
     // wall layer's viscous time, R^2 / nu_inf = 0.3 s over (2.4)^2.
     let mut u0 = vec![0.0f32; 3 * n];

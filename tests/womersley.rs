@@ -10,8 +10,10 @@
 
 use std::f64::consts::PI;
 
+mod periodic_pipe;
+
 use hemoflow::gpu::Gpu;
-use hemoflow::grid::{self, kind, Grid};
+use hemoflow::grid;
 use hemoflow::mesh::generate::{pipe, PipeSpec};
 use hemoflow::mesh::Vec3;
 use hemoflow::physio::inlet::InletDrive;
@@ -21,6 +23,7 @@ use hemoflow::solver::gpu_solver::{Advection, GpuSolver, Rheology, Settings};
 use hemoflow::solver::layout::{Boundary, Profile};
 use hemoflow::solver::multigrid::MultigridSettings;
 use nalgebra::Complex;
+use periodic_pipe::{fluid_cells, periodic_pipe};
 
 const R: f64 = 1e-3;
 const NU: f64 = 3.3e-6;
@@ -56,17 +59,6 @@ struct Errors {
     profile: f64,
     amplitude: f64,
     phase_degrees: f64,
-}
-
-/// Fluid cells of `g` (all, or those whose centre is within half a cell of z = `at`): storage
-/// id, distance from the z axis (m), volume fraction.
-fn section(g: &Grid, at: Option<f64>) -> Vec<(usize, f64, f64)> {
-    (0..g.kind.len())
-        .filter(|&id| g.kind[id] != kind::SOLID)
-        .map(|id| (id, g.cell_centre(id as u32)))
-        .filter(|(_, x)| at.is_none_or(|z| (x.z - z).abs() < 0.5 * g.spacing))
-        .map(|(id, x)| (id, (x.x * x.x + x.y * x.y).sqrt(), g.volume_fraction[id] as f64))
-        .collect()
 }
 
 /// The profile error and the flow rate's Fourier coefficient over the samples of a cycle.
@@ -152,19 +144,8 @@ fn check(what: &str, e: &Errors) {
 
 fn periodic(alpha: f64) -> Errors {
     let gpu = gpu();
-    let m = pipe(&PipeSpec {
-        radius: R,
-        length: 8e-3,
-        axis: Vec3::z(),
-        start: Vec3::zeros(),
-        segments: 512,
-        rings: Some(8),
-    })
-    .unwrap();
     let h = 2.0 * R / 20.0;
-    let full = grid::voxelize(&m, h).unwrap();
-    let mid = full.bricks.brick_dims[2] / 2;
-    let g = full.periodic_section(2, mid, mid + 1).unwrap();
+    let g = periodic_pipe(R, 20.0);
     let omega = alpha * alpha * NU / (R * R);
     let w = Womersley { radius: R, nu: NU, omega };
     // Acceleration amplitude for a centreline velocity amplitude of 5 cm/s.
@@ -172,7 +153,7 @@ fn periodic(alpha: f64) -> Errors {
     let dt = 2.0 * PI / omega / STEPS_PER_CYCLE as f64;
     let mut solver = GpuSolver::new(&gpu, &g, settings(dt, 0.05, Vec3::new(0.0, 0.0, accel), Vec::new())).unwrap();
     let n = solver.cells as usize;
-    let cells = section(&g, None);
+    let cells = fluid_cells(&g, None);
     // u_z(r, t) = Re(accel û(r) exp(i omega t)); the analytic field continues past the wall,
     // where cut cells keep their centres.
     let exact = |r: f64, t: f64| (w.velocity_per_acceleration(r) * accel * Complex::from_polar(1.0, omega * t)).re;
@@ -234,7 +215,7 @@ fn inlet(alpha: f64) -> Errors {
     };
     // Start on the analytic solution, run a cycle, measure the second half-way down the pipe.
     let mut u0 = vec![0.0f32; 3 * n];
-    for &(id, r, _) in &section(&g, None) {
+    for &(id, r, _) in &fluid_cells(&g, None) {
         u0[2 * n + id] = exact(r, 0.0) as f32;
     }
     solver.set_velocity(&u0);
@@ -243,7 +224,7 @@ fn inlet(alpha: f64) -> Errors {
     // Womersley's within a diameter; a parabolic inlet measured 3.9% there at alpha 10, and
     // 0.16% half-way down).
     let layer = |z: f64| g.origin.z + (((z - g.origin.z) / h).floor() + 0.5) * h;
-    let (cells, near) = (section(&g, Some(layer(0.5 * length))), section(&g, Some(layer(2.0 * h))));
+    let (cells, near) = (fluid_cells(&g, Some(layer(0.5 * length))), fluid_cells(&g, Some(layer(2.0 * h))));
     let (mut measure, mut measure_near) = (Measure::default(), Measure::default());
     let mut max_iterations = 0;
     for step in 0..2 * STEPS_PER_CYCLE {

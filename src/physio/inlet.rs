@@ -112,12 +112,10 @@ impl InletDrive {
 
     /// The largest cell speed over a period (or the waveform's table; the constant's), m/s.
     pub fn peak_speed(&self) -> f64 {
-        let span = self.waveform.period().unwrap_or(match &self.waveform {
-            Waveform::Table(t) => t.times[t.times.len() - 1],
-            _ => 0.0,
-        });
-        (0..=400)
-            .map(|k| self.speeds(span * k as f64 / 400.0).iter().fold(0.0f64, |m, s| m.max(s.abs())))
+        self.waveform
+            .sample_times()
+            .into_iter()
+            .map(|t| self.speeds(t).iter().fold(0.0f64, |m, s| m.max(s.abs())))
             .fold(0.0, f64::max)
     }
 }

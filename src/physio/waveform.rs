@@ -235,7 +235,7 @@ impl Waveform {
 
     /// Times (s) at which to sample the waveform to see its whole range: a period (or the
     /// table's rows and a little beyond) at 1000 points, or one point for a constant.
-    fn sample_times(&self) -> Vec<f64> {
+    pub fn sample_times(&self) -> Vec<f64> {
         let (start, span) = match self {
             Waveform::Constant(_) => return vec![0.0],
             Waveform::Table(t) => (t.times[0], t.times[t.times.len() - 1] - t.times[0]),
