@@ -10,6 +10,7 @@ use hemoflow::mesh::Vec3;
 use hemoflow::solver::kernels::{self, GpuGrid};
 use hemoflow::solver::layout::{bc, geom, rheology, Boundary, Profile};
 use hemoflow::solver::multigrid::Hierarchy;
+use hemoflow::solver::wall_shear::{wall_stencil, WallParams, WallSurface};
 use hemoflow::solver::{cpu, CellLayout, SolverParams};
 
 fn gpu() -> Gpu {
@@ -392,4 +393,81 @@ fn cap_gather_gpu_matches_cpu() {
     // A gather moves values unchanged: bit for bit on any adapter.
     assert_eq!(gpu.read::<f32>(&out_buf).unwrap(), expected, "cap_gather: GPU values differ from the CPU twin's");
     println!("cap_gather: {} cap cells gathered, bit-exact", ids.len());
+}
+
+#[test]
+fn wall_shear_gpu_matches_cpu() {
+    let (g, layout, mut params) = setup();
+    let gpu = gpu();
+    let n = layout.cells.len();
+    let m = bifurcation(&BifurcationSpec { spacing: Some(0.5e-3), ..Default::default() }).unwrap();
+    let surface = WallSurface::from_mesh(&m);
+    let stencil = wall_stencil(&g, &surface);
+    let triangles = surface.triangles.len();
+    println!(
+        "wall_shear: {triangles} wall triangles, {} with a linear fit, {} unresolved",
+        stencil.linear, stencil.unresolved
+    );
+    assert_eq!(stencil.unresolved, 0, "every wall triangle of the bifurcation has fluid cells near it");
+    let (u, p) = (random(3 * n, 40).iter().map(|x| 0.05 * x).collect::<Vec<f32>>(), random(n, 41));
+    // Running sums of the size of one step's tau dt, so that the step's increment shows.
+    let sums0: Vec<[f32; 4]> =
+        random(4 * triangles, 42).chunks(4).map(|c| [c[0], c[1], c[2], c[3].abs()].map(|x| 1e-5 * x)).collect();
+    let (u_buf, p_buf) = (gpu.storage("u", &u).unwrap(), gpu.storage("p", &p).unwrap());
+    let points = gpu.storage("points", &stencil.points).unwrap();
+    let cells = gpu.storage("cells", &stencil.cells).unwrap();
+    let weights = gpu.storage("weights", &stencil.weights).unwrap();
+    // The viscosity cap the solver sets for a Newtonian fluid: its viscosity.
+    params.nu_max = params.nu;
+    for (set, name) in [(None, "Newtonian"), (Some(carreau_yasuda as fn(&mut SolverParams)), "Carreau-Yasuda")] {
+        if let Some(set) = set {
+            set(&mut params);
+        }
+        let wall = WallParams { triangles: triangles as u32, accumulate: 1, density: 1060.0, _pad0: 0 };
+        let params_buf = gpu.uniform("params", &params).unwrap();
+        let wall_buf = gpu.uniform("wall", &wall).unwrap();
+        let stress = gpu.storage("stress", &vec![[f32::NAN; 4]; triangles]).unwrap();
+        let sums = gpu.storage("sums", &sums0).unwrap();
+        let bufs: [&dyn Bindable; 9] =
+            [&params_buf, &wall_buf, &points, &cells, &weights, &u_buf, &p_buf, &stress, &sums];
+        kernels::run(&gpu, "wall/wall_shear", &bufs, triangles as u32).unwrap();
+        let (mut stress_cpu, mut sums_cpu) = (vec![[0f32; 4]; triangles], sums0.clone());
+        cpu::wall_shear(
+            &params,
+            &wall,
+            &stencil.points,
+            &stencil.cells,
+            &stencil.weights,
+            &u,
+            &p,
+            &mut stress_cpu,
+            &mut sums_cpu,
+        );
+        // Compared apart: the stress (xyz) and the wall pressure (w), whose scales differ.
+        let part = |v: &[[f32; 4]], c: std::ops::Range<usize>| {
+            v.iter().flat_map(|x| x[c.clone()].to_vec()).collect::<Vec<f32>>()
+        };
+        // A sum of 24 products and, non-Newtonian, pow: the GPU may round differently in the
+        // last bits (fused multiply-add, its own pow).
+        let tol = 1e-5;
+        let (stress_gpu, sums_gpu) = (gpu.read::<[f32; 4]>(&stress).unwrap(), gpu.read::<[f32; 4]>(&sums).unwrap());
+        compare(&format!("wall_shear stress ({name})"), &part(&stress_gpu, 0..3), &part(&stress_cpu, 0..3), tol);
+        compare(&format!("wall_shear wall pressure ({name})"), &part(&stress_gpu, 3..4), &part(&stress_cpu, 3..4), tol);
+        compare(&format!("wall_shear sums ({name})"), &part(&sums_gpu, 0..4), &part(&sums_cpu, 0..4), tol);
+    }
+}
+
+#[test]
+fn time_average_gpu_matches_cpu() {
+    let (_, layout, params) = setup();
+    let gpu = gpu();
+    let n = layout.cells.len();
+    let (u, p, mean0) = (random(3 * n, 50), random(n, 51), random(4 * n, 52));
+    let params_buf = gpu.uniform("params", &params).unwrap();
+    let (u_buf, p_buf, mean) =
+        (gpu.storage("u", &u).unwrap(), gpu.storage("p", &p).unwrap(), gpu.storage("mean", &mean0).unwrap());
+    kernels::run(&gpu, "solver/time_average", &[&params_buf, &u_buf, &p_buf, &mean], n as u32).unwrap();
+    let mut expected = mean0.clone();
+    cpu::time_average(&params, &u, &p, &mut expected);
+    compare("time_average", &gpu.read::<f32>(&mean).unwrap(), &expected, 1e-6);
 }

@@ -1,5 +1,5 @@
 // The viscous operator's Shortley-Weller stencil of a fluid cell (Rust twin:
-// hemoflow::solver::cpu::viscous_stencil), and the apparent viscosity of blood models. Along
+// hemoflow::solver::cpu::viscous_stencil). Along
 // each axis the two sides sit at their true distance: a fluid neighbour at h, a wall at
 // link * h. Each side of the 1-D second difference gets
 // coef = nu_f * 2 / (dist * (dist_minus + dist_plus) * h^2) (1/s), nu_f the face's kinematic
@@ -16,11 +16,7 @@
 // stencil_geometry).
 
 #import shared/cells
-
-// params.rheology (Rust: solver::layout::rheology).
-const RHEOLOGY_NEWTONIAN: u32 = 0u;
-const RHEOLOGY_CARREAU_YASUDA: u32 = 1u;
-const RHEOLOGY_CASSON: u32 = 2u;
+#import shared/rheology
 
 const SIDE_FLUID: u32 = 0u;
 const SIDE_WALL: u32 = 1u;
@@ -58,21 +54,6 @@ fn cell_viscosity(id: u32) -> f32 {
         return params.nu;
     }
     return viscosity[id];
-}
-
-// The apparent kinematic viscosity (m^2/s) at shear rate gamma (1/s) of params.rheology,
-// capped at params.nu_max: Carreau-Yasuda nu_inf + (nu_0 - nu_inf) (1 + (lambda gamma)^a)^((n - 1) / a),
-// or Casson (sqrt(tau_y / gamma) + sqrt(nu_c))^2 (Rust: solver::cpu::apparent_viscosity).
-fn apparent_viscosity(gamma: f32) -> f32 {
-    var nu = params.nu;
-    if params.rheology == RHEOLOGY_CARREAU_YASUDA {
-        let base = 1.0 + pow(params.relaxation * gamma, params.power_a);
-        nu = params.nu_infinity + (params.nu_zero - params.nu_infinity) * pow(base, (params.power_n - 1.0) / params.power_a);
-    } else if params.rheology == RHEOLOGY_CASSON {
-        let root = sqrt(params.yield_stress / max(gamma, 1e-30)) + sqrt(params.nu_infinity);
-        nu = root * root;
-    }
-    return min(nu, params.nu_max);
 }
 
 // The stencil's sides, distances and geometric coefficients 2 / (dist * sum * h^2) (1/m^2).

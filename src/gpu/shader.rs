@@ -19,6 +19,7 @@ pub const FILES: &[(&str, &str)] = &[
     ("shared/grid", include_str!("../../shaders/shared/grid.wgsl")),
     ("shared/params", include_str!("../../shaders/shared/params.wgsl")),
     ("shared/reduce", include_str!("../../shaders/shared/reduce.wgsl")),
+    ("shared/rheology", include_str!("../../shaders/shared/rheology.wgsl")),
     ("shared/viscous", include_str!("../../shaders/shared/viscous.wgsl")),
     ("solver/cap_gather", include_str!("../../shaders/solver/cap_gather.wgsl")),
     ("solver/divergence", include_str!("../../shaders/solver/divergence.wgsl")),
@@ -29,6 +30,7 @@ pub const FILES: &[(&str, &str)] = &[
     ("solver/pressure_residual", include_str!("../../shaders/solver/pressure_residual.wgsl")),
     ("solver/project", include_str!("../../shaders/solver/project.wgsl")),
     ("solver/shear_viscosity", include_str!("../../shaders/solver/shear_viscosity.wgsl")),
+    ("solver/time_average", include_str!("../../shaders/solver/time_average.wgsl")),
     ("solver/viscous_jacobi", include_str!("../../shaders/solver/viscous_jacobi.wgsl")),
     ("test/grid_probe", include_str!("../../shaders/test/grid_probe.wgsl")),
     ("vector/axpy", include_str!("../../shaders/vector/axpy.wgsl")),
@@ -36,6 +38,7 @@ pub const FILES: &[(&str, &str)] = &[
     ("vector/dot_partial", include_str!("../../shaders/vector/dot_partial.wgsl")),
     ("vector/sum_partial", include_str!("../../shaders/vector/sum_partial.wgsl")),
     ("vector/xpay", include_str!("../../shaders/vector/xpay.wgsl")),
+    ("wall/wall_shear", include_str!("../../shaders/wall/wall_shear.wgsl")),
 ];
 
 /// Prefix of the names that are imports rather than stages.

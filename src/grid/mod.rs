@@ -25,7 +25,7 @@
 
 mod caps;
 mod cut;
-mod distance;
+pub(crate) mod distance;
 mod fractions;
 pub mod index;
 mod marks;

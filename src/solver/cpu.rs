@@ -2,6 +2,7 @@
 //! function per stage with the stage's name. They are the oracles of the GPU-vs-CPU tests.
 
 use super::layout::{bc, geom, rheology};
+use super::wall_shear::{WallParams, WallPoint, WALL_STENCIL};
 use super::{CellLayout, SolverParams};
 use crate::grid::index::{self, Bricks, BRICK_CELLS, NO_SLOT};
 use crate::grid::DIRECTIONS;
@@ -602,5 +603,57 @@ pub fn viscous_jacobi(
             }
             v_out[c * n + i] = (rhs[c * n + i] + 0.5 * k * off + adv) / diag;
         }
+    }
+}
+
+/// Twin of `wall/wall_shear`: per wall triangle the wall shear stress (Pa) and wall pressure
+/// (Pa) into `stress` (xyz, w), and with `wall.accumulate` tau dt and |tau| dt added to `sums`.
+#[allow(clippy::too_many_arguments)]
+pub fn wall_shear(
+    params: &SolverParams,
+    wall: &WallParams,
+    points: &[WallPoint],
+    cells: &[u32],
+    weights: &[f32],
+    u: &[f32],
+    p: &[f32],
+    stress: &mut [[f32; 4]],
+    sums: &mut [[f32; 4]],
+) {
+    let n = params.cells as usize;
+    for t in 0..wall.triangles as usize {
+        let mut du = [0f32; 3];
+        for k in 0..WALL_STENCIL {
+            let i = t * WALL_STENCIL + k;
+            let id = cells[i] as usize;
+            for (c, d) in du.iter_mut().enumerate() {
+                *d += weights[i] * u[c * n + id];
+            }
+        }
+        let normal = points[t].normal;
+        let along = dot3(normal, du);
+        let g: [f32; 3] = std::array::from_fn(|c| du[c] - normal[c] * along);
+        let gamma = dot3(g, g).sqrt();
+        let scale = wall.density * apparent_viscosity(params, gamma);
+        let tau = g.map(|x| scale * x);
+        stress[t] = [tau[0], tau[1], tau[2], wall.density * p[points[t].nearest as usize]];
+        if wall.accumulate != 0 {
+            let magnitude = dot3(tau, tau).sqrt();
+            for c in 0..3 {
+                sums[t][c] += tau[c] * params.dt;
+            }
+            sums[t][3] += magnitude * params.dt;
+        }
+    }
+}
+
+/// Twin of `solver/time_average`: `mean` (4 x cells) += dt (u, p).
+pub fn time_average(params: &SolverParams, u: &[f32], p: &[f32], mean: &mut [f32]) {
+    let n = params.cells as usize;
+    for id in 0..n {
+        for c in 0..3 {
+            mean[c * n + id] += params.dt * u[c * n + id];
+        }
+        mean[3 * n + id] += params.dt * p[id];
     }
 }

@@ -27,6 +27,7 @@
 
 use super::layout::Boundary;
 use super::multigrid::{Hierarchy, MultigridSettings, SolveStats};
+use super::wall_shear::{WallParams, WallStencil};
 use super::{CellLayout, SolverError, SolverParams};
 use crate::gpu::vector::{CgScalarsParams, VectorOp, Vectors};
 use crate::gpu::{Bindable, Gpu, GpuError, Span};
@@ -285,6 +286,25 @@ pub struct GpuSolver<'g> {
     bytes: u64,
     /// Buffers only the passes bind.
     _keep: Vec<wgpu::Buffer>,
+    /// Wall shear stress and time integrals, once [`GpuSolver::attach_wall`] was called.
+    wall: Option<GpuWall>,
+}
+
+/// The wall's passes and buffers on the GPU.
+struct GpuWall {
+    /// `wall/wall_shear`.
+    shear: Pass,
+    value: WallParams,
+    /// Per triangle: wall shear stress (Pa) and wall pressure (Pa).
+    stress: wgpu::Buffer,
+    /// Per triangle: the sums of tau dt and |tau| dt (Pa s).
+    sums: wgpu::Buffer,
+    /// `solver/time_average` and the integrals of u and p since the last take (with
+    /// accumulate).
+    mean: Option<(Pass, wgpu::Buffer)>,
+    /// Seconds integrated since the last take.
+    time: f64,
+    _keep: Vec<wgpu::Buffer>,
 }
 
 /// The prepared vector operations of one CG iteration.
@@ -507,6 +527,7 @@ impl<'g> GpuSolver<'g> {
             steps: 0,
             bytes: allocated.get(),
             _keep: vec![u_star, tendency, rhs, v_tmp, apply_params, viscosity],
+            wall: None,
         })
     }
 
@@ -637,7 +658,16 @@ impl<'g> GpuSolver<'g> {
         self.submit(|enc| {
             self.project.record(enc);
             self.ops.add_increment.record(enc);
+            if let Some(wall) = self.wall.as_ref().filter(|w| w.value.accumulate != 0) {
+                wall.shear.record(enc);
+                if let Some((pass, _)) = &wall.mean {
+                    pass.record(enc);
+                }
+            }
         });
+        if let Some(wall) = self.wall.as_mut() {
+            wall.time += (wall.value.accumulate != 0) as u32 as f64 * self.settings.dt;
+        }
         self.steps += 1;
         Ok(StepStats { iterations: solve.iterations, relative_residual: solve.relative_residual, divergence })
     }
@@ -717,6 +747,66 @@ impl<'g> GpuSolver<'g> {
     /// The kinematic pressure (m^2/s^2).
     pub fn pressure(&self) -> Result<Vec<f32>, GpuError> {
         self.gpu.read(&self.p)
+    }
+
+    /// Prepares the wall shear stress on the triangles of `stencil` (see [`super::wall_shear`])
+    /// for a fluid of `density` (kg/m^3). With `accumulate`, every step from now on computes it
+    /// and adds to its time integrals and to those of the velocity and pressure (what
+    /// [`Self::take_averages`] returns); without, it is computed when [`Self::wall_stress`] asks.
+    pub fn attach_wall(&mut self, stencil: &WallStencil, density: f64, accumulate: bool) -> Result<(), GpuError> {
+        let gpu = self.gpu;
+        let triangles = stencil.points.len() as u32;
+        let value = WallParams { triangles, accumulate: accumulate as u32, density: density as f32, _pad0: 0 };
+        let params = gpu.uniform("wall params", &value)?;
+        let points = gpu.storage("wall points", &stencil.points)?;
+        let cells = gpu.storage("wall stencil cells", &stencil.cells)?;
+        let weights = gpu.storage("wall stencil weights", &stencil.weights)?;
+        let stress = gpu.storage_empty("wall stress", 16 * triangles as u64)?;
+        let sums = gpu.storage_empty("wall sums", 16 * triangles as u64)?;
+        let buffers: [&dyn Bindable; 9] =
+            [&self.params, &params, &points, &cells, &weights, &self.u, &self.p, &stress, &sums];
+        let shear = Pass::new(gpu, "wall/wall_shear", &buffers, triangles)?;
+        let mean = if accumulate {
+            let mean = gpu.storage_empty("time integrals", 16 * self.cells as u64)?;
+            let pass = Pass::new(gpu, "solver/time_average", &[&self.params, &self.u, &self.p, &mean], self.cells)?;
+            Some((pass, mean))
+        } else {
+            None
+        };
+        let mut keep = vec![points, cells, weights];
+        self.bytes +=
+            keep.iter().chain([&stress, &sums]).chain(mean.as_ref().map(|m| &m.1)).map(|b| b.size()).sum::<u64>();
+        keep.push(params);
+        self.wall = Some(GpuWall { shear, value, stress, sums, mean, time: 0.0, _keep: keep });
+        Ok(())
+    }
+
+    /// Per wall triangle: the wall shear stress (Pa, xyz) and the wall pressure (Pa, w) of the
+    /// current fields. Panics unless [`Self::attach_wall`] was called.
+    pub fn wall_stress(&self) -> Result<Vec<[f32; 4]>, GpuError> {
+        let wall = self.wall.as_ref().expect("attach_wall before wall_stress");
+        if wall.value.accumulate == 0 {
+            self.submit(|enc| wall.shear.record(enc));
+        }
+        self.gpu.read(&wall.stress)
+    }
+
+    /// The time integrals since the last take, and zeroes them: the seconds integrated, per
+    /// wall triangle the integrals of tau (xyz) and |tau| (w) (Pa s), and per cell those of u
+    /// (m, component-major) then of the kinematic pressure (m^2/s). Panics unless
+    /// [`Self::attach_wall`] was called with accumulate.
+    pub fn take_averages(&mut self) -> Result<(f64, Vec<[f32; 4]>, Vec<f32>), GpuError> {
+        let wall = self.wall.as_mut().expect("attach_wall with accumulate before take_averages");
+        let (_, mean) = wall.mean.as_ref().expect("attach_wall with accumulate before take_averages");
+        let sums = self.gpu.read(&wall.sums)?;
+        let integrals = self.gpu.read(mean)?;
+        let time = std::mem::take(&mut wall.time);
+        let wall = self.wall.as_ref().expect("attached");
+        self.submit(|enc| {
+            enc.clear_buffer(&wall.sums, 0, None);
+            enc.clear_buffer(&wall.mean.as_ref().expect("accumulate").1, 0, None);
+        });
+        Ok((time, sums, integrals))
     }
 
     /// The pressure source of the last step, 1/s^2.

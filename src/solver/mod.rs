@@ -23,5 +23,6 @@ pub mod layout;
 pub mod multigrid;
 pub mod summary;
 pub mod wall;
+pub mod wall_shear;
 
 pub use layout::{CellLayout, SolverError, SolverParams};

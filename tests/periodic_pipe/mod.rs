@@ -4,14 +4,43 @@
 
 use hemoflow::grid::{self, kind, Grid};
 use hemoflow::mesh::generate::{pipe, PipeSpec};
-use hemoflow::mesh::Vec3;
+use hemoflow::mesh::{SurfaceMesh, Vec3};
+use hemoflow::solver::gpu_solver::GpuSolver;
+use hemoflow::solver::wall_shear::{wall_stencil_of, WallSurface};
+
+/// The generated pipe of `radius` (m) the sections are cut from, with `rings` rings of
+/// triangles along its length (the surface is the same prism for any number).
+pub fn pipe_mesh(radius: f64, rings: usize) -> SurfaceMesh {
+    let spec =
+        PipeSpec { radius, length: 8e-3, axis: Vec3::z(), start: Vec3::zeros(), segments: 512, rings: Some(rings) };
+    pipe(&spec).unwrap()
+}
 
 /// The section of a pipe of `radius` (m) at D/h = `d_over_h`, from the pipe's middle.
 pub fn periodic_pipe(radius: f64, d_over_h: f64) -> Grid {
-    let spec = PipeSpec { radius, length: 8e-3, axis: Vec3::z(), start: Vec3::zeros(), segments: 512, rings: Some(8) };
-    let full = grid::voxelize(&pipe(&spec).unwrap(), 2.0 * radius / d_over_h).unwrap();
+    let full = grid::voxelize(&pipe_mesh(radius, 8), 2.0 * radius / d_over_h).unwrap();
     let mid = full.bricks.brick_dims[2] / 2;
     full.periodic_section(2, mid, mid + 1).unwrap()
+}
+
+/// The wall shear stress on the triangles of the wall of the pipe of `radius` (m) inside its
+/// section `g` (rings 20 um long, so that each triangle's centroid is inside or outside it),
+/// from the velocity in `solver`, for a fluid of `density` (kg/m^3; 1 gives the kinematic
+/// stress, m^2/s^2): each triangle's centroid and stress vector.
+#[allow(dead_code)]
+pub fn section_wall_stress(g: &Grid, radius: f64, solver: &mut GpuSolver, density: f64) -> Vec<(Vec3, Vec3)> {
+    let (lo, hi) = (g.origin.z, g.origin.z + g.dims()[2] as f64 * g.spacing);
+    let wall = WallSurface::from_mesh(&pipe_mesh(radius, 400));
+    let inside: Vec<usize> = (0..wall.triangles.len()).filter(|&t| (lo..hi).contains(&wall.centroid(t).z)).collect();
+    let stencil = wall_stencil_of(g, &wall, &inside);
+    assert_eq!((stencil.linear, stencil.unresolved), (0, 0), "every triangle has the quadratic fit");
+    solver.attach_wall(&stencil, density, false).unwrap();
+    let stress = solver.wall_stress().unwrap();
+    inside
+        .iter()
+        .zip(stress)
+        .map(|(&t, s)| (wall.centroid(t), Vec3::new(s[0] as f64, s[1] as f64, s[2] as f64)))
+        .collect()
 }
 
 /// Fluid cells of `g` (all, or those whose centre is within half a cell of z = `at`): storage

@@ -1,0 +1,26 @@
+// Stage time_average: adds this step's velocity and pressure times dt to their running time
+// integrals (the cycle averages are these over the cycle's length): mean[c n + id] += dt u_c and
+// mean[3 n + id] += dt p, n = params.cells. CPU twin: hemoflow::solver::cpu::time_average.
+
+#import shared/params
+
+@group(0) @binding(0) var<uniform> params: SolverParams;
+// Velocity, m/s, component-major.
+@group(0) @binding(1) var<storage, read> u: array<f32>;
+// Kinematic pressure, m^2/s^2.
+@group(0) @binding(2) var<storage, read> p: array<f32>;
+// 4 n values: the integrals of u (m) and of p (m^2/s).
+@group(0) @binding(3) var<storage, read_write> mean: array<f32>;
+
+@compute @workgroup_size(64)
+fn time_average(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let id = gid.x + gid.y * nwg.x * 64u;
+    let n = params.cells;
+    if id >= n {
+        return;
+    }
+    for (var c = 0u; c < 3u; c++) {
+        mean[c * n + id] += params.dt * u[c * n + id];
+    }
+    mean[3u * n + id] += params.dt * p[id];
+}

@@ -1,0 +1,263 @@
+//! Wall shear stress on the wall's own triangles (not on voxels), and what the GPU needs to
+//! compute it every step (`wall/wall_shear`).
+//!
+//! # Method
+//! Near a no-slip wall the velocity along it grows from zero as u_t(s) = a s + b s^2 + ..., s the
+//! distance from the wall. For each wall triangle the fluid cells around the normal through its
+//! centroid (at most [`WALL_STENCIL`], within [`LATERAL`] cells of that line and [`DEPTH`] cells
+//! of the wall) give a weighted least-squares fit of that quadratic through zero at the wall, with
+//! s each cell centre's exact distance to the wall surface. The fit's slope a is a fixed linear
+//! combination of the cells' velocities, so the weights are computed once here and the kernel
+//! only sums: du/ds = sum_k w_k u(cell_k), projected on the triangle's plane. The wall shear
+//! stress is tau = rho nu(gamma) du_t/ds with gamma = |du_t/ds| (for a non-Newtonian fluid, the
+//! model's viscosity at the wall's shear rate). For Hagen-Poiseuille flow the profile is exactly
+//! that quadratic in s, so the method is exact up to the solver's own error.
+//!
+//! Where the cells around a triangle are too few or too close to one distance for the quadratic,
+//! the fit is linear (first order); where no fluid cell is near (a triangle on a part of the
+//! wall thinner than the grid resolves), the triangle has no stencil and its stress is 0; both
+//! are counted in [`WallStencil`].
+
+use rayon::prelude::*;
+
+use crate::grid::distance::DistanceField;
+use crate::grid::{kind, Grid};
+use crate::mesh::{GroupKind, SurfaceMesh, Vec3};
+
+/// Fluid cells per triangle in the stencil (WGSL: WALL_STENCIL in wall/wall_shear.wgsl).
+pub const WALL_STENCIL: usize = 32;
+/// Cells are taken within this many cell edges of the normal through the centroid.
+pub const LATERAL: f64 = 2.5;
+/// Cells closer to the wall than this many cell edges are left out: their velocities carry the
+/// largest error of the cut cells (ill-conditioned Shortley-Weller stencils).
+pub const MIN_DEPTH: f64 = 0.5;
+/// ... and within this many cell edges of the wall.
+pub const DEPTH: f64 = 4.0;
+
+/// The vessel wall: the surface's wall triangles (caps left out), with their own vertices.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct WallSurface {
+    /// Vertex positions, m.
+    pub vertices: Vec<Vec3>,
+    /// Vertex indices of each triangle (counter-clockwise seen from outside the fluid).
+    pub triangles: Vec<[u32; 3]>,
+    /// Index into `label_names` for each triangle.
+    pub labels: Vec<u32>,
+    /// The wall's face groups.
+    pub label_names: Vec<String>,
+}
+
+impl WallSurface {
+    /// The wall groups of `mesh` (its cap groups left out), vertices renumbered.
+    pub fn from_mesh(mesh: &SurfaceMesh) -> WallSurface {
+        let walls: Vec<usize> = (0..mesh.groups.len()).filter(|&g| mesh.groups[g].kind == GroupKind::Wall).collect();
+        let label_names = walls.iter().map(|&g| mesh.groups[g].name.clone()).collect();
+        let keep: Vec<usize> =
+            (0..mesh.triangles.len()).filter(|&t| walls.contains(&(mesh.labels[t] as usize))).collect();
+        let labels = keep.iter().map(|&t| walls.iter().position(|&g| g == mesh.labels[t] as usize).unwrap_or(0) as u32);
+        let labels = labels.collect();
+        let mut surface = WallSurface { label_names, labels, ..Default::default() };
+        surface.take_triangles(&mesh.vertices, keep.iter().map(|&t| mesh.triangles[t]));
+        surface
+    }
+
+    fn take_triangles(&mut self, vertices: &[Vec3], triangles: impl Iterator<Item = [u32; 3]>) {
+        let mut new_index = vec![u32::MAX; vertices.len()];
+        for tri in triangles {
+            self.triangles.push(tri.map(|v| {
+                if new_index[v as usize] == u32::MAX {
+                    new_index[v as usize] = self.vertices.len() as u32;
+                    self.vertices.push(vertices[v as usize]);
+                }
+                new_index[v as usize]
+            }));
+        }
+    }
+
+    /// The corners of triangle `t`, m.
+    pub fn corners(&self, t: usize) -> [Vec3; 3] {
+        self.triangles[t].map(|v| self.vertices[v as usize])
+    }
+
+    /// Centroid of triangle `t`, m.
+    pub fn centroid(&self, t: usize) -> Vec3 {
+        let [a, b, c] = self.corners(t);
+        (a + b + c) / 3.0
+    }
+
+    /// Area of triangle `t`, m^2.
+    pub fn area(&self, t: usize) -> f64 {
+        let [a, b, c] = self.corners(t);
+        (b - a).cross(&(c - a)).norm() / 2.0
+    }
+
+    /// Unit normal of triangle `t`, out of the fluid (zero for a degenerate triangle).
+    pub fn normal(&self, t: usize) -> Vec3 {
+        let [a, b, c] = self.corners(t);
+        (b - a).cross(&(c - a)).try_normalize(0.0).unwrap_or_else(Vec3::zeros)
+    }
+
+    /// The wall as a surface mesh (one group per label, all walls).
+    pub fn to_mesh(&self) -> SurfaceMesh {
+        SurfaceMesh {
+            vertices: self.vertices.clone(),
+            triangles: self.triangles.clone(),
+            labels: self.labels.clone(),
+            groups: self
+                .label_names
+                .iter()
+                .map(|n| crate::mesh::FaceGroup { name: n.clone(), kind: GroupKind::Wall })
+                .collect(),
+        }
+    }
+}
+
+/// One wall triangle as the kernel reads it. WGSL twin: `WallPoint` in wall/wall_shear.wgsl.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
+pub struct WallPoint {
+    /// Unit normal, out of the fluid.
+    pub normal: [f32; 3],
+    /// Storage id of the fluid cell nearest the centroid (its pressure is the wall's).
+    pub nearest: u32,
+}
+
+/// The wall-shear stencils of a wall's triangles on a grid.
+#[derive(Clone, Debug, Default)]
+pub struct WallStencil {
+    /// Per triangle.
+    pub points: Vec<WallPoint>,
+    /// [`WALL_STENCIL`] storage ids per triangle (unused entries: 0 with weight 0).
+    pub cells: Vec<u32>,
+    /// The weights of those cells in du/ds, 1/m.
+    pub weights: Vec<f32>,
+    /// Triangles whose fit is linear (first order): too few cells or distances for the quadratic.
+    pub linear: usize,
+    /// Triangles with no fluid cell near them: their stress is 0.
+    pub unresolved: usize,
+}
+
+/// Per-triangle fit; `None` without cells.
+struct Fit {
+    nearest: u32,
+    cells: Vec<(u32, f64)>,
+    linear: bool,
+}
+
+/// The stencils of `wall`'s triangles on `grid` (see the module's doc for the method).
+pub fn wall_stencil(grid: &Grid, wall: &WallSurface) -> WallStencil {
+    wall_stencil_of(grid, wall, &(0..wall.triangles.len()).collect::<Vec<_>>())
+}
+
+/// The stencils of the triangles `triangles` of `wall` on `grid`, in that order (the distances
+/// to the wall are to all of it).
+pub fn wall_stencil_of(grid: &Grid, wall: &WallSurface, triangles: &[usize]) -> WallStencil {
+    let h = grid.spacing;
+    let mesh = wall.to_mesh();
+    let distance = DistanceField::new(&mesh, (DEPTH + 1.0) * h);
+    let fits: Vec<Option<Fit>> = triangles.par_iter().map(|&t| fit(grid, wall, &distance, t)).collect();
+    let mut out = WallStencil::default();
+    for (&t, f) in triangles.iter().zip(fits) {
+        let normal = wall.normal(t).map(|x| x as f32);
+        let mut cells = [0u32; WALL_STENCIL];
+        let mut weights = [0f32; WALL_STENCIL];
+        let mut nearest = 0;
+        match f {
+            None => out.unresolved += 1,
+            Some(f) => {
+                out.linear += f.linear as usize;
+                nearest = f.nearest;
+                for (k, (id, w)) in f.cells.into_iter().enumerate() {
+                    cells[k] = id;
+                    weights[k] = w as f32;
+                }
+            }
+        }
+        out.points.push(WallPoint { normal: [normal.x, normal.y, normal.z], nearest });
+        out.cells.extend(cells);
+        out.weights.extend(weights);
+    }
+    out
+}
+
+/// Storage id of the cell at grid coordinates `c`, wrapped along the grid's periodic axes, if it
+/// is fluid.
+fn fluid_cell(grid: &Grid, c: [i64; 3]) -> Option<u32> {
+    let dims = grid.dims();
+    let c: [i64; 3] =
+        std::array::from_fn(|a| if grid.bricks.periodic[a] { c[a].rem_euclid(dims[a] as i64) } else { c[a] });
+    grid.bricks.cell_id(c).filter(|&id| grid.kind[id as usize] != kind::SOLID)
+}
+
+fn fit(grid: &Grid, wall: &WallSurface, distance: &DistanceField, t: usize) -> Option<Fit> {
+    let h = grid.spacing;
+    let centroid = wall.centroid(t);
+    let inward = -wall.normal(t);
+    let reach = (LATERAL.hypot(DEPTH)).ceil() as i64;
+    let base: [i64; 3] = std::array::from_fn(|a| ((centroid[a] - grid.origin[a]) / h).floor() as i64);
+    // (id, distance to the wall s, lateral offset, distance to the centroid).
+    let mut found: Vec<(u32, f64, f64, f64)> = Vec::new();
+    for dz in -reach..=reach {
+        for dy in -reach..=reach {
+            for dx in -reach..=reach {
+                let c = [base[0] + dx, base[1] + dy, base[2] + dz];
+                let Some(id) = fluid_cell(grid, c) else { continue };
+                let x = grid.origin + Vec3::new(c[0] as f64 + 0.5, c[1] as f64 + 0.5, c[2] as f64 + 0.5) * h;
+                let r = x - centroid;
+                let along = r.dot(&inward);
+                let lateral = (r - inward * along).norm();
+                if along <= -0.5 * h || lateral > LATERAL * h {
+                    continue;
+                }
+                // The distance to the wall, negative at a cut cell whose centre is outside it (the
+                // sign of the voxelizer's wall distance there).
+                let s = distance.distance(x).copysign(grid.wall[id as usize][3] as f64);
+                if s <= MIN_DEPTH * h || s > DEPTH * h {
+                    continue;
+                }
+                found.push((id, s, lateral, r.norm()));
+            }
+        }
+    }
+    let nearest = found.iter().min_by(|a, b| a.3.total_cmp(&b.3))?.0;
+    // Weight: smooth in the lateral offset; keep the WALL_STENCIL heaviest.
+    let weight = |lateral: f64| {
+        let q = lateral / (LATERAL * h);
+        (1.0 - q * q).powi(2).max(1e-3)
+    };
+    found.sort_by(|a, b| weight(b.2).total_cmp(&weight(a.2)).then(a.1.total_cmp(&b.1)).then(a.0.cmp(&b.0)));
+    found.truncate(WALL_STENCIL);
+    // Weighted least squares of u = a s + b s^2 (s in units of h for conditioning).
+    let (mut s2, mut s3, mut s4) = (0.0, 0.0, 0.0);
+    for &(_, s, lateral, _) in &found {
+        let (w, s) = (weight(lateral), s / h);
+        s2 += w * s * s;
+        s3 += w * s * s * s;
+        s4 += w * s * s * s * s;
+    }
+    let det = s2 * s4 - s3 * s3;
+    let linear = found.len() < 3 || det <= 1e-3 * s2 * s4;
+    let cells = found
+        .iter()
+        .map(|&(id, s, lateral, _)| {
+            let (w, s) = (weight(lateral), s / h);
+            let slope = if linear { w * s / s2 } else { w * (s4 * s - s3 * s * s) / det };
+            (id, slope / h)
+        })
+        .collect();
+    Some(Fit { nearest, cells, linear })
+}
+
+/// The wall kernel's own parameters (uniform). WGSL twin: `WallParams` in wall/wall_shear.wgsl.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
+pub struct WallParams {
+    /// Wall triangles.
+    pub triangles: u32,
+    /// 1: add tau dt and |tau| dt to the sums; 0: only write the stress.
+    pub accumulate: u32,
+    /// Fluid density, kg/m^3.
+    pub density: f32,
+    /// Padding to 16 bytes.
+    pub _pad0: u32,
+}
