@@ -94,7 +94,7 @@ pub fn run(args: &RenderArgs) -> Result<()> {
     let gpu = Gpu::new(args.adapter.as_deref()).map_err(PostError::from)?;
     let image = post::render(&gpu, &scene, request.view, request.size).map_err(PostError::from)?;
     image.write_png(&args.output)?;
-    let unit = request.field.label().split_once(' ').map_or("", |(_, unit)| unit);
+    let unit = request.field.unit();
     let range = scene
         .bar
         .as_ref()

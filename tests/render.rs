@@ -308,7 +308,7 @@ fn cli_writes_pngs_of_wall_fields_and_slices() {
         }
         if *name == "wss_front" {
             // The spike of 50 Pa is clipped: the range ends near the largest regular value, 3 Pa.
-            assert!(out.contains("clipped at the 99th percentile (max 50.000)"), "{out}");
+            assert!(out.contains("clipped at the 99th percentile (max 50.000 Pa)"), "{out}");
             assert!(out.contains("t = 0.0000 s (snapshot 0)"), "{out}");
         }
         if *name == "speed_auto" {

@@ -73,31 +73,42 @@ impl Layout {
 /// single label in the middle when the range is empty (an all-equal field).
 pub fn tick_labels([min, max]: [f64; 2]) -> Vec<(f64, String)> {
     if max.partial_cmp(&min) != Some(std::cmp::Ordering::Greater) {
-        return vec![(0.5, format_number(min, 0.0))];
+        return vec![(0.5, format_numbers(&[min], 0.0).remove(0))];
     }
-    let step = (max - min) / 4.0;
-    (0..=4).map(|i| i as f64 / 4.0).map(|f| (f, format_number(min + f * (max - min), step))).collect()
+    let fractions = [0.0, 0.25, 0.5, 0.75, 1.0];
+    let values: Vec<f64> = fractions.iter().map(|f| min + f * (max - min)).collect();
+    fractions.into_iter().zip(format_numbers(&values, (max - min) / 4.0)).collect()
 }
 
-/// `value` with enough decimals to tell ticks `step` apart (scientific notation for very large
-/// or small magnitudes).
-fn format_number(value: f64, step: f64) -> String {
-    let magnitude = value.abs().max(step.abs());
-    if value == 0.0 && step == 0.0 {
-        return "0".into();
+/// `values` in one format: enough decimals to tell values `step` apart (one or two more where
+/// that writes them exactly, e.g. 0.125), or scientific notation when the largest magnitude is
+/// below 1e-3 or from 1e5 up.
+fn format_numbers(values: &[f64], step: f64) -> Vec<String> {
+    let magnitude = values.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    if magnitude == 0.0 {
+        return values.iter().map(|_| "0".to_string()).collect();
     }
     if !(1e-3..1e5).contains(&magnitude) {
-        return format!("{value:.2e}");
+        return values.iter().map(|v| format!("{v:.2e}")).collect();
     }
     let resolution = if step > 0.0 { step } else { magnitude / 10.0 };
-    let decimals = (1.0 - resolution.log10().floor()).clamp(0.0, 6.0) as usize;
-    let text = format!("{value:.decimals$}");
-    // No "-0.00".
-    if text.trim_start_matches('-').chars().all(|c| c == '0' || c == '.') {
-        text.trim_start_matches('-').to_string()
-    } else {
-        text
-    }
+    let base = (1.0 - resolution.log10().floor()).clamp(0.0, 6.0) as usize;
+    let exact = |d: usize| {
+        values.iter().all(|v| ((v * 10f64.powi(d as i32)).round() / 10f64.powi(d as i32) - v).abs() <= 1e-9 * magnitude)
+    };
+    let decimals = (base..=base + 2).find(|&d| exact(d)).unwrap_or(base);
+    values
+        .iter()
+        .map(|v| {
+            let text = format!("{v:.decimals$}");
+            // No "-0.00".
+            if text.trim_start_matches('-').chars().all(|c| c == '0' || c == '.') {
+                text.trim_start_matches('-').to_string()
+            } else {
+                text
+            }
+        })
+        .collect()
 }
 
 /// Draws the title lines, the colour bar with its ticks, labels and name, and a scale bar.
@@ -173,12 +184,15 @@ mod tests {
     #[test]
     fn tick_labels_share_a_format() {
         let l: Vec<String> = tick_labels([0.0, 0.5]).into_iter().map(|(_, t)| t).collect();
-        assert_eq!(l, ["0.00", "0.13", "0.25", "0.38", "0.50"]);
+        assert_eq!(l, ["0.000", "0.125", "0.250", "0.375", "0.500"]);
         let l: Vec<String> = tick_labels([0.0, 12.0]).into_iter().map(|(_, t)| t).collect();
         assert_eq!(l, ["0.0", "3.0", "6.0", "9.0", "12.0"]);
         let l: Vec<String> = tick_labels([-1500.0, 1500.0]).into_iter().map(|(_, t)| t).collect();
         assert_eq!(l, ["-1500", "-750", "0", "750", "1500"]);
         assert_eq!(tick_labels([0.0, 2e-5])[4].1, "2.00e-5");
+        assert_eq!(tick_labels([0.0, 2e-5])[0].1, "0.00e0");
+        let l: Vec<String> = tick_labels([0.0, 2.9667]).into_iter().map(|(_, t)| t).collect();
+        assert_eq!(l, ["0.00", "0.74", "1.48", "2.23", "2.97"]);
         assert_eq!(tick_labels([3.0, 3.0]), vec![(0.5, "3.00".to_string())]);
     }
 

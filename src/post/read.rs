@@ -61,8 +61,14 @@ impl OutputFile {
             let message = if path.exists() { "not a file" } else { "no such file" };
             return Err(PostError::Open { path: path.to_path_buf(), message: message.into() });
         }
-        let file =
-            hdf5::File::open(path).map_err(|e| PostError::Open { path: path.to_path_buf(), message: e.to_string() })?;
+        let file = hdf5::File::open(path).map_err(|e| {
+            let mut message = e.to_string();
+            if message.contains("lock") {
+                message +=
+                    " (a running hemoflow run holds the file; set HDF5_USE_FILE_LOCKING=FALSE to read it anyway)";
+            }
+            PostError::Open { path: path.to_path_buf(), message }
+        })?;
         Ok(OutputFile { file, path: path.to_path_buf() })
     }
 

@@ -229,6 +229,14 @@ fn draw(
 ) -> Result<Image, RenderError> {
     let device = &gpu.device;
     let size = layout.size;
+    let max_buffer = gpu.limits().max_buffer_size;
+    for vertices in [translucent, opaque] {
+        let size = size_of_val(vertices) as u64;
+        if size > max_buffer {
+            let (label, limit_name) = ("render vertices".to_string(), "max_buffer_size");
+            return Err(GpuError::BufferTooLarge { label, size, limit: max_buffer, limit_name }.into());
+        }
+    }
     let scope = device.push_error_scope(wgpu::ErrorFilter::Validation);
     let samples = msaa_samples(&gpu.adapter);
     let extent = wgpu::Extent3d { width: size[0], height: size[1], depth_or_array_layers: 1 };

@@ -54,6 +54,12 @@ impl Field {
         }
     }
 
+    /// The unit alone, e.g. "Pa", "1/Pa", "-" (dimensionless), "m/s".
+    pub fn unit(self) -> &'static str {
+        let label = self.label();
+        label.rsplit_once('[').map_or("", |(_, u)| u.trim_end_matches(']'))
+    }
+
     /// Whether the field is a cycle average (under `/cycles`) rather than a snapshot field.
     pub fn is_cycle_average(self) -> bool {
         matches!(self, Field::Tawss | Field::Osi | Field::Rrt)
@@ -261,7 +267,7 @@ fn default_range(field: Field, values: &[f32]) -> ([f64; 2], String) {
             let p99 = finite.get(((finite.len().max(1) - 1) as f64 * 0.99).round() as usize).copied().unwrap_or(0.0);
             let low = if field == Field::Rrt { lo } else { 0.0_f64.min(lo) };
             let note = if hi > p99 {
-                format!("; colours clipped at the 99th percentile (max {hi:.3})")
+                format!("; colours clipped at the 99th percentile (max {hi:.3} {})", field.unit())
             } else {
                 String::new()
             };
