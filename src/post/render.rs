@@ -1,14 +1,8 @@
 //! Drawing a [`Scene`] off-screen with wgpu: an orthographic camera fitted to the scene,
 //! flat-coloured triangles with headlight shading, depth test, 4x MSAA where the adapter allows
 //! it, white background; the image is read back and the title, colour bar and scale bar are
-//! drawn over it on the CPU (see [`super::overlay`]).
-//!
-//! View convention: z is up. `front` looks along +y (camera on the -y side, x to the right),
-//! `back` along -y, `right` along -x (camera on the +x side), `left` along +x, `top` down along
-//! -z (x right, y up in the picture), `bottom` up along +z. `AZ,EL` in degrees: azimuth turns the
-//! camera about z counter-clockwise seen from above, from the front (0) to the right (90), back
-//! (180) and left (270); elevation raises it towards the top (90). `iso` is 45,35.26: from the
-//! front-right-top corner.
+//! drawn over it on the CPU. The view convention (z up, `front` looks along +y) is in
+//! [`super::camera`].
 
 use std::borrow::Cow;
 
