@@ -132,7 +132,7 @@ pub struct Camera {
 }
 
 impl Camera {
-    /// Fits the camera for `view` so that the fitted layers (see [`Layer::fit`]) fill the
+    /// Fits the camera for `view` so that the fitted layers (see [`super::Layer::fit`]) fill the
     /// layout's plot, less a 4% margin on each side, keeping the aspect ratio.
     pub fn fit(scene: &Scene, view: View, layout: &Layout) -> Camera {
         let eye = view.eye();
