@@ -78,7 +78,7 @@ pub struct Layer {
 /// The colour bar: its label and the value range its ends stand for.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ColourBar {
-    /// Field name and unit, e.g. "TAWSS [Pa]".
+    /// Field name and unit, e.g. `"TAWSS [Pa]"`.
     pub label: String,
     /// Values at the bar's low and high ends ([min, max], the field's unit); values outside are
     /// drawn in the end colours. max <= min draws every value in the middle colour.

@@ -42,7 +42,7 @@ impl Field {
         }
     }
 
-    /// Name and unit as the colour bar shows them, e.g. "TAWSS [Pa]".
+    /// Name and unit as the colour bar shows them, e.g. `"TAWSS [Pa]"`.
     pub fn label(self) -> &'static str {
         match self {
             Field::Wss => "WSS [Pa]",
