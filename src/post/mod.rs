@@ -3,7 +3,7 @@
 //! [`read`] opens an output file (`hemoflow run`'s HDF5 layout: grid, wall mesh, snapshots,
 //! cycle averages); [`request`] turns a [`RenderRequest`] (field, slice, view, snapshot or
 //! cycle, size, range) into a [`Scene`] of coloured triangles with its colour bar and title;
-//! [`render`] draws a scene off-screen with wgpu (depth test, 4x MSAA where the adapter has it)
+//! [`mod@render`] draws a scene off-screen with wgpu (depth test, 4x MSAA where the adapter has it)
 //! and adds the title, colour bar and scale bar on the CPU; [`image`] holds the RGBA result and
 //! encodes PNG. SI units throughout: positions in m, pressures and stresses in Pa, speeds in m/s.
 //!
