@@ -22,5 +22,6 @@ pub mod grid;
 pub mod io;
 pub mod mesh;
 pub mod physio;
+pub mod post;
 pub mod run;
 pub mod solver;

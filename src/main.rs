@@ -11,6 +11,7 @@ use hemoflow::gpu;
 use hemoflow::mesh::{self, Units};
 
 mod generate_cli;
+mod render_cli;
 
 /// GPU blood-flow simulation in patient-specific vessels. SI units inside; every length printed
 /// is in metres unless its label says mm.
@@ -116,6 +117,9 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Draw a picture (PNG) of a run's output: a wall field (wss, tawss, osi, rrt, pressure) or a slice
+    /// (pressure, speed), with a colour bar in SI units. Off-screen wgpu; works on lavapipe.
+    Render(render_cli::RenderArgs),
 }
 
 #[derive(Subcommand)]
@@ -175,6 +179,7 @@ fn is_user_error(e: &anyhow::Error) -> bool {
             || c.is::<hemoflow::grid::GridError>()
             || c.is::<hemoflow::io::IoError>()
             || c.is::<hemoflow::case::CaseError>()
+            || render_cli::is_user_error(c)
             || matches!(
                 c.downcast_ref::<hemoflow::run::RunError>(),
                 Some(
@@ -198,6 +203,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             voxelize(&file, spacing, units, output.as_deref(), json)
         }
         Command::Bench { size, adapter, json } => bench(size, adapter, json),
+        Command::Render(args) => render_cli::run(&args).map(|_| ExitCode::SUCCESS),
         Command::Run { case, output, adapter, restart, json } => {
             run_case(case.as_deref(), output, adapter.as_deref(), restart.as_deref(), json)
         }

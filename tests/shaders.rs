@@ -9,6 +9,7 @@ use hemoflow::gpu::probe::{GridProbeParams, GridProbeQuery};
 use hemoflow::gpu::shader::{self, Expanded};
 use hemoflow::gpu::vector::{AxpyParams, CgScalarsParams, DotPartialParams, SumPartialParams, XpayParams};
 use hemoflow::gpu::GpuError;
+use hemoflow::post::render::RenderParams;
 use hemoflow::solver::SolverParams;
 
 /// Names (path under shaders/ without .wgsl) of the .wgsl files in `dir`, recursively.
@@ -52,6 +53,8 @@ fn embedded_list_matches_the_shaders_folder() {
     }
 }
 
+/// Compute stages have one entry point named after their file; render stages (under render/) a
+/// vertex and a fragment entry point named `<file>_vertex` and `<file>_fragment`.
 #[test]
 fn every_stage_validates_with_naga() {
     let mut failures = Vec::new();
@@ -67,6 +70,21 @@ fn every_stage_validates_with_naga() {
                     module.entry_points.iter().any(|ep| ep.name == entry && ep.stage == naga::ShaderStage::Compute);
                 if !found {
                     failures.push(format!("shaders/{name}.wgsl: no compute entry point named \"{entry}\""));
+                }
+            }
+        }
+    }
+    for name in shader::render_stages() {
+        let e = shader::expand(name).unwrap_or_else(|err| panic!("preprocessing {name}: {err}"));
+        imported.extend(e.origin.iter().map(|(f, _)| f.to_string()).filter(|f| f != name));
+        match validate(name, &e) {
+            Err(msg) => failures.push(msg),
+            Ok((module, _)) => {
+                let (vertex, fragment) = shader::render_entry_points(name);
+                for (entry, stage) in [(vertex, naga::ShaderStage::Vertex), (fragment, naga::ShaderStage::Fragment)] {
+                    if !module.entry_points.iter().any(|ep| ep.name == entry && ep.stage == stage) {
+                        failures.push(format!("shaders/{name}.wgsl: no {stage:?} entry point named \"{entry}\""));
+                    }
                 }
             }
         }
@@ -166,6 +184,7 @@ fn twins() -> Vec<(&'static str, RustLayout)> {
         ("vector/axpy", rust_layout!(AxpyParams { n, alpha_index, sign, _pad0 })),
         ("vector/xpay", rust_layout!(XpayParams { n, beta_index, _pad0, _pad1 })),
         ("vector/cg_scalars", rust_layout!(CgScalarsParams { numerator, denominator, quotient, advance })),
+        ("render/surface", rust_layout!(RenderParams { view_proj, eye })),
     ]
 }
 

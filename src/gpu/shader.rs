@@ -1,7 +1,9 @@
 //! WGSL sources, embedded at compile time, and the tiny preprocessor that assembles them.
 //!
 //! One compute stage per file under `shaders/`, named by its path without `.wgsl` (e.g.
-//! `"test/grid_probe"`), with its entry point named after the file (`grid_probe`). Helpers
+//! `"test/grid_probe"`), with its entry point named after the file (`grid_probe`). Files under
+//! `shaders/render/` are render stages instead (the pictures of `hemoflow render`): a vertex and a
+//! fragment entry point named `<file>_vertex` and `<file>_fragment`. Helpers
 //! shared between stages live in `shaders/shared/` and are pulled in by a line of exactly one
 //! form, `#import shared/grid`, which is replaced by that file's text. A file is imported at most
 //! once per stage (later imports of it expand to nothing), imports may nest, and an unknown
@@ -21,6 +23,7 @@ pub const FILES: &[(&str, &str)] = &[
     ("shared/reduce", include_str!("../../shaders/shared/reduce.wgsl")),
     ("shared/rheology", include_str!("../../shaders/shared/rheology.wgsl")),
     ("shared/viscous", include_str!("../../shaders/shared/viscous.wgsl")),
+    ("render/surface", include_str!("../../shaders/render/surface.wgsl")),
     ("solver/cap_gather", include_str!("../../shaders/solver/cap_gather.wgsl")),
     ("solver/divergence", include_str!("../../shaders/solver/divergence.wgsl")),
     ("solver/mg_prolong", include_str!("../../shaders/solver/mg_prolong.wgsl")),
@@ -44,12 +47,27 @@ pub const FILES: &[(&str, &str)] = &[
 /// Prefix of the names that are imports rather than stages.
 pub const SHARED: &str = "shared/";
 
+/// Prefix of the names that are render stages (vertex + fragment) rather than compute stages.
+pub const RENDER: &str = "render/";
+
 /// The one directive: `#import NAME`.
 const IMPORT: &str = "#import ";
 
-/// Names of the compute stages (every file outside `shared/`).
+/// Names of the compute stages (every file outside `shared/` and `render/`).
 pub fn stages() -> impl Iterator<Item = &'static str> {
-    FILES.iter().map(|(name, _)| *name).filter(|name| !name.starts_with(SHARED))
+    FILES.iter().map(|(name, _)| *name).filter(|name| !name.starts_with(SHARED) && !name.starts_with(RENDER))
+}
+
+/// Names of the render stages (every file under `render/`).
+pub fn render_stages() -> impl Iterator<Item = &'static str> {
+    FILES.iter().map(|(name, _)| *name).filter(|name| name.starts_with(RENDER))
+}
+
+/// Vertex and fragment entry points of a render stage: `"render/surface"` ->
+/// `("surface_vertex", "surface_fragment")`.
+pub fn render_entry_points(stage: &str) -> (String, String) {
+    let base = entry_point(stage);
+    (format!("{base}_vertex"), format!("{base}_fragment"))
 }
 
 /// Entry point of a stage: the last path component of its name (`"test/grid_probe"` -> `"grid_probe"`).
