@@ -301,6 +301,17 @@ impl Default for Output {
     }
 }
 
+/// `[report]`: what the summaries compare (all optional).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Report {
+    /// Cap upstream of a lesion (e.g. a stenosis): the denominator of the distal/proximal mean
+    /// pressure ratio (FFR-like) and the start of its pressure drop.
+    pub proximal: Option<Spanned<String>>,
+    /// Cap downstream of it.
+    pub distal: Option<Spanned<String>>,
+}
+
 /// `[solver]`: numerical settings (all optional).
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -367,6 +378,9 @@ pub struct Case {
     /// `[solver]`.
     #[serde(default)]
     pub solver: SolverKeys,
+    /// `[report]`.
+    #[serde(default)]
+    pub report: Report,
     /// The case file itself (path and text), set by [`Case::read`].
     #[serde(skip)]
     pub source: Option<(PathBuf, String)>,
@@ -495,6 +509,14 @@ impl Case {
         }
         if let Some(c) = &self.output.checkpoint {
             positive(c, "output.checkpoint", "s")?;
+        }
+        match (&self.report.proximal, &self.report.distal) {
+            (Some(p), None) => return Err(self.error(&p.span(), "report.proximal", "needs `distal` too".into())),
+            (None, Some(d)) => return Err(self.error(&d.span(), "report.distal", "needs `proximal` too".into())),
+            (Some(p), Some(d)) if p.get_ref() == d.get_ref() => {
+                return Err(self.error(&d.span(), "report.distal", "names the same cap as `proximal`".into()))
+            }
+            _ => {}
         }
         for (k, inlet) in self.inlet.iter().enumerate() {
             let key = |name: &str| format!("inlet[{k}].{name}");

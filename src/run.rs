@@ -10,7 +10,7 @@ use toml::Spanned;
 use crate::case::{Case, CaseError, FluidModel, InterpolationKey, OutletType, ProfileKey};
 use crate::gpu::{Gpu, GpuError};
 use crate::grid::{self, kind, GridError};
-use crate::io::{write_time_series_xdmf, Checkpoint, H5Output, IoError};
+use crate::io::{write_time_series_xdmf, write_wall_xdmf, Checkpoint, CycleRecord, H5Output, IoError};
 use crate::mesh::{self, MeshError};
 use crate::physio::inlet::InletDrive;
 use crate::physio::waveform::{Interpolation, Table, Waveform, WaveformError};
@@ -19,6 +19,7 @@ use crate::solver::gpu_solver::{self, GpuSolver, Rheology, Settings};
 use crate::solver::layout::{Boundary, Profile};
 use crate::solver::multigrid::MultigridSettings;
 use crate::solver::summary::{cap_flows, CapFlow};
+use crate::solver::wall_shear::{cycle_indices, wall_stencil, WallSurface};
 
 /// Why a run stopped.
 #[derive(Debug, thiserror::Error)]
@@ -169,6 +170,13 @@ pub struct RunSummary {
     pub output: PathBuf,
     /// Its XDMF time series.
     pub xdmf: PathBuf,
+    /// The wall's XDMF (the surface over the snapshots and cycles).
+    pub wall_xdmf: PathBuf,
+    /// Wall triangles (where the wall shear stress is computed).
+    pub wall_triangles: usize,
+    /// Wall triangles with no fluid cell near them (thinner than the grid resolves): their
+    /// stress is 0.
+    pub wall_unresolved: usize,
 }
 
 /// Runs `case` on the adapter `adapter` (by name) or the preferred one; with `restart`, from
@@ -191,6 +199,8 @@ pub fn run(
     }
     let h = *case.geometry.spacing.get_ref() * units.to_metres();
     let g = grid::voxelize(&surface, h)?;
+    let wall = WallSurface::from_mesh(&surface);
+    let stencil = wall_stencil(&g, &wall);
     let density = *case.fluid.density.get_ref();
     let (nu, rheology) = rheology(case);
 
@@ -289,6 +299,22 @@ pub fn run(
     // term is Crank-Nicolson (stable at any dt); nu dt / h^2 <= 2 only bounds the Jacobi
     // sweeps of its solve. Snapshots measure the Courant number the flow reaches.
     // (With several inlets, the sum of their peaks: at least the peak of their sum.)
+    let pair = match (&case.report.proximal, &case.report.distal) {
+        (Some(p), Some(d)) => {
+            find(p, "report.proximal".into())?;
+            find(d, "report.distal".into())?;
+            Some((p.get_ref().as_str(), d.get_ref().as_str()))
+        }
+        _ => None,
+    };
+    let cap_types: Vec<&str> = boundaries
+        .iter()
+        .map(|b| match b {
+            Boundary::Inlet { .. } => "inlet",
+            Boundary::Outlet { .. } => "outlet",
+            _ => "wall",
+        })
+        .collect();
     let peak_inflow: f64 = inlets.iter().map(|d| d.waveform.peak_magnitude()).sum();
     let resistances: Vec<Option<f64>> =
         outlets.iter().map(|(_, m)| m.steady_resistance().filter(|r| *r > 0.0)).collect();
@@ -328,6 +354,9 @@ pub fn run(
         rheology,
     };
     let mut solver = GpuSolver::new(&gpu, &g, settings)?;
+    // The wall shear stress at the snapshots; with a cardiac period, every step into the
+    // cycle's time integrals too.
+    solver.attach_wall(&stencil, density, period.is_some())?;
 
     // Output: the grid first, then snapshots as they come.
     let output = case.resolve(&case.output.file);
@@ -339,9 +368,13 @@ pub fn run(
     let out = H5Output::create(&output, &case_text)?;
     let meta = g.meta();
     g.write_to(&out)?;
+    out.write_wall(&wall.vertices, &wall.triangles, &wall.labels, &wall.label_names)?;
+    out.write_cap_types(&names, &cap_types, pair)?;
+    let wall_xdmf = output.with_extension("wall.xdmf");
+    // Cycles written to this file: (number, end time).
+    let mut cycles_written: Vec<(usize, f64)> = Vec::new();
 
     let n = solver.cells as usize;
-    let [nx, ny, nz] = g.dims().map(|d| d as usize);
     let mut snapshots: Vec<(usize, f64)> = Vec::new();
     // Every step's cap figures, for /summary and the cycles.
     let (mut times, mut flows, mut pressures) =
@@ -397,6 +430,15 @@ pub fn run(
             return Err(mismatch(format!("it is at step {}, and this case ends at step {steps}", c.step)));
         }
         solver.restore(&c.u, &c.p, &c.tendency, c.step);
+        if period.is_some() {
+            if c.wall_sums.len() != 4 * wall.triangles.len() || c.time_integrals.len() != 4 * n {
+                let message =
+                    format!("it holds no cycle averages for this case's {} wall triangles", wall.triangles.len());
+                return Err(mismatch(message));
+            }
+            let sums: &[[f32; 4]] = bytemuck::cast_slice(&c.wall_sums);
+            solver.restore_averages(c.average_time, Some((sums, &c.time_integrals)));
+        }
         for ((_, model), state) in outlets.iter_mut().zip(&c.outlet_states) {
             model.set_state(*state);
         }
@@ -469,7 +511,47 @@ pub fn run(
             flows[k].push(c.flow_rate);
             pressures[k].push(c.mean_pressure);
         }
+        let closed = cycles.len();
         close_cycle(&mut cycles, period, dt, &names, &times, &flows, &pressures);
+        if cycles.len() > closed {
+            let c = cycles.last().expect("a cycle closed");
+            let (integrated, sums, integrals) = solver.averages()?;
+            solver.reset_averages();
+            let (tawss, osi, rrt) = cycle_indices(integrated, &sums);
+            let mean = |values: &[f32], scale: f64| -> Vec<f32> {
+                values.iter().map(|&v| (v as f64 * scale / integrated) as f32).collect()
+            };
+            let (velocity, pressure) =
+                dense_fields(&g, &mean(&integrals[..3 * n], 1.0), &mean(&integrals[3 * n..], density));
+            let per_cap = |f: fn(&CapCycle) -> f64| c.caps.iter().map(f).collect::<Vec<f64>>();
+            out.write_cycle(&CycleRecord {
+                cycle: c.cycle,
+                start: time - integrated,
+                end: time,
+                tawss: &tawss,
+                osi: &osi,
+                rrt: &rrt,
+                velocity: &velocity,
+                pressure: &pressure,
+                caps: [
+                    &per_cap(|c| c.mean_flow_rate),
+                    &per_cap(|c| c.mean_pressure),
+                    &per_cap(|c| c.min_pressure),
+                    &per_cap(|c| c.max_pressure),
+                ],
+            })?;
+            cycles_written.push((c.cycle, time));
+            if !snapshots.is_empty() {
+                write_wall_xdmf(
+                    &wall_xdmf,
+                    &output,
+                    wall.vertices.len(),
+                    wall.triangles.len(),
+                    &snapshots,
+                    &cycles_written,
+                )?;
+            }
+        }
         let seconds = start.elapsed().as_secs_f64();
         progress(&Progress {
             step,
@@ -498,22 +580,20 @@ pub fn run(
                 .map(|id| (0..3).map(|c| (u[c * n + id] as f64).powi(2)).sum::<f64>().sqrt())
                 .fold(0.0, f64::max);
             courant_max = courant_max.max(speed_max * dt / h);
-            let mut pressure = vec![0.0f32; nx * ny * nz];
-            let mut velocity = vec![0.0f32; 3 * nx * ny * nz];
-            for id in 0..n {
-                if g.kind[id] == kind::SOLID {
-                    continue;
-                }
-                let [i, j, k] = g.bricks.cell_coords(id as u32).map(|x| x as usize);
-                let cell = i + nx * (j + ny * k);
-                pressure[cell] = (density * p[id] as f64) as f32;
-                for c in 0..3 {
-                    velocity[3 * cell + c] = u[c * n + id];
-                }
-            }
+            let p: Vec<f32> = p.iter().map(|&x| (density * x as f64) as f32).collect();
+            let (velocity, pressure) = dense_fields(&g, &u, &p);
             out.write_snapshot(snapshots.len(), time, &pressure, &velocity)?;
+            out.write_wall_snapshot(snapshots.len(), &solver.wall_stress()?)?;
             snapshots.push((snapshots.len(), time));
             write_time_series_xdmf(&xdmf, &output, &meta, &snapshots)?;
+            write_wall_xdmf(
+                &wall_xdmf,
+                &output,
+                wall.vertices.len(),
+                wall.triangles.len(),
+                &snapshots,
+                &cycles_written,
+            )?;
             out.write_summary(&names, &times, &flows, &pressures)?;
         }
         // After the snapshot, so that a restart takes up the snapshots where this run would.
@@ -522,6 +602,8 @@ pub fn run(
                 next_checkpoint = Some(at + ci);
                 let row =
                     |series: &[Vec<f64>]| (0..times.len()).flat_map(|t| series.iter().map(move |s| s[t])).collect();
+                let (average_time, wall_sums, time_integrals) =
+                    if period.is_some() { solver.averages()? } else { (0.0, Vec::new(), Vec::new()) };
                 Checkpoint {
                     step,
                     time,
@@ -537,6 +619,9 @@ pub fn run(
                     history_flow_rate: row(&flows),
                     history_mean_pressure: row(&pressures),
                     caps: names.len(),
+                    average_time,
+                    wall_sums: wall_sums.into_iter().flatten().collect(),
+                    time_integrals,
                 }
                 .write(&checkpoint_path)?;
             }
@@ -564,7 +649,31 @@ pub fn run(
         snapshots: snapshots.len(),
         output,
         xdmf,
+        wall_xdmf,
+        wall_triangles: wall.triangles.len(),
+        wall_unresolved: stencil.unresolved,
     })
+}
+
+/// Per-cell velocity (m/s, component-major) and pressure (Pa) as the dense arrays of the
+/// output (nz x ny x nx x 3 interleaved, and nz x ny x nx), zero in solid cells.
+fn dense_fields(g: &grid::Grid, u: &[f32], p: &[f32]) -> (Vec<f32>, Vec<f32>) {
+    let n = p.len();
+    let [nx, ny, nz] = g.dims().map(|d| d as usize);
+    let mut pressure = vec![0.0f32; nx * ny * nz];
+    let mut velocity = vec![0.0f32; 3 * nx * ny * nz];
+    for id in 0..n {
+        if g.kind[id] == kind::SOLID {
+            continue;
+        }
+        let [i, j, k] = g.bricks.cell_coords(id as u32).map(|x| x as usize);
+        let cell = i + nx * (j + ny * k);
+        pressure[cell] = p[id];
+        for c in 0..3 {
+            velocity[3 * cell + c] = u[c * n + id];
+        }
+    }
+    (velocity, pressure)
 }
 
 /// |sum of the caps' flow rates| / the larger of the inflow and `mean_inflow` (m^3/s; 0 when

@@ -1,6 +1,6 @@
 //! The HDF5 writer (`hemoflow::io`): grid values, snapshots (pressure, interleaved velocity) and
 //! the per-cap summary land at the right (i,j,k[,c]) / (time, cap), attributes and caps read back,
-//! h5py (tools/check_grid_h5.py) and h5dump accept the files and both XDMF sidecars, bad sizes and
+//! h5py (tools/check_output_h5.py) and h5dump accept the files and both XDMF sidecars, bad sizes and
 //! orders are named, and a writer killed after write_grid or after some snapshots leaves a
 //! readable file.
 
@@ -11,7 +11,7 @@ use std::sync::{Mutex, MutexGuard};
 use hemoflow::io::{write_grid_xdmf, write_time_series_xdmf, CapRecord, FieldType, GridMeta, H5Output, IoError};
 
 const PYTHON: &str = "/usr/bin/python3";
-const CHECK: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tools/check_grid_h5.py");
+const CHECK: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tools/check_output_h5.py");
 /// Set in the child process of `killed_writer_leaves_a_readable_file`: where to write before aborting.
 const KILL_ENV: &str = "HEMOFLOW_IO_TEST_ABORT_AFTER_WRITE";
 /// Set in the child process of `killed_writer_keeps_finished_snapshots`.
@@ -151,7 +151,7 @@ fn run_checker(args: &[&Path]) -> std::process::Output {
 fn assert_checker_ok(args: &[&Path]) {
     let out = run_checker(args);
     let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(out.status.success(), "check_grid_h5.py failed on {args:?}:\n{text}");
+    assert!(out.status.success(), "check_output_h5.py failed on {args:?}:\n{text}");
     eprint!("{text}");
 }
 

@@ -63,10 +63,15 @@ fn run_writes_snapshots_and_a_summary_with_mass_balance() {
     // One snapshot per 0.01 s of the 0.05 s run, and the last step.
     let snapshots = r["snapshots"].as_u64().unwrap();
     assert!((5..=6).contains(&snapshots), "{snapshots} snapshots");
-    let h5 = dir.path().join("out/pipe.h5");
+    check_output(&dir.path().join("out/pipe.h5"));
+}
+
+/// h5py reads every dataset of a run's output, and the layout, the volume XDMF and the wall
+/// XDMF are as documented (tools/check_output_h5.py).
+fn check_output(h5: &Path) {
     let py = Command::new("/usr/bin/python3")
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/check_grid_h5.py"))
-        .args([&h5, &h5.with_extension("xdmf")])
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/check_output_h5.py"))
+        .args([h5, &h5.with_extension("xdmf"), &h5.with_extension("wall.xdmf")])
         .output()
         .expect("/usr/bin/python3 missing: run tools/setup (python3-h5py)");
     let out = String::from_utf8_lossy(&py.stdout).into_owned() + &String::from_utf8_lossy(&py.stderr);
@@ -166,6 +171,7 @@ fn bundled_demo_runs_two_pulsatile_cycles() {
         .sum::<f64>();
     // The waveform's mean inflow: 8.37 mL/s (its rows' straight lines over the 0.62 s period).
     assert!((inflow - 8.37e-6).abs() < 0.01 * 8.37e-6, "mean inflow over cycle 2: {inflow:.4e} m^3/s");
+    check_output(&out);
 }
 
 #[test]

@@ -7,7 +7,9 @@
 //! `inflow_before` (m^3/s), `next_output` (s), `caps`; datasets `u` (3 x cells, m/s,
 //! component-major), `p` (cells, kinematic, m^2/s^2), `tendency` (3 x cells, m/s^2),
 //! `outlet_states` (Pa; one per outlet, the capacitor pressure of an RCR, 0 otherwise),
-//! `history_time` (s), `history_flow_rate` and `history_mean_pressure` (steps x caps). It is
+//! `history_time` (s), `history_flow_rate` and `history_mean_pressure` (steps x caps); with a
+//! cardiac period, the current cycle's time integrals: attribute `average_time` (s), datasets
+//! `wall_sums` (4 per wall triangle, Pa s) and `time_integrals` (4 x cells). It is
 //! written to a temporary file beside the target and renamed over it, so a run killed while
 //! writing leaves the previous checkpoint whole.
 
@@ -46,6 +48,14 @@ pub struct Checkpoint {
     pub history_mean_pressure: Vec<f64>,
     /// Caps (the rows' length).
     pub caps: usize,
+    /// Seconds of the current cardiac cycle's time integrals (0 without a period).
+    pub average_time: f64,
+    /// The wall's time integrals: per triangle tau (xyz) and |tau| (w), Pa s (empty without a
+    /// period).
+    pub wall_sums: Vec<f32>,
+    /// The fields' time integrals: u (m, component-major) then the kinematic pressure
+    /// (m^2/s) (empty without a period).
+    pub time_integrals: Vec<f32>,
 }
 
 fn h5(path: &Path, object: &str) -> impl Fn(hdf5::Error) -> IoError {
@@ -61,7 +71,8 @@ impl Checkpoint {
         let tmp = PathBuf::from(tmp);
         {
             let file = hdf5::File::create(&tmp).map_err(h5(&tmp, "create file"))?;
-            let scalars: [(&str, f64); 4] = [
+            let scalars: [(&str, f64); 5] = [
+                ("average_time", self.average_time),
                 ("time", self.time),
                 ("dt", self.dt),
                 ("inflow_before", self.inflow_before),
@@ -73,7 +84,9 @@ impl Checkpoint {
             for (name, v) in [("step", self.step), ("cells", self.cells), ("caps", self.caps as u64)] {
                 file.new_attr::<u64>().create(name).and_then(|a| a.write_scalar(&v)).map_err(h5(&tmp, name))?;
             }
-            for (name, v) in [("u", &self.u), ("p", &self.p), ("tendency", &self.tendency)] {
+            let averages = [("wall_sums", &self.wall_sums), ("time_integrals", &self.time_integrals)];
+            let fields = [("u", &self.u), ("p", &self.p), ("tendency", &self.tendency)];
+            for (name, v) in fields.into_iter().chain(averages.into_iter().filter(|(_, v)| !v.is_empty())) {
                 file.new_dataset_builder().with_data(v.as_slice()).create(name).map_err(h5(&tmp, name))?;
             }
             let f64s = [
@@ -97,6 +110,7 @@ impl Checkpoint {
         let u64_attr = |name: &str| file.attr(name).and_then(|a| a.read_scalar::<u64>()).map_err(h5(path, name));
         let f32s = |name: &str| file.dataset(name).and_then(|d| d.read_raw::<f32>()).map_err(h5(path, name));
         let f64s = |name: &str| file.dataset(name).and_then(|d| d.read_raw::<f64>()).map_err(h5(path, name));
+        let optional = |name: &str| if file.link_exists(name) { f32s(name) } else { Ok(Vec::new()) };
         let c = Checkpoint {
             step: u64_attr("step")?,
             time: f64_attr("time")?,
@@ -112,6 +126,9 @@ impl Checkpoint {
             history_flow_rate: f64s("history_flow_rate")?,
             history_mean_pressure: f64s("history_mean_pressure")?,
             caps: u64_attr("caps")? as usize,
+            average_time: f64_attr("average_time")?,
+            wall_sums: optional("wall_sums")?,
+            time_integrals: optional("time_integrals")?,
         };
         let n = c.cells as usize;
         let rows = c.history_time.len() * c.caps;
@@ -120,6 +137,8 @@ impl Checkpoint {
             || c.tendency.len() != 3 * n
             || c.history_flow_rate.len() != rows
             || c.history_mean_pressure.len() != rows
+            || !(c.time_integrals.is_empty() || c.time_integrals.len() == 4 * n)
+            || c.wall_sums.len() % 4 != 0
         {
             return Err(IoError::Invalid {
                 path: path.into(),
@@ -154,6 +173,9 @@ mod tests {
             history_flow_rate: vec![-1e-6, 1e-6, -2e-6, 2e-6],
             history_mean_pressure: vec![10.0, 0.0, 11.0, 0.0],
             caps: 2,
+            average_time: 0.004,
+            wall_sums: vec![1.0, 2.0, 3.0, 4.0],
+            time_integrals: vec![0.5; 8],
         };
         c.write(&path).unwrap();
         assert_eq!(Checkpoint::read(&path).unwrap(), c);

@@ -302,7 +302,7 @@ impl H5Output {
     }
 
     /// [`H5Output::write_dense`], returning the dataset (to attach attributes).
-    fn create_dense<T: H5Type>(
+    pub(super) fn create_dense<T: H5Type>(
         &self,
         parent: &hdf5::Group,
         parent_path: &str,
@@ -426,7 +426,7 @@ impl H5Output {
     }
 
     /// The cell shape `[nz, ny, nx]` from `/grid@dims`.
-    fn grid_shape(&self, grid: &hdf5::Group) -> Result<[usize; 3], IoError> {
+    pub(super) fn grid_shape(&self, grid: &hdf5::Group) -> Result<[usize; 3], IoError> {
         let dims: Vec<u32> =
             grid.attr("dims").and_then(|a| a.read_raw::<u32>()).map_err(|e| self.h5("attribute /grid@dims", e))?;
         if dims.len() != 3 {
@@ -435,14 +435,14 @@ impl H5Output {
         Ok([dims[2] as usize, dims[1] as usize, dims[0] as usize])
     }
 
-    fn grid_group(&self, object: &str) -> Result<hdf5::Group, IoError> {
+    pub(super) fn grid_group(&self, object: &str) -> Result<hdf5::Group, IoError> {
         if !self.file.link_exists(GRID) {
             return Err(self.invalid(object, "no /grid in the file yet: call write_grid first".into()));
         }
         self.file.group(GRID).map_err(|e| self.h5("group /grid", e))
     }
 
-    fn check_len(&self, dataset: &str, shape: &[usize], got: usize) -> Result<(), IoError> {
+    pub(super) fn check_len(&self, dataset: &str, shape: &[usize], got: usize) -> Result<(), IoError> {
         let expected: usize = shape.iter().product();
         if got == expected {
             return Ok(());
@@ -451,7 +451,7 @@ impl H5Output {
         Err(IoError::SizeMismatch { path: self.path.clone(), dataset: dataset.into(), expected, got, shape })
     }
 
-    fn attr<T: H5Type>(&self, loc: &Location, at: &str, name: &str, values: &[T]) -> Result<(), IoError> {
+    pub(super) fn attr<T: H5Type>(&self, loc: &Location, at: &str, name: &str, values: &[T]) -> Result<(), IoError> {
         let object = format!("attribute {at}@{name}");
         let created = if values.len() == 1 {
             loc.new_attr::<T>().shape(()).create(name).and_then(|a| a.write_scalar(&values[0]))
@@ -461,7 +461,7 @@ impl H5Output {
         created.map_err(|e| self.h5(&object, e))
     }
 
-    fn str_attr(&self, loc: &Location, at: &str, name: &str, value: &str) -> Result<(), IoError> {
+    pub(super) fn str_attr(&self, loc: &Location, at: &str, name: &str, value: &str) -> Result<(), IoError> {
         let object = format!("attribute {at}@{name}");
         let v = VarLenUnicode::from_str(value)
             .map_err(|e| self.invalid(&object, format!("cannot store the text as an HDF5 string: {e}")))?;
@@ -472,11 +472,11 @@ impl H5Output {
             .map_err(|e| self.h5(&object, e))
     }
 
-    fn h5(&self, object: &str, source: hdf5::Error) -> IoError {
+    pub(super) fn h5(&self, object: &str, source: hdf5::Error) -> IoError {
         IoError::Hdf5 { path: self.path.clone(), object: object.into(), source }
     }
 
-    fn invalid(&self, object: &str, message: String) -> IoError {
+    pub(super) fn invalid(&self, object: &str, message: String) -> IoError {
         IoError::Invalid { path: self.path.clone(), object: object.into(), message }
     }
 }

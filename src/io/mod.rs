@@ -9,9 +9,18 @@
 //! /grid/caps one subgroup per cap: cells, open_area, area, normal[3], centroid[3], index, cell_kind
 //! /fields/NNNNNN  one group per snapshot (6-digit, zero-padded index), attr time (f64, s);
 //!            datasets pressure (f32, Pa, nz x ny x nx) and velocity (f32, m/s, nz x ny x nx x 3),
-//!            each with a `units` attribute
-//! /summary   cap_names (strings), time (f64, s), flow_rate (f64, m^3/s, n_times x n_caps, positive
-//!            out of the fluid), mean_pressure (f64, Pa, n_times x n_caps); `units` attributes
+//!            and wss (f32, Pa, M x 3: the wall shear stress on each wall triangle) and
+//!            wall_pressure (f32, Pa, M), each with a `units` attribute
+//! /wall      vertices (f64, m, N x 3), triangles (u32, M x 3), labels (u32, M), label_names
+//!            (strings): the wall's own triangles (caps left out)
+//! /cycles/NNNNNN  one group per cardiac cycle (6-digit number from 1), attrs start, end (s);
+//!            tawss (Pa), osi (1), rrt (1/Pa) (f32, M each), the time-averaged velocity and
+//!            pressure (shaped as in /fields), and per cap mean_flow_rate (m^3/s),
+//!            mean_pressure, min_pressure, max_pressure (Pa)
+//! /summary   cap_names, cap_types (strings: inlet, outlet or wall), time (f64, s), flow_rate
+//!            (f64, m^3/s, n_times x n_caps, positive out of the fluid), mean_pressure (f64, Pa,
+//!            n_times x n_caps); `units` attributes; attrs proximal and distal (cap names for
+//!            the distal/proximal pressure ratio) when the case names them
 //! ```
 //!
 //! `origin` is the low corner of cell (0,0,0): cell (i,j,k) has its centre at
@@ -22,9 +31,10 @@
 //! and the file is flushed after every write so a killed run leaves a readable file (holding
 //! every snapshot finished before the kill).
 //!
-//! Two XDMF sidecars exist: [`write_grid_xdmf`] (the grid and its fields alone) and
+//! Three XDMF sidecars exist: [`write_grid_xdmf`] (the grid and its fields alone),
 //! [`write_time_series_xdmf`] (a temporal collection over the snapshots, for ParaView's time
-//! controls). Both are replaced atomically, so a run may rewrite the latter after each snapshot.
+//! controls) and [`write_wall_xdmf`] (the wall surface over the snapshots and the cycles). All
+//! are replaced atomically, so a run may rewrite them after each snapshot.
 //!
 //! ```no_run
 //! use hemoflow::io::{write_grid_xdmf, write_time_series_xdmf, CapRecord, FieldType, GridMeta, H5Output};
@@ -60,12 +70,14 @@
 
 pub mod checkpoint;
 mod h5;
+mod wall;
 mod xdmf;
 
 use std::path::PathBuf;
 
 pub use checkpoint::Checkpoint;
 pub use h5::H5Output;
+pub use wall::{cycle_group, write_wall_xdmf, CycleRecord};
 pub use xdmf::{write_grid_xdmf, write_time_series_xdmf};
 
 /// Largest snapshot index: group names under `/fields` have exactly 6 digits.

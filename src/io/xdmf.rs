@@ -14,7 +14,7 @@ use super::{snapshot_group, FieldType, GridMeta, IoError, MAX_SNAPSHOT_INDEX};
 /// geometry is `ORIGIN_DXDYDZ` (origin and spacing in m, given z y x, as XDMF expects). Each entry
 /// of `fields` becomes a cell-centred scalar `Attribute` whose `DataItem` (`Format="HDF"`,
 /// dimensions nz ny nx) points at `<h5 path relative to the XDMF's folder>:/grid/<name>`.
-/// The HDF5 file is not opened: `tools/check_grid_h5.py` checks that the two agree. The file is
+/// The HDF5 file is not opened: `tools/check_output_h5.py` checks that the two agree. The file is
 /// replaced atomically (written beside it, then renamed).
 pub fn write_grid_xdmf(
     xdmf_path: &Path,
@@ -129,7 +129,7 @@ fn time_series_xdmf_text(h5_ref: &str, meta: &GridMeta, snapshots: &[(usize, f64
 }
 
 /// XML declaration, doctype, `<Xdmf>` and `<Domain>`.
-fn open_document(s: &mut String) {
+pub(super) fn open_document(s: &mut String) {
     s.push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
     s.push_str("<!DOCTYPE Xdmf SYSTEM \"Xdmf.dtd\" []>\n");
     s.push_str("<Xdmf Version=\"3.0\" xmlns:xi=\"http://www.w3.org/2001/XInclude\">\n");
@@ -137,7 +137,7 @@ fn open_document(s: &mut String) {
 }
 
 /// Closes what [`open_document`] opened.
-fn close_document(s: &mut String) {
+pub(super) fn close_document(s: &mut String) {
     s.push_str("  </Domain>\n</Xdmf>\n");
 }
 
@@ -206,7 +206,7 @@ fn invalid(xdmf_path: &Path, object: &str, message: String) -> IoError {
 }
 
 /// The HDF5 file as the XDMF at `xdmf_path` names it (see [`relative_h5_path`]), as UTF-8.
-fn h5_reference(xdmf_path: &Path, h5_path: &Path) -> Result<String, IoError> {
+pub(super) fn h5_reference(xdmf_path: &Path, h5_path: &Path) -> Result<String, IoError> {
     let rel = relative_h5_path(xdmf_path, h5_path);
     rel.to_str()
         .map(str::to_owned)
@@ -215,7 +215,7 @@ fn h5_reference(xdmf_path: &Path, h5_path: &Path) -> Result<String, IoError> {
 
 /// Writes `text` to `<path>.tmp` beside `path`, then renames it over `path`, so readers see the
 /// old document or the new one, never a partial one.
-fn write_atomically(path: &Path, text: &str) -> Result<(), IoError> {
+pub(super) fn write_atomically(path: &Path, text: &str) -> Result<(), IoError> {
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(".tmp");
     let tmp = PathBuf::from(tmp);

@@ -752,7 +752,7 @@ impl<'g> GpuSolver<'g> {
     /// Prepares the wall shear stress on the triangles of `stencil` (see [`super::wall_shear`])
     /// for a fluid of `density` (kg/m^3). With `accumulate`, every step from now on computes it
     /// and adds to its time integrals and to those of the velocity and pressure (what
-    /// [`Self::take_averages`] returns); without, it is computed when [`Self::wall_stress`] asks.
+    /// [`Self::averages`] returns); without, it is computed when [`Self::wall_stress`] asks.
     pub fn attach_wall(&mut self, stencil: &WallStencil, density: f64, accumulate: bool) -> Result<(), GpuError> {
         let gpu = self.gpu;
         let triangles = stencil.points.len() as u32;
@@ -791,22 +791,39 @@ impl<'g> GpuSolver<'g> {
         self.gpu.read(&wall.stress)
     }
 
-    /// The time integrals since the last take, and zeroes them: the seconds integrated, per
-    /// wall triangle the integrals of tau (xyz) and |tau| (w) (Pa s), and per cell those of u
-    /// (m, component-major) then of the kinematic pressure (m^2/s). Panics unless
+    /// The time integrals since they were last reset: the seconds integrated, per wall
+    /// triangle the integrals of tau (xyz) and |tau| (w) (Pa s), and per cell those of u (m,
+    /// component-major) then of the kinematic pressure (m^2/s). Panics unless
     /// [`Self::attach_wall`] was called with accumulate.
-    pub fn take_averages(&mut self) -> Result<(f64, Vec<[f32; 4]>, Vec<f32>), GpuError> {
-        let wall = self.wall.as_mut().expect("attach_wall with accumulate before take_averages");
-        let (_, mean) = wall.mean.as_ref().expect("attach_wall with accumulate before take_averages");
-        let sums = self.gpu.read(&wall.sums)?;
-        let integrals = self.gpu.read(mean)?;
-        let time = std::mem::take(&mut wall.time);
-        let wall = self.wall.as_ref().expect("attached");
-        self.submit(|enc| {
-            enc.clear_buffer(&wall.sums, 0, None);
-            enc.clear_buffer(&wall.mean.as_ref().expect("accumulate").1, 0, None);
-        });
-        Ok((time, sums, integrals))
+    pub fn averages(&self) -> Result<(f64, Vec<[f32; 4]>, Vec<f32>), GpuError> {
+        let (wall, mean) = self.accumulating();
+        Ok((wall.time, self.gpu.read(&wall.sums)?, self.gpu.read(mean)?))
+    }
+
+    /// Sets the time integrals ([`Self::averages`] gives them) to zero.
+    pub fn reset_averages(&mut self) {
+        self.restore_averages(0.0, None);
+    }
+
+    /// Sets the time integrals to those [`Self::averages`] gave (`None`: zero).
+    pub fn restore_averages(&mut self, time: f64, values: Option<(&[[f32; 4]], &[f32])>) {
+        let (wall, mean) = self.accumulating();
+        match values {
+            Some((sums, integrals)) => {
+                self.gpu.queue.write_buffer(&wall.sums, 0, bytemuck::cast_slice(sums));
+                self.gpu.queue.write_buffer(mean, 0, bytemuck::cast_slice(integrals));
+            }
+            None => self.submit(|enc| {
+                enc.clear_buffer(&wall.sums, 0, None);
+                enc.clear_buffer(mean, 0, None);
+            }),
+        }
+        self.wall.as_mut().expect("attached").time = time;
+    }
+
+    fn accumulating(&self) -> (&GpuWall, &wgpu::Buffer) {
+        let wall = self.wall.as_ref().expect("attach_wall with accumulate before the averages");
+        (wall, &wall.mean.as_ref().expect("attach_wall with accumulate before the averages").1)
     }
 
     /// The pressure source of the last step, 1/s^2.

@@ -261,3 +261,23 @@ pub struct WallParams {
     /// Padding to 16 bytes.
     pub _pad0: u32,
 }
+
+/// The cycle's wall indices per triangle from the time integrals of the wall shear stress over
+/// `time` seconds (`sums` as [`crate::solver::gpu_solver::GpuSolver::averages`] gives them:
+/// the integral of tau in xyz, of |tau| in w, Pa s):
+/// * TAWSS = (1/T) int |tau| dt, Pa;
+/// * OSI = (1 - |int tau dt| / int |tau| dt) / 2 (Ku et al., Arteriosclerosis 5, 293-302,
+///   1985), 0 where the wall has no shear;
+/// * RRT = 1 / ((1 - 2 OSI) TAWSS) = T / |int tau dt| (Himburg et al., Am. J. Physiol. Heart
+///   Circ. Physiol. 286, H1916-H1922, 2004), 1/Pa, NaN where the mean stress vector is zero.
+pub fn cycle_indices(time: f64, sums: &[[f32; 4]]) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
+    let (mut tawss, mut osi, mut rrt) = (Vec::new(), Vec::new(), Vec::new());
+    for s in sums {
+        let mean = (s[0] as f64).hypot(s[1] as f64).hypot(s[2] as f64);
+        let magnitude = s[3] as f64;
+        tawss.push((magnitude / time) as f32);
+        osi.push(if magnitude > 0.0 { (0.5 * (1.0 - (mean / magnitude).min(1.0))) as f32 } else { 0.0 });
+        rrt.push(if mean > 0.0 { (time / mean) as f32 } else { f32::NAN });
+    }
+    (tawss, osi, rrt)
+}

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Check a hemoflow output file (and optionally an XDMF sidecar) against the documented layout.
 
-usage: /usr/bin/python3 tools/check_grid_h5.py FILE.h5 [FILE.xdmf]
+usage: /usr/bin/python3 tools/check_output_h5.py FILE.h5 [FILE.xdmf ...]
 
 Layout (docs: DESIGN.md "Output layout"):
   /           attrs software, version, units = "SI", case
@@ -11,12 +11,24 @@ Layout (docs: DESIGN.md "Output layout"):
   /fields     optional; one group per snapshot, named by 6 digits, attr time (finite, increasing with
               the index); pressure float32 (nz, ny, nx), velocity float32 (nz, ny, nx, 3), both finite,
               with units "Pa" and "m/s"
+              and, with /wall, wss float32 (M, 3) and wall_pressure float32 (M,), finite, "Pa"
+  /wall       optional; vertices float64 (N, 3) finite, triangles uint32 (M, 3) < N, labels uint32
+              (M,) < len(label_names), label_names strings
+  /cycles     optional (needs /wall); one group per cycle, 6 digits (from 000001; a restarted run's
+              file starts later), increasing, attrs start < end;
+              tawss (M,) >= 0 "Pa", osi (M,) in [0, 0.5] "1", rrt (M,) > 0 or NaN "1/Pa" (float32);
+              velocity and pressure shaped as in /fields; mean_flow_rate, mean_pressure,
+              min_pressure, max_pressure (n_caps,) float64
   /summary    optional; cap_names (n_caps strings), time (n_times, finite, increasing, units "s"),
-              flow_rate and mean_pressure (n_times, n_caps, finite, units "m^3/s" and "Pa")
+              flow_rate and mean_pressure (n_times, n_caps, finite, units "m^3/s" and "Pa");
+              cap_types (n_caps strings: inlet, outlet, wall) and attrs proximal, distal (cap
+              names) when present
+Every dataset of the file is read whole (h5py reads all of it).
 XDMF: every Format="HDF" DataItem "file:/path" names an existing dataset of the declared
-Dimensions, NumberType and Precision; the 3DCoRectMesh topology counts nodes (cells + 1 per axis,
-z y x); cell attributes have the cell shape (Vector: with a trailing 3). In a temporal collection
-the Time values increase and each equals the time attribute of the snapshot its DataItems read.
+Dimensions, NumberType and Precision; a 3DCoRectMesh topology counts nodes (cells + 1 per axis,
+z y x) and a Triangle topology the wall's triangles; cell attributes have the cell shape
+(Vector: with a trailing 3). In a temporal collection the Time values increase and each equals
+the time attribute of the snapshot (or the end of the cycle) its DataItems read.
 
 Needs h5py (Debian: python3-h5py, which serves /usr/bin/python3; tools/setup installs it).
 Exit 0 when everything matches, 1 with a message naming the file and object otherwise.
@@ -29,7 +41,7 @@ try:
     import numpy as np
     import h5py
 except ImportError as e:  # pragma: no cover
-    sys.exit(f"check_grid_h5: cannot import h5py/numpy ({e}); run tools/setup (installs python3-h5py) "
+    sys.exit(f"check_output_h5: cannot import h5py/numpy ({e}); run tools/setup (installs python3-h5py) "
              f"and use /usr/bin/python3")
 
 
@@ -105,6 +117,77 @@ def check_fields(path, f, shape):
     return times
 
 
+def check_wall(path, f, shape, snapshots):
+    """/wall, the wall fields of every snapshot and /cycles; returns a one-line description."""
+    w = f["wall"]
+    where = f"{path}:/wall"
+    for name in ("vertices", "triangles", "labels", "label_names"):
+        need(name in w and isinstance(w[name], h5py.Dataset), f"{where}/{name} missing")
+    v, t, lab = w["vertices"], w["triangles"], w["labels"]
+    need(v.dtype == np.float64 and v.ndim == 2 and v.shape[1] == 3, f"{where}/vertices: {v.shape} {v.dtype}")
+    need(first_nonfinite(v) is None, f"{where}/vertices: non-finite values")
+    need(t.dtype == np.uint32 and t.ndim == 2 and t.shape[1] == 3, f"{where}/triangles: {t.shape} {t.dtype}")
+    m = t.shape[0]
+    need(m > 0 and int(t[()].max()) < v.shape[0], f"{where}/triangles: empty, or an index >= {v.shape[0]} vertices")
+    names = [as_text(n) for n in w["label_names"][()]]
+    need(lab.dtype == np.uint32 and lab.shape == (m,), f"{where}/labels: {lab.shape} {lab.dtype}, expected ({m},)")
+    need(int(lab[()].max()) < len(names), f"{where}/labels: a label >= {len(names)} label_names")
+    for snap in snapshots:
+        for name, want in (("wss", (m, 3)), ("wall_pressure", (m,))):
+            dw = f"{path}:{snap}/{name}"
+            need(name in f[snap], f"{dw} missing")
+            ds = f[snap][name]
+            need(ds.dtype == np.float32 and ds.shape == want, f"{dw}: {ds.shape} {ds.dtype}, expected {want} float32")
+            units(ds, "Pa", dw)
+            need(first_nonfinite(ds) is None, f"{dw}: non-finite values")
+    cycles = 0
+    if "cycles" in f:
+        n_caps = len(f["summary"]["cap_names"]) if "summary" in f else None
+        last_end, last_number = None, 0
+        for name in sorted(f["cycles"].keys()):
+            cw = f"{path}:/cycles/{name}"
+            need(len(name) == 6 and name.isdigit() and int(name) > last_number,
+                 f"{cw}: cycle names are 6 digits, increasing from 000001")
+            last_number = int(name)
+            c = f["cycles"][name]
+            start = floats(c.attrs, "start", 1, cw)[0]
+            end = floats(c.attrs, "end", 1, cw)[0]
+            need(start < end, f"{cw}: start {start} s is not before end {end} s")
+            need(last_end is None or end > last_end, f"{cw}: end {end} s does not follow the last cycle's")
+            last_end = end
+            for ds_name, want_units in (("tawss", "Pa"), ("osi", "1"), ("rrt", "1/Pa")):
+                ds = c[ds_name]
+                need(ds.dtype == np.float32 and ds.shape == (m,), f"{cw}/{ds_name}: {ds.shape} {ds.dtype}")
+                units(ds, want_units, f"{cw}/{ds_name}")
+            tawss, osi, rrt = c["tawss"][()], c["osi"][()], c["rrt"][()]
+            need(np.all(np.isfinite(tawss)) and np.all(tawss >= 0), f"{cw}/tawss: negative or non-finite values")
+            need(np.all((osi >= 0) & (osi <= 0.5)), f"{cw}/osi: values outside [0, 0.5]")
+            need(np.all(np.isnan(rrt) | (rrt > 0)), f"{cw}/rrt: values neither > 0 nor NaN")
+            for ds_name, want, want_units in (("pressure", shape, "Pa"), ("velocity", shape + (3,), "m/s")):
+                ds = c[ds_name]
+                need(ds.dtype == np.float32 and ds.shape == want, f"{cw}/{ds_name}: {ds.shape} {ds.dtype}")
+                units(ds, want_units, f"{cw}/{ds_name}")
+                need(first_nonfinite(ds) is None, f"{cw}/{ds_name}: non-finite values")
+            for ds_name in ("mean_flow_rate", "mean_pressure", "min_pressure", "max_pressure"):
+                ds = c[ds_name]
+                need(ds.dtype == np.float64 and (n_caps is None or ds.shape == (n_caps,)),
+                     f"{cw}/{ds_name}: {ds.shape} {ds.dtype}, expected ({n_caps},) float64")
+            cycles += 1
+    return f"{m} triangles, {v.shape[0]} vertices, groups {', '.join(names)}; cycles: {cycles}"
+
+
+def read_everything(path, f):
+    """Reads every dataset whole; returns how many."""
+    found = []
+    f.visititems(lambda name, obj: found.append(name) if isinstance(obj, h5py.Dataset) else None)
+    for name in found:
+        try:
+            f[name][()]
+        except Exception as e:  # pragma: no cover
+            raise Bad(f"{path}:/{name}: h5py cannot read it: {e}")
+    return len(found)
+
+
 def check_summary(path, f):
     s = f["summary"]
     where = f"{path}:/summary"
@@ -130,6 +213,13 @@ def check_summary(path, f):
         units(ds, want_units, dw)
         bad = first_nonfinite(ds)
         need(bad is None, f"{dw}: non-finite value at (time, cap) = {bad}")
+    if "cap_types" in s:
+        types = [as_text(x) for x in s["cap_types"][()]]
+        need(len(types) == len(names) and set(types) <= {"inlet", "outlet", "wall"},
+             f"{where}/cap_types: {types!r}: one of inlet, outlet, wall per cap")
+    for a in ("proximal", "distal"):
+        if a in s.attrs:
+            need(as_text(s.attrs[a]) in names, f"{where}@{a} = {as_text(s.attrs[a])!r} is not a cap")
     return f"{len(tv)} times x caps {', '.join(names) if names else '(none)'}"
 
 
@@ -174,10 +264,13 @@ def check_h5(path):
                 caps.append(name)
         snapshots = check_fields(path, f, shape) if "fields" in f else {}
         summary = check_summary(path, f) if "summary" in f else "(none)"
+        wall = check_wall(path, f, shape, snapshots) if "wall" in f else "(none)"
+        need("cycles" not in f or "wall" in f, f"{path}: /cycles without /wall")
+        datasets = read_everything(path, f)
         span = (f" ({min(snapshots.values()):g} .. {max(snapshots.values()):g} s)" if snapshots else "")
         print(f"{path}: ok: dims {[int(d) for d in dims]} spacing {spacing:g} m; fields: {', '.join(fields)}; "
               f"caps: {', '.join(caps) if caps else '(none)'}; snapshots: {len(snapshots)}{span}; "
-              f"summary: {summary}")
+              f"summary: {summary}; wall: {wall}; {datasets} datasets read")
         return [int(d) for d in dims]
 
 
@@ -189,13 +282,17 @@ def check_xdmf(xpath, cell_dims):
     need(root.tag == "Xdmf", f"{xpath}: root element is <{root.tag}>, expected <Xdmf>")
     topo = root.findall(".//Topology")
     need(len(topo) >= 1, f"{xpath}: no <Topology>")
+    triangles = None
     for t in topo:
+        if t.get("TopologyType") == "Triangle":
+            triangles = int(t.get("NumberOfElements", "-1"))
+            continue
         need(t.get("TopologyType") == "3DCoRectMesh", f"{xpath}: TopologyType {t.get('TopologyType')!r}")
         nodes = [int(x) for x in t.get("Dimensions", "").split()]
         want = [d + 1 for d in cell_dims[::-1]]
         need(nodes == want, f"{xpath}: Topology Dimensions {nodes}, expected nodes (nz+1 ny+1 nx+1) = {want}")
     base = os.path.dirname(os.path.abspath(xpath))
-    cells = tuple(cell_dims[::-1])
+    cells = (triangles,) if triangles is not None else tuple(cell_dims[::-1])
     for attr in root.iter("Attribute"):
         name = attr.get("Name")
         need(attr.get("Center") == "Cell", f"{xpath}: Attribute {name!r}: Center {attr.get('Center')!r}, expected Cell")
@@ -262,30 +359,31 @@ def check_temporal(xpath, root, base, files):
             prev = (gname, t)
             for item in g.iter("DataItem"):
                 ref = (item.text or "").strip()
-                if item.get("Format", "XML") != "HDF" or not ref.rsplit(":", 1)[-1].startswith("/fields/"):
+                dpath = ref.rsplit(":", 1)[-1]
+                if item.get("Format", "XML") != "HDF" or not dpath.startswith(("/fields/", "/cycles/")):
                     continue
-                fname, dpath = ref.rsplit(":", 1)
+                fname = ref.rsplit(":", 1)[0]
                 h5 = fname if os.path.isabs(fname) else os.path.join(base, fname)
                 group = dpath.rsplit("/", 1)[0]
-                got = float(files[h5][group].attrs["time"])
+                got = float(files[h5][group].attrs["time" if dpath.startswith("/fields/") else "end"])
                 need(got == t, f"{xpath}: grid {gname!r}: Time {t!r} but {group}@time = {got!r} in {h5}")
             steps += 1
     return steps
 
 
 def main(argv):
-    if len(argv) not in (2, 3):
+    if len(argv) < 2:
         print(__doc__.strip().splitlines()[2], file=sys.stderr)
         return 2
     try:
         dims = check_h5(argv[1])
-        if len(argv) == 3:
-            check_xdmf(argv[2], dims)
+        for xdmf in argv[2:]:
+            check_xdmf(xdmf, dims)
     except Bad as e:
-        print(f"check_grid_h5: FAIL: {e}", file=sys.stderr)
+        print(f"check_output_h5: FAIL: {e}", file=sys.stderr)
         return 1
     except OSError as e:
-        print(f"check_grid_h5: FAIL: {e}", file=sys.stderr)
+        print(f"check_output_h5: FAIL: {e}", file=sys.stderr)
         return 1
     return 0
 
