@@ -33,6 +33,7 @@ pub mod render;
 pub mod report;
 mod report_html;
 pub mod request;
+mod stats;
 pub mod summary;
 mod summary_text;
 
