@@ -44,10 +44,10 @@ pub struct InfoArgs {
 pub fn run(args: &InfoArgs) -> Result<()> {
     let file = OutputFile::open(&args.file)?;
     let summary = RunSummary::read(&file)?;
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&summary)?);
-    } else {
-        print!("{}", summary.text());
+    let text = if args.json { serde_json::to_string_pretty(&summary)? + "\n" } else { summary.text() };
+    // Written, not printed: `hemoflow info F | head` closes the pipe early, which is no error.
+    match std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(()),
     }
-    Ok(())
 }
