@@ -11,7 +11,9 @@ use hemoflow::gpu;
 use hemoflow::mesh::{self, Units};
 
 mod generate_cli;
+mod info_cli;
 mod render_cli;
+mod report_cli;
 
 /// GPU blood-flow simulation in patient-specific vessels. SI units inside; every length printed
 /// is in metres unless its label says mm.
@@ -120,6 +122,11 @@ enum Command {
     /// Draw a picture (PNG) of a run's output: a wall field (wss, tawss, osi, rrt, pressure) or a slice
     /// (pressure, speed), with a colour bar in SI units. Off-screen wgpu; works on lavapipe.
     Render(render_cli::RenderArgs),
+    /// Print a run's numbers: per-cap flow (mL/s) and pressure (mmHg), pressure drops, wall shear
+    /// statistics (area-weighted); --json for everything in SI units.
+    Info(info_cli::InfoArgs),
+    /// Write an HTML report (index.html, PNG pictures, summary.json) of a run's output to a folder.
+    Report(report_cli::ReportArgs),
 }
 
 #[derive(Subcommand)]
@@ -204,6 +211,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Bench { size, adapter, json } => bench(size, adapter, json),
         Command::Render(args) => render_cli::run(&args).map(|_| ExitCode::SUCCESS),
+        Command::Info(args) => info_cli::run(&args).map(|_| ExitCode::SUCCESS),
+        Command::Report(args) => report_cli::run(&args).map(|_| ExitCode::SUCCESS),
         Command::Run { case, output, adapter, restart, json } => {
             run_case(case.as_deref(), output, adapter.as_deref(), restart.as_deref(), json)
         }

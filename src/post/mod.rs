@@ -5,7 +5,9 @@
 //! cycle, size, range) into a [`Scene`] of coloured triangles with its colour bar and title;
 //! [`mod@render`] draws a scene off-screen with wgpu (depth test, 4x MSAA where the adapter has it)
 //! and adds the title, colour bar and scale bar on the CPU; [`image`] holds the RGBA result and
-//! encodes PNG. SI units throughout: positions in m, pressures and stresses in Pa, speeds in m/s.
+//! encodes PNG. [`summary`] reads a run's numbers ([`RunSummary`]: what `hemoflow info` prints) and
+//! [`report`] makes an HTML page of them with pictures (`hemoflow report`). SI units throughout:
+//! positions in m, pressures and stresses in Pa, speeds in m/s.
 //!
 //! ```no_run
 //! use hemoflow::gpu::Gpu;
@@ -28,7 +30,12 @@ pub mod image;
 mod overlay;
 pub mod read;
 pub mod render;
+pub mod report;
+mod report_html;
 pub mod request;
+mod stats;
+pub mod summary;
+mod summary_text;
 
 use std::path::PathBuf;
 
@@ -37,6 +44,8 @@ pub use read::OutputFile;
 pub use read::Pick;
 pub use render::{render, Camera, ColourBar, Layer, Layout, Paint, RenderError, Scene, View};
 pub use request::{build_scene, render_png, render_request, Field, RenderRequest, Slice};
+pub use summary::RunSummary;
+pub use summary_text::num;
 
 /// Errors from reading an output file and drawing pictures of it.
 #[derive(Debug, thiserror::Error)]

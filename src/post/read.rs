@@ -194,6 +194,51 @@ impl OutputFile {
         ds.read_raw::<T>().map_err(|source| self.h5(&object, source))
     }
 
+    /// Reads the string dataset `at` (e.g. "/summary/cap_names"), one-dimensional, stored as
+    /// variable-length UTF-8 or ASCII text.
+    pub fn strings(&self, at: &str) -> Result<Vec<String>, PostError> {
+        use hdf5::types::{VarLenAscii, VarLenUnicode};
+        if !self.exists(at) {
+            let object = format!("dataset {at}");
+            return Err(PostError::Missing { path: self.path.clone(), object, hint: String::new() });
+        }
+        let object = format!("dataset {at}");
+        let ds = self.file.dataset(at).map_err(|source| self.h5(&object, source))?;
+        if ds.ndim() != 1 {
+            return Err(self.invalid(&object, format!("{} dimensions where a list of names was expected", ds.ndim())));
+        }
+        match ds.read_raw::<VarLenUnicode>() {
+            Ok(v) => Ok(v.iter().map(|s| s.as_str().to_string()).collect()),
+            Err(first) => match ds.read_raw::<VarLenAscii>() {
+                Ok(v) => Ok(v.iter().map(|s| s.as_str().to_string()).collect()),
+                Err(_) => Err(self.h5(&object, first)),
+            },
+        }
+    }
+
+    /// The string attribute `name` of the group `at` (e.g. "/", "software"), or None when the
+    /// group or the attribute is absent. Variable-length UTF-8 or ASCII text.
+    pub fn string_attr(&self, at: &str, name: &str) -> Result<Option<String>, PostError> {
+        use hdf5::types::{VarLenAscii, VarLenUnicode};
+        if at != "/" && !self.exists(at) {
+            return Ok(None);
+        }
+        let object = format!("attribute {at}@{name}");
+        let group = self.file.group(at).map_err(|source| self.h5(&object, source))?;
+        let names = group.attr_names().map_err(|source| self.h5(&object, source))?;
+        if !names.iter().any(|n| n == name) {
+            return Ok(None);
+        }
+        let attr = group.attr(name).map_err(|source| self.h5(&object, source))?;
+        match attr.read_scalar::<VarLenUnicode>() {
+            Ok(v) => Ok(Some(v.as_str().to_string())),
+            Err(first) => match attr.read_scalar::<VarLenAscii>() {
+                Ok(v) => Ok(Some(v.as_str().to_string())),
+                Err(_) => Err(self.h5(&object, first)),
+            },
+        }
+    }
+
     fn group(&self, at: &str, hint: &str) -> Result<hdf5::Group, PostError> {
         if !self.exists(at) {
             return Err(PostError::Missing {
