@@ -1,11 +1,11 @@
 //! `hemoflow info OUT.h5 [--json]`: the numbers of a run's output file (per-cap flow and
-//! pressure, pressure drops, wall shear statistics), from [`hemoflow::post::RunSummary`].
+//! pressure, pressure drops, wall shear statistics), from [`hemoflow::post::OutputSummary`].
 
 use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::Args;
-use hemoflow::post::{OutputFile, RunSummary};
+use hemoflow::post::{OutputFile, OutputSummary};
 
 #[derive(Args)]
 #[command(
@@ -43,7 +43,7 @@ pub struct InfoArgs {
 /// the wrong shape) are `PostError`s: exit code 2, through `render_cli::is_user_error`.
 pub fn run(args: &InfoArgs) -> Result<()> {
     let file = OutputFile::open(&args.file)?;
-    let summary = RunSummary::read(&file)?;
+    let summary = OutputSummary::read(&file)?;
     let text = if args.json { serde_json::to_string_pretty(&summary)? + "\n" } else { summary.text() };
     // Written, not printed: `hemoflow info F | head` closes the pipe early, which is no error.
     match std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes()) {

@@ -8,7 +8,7 @@ use anyhow::Result;
 use clap::Args;
 use hemoflow::gpu::Gpu;
 use hemoflow::post::report::Report;
-use hemoflow::post::{OutputFile, PostError, RunSummary};
+use hemoflow::post::{OutputFile, OutputSummary, PostError};
 
 #[derive(Args)]
 pub struct ReportArgs {
@@ -29,7 +29,7 @@ pub struct ReportArgs {
 /// Reads the file and builds every picture's scene, and only then opens the GPU (once) and draws.
 pub fn run(args: &ReportArgs) -> Result<()> {
     let file = OutputFile::open(&args.file)?;
-    let summary = RunSummary::read(&file)?;
+    let summary = OutputSummary::read(&file)?;
     let report = Report::plan(&file, &summary, args.size)?;
     let gpu = Gpu::new(args.adapter.as_deref()).map_err(PostError::from)?;
     let written = report.write(&gpu, &args.output)?;

@@ -5,7 +5,11 @@
 //! - an open pipe fed through its inlet cap with a Womersley profile from a flow waveform
 //!   (hemoflow::physio::inlet), measured on the cross-section half-way down.
 //!
-//! Each measures, over the second cycle, the velocity profile's L2 error over the section and the
+//! - the wall indices of pulsatile flow with reversing wall shear in the periodic section (a mean
+//!   plus an oscillating body force): TAWSS and OSI of every wall triangle, accumulated on the
+//!   GPU every step, against the same integrals of the analytic wall shear stress history.
+//!
+//! The first two measure, over the second cycle, the velocity profile's L2 error over the section and the
 //! cycle, relative to the peak velocity, and the flow rate's amplitude and phase.
 
 use std::f64::consts::PI;
@@ -22,8 +26,9 @@ use hemoflow::physio::womersley::Womersley;
 use hemoflow::solver::gpu_solver::{Advection, GpuSolver, Rheology, Settings};
 use hemoflow::solver::layout::{Boundary, Profile};
 use hemoflow::solver::multigrid::MultigridSettings;
+use hemoflow::solver::wall_shear::cycle_indices;
 use nalgebra::Complex;
-use periodic_pipe::{fluid_cells, periodic_pipe};
+use periodic_pipe::{fluid_cells, periodic_pipe, section_wall};
 
 const R: f64 = 1e-3;
 const NU: f64 = 3.3e-6;
@@ -262,4 +267,77 @@ fn womersley_inlet_keeps_its_profile_down_the_pipe() {
     for alpha in [4.0, 10.0] {
         check(&format!("Womersley inlet, alpha {alpha}"), &inlet(alpha));
     }
+}
+
+/// TAWSS and OSI per wall triangle over the second cycle against the analytic wall shear stress
+/// history, with the same time samples (the end of every step).
+#[test]
+fn tawss_and_osi_of_pulsatile_pipe_flow_match_womersley() {
+    const TOLERANCE: f64 = 0.03;
+    const RHO: f64 = 1060.0;
+    let gpu = gpu();
+    let alpha = 4.0;
+    let g = periodic_pipe(R, 20.0);
+    let omega = alpha * alpha * NU / (R * R);
+    let (w, steady) = (Womersley { radius: R, nu: NU, omega }, Womersley { radius: R, nu: NU, omega: 0.0 });
+    // A mean flow of 2 cm/s on the axis and an oscillation of 5 cm/s there: the wall shear
+    // reverses for part of the cycle.
+    let g0 = 0.02 / steady.velocity_per_acceleration(0.0).re;
+    let g1 = 0.05 / w.velocity_per_acceleration(0.0).norm();
+    let dt = 2.0 * PI / omega / STEPS_PER_CYCLE as f64;
+    let mut solver = GpuSolver::new(&gpu, &g, settings(dt, 0.07, Vec3::new(0.0, 0.0, g0 + g1), Vec::new())).unwrap();
+    let n = solver.cells as usize;
+    let exact = |r: f64, t: f64| {
+        g0 * steady.velocity_per_acceleration(r).re
+            + (w.velocity_per_acceleration(r) * g1 * Complex::from_polar(1.0, omega * t)).re
+    };
+    let tau = |t: f64| {
+        RHO * NU
+            * (g0 * steady.wall_shear_rate_per_acceleration().re
+                + (w.wall_shear_rate_per_acceleration() * g1 * Complex::from_polar(1.0, omega * t)).re)
+    };
+    let mut u0 = vec![0.0f32; 3 * n];
+    for &(id, r, _) in &fluid_cells(&g, None) {
+        u0[2 * n + id] = exact(r, 0.0) as f32;
+    }
+    solver.set_velocity(&u0);
+    let (_, inside, stencil) = section_wall(&g, R);
+    solver.attach_wall(&stencil, RHO, true).unwrap();
+    // The analytic integrals over the second cycle's step ends.
+    let (mut sum, mut sum_abs) = (0.0, 0.0);
+    for step in 0..2 * STEPS_PER_CYCLE {
+        if step == STEPS_PER_CYCLE {
+            solver.reset_averages();
+        }
+        let t = step as f64 * dt;
+        solver.set_force(Vec3::new(0.0, 0.0, g0 + g1 * (omega * t).cos()));
+        let stats = solver.step().unwrap();
+        assert!(stats.divergence <= 1e-5, "step {step}: divergence after projection {:.2e}", stats.divergence);
+        if step >= STEPS_PER_CYCLE {
+            sum += tau(t + dt) * dt;
+            sum_abs += tau(t + dt).abs() * dt;
+        }
+    }
+    let (time, sums, _) = solver.averages().unwrap();
+    let period = STEPS_PER_CYCLE as f64 * dt;
+    assert!((time - period).abs() < 1e-9 * period, "integrated {time} s over a cycle of {period} s");
+    let (tawss, osi, _) = cycle_indices(time, &sums);
+    let (tawss_exact, osi_exact) = (sum_abs / period, 0.5 * (1.0 - sum.abs() / sum_abs));
+    let worst = |v: &[f32], exact: f64| {
+        v.iter().map(|&x| (x as f64 - exact) / exact).fold(0.0, |w: f64, e| if e.abs() > w.abs() { e } else { w })
+    };
+    let mean = |v: &[f32]| v.iter().map(|&x| x as f64).sum::<f64>() / v.len() as f64;
+    let (e_tawss, e_osi) = (worst(&tawss, tawss_exact), worst(&osi, osi_exact));
+    println!(
+        "pulsatile periodic pipe, Womersley number {alpha}, D/h 20, {} wall triangles: TAWSS mean {:.5} Pa (exact {tawss_exact:.5}), worst triangle {:+.2}%; OSI mean {:.5} (exact {osi_exact:.5}), worst triangle {:+.2}% (tolerance {:.0}% each)",
+        inside.len(),
+        mean(&tawss),
+        100.0 * e_tawss,
+        mean(&osi),
+        100.0 * e_osi,
+        100.0 * TOLERANCE
+    );
+    assert!(osi_exact > 0.05, "the wall shear reverses: OSI {osi_exact:.3}");
+    assert!(e_tawss.abs() < TOLERANCE, "TAWSS {:+.2}% off on the worst triangle", 100.0 * e_tawss);
+    assert!(e_osi.abs() < TOLERANCE, "OSI {:+.2}% off on the worst triangle", 100.0 * e_osi);
 }

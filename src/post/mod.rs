@@ -5,7 +5,7 @@
 //! cycle, size, range) into a [`Scene`] of coloured triangles with its colour bar and title;
 //! [`mod@render`] draws a scene off-screen with wgpu (depth test, 4x MSAA where the adapter has it)
 //! and adds the title, colour bar and scale bar on the CPU; [`image`] holds the RGBA result and
-//! encodes PNG. [`summary`] reads a run's numbers ([`RunSummary`]: what `hemoflow info` prints) and
+//! encodes PNG. [`summary`] reads a run's numbers ([`OutputSummary`]: what `hemoflow info` prints) and
 //! [`report`] makes an HTML page of them with pictures (`hemoflow report`). SI units throughout:
 //! positions in m, pressures and stresses in Pa, speeds in m/s.
 //!
@@ -44,7 +44,7 @@ pub use read::OutputFile;
 pub use read::Pick;
 pub use render::{render, Camera, ColourBar, Layer, Layout, Paint, RenderError, Scene, View};
 pub use request::{build_scene, render_png, render_request, Field, RenderRequest, Slice};
-pub use summary::RunSummary;
+pub use summary::OutputSummary;
 pub use summary_text::num;
 
 /// Errors from reading an output file and drawing pictures of it.

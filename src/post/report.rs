@@ -1,5 +1,5 @@
 //! `hemoflow report`: a self-contained HTML page (inline CSS, no script, no external resource)
-//! with the key numbers of a [`RunSummary`], a plain-words sentence for each, and pictures drawn
+//! with the key numbers of a [`OutputSummary`], a plain-words sentence for each, and pictures drawn
 //! with [`mod@super::render`] (PNG files beside the page, linked relatively).
 //!
 //! Two steps, so that mistakes in the file show before the GPU is opened: [`Report::plan`] reads
@@ -8,11 +8,11 @@
 //!
 //! ```no_run
 //! use hemoflow::gpu::Gpu;
-//! use hemoflow::post::{report::Report, summary::RunSummary, OutputFile};
+//! use hemoflow::post::{report::Report, summary::OutputSummary, OutputFile};
 //! use std::path::Path;
 //!
 //! let file = OutputFile::open(Path::new("out.h5"))?;
-//! let summary = RunSummary::read(&file)?;
+//! let summary = OutputSummary::read(&file)?;
 //! let report = Report::plan(&file, &summary, [960, 720])?;
 //! let gpu = Gpu::new(None)?;
 //! let written = report.write(&gpu, Path::new("report"))?;
@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 
 use super::render::{render, Scene, View};
 use super::request::{build_scene, Field, RenderRequest};
-use super::summary::{RunSummary, HIGH_OSI, LOW_TAWSS};
+use super::summary::{OutputSummary, HIGH_OSI, LOW_TAWSS};
 use super::{OutputFile, PostError};
 use crate::gpu::Gpu;
 
@@ -45,7 +45,7 @@ pub struct Picture {
 /// A report ready to be drawn and written.
 pub struct Report<'a> {
     /// The numbers.
-    pub summary: &'a RunSummary,
+    pub summary: &'a OutputSummary,
     /// The pictures, in page order (pairs of views per field).
     pub pictures: Vec<Picture>,
     /// Pictures that could not be drawn from this file, with the reason.
@@ -75,7 +75,7 @@ impl<'a> Report<'a> {
     /// wall WSS (last snapshot), TAWSS and OSI (last cycle, if any), wall pressure, and speed on
     /// a slice through the middle of the fluid, each in the [`VIEWS`]. A picture whose data the
     /// file lacks is listed in `left_out`, not an error; other errors are returned.
-    pub fn plan(file: &OutputFile, summary: &'a RunSummary, size: [u32; 2]) -> Result<Report<'a>, PostError> {
+    pub fn plan(file: &OutputFile, summary: &'a OutputSummary, size: [u32; 2]) -> Result<Report<'a>, PostError> {
         let mut fields = Vec::new();
         if let Some(wall) = &summary.wall {
             if wall.wss.is_some() {
@@ -148,7 +148,7 @@ impl<'a> Report<'a> {
 }
 
 /// The caption of a picture: what, when, unit, view, colour scale.
-fn caption(summary: &RunSummary, field: Field, view: View, scene: &Scene) -> String {
+fn caption(summary: &OutputSummary, field: Field, view: View, scene: &Scene) -> String {
     let snapshot = match (summary.snapshots.last, summary.snapshots.last_time) {
         (Some(n), Some(t)) => format!("at t = {t:.4} s (the last saved time, snapshot {n})"),
         _ => "at the last saved time".into(),

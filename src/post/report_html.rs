@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use super::report::Report;
 use super::request::Field;
-use super::summary::{RunSummary, Stats, HIGH_OSI, LOW_TAWSS, MMHG};
+use super::summary::{OutputSummary, Stats, HIGH_OSI, LOW_TAWSS, MMHG};
 use super::summary_text::num;
 
 const STYLE: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif;max-width:1100px;\
@@ -58,7 +58,7 @@ pub fn page(report: &Report, now: u64) -> String {
     h
 }
 
-fn run_section(h: &mut String, s: &RunSummary) {
+fn run_section(h: &mut String, s: &OutputSummary) {
     *h += "<h2>The simulation</h2>\n<table>\n";
     if let Some(g) = &s.grid {
         let _ = writeln!(
@@ -87,7 +87,7 @@ fn run_section(h: &mut String, s: &RunSummary) {
     let _ = writeln!(h, "<tr><th>Heartbeats</th><td>{cycles}</td></tr>\n</table>");
 }
 
-fn key_numbers(h: &mut String, s: &RunSummary) {
+fn key_numbers(h: &mut String, s: &OutputSummary) {
     *h +=
         "<h2>Key numbers</h2>\n<table>\n<tr><th>Quantity</th><th>Where</th><th>Value</th><th>What it means</th></tr>\n";
     let over = if s.caps_over.as_ref().is_some_and(|o| o.cycle.is_some()) {
@@ -279,7 +279,7 @@ fn group_raw(h: &mut String, quantity: &str, rows: &[(String, String)], meaning:
     }
 }
 
-fn wall_table(h: &mut String, s: &RunSummary) {
+fn wall_table(h: &mut String, s: &OutputSummary) {
     let Some(wall) = &s.wall else {
         *h += "<p>The file has no wall surface, so there are no wall shear stress numbers.</p>\n";
         return;

@@ -25,7 +25,7 @@ pub const PERCENTILES: [f64; 4] = [5.0, 50.0, 95.0, 99.0];
 
 /// Everything `hemoflow info` reports about one output file.
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct RunSummary {
+pub struct OutputSummary {
     /// The file, as given.
     pub file: String,
     /// Root attribute `software` (None when absent).
@@ -231,11 +231,11 @@ pub struct CycleWall {
     pub high_osi: Option<ThresholdArea>,
 }
 
-impl RunSummary {
+impl OutputSummary {
     /// Reads the summary of `file`. Missing optional parts (wall, cycles, proximal/distal,
     /// cap types) are left out; a file with neither /summary nor /fields, or a dataset of the
     /// wrong shape or type, is an error naming the file and the object.
-    pub fn read(file: &OutputFile) -> Result<RunSummary, PostError> {
+    pub fn read(file: &OutputFile) -> Result<OutputSummary, PostError> {
         let (has_summary, has_fields) = (file.exists("/summary"), file.exists("/fields"));
         if !has_summary && !has_fields {
             return Err(PostError::Missing {
@@ -275,7 +275,7 @@ impl RunSummary {
             start: last_cycle.map(|c| c.1),
             end: last_cycle.map(|c| c.2),
         };
-        let mut summary = RunSummary {
+        let mut summary = OutputSummary {
             file: file.path().display().to_string(),
             software: file.string_attr("/", "software")?,
             version: file.string_attr("/", "version")?,

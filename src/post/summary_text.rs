@@ -1,9 +1,9 @@
-//! The text form of a [`RunSummary`] (`hemoflow info` without `--json`): short, aligned, in the
+//! The text form of a [`OutputSummary`] (`hemoflow info` without `--json`): short, aligned, in the
 //! units people read (mm, cm^2, mL/s, mmHg), each unit stated.
 
 use std::fmt::Write as _;
 
-use super::summary::{RunSummary, Stats, HIGH_OSI, LOW_TAWSS, MMHG};
+use super::summary::{OutputSummary, Stats, HIGH_OSI, LOW_TAWSS, MMHG};
 
 /// `v` with `digits` significant digits: fixed notation from 1e-3 to 1e6, else scientific.
 pub fn num(v: f64, digits: usize) -> String {
@@ -27,7 +27,7 @@ pub fn mmhg(pa: f64) -> String {
     format!("{} mmHg ({} Pa)", num(pa / MMHG, 4), num(pa, 4))
 }
 
-impl RunSummary {
+impl OutputSummary {
     /// The summary as aligned text.
     pub fn text(&self) -> String {
         let mut out = String::new();

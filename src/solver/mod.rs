@@ -22,7 +22,6 @@ pub mod kernels;
 pub mod layout;
 pub mod multigrid;
 pub mod summary;
-pub mod wall;
 pub mod wall_shear;
 
 pub use layout::{CellLayout, SolverError, SolverParams};

@@ -18,6 +18,8 @@
 //! wall thinner than the grid resolves), the triangle has no stencil and its stress is 0; both
 //! are counted in [`WallStencil`].
 
+use std::sync::atomic::{AtomicU32, Ordering};
+
 use rayon::prelude::*;
 
 use crate::grid::distance::DistanceField;
@@ -32,7 +34,7 @@ pub const LATERAL: f64 = 2.5;
 /// largest error of the cut cells (ill-conditioned Shortley-Weller stencils).
 pub const MIN_DEPTH: f64 = 0.5;
 /// ... and within this many cell edges of the wall.
-pub const DEPTH: f64 = 4.0;
+pub const DEPTH: f64 = 3.5;
 
 /// The vessel wall: the surface's wall triangles (caps left out), with their own vertices.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -154,7 +156,19 @@ pub fn wall_stencil(grid: &Grid, wall: &WallSurface) -> WallStencil {
 pub fn wall_stencil_of(grid: &Grid, wall: &WallSurface, triangles: &[usize]) -> WallStencil {
     let h = grid.spacing;
     let mesh = wall.to_mesh();
-    let distance = DistanceField::new(&mesh, (DEPTH + 1.0) * h);
+    let field = DistanceField::new(&mesh, (DEPTH + 1.0) * h);
+    // Each cell's distance to the wall, computed once (f32 bits; NaN until computed): cells
+    // serve many triangles.
+    let cache: Vec<AtomicU32> = (0..grid.kind.len()).map(|_| AtomicU32::new(f32::NAN.to_bits())).collect();
+    let distance = |id: u32, x: Vec3| {
+        let cached = f32::from_bits(cache[id as usize].load(Ordering::Relaxed));
+        if !cached.is_nan() {
+            return cached as f64;
+        }
+        let d = field.distance(x);
+        cache[id as usize].store((d as f32).to_bits(), Ordering::Relaxed);
+        d
+    };
     let fits: Vec<Option<Fit>> = triangles.par_iter().map(|&t| fit(grid, wall, &distance, t)).collect();
     let mut out = WallStencil::default();
     for (&t, f) in triangles.iter().zip(fits) {
@@ -189,7 +203,7 @@ fn fluid_cell(grid: &Grid, c: [i64; 3]) -> Option<u32> {
     grid.bricks.cell_id(c).filter(|&id| grid.kind[id as usize] != kind::SOLID)
 }
 
-fn fit(grid: &Grid, wall: &WallSurface, distance: &DistanceField, t: usize) -> Option<Fit> {
+fn fit(grid: &Grid, wall: &WallSurface, distance: &(impl Fn(u32, Vec3) -> f64 + Sync), t: usize) -> Option<Fit> {
     let h = grid.spacing;
     let centroid = wall.centroid(t);
     let inward = -wall.normal(t);
@@ -211,7 +225,7 @@ fn fit(grid: &Grid, wall: &WallSurface, distance: &DistanceField, t: usize) -> O
                 }
                 // The distance to the wall, negative at a cut cell whose centre is outside it (the
                 // sign of the voxelizer's wall distance there).
-                let s = distance.distance(x).copysign(grid.wall[id as usize][3] as f64);
+                let s = distance(id, x).copysign(grid.wall[id as usize][3] as f64);
                 if s <= MIN_DEPTH * h || s > DEPTH * h {
                     continue;
                 }

@@ -6,7 +6,7 @@ use hemoflow::grid::{self, kind, Grid};
 use hemoflow::mesh::generate::{pipe, PipeSpec};
 use hemoflow::mesh::{SurfaceMesh, Vec3};
 use hemoflow::solver::gpu_solver::GpuSolver;
-use hemoflow::solver::wall_shear::{wall_stencil_of, WallSurface};
+use hemoflow::solver::wall_shear::{wall_stencil_of, WallStencil, WallSurface};
 
 /// The generated pipe of `radius` (m) the sections are cut from, with `rings` rings of
 /// triangles along its length (the surface is the same prism for any number).
@@ -23,17 +23,25 @@ pub fn periodic_pipe(radius: f64, d_over_h: f64) -> Grid {
     full.periodic_section(2, mid, mid + 1).unwrap()
 }
 
-/// The wall shear stress on the triangles of the wall of the pipe of `radius` (m) inside its
-/// section `g` (rings 20 um long, so that each triangle's centroid is inside or outside it),
-/// from the velocity in `solver`, for a fluid of `density` (kg/m^3; 1 gives the kinematic
-/// stress, m^2/s^2): each triangle's centroid and stress vector.
+/// The wall of the pipe of `radius` (m) the section `g` was cut from (rings h / 2 long, so that
+/// each triangle's centroid is inside or outside the section), the triangles inside the section
+/// and their wall-shear stencils.
 #[allow(dead_code)]
-pub fn section_wall_stress(g: &Grid, radius: f64, solver: &mut GpuSolver, density: f64) -> Vec<(Vec3, Vec3)> {
+pub fn section_wall(g: &Grid, radius: f64) -> (WallSurface, Vec<usize>, WallStencil) {
     let (lo, hi) = (g.origin.z, g.origin.z + g.dims()[2] as f64 * g.spacing);
-    let wall = WallSurface::from_mesh(&pipe_mesh(radius, 400));
+    let wall = WallSurface::from_mesh(&pipe_mesh(radius, (2.0 * 8e-3 / g.spacing).round() as usize));
     let inside: Vec<usize> = (0..wall.triangles.len()).filter(|&t| (lo..hi).contains(&wall.centroid(t).z)).collect();
     let stencil = wall_stencil_of(g, &wall, &inside);
     assert_eq!((stencil.linear, stencil.unresolved), (0, 0), "every triangle has the quadratic fit");
+    (wall, inside, stencil)
+}
+
+/// The wall shear stress on the triangles of [`section_wall`] from the velocity in `solver`,
+/// for a fluid of `density` (kg/m^3; 1 gives the kinematic stress, m^2/s^2): each triangle's
+/// centroid and stress vector.
+#[allow(dead_code)]
+pub fn section_wall_stress(g: &Grid, radius: f64, solver: &mut GpuSolver, density: f64) -> Vec<(Vec3, Vec3)> {
+    let (wall, inside, stencil) = section_wall(g, radius);
     solver.attach_wall(&stencil, density, false).unwrap();
     let stress = solver.wall_stress().unwrap();
     inside
