@@ -91,8 +91,10 @@ enum Command {
     ///
     /// The case file is TOML (keys in docs/case.md; SI units). Build the
     /// grid, step the incompressible Navier-Stokes equations on the GPU, write HDF5 snapshots
-    /// (pressure Pa, velocity m/s) with an XDMF time series and every step's cap flows and
-    /// pressures, and print a summary (steps, seconds, MLUPS, per-cap flow rate m^3/s positive
+    /// (pressure Pa, velocity m/s, wall shear stress Pa on the wall's triangles) with XDMF time
+    /// series of the volume and of the wall, every step's cap flows and pressures, and per
+    /// cardiac cycle ([time] period) TAWSS (Pa), OSI and RRT (1/Pa) accumulated every step with
+    /// the cycle-averaged velocity and pressure; print a summary (steps, seconds, MLUPS, per-cap flow rate m^3/s positive
     /// out of the fluid, mean pressure Pa, mass balance error; per cardiac cycle with
     /// [time] period: mean flow mL/s, mean, lowest and highest pressure mmHg). Without a case
     /// file, the bundled demo (meshes/demo.toml: two cardiac cycles, Womersley inlet, RCR
@@ -115,7 +117,7 @@ enum Command {
         /// mass_balance_error_max (relative), divergence_max (relative, after projection), caps
         /// [{name, flow_rate (m^3/s), mean_pressure (Pa)}], cycles [{cycle, caps [{name,
         /// mean_flow_rate (m^3/s), mean_pressure, min_pressure, max_pressure (Pa)}],
-        /// pressure_change (Pa)}], and more.
+        /// pressure_change (Pa)}], wall_triangles, wall_gpu_bytes (bytes), and more.
         #[arg(long)]
         json: bool,
     },
@@ -310,7 +312,24 @@ fn run_case(
             c.mean_pressure
         );
     }
-    println!("wrote {} snapshot(s) to {} and {}", summary.snapshots, summary.output.display(), summary.xdmf.display());
+    println!(
+        "wall: {} triangles ({} with no fluid cell near them), wall shear stress and cycle averages {:.1} MB of GPU memory",
+        summary.wall_triangles,
+        summary.wall_unresolved,
+        summary.wall_gpu_bytes as f64 / 1e6
+    );
+    println!(
+        "wrote {} snapshot(s) and {} cycle(s) to {}, with {} (the volume) and {} (the wall) for ParaView",
+        summary.snapshots,
+        summary.cycles.len(),
+        summary.output.display(),
+        summary.xdmf.display(),
+        summary.wall_xdmf.display()
+    );
+    println!(
+        "  hemoflow info {0}   hemoflow report {0} -o DIR   (numbers; a page with pictures)",
+        summary.output.display()
+    );
     Ok(ExitCode::SUCCESS)
 }
 

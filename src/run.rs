@@ -15,7 +15,7 @@ use crate::mesh::{self, MeshError};
 use crate::physio::inlet::InletDrive;
 use crate::physio::waveform::{Interpolation, Table, Waveform, WaveformError};
 use crate::physio::windkessel::Outlet0d;
-use crate::solver::gpu_solver::{self, GpuSolver, Rheology, Settings};
+use crate::solver::gpu_solver::{self, Averages, GpuSolver, Rheology, Settings};
 use crate::solver::layout::{Boundary, Profile};
 use crate::solver::multigrid::MultigridSettings;
 use crate::solver::summary::{cap_flows, CapFlow};
@@ -174,6 +174,9 @@ pub struct RunSummary {
     pub wall_xdmf: PathBuf,
     /// Wall triangles (where the wall shear stress is computed).
     pub wall_triangles: usize,
+    /// GPU bytes of the wall shear stress and the cycle averages (beside
+    /// `bytes_per_fluid_cell`, which counts the solver's).
+    pub wall_gpu_bytes: u64,
     /// Wall triangles with no fluid cell near them (thinner than the grid resolves): their
     /// stress is 0.
     pub wall_unresolved: usize,
@@ -515,7 +518,7 @@ pub fn run(
         close_cycle(&mut cycles, period, dt, &names, &times, &flows, &pressures);
         if cycles.len() > closed {
             let c = cycles.last().expect("a cycle closed");
-            let (integrated, sums, integrals) = solver.averages()?;
+            let Averages { time: integrated, wall: sums, fields: integrals } = solver.averages()?;
             solver.reset_averages();
             let (tawss, osi, rrt) = cycle_indices(integrated, &sums);
             let mean = |values: &[f32], scale: f64| -> Vec<f32> {
@@ -526,7 +529,7 @@ pub fn run(
             let per_cap = |f: fn(&CapCycle) -> f64| c.caps.iter().map(f).collect::<Vec<f64>>();
             out.write_cycle(&CycleRecord {
                 cycle: c.cycle,
-                start: time - integrated,
+                start: (time - integrated).max(0.0),
                 end: time,
                 tawss: &tawss,
                 osi: &osi,
@@ -602,8 +605,7 @@ pub fn run(
                 next_checkpoint = Some(at + ci);
                 let row =
                     |series: &[Vec<f64>]| (0..times.len()).flat_map(|t| series.iter().map(move |s| s[t])).collect();
-                let (average_time, wall_sums, time_integrals) =
-                    if period.is_some() { solver.averages()? } else { (0.0, Vec::new(), Vec::new()) };
+                let averages = if period.is_some() { solver.averages()? } else { Averages::default() };
                 Checkpoint {
                     step,
                     time,
@@ -619,9 +621,9 @@ pub fn run(
                     history_flow_rate: row(&flows),
                     history_mean_pressure: row(&pressures),
                     caps: names.len(),
-                    average_time,
-                    wall_sums: wall_sums.into_iter().flatten().collect(),
-                    time_integrals,
+                    average_time: averages.time,
+                    wall_sums: averages.wall.into_iter().flatten().collect(),
+                    time_integrals: averages.fields,
                 }
                 .write(&checkpoint_path)?;
             }
@@ -651,6 +653,7 @@ pub fn run(
         xdmf,
         wall_xdmf,
         wall_triangles: wall.triangles.len(),
+        wall_gpu_bytes: solver.wall_bytes(),
         wall_unresolved: stencil.unresolved,
     })
 }

@@ -138,7 +138,7 @@ impl Checkpoint {
             || c.history_flow_rate.len() != rows
             || c.history_mean_pressure.len() != rows
             || !(c.time_integrals.is_empty() || c.time_integrals.len() == 4 * n)
-            || c.wall_sums.len() % 4 != 0
+            || !c.wall_sums.len().is_multiple_of(4)
         {
             return Err(IoError::Invalid {
                 path: path.into(),

@@ -290,6 +290,18 @@ pub struct GpuSolver<'g> {
     wall: Option<GpuWall>,
 }
 
+/// The time integrals the solver accumulates with [`GpuSolver::attach_wall`]'s accumulate (the
+/// cycle averages are these over `time`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Averages {
+    /// Seconds integrated.
+    pub time: f64,
+    /// Per wall triangle: the integrals of tau (xyz) and of |tau| (w), Pa s.
+    pub wall: Vec<[f32; 4]>,
+    /// Per cell: the integrals of u (m, component-major), then of the kinematic pressure (m^2/s).
+    pub fields: Vec<f32>,
+}
+
 /// The wall's passes and buffers on the GPU.
 struct GpuWall {
     /// `wall/wall_shear`.
@@ -302,8 +314,10 @@ struct GpuWall {
     /// `solver/time_average` and the integrals of u and p since the last take (with
     /// accumulate).
     mean: Option<(Pass, wgpu::Buffer)>,
-    /// Seconds integrated since the last take.
+    /// Seconds integrated since the last reset.
     time: f64,
+    /// GPU bytes of the wall's buffers and of the fields' time integrals.
+    bytes: u64,
     _keep: Vec<wgpu::Buffer>,
 }
 
@@ -531,9 +545,17 @@ impl<'g> GpuSolver<'g> {
         })
     }
 
-    /// GPU bytes allocated for the grid, the fields and the pressure solver, per fluid cell.
+    /// GPU bytes allocated for the grid, the fields and the pressure solver, per fluid cell
+    /// (the wall's, [`Self::wall_bytes`], apart).
     pub fn bytes_per_fluid_cell(&self) -> f64 {
         self.bytes as f64 / self.fluid_cells as f64
+    }
+
+    /// GPU bytes of the wall shear stress (stencils, stress, time integrals; 304 per wall
+    /// triangle) and, with accumulate, of the fields' time integrals (16 per cell); 0 before
+    /// [`Self::attach_wall`].
+    pub fn wall_bytes(&self) -> u64 {
+        self.wall.as_ref().map_or(0, |w| w.bytes)
     }
 
     /// Records one V-cycle on level `l` (e = 0 first) into `enc`.
@@ -774,10 +796,9 @@ impl<'g> GpuSolver<'g> {
             None
         };
         let mut keep = vec![points, cells, weights];
-        self.bytes +=
-            keep.iter().chain([&stress, &sums]).chain(mean.as_ref().map(|m| &m.1)).map(|b| b.size()).sum::<u64>();
+        let bytes = keep.iter().chain([&stress, &sums]).chain(mean.as_ref().map(|m| &m.1)).map(|b| b.size()).sum();
         keep.push(params);
-        self.wall = Some(GpuWall { shear, value, stress, sums, mean, time: 0.0, _keep: keep });
+        self.wall = Some(GpuWall { shear, value, stress, sums, mean, time: 0.0, bytes, _keep: keep });
         Ok(())
     }
 
@@ -791,13 +812,11 @@ impl<'g> GpuSolver<'g> {
         self.gpu.read(&wall.stress)
     }
 
-    /// The time integrals since they were last reset: the seconds integrated, per wall
-    /// triangle the integrals of tau (xyz) and |tau| (w) (Pa s), and per cell those of u (m,
-    /// component-major) then of the kinematic pressure (m^2/s). Panics unless
-    /// [`Self::attach_wall`] was called with accumulate.
-    pub fn averages(&self) -> Result<(f64, Vec<[f32; 4]>, Vec<f32>), GpuError> {
+    /// The time integrals since they were last reset. Panics unless [`Self::attach_wall`] was
+    /// called with accumulate.
+    pub fn averages(&self) -> Result<Averages, GpuError> {
         let (wall, mean) = self.accumulating();
-        Ok((wall.time, self.gpu.read(&wall.sums)?, self.gpu.read(mean)?))
+        Ok(Averages { time: wall.time, wall: self.gpu.read(&wall.sums)?, fields: self.gpu.read(mean)? })
     }
 
     /// Sets the time integrals ([`Self::averages`] gives them) to zero.
