@@ -124,7 +124,7 @@ fn parse_pick(s: &str) -> Result<Pick, String> {
     s.trim().parse().map(Pick::Number).map_err(|_| format!("\"{s}\" is neither a number nor \"last\""))
 }
 
-fn parse_size(s: &str) -> Result<[u32; 2], String> {
+pub(crate) fn parse_size(s: &str) -> Result<[u32; 2], String> {
     let bad = || format!("\"{s}\" is not WIDTHxHEIGHT in pixels (e.g. 1200x900)");
     let (w, h) = s
         .to_ascii_lowercase()

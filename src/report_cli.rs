@@ -22,7 +22,7 @@ pub struct ReportArgs {
     #[arg(long, value_name = "NAME")]
     adapter: Option<String>,
     /// Size of each picture in pixels.
-    #[arg(long, value_name = "WxH", value_parser = parse_size, default_value = "960x720")]
+    #[arg(long, value_name = "WxH", value_parser = crate::render_cli::parse_size, default_value = "960x720")]
     size: [u32; 2],
 }
 
@@ -43,14 +43,4 @@ pub fn run(args: &ReportArgs) -> Result<()> {
         println!("not drawn: {l}");
     }
     Ok(())
-}
-
-fn parse_size(s: &str) -> Result<[u32; 2], String> {
-    let bad = || format!("\"{s}\" is not WIDTHxHEIGHT in pixels (e.g. 960x720)");
-    let (w, h) = s
-        .to_ascii_lowercase()
-        .split_once('x')
-        .map(|(w, h)| (w.trim().to_string(), h.trim().to_string()))
-        .ok_or_else(bad)?;
-    Ok([w.parse().map_err(|_| bad())?, h.parse().map_err(|_| bad())?])
 }

@@ -374,6 +374,9 @@ pub fn run(
     out.write_wall(&wall.vertices, &wall.triangles, &wall.labels, &wall.label_names)?;
     out.write_cap_types(&names, &cap_types, pair)?;
     let wall_xdmf = output.with_extension("wall.xdmf");
+    let write_wall_series = |snapshots: &[(usize, f64)], cycles: &[(usize, f64)]| {
+        write_wall_xdmf(&wall_xdmf, &output, wall.vertices.len(), wall.triangles.len(), snapshots, cycles)
+    };
     // Cycles written to this file: (number, end time).
     let mut cycles_written: Vec<(usize, f64)> = Vec::new();
 
@@ -545,14 +548,7 @@ pub fn run(
             })?;
             cycles_written.push((c.cycle, time));
             if !snapshots.is_empty() {
-                write_wall_xdmf(
-                    &wall_xdmf,
-                    &output,
-                    wall.vertices.len(),
-                    wall.triangles.len(),
-                    &snapshots,
-                    &cycles_written,
-                )?;
+                write_wall_series(&snapshots, &cycles_written)?;
             }
         }
         let seconds = start.elapsed().as_secs_f64();
@@ -589,14 +585,7 @@ pub fn run(
             out.write_wall_snapshot(snapshots.len(), &solver.wall_stress()?)?;
             snapshots.push((snapshots.len(), time));
             write_time_series_xdmf(&xdmf, &output, &meta, &snapshots)?;
-            write_wall_xdmf(
-                &wall_xdmf,
-                &output,
-                wall.vertices.len(),
-                wall.triangles.len(),
-                &snapshots,
-                &cycles_written,
-            )?;
+            write_wall_series(&snapshots, &cycles_written)?;
             out.write_summary(&names, &times, &flows, &pressures)?;
         }
         // After the snapshot, so that a restart takes up the snapshots where this run would.

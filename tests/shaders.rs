@@ -10,6 +10,7 @@ use hemoflow::gpu::shader::{self, Expanded};
 use hemoflow::gpu::vector::{AxpyParams, CgScalarsParams, DotPartialParams, SumPartialParams, XpayParams};
 use hemoflow::gpu::GpuError;
 use hemoflow::post::render::RenderParams;
+use hemoflow::solver::wall_shear::{WallParams, WallPoint};
 use hemoflow::solver::SolverParams;
 
 /// Names (path under shaders/ without .wgsl) of the .wgsl files in `dir`, recursively.
@@ -184,6 +185,8 @@ fn twins() -> Vec<(&'static str, RustLayout)> {
         ("vector/axpy", rust_layout!(AxpyParams { n, alpha_index, sign, _pad0 })),
         ("vector/xpay", rust_layout!(XpayParams { n, beta_index, _pad0, _pad1 })),
         ("vector/cg_scalars", rust_layout!(CgScalarsParams { numerator, denominator, quotient, advance })),
+        ("wall/wall_shear", rust_layout!(WallPoint { normal, nearest })),
+        ("wall/wall_shear", rust_layout!(WallParams { triangles, accumulate, density, _pad0 })),
         ("render/surface", rust_layout!(RenderParams { view_proj, eye })),
     ]
 }
@@ -220,6 +223,14 @@ fn rust_structs_match_their_wgsl_twins() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn wall_stencil_length_matches_its_rust_twin() {
+    let text = shader::FILES.iter().find(|(name, _)| *name == "wall/wall_shear").expect("wall/wall_shear").1;
+    let line = text.lines().find(|l| l.starts_with("const WALL_STENCIL: u32 = ")).expect("const WALL_STENCIL");
+    let value: usize = line.trim_start_matches("const WALL_STENCIL: u32 = ").trim_end_matches("u;").parse().unwrap();
+    assert_eq!(value, hemoflow::solver::wall_shear::WALL_STENCIL, "WALL_STENCIL: WGSL {value}, Rust");
 }
 
 #[test]
