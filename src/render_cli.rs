@@ -2,9 +2,10 @@
 //! off-screen; works on lavapipe). SI units: slice positions in m, values in the field's unit.
 
 use std::path::PathBuf;
+use std::str::FromStr as _;
 
 use anyhow::Result;
-use clap::{Args, ValueEnum};
+use clap::Args;
 use hemoflow::gpu::Gpu;
 use hemoflow::post::{self, Field, OutputFile, Pick, PostError, RenderRequest, Slice, View};
 
@@ -20,8 +21,8 @@ pub struct RenderArgs {
     file: PathBuf,
     /// What to draw: wss (|WSS| on the wall, Pa, snapshot), tawss (Pa), osi (-), rrt (1/Pa) (cycle averages on
     /// the wall), pressure (Pa; on the wall, or on --slice), speed (|velocity|, m/s, on a slice).
-    #[arg(long, value_enum)]
-    field: FieldArg,
+    #[arg(long, value_parser = Field::from_str)]
+    field: Field,
     /// Plane AXIS=VALUE (VALUE in m, e.g. z=0.012) for pressure or speed: the fluid cells within half a cell of
     /// it, with the wall in faint grey. speed without --slice: the middle of the fluid, normal to the view's
     /// dominant axis.
@@ -50,29 +51,6 @@ pub struct RenderArgs {
     output: PathBuf,
 }
 
-#[derive(Clone, Copy, ValueEnum)]
-enum FieldArg {
-    Wss,
-    Tawss,
-    Osi,
-    Rrt,
-    Pressure,
-    Speed,
-}
-
-impl From<FieldArg> for Field {
-    fn from(f: FieldArg) -> Field {
-        match f {
-            FieldArg::Wss => Field::Wss,
-            FieldArg::Tawss => Field::Tawss,
-            FieldArg::Osi => Field::Osi,
-            FieldArg::Rrt => Field::Rrt,
-            FieldArg::Pressure => Field::Pressure,
-            FieldArg::Speed => Field::Speed,
-        }
-    }
-}
-
 /// Whether `e` is an error in what the user gave (exit code 2).
 pub fn is_user_error(e: &(dyn std::error::Error + 'static)) -> bool {
     e.downcast_ref::<PostError>().is_some_and(PostError::is_user_error)
@@ -82,7 +60,7 @@ pub fn is_user_error(e: &(dyn std::error::Error + 'static)) -> bool {
 pub fn run(args: &RenderArgs) -> Result<()> {
     let file = OutputFile::open(&args.file)?;
     let request = RenderRequest {
-        field: args.field.into(),
+        field: args.field,
         slice: args.slice,
         view: args.view,
         snapshot: args.snapshot,

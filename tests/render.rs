@@ -6,6 +6,7 @@ mod common;
 
 use std::f64::consts::PI;
 use std::path::{Path, PathBuf};
+use std::str::FromStr as _;
 
 use hemoflow::gpu::Gpu;
 use hemoflow::post::{colormap, render, Camera, ColourBar, Image, Layer, Layout, Paint, Scene, View};
@@ -247,6 +248,9 @@ fn write_output(path: &Path, cycles: bool, wide: bool) {
         let ids: Vec<u32> = ids.iter().map(|&i| i as u32).collect();
         wall.new_dataset::<u32>().shape([m, 3]).create("triangles").unwrap().write_raw(&ids).unwrap();
     }
+    wall.new_dataset::<u32>().shape([m]).create("labels").unwrap().write_raw(&vec![0u32; m]).unwrap();
+    let names = [hdf5::types::VarLenUnicode::from_str("wall").unwrap()];
+    wall.new_dataset_builder().with_data(&names).create("label_names").unwrap();
     let z: Vec<f64> = t.iter().map(|c| c.iter().map(|&i| v[i][2]).sum::<f64>() / 3.0).collect();
     let fields = file.create_group("fields").unwrap();
     for (n, time) in [(0usize, 0.0f64), (1, 0.4)] {

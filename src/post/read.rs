@@ -18,21 +18,13 @@ use hdf5::H5Type;
 
 use super::PostError;
 use crate::io::GridMeta;
+use crate::mesh::Vec3;
+use crate::solver::wall_shear::WallSurface;
 
 /// An output file opened for reading.
 pub struct OutputFile {
     file: hdf5::File,
     path: PathBuf,
-}
-
-/// The wall surface: the triangles the wall fields (wss, tawss, ...) are given on, one value or
-/// vector per triangle in this order.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Wall {
-    /// Vertex positions, m (x, y, z).
-    pub vertices: Vec<[f64; 3]>,
-    /// Triangles as three indices into `vertices` (checked to be in range).
-    pub triangles: Vec<[usize; 3]>,
 }
 
 /// The grid and its cell kinds.
@@ -108,18 +100,25 @@ impl OutputFile {
         Ok(GridData { meta, cell_kind })
     }
 
-    /// The wall surface (`/wall/vertices`, `/wall/triangles`).
-    pub fn wall(&self) -> Result<Wall, PostError> {
+    /// The wall surface (`/wall/vertices`, `triangles`, `labels`, `label_names`).
+    pub fn wall(&self) -> Result<WallSurface, PostError> {
         let hint = " (the run wrote no wall surface, so no wall fields can be drawn)";
         let xyz: Vec<f64> = self.read("/wall/vertices", &[usize::MAX, 3], hint)?;
-        let vertices: Vec<[f64; 3]> = xyz.chunks_exact(3).map(|c| [c[0], c[1], c[2]]).collect();
+        let vertices: Vec<Vec3> = xyz.chunks_exact(3).map(|c| Vec3::new(c[0], c[1], c[2])).collect();
         let ids: Vec<u64> = self.read("/wall/triangles", &[usize::MAX, 3], hint)?;
         if let Some(bad) = ids.iter().find(|&&i| i as usize >= vertices.len()) {
             let m = format!("vertex index {bad} out of range ({} vertices)", vertices.len());
             return Err(self.invalid("dataset /wall/triangles", m));
         }
-        let triangles = ids.chunks_exact(3).map(|c| [c[0] as usize, c[1] as usize, c[2] as usize]).collect();
-        Ok(Wall { vertices, triangles })
+        let triangles: Vec<[u32; 3]> = ids.chunks_exact(3).map(|c| [c[0] as u32, c[1] as u32, c[2] as u32]).collect();
+        let labels: Vec<u64> = self.read("/wall/labels", &[triangles.len()], hint)?;
+        let label_names = self.strings("/wall/label_names")?;
+        if let Some(bad) = labels.iter().find(|&&l| l as usize >= label_names.len()) {
+            let m = format!("label {bad} out of range ({} label_names)", label_names.len());
+            return Err(self.invalid("dataset /wall/labels", m));
+        }
+        let labels = labels.into_iter().map(|l| l as u32).collect();
+        Ok(WallSurface { vertices, triangles, labels, label_names })
     }
 
     /// Numbers of the groups under `/fields` (`group` = "fields") or `/cycles` ("cycles"),

@@ -3,10 +3,11 @@
 
 use std::str::FromStr;
 
-use super::read::{GridData, OutputFile, Pick, Wall};
+use super::read::{GridData, OutputFile, Pick};
 use super::render::{render, ColourBar, Layer, Paint, Scene, View};
 use super::{Image, PostError};
 use crate::gpu::Gpu;
+use crate::solver::wall_shear::WallSurface;
 
 /// A field that can be drawn.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -234,8 +235,8 @@ fn pick_name(pick: Pick) -> String {
     }
 }
 
-fn wall_triangles(wall: &Wall) -> Vec<[[f64; 3]; 3]> {
-    wall.triangles.iter().map(|t| t.map(|v| wall.vertices[v])).collect()
+fn wall_triangles(wall: &WallSurface) -> Vec<[[f64; 3]; 3]> {
+    (0..wall.triangles.len()).map(|t| wall.corners(t).map(|p| [p.x, p.y, p.z])).collect()
 }
 
 /// One value per wall triangle of a wall field.

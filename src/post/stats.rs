@@ -2,20 +2,12 @@
 //! sum(a v) / sum(a); percentile p is the smallest value v such that the triangles with values
 //! <= v cover at least p % of the finite-valued area; min and max are the plain extremes.
 
-use super::read::Wall;
 use super::summary::{Stats, PERCENTILES};
+use crate::solver::wall_shear::WallSurface;
 
 /// Area of each wall triangle, m^2.
-pub fn triangle_areas(wall: &Wall) -> Vec<f64> {
-    wall.triangles
-        .iter()
-        .map(|t| {
-            let [a, b, c] = t.map(|v| wall.vertices[v]);
-            let (u, v) = ([b[0] - a[0], b[1] - a[1], b[2] - a[2]], [c[0] - a[0], c[1] - a[1], c[2] - a[2]]);
-            let n = [u[1] * v[2] - u[2] * v[1], u[2] * v[0] - u[0] * v[2], u[0] * v[1] - u[1] * v[0]];
-            0.5 * (n[0] * n[0] + n[1] * n[1] + n[2] * n[2]).sqrt()
-        })
-        .collect()
+pub fn triangle_areas(wall: &WallSurface) -> Vec<f64> {
+    (0..wall.triangles.len()).map(|t| wall.area(t)).collect()
 }
 
 /// Area-weighted statistics of `values` with weights `areas` (see the module docs); None when
