@@ -20,7 +20,7 @@ const CAPS: &str = "caps";
 /// Group holding one group per snapshot, named by its 6-digit index.
 const FIELDS: &str = "fields";
 /// Group holding the per-cap time series.
-const SUMMARY: &str = "summary";
+pub(super) const SUMMARY: &str = "summary";
 /// Rows (time samples) per chunk of the resizable `/summary` datasets.
 const SUMMARY_CHUNK_ROWS: usize = 256;
 
@@ -182,9 +182,7 @@ impl H5Output {
         let vector = [cells[0], cells[1], cells[2], 3];
         self.check_len(&format!("{at}/pressure"), &cells, pressure.len())?;
         self.check_len(&format!("{at}/velocity"), &vector, velocity.len())?;
-        let fields =
-            if self.file.link_exists(FIELDS) { self.file.group(FIELDS) } else { self.file.create_group(FIELDS) }
-                .map_err(|e| self.h5(&format!("group /{FIELDS}"), e))?;
+        let fields = self.top_group(FIELDS)?;
         if let Some((last, last_time)) = self.last_snapshot(&fields)? {
             if index <= last {
                 let m = format!(
@@ -263,9 +261,7 @@ impl H5Output {
             names.iter().map(|n| VarLenUnicode::from_str(n)).collect::<Result<Vec<_>, _>>().map_err(|e| {
                 self.invalid(&format!("dataset {at}/cap_names"), format!("not storable as HDF5 text: {e}"))
             })?;
-        let group =
-            if self.file.link_exists(SUMMARY) { self.file.group(SUMMARY) } else { self.file.create_group(SUMMARY) }
-                .map_err(|e| self.h5(&format!("group {at}"), e))?;
+        let group = self.top_group(SUMMARY)?;
         let table = [times.len(), names.len()];
         self.write_resizable(&group, &at, "cap_names", &[names.len()], &cap_names, None)?;
         self.write_resizable(&group, &at, "time", &[times.len()], times, Some("s"))?;
@@ -433,6 +429,12 @@ impl H5Output {
             return Err(self.invalid("attribute /grid@dims", format!("{} values, expected 3", dims.len())));
         }
         Ok([dims[2] as usize, dims[1] as usize, dims[0] as usize])
+    }
+
+    /// The top-level group `name`, created when the file has none.
+    pub(super) fn top_group(&self, name: &str) -> Result<hdf5::Group, IoError> {
+        if self.file.link_exists(name) { self.file.group(name) } else { self.file.create_group(name) }
+            .map_err(|e| self.h5(&format!("group /{name}"), e))
     }
 
     pub(super) fn grid_group(&self, object: &str) -> Result<hdf5::Group, IoError> {

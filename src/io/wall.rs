@@ -101,9 +101,7 @@ impl H5Output {
         let at = cycle_group(c.cycle);
         let object = format!("group {at}");
         let cells = self.grid_shape(&self.grid_group(&object)?)?;
-        let cycles =
-            if self.file().link_exists(CYCLES) { self.file().group(CYCLES) } else { self.file().create_group(CYCLES) }
-                .map_err(|e| self.h5(&format!("group /{CYCLES}"), e))?;
+        let cycles = self.top_group(CYCLES)?;
         let g = cycles.create_group(&format!("{:06}", c.cycle)).map_err(|e| self.h5(&object, e))?;
         self.attr(&g, &at, "start", &[c.start][..])?;
         self.attr(&g, &at, "end", &[c.end][..])?;
@@ -200,12 +198,7 @@ impl H5Output {
             let m = format!("{} types for {} caps", types.len(), names.len());
             return Err(self.invalid("dataset /summary/cap_types", m));
         }
-        let group = if self.file().link_exists("summary") {
-            self.file().group("summary")
-        } else {
-            self.file().create_group("summary")
-        }
-        .map_err(|e| self.h5("group /summary", e))?;
+        let group = self.top_group(super::h5::SUMMARY)?;
         let types = types.iter().map(|t| VarLenUnicode::from_str(t)).collect::<Result<Vec<_>, _>>();
         let types = types.map_err(|e| self.invalid("dataset /summary/cap_types", format!("not storable: {e}")))?;
         group
