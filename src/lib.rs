@@ -17,6 +17,7 @@
 //! ```
 
 pub mod case;
+pub mod centerline;
 pub mod gpu;
 pub mod grid;
 pub mod io;

@@ -10,6 +10,7 @@ use hemoflow::case::Case;
 use hemoflow::gpu;
 use hemoflow::mesh::{self, Units};
 
+mod centerline_cli;
 mod generate_cli;
 mod info_cli;
 mod render_cli;
@@ -59,6 +60,11 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Trace centrelines from one cap to every other, with the lumen radius along them (m).
+    ///
+    /// Prints each line's length and radius range and its narrowest point (a stenosis shows
+    /// there); --json and -o give the points (m).
+    Centerline(centerline_cli::CenterlineArgs),
     /// Benchmark the GPU on the engine's kernels (MLUPS, GB/s against a copy kernel).
     ///
     /// Copy bandwidth, then each solver kernel on a box and a vessel grid, then full solver steps
@@ -185,6 +191,8 @@ fn is_user_error(e: &anyhow::Error) -> bool {
         c.is::<mesh::MeshError>()
             || c.is::<mesh::generate::GenerateError>()
             || c.is::<generate_cli::ArgError>()
+            || c.is::<centerline_cli::CenterlineArgError>()
+            || c.is::<hemoflow::centerline::CenterlineError>()
             || c.is::<hemoflow::grid::GridError>()
             || c.is::<hemoflow::io::IoError>()
             || c.is::<hemoflow::case::CaseError>()
@@ -212,6 +220,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             voxelize(&file, spacing, units, output.as_deref(), json)
         }
         Command::Bench { size, adapter, json } => bench(size, adapter, json),
+        Command::Centerline(args) => centerline_cli::run(&args).map(|_| ExitCode::SUCCESS),
         Command::Render(args) => render_cli::run(&args).map(|_| ExitCode::SUCCESS),
         Command::Info(args) => info_cli::run(&args).map(|_| ExitCode::SUCCESS),
         Command::Report(args) => report_cli::run(&args).map(|_| ExitCode::SUCCESS),

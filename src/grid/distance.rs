@@ -65,17 +65,28 @@ impl<'a> DistanceField<'a> {
 
     /// Unsigned distance from `p` to the surface, m, capped at `radius`.
     pub fn distance(&self, p: Vec3) -> f64 {
+        self.closest(p).map_or(self.radius, |(_, d)| d)
+    }
+
+    /// The triangle of the surface closest to `p` and its distance (m), if one is within
+    /// `radius`.
+    pub fn closest(&self, p: Vec3) -> Option<(u32, f64)> {
         let c = [0, 1, 2].map(|a| ((p[a] - self.origin[a]) / self.size).floor());
         if (0..3).any(|a| c[a] < 0.0 || c[a] >= self.dims[a] as f64) {
-            return self.radius;
+            return None;
         }
         let b = c[0] as usize + self.dims[0] * (c[1] as usize + self.dims[1] * c[2] as usize);
+        let mut best = None;
         let mut best2 = self.radius * self.radius;
         for &t in &self.tris[self.start[b] as usize..self.start[b + 1] as usize] {
             let [a, bb, cc] = self.mesh.corners(t as usize);
-            best2 = best2.min((closest_point(p, a, bb, cc) - p).norm_squared());
+            let d2 = (closest_point(p, a, bb, cc) - p).norm_squared();
+            if d2 < best2 {
+                best2 = d2;
+                best = Some(t);
+            }
         }
-        best2.sqrt()
+        best.map(|t| (t, best2.sqrt()))
     }
 
     /// Bytes held.

@@ -68,6 +68,7 @@
 //! # Ok::<(), hemoflow::io::IoError>(())
 //! ```
 
+mod centerline;
 pub mod checkpoint;
 mod h5;
 mod wall;
@@ -75,6 +76,7 @@ mod xdmf;
 
 use std::path::PathBuf;
 
+pub use centerline::write_centerline_xdmf;
 pub use checkpoint::Checkpoint;
 pub use h5::H5Output;
 pub use wall::{cycle_group, write_wall_xdmf, CycleRecord};
