@@ -28,10 +28,15 @@ pub struct WallDistance<'a> {
     pub distance: Vec<f64>,
 }
 
-/// Orders f64 distances in the heap (all finite and non-negative).
-#[derive(Clone, Copy, PartialEq, PartialOrd)]
-struct Key(f64);
+/// An f64 ordered by `total_cmp`, for the heaps of Dijkstra's method.
+#[derive(Clone, Copy, PartialEq)]
+pub(crate) struct Key(pub f64);
 impl Eq for Key {}
+impl PartialOrd for Key {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
 impl Ord for Key {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
         self.0.total_cmp(&other.0)

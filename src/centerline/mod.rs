@@ -24,7 +24,7 @@ use rayon::prelude::*;
 use crate::grid::{kind, Grid};
 use crate::mesh::Vec3;
 use crate::solver::wall_shear::WallSurface;
-use distance::{neighbours26, WallDistance};
+use distance::{neighbours26, Key, WallDistance};
 
 /// Smoothing passes of the resampled path.
 const SMOOTHING: usize = 8;
@@ -233,8 +233,8 @@ fn shortest_paths(grid: &Grid, wall_distance: &[f64], first: u32) -> Vec<u32> {
     let mut previous = vec![u32::MAX; n];
     let mut heap = BinaryHeap::new();
     cost[first as usize] = 0.0;
-    heap.push(Reverse((Cost(0.0), first)));
-    while let Some(Reverse((Cost(c), id))) = heap.pop() {
+    heap.push(Reverse((Key(0.0), first)));
+    while let Some(Reverse((Key(c), id))) = heap.pop() {
         if c > cost[id as usize] {
             continue;
         }
@@ -248,21 +248,11 @@ fn shortest_paths(grid: &Grid, wall_distance: &[f64], first: u32) -> Vec<u32> {
             if next < cost[nb as usize] {
                 cost[nb as usize] = next;
                 previous[nb as usize] = id;
-                heap.push(Reverse((Cost(next), nb)));
+                heap.push(Reverse((Key(next), nb)));
             }
         }
     }
     previous
-}
-
-/// Orders path costs in the heap.
-#[derive(Clone, Copy, PartialEq, PartialOrd)]
-struct Cost(f64);
-impl Eq for Cost {}
-impl Ord for Cost {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.0.total_cmp(&other.0)
-    }
 }
 
 /// Points every `step` (m) of arc length along `path`, both ends kept.
