@@ -312,6 +312,54 @@ pub struct Report {
     pub distal: Option<Spanned<String>>,
 }
 
+/// What a `[[stent]]` does.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StentKind {
+    /// Expands the lumen along the stent to its nominal diameter (a balloon-expandable stent in a
+    /// stenosis): the union of the vessel and a tube swept along the centreline.
+    #[default]
+    Lumen,
+    /// A porous shell on the stent's surface (Darcy-Forchheimer) where it crosses the lumen,
+    /// e.g. across an aneurysm's neck.
+    FlowDiverter,
+}
+
+/// `[[stent]]`: a stent deployed when the grid is built. Lengths in the geometry's `units`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Stent {
+    /// One end, near the centreline (snapped to it).
+    pub from: Spanned<[f64; 3]>,
+    /// The other end, near the same centreline.
+    pub to: Spanned<[f64; 3]>,
+    /// Nominal expanded diameter.
+    pub diameter: Spanned<f64>,
+    /// `lumen` (default) or `flow-diverter`.
+    #[serde(default)]
+    pub kind: StentKind,
+    /// Flow diverter: open fraction of its surface, in (0, 1].
+    pub porosity: Option<Spanned<f64>>,
+    /// Flow diverter: wire diameter.
+    pub wire_diameter: Option<Spanned<f64>>,
+}
+
+/// `[[region]]`: a named part of the fluid whose inflow the run's output records for
+/// `hemoflow compare` (e.g. an aneurysm sac). Lengths in the geometry's `units`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Region {
+    /// Its name (letters, digits, `_` and `-`).
+    pub name: Spanned<String>,
+    /// Centre of the sphere holding it.
+    pub center: Spanned<[f64; 3]>,
+    /// Radius of that sphere.
+    pub radius: Spanned<f64>,
+    /// A point of the plane across its entrance (e.g. on an aneurysm's neck): the region is the
+    /// part of the sphere beyond that plane, seen from `neck` towards `center`.
+    pub neck: Option<Spanned<[f64; 3]>>,
+}
+
 /// `[solver]`: numerical settings (all optional).
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -381,6 +429,12 @@ pub struct Case {
     /// `[report]`.
     #[serde(default)]
     pub report: Report,
+    /// `[[stent]]`, applied in order when the grid is built.
+    #[serde(default)]
+    pub stent: Vec<Stent>,
+    /// `[[region]]`.
+    #[serde(default)]
+    pub region: Vec<Region>,
     /// The case file itself (path and text), set by [`Case::read`].
     #[serde(skip)]
     pub source: Option<(PathBuf, String)>,
@@ -518,6 +572,7 @@ impl Case {
             }
             _ => {}
         }
+        self.check_stents()?;
         for (k, inlet) in self.inlet.iter().enumerate() {
             let key = |name: &str| format!("inlet[{k}].{name}");
             match (&inlet.flow_rate, &inlet.waveform) {
@@ -592,6 +647,80 @@ impl Case {
                 if x < 0.0 || (strictly && x == 0.0) {
                     let bound = if strictly { "positive" } else { "zero or positive" };
                     return Err(self.error(&v.span(), &key(name), format!("{x} is not {bound}")));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn check_stents(&self) -> Result<(), CaseError> {
+        let units = self.geometry.units.symbol();
+        let finite = |v: &Spanned<[f64; 3]>, key: &str| -> Result<(), CaseError> {
+            if v.get_ref().iter().all(|x| x.is_finite()) {
+                Ok(())
+            } else {
+                Err(self.error(&v.span(), key, format!("{:?} is not a point ({units})", v.get_ref())))
+            }
+        };
+        let positive = |v: &Spanned<f64>, key: &str| -> Result<(), CaseError> {
+            let x = *v.get_ref();
+            if x.is_finite() && x > 0.0 {
+                Ok(())
+            } else {
+                Err(self.error(&v.span(), key, format!("{x} is not a positive length ({units})")))
+            }
+        };
+        for (k, stent) in self.stent.iter().enumerate() {
+            let key = |name: &str| format!("stent[{k}].{name}");
+            finite(&stent.from, &key("from"))?;
+            finite(&stent.to, &key("to"))?;
+            if stent.from.get_ref() == stent.to.get_ref() {
+                return Err(self.error(&stent.to.span(), &key("to"), "is the same point as `from`".into()));
+            }
+            positive(&stent.diameter, &key("diameter"))?;
+            let diverter = stent.kind == StentKind::FlowDiverter;
+            for (name, value) in [("porosity", &stent.porosity), ("wire_diameter", &stent.wire_diameter)] {
+                match value {
+                    Some(v) if !diverter => {
+                        return Err(self.error(
+                            &v.span(),
+                            &key(name),
+                            "applies to kind = \"flow-diverter\" only".into(),
+                        ))
+                    }
+                    None if diverter => {
+                        let message = format!("missing: kind = \"flow-diverter\" needs `{name}`");
+                        return Err(self.error(&stent.diameter.span(), &key(name), message));
+                    }
+                    _ => {}
+                }
+            }
+            if let Some(p) = &stent.porosity {
+                let x = *p.get_ref();
+                if !(x > 0.0 && x <= 1.0) {
+                    return Err(self.error(&p.span(), &key("porosity"), format!("{x} is not in (0, 1]")));
+                }
+            }
+            if let Some(w) = &stent.wire_diameter {
+                positive(w, &key("wire_diameter"))?;
+            }
+        }
+        for (k, region) in self.region.iter().enumerate() {
+            let key = |name: &str| format!("region[{k}].{name}");
+            let name = region.name.get_ref();
+            if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+                let message = format!("`{name}`: use letters, digits, `_` and `-` only");
+                return Err(self.error(&region.name.span(), &key("name"), message));
+            }
+            if self.region[..k].iter().any(|r| r.name.get_ref() == name) {
+                return Err(self.error(&region.name.span(), &key("name"), format!("`{name}` is named twice")));
+            }
+            finite(&region.center, &key("center"))?;
+            positive(&region.radius, &key("radius"))?;
+            if let Some(neck) = &region.neck {
+                finite(neck, &key("neck"))?;
+                if neck.get_ref() == region.center.get_ref() {
+                    return Err(self.error(&neck.span(), &key("neck"), "is the same point as `center`".into()));
                 }
             }
         }

@@ -10,6 +10,7 @@ use hemoflow::mesh::Vec3;
 use hemoflow::solver::kernels::{self, GpuGrid};
 use hemoflow::solver::layout::{bc, geom, rheology, Boundary, Profile};
 use hemoflow::solver::multigrid::Hierarchy;
+use hemoflow::solver::porous::PorousCell;
 use hemoflow::solver::wall_shear::{wall_stencil, WallParams, WallSurface};
 use hemoflow::solver::{cpu, CellLayout, SolverParams};
 
@@ -393,6 +394,37 @@ fn cap_gather_gpu_matches_cpu() {
     // A gather moves values unchanged: bit for bit on any adapter.
     assert_eq!(gpu.read::<f32>(&out_buf).unwrap(), expected, "cap_gather: GPU values differ from the CPU twin's");
     println!("cap_gather: {} cap cells gathered, bit-exact", ids.len());
+}
+
+#[test]
+fn porous_drag_gpu_matches_cpu() {
+    let (g, layout, params) = setup();
+    let gpu = gpu();
+    let n = layout.cells.len();
+    // Every third fluid cell, with drag rates from none to far beyond 1/dt (the point-implicit
+    // step must stay stable there).
+    let (darcy, forch) = (random(n, 40), random(n, 41));
+    let layer: Vec<PorousCell> = (0..n as u32)
+        .filter(|&id| g.kind[id as usize] != grid::kind::SOLID && id % 3 == 0)
+        .map(|id| PorousCell {
+            cell: id,
+            darcy: (darcy[id as usize] + 1.0) * 5e5,
+            forchheimer: (forch[id as usize] + 1.0) * 5e4,
+            _pad0: 0,
+        })
+        .collect();
+    assert!(layer.len() > 100, "{} layer cells", layer.len());
+    let mut u = random(3 * n, 42);
+    let grid_bufs = GpuGrid::new(&gpu, &layout, &params).unwrap();
+    let layer_buf = gpu.storage("porous layer", &layer).unwrap();
+    let u_buf = gpu.storage("u*", &u).unwrap();
+    kernels::run(&gpu, "solver/porous_drag", &[&grid_bufs.params, &layer_buf, &u_buf], layer.len() as u32).unwrap();
+    let before = u.clone();
+    cpu::porous_drag(&params, &layer, &mut u);
+    let changed = (0..3 * n).filter(|&i| u[i] != before[i]).count();
+    assert!(changed > 2 * layer.len(), "the drag changed only {changed} values");
+    // length() on the GPU may differ from sqrt in the last bit.
+    compare("porous_drag", &gpu.read::<f32>(&u_buf).unwrap(), &u, 1e-6);
 }
 
 #[test]

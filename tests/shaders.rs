@@ -10,6 +10,7 @@ use hemoflow::gpu::shader::{self, Expanded};
 use hemoflow::gpu::vector::{AxpyParams, CgScalarsParams, DotPartialParams, SumPartialParams, XpayParams};
 use hemoflow::gpu::GpuError;
 use hemoflow::post::render::RenderParams;
+use hemoflow::solver::porous::PorousCell;
 use hemoflow::solver::wall_shear::{WallParams, WallPoint};
 use hemoflow::solver::SolverParams;
 
@@ -187,6 +188,7 @@ fn twins() -> Vec<(&'static str, RustLayout)> {
         ("vector/cg_scalars", rust_layout!(CgScalarsParams { numerator, denominator, quotient, advance })),
         ("wall/wall_shear", rust_layout!(WallPoint { normal, nearest })),
         ("wall/wall_shear", rust_layout!(WallParams { triangles, accumulate, density, _pad0 })),
+        ("solver/porous_drag", rust_layout!(PorousCell { cell, darcy, forchheimer, _pad0 })),
         ("render/surface", rust_layout!(RenderParams { view_proj, eye })),
     ]
 }

@@ -34,6 +34,7 @@ pub const FILES: &[(&str, &str)] = &[
     ("solver/project", include_str!("../../shaders/solver/project.wgsl")),
     ("solver/shear_viscosity", include_str!("../../shaders/solver/shear_viscosity.wgsl")),
     ("solver/time_average", include_str!("../../shaders/solver/time_average.wgsl")),
+    ("solver/porous_drag", include_str!("../../shaders/solver/porous_drag.wgsl")),
     ("solver/viscous_jacobi", include_str!("../../shaders/solver/viscous_jacobi.wgsl")),
     ("test/grid_probe", include_str!("../../shaders/test/grid_probe.wgsl")),
     ("vector/axpy", include_str!("../../shaders/vector/axpy.wgsl")),

@@ -23,10 +23,11 @@ pub(crate) struct CutCell {
     pub wall: [f32; 4],
 }
 
-/// The cut cells among the 3x3x3 neighbourhoods of `boundary` (grid coordinates of fluid cells
+/// The cut cells of the union of `mesh` and the solids `added` among the 3x3x3 neighbourhoods of `boundary` (grid coordinates of fluid cells
 /// next to non-fluid ones) in a grid of `dims` cells, and the bytes the working sets took.
 pub(crate) fn cut_cells(
     mesh: &SurfaceMesh,
+    added: &[&dyn super::Addition],
     origin: Vec3,
     h: f64,
     dims: [usize; 3],
@@ -67,11 +68,9 @@ pub(crate) fn cut_cells(
             }
             let (pos, delta) = sn.row(c[1] as usize, c[2] as usize);
             let winding: i32 = pos.iter().zip(delta).take_while(|(&x, _)| x < p.x).map(|(_, &d)| d as i32).sum();
-            if winding != 0 {
-                -d
-            } else {
-                d
-            }
+            let phi = if winding != 0 { -d } else { d };
+            // The union with the added solids: the smaller signed distance.
+            added.iter().map(|a| a.signed_distance(p)).fold(phi, f64::min)
         })
         .collect();
     let bytes = sn.bytes()

@@ -175,8 +175,26 @@ pub struct GridStats {
 /// Working-memory ceiling for one build, bytes.
 pub const MEMORY_LIMIT: u64 = 2 << 30;
 
+/// A solid added to the fluid inside a surface (e.g. a stent's expanded lumen), given by its
+/// signed distance: negative inside, m. It need be a true distance only near its surface (within
+/// a few cells), and increase along any line leaving it there.
+pub trait Addition: Sync {
+    /// Signed distance at `p` (m), negative inside.
+    fn signed_distance(&self, p: Vec3) -> f64;
+    /// A box holding the solid: low and high corners, m.
+    fn bounds(&self) -> (Vec3, Vec3);
+}
+
 /// Builds the grid of spacing `h` (m) inside the closed, outward-oriented `mesh`.
 pub fn voxelize(mesh: &SurfaceMesh, h: f64) -> Result<Grid, GridError> {
+    voxelize_with(mesh, h, &[])
+}
+
+/// Builds the grid of spacing `h` (m) inside the union of the closed, outward-oriented `mesh`
+/// and the solids `added`: fluid cells, wall links, cut cells and apertures all describe the
+/// union's wall (the mesh's wall inside an added solid is no wall any more). The added solids
+/// must stay clear of the caps.
+pub fn voxelize_with(mesh: &SurfaceMesh, h: f64, added: &[&dyn Addition]) -> Result<Grid, GridError> {
     let t0 = Instant::now();
     let mut last = t0;
     let mut lap = |stage: &str| {
@@ -186,7 +204,11 @@ pub fn voxelize(mesh: &SurfaceMesh, h: f64) -> Result<Grid, GridError> {
     if !(h.is_finite() && h > 0.0) {
         return Err(GridError::Spacing(h));
     }
-    let (lo, hi) = mesh.bbox().ok_or(GridError::NoFluid(h))?;
+    let (mut lo, mut hi) = mesh.bbox().ok_or(GridError::NoFluid(h))?;
+    for a in added {
+        let (alo, ahi) = a.bounds();
+        (lo, hi) = (lo.inf(&alo), hi.sup(&ahi));
+    }
     const PAD: f64 = 2.0;
     let origin = lo - Vec3::repeat(PAD * h);
     let dims = [0, 1, 2].map(|a| ((((hi[a] - lo[a]) / h).ceil() + 2.0 * PAD) as u32).next_multiple_of(BRICK));
@@ -207,6 +229,28 @@ pub fn voxelize(mesh: &SurfaceMesh, h: f64) -> Result<Grid, GridError> {
     fluid_bits.par_chunks_mut(words).enumerate().for_each(|(r, row)| {
         sx.for_inside(r % ny, r / ny, nx, |i| row[i / 64] |= 1 << (i % 64));
     });
+    // Cells of the added solids, within their boxes.
+    let centre_of = |c: [usize; 3]| origin + Vec3::new(c[0] as f64 + 0.5, c[1] as f64 + 0.5, c[2] as f64 + 0.5) * h;
+    for a in added {
+        let (alo, ahi) = a.bounds();
+        let range = |k: usize| {
+            let first = (((alo[k] - origin[k]) / h).floor().max(0.0) as usize).min(dims[k] as usize);
+            let last = (((ahi[k] - origin[k]) / h).ceil().max(0.0) as usize + 1).min(dims[k] as usize);
+            first..last
+        };
+        let (ri, rj, rk) = (range(0), range(1), range(2));
+        fluid_bits.par_chunks_mut(words).enumerate().for_each(|(r, row)| {
+            let (j, k) = (r % ny, r / ny);
+            if !rj.contains(&j) || !rk.contains(&k) {
+                return;
+            }
+            for i in ri.clone() {
+                if a.signed_distance(centre_of([i, j, k])) < 0.0 {
+                    row[i / 64] |= 1 << (i % 64);
+                }
+            }
+        });
+    }
     let is_fluid = |c: [i64; 3]| -> bool {
         if (0..3).any(|a| c[a] < 0 || c[a] >= dims[a] as i64) {
             return false;
@@ -267,8 +311,13 @@ pub fn voxelize(mesh: &SurfaceMesh, h: f64) -> Result<Grid, GridError> {
                     1 => sy.crossing_between(k, i, lo, hi, up),
                     _ => sz.crossing_between(i, j, lo, hi, up),
                 };
-                link[d] = match row {
-                    Some(x) => (((x - x0).abs() / h) as f32).clamp(1e-6, 1.0),
+                // With added solids the wall is where the last solid the centre is in ends.
+                let p = Vec3::new(centre(c, 0), centre(c, 1), centre(c, 2));
+                let step = Vec3::new(dir[0] as f64, dir[1] as f64, dir[2] as f64) * h;
+                let exits = added.iter().filter_map(|a| exit_fraction(*a, p, step));
+                let fraction = row.map(|x| (x - x0).abs() / h).into_iter().chain(exits).reduce(f64::max);
+                link[d] = match fraction {
+                    Some(f) => (f as f32).clamp(1e-6, 1.0),
                     None => {
                         missed += 1;
                         0.5
@@ -290,7 +339,7 @@ pub fn voxelize(mesh: &SurfaceMesh, h: f64) -> Result<Grid, GridError> {
         .filter(|&id| kind_v[id as usize] != kind::SOLID && link[id as usize].iter().any(|&l| l < 1.0))
         .collect();
     let boundary: Vec<[i64; 3]> = boundary.into_iter().map(coords).collect();
-    let (cut, cut_bytes) = cut::cut_cells(mesh, origin, h, [nx, ny, nz], &boundary);
+    let (cut, cut_bytes) = cut::cut_cells(mesh, added, origin, h, [nx, ny, nz], &boundary);
     let memory_work = sweep_bytes + cut_bytes;
     let cut_cells = cut.len() as u64;
 
@@ -405,6 +454,27 @@ pub fn voxelize(mesh: &SurfaceMesh, h: f64) -> Result<Grid, GridError> {
         memory_bytes,
     };
     Ok(Grid { origin, spacing: h, bricks, kind: kind_v, volume_fraction, aperture, link, wall, caps, stats })
+}
+
+/// Where an added solid ends along the step from `p` (inside it) to `p + step`, as a fraction of
+/// the step (bisection on its signed distance); `None` when `p` is not inside it.
+fn exit_fraction(a: &dyn Addition, p: Vec3, step: Vec3) -> Option<f64> {
+    if a.signed_distance(p) >= 0.0 {
+        return None;
+    }
+    let (mut lo, mut hi) = (0.0, 1.0);
+    if a.signed_distance(p + step) < 0.0 {
+        return Some(1.0);
+    }
+    for _ in 0..40 {
+        let mid = 0.5 * (lo + hi);
+        if a.signed_distance(p + step * mid) < 0.0 {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    Some(0.5 * (lo + hi))
 }
 
 /// Connected fluid regions through cell faces: union-find over the runs of fluid cells along

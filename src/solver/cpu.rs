@@ -657,3 +657,18 @@ pub fn time_average(params: &SolverParams, u: &[f32], p: &[f32], mean: &mut [f32
         mean[3 * n + id] += params.dt * p[id];
     }
 }
+
+/// Twin of `solver/porous_drag`: for each cell of the porous `layer`, u /= 1 + dt (darcy +
+/// forchheimer |u|).
+pub fn porous_drag(params: &SolverParams, layer: &[crate::solver::porous::PorousCell], u: &mut [f32]) {
+    let n = params.cells as usize;
+    for e in layer {
+        let c = e.cell as usize;
+        let v = [u[c], u[n + c], u[2 * n + c]];
+        let speed = (v[0] * v[0] + v[1] * v[1] + v[2] * v[2]).sqrt();
+        let s = 1.0 + params.dt * (e.darcy + e.forchheimer * speed);
+        for (k, x) in v.iter().enumerate() {
+            u[k * n + c] = x / s;
+        }
+    }
+}

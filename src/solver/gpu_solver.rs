@@ -27,6 +27,7 @@
 
 use super::layout::Boundary;
 use super::multigrid::{Hierarchy, MultigridSettings, SolveStats};
+use super::porous::PorousCell;
 use super::wall_shear::{WallParams, WallStencil};
 use super::{CellLayout, SolverError, SolverParams};
 use crate::gpu::vector::{CgScalarsParams, VectorOp, Vectors};
@@ -288,6 +289,8 @@ pub struct GpuSolver<'g> {
     _keep: Vec<wgpu::Buffer>,
     /// Wall shear stress and time integrals, once [`GpuSolver::attach_wall`] was called.
     wall: Option<GpuWall>,
+    /// A porous layer's drag pass and its cell list, once [`GpuSolver::attach_porous`] was called.
+    porous: Option<(Pass, wgpu::Buffer)>,
 }
 
 /// The time integrals the solver accumulates with [`GpuSolver::attach_wall`]'s accumulate (the
@@ -542,7 +545,24 @@ impl<'g> GpuSolver<'g> {
             bytes: allocated.get(),
             _keep: vec![u_star, tendency, rhs, v_tmp, apply_params, viscosity],
             wall: None,
+            porous: None,
         })
+    }
+
+    /// Adds the drag of a porous layer (a flow diverter's, [`crate::solver::porous`]) to every
+    /// step's predictor; an empty `layer` removes it.
+    pub fn attach_porous(&mut self, layer: &[PorousCell]) -> Result<(), GpuError> {
+        self.porous = None;
+        if layer.is_empty() {
+            return Ok(());
+        }
+        let gpu = self.gpu;
+        let buffer = gpu.storage("porous layer", layer)?;
+        let u_star = &self._keep[0];
+        let pass = Pass::new(gpu, "solver/porous_drag", &[&self.params, &buffer, u_star], layer.len() as u32)?;
+        self.bytes += buffer.size();
+        self.porous = Some((pass, buffer));
+        Ok(())
     }
 
     /// GPU bytes allocated for the grid, the fields and the pressure solver, per fluid cell
@@ -645,6 +665,9 @@ impl<'g> GpuSolver<'g> {
             self.viscous_first.record(enc);
             for k in 1..self.viscous_sweeps {
                 self.viscous[(k + 1) % 2].record(enc);
+            }
+            if let Some((pass, _)) = &self.porous {
+                pass.record(enc);
             }
             self.divergence.record(enc);
             // After the sweeps: dp is in the viscous iterate's buffer.

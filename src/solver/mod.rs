@@ -21,6 +21,7 @@ pub mod gpu_solver;
 pub mod kernels;
 pub mod layout;
 pub mod multigrid;
+pub mod porous;
 pub mod summary;
 pub mod wall_shear;
 

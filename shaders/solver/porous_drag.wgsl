@@ -1,0 +1,38 @@
+// Stage porous_drag: the Darcy-Forchheimer drag of a flow diverter's porous layer on the
+// predicted velocity, point-implicit so that any coefficient is stable: for each entry of the
+// layer's cell list, u* <- u* / (1 + dt (darcy + forchheimer |u*|)). Runs after the viscous
+// sweeps and before the divergence, so the projection builds the pressure drop across the layer.
+// CPU twin: hemoflow::solver::cpu::porous_drag.
+
+#import shared/params
+
+// One cell of the layer. Rust twin: hemoflow::solver::porous::PorousCell.
+struct PorousCell {
+    // Storage id.
+    cell: u32,
+    // Linear (Darcy) drag rate, 1/s.
+    darcy: f32,
+    // Quadratic (Forchheimer) drag per speed, 1/m.
+    forchheimer: f32,
+    _pad0: u32,
+}
+
+@group(0) @binding(0) var<uniform> params: SolverParams;
+@group(0) @binding(1) var<storage, read> layer: array<PorousCell>;
+// Predicted velocity, m/s, component-major.
+@group(0) @binding(2) var<storage, read_write> u: array<f32>;
+
+@compute @workgroup_size(64)
+fn porous_drag(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = gid.x + gid.y * nwg.x * 64u;
+    if i >= arrayLength(&layer) {
+        return;
+    }
+    let e = layer[i];
+    let n = params.cells;
+    let v = vec3<f32>(u[e.cell], u[n + e.cell], u[2u * n + e.cell]);
+    let s = 1.0 + params.dt * (e.darcy + e.forchheimer * length(v));
+    u[e.cell] = v.x / s;
+    u[n + e.cell] = v.y / s;
+    u[2u * n + e.cell] = v.z / s;
+}

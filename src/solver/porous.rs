@@ -1,0 +1,44 @@
+//! Porous layers in the momentum equation: a flow diverter's mesh as a thin Darcy-Forchheimer
+//! medium.
+//!
+//! # Model
+//! A screen of wires passes a normal velocity u with the pressure drop
+//! `dp = mu A u + rho B u^2`. Its coefficients come from the Ergun equation for flow through a
+//! porous bed (S. Ergun, "Fluid flow through packed columns", Chem. Eng. Prog. 48:89-94, 1952),
+//! `dp / t = 150 mu (1 - e)^2 u / (e^3 d^2) + 1.75 rho (1 - e) u^2 / (e^3 d)`, applied to the
+//! braided mesh as a layer of thickness `t = 2 w` (two crossing wires of diameter w) and
+//! porosity e, with the particle diameter of a cylinder of the same volume-to-surface ratio,
+//! `d = 1.5 w`:
+//! `A = 150 (1 - e)^2 t / (e^3 d^2)` (1/m) and `B = 1.75 (1 - e) t / (e^3 d)` (dimensionless).
+//! Both vanish at e = 1 (no wires), so a diverter of porosity 1 leaves the flow unchanged.
+//!
+//! The layer is spread over the cells within one cell edge h of the stent's surface with the
+//! weight `(1 - |s| / h) / h` (s the distance to the surface), whose integral across the surface
+//! is 1, so the drag summed through the layer is the screen's: per unit mass
+//! `-weight (nu A + B |u|) u`, stepped point-implicitly ([`PorousCell`], `solver/porous_drag`).
+
+/// One cell of a porous layer (storage, 16 bytes). WGSL twin: `PorousCell` in
+/// solver/porous_drag.wgsl.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
+pub struct PorousCell {
+    /// Storage id of the cell.
+    pub cell: u32,
+    /// Linear drag rate `weight nu A`, 1/s.
+    pub darcy: f32,
+    /// Quadratic drag per unit speed `weight B`, 1/m.
+    pub forchheimer: f32,
+    /// Padding to 16 bytes.
+    pub _pad0: u32,
+}
+
+/// The screen coefficients (A in 1/m, B dimensionless) of a braided mesh of `porosity` in
+/// (0, 1] and wires of `wire_diameter` (m), from the Ergun equation (see the module's docs).
+pub fn screen_coefficients(porosity: f64, wire_diameter: f64) -> (f64, f64) {
+    let e = porosity;
+    let t = 2.0 * wire_diameter;
+    let d = 1.5 * wire_diameter;
+    let a = 150.0 * (1.0 - e).powi(2) * t / (e.powi(3) * d * d);
+    let b = 1.75 * (1.0 - e) * t / (e.powi(3) * d);
+    (a, b)
+}
