@@ -26,3 +26,4 @@ pub mod physio;
 pub mod post;
 pub mod run;
 pub mod solver;
+pub mod stent;

@@ -206,6 +206,7 @@ fn is_user_error(e: &anyhow::Error) -> bool {
                         | hemoflow::run::RunError::Restart { .. }
                         | hemoflow::run::RunError::NotSimulatable { .. }
                         | hemoflow::run::RunError::Grid(_)
+                        | hemoflow::run::RunError::Stent(_)
                 )
             )
     })

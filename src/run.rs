@@ -20,6 +20,7 @@ use crate::solver::layout::{Boundary, Profile};
 use crate::solver::multigrid::MultigridSettings;
 use crate::solver::summary::{cap_flows, CapFlow};
 use crate::solver::wall_shear::{cycle_indices, wall_stencil, WallSurface};
+use crate::stent;
 
 /// Why a run stopped.
 #[derive(Debug, thiserror::Error)]
@@ -44,6 +45,9 @@ pub enum RunError {
     /// The grid cannot be built.
     #[error(transparent)]
     Grid(#[from] GridError),
+    /// The stents cannot be deployed (centrelines, or the stented grid).
+    #[error("cannot deploy the stents: {0}")]
+    Stent(stent::StentError),
     /// The solver cannot be set up on this grid.
     #[error(transparent)]
     Solver(#[from] gpu_solver::RunError),
@@ -182,6 +186,39 @@ pub struct RunSummary {
     pub wall_unresolved: usize,
 }
 
+/// The case's stents in SI units.
+fn stents(case: &Case) -> Vec<stent::Stent> {
+    let m = case.geometry.units.to_metres();
+    let point = |p: &Spanned<[f64; 3]>| crate::mesh::Vec3::from(*p.get_ref()) * m;
+    case.stent
+        .iter()
+        .map(|s| stent::Stent {
+            kind: s.kind,
+            from: point(&s.from),
+            to: point(&s.to),
+            radius: 0.5 * s.diameter.get_ref() * m,
+            porosity: s.porosity.as_ref().map_or(1.0, |p| *p.get_ref()),
+            wire_diameter: s.wire_diameter.as_ref().map_or(0.0, |w| *w.get_ref() * m),
+        })
+        .collect()
+}
+
+/// A stent that does not fit is the case file's error, at its key.
+fn stent_error(case: &Case, e: stent::StentError) -> RunError {
+    match e {
+        stent::StentError::Placement { index, key, message } => {
+            let s = &case.stent[index];
+            let span = match key {
+                "from" => s.from.span(),
+                "to" => s.to.span(),
+                _ => s.diameter.span(),
+            };
+            case.error(&span, &format!("stent[{index}].{key}"), message).into()
+        }
+        other => RunError::Stent(other),
+    }
+}
+
 /// Runs `case` on the adapter `adapter` (by name) or the preferred one; with `restart`, from
 /// that checkpoint of the same case on.
 pub fn run(
@@ -201,11 +238,16 @@ pub fn run(
         });
     }
     let h = *case.geometry.spacing.get_ref() * units.to_metres();
-    let g = grid::voxelize(&surface, h)?;
-    let wall = WallSurface::from_mesh(&surface);
-    let stencil = wall_stencil(&g, &wall);
     let density = *case.fluid.density.get_ref();
     let (nu, rheology) = rheology(case);
+    let (g, wall, stented) = if case.stent.is_empty() {
+        (grid::voxelize(&surface, h)?, WallSurface::from_mesh(&surface), None)
+    } else {
+        let stent::Stented { grid, wall, deployed, porous, centerlines } =
+            stent::deploy(&surface, h, &stents(case), nu).map_err(|e| stent_error(case, e))?;
+        (grid, wall, Some((deployed, porous, centerlines)))
+    };
+    let stencil = wall_stencil(&g, &wall);
 
     // Boundary conditions by cap name.
     let names: Vec<String> = g.caps.iter().map(|c| c.name.clone()).collect();
@@ -360,6 +402,9 @@ pub fn run(
     // The wall shear stress at the snapshots; with a cardiac period, every step into the
     // cycle's time integrals too.
     solver.attach_wall(&stencil, density, period.is_some())?;
+    if let Some((_, porous, _)) = &stented {
+        solver.attach_porous(porous)?;
+    }
 
     // Output: the grid first, then snapshots as they come.
     let output = case.resolve(&case.output.file);

@@ -401,16 +401,23 @@ fn porous_drag_gpu_matches_cpu() {
     let (g, layout, params) = setup();
     let gpu = gpu();
     let n = layout.cells.len();
-    // Every third fluid cell, with drag rates from none to far beyond 1/dt (the point-implicit
-    // step must stay stable there).
+    // Every third fluid cell, with random normals and drag rates from none to far beyond 1/dt
+    // (the point-implicit step must stay stable there).
     let (darcy, forch) = (random(n, 40), random(n, 41));
     let layer: Vec<PorousCell> = (0..n as u32)
         .filter(|&id| g.kind[id as usize] != grid::kind::SOLID && id % 3 == 0)
-        .map(|id| PorousCell {
-            cell: id,
-            darcy: (darcy[id as usize] + 1.0) * 5e5,
-            forchheimer: (forch[id as usize] + 1.0) * 5e4,
-            _pad0: 0,
+        .map(|id| {
+            let i = id as usize;
+            let normal = Vec3::new(darcy[(i + 1) % n] as f64, forch[(i + 2) % n] as f64, 0.5).normalize();
+            PorousCell {
+                cell: id,
+                darcy: (darcy[i] + 1.0) * 5e5,
+                forchheimer: (forch[i] + 1.0) * 5e4,
+                normal_x: normal.x as f32,
+                normal_y: normal.y as f32,
+                normal_z: normal.z as f32,
+                ..Default::default()
+            }
         })
         .collect();
     assert!(layer.len() > 100, "{} layer cells", layer.len());
@@ -423,7 +430,7 @@ fn porous_drag_gpu_matches_cpu() {
     cpu::porous_drag(&params, &layer, &mut u);
     let changed = (0..3 * n).filter(|&i| u[i] != before[i]).count();
     assert!(changed > 2 * layer.len(), "the drag changed only {changed} values");
-    // length() on the GPU may differ from sqrt in the last bit.
+    // dot() on the GPU may fuse multiply-adds.
     compare("porous_drag", &gpu.read::<f32>(&u_buf).unwrap(), &u, 1e-6);
 }
 

@@ -188,7 +188,10 @@ fn twins() -> Vec<(&'static str, RustLayout)> {
         ("vector/cg_scalars", rust_layout!(CgScalarsParams { numerator, denominator, quotient, advance })),
         ("wall/wall_shear", rust_layout!(WallPoint { normal, nearest })),
         ("wall/wall_shear", rust_layout!(WallParams { triangles, accumulate, density, _pad0 })),
-        ("solver/porous_drag", rust_layout!(PorousCell { cell, darcy, forchheimer, _pad0 })),
+        (
+            "solver/porous_drag",
+            rust_layout!(PorousCell { cell, darcy, forchheimer, normal_x, normal_y, normal_z, _pad0, _pad1 }),
+        ),
         ("render/surface", rust_layout!(RenderParams { view_proj, eye })),
     ]
 }

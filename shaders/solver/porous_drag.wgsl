@@ -1,7 +1,9 @@
 // Stage porous_drag: the Darcy-Forchheimer drag of a flow diverter's porous layer on the
-// predicted velocity, point-implicit so that any coefficient is stable: for each entry of the
-// layer's cell list, u* <- u* / (1 + dt (darcy + forchheimer |u*|)). Runs after the viscous
-// sweeps and before the divergence, so the projection builds the pressure drop across the layer.
+// predicted velocity's component through the layer (a screen resists the flow through it, not
+// along it), point-implicit so that any coefficient is stable: for each entry of the layer's
+// cell list, with n the layer's normal and w = u*.n, w <- w / (1 + dt (darcy + forchheimer |w|)).
+// Runs after the viscous sweeps and before the divergence, so the projection builds the
+// pressure drop across the layer.
 // CPU twin: hemoflow::solver::cpu::porous_drag.
 
 #import shared/params
@@ -14,7 +16,12 @@ struct PorousCell {
     darcy: f32,
     // Quadratic (Forchheimer) drag per speed, 1/m.
     forchheimer: f32,
+    // The layer's unit normal.
+    normal_x: f32,
+    normal_y: f32,
+    normal_z: f32,
     _pad0: u32,
+    _pad1: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: SolverParams;
@@ -31,8 +38,11 @@ fn porous_drag(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workg
     let e = layer[i];
     let n = params.cells;
     let v = vec3<f32>(u[e.cell], u[n + e.cell], u[2u * n + e.cell]);
-    let s = 1.0 + params.dt * (e.darcy + e.forchheimer * length(v));
-    u[e.cell] = v.x / s;
-    u[n + e.cell] = v.y / s;
-    u[2u * n + e.cell] = v.z / s;
+    let normal = vec3<f32>(e.normal_x, e.normal_y, e.normal_z);
+    let w = dot(v, normal);
+    let s = 1.0 + params.dt * (e.darcy + e.forchheimer * abs(w));
+    let out = v + normal * (w / s - w);
+    u[e.cell] = out.x;
+    u[n + e.cell] = out.y;
+    u[2u * n + e.cell] = out.z;
 }

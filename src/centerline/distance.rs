@@ -98,12 +98,21 @@ impl<'a> WallDistance<'a> {
         WallDistance { grid, wall, closest, distance }
     }
 
+    /// The grid it was built on.
+    pub fn grid(&self) -> &Grid {
+        self.grid
+    }
+
     /// Distance from `p` (m) to the wall and the wall point closest to it, against the closest
     /// triangles of the cells around `p`; `None` when no fluid cell is near `p`.
     pub fn at(&self, p: Vec3) -> Option<(f64, Vec3)> {
+        self.closest(p).map(|(d, q, _)| (d, q))
+    }
+
+    fn closest(&self, p: Vec3) -> Option<(f64, Vec3, u32)> {
         let g = self.grid;
         let c = [0, 1, 2].map(|a| ((p[a] - g.origin[a]) / g.spacing).floor() as i64);
-        let mut best: Option<(f64, Vec3)> = None;
+        let mut best: Option<(f64, Vec3, u32)> = None;
         let mut seen = [NONE; 27];
         for m in 0..27usize {
             let o = m as i64;
@@ -118,8 +127,8 @@ impl<'a> WallDistance<'a> {
             let [a, b, cc] = self.wall.corners(t as usize);
             let q = closest_point(p, a, b, cc);
             let d = (q - p).norm();
-            if best.is_none_or(|(bd, _)| d < bd) {
-                best = Some((d, q));
+            if best.is_none_or(|(bd, _, _)| d < bd) {
+                best = Some((d, q, t));
             }
         }
         best

@@ -155,6 +155,12 @@ impl Centerlines {
 /// Traces the centrelines of `grid`'s fluid (with `wall` its wall triangles) from the cap
 /// named `source` (by default the largest cap) to every other cap.
 pub fn centerlines(grid: &Grid, wall: &WallSurface, source: Option<&str>) -> Result<Centerlines, CenterlineError> {
+    trace(&WallDistance::new(grid, wall), source)
+}
+
+/// [`centerlines`] on a wall distance already computed (its grid's caps and fluid).
+pub fn trace(field: &WallDistance, source: Option<&str>) -> Result<Centerlines, CenterlineError> {
+    let grid = field.grid();
     let caps = &grid.caps;
     if caps.len() < 2 {
         return Err(CenterlineError::TooFewCaps(caps.len()));
@@ -167,7 +173,6 @@ pub fn centerlines(grid: &Grid, wall: &WallSurface, source: Option<&str>) -> Res
         None => (1..caps.len()).fold(0, |best, k| if caps[k].area > caps[best].area { k } else { best }),
     };
     let h = grid.spacing;
-    let field = WallDistance::new(grid, wall);
     let start = |k: usize| -> Option<u32> {
         let c = Vec3::from(caps[k].centroid);
         caps[k]
@@ -204,7 +209,7 @@ pub fn centerlines(grid: &Grid, wall: &WallSurface, source: Option<&str>) -> Res
         let n = points.len();
         let centred: Vec<Vec3> = (0..n)
             .into_par_iter()
-            .map(|i| if i == 0 || i == n - 1 { points[i] } else { centre_in_plane(&field, points[i], tangents[i], h) })
+            .map(|i| if i == 0 || i == n - 1 { points[i] } else { centre_in_plane(field, points[i], tangents[i], h) })
             .collect();
         let radius = centred.iter().map(|&p| field.at(p).map_or(0.0, |(d, _)| d)).collect();
         let mut abscissa = vec![0.0];

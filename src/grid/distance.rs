@@ -89,6 +89,27 @@ impl<'a> DistanceField<'a> {
         best.map(|t| (t, best2.sqrt()))
     }
 
+    /// Signed distance from `p` to the surface, m (positive on the side its triangles' normals
+    /// point to), if the surface is within `radius`. The sign comes from the area-weighted normals
+    /// of every triangle that reaches the closest point (a pseudo-normal, so it is right where
+    /// that point lies on an edge or a vertex too).
+    pub fn signed(&self, p: Vec3) -> Option<f64> {
+        let (_, d) = self.closest(p)?;
+        let c = [0, 1, 2].map(|a| ((p[a] - self.origin[a]) / self.size).floor());
+        let b = c[0] as usize + self.dims[0] * (c[1] as usize + self.dims[1] * c[2] as usize);
+        let mut normal = Vec3::zeros();
+        let mut towards = Vec3::zeros();
+        for &t in &self.tris[self.start[b] as usize..self.start[b + 1] as usize] {
+            let [a, bb, cc] = self.mesh.corners(t as usize);
+            let q = closest_point(p, a, bb, cc);
+            if (q - p).norm() <= d * (1.0 + 1e-9) + 1e-15 {
+                normal += (bb - a).cross(&(cc - a));
+                towards = p - q;
+            }
+        }
+        Some(if towards.dot(&normal) >= 0.0 { d } else { -d })
+    }
+
     /// Bytes held.
     pub fn bytes(&self) -> usize {
         (self.start.len() + self.tris.len()) * 4

@@ -15,9 +15,12 @@
 //! The layer is spread over the cells within one cell edge h of the stent's surface with the
 //! weight `(1 - |s| / h) / h` (s the distance to the surface), whose integral across the surface
 //! is 1, so the drag summed through the layer is the screen's: per unit mass
-//! `-weight (nu A + B |u|) u`, stepped point-implicitly ([`PorousCell`], `solver/porous_drag`).
+//! `-weight (nu A + B |w|) w n` on the velocity's component w = u.n through the layer (normal n),
+//! stepped point-implicitly ([`PorousCell`], `solver/porous_drag`). The component along the layer
+//! is left alone: a screen resists the flow through it, and so the layer does not slow the flow
+//! that passes along it (in the parent artery, beside an aneurysm's neck).
 
-/// One cell of a porous layer (storage, 16 bytes). WGSL twin: `PorousCell` in
+/// One cell of a porous layer (storage, 32 bytes). WGSL twin: `PorousCell` in
 /// solver/porous_drag.wgsl.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
@@ -28,8 +31,16 @@ pub struct PorousCell {
     pub darcy: f32,
     /// Quadratic drag per unit speed `weight B`, 1/m.
     pub forchheimer: f32,
-    /// Padding to 16 bytes.
+    /// The layer's unit normal, x.
+    pub normal_x: f32,
+    /// y.
+    pub normal_y: f32,
+    /// z.
+    pub normal_z: f32,
+    /// Padding to 32 bytes.
     pub _pad0: u32,
+    /// Padding.
+    pub _pad1: u32,
 }
 
 /// The screen coefficients (A in 1/m, B dimensionless) of a braided mesh of `porosity` in
