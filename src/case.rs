@@ -325,6 +325,16 @@ pub enum StentKind {
     FlowDiverter,
 }
 
+impl StentKind {
+    /// The case file's name for it.
+    pub fn name(self) -> &'static str {
+        match self {
+            StentKind::Lumen => "lumen",
+            StentKind::FlowDiverter => "flow-diverter",
+        }
+    }
+}
+
 /// `[[stent]]`: a stent deployed when the grid is built. Lengths in the geometry's `units`.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

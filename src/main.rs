@@ -328,6 +328,22 @@ fn run_case(
         summary.wall_unresolved,
         summary.wall_gpu_bytes as f64 / 1e6
     );
+    for (k, st) in summary.stents.iter().enumerate() {
+        let mm = |p: [f64; 3]| format!("({:.2}, {:.2}, {:.2}) mm", p[0] * 1e3, p[1] * 1e3, p[2] * 1e3);
+        let layer = if st.kind == "flow-diverter" {
+            format!(", porous layer of {} cells", st.layer_cells)
+        } else {
+            String::new()
+        };
+        println!(
+            "stent {k}: {} {:.2} mm across, {:.2} mm along the centreline from {} to {}{layer}",
+            st.kind,
+            st.diameter * 1e3,
+            st.length * 1e3,
+            mm(st.from),
+            mm(st.to)
+        );
+    }
     println!(
         "wrote {} snapshot(s) and {} cycle(s) to {}, with {} (the volume) and {} (the wall) for ParaView",
         summary.snapshots,

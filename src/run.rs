@@ -184,6 +184,25 @@ pub struct RunSummary {
     /// Wall triangles with no fluid cell near them (thinner than the grid resolves): their
     /// stress is 0.
     pub wall_unresolved: usize,
+    /// The stents as deployed (empty without `[[stent]]`).
+    pub stents: Vec<StentSummary>,
+}
+
+/// A deployed stent, as the run summary reports it.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct StentSummary {
+    /// `lumen` or `flow-diverter`.
+    pub kind: String,
+    /// Its ends snapped to the centreline, m.
+    pub from: [f64; 3],
+    /// The other end, m.
+    pub to: [f64; 3],
+    /// Length along the centreline, m.
+    pub length: f64,
+    /// Nominal diameter, m.
+    pub diameter: f64,
+    /// Flow diverter: cells of its porous layer.
+    pub layer_cells: usize,
 }
 
 /// The case's stents in SI units.
@@ -418,6 +437,9 @@ pub fn run(
     g.write_to(&out)?;
     out.write_wall(&wall.vertices, &wall.triangles, &wall.labels, &wall.label_names)?;
     out.write_cap_types(&names, &cap_types, pair)?;
+    if let Some((_, _, centerlines)) = &stented {
+        out.write_centerlines(centerlines)?;
+    }
     let wall_xdmf = output.with_extension("wall.xdmf");
     let write_wall_series = |snapshots: &[(usize, f64)], cycles: &[(usize, f64)]| {
         write_wall_xdmf(&wall_xdmf, &output, wall.vertices.len(), wall.triangles.len(), snapshots, cycles)
@@ -689,6 +711,19 @@ pub fn run(
         wall_triangles: wall.triangles.len(),
         wall_gpu_bytes: solver.wall_bytes(),
         wall_unresolved: stencil.unresolved,
+        stents: stented.map_or(Vec::new(), |(deployed, _, _)| {
+            deployed
+                .iter()
+                .map(|d| StentSummary {
+                    kind: d.stent.kind.name().into(),
+                    from: (*d.centerline.first().expect("two ends")).into(),
+                    to: (*d.centerline.last().expect("two ends")).into(),
+                    length: d.end - d.start,
+                    diameter: 2.0 * d.stent.radius,
+                    layer_cells: d.layer_cells,
+                })
+                .collect()
+        }),
     })
 }
 
