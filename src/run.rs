@@ -482,6 +482,14 @@ pub fn run(
     let checkpoint_path = output.with_extension("checkpoint.h5");
     let checkpoint_interval = case.output.checkpoint.as_ref().map(|c| *c.get_ref());
     let mut first_step = 1;
+    // The fluid starts at rest at the outlets' initial pressure (their mean): the pressure
+    // level is the outlets' to set, and starting from 0 under an outlet at, say, 80 mmHg puts the
+    // whole jump on the outlet's cells in the first step, which the projection cannot absorb.
+    if restart.is_none() && !outlets.is_empty() {
+        let level = outlets.iter().map(|(_, m)| m.pressure(0.0, 0.0)).sum::<f64>() / outlets.len() as f64 / density;
+        let p0: Vec<f32> = g.kind.iter().map(|&k| if k == kind::SOLID { 0.0 } else { level as f32 }).collect();
+        solver.set_pressure(&p0);
+    }
     if let Some(path) = restart {
         let c = Checkpoint::read(path)?;
         let mismatch = |message: String| RunError::Restart { path: path.to_path_buf(), message };

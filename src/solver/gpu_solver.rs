@@ -769,6 +769,11 @@ impl<'g> GpuSolver<'g> {
         self.gpu.queue.write_buffer(&self.u, 0, bytemuck::cast_slice(u));
     }
 
+    /// Sets the kinematic pressure (m^2/s^2, one value per cell).
+    pub fn set_pressure(&self, p: &[f32]) {
+        self.gpu.queue.write_buffer(&self.p, 0, bytemuck::cast_slice(p));
+    }
+
     /// The Adams-Bashforth tendency of the last step (m/s^2, component-major).
     pub fn tendency(&self) -> Result<Vec<f32>, GpuError> {
         self.gpu.read(&self.tendency)
