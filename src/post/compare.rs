@@ -10,10 +10,10 @@
 //!   within 1.5 stent radii of the point: [`sample::plane_mean`]), their difference (the drop
 //!   along the stent) and ratio Pd/Pa (distal over proximal). From each file's last cycle's mean
 //!   pressure (`/cycles/K/pressure`) when it has cycles, else its last snapshot's.
-//! - Wall shear: area-weighted statistics ([`weighted_stats`]) of |WSS| at the last snapshot and,
-//!   when both files have cycles, of the last cycle's TAWSS, over the stented wall (triangles whose
-//!   centroid lies within 1.5 stent radii of a stent's centreline with its foot between the
-//!   ends: [`sample::near_polyline`]) and over the rest.
+//! - Wall shear: area-weighted statistics ([`super::summary::weighted_stats`]) of |WSS| at the
+//!   last snapshot and, when both files have cycles, of the last cycle's TAWSS, over the stented
+//!   wall (triangles whose centroid lies within 1.5 stent radii of a stent's centreline with its
+//!   foot between the ends: [`sample::near_polyline`]) and over the rest.
 //! - Each region of POST's `/regions` (else PRE's): the inflow through its boundary
 //!   ([`sample::flux`]); for a file with cycles the time average over the snapshots of the last
 //!   cycle (trapezoid rule), else the last snapshot. The net flux is reported as a check.
@@ -104,7 +104,7 @@ pub struct CapChange {
     pub mean_pressure: Change,
 }
 
-/// The [report] pair's distal/proximal mean pressure ratio before and after.
+/// The case's `[report]` pair's distal/proximal mean pressure ratio before and after.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RatioChange {
     /// Proximal cap.
@@ -227,7 +227,7 @@ pub struct Comparison {
     pub notes: Vec<String>,
     /// Per cap, in POST's order, then PRE's caps that POST lacks.
     pub caps: Vec<CapChange>,
-    /// The [report] pair's ratio, when either file has it.
+    /// The case's `[report]` pair's ratio, when either file has it.
     pub pressure_ratio: Option<RatioChange>,
     /// POST's stents.
     pub stents: Vec<StentChange>,
