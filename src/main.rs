@@ -11,6 +11,7 @@ use hemoflow::gpu;
 use hemoflow::mesh::{self, Units};
 
 mod centerline_cli;
+mod compare_cli;
 mod generate_cli;
 mod info_cli;
 mod render_cli;
@@ -135,6 +136,14 @@ enum Command {
     Info(info_cli::InfoArgs),
     /// Write an HTML report (index.html, PNG pictures, summary.json) of a run's output to a folder.
     Report(report_cli::ReportArgs),
+    /// Compare two runs of one vessel, before (PRE) and after (POST) virtual stenting.
+    ///
+    /// Per cap flow (mL/s) and mean pressure (mmHg) with the change (%); per stent of POST the
+    /// pressure drop along it (mmHg and Pa) and Pd/Pa; area-weighted |WSS| and TAWSS (Pa) on the
+    /// stented wall and the rest; the inflow (mL/s) into each region (an aneurysm sac). --json for
+    /// everything in SI units; -o DIR for side-by-side pictures (pre left, post right, one colour
+    /// range) and compare.json.
+    Compare(compare_cli::CompareArgs),
 }
 
 #[derive(Subcommand)]
@@ -225,6 +234,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Render(args) => render_cli::run(&args).map(|_| ExitCode::SUCCESS),
         Command::Info(args) => info_cli::run(&args).map(|_| ExitCode::SUCCESS),
         Command::Report(args) => report_cli::run(&args).map(|_| ExitCode::SUCCESS),
+        Command::Compare(args) => compare_cli::run(&args).map(|_| ExitCode::SUCCESS),
         Command::Run { case, output, adapter, restart, json } => {
             run_case(case.as_deref(), output, adapter.as_deref(), restart.as_deref(), json)
         }

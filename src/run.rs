@@ -10,7 +10,9 @@ use toml::Spanned;
 use crate::case::{Case, CaseError, FluidModel, InterpolationKey, OutletType, ProfileKey};
 use crate::gpu::{Gpu, GpuError};
 use crate::grid::{self, kind, GridError};
-use crate::io::{write_time_series_xdmf, write_wall_xdmf, Checkpoint, CycleRecord, H5Output, IoError};
+use crate::io::{
+    write_time_series_xdmf, write_wall_xdmf, Checkpoint, CycleRecord, H5Output, IoError, RegionRecord, StentRecord,
+};
 use crate::mesh::{self, MeshError};
 use crate::physio::inlet::InletDrive;
 use crate::physio::waveform::{Interpolation, Table, Waveform, WaveformError};
@@ -437,8 +439,34 @@ pub fn run(
     g.write_to(&out)?;
     out.write_wall(&wall.vertices, &wall.triangles, &wall.labels, &wall.label_names)?;
     out.write_cap_types(&names, &cap_types, pair)?;
-    if let Some((_, _, centerlines)) = &stented {
+    if let Some((deployed, _, centerlines)) = &stented {
         out.write_centerlines(centerlines)?;
+        let records: Vec<StentRecord> = deployed
+            .iter()
+            .map(|d| StentRecord {
+                kind: d.stent.kind.name().into(),
+                diameter: 2.0 * d.stent.radius,
+                porosity: d.stent.porosity,
+                wire_diameter: d.stent.wire_diameter,
+                centerline: d.centerline.iter().map(|&p| p.into()).collect(),
+            })
+            .collect();
+        out.write_stents(&records)?;
+    }
+    if !case.region.is_empty() {
+        let m = units.to_metres();
+        let point = |p: &Spanned<[f64; 3]>| p.get_ref().map(|x| x * m);
+        let regions: Vec<RegionRecord> = case
+            .region
+            .iter()
+            .map(|r| RegionRecord {
+                name: r.name.get_ref().clone(),
+                center: point(&r.center),
+                radius: r.radius.get_ref() * m,
+                neck: r.neck.as_ref().map(point),
+            })
+            .collect();
+        out.write_regions(&regions)?;
     }
     let wall_xdmf = output.with_extension("wall.xdmf");
     let write_wall_series = |snapshots: &[(usize, f64)], cycles: &[(usize, f64)]| {

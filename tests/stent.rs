@@ -113,3 +113,96 @@ fn stents_that_do_not_fit_are_case_errors_with_key_and_line() {
         assert!(!text.contains("panicked"), "{text}");
     }
 }
+
+/// Runs `hemoflow run CASE -o DIR/NAME.h5`, returning the output path and the JSON summary.
+fn run(case: &std::path::Path, dir: &std::path::Path, name: &str) -> (std::path::PathBuf, serde_json::Value) {
+    let out = dir.join(format!("{name}.h5"));
+    let (code, json, text) = common::hemoflow(&["run", case.to_str().unwrap(), "-o", out.to_str().unwrap(), "--json"]);
+    assert_eq!(code, 0, "{name}: {text}");
+    (out, json)
+}
+
+fn compare(pre: &std::path::Path, post: &std::path::Path, dir: Option<&std::path::Path>) -> serde_json::Value {
+    let mut args = vec!["compare", pre.to_str().unwrap(), post.to_str().unwrap(), "--json"];
+    if let Some(d) = dir {
+        args.extend(["-o", d.to_str().unwrap()]);
+    }
+    let (code, json, text) = common::hemoflow(&args);
+    assert_eq!(code, 0, "{text}");
+    json
+}
+
+#[test]
+fn stenting_the_stenosis_example_brings_its_drop_to_hagen_poiseuille() {
+    let dir = tempfile::tempdir().unwrap();
+    let meshes = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("meshes");
+    let (pre, _) = run(&meshes.join("stenosis_pre.toml"), dir.path(), "pre");
+    let (post, summary) = run(&meshes.join("stenosis_post.toml"), dir.path(), "post");
+    assert_eq!(summary["stents"][0]["kind"], "lumen");
+    let pictures = dir.path().join("compare");
+    let c = compare(&pre, &post, Some(&pictures));
+    let stent = &c["stents"][0];
+    let (length, diameter) = (stent["length"].as_f64().unwrap(), stent["diameter"].as_f64().unwrap());
+    let q = -c["caps"][0]["flow_rate"]["post"].as_f64().unwrap();
+    let r = diameter / 2.0;
+    let hagen_poiseuille = 8.0 * 0.0035 * q * length / (PI * r.powi(4));
+    let (before, after) = (stent["drop"]["pre"].as_f64().unwrap(), stent["drop"]["post"].as_f64().unwrap());
+    let err = (after - hagen_poiseuille) / hagen_poiseuille;
+    println!(
+        "stenosis 75%, 0.5 mL/s, stent {:.2} mm long at {:.2} mm: drop along it {before:.3} Pa before, {after:.4} Pa after \
+         stenting; Hagen-Poiseuille {hagen_poiseuille:.4} Pa ({:+.2}%); Pd/Pa {:.5} -> {:.5}",
+        length * 1e3,
+        diameter * 1e3,
+        100.0 * err,
+        stent["ratio"]["pre"].as_f64().unwrap(),
+        stent["ratio"]["post"].as_f64().unwrap()
+    );
+    assert!(err.abs() < 0.05, "post-stent drop {:.2}% off Hagen-Poiseuille (bound 5%)", 100.0 * err);
+    assert!(before > 3.0 * after, "the stenosis's drop ({before} Pa) should be several times the stented pipe's");
+    for png in ["compare_wss.png", "compare_speed.png", "compare.json"] {
+        assert!(pictures.join(png).is_file(), "compare -o wrote no {png}");
+    }
+}
+
+#[test]
+fn a_flow_diverter_lowers_sac_inflow_and_one_of_porosity_1_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let meshes = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("meshes");
+    let (pre, _) = run(&meshes.join("aneurysm_pre.toml"), dir.path(), "pre");
+    let (post, summary) = run(&meshes.join("aneurysm_post.toml"), dir.path(), "post");
+    let layer = summary["stents"][0]["layer_cells"].as_u64().unwrap();
+    // The same diverter with no wires: written beside the mesh it names.
+    let open = meshes.join("aneurysm_open_diverter.tmp.toml");
+    let text = std::fs::read_to_string(meshes.join("aneurysm_post.toml")).unwrap();
+    std::fs::write(&open, text.replace("porosity = 0.7 ", "porosity = 1.0 ")).unwrap();
+    let (open_out, open_summary) = run(&open, dir.path(), "open");
+    let _ = std::fs::remove_file(&open);
+    let diverter = compare(&pre, &post, None);
+    let unchanged = compare(&pre, &open_out, None);
+    let inflow = |c: &serde_json::Value, k: &str| c["regions"][0]["inflow"][k].as_f64().unwrap();
+    let (before, after) = (inflow(&diverter, "pre"), inflow(&diverter, "post"));
+    let open_change = (inflow(&unchanged, "post") - before) / before;
+    println!(
+        "sac inflow at 1 mL/s: {:.5} mL/s untreated, {:.5} with a flow diverter of porosity 0.7 ({:+.1}%, {layer} layer \
+         cells), {:.5} with porosity 1.0 ({:+.2e}, {} layer cells); net flux through the neck {:.1}% / {:.1}% of the inflow",
+        before * 1e6,
+        after * 1e6,
+        100.0 * (after / before - 1.0),
+        inflow(&unchanged, "post") * 1e6,
+        open_change,
+        open_summary["stents"][0]["layer_cells"],
+        diverter["regions"][0]["pre"]["net_percent"].as_f64().unwrap(),
+        diverter["regions"][0]["post"]["net_percent"].as_f64().unwrap()
+    );
+    assert!(layer > 0, "the diverter's layer is empty");
+    assert!(after < 0.9 * before, "the diverter did not lower the sac's inflow: {before} -> {after} m^3/s");
+    assert!(
+        open_change.abs() < 0.01,
+        "a diverter of porosity 1 changed the sac's inflow by {:.2}%",
+        100.0 * open_change
+    );
+    for part in ["pre", "post"] {
+        let net = diverter["regions"][0][part]["net_percent"].as_f64().unwrap();
+        assert!(net.abs() < 10.0, "{part}: net flux through the neck {net:.1}% of the inflow (bound 10%)");
+    }
+}

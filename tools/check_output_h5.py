@@ -23,6 +23,11 @@ Layout (docs: DESIGN.md "Output layout"):
               flow_rate and mean_pressure (n_times, n_caps, finite, units "m^3/s" and "Pa");
               cap_types (n_caps strings: inlet, outlet, wall) and attrs proximal, distal (cap
               names) when present
+  /stents     optional; one group per stent, 6 digits from 000000 without gaps, attrs kind ("lumen" or
+              "flow-diverter"), diameter > 0 (m), porosity in [0, 1], wire_diameter >= 0 (m), all finite;
+              centerline float64 (N, 3), N >= 2, finite, units "m", first point != last
+  /regions    optional; one group per region (the name), attrs center (3 floats, m), radius > 0 (m) and
+              optionally neck (3 floats, m) strictly inside the sphere and not at its centre
 Every dataset of the file is read whole (h5py reads all of it).
 XDMF: every Format="HDF" DataItem "file:/path" names an existing dataset of the declared
 Dimensions, NumberType and Precision; a 3DCoRectMesh topology counts nodes (cells + 1 per axis,
@@ -188,6 +193,56 @@ def read_everything(path, f):
     return len(found)
 
 
+def check_stents(path, f):
+    """/stents: every stent group; returns a one-line description."""
+    g = f["stents"]
+    need(isinstance(g, h5py.Group), f"{path}:/stents is not a group")
+    names = sorted(g.keys())
+    need(names == [f"{n:06d}" for n in range(len(names))],
+         f"{path}:/stents: groups {names!r} are not 000000, 000001, ... without gaps")
+    kinds = []
+    for name in names:
+        where = f"{path}:/stents/{name}"
+        s = g[name]
+        need(isinstance(s, h5py.Group), f"{where} is not a group")
+        need("kind" in s.attrs, f"{where}: attribute kind missing")
+        kind = as_text(s.attrs["kind"])
+        need(kind in ("lumen", "flow-diverter"), f"{where}@kind = {kind!r}, expected 'lumen' or 'flow-diverter'")
+        diameter = floats(s.attrs, "diameter", 1, where)[0]
+        need(diameter > 0, f"{where}@diameter = {diameter} m, must be > 0")
+        porosity = floats(s.attrs, "porosity", 1, where)[0]
+        need(0 <= porosity <= 1, f"{where}@porosity = {porosity}, must be in [0, 1]")
+        wire = floats(s.attrs, "wire_diameter", 1, where)[0]
+        need(wire >= 0, f"{where}@wire_diameter = {wire} m, must be >= 0")
+        need("centerline" in s and isinstance(s["centerline"], h5py.Dataset), f"{where}/centerline missing")
+        c = s["centerline"]
+        need(c.dtype == np.float64 and c.ndim == 2 and c.shape[1] == 3 and c.shape[0] >= 2,
+             f"{where}/centerline: {c.shape} {c.dtype}, expected (N >= 2, 3) float64")
+        units(c, "m", f"{where}/centerline")
+        line = c[()]
+        need(np.all(np.isfinite(line)), f"{where}/centerline: non-finite values")
+        need(np.any(line[0] != line[-1]), f"{where}/centerline: starts and ends at the same point")
+        kinds.append(kind)
+    return f"{len(names)} ({', '.join(kinds)})" if kinds else "0"
+
+
+def check_regions(path, f):
+    """/regions: every region group; returns a one-line description."""
+    g = f["regions"]
+    need(isinstance(g, h5py.Group), f"{path}:/regions is not a group")
+    for name, r in g.items():
+        where = f"{path}:/regions/{name}"
+        need(isinstance(r, h5py.Group), f"{where} is not a group")
+        center = floats(r.attrs, "center", 3, where)
+        radius = floats(r.attrs, "radius", 1, where)[0]
+        need(radius > 0, f"{where}@radius = {radius} m, must be > 0")
+        if "neck" in r.attrs:
+            d = float(np.linalg.norm(floats(r.attrs, "neck", 3, where) - center))
+            need(0 < d < radius, f"{where}@neck lies {d} m from the centre: must be inside the sphere "
+                 f"(radius {radius} m), not at its centre")
+    return ", ".join(sorted(g.keys())) if len(g) else "(none)"
+
+
 def check_summary(path, f):
     s = f["summary"]
     where = f"{path}:/summary"
@@ -266,11 +321,15 @@ def check_h5(path):
         summary = check_summary(path, f) if "summary" in f else "(none)"
         wall = check_wall(path, f, shape, snapshots) if "wall" in f else "(none)"
         need("cycles" not in f or "wall" in f, f"{path}: /cycles without /wall")
+        stents = check_stents(path, f) if "stents" in f else None
+        regions = check_regions(path, f) if "regions" in f else None
         datasets = read_everything(path, f)
         span = (f" ({min(snapshots.values()):g} .. {max(snapshots.values()):g} s)" if snapshots else "")
         print(f"{path}: ok: dims {[int(d) for d in dims]} spacing {spacing:g} m; fields: {', '.join(fields)}; "
               f"caps: {', '.join(caps) if caps else '(none)'}; snapshots: {len(snapshots)}{span}; "
-              f"summary: {summary}; wall: {wall}; {datasets} datasets read")
+              f"summary: {summary}; wall: {wall}"
+              f"{'; stents: ' + stents if stents is not None else ''}"
+              f"{'; regions: ' + regions if regions is not None else ''}; {datasets} datasets read")
         return [int(d) for d in dims]
 
 

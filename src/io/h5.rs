@@ -66,7 +66,18 @@ impl H5Output {
         Ok(out)
     }
 
-    /// The file's path, as given to [`H5Output::create`].
+    /// Opens an existing output file at `path` read-write, to add groups to it (e.g.
+    /// [`H5Output::write_regions`] after a run); nothing already in it is changed.
+    pub fn open_append(path: &Path) -> Result<Self, IoError> {
+        let file = hdf5::File::open_rw(path).map_err(|source| IoError::Hdf5 {
+            path: path.to_path_buf(),
+            object: "open file for appending".into(),
+            source,
+        })?;
+        Ok(H5Output { file, path: path.to_path_buf(), compress: deflate_usable() })
+    }
+
+    /// The file's path, as given to [`H5Output::create`] or [`H5Output::open_append`].
     pub fn path(&self) -> &Path {
         &self.path
     }

@@ -21,6 +21,10 @@
 //!            (f64, m^3/s, n_times x n_caps, positive out of the fluid), mean_pressure (f64, Pa,
 //!            n_times x n_caps); `units` attributes; attrs proximal and distal (cap names for
 //!            the distal/proximal pressure ratio) when the case names them
+//! /stents/NNNNNN  one group per deployed stent (from 000000): attrs kind, diameter (m),
+//!            porosity, wire_diameter (m); centerline (f64, m, N x 3), see [`stent`]
+//! /regions/NAME   attrs center[3] (m), radius (m), neck[3] (m, optional): a named part of the
+//!            fluid (an aneurysm sac) for `hemoflow compare`, see [`stent`]
 //! ```
 //!
 //! `origin` is the low corner of cell (0,0,0): cell (i,j,k) has its centre at
@@ -71,6 +75,7 @@
 mod centerline;
 pub mod checkpoint;
 mod h5;
+pub mod stent;
 mod wall;
 mod xdmf;
 
@@ -79,6 +84,7 @@ use std::path::PathBuf;
 pub use centerline::write_centerline_xdmf;
 pub use checkpoint::Checkpoint;
 pub use h5::H5Output;
+pub use stent::{RegionRecord, StentRecord};
 pub use wall::{cycle_group, write_wall_xdmf, CycleRecord};
 pub use xdmf::{write_grid_xdmf, write_time_series_xdmf};
 

@@ -88,6 +88,20 @@ impl Image {
         }
     }
 
+    /// `left` and `right` side by side on white, tops aligned: `left.width + right.width` wide,
+    /// as high as the higher one.
+    pub fn side_by_side(left: &Image, right: &Image) -> Image {
+        let mut out = Image::new(left.width + right.width, left.height.max(right.height), [255; 4]);
+        let row = out.width as usize * 4;
+        for (image, x0) in [(left, 0), (right, left.width as usize * 4)] {
+            let w = image.width as usize * 4;
+            for (y, src) in image.rgba.chunks_exact(w.max(1)).enumerate() {
+                out.rgba[y * row + x0..y * row + x0 + w].copy_from_slice(src);
+            }
+        }
+        out
+    }
+
     /// Encodes the image as PNG (8-bit RGBA).
     pub fn to_png(&self) -> Result<Vec<u8>, PostError> {
         let mut bytes = Vec::new();

@@ -6,8 +6,10 @@
 //! [`mod@render`] draws a scene off-screen with wgpu (depth test, 4x MSAA where the adapter has it)
 //! and adds the title, colour bar and scale bar on the CPU; [`image`] holds the RGBA result and
 //! encodes PNG. [`summary`] reads a run's numbers ([`OutputSummary`]: what `hemoflow info` prints) and
-//! [`report`] makes an HTML page of them with pictures (`hemoflow report`). SI units throughout:
-//! positions in m, pressures and stresses in Pa, speeds in m/s.
+//! [`report`] makes an HTML page of them with pictures (`hemoflow report`). [`compare`] sets two
+//! runs of one vessel side by side, before and after virtual stenting ([`Comparison`]: what
+//! `hemoflow compare` prints; [`ComparePictures`]: its side-by-side pictures), measuring with
+//! [`sample`]. SI units throughout: positions in m, pressures and stresses in Pa, speeds in m/s.
 //!
 //! ```no_run
 //! use hemoflow::gpu::Gpu;
@@ -26,6 +28,10 @@
 
 pub mod camera;
 pub mod colormap;
+pub mod compare;
+mod compare_images;
+mod compare_measure;
+mod compare_text;
 pub mod image;
 mod overlay;
 pub mod read;
@@ -33,12 +39,16 @@ pub mod render;
 pub mod report;
 mod report_html;
 pub mod request;
+pub mod sample;
 mod stats;
+mod stents;
 pub mod summary;
 mod summary_text;
 
 use std::path::PathBuf;
 
+pub use compare::Comparison;
+pub use compare_images::ComparePictures;
 pub use image::Image;
 pub use read::OutputFile;
 pub use read::Pick;
@@ -96,6 +106,16 @@ pub enum PostError {
         /// What is wrong.
         message: String,
     },
+    /// Two output files that cannot be compared (`hemoflow compare`): names both and says why.
+    #[error("{pre} and {post} cannot be compared: {message}", pre = pre.display(), post = post.display())]
+    Mismatch {
+        /// The file before (PRE).
+        pre: PathBuf,
+        /// The file after (POST).
+        post: PathBuf,
+        /// What differs, with both values.
+        message: String,
+    },
     /// Drawing failed.
     #[error(transparent)]
     Render(#[from] RenderError),
@@ -126,6 +146,7 @@ impl PostError {
                 | PostError::Invalid { .. }
                 | PostError::Hdf5 { .. }
                 | PostError::Option { .. }
+                | PostError::Mismatch { .. }
                 | PostError::Write { .. }
                 | PostError::Render(RenderError::Size { .. })
         )

@@ -7,6 +7,7 @@
 //!                   nz x ny x nx x 3), wss (f32, Pa, M x 3), wall_pressure (f32, Pa, M)
 //! /wall             vertices (f64, N x 3, m), triangles (u32 or u64, M x 3)
 //! /cycles/NNNNNN    attrs start, end (s); tawss (f32, Pa, M), osi (f32, -, M), rrt (f32, 1/Pa, M)
+//! /stents, /regions deployed stents and named regions (read in post/stents.rs; layout in io/stent.rs)
 //! ```
 //!
 //! Numbers are read in whatever integer or float width the file holds and converted by HDF5.
@@ -167,6 +168,25 @@ impl OutputFile {
             [v] => Ok(*v),
             _ => Err(self.invalid(&format!("attribute {at}@{name}"), format!("{} values, expected 1", values.len()))),
         }
+    }
+
+    /// Reads the numeric attribute `name` of group `at` (e.g. "/regions/sac", "center") as f64
+    /// values, however many it holds; `None` when the attribute is absent.
+    pub fn float_attr(&self, at: &str, name: &str) -> Result<Option<Vec<f64>>, PostError> {
+        let group = self.group(at, "")?;
+        let names = group.attr_names().map_err(|source| self.h5(&format!("attribute {at}@{name}"), source))?;
+        if !names.iter().any(|n| n == name) {
+            return Ok(None);
+        }
+        self.read_attr(&group, at, name).map(Some)
+    }
+
+    /// Names of the members (groups and datasets) of group `at`, sorted.
+    pub fn members(&self, at: &str) -> Result<Vec<String>, PostError> {
+        let group = self.group(at, "")?;
+        let mut names = group.member_names().map_err(|source| self.h5(&format!("group {at}"), source))?;
+        names.sort();
+        Ok(names)
     }
 
     /// Reads dataset `at` (e.g. "/cycles/000001/osi") as `T`, converting from the stored width,

@@ -240,7 +240,7 @@ fn wall_triangles(wall: &WallSurface) -> Vec<[[f64; 3]; 3]> {
 }
 
 /// One value per wall triangle of a wall field.
-fn wall_values(file: &OutputFile, field: Field, group: &str, m: usize) -> Result<Vec<f32>, PostError> {
+pub(crate) fn wall_values(file: &OutputFile, field: Field, group: &str, m: usize) -> Result<Vec<f32>, PostError> {
     let hint = " (this output has no wall quantities: they are written by hemoflow run from the version that \
                 computes wall shear stress)";
     Ok(match field {

@@ -1,0 +1,174 @@
+//! The pictures of `hemoflow compare -o DIR`: PRE on the left, POST on the right, one colour range
+//! for both, titled "pre" and "post", drawn with the pictures' own path ([`build_scene`],
+//! [`render`]) and pasted side by side ([`Image::side_by_side`]):
+//!
+//! - `compare_tawss.png` (both files have cycles) or `compare_wss.png` (|WSS| at the last
+//!   snapshot): the wall, iso view;
+//! - `compare_speed.png`: speed at the last snapshot on the grid plane through the first stent's
+//!   mid-point (else the first region's centre, else the middle of POST's grid), normal to the grid
+//!   axis most nearly across the stent (or from the region's neck to its centre): the plane holds
+//!   the stent's axis where it can.
+//!
+//! Beside them `compare.json`, the [`Comparison`] as `hemoflow compare --json` prints it.
+
+use std::path::{Path, PathBuf};
+
+use super::compare::Comparison;
+use super::read::OutputFile;
+use super::render::{render, Paint, Scene, View};
+use super::request::{build_scene, Field, RenderRequest, Slice};
+use super::{Image, PostError};
+use crate::gpu::Gpu;
+use crate::mesh::Vec3;
+
+/// One side-by-side picture: PRE's and POST's scenes with a shared colour range.
+pub struct Pair {
+    /// File name in the folder, e.g. "compare_tawss.png".
+    pub file_name: String,
+    /// The field drawn.
+    pub field: Field,
+    /// The view.
+    pub view: View,
+    /// PRE's scene and POST's.
+    pub scenes: [Scene; 2],
+}
+
+/// The pictures of a comparison, planned (read from the files) but not yet drawn.
+pub struct ComparePictures {
+    /// The pictures.
+    pub pairs: Vec<Pair>,
+    /// Pictures that could not be drawn from these files, with the reason.
+    pub left_out: Vec<String>,
+    /// Size of each half, pixels.
+    pub size: [u32; 2],
+}
+
+impl ComparePictures {
+    /// Reads what the pictures need from `pre` and `post` (compared in `comparison`) and builds
+    /// their scenes; `size` is each half's, pixels. A picture whose data a file lacks is listed in
+    /// `left_out`, not an error.
+    pub fn plan(
+        pre: &OutputFile,
+        post: &OutputFile,
+        comparison: &Comparison,
+        size: [u32; 2],
+    ) -> Result<ComparePictures, PostError> {
+        let mut pairs = Vec::new();
+        let mut left_out = Vec::new();
+        let field = if comparison.pre.cycles > 0 && comparison.post.cycles > 0 { Field::Tawss } else { Field::Wss };
+        let wall = RenderRequest { size, ..RenderRequest::new(field) };
+        let (slice, view) = slice_plane(comparison);
+        let speed = RenderRequest { slice: Some(slice), view, size, ..RenderRequest::new(Field::Speed) };
+        for request in [wall, speed] {
+            let scenes = [pre, post].map(|file| build_scene(file, &request));
+            match scenes {
+                [Ok(a), Ok(b)] => {
+                    let file_name = format!("compare_{}.png", request.field.name());
+                    let scenes = shared(a, b, request.field.unit());
+                    pairs.push(Pair { file_name, field: request.field, view: request.view, scenes });
+                }
+                [a, b] => {
+                    for (label, scene) in [("PRE", a), ("POST", b)] {
+                        match scene {
+                            Err(e) if e.is_user_error() => {
+                                left_out.push(format!("{} side by side ({label}): {e}", request.field.label()))
+                            }
+                            Err(e) => return Err(e),
+                            Ok(_) => {}
+                        }
+                    }
+                }
+            }
+        }
+        Ok(ComparePictures { pairs, left_out, size })
+    }
+
+    /// Draws the pictures on `gpu` and writes them and `compare.json` (`comparison`) into `dir`
+    /// (created if needed; files of the same names are replaced). Returns the paths written,
+    /// the JSON last.
+    pub fn write(&self, gpu: &Gpu, dir: &Path, comparison: &Comparison) -> Result<Vec<PathBuf>, PostError> {
+        let write_err = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| PostError::Write { path, source }
+        };
+        std::fs::create_dir_all(dir).map_err(write_err(dir))?;
+        let mut written = Vec::new();
+        for pair in &self.pairs {
+            let [a, b] = &pair.scenes;
+            let image =
+                Image::side_by_side(&render(gpu, a, pair.view, self.size)?, &render(gpu, b, pair.view, self.size)?);
+            let path = dir.join(&pair.file_name);
+            image.write_png(&path)?;
+            written.push(path);
+        }
+        let json = dir.join("compare.json");
+        let text = serde_json::to_string_pretty(comparison).expect("the comparison serializes");
+        std::fs::write(&json, text + "\n").map_err(write_err(&json))?;
+        written.push(json);
+        Ok(written)
+    }
+}
+
+/// The two scenes with one colour range (the union of their own) and titles starting "pre" and
+/// "post"; each title's note on clipping is redone for the shared range (`unit`: the field's).
+fn shared(mut a: Scene, mut b: Scene, unit: &str) -> [Scene; 2] {
+    let range = match (&a.bar, &b.bar) {
+        (Some(x), Some(y)) => Some([x.range[0].min(y.range[0]), x.range[1].max(y.range[1])]),
+        _ => None,
+    };
+    for (scene, label) in [(&mut a, "pre"), (&mut b, "post")] {
+        if let (Some(bar), Some(range)) = (&mut scene.bar, range) {
+            bar.range = range;
+        }
+        match scene.title.first_mut() {
+            Some(line) => *line = format!("{label}: {line}"),
+            None => scene.title.push(label.into()),
+        }
+        if let (Some(line), Some([_, hi])) = (scene.title.get_mut(1), range) {
+            let mut parts: Vec<String> =
+                line.split("; ").filter(|p| !p.starts_with("colours clipped")).map(String::from).collect();
+            parts.push("colours shared by pre and post".into());
+            let max = scene
+                .layers
+                .iter()
+                .filter_map(|l| match &l.paint {
+                    Paint::Values(v) => v.iter().filter(|x| x.is_finite()).map(|&x| x as f64).reduce(f64::max),
+                    Paint::Solid { .. } => None,
+                })
+                .reduce(f64::max);
+            if let Some(max) = max.filter(|&m| m > hi) {
+                parts.push(format!("clipped at {hi:.3} (max {max:.3} {unit})"));
+            }
+            *line = parts.join("; ");
+        }
+    }
+    [a, b]
+}
+
+/// The speed slice's plane and the view along its normal (see the module docs).
+fn slice_plane(c: &Comparison) -> (Slice, View) {
+    let g = &c.post;
+    let grid_centre = Vec3::from(std::array::from_fn(|a| g.origin[a] + g.dims[a] as f64 * g.spacing / 2.0));
+    let (point, direction) = if let Some(s) = c.stents.first() {
+        (Vec3::from(s.middle), Some(Vec3::from(s.end) - Vec3::from(s.start)))
+    } else if let Some(r) = c.regions.first() {
+        (Vec3::from(r.center), r.neck.map(|n| Vec3::from(r.center) - Vec3::from(n)))
+    } else {
+        (grid_centre, None)
+    };
+    // The axis with the smallest share of the direction; ties (and no direction) go to the axis
+    // along which the grid is thinnest, so the plane shows the most of the vessel.
+    let share = |a: usize| direction.map_or(0.0, |d| (d[a] / d.norm()).abs());
+    let axis = (0..3)
+        .min_by(|&x, &y| {
+            let (sx, sy) = (share(x), share(y));
+            if (sx - sy).abs() > 1e-6 {
+                sx.total_cmp(&sy)
+            } else {
+                g.dims[x].cmp(&g.dims[y])
+            }
+        })
+        .unwrap_or(2);
+    let view = [View::Right, View::Front, View::Top][axis];
+    (Slice { axis, value: point[axis] }, view)
+}
