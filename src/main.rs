@@ -105,7 +105,9 @@ enum Command {
     /// out of the fluid, mean pressure Pa, mass balance error; per cardiac cycle with
     /// [time] period: mean flow mL/s, mean, lowest and highest pressure mmHg). Without a case
     /// file, the bundled demo (meshes/demo.toml: two cardiac cycles, Womersley inlet, RCR
-    /// outlets).
+    /// outlets). [[stent]] tables deploy stents when the grid is built (snapped to the
+    /// centreline: lumen expansion, or a flow diverter's porous layer); [[region]] tables name
+    /// parts of the fluid (an aneurysm sac) for `hemoflow compare`.
     Run {
         /// Case file; the bundled demo when absent.
         case: Option<PathBuf>,
@@ -124,7 +126,8 @@ enum Command {
         /// mass_balance_error_max (relative), divergence_max (relative, after projection), caps
         /// [{name, flow_rate (m^3/s), mean_pressure (Pa)}], cycles [{cycle, caps [{name,
         /// mean_flow_rate (m^3/s), mean_pressure, min_pressure, max_pressure (Pa)}],
-        /// pressure_change (Pa)}], wall_triangles, wall_gpu_bytes (bytes), and more.
+        /// pressure_change (Pa)}], wall_triangles, wall_gpu_bytes (bytes), stents [{kind, from, to (m, the snapped
+        /// ends), length (m), diameter (m), layer_cells}], and more.
         #[arg(long)]
         json: bool,
     },

@@ -162,6 +162,20 @@ fn stenting_the_stenosis_example_brings_its_drop_to_hagen_poiseuille() {
     for png in ["compare_wss.png", "compare_speed.png", "compare.json"] {
         assert!(pictures.join(png).is_file(), "compare -o wrote no {png}");
     }
+    check_output(&post);
+}
+
+/// tools/check_output_h5.py on a run's output (/stents, /regions and /centerlines included).
+fn check_output(h5: &std::path::Path) {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tools/check_output_h5.py");
+    let out = std::process::Command::new("/usr/bin/python3")
+        .args([script, h5.to_str().unwrap(), h5.with_extension("xdmf").to_str().unwrap()])
+        .output()
+        .expect("python3 (tools/test installs python3-h5py)");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    println!("{text}");
+    assert!(out.status.success(), "check_output_h5.py: {text}");
+    assert!(text.contains("centerlines: inlet -> outlet") && text.contains("stents: 1"), "{text}");
 }
 
 #[test]
@@ -177,6 +191,7 @@ fn a_flow_diverter_lowers_sac_inflow_and_one_of_porosity_1_changes_nothing() {
     std::fs::write(&open, text.replace("porosity = 0.7 ", "porosity = 1.0 ")).unwrap();
     let (open_out, open_summary) = run(&open, dir.path(), "open");
     let _ = std::fs::remove_file(&open);
+    check_output(&post);
     let diverter = compare(&pre, &post, None);
     let unchanged = compare(&pre, &open_out, None);
     let inflow = |c: &serde_json::Value, k: &str| c["regions"][0]["inflow"][k].as_f64().unwrap();

@@ -28,6 +28,9 @@ Layout (docs: DESIGN.md "Output layout"):
               centerline float64 (N, 3), N >= 2, finite, units "m", first point != last
   /regions    optional; one group per region (the name), attrs center (3 floats, m), radius > 0 (m) and
               optionally neck (3 floats, m) strictly inside the sphere and not at its centre
+  /centerlines optional; attrs source (a cap name), spacing > 0 (m); one group per line, 6 digits
+              from 000000 without gaps, attrs from, to; points float64 (N, 3), radius and abscissa
+              float64 (N,), N >= 2, finite, units "m", radius > 0, abscissa from 0 and increasing
 Every dataset of the file is read whole (h5py reads all of it).
 XDMF: every Format="HDF" DataItem "file:/path" names an existing dataset of the declared
 Dimensions, NumberType and Precision; a 3DCoRectMesh topology counts nodes (cells + 1 per axis,
@@ -243,6 +246,37 @@ def check_regions(path, f):
     return ", ".join(sorted(g.keys())) if len(g) else "(none)"
 
 
+def check_centerlines(path, f):
+    """/centerlines: every line; returns a one-line description."""
+    g = f["centerlines"]
+    where = f"{path}:/centerlines"
+    need(isinstance(g, h5py.Group), f"{where} is not a group")
+    need("source" in g.attrs, f"{where}: attribute source missing")
+    need(floats(g.attrs, "spacing", 1, where)[0] > 0, f"{where}@spacing must be > 0")
+    names = sorted(g.keys())
+    need(names and names == [f"{n:06d}" for n in range(len(names))],
+         f"{where}: groups {names!r} are not 000000, 000001, ... without gaps")
+    lines = []
+    for name in names:
+        at = f"{where}/{name}"
+        line = g[name]
+        for a in ("from", "to"):
+            need(a in line.attrs, f"{at}: attribute {a} missing")
+        pts = line["points"]
+        n = pts.shape[0]
+        need(pts.dtype == np.float64 and pts.shape == (n, 3) and n >= 2, f"{at}/points: {pts.shape} {pts.dtype}")
+        for ds in ("points", "radius", "abscissa"):
+            units(line[ds], "m", f"{at}/{ds}")
+            need(np.all(np.isfinite(line[ds][()])), f"{at}/{ds}: non-finite values")
+        for ds in ("radius", "abscissa"):
+            need(line[ds].shape == (n,), f"{at}/{ds}: shape {line[ds].shape}, expected ({n},)")
+        need(np.all(line["radius"][()] > 0), f"{at}/radius: not all > 0")
+        s = line["abscissa"][()]
+        need(s[0] == 0 and np.all(np.diff(s) > 0), f"{at}/abscissa: does not start at 0 and increase")
+        lines.append(f"{as_text(line.attrs['from'])} -> {as_text(line.attrs['to'])} ({n} points)")
+    return ", ".join(lines)
+
+
 def check_summary(path, f):
     s = f["summary"]
     where = f"{path}:/summary"
@@ -323,13 +357,15 @@ def check_h5(path):
         need("cycles" not in f or "wall" in f, f"{path}: /cycles without /wall")
         stents = check_stents(path, f) if "stents" in f else None
         regions = check_regions(path, f) if "regions" in f else None
+        centerlines = check_centerlines(path, f) if "centerlines" in f else None
         datasets = read_everything(path, f)
         span = (f" ({min(snapshots.values()):g} .. {max(snapshots.values()):g} s)" if snapshots else "")
         print(f"{path}: ok: dims {[int(d) for d in dims]} spacing {spacing:g} m; fields: {', '.join(fields)}; "
               f"caps: {', '.join(caps) if caps else '(none)'}; snapshots: {len(snapshots)}{span}; "
               f"summary: {summary}; wall: {wall}"
               f"{'; stents: ' + stents if stents is not None else ''}"
-              f"{'; regions: ' + regions if regions is not None else ''}; {datasets} datasets read")
+              f"{'; regions: ' + regions if regions is not None else ''}"
+              f"{'; centerlines: ' + centerlines if centerlines is not None else ''}; {datasets} datasets read")
         return [int(d) for d in dims]
 
 
