@@ -9,36 +9,17 @@
 //! compare.json; a periodic pair (TAWSS, the inflow averaged over the cycle's snapshots); bad
 //! input exits 2 naming the file.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::sync::Mutex;
+use std::process::Command;
+
+use common::hemoflow_in as hemoflow;
 
 use hemoflow::io::{CapRecord, GridMeta, H5Output, RegionRecord, StentRecord};
 use hemoflow::mesh::generate::AneurysmSpec;
 use hemoflow::post::Image;
 use serde_json::Value;
-
-/// Held while a test writes an HDF5 file and while it starts a `hemoflow` process: HDF5 opens
-/// files without close-on-exec, so a child started meanwhile would inherit the writer's lock.
-static SPAWN: Mutex<()> = Mutex::new(());
-
-/// Runs `hemoflow ARGS` in `dir`: (exit code, stdout parsed as JSON or Null, stdout + stderr).
-fn hemoflow(dir: &Path, args: &[&str]) -> (i32, Value, String) {
-    let child = {
-        let _guard = SPAWN.lock().unwrap_or_else(|e| e.into_inner());
-        Command::new(env!("CARGO_BIN_EXE_hemoflow"))
-            .args(args)
-            .current_dir(dir)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("run hemoflow")
-    };
-    let out = child.wait_with_output().expect("run hemoflow");
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let json = serde_json::from_str(&stdout).unwrap_or(Value::Null);
-    (out.status.code().unwrap_or(-1), json, stdout + &String::from_utf8_lossy(&out.stderr))
-}
 
 /// Writes `an.obj` (the default aneurysm, mm; a coarse surface) into `dir`.
 fn mesh(dir: &Path) {
@@ -107,7 +88,7 @@ fn deploy(h5: &Path) {
         wire_diameter: 30e-6,
         centerline: vec![point(-4e-3), point(0.0), point(4e-3)],
     };
-    let _guard = SPAWN.lock().unwrap_or_else(|e| e.into_inner());
+    let _guard = common::SPAWN.lock().unwrap_or_else(|e| e.into_inner());
     let out = H5Output::open_append(h5).unwrap();
     out.write_regions(&[sac]).unwrap();
     out.write_stents(&[diverter]).unwrap();
@@ -294,7 +275,7 @@ fn periodic_pair_compares_tawss_and_averages_the_inflow_over_the_cycle() {
 /// /summary of two caps, at `spacing` m from `origin` m.
 fn synthetic(path: &Path, spacing: f64, origin: [f64; 3], caps: [&str; 2]) {
     let meta = GridMeta { origin, spacing, dims: [4, 4, 4] };
-    let _guard = SPAWN.lock().unwrap_or_else(|e| e.into_inner());
+    let _guard = common::SPAWN.lock().unwrap_or_else(|e| e.into_inner());
     let out = H5Output::create(path, "").unwrap();
     out.write_grid(&meta, &[1; 64]).unwrap();
     let cap = |name: &str| CapRecord {
@@ -325,7 +306,7 @@ fn bad_input_exits_2_naming_the_file() {
     synthetic(&d.join("other.h5"), 1e-3, [0.0; 3], ["in", "out"]);
     std::fs::write(d.join("text.h5"), "not HDF5").unwrap();
     {
-        let _guard = SPAWN.lock().unwrap_or_else(|e| e.into_inner());
+        let _guard = common::SPAWN.lock().unwrap_or_else(|e| e.into_inner());
         hdf5::File::create(d.join("foreign.h5")).unwrap().create_group("data").unwrap();
     }
     let cases = [

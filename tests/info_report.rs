@@ -3,40 +3,18 @@
 //! key lines, bad input (exit 2 naming the file and dataset), and a report whose page links
 //! pictures that exist and decode. The report is left in target/tmp/info_report/ to be looked at.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::str::FromStr;
-use std::sync::Mutex;
+mod common;
 
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use common::hemoflow;
 use hdf5::types::VarLenUnicode;
 use hemoflow::post::Image;
 use serde_json::Value;
 
 /// Pa per mmHg.
 const MMHG: f64 = 133.322;
-
-/// Held while a test writes an HDF5 file and while it starts a `hemoflow` process: HDF5 opens
-/// files without close-on-exec, so a child started meanwhile by another test thread would inherit
-/// the writer's lock and keep the file locked against the next reader until that child exits.
-static SPAWN: Mutex<()> = Mutex::new(());
-
-/// Runs `hemoflow ARGS` like `common::hemoflow`, starting it while no file is being written.
-fn hemoflow(args: &[&str]) -> (i32, Value, String) {
-    let child = {
-        let _guard = SPAWN.lock().unwrap_or_else(|e| e.into_inner());
-        Command::new(env!("CARGO_BIN_EXE_hemoflow"))
-            .args(args)
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("run hemoflow")
-    };
-    let out = child.wait_with_output().expect("run hemoflow");
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let json = serde_json::from_str(&stdout).unwrap_or(Value::Null);
-    (out.status.code().unwrap_or(-1), json, stdout + &String::from_utf8_lossy(&out.stderr))
-}
 
 fn out_dir() -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("info_report");
@@ -86,7 +64,7 @@ const ALL: Parts = Parts { cycles: true, ratio: true, types: true };
 ///   100, 80, 90 mmHg (min 90, 70, 85; max 110, 88, 95 mmHg); TAWSS 0.25 and 1 Pa, OSI 0 and
 ///   0.25, RRT 4 and 2 1/Pa. Cycle 1 holds other values, so reading the wrong cycle shows.
 fn write_output(path: &Path, parts: Parts) {
-    let _guard = SPAWN.lock().unwrap_or_else(|e| e.into_inner());
+    let _guard = common::SPAWN.lock().unwrap_or_else(|e| e.into_inner());
     let file = hdf5::File::create(path).unwrap();
     str_attr(&file, "software", "hemoflow");
     str_attr(&file, "version", "0.1.0");
@@ -182,7 +160,7 @@ fn write_output(path: &Path, parts: Parts) {
 /// Creates (`create`) or opens `path` for writing and applies `change`, while no `hemoflow` process
 /// is being started (see [`SPAWN`]).
 fn edit(path: &Path, create: bool, change: impl FnOnce(&hdf5::File)) {
-    let _guard = SPAWN.lock().unwrap_or_else(|e| e.into_inner());
+    let _guard = common::SPAWN.lock().unwrap_or_else(|e| e.into_inner());
     let file = if create { hdf5::File::create(path) } else { hdf5::File::open_rw(path) }.unwrap();
     change(&file);
 }

@@ -14,6 +14,7 @@
 //! whose fluid is incompressible, up to the interpolation's error).
 
 use super::read::GridData;
+use crate::mesh::generate::perpendicular;
 use crate::mesh::Vec3;
 
 /// Points on a region's boundary with the unit normals into the region and the area each stands for.
@@ -68,12 +69,6 @@ pub fn velocity_at(grid: &GridData, velocity: &[f32], p: Vec3) -> Vec3 {
     u
 }
 
-/// A unit vector normal to `n` (any one).
-fn tangent(n: Vec3) -> Vec3 {
-    let helper = if n.x.abs() < 0.9 { Vec3::x() } else { Vec3::y() };
-    (helper - n * n.dot(&helper)).normalize()
-}
-
 /// The boundary of the region (`center`, `radius`, `neck`; m) sampled for a grid of spacing
 /// `spacing` (m), as the module docs say. The caller has checked the region
 /// ([`crate::io::RegionRecord::problem`]).
@@ -84,7 +79,8 @@ pub fn region_surface(center: Vec3, radius: f64, neck: Option<Vec3>, spacing: f6
             let to_centre = center - neck;
             let n = to_centre.normalize();
             let disc = (radius * radius - to_centre.norm_squared()).max(0.0).sqrt();
-            let (t1, t2) = (tangent(n), n.cross(&tangent(n)));
+            let t1 = perpendicular(n);
+            let t2 = n.cross(&t1);
             let reach = (disc / step).ceil() as i64;
             let mut points = Vec::new();
             for i in -reach..=reach {
