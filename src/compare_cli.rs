@@ -45,8 +45,8 @@ pub struct CompareArgs {
     #[arg(long)]
     json: bool,
     /// Folder for the side-by-side pictures (PNG: the wall's TAWSS or |WSS|, a speed slice through
-    /// the first stent or region) and compare.json (created if needed; files of the same names are
-    /// replaced).
+    /// the first stent or region, and for the first region a slice through it coloured over its
+    /// own speeds) and compare.json (created if needed; files of the same names are replaced).
     #[arg(short, long, value_name = "DIR")]
     output: Option<PathBuf>,
     /// Size of each half of a picture, pixels.

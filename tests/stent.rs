@@ -192,7 +192,9 @@ fn a_flow_diverter_lowers_sac_inflow_and_one_of_porosity_1_changes_nothing() {
     let (open_out, open_summary) = run(&open, dir.path(), "open");
     let _ = std::fs::remove_file(&open);
     check_output(&post);
-    let diverter = compare(&pre, &post, None);
+    let pictures = dir.path().join("compare");
+    let diverter = compare(&pre, &post, Some(&pictures));
+    assert!(pictures.join("compare_sac_speed.png").is_file(), "compare -o drew no picture of the sac");
     let unchanged = compare(&pre, &open_out, None);
     let inflow = |c: &serde_json::Value, k: &str| c["regions"][0]["inflow"][k].as_f64().unwrap();
     let (before, after) = (inflow(&diverter, "pre"), inflow(&diverter, "post"));

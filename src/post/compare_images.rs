@@ -7,13 +7,16 @@
 //! - `compare_speed.png`: speed at the last snapshot on the grid plane through the first stent's
 //!   mid-point (else the first region's centre, else the middle of POST's grid), normal to the grid
 //!   axis most nearly across the stent (or from the region's neck to its centre): the plane holds
-//!   the stent's axis where it can.
+//!   the stent's axis where it can;
+//! - `compare_NAME_speed.png` for the first region: the same through the region's centre, the
+//!   colours up to the 90th percentile of the speeds inside the region (a sac's flow is far
+//!   slower than the artery's).
 //!
 //! Beside them `compare.json`, the [`Comparison`] as `hemoflow compare --json` prints it.
 
 use std::path::{Path, PathBuf};
 
-use super::compare::Comparison;
+use super::compare::{Comparison, RegionChange, Side};
 use super::read::OutputFile;
 use super::render::{render, Paint, Scene, View};
 use super::request::{build_scene, Field, RenderRequest, Slice};
@@ -59,12 +62,27 @@ impl ComparePictures {
         let wall = RenderRequest { size, ..RenderRequest::new(field) };
         let (slice, view) = slice_plane(comparison);
         let speed = RenderRequest { slice: Some(slice), view, size, ..RenderRequest::new(Field::Speed) };
-        for request in [wall, speed] {
+        let mut requests = vec![(wall, None), (speed, None)];
+        // A region's flow is usually far slower than the parent artery's, which sets the range of
+        // the speed picture: a second one through the region, coloured over the region's speeds.
+        if let Some(r) = comparison.regions.first() {
+            let (slice, view) = plane_through(
+                &comparison.post,
+                Vec3::from(r.center),
+                r.neck.map(|n| Vec3::from(r.center) - Vec3::from(n)),
+            );
+            let request = RenderRequest { slice: Some(slice), view, size, ..RenderRequest::new(Field::Speed) };
+            requests.push((request, Some(r)));
+        }
+        for (request, region) in requests {
             let scenes = [pre, post].map(|file| build_scene(file, &request));
             match scenes {
                 [Ok(a), Ok(b)] => {
-                    let file_name = format!("compare_{}.png", request.field.name());
-                    let scenes = shared(a, b, request.field.unit());
+                    let (file_name, range) = match region {
+                        Some(r) => (format!("compare_{}_speed.png", r.name), region_range(&[&a, &b], r)),
+                        None => (format!("compare_{}.png", request.field.name()), None),
+                    };
+                    let scenes = shared(a, b, request.field.unit(), range);
                     pairs.push(Pair { file_name, field: request.field, view: request.view, scenes });
                 }
                 [a, b] => {
@@ -109,13 +127,39 @@ impl ComparePictures {
     }
 }
 
-/// The two scenes with one colour range (the union of their own) and titles starting "pre" and
-/// "post"; each title's note on clipping is redone for the shared range (`unit`: the field's).
-fn shared(mut a: Scene, mut b: Scene, unit: &str) -> [Scene; 2] {
-    let range = match (&a.bar, &b.bar) {
+/// The range [0, the 90th percentile] of the scenes' values drawn inside `region` (triangles
+/// whose centroid lies in it), if any is: the percentile, not the largest, so that the few fast
+/// cells at the region's entrance do not set it.
+fn region_range(scenes: &[&Scene], region: &RegionChange) -> Option<[f64; 2]> {
+    let centre = Vec3::from(region.center);
+    let inside = |p: Vec3| {
+        (p - centre).norm() <= region.radius
+            && region.neck.is_none_or(|n| (p - Vec3::from(n)).dot(&(centre - Vec3::from(n))) > 0.0)
+    };
+    let mut values = Vec::new();
+    for layer in scenes.iter().flat_map(|s| &s.layers) {
+        let Paint::Values(v) = &layer.paint else { continue };
+        for (t, &x) in layer.triangles.iter().zip(v) {
+            let c = (Vec3::from(t[0]) + Vec3::from(t[1]) + Vec3::from(t[2])) / 3.0;
+            if x.is_finite() && inside(c) {
+                values.push(x as f64);
+            }
+        }
+    }
+    values.sort_by(f64::total_cmp);
+    let p90 = *values.get(values.len() * 9 / 10)?;
+    (p90 > 0.0).then_some([0.0, p90])
+}
+
+/// The two scenes with one colour range (`range`, else the union of their own) and titles
+/// starting "pre" and "post"; each title's note on clipping is redone for the shared range
+/// (`unit`: the field's).
+fn shared(mut a: Scene, mut b: Scene, unit: &str, range: Option<[f64; 2]>) -> [Scene; 2] {
+    let own = match (&a.bar, &b.bar) {
         (Some(x), Some(y)) => Some([x.range[0].min(y.range[0]), x.range[1].max(y.range[1])]),
         _ => None,
     };
+    let range = range.or(own);
     for (scene, label) in [(&mut a, "pre"), (&mut b, "post")] {
         if let (Some(bar), Some(range)) = (&mut scene.bar, range) {
             bar.range = range;
@@ -156,6 +200,12 @@ fn slice_plane(c: &Comparison) -> (Slice, View) {
     } else {
         (grid_centre, None)
     };
+    plane_through(g, point, direction)
+}
+
+/// The grid plane through `point` normal to the axis with the smallest share of `direction`
+/// (the plane holds the direction where it can), and the view along its normal.
+fn plane_through(g: &Side, point: Vec3, direction: Option<Vec3>) -> (Slice, View) {
     // The axis with the smallest share of the direction; ties (and no direction) go to the axis
     // along which the grid is thinnest, so the plane shows the most of the vessel.
     let share = |a: usize| direction.map_or(0.0, |d| (d[a] / d.norm()).abs());
