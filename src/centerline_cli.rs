@@ -66,7 +66,12 @@ pub fn run(args: &CenterlineArgs) -> Result<()> {
     let h = match args.spacing {
         Some(s) if s.is_finite() && s > 0.0 => s * args.units.to_metres(),
         Some(s) => return Err(CenterlineArgError::Spacing(s).into()),
-        None => default_spacing(&m)
+        None => check
+            .groups
+            .iter()
+            .filter(|g| g.kind == mesh::GroupKind::Cap)
+            .map(|g| g.diameter / 16.0)
+            .min_by(f64::total_cmp)
             .ok_or_else(|| CenterlineArgError::Mesh { file: file.clone(), reason: "no caps".into() })?,
     };
     let grid = hemoflow::grid::voxelize(&m, h)?;
@@ -95,18 +100,6 @@ pub fn run(args: &CenterlineArgs) -> Result<()> {
         print!("{}", text(&lines, seconds));
     }
     Ok(())
-}
-
-/// The smallest cap's equivalent radius sqrt(area / pi) over 8, m.
-fn default_spacing(m: &mesh::SurfaceMesh) -> Option<f64> {
-    let mut area = vec![0.0; m.groups.len()];
-    for t in 0..m.triangles.len() {
-        area[m.labels[t] as usize] += 0.5 * m.area_normal(t).norm();
-    }
-    (0..m.groups.len())
-        .filter(|&g| m.groups[g].kind == mesh::GroupKind::Cap)
-        .map(|g| (area[g] / std::f64::consts::PI).sqrt() / 8.0)
-        .min_by(f64::total_cmp)
 }
 
 /// One paragraph per line: length, radius range, and the narrowest point against the median

@@ -179,7 +179,6 @@ pub fn trace(field: &WallDistance, source: Option<&str>) -> Result<Centerlines, 
             .cells
             .iter()
             .map(|&(id, _)| id)
-            .filter(|&id| grid.kind[id as usize] != kind::SOLID)
             .min_by(|&a, &b| (grid.cell_centre(a) - c).norm().total_cmp(&(grid.cell_centre(b) - c).norm()))
     };
     let unreachable =

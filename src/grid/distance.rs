@@ -71,14 +71,9 @@ impl<'a> DistanceField<'a> {
     /// The triangle of the surface closest to `p` and its distance (m), if one is within
     /// `radius`.
     pub fn closest(&self, p: Vec3) -> Option<(u32, f64)> {
-        let c = [0, 1, 2].map(|a| ((p[a] - self.origin[a]) / self.size).floor());
-        if (0..3).any(|a| c[a] < 0.0 || c[a] >= self.dims[a] as f64) {
-            return None;
-        }
-        let b = c[0] as usize + self.dims[0] * (c[1] as usize + self.dims[1] * c[2] as usize);
         let mut best = None;
         let mut best2 = self.radius * self.radius;
-        for &t in &self.tris[self.start[b] as usize..self.start[b + 1] as usize] {
+        for &t in self.bucket(p)? {
             let [a, bb, cc] = self.mesh.corners(t as usize);
             let d2 = (closest_point(p, a, bb, cc) - p).norm_squared();
             if d2 < best2 {
@@ -95,11 +90,9 @@ impl<'a> DistanceField<'a> {
     /// that point lies on an edge or a vertex too).
     pub fn signed(&self, p: Vec3) -> Option<f64> {
         let (_, d) = self.closest(p)?;
-        let c = [0, 1, 2].map(|a| ((p[a] - self.origin[a]) / self.size).floor());
-        let b = c[0] as usize + self.dims[0] * (c[1] as usize + self.dims[1] * c[2] as usize);
         let mut normal = Vec3::zeros();
         let mut towards = Vec3::zeros();
-        for &t in &self.tris[self.start[b] as usize..self.start[b + 1] as usize] {
+        for &t in self.bucket(p)? {
             let [a, bb, cc] = self.mesh.corners(t as usize);
             let q = closest_point(p, a, bb, cc);
             if (q - p).norm() <= d * (1.0 + 1e-9) + 1e-15 {
@@ -108,6 +101,16 @@ impl<'a> DistanceField<'a> {
             }
         }
         Some(if towards.dot(&normal) >= 0.0 { d } else { -d })
+    }
+
+    /// The triangles filed in the bucket holding `p`; None outside the buckets.
+    fn bucket(&self, p: Vec3) -> Option<&[u32]> {
+        let c = [0, 1, 2].map(|a| ((p[a] - self.origin[a]) / self.size).floor());
+        if (0..3).any(|a| c[a] < 0.0 || c[a] >= self.dims[a] as f64) {
+            return None;
+        }
+        let b = c[0] as usize + self.dims[0] * (c[1] as usize + self.dims[1] * c[2] as usize);
+        Some(&self.tris[self.start[b] as usize..self.start[b + 1] as usize])
     }
 
     /// Bytes held.

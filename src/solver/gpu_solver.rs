@@ -285,6 +285,8 @@ pub struct GpuSolver<'g> {
     /// Steps taken.
     pub steps: u64,
     bytes: u64,
+    /// The predicted velocity (m/s, component-major), for passes added later.
+    u_star: wgpu::Buffer,
     /// Buffers only the passes bind.
     _keep: Vec<wgpu::Buffer>,
     /// Wall shear stress and time integrals, once [`GpuSolver::attach_wall`] was called.
@@ -543,7 +545,8 @@ impl<'g> GpuSolver<'g> {
             ops,
             steps: 0,
             bytes: allocated.get(),
-            _keep: vec![u_star, tendency, rhs, v_tmp, apply_params, viscosity],
+            u_star,
+            _keep: vec![tendency, rhs, v_tmp, apply_params, viscosity],
             wall: None,
             porous: None,
         })
@@ -558,8 +561,7 @@ impl<'g> GpuSolver<'g> {
         }
         let gpu = self.gpu;
         let buffer = gpu.storage("porous layer", layer)?;
-        let u_star = &self._keep[0];
-        let pass = Pass::new(gpu, "solver/porous_drag", &[&self.params, &buffer, u_star], layer.len() as u32)?;
+        let pass = Pass::new(gpu, "solver/porous_drag", &[&self.params, &buffer, &self.u_star], layer.len() as u32)?;
         self.bytes += buffer.size();
         self.porous = Some((pass, buffer));
         Ok(())

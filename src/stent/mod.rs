@@ -110,20 +110,23 @@ pub fn deploy(mesh: &SurfaceMesh, h: f64, stents: &[Stent], nu: f64) -> Result<S
         deployed.push(place(&centerlines, index, stent, h)?);
     }
     let lumens: Vec<&Tube> = deployed.iter().filter(|d| d.stent.kind == StentKind::Lumen).map(|d| &d.tube).collect();
-    let (grid, new_wall) = if lumens.is_empty() {
-        (pre.clone(), wall.clone())
+    // With lumen stents, the union's grid and wall; else the vessel's own.
+    let stented = if lumens.is_empty() {
+        None
     } else {
         let added: Vec<&dyn Addition> = lumens.iter().map(|t| *t as &dyn Addition).collect();
-        (grid::voxelize_with(mesh, h, &added)?, wall::union_wall(&wall, &field, &lumens, 0.05 * h))
+        Some((grid::voxelize_with(mesh, h, &added)?, wall::union_wall(&wall, &pre, &lumens, 0.05 * h)))
     };
+    let grid = stented.as_ref().map_or(&pre, |s| &s.0);
     let mut porous = Vec::new();
     for d in deployed.iter_mut().filter(|d| d.stent.kind == StentKind::FlowDiverter) {
-        let layer = porous_layer(&grid, &field, d, nu);
+        let layer = porous_layer(grid, &field, d, nu);
         d.layer_cells = layer.len();
         porous.extend(layer);
     }
     drop(field);
-    Ok(Stented { grid, wall: new_wall, deployed, porous, centerlines })
+    let (grid, wall) = stented.unwrap_or((pre, wall));
+    Ok(Stented { grid, wall, deployed, porous, centerlines })
 }
 
 /// Snaps `stent`'s ends to the centreline that passes nearest both and builds its tube.

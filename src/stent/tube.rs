@@ -23,19 +23,19 @@ struct Nearest {
 }
 
 impl Tube {
+    /// The axis point whose sphere (of the radius there) `p` is least outside.
     fn nearest(&self, p: Vec3) -> Nearest {
         let mut best = Nearest { segment: 0, t: 0.0, point: self.points[0], distance: f64::INFINITY };
+        let mut best_key = f64::INFINITY;
         for i in 0..self.points.len() - 1 {
             let (a, b) = (self.points[i], self.points[i + 1]);
             let ab = b - a;
             let t = if ab.norm_squared() > 0.0 { ((p - a).dot(&ab) / ab.norm_squared()).clamp(0.0, 1.0) } else { 0.0 };
             let q = a + ab * t;
             let d = (p - q).norm();
-            // The radius enters the signed distance, so compare d - r, not d.
-            let r = self.radius[i] + (self.radius[i + 1] - self.radius[i]) * t;
-            let best_r =
-                self.radius[best.segment] + (self.radius[best.segment + 1] - self.radius[best.segment]) * best.t;
-            if d - r < best.distance - best_r {
+            let key = d - self.radius_at(i, t);
+            if key < best_key {
+                best_key = key;
                 best = Nearest { segment: i, t, point: q, distance: d };
             }
         }

@@ -3,18 +3,16 @@
 //! it (linear in the signed distance along the triangle's edges).
 
 use super::tube::Tube;
-use crate::centerline::distance::WallDistance;
 use crate::grid::distance::DistanceField;
-use crate::grid::{kind, Addition};
+use crate::grid::{kind, Addition, Grid};
 use crate::mesh::Vec3;
 use crate::solver::wall_shear::WallSurface;
 
 /// Builds the union's wall: `wall`'s triangles where no tube holds them, labelled as before,
-/// and each tube's side where the vessel (`field`, the wall distance on the grid before
-/// stenting) does not, labelled `stent`. Where the two surfaces lie within `tolerance` (m) of
+/// and each tube's side where the vessel does not, labelled `stent`. Where the two surfaces lie within `tolerance` (m) of
 /// each other the vessel's wall is kept and the tube's dropped, so coincident parts are not
-/// doubled. `field` is only asked for its grid (the one before stenting).
-pub fn union_wall(wall: &WallSurface, field: &WallDistance, tubes: &[&Tube], tolerance: f64) -> WallSurface {
+/// doubled. `grid` is the vessel's before stenting.
+pub fn union_wall(wall: &WallSurface, grid: &Grid, tubes: &[&Tube], tolerance: f64) -> WallSurface {
     let mut out = WallSurface { label_names: wall.label_names.clone(), ..Default::default() };
     let mut clipper = Clipper::default();
     let outside_tubes = |p: Vec3| tubes.iter().map(|t| t.signed_distance(p)).fold(f64::INFINITY, f64::min);
@@ -24,7 +22,6 @@ pub fn union_wall(wall: &WallSurface, field: &WallDistance, tubes: &[&Tube], tol
     }
     let stent_label = out.label_names.len() as u32;
     out.label_names.push("stent".into());
-    let grid = field.grid();
     let h = grid.spacing;
     // Signed distance to the vessel: exact within two cells of its wall; farther, the sign of
     // the grid cell around the point (the wall is too far to put it on the other side).
