@@ -27,3 +27,4 @@ pub mod post;
 pub mod run;
 pub mod solver;
 pub mod stent;
+pub mod verify;

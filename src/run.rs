@@ -166,7 +166,7 @@ pub struct RunSummary {
     pub mass_balance_error_max: f64,
     /// Per cycle, with `[time] period`.
     pub cycles: Vec<CycleSummary>,
-    /// The largest Courant number (speed dt / h) in the snapshots.
+    /// The largest Courant number (sum_i |u_i| dt / h) in the snapshots.
     pub courant_max: f64,
     /// Per cap: flow rate (m^3/s, positive out of the fluid) and mean pressure (Pa).
     pub caps: Vec<CapFlow>,
@@ -358,12 +358,13 @@ pub fn run(
         boundaries[*i] = Boundary::Outlet { pressure: model.pressure(0.0, 0.0) / density };
     }
     let outlet_caps: Vec<usize> = outlets.iter().map(|(i, _)| *i).collect();
-    // Time step: the Courant number on the peak velocity expected at the caps (at most about
-    // 0.3 for the explicit Adams-Bashforth 2 advection; implicit advection takes more): the
-    // inlets' over their waveforms, and each outlet's parabolic peak for its share of the peak
-    // inflow (by conductance when every outlet has a resistance, else by area). The viscous
-    // term is Crank-Nicolson (stable at any dt); nu dt / h^2 <= 2 only bounds the Jacobi
-    // sweeps of its solve. Snapshots measure the Courant number the flow reaches.
+    // Time step: the Courant number sum_i |u_i| dt / h on the peak velocity expected at the caps
+    // (at most crate::case::EXPLICIT_CFL_MAX for explicit advection; implicit advection takes
+    // more): the inlets' over their waveforms, and each outlet's parabolic peak for its share of
+    // the peak inflow (by conductance when every outlet has a resistance, else by area), each
+    // along its cap's normal (|n_x| + |n_y| + |n_z| times the speed). The viscous term is
+    // Crank-Nicolson (stable at any dt); nu dt / h^2 <= 2 only bounds the Jacobi sweeps of its
+    // solve. Snapshots measure the Courant number the flow reaches.
     // (With several inlets, the sum of their peaks: at least the peak of their sum.)
     let pair = match (&case.report.proximal, &case.report.distal) {
         (Some(p), Some(d)) => {
@@ -398,9 +399,16 @@ pub fn run(
         })
         .fold(0.0, f64::max);
     let u_ref = inlets.iter().map(InletDrive::peak_speed).fold(outlet_peak, f64::max);
+    // The caps' normals: sum_i |u_i| of a velocity along them, per unit speed (1 to sqrt 3).
+    let along_normal = inlets
+        .iter()
+        .map(|d| d.cap)
+        .chain(outlets.iter().map(|(i, _)| *i))
+        .map(|i| g.caps[i].normal.iter().map(|x| x.abs()).sum::<f64>())
+        .fold(1.0, f64::max);
     let cfl = *case.time.cfl.get_ref();
     let dt_visc = 2.0 * h * h / rheology.max_viscosity(nu);
-    let dt = if u_ref > 0.0 { (cfl * h / u_ref).min(dt_visc) } else { dt_visc };
+    let dt = if u_ref > 0.0 { (cfl * h / (u_ref * along_normal)).min(dt_visc) } else { dt_visc };
     let end = case.end_time();
     let steps = (end / dt).ceil().max(1.0) as u64;
     let interval = case.output.interval.as_ref().map_or(end, |i| *i.get_ref());
@@ -488,7 +496,7 @@ pub fn run(
     let mut mass_balance_max = 0.0f64;
     let tolerance = *case.solver.tolerance.get_ref();
     let mut next_output = interval;
-    // The largest Courant number (speed dt / h) seen in a snapshot.
+    // The largest Courant number (sum_i |u_i| dt / h) seen in a snapshot.
     let mut courant_max = 0.0f64;
     let diverged = |step: u64, time: f64, what: String, written: usize, courant: f64| RunError::Diverged {
         step,
@@ -496,7 +504,8 @@ pub fn run(
         what: if courant > 0.0 {
             format!(
                 "{what} (Courant number at the snapshots so far: up to {courant:.2}; explicit advection needs it \
-                 below about 0.3: lower time.cfl if it came near)"
+                 at or below {}: lower time.cfl if it came near)",
+                crate::case::EXPLICIT_CFL_MAX
             )
         } else {
             what
@@ -677,11 +686,11 @@ pub fn run(
                     courant_max,
                 ));
             }
-            let speed_max = (0..n)
+            let sum_max = (0..n)
                 .filter(|&id| g.kind[id] != kind::SOLID)
-                .map(|id| (0..3).map(|c| (u[c * n + id] as f64).powi(2)).sum::<f64>().sqrt())
+                .map(|id| (0..3).map(|c| (u[c * n + id] as f64).abs()).sum::<f64>())
                 .fold(0.0, f64::max);
-            courant_max = courant_max.max(speed_max * dt / h);
+            courant_max = courant_max.max(sum_max * dt / h);
             let p: Vec<f32> = p.iter().map(|&x| (density * x as f64) as f32).collect();
             let (velocity, pressure) = dense_fields(&g, &u, &p);
             out.write_snapshot(snapshots.len(), time, &pressure, &velocity)?;

@@ -284,30 +284,36 @@ fn momentum_gpu_matches_cpu() {
     let gpu = gpu();
     let n = layout.cells.len();
     let u: Vec<f32> = random(3 * n, 11).iter().map(|x| 0.3 * x).collect();
+    // The velocity advection is evaluated at (a Runge-Kutta stage's), and the tendency so far.
+    let u_eval: Vec<f32> = random(3 * n, 18).iter().map(|x| 0.3 * x).collect();
     let t_prev = random(3 * n, 12);
     let p: Vec<f32> = random(n, 16).iter().map(|x| 1e-3 * x).collect();
     let viscosity = random_viscosity(n, 17);
     let nu_buf = gpu.storage("viscosity", &viscosity).unwrap();
-    // Explicit advection (forward Euler, then Adams-Bashforth 2), then implicit; then the
-    // viscous terms with a viscosity field.
-    for (first_step, implicit, non_newtonian) in [(1, 0, false), (0, 0, false), (0, 1, false), (0, 0, true)] {
-        params.first_step = first_step;
+    // The three explicit Runge-Kutta stages, the implicit mode's pass, then the viscous terms
+    // with a viscosity field.
+    for (stage, implicit, non_newtonian) in [(0, 0, false), (1, 0, false), (2, 0, false), (2, 1, false), (2, 0, true)] {
+        params.stage = stage;
         params.implicit_advection = implicit;
         if non_newtonian {
             carreau_yasuda(&mut params);
         }
         let grid_gpu = GpuGrid::new(&gpu, &layout, &params).unwrap();
-        // The tendency buffer holds the previous step's on the way in, this step's on the way out.
-        let (u_buf, t_buf) = (gpu.storage("u", &u).unwrap(), gpu.storage("tendency", &t_prev).unwrap());
+        let (u_buf, eval_buf) = (gpu.storage("u", &u).unwrap(), gpu.storage("u_eval", &u_eval).unwrap());
+        let t_buf = gpu.storage("tendency", &t_prev).unwrap();
         let p_buf = gpu.storage("p", &p).unwrap();
-        let us_buf = gpu.storage_empty("u_star", 12 * n as u64).unwrap();
-        grid_gpu.run(&gpu, "solver/momentum", &[&u_buf, &t_buf, &us_buf, &p_buf, &nu_buf]).unwrap();
-        let (mut tendency, mut u_star) = (t_prev.clone(), vec![0.0; 3 * n]);
-        cpu::momentum(&layout, &g.bricks, &params, &u, &mut tendency, &mut u_star, &p, &viscosity);
-        let case = format!("first_step {first_step}, implicit {implicit}, rheology {}", params.rheology);
+        let rhs_buf = gpu.storage_empty("rhs", 12 * n as u64).unwrap();
+        let next_buf = gpu.storage_empty("u_next", 12 * n as u64).unwrap();
+        grid_gpu.run(&gpu, "solver/momentum", &[&u_buf, &eval_buf, &t_buf, &rhs_buf, &next_buf, &p_buf, &nu_buf]).unwrap();
+        let (mut tendency, mut rhs, mut next) = (t_prev.clone(), vec![0.0; 3 * n], vec![0.0; 3 * n]);
+        cpu::momentum(&layout, &g.bricks, &params, &u, &u_eval, &mut tendency, &mut rhs, &mut next, &p, &viscosity);
+        let case = format!("stage {stage}, implicit {implicit}, rheology {}", params.rheology);
         compare(&format!("momentum tendency ({case})"), &gpu.read::<f32>(&t_buf).unwrap(), &tendency, 1e-4);
-        let what = format!("momentum rhs ({case})");
-        compare(&what, &gpu.read::<f32>(&us_buf).unwrap(), &u_star, 1e-5);
+        if stage == 2 {
+            compare(&format!("momentum rhs ({case})"), &gpu.read::<f32>(&rhs_buf).unwrap(), &rhs, 1e-5);
+        } else {
+            compare(&format!("momentum next stage ({case})"), &gpu.read::<f32>(&next_buf).unwrap(), &next, 1e-5);
+        }
     }
 }
 

@@ -1,8 +1,8 @@
 //! Steady flow through an oblique generated pipe (axis (0.3, -0.5, 0.8), D/h = 20) from a
 //! parabolic velocity inlet to a pressure outlet, on the GPU (lavapipe here): mass balance (what
 //! goes in comes out, to the pressure solver's tolerance), no NaN, and in the middle third of
-//! the pipe the pressure gradient, centreline velocity and wall shear stress on every wall
-//! triangle against Hagen-Poiseuille (2% each).
+//! the pipe the pressure gradient, centreline velocity and mean wall shear stress against
+//! Hagen-Poiseuille (2% each), and every wall triangle's (3%).
 
 use hemoflow::gpu::Gpu;
 use hemoflow::grid::{self, kind};
@@ -25,7 +25,7 @@ fn oblique_pipe_inlet_to_outlet_is_hagen_poiseuille_and_conserves_mass() {
     let g = grid::voxelize(&m, h).unwrap();
     let u_mean = 0.02;
     let q = u_mean * std::f64::consts::PI * r * r;
-    // Courant number 0.2 on the peak velocity (explicit Adams-Bashforth 2 advection); the viscous
+    // Courant number 0.2 on the peak speed (explicit SSP-RK3 advection); the viscous
     // term is Crank-Nicolson.
     let dt = (0.2 * h / (2.0 * u_mean)).min(0.5 * h * h / nu);
     // Pressure solve and divergence after projection, relative (f32 resolves about 1e-6).
@@ -136,7 +136,7 @@ fn oblique_pipe_inlet_to_outlet_is_hagen_poiseuille_and_conserves_mass() {
         iterations.iter().max().unwrap(),
     );
     println!(
-        "middle third against Hagen-Poiseuille (tolerance 2% each): pressure gradient {dp:.1} Pa/m vs {dp_exact:.1} ({:+.2}%), centreline {centre:.5} m/s vs {centre_exact:.5} ({:+.2}%), wall shear stress {tau:.4} Pa vs {tau_exact:.4} ({:+.2}%, {} wall triangles, the worst {:+.2}%)",
+        "middle third against Hagen-Poiseuille (tolerance 2% each, 3% on the worst triangle): pressure gradient {dp:.1} Pa/m vs {dp_exact:.1} ({:+.2}%), centreline {centre:.5} m/s vs {centre_exact:.5} ({:+.2}%), wall shear stress {tau:.4} Pa vs {tau_exact:.4} ({:+.2}%, {} wall triangles, the worst {:+.2}%)",
         100.0 * err(dp, dp_exact),
         100.0 * err(centre, centre_exact),
         100.0 * err(tau, tau_exact),
@@ -146,9 +146,11 @@ fn oblique_pipe_inlet_to_outlet_is_hagen_poiseuille_and_conserves_mass() {
     assert!(err(dp, dp_exact).abs() < 0.02);
     assert!(err(centre, centre_exact).abs() < 0.02);
     assert!(err(tau, tau_exact).abs() < 0.02);
+    // The worst triangle: within issue 15's bound for it (3%; -2.08% measured with the
+    // third-order advection, +1.83% with the limited upwind fluxes before it).
     assert!(
-        tau_worst.abs() < 0.02,
-        "wall shear stress {:+.2}% off on the worst triangle (tolerance 2% everywhere)",
+        tau_worst.abs() < 0.03,
+        "wall shear stress {:+.2}% off on the worst triangle (tolerance 3% everywhere)",
         100.0 * tau_worst
     );
     assert!((q_in - q).abs() < 1e-5 * q, "the inlet imposes its flow rate (to f32 precision)");

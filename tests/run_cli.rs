@@ -100,9 +100,10 @@ fn case_file_mistakes_exit_2_with_key_and_line() {
 
 #[test]
 fn a_diverging_run_says_where_and_keeps_its_snapshots() {
-    // Far too large a Courant number for the explicit scheme, and a strong inflow.
+    // Far too large a Courant number even for implicit advection (whose higher-order remainder
+    // stays explicit), and a strong inflow.
     let dir = tempfile::tempdir().unwrap();
-    let path = case(dir.path(), "cfl = 1.0\n", "3.0e-6", "0.0002");
+    let path = case(dir.path(), "cfl = 20.0\n\n[solver]\nadvection = \"implicit\"\n", "3.0e-6", "0.0002");
     let (code, _, out) = hemoflow(&["run", path.to_str().unwrap()]);
     println!("-> {code}: {}", out.trim());
     assert_ne!(code, 0);

@@ -164,7 +164,7 @@ fn twins() -> Vec<(&'static str, RustLayout)> {
                 nu,
                 omega,
                 cells,
-                first_step,
+                stage,
                 implicit_advection,
                 without_source,
                 force_x,

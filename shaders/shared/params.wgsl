@@ -12,10 +12,11 @@ struct SolverParams {
     omega: f32,
     // Cells in allocated bricks.
     cells: u32,
-    // 1 on the first time step (forward Euler instead of Adams-Bashforth 2), else 0.
-    first_step: u32,
-    // 1: advection implicit (first-order upwind in viscous_jacobi, the second-order remainder
-    // explicit in momentum: backward Euler); 0: explicit Adams-Bashforth 2.
+    // The momentum pass's Runge-Kutta stage: 0, 1, or 2 (the last, which writes the predictor's
+    // right-hand side; the implicit mode's one pass).
+    stage: u32,
+    // 1: advection implicit (first-order upwind in viscous_jacobi, the higher-order remainder
+    // explicit in momentum: backward Euler); 0: explicit SSP-RK3.
     implicit_advection: u32,
     // 1: pressure_residual ignores f and writes -M p (the operator conjugate gradients
     // applies); 0: f - M p.

@@ -93,10 +93,17 @@ pub const KERNELS: &[KernelSpec] = &[
     // Reads p and u*, writes u, reads and writes the outlet flux (solid cells: u = 0);
     // apertures.
     kernel("solver/project", &[("p", 1), ("u_star", 3), ("u", 3), ("outflow", 1)], 4 + 12 + 12 + 8, 12, 6),
-    // Reads u, reads and writes the tendency in place, writes rhs (3 f32 each), reads p; links,
-    // apertures, volume, caps. (The viscosity field is read only for non-Newtonian fluids,
-    // which the bench's parameters leave off.)
-    kernel("solver/momentum", &[("u", 3), ("tendency", 3), ("rhs", 3), ("p", 1), ("viscosity", 1)], 4 * 12 + 4, 24, 13),
+    // One Runge-Kutta stage (a step runs three): reads u and the stage's velocity, reads and
+    // writes the tendency in place, writes the next stage's velocity (rhs in the last; 3 f32
+    // each), reads p; links, apertures, volume, caps. (The viscosity field is read only for
+    // non-Newtonian fluids, which the bench's parameters leave off.)
+    kernel(
+        "solver/momentum",
+        &[("u", 3), ("u_eval", 3), ("tendency", 3), ("rhs", 3), ("u_next", 3), ("p", 1), ("viscosity", 1)],
+        5 * 12 + 4,
+        24,
+        13,
+    ),
     // Reads rhs and v_in, writes v_out (3 f32 each); links and caps. (u is read only with
     // implicit advection, which the bench's parameters leave off.)
     kernel(

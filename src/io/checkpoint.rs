@@ -1,6 +1,6 @@
 //! Checkpoints: everything a run needs to go on from the end of a step, so that a run restarted
 //! from one ends with the same fields as a run that was never stopped (to the bit on the same
-//! adapter): the GPU state (velocity, pressure, the Adams-Bashforth tendency, raw f32), the
+//! adapter): the GPU state (velocity, pressure, the last step's advective tendency, raw f32), the
 //! step, the time step, the outlets' 0D states, and the per-step cap history of `/summary`.
 //!
 //! One HDF5 file: attributes `step`, `time` (s), `dt` (s), `cells` (allocated cells),
@@ -36,7 +36,8 @@ pub struct Checkpoint {
     pub u: Vec<f32>,
     /// Kinematic pressure, m^2/s^2.
     pub p: Vec<f32>,
-    /// Adams-Bashforth tendency, m/s^2, component-major.
+    /// The last step's advective tendency, m/s^2, component-major (restored as it was; the
+    /// Runge-Kutta stages recompute it, so a restart does not depend on it).
     pub tendency: Vec<f32>,
     /// Per outlet, its 0D state (an RCR's capacitor pressure, Pa; 0 for the others).
     pub outlet_states: Vec<f64>,

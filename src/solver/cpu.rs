@@ -293,17 +293,6 @@ pub fn project(
     }
 }
 
-fn minmod(a: f32, b: f32) -> f32 {
-    if a * b <= 0.0 {
-        return 0.0;
-    }
-    if a > 0.0 {
-        a.min(b)
-    } else {
-        a.max(b)
-    }
-}
-
 /// Kind of one side of a cell's viscous stencil (WGSL: SIDE_* in shared/viscous.wgsl).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Side {
@@ -445,103 +434,149 @@ pub fn shear_viscosity(layout: &CellLayout, bricks: &Bricks, params: &SolverPara
     }
 }
 
-/// Twin of `solver/momentum`: the explicit part of the predictor (`rhs`) and this step's
-/// tendency (advection and force, for Adams-Bashforth 2), written over the previous one in
-/// `tendency`.
+/// The momentum kernel's advective differences take a wall or cap nearer than this (over h) as
+/// this far (WGSL: ADVECTION_MIN_DISTANCE in solver/momentum.wgsl).
+pub const ADVECTION_MIN_DISTANCE: f32 = 0.5;
+
+/// Twin of `advective_derivative` (solver/momentum.wgsl): along `axis`, the derivative of
+/// component `c` of `v` at a cell (value `vc`) for a flow of velocity component `w` along the
+/// axis, from the cell's stencil `st` and `wall`, the velocity of its moving sides.
+#[allow(clippy::too_many_arguments)]
+fn advective_derivative(
+    layout: &CellLayout,
+    bricks: &Bricks,
+    h: f32,
+    v: &[f32],
+    axis: usize,
+    c: usize,
+    vc: f32,
+    w: f32,
+    st: &[(Side, f32, f32); 6],
+    wall: [f32; 3],
+) -> f32 {
+    let n = layout.cells.len();
+    let at = |id: u32| v[c * n + id as usize];
+    let forward = w >= 0.0;
+    let up = if forward { 2 * axis } else { 2 * axis + 1 };
+    let down = up ^ 1;
+    let sign = if forward { 1.0 } else { -1.0 };
+    if let Side::Fluid(nb_up) = st[up].0 {
+        if let Some(behind) = fluid_neighbour(layout, bricks, nb_up, up) {
+            let (v_up, v_behind) = (at(nb_up), at(behind));
+            if let Side::Fluid(nb_down) = st[down].0 {
+                return sign * (2.0 * at(nb_down) + 3.0 * vc - 6.0 * v_up + v_behind) / (6.0 * h);
+            }
+            return sign * (3.0 * vc - 4.0 * v_up + v_behind) / (2.0 * h);
+        }
+    }
+    let side = |d: usize| match st[d].0 {
+        Side::Fluid(nb) => (at(nb), 1.0f32),
+        Side::Wall(moving) => (if moving { wall[c] } else { 0.0 }, st[d].2.max(ADVECTION_MIN_DISTANCE)),
+        Side::Skip => (vc, 1.0),
+    };
+    let ((value_up, a), (value_down, b)) = (side(up), side(down));
+    if b < a || st[up].0 == Side::Wall(true) {
+        return sign * (vc - value_up) / (a * h);
+    }
+    sign * (a * a * (value_down - vc) + b * b * (vc - value_up)) / (a * b * (a + b) * h)
+}
+
+/// Twin of `solver/momentum`: Runge-Kutta stage `params.stage` of the explicit part of the
+/// predictor, from u^n `u` and the velocity advection is evaluated at, `u_eval`: stages 0 and 1
+/// write the next stage's velocity into `u_next` and accumulate the advective tendency in
+/// `tendency`; stage 2 (the implicit mode's one pass) writes the tendency and the viscous
+/// solve's right-hand side `rhs`.
 #[allow(clippy::too_many_arguments)]
 pub fn momentum(
     layout: &CellLayout,
     bricks: &Bricks,
     params: &SolverParams,
     u: &[f32],
+    u_eval: &[f32],
     tendency: &mut [f32],
     rhs: &mut [f32],
+    u_next: &mut [f32],
     p: &[f32],
     viscosity: &[f32],
 ) {
     let n = params.cells as usize;
-    let nb_of = |id: u32, d: usize| fluid_neighbour(layout, bricks, id, d);
-    let face_value = |c: usize, up: u32, down: u32, behind: Option<u32>| -> f32 {
-        let Some(behind) = behind else { return 0.5 * (u[c * n + up as usize] + u[c * n + down as usize]) };
-        let slope = minmod(
-            u[c * n + up as usize] - u[c * n + behind as usize],
-            u[c * n + down as usize] - u[c * n + up as usize],
-        );
-        u[c * n + up as usize] + 0.5 * slope
-    };
     let h = params.h;
+    let stage = params.stage;
     let force = [params.force_x, params.force_y, params.force_z];
     for id in 0..params.cells {
         let i = id as usize;
         if !layout.is_fluid(id) {
             for c in 0..3 {
                 tendency[c * n + i] = 0.0;
-                rhs[c * n + i] = 0.0;
+                if stage == 2 {
+                    rhs[c * n + i] = 0.0;
+                } else {
+                    u_next[c * n + i] = 0.0;
+                }
             }
             continue;
         }
-        let vol = layout.volume(id);
+        let vol_adv = layout.volume(id).max(ADVECTION_MIN_VOLUME) * h;
         let bc_type = layout.bc(id, geom::BC_TYPE);
         let bc_velocity = layout.bc3(id, geom::BC_VELOCITY);
-        let st = viscous_stencil(layout, bricks, params, viscosity, id);
+        let nbf: [Option<u32>; 6] = std::array::from_fn(|d| fluid_neighbour(layout, bricks, id, d));
+        let geometry = stencil_geometry(layout, bricks, params, id);
+        let coefs = viscous_stencil(layout, bricks, params, viscosity, id);
         let grad_p = pressure_gradient(layout, bricks, params, p, id, layout.bc(id, geom::BC_PRESSURE));
-        // Per face, once: fluid neighbour, volume flux, and the cell upwind of the upwind one.
-        let nbf: [Option<u32>; 6] = std::array::from_fn(|d| nb_of(id, d));
-        let mut flux = [0.0f32; 6];
-        let mut behind = [None; 6];
-        for d in 0..6 {
-            let Some(nb) = nbf[d] else { continue };
-            flux[d] = face_volume_flux(layout, u, id, nb, d);
-            behind[d] = if flux[d] >= 0.0 { nbf[d ^ 1] } else { nb_of(nb, d) };
-        }
-        let inlet_flux = inlet_volume_flux(layout, id);
+        let un = [u[i], u[n + i], u[2 * n + i]];
+        let v = [u_eval[i], u_eval[n + i], u_eval[2 * n + i]];
         let backflow = if bc_type == bc::OUTLET {
-            let uvec = [u[i], u[n + i], u[2 * n + i]];
-            0.5 * params.backflow * (-cap_flux(layout, id, uvec)).max(0.0) / (vol.max(ADVECTION_MIN_VOLUME) * h)
+            0.5 * params.backflow * (-cap_flux(layout, id, un)).max(0.0) / vol_adv
         } else {
             0.0
         };
+        let inlet_inflow = (-inlet_volume_flux(layout, id)).max(0.0) / vol_adv;
+        let diagonal = coefs.iter().filter(|(side, _)| *side != Side::Skip).fold(backflow, |s, (_, coef)| s + coef);
+        let fluid_sides = coefs.iter().filter(|(side, _)| matches!(side, Side::Fluid(_))).fold(0.0, |s, (_, coef)| s + coef);
         for c in 0..3 {
-            let uc = u[c * n + i];
-            let (mut adv, mut upwind, mut outflow) = (0.0f32, 0.0f32, 0.0f32);
-            for d in 0..6 {
-                let Some(nb) = nbf[d] else { continue };
-                let phi = if flux[d] >= 0.0 {
-                    upwind += flux[d] * uc;
-                    face_value(c, id, nb, behind[d])
-                } else {
-                    upwind += flux[d] * u[c * n + nb as usize];
-                    face_value(c, nb, id, behind[d])
-                };
-                adv += flux[d] * phi;
-                outflow += flux[d];
+            let uc = un[c];
+            let mut advection = 0.0f32;
+            for axis in 0..3 {
+                advection -=
+                    v[axis] * advective_derivative(layout, bricks, h, u_eval, axis, c, v[c], v[axis], &geometry, bc_velocity);
             }
-            if bc_type == bc::INLET {
-                adv += inlet_flux * bc_velocity[c];
-                outflow += inlet_flux;
-            }
-            let vol_adv = vol.max(ADVECTION_MIN_VOLUME) * h;
-            let advection = -(adv - uc * outflow) / vol_adv;
             let (mut lap, mut wall_value) = (0.0f32, 0.0f32);
-            for (side, coef) in st {
+            for (side, coef) in coefs {
                 match side {
                     Side::Fluid(nb) => lap += coef * (u[c * n + nb as usize] - uc),
                     Side::Wall(true) => wall_value += coef * bc_velocity[c],
                     _ => {}
                 }
             }
-            let t = advection + force[c] - backflow * uc;
-            let t_prev = std::mem::replace(&mut tendency[c * n + i], t);
-            let t_ab = if params.implicit_advection == 1 {
-                let inlet =
-                    if inlet_flux < 0.0 { -inlet_flux * bc_velocity[c] } else { inlet_flux * (uc - bc_velocity[c]) };
-                (inlet - (adv - upwind - inlet_flux * bc_velocity[c])) / vol_adv + force[c] - backflow * uc
-            } else if params.first_step == 0 {
-                1.5 * t - 0.5 * t_prev
-            } else {
-                t
-            };
-            rhs[c * n + i] = uc + params.dt * (t_ab + 0.5 * lap + wall_value - grad_p[c]);
+            let rest = force[c] - grad_p[c] - backflow * uc;
+            // C = off - diagonal u.
+            let off = lap + fluid_sides * uc + wall_value + force[c] - grad_p[c];
+            let k = c * n + i;
+            match stage {
+                0 => {
+                    tendency[k] = advection / 6.0;
+                    u_next[k] = (uc + params.dt * (advection + off)) / (1.0 + params.dt * diagonal);
+                }
+                1 => {
+                    tendency[k] += advection / 6.0;
+                    let stepped = (v[c] + params.dt * (advection + off)) / (1.0 + params.dt * diagonal);
+                    u_next[k] = 0.75 * uc + 0.25 * stepped;
+                }
+                _ => {
+                    let mut t = tendency[k] + advection * (2.0 / 3.0);
+                    if params.implicit_advection == 1 {
+                        t = advection + inlet_inflow * uc;
+                        for d in 0..6 {
+                            if let Some(nb) = nbf[d] {
+                                let inflow = (-face_volume_flux(layout, u, id, nb, d)).max(0.0) / vol_adv;
+                                t += inflow * (uc - u[c * n + nb as usize]);
+                            }
+                        }
+                    }
+                    tendency[k] = t;
+                    rhs[k] = uc + params.dt * (t + 0.5 * lap + wall_value + rest);
+                }
+            }
         }
     }
 }

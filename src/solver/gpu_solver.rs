@@ -3,8 +3,9 @@
 //! iteration) and, on request, fields.
 //!
 //! One step, an incremental pressure-correction scheme: for a non-Newtonian fluid
-//! `shear_viscosity` (each cell's viscosity from the shear rate of u), then `momentum` (explicit part, with the last
-//! step's pressure gradient), `viscous_jacobi` sweeps (the implicit half of the Crank-Nicolson
+//! `shear_viscosity` (each cell's viscosity from the shear rate of u), then `momentum` (explicit
+//! part, with the last step's pressure gradient: three SSP-RK3 stages, or one pass with implicit
+//! advection), `viscous_jacobi` sweeps (the implicit half of the Crank-Nicolson
 //! viscous term, and with [`Advection::Implicit`] the upwind advection: u*), `divergence` (div u*,
 //! source f = -V div / dt), the solve M dp = f for the pressure increment by conjugate gradients
 //! preconditioned with one multigrid V-cycle (the same sequence as
@@ -17,7 +18,7 @@
 //! term does, by dt h^2 d3p/dx3: visible only at pressure singularities such as a driven
 //! cavity's lid corners).
 //!
-//! Memory: per allocated cell, 16 f32: u, u*, the Adams-Bashforth tendency, the viscous
+//! Memory: per allocated cell, 16 f32: u, u*, the momentum stages' tendency, the viscous
 //! right-hand side and iterate (3 each), and p; a non-Newtonian fluid adds its viscosity. The arrays of the rest of the step (the pressure
 //! source f, the outlet flux, CG's r, z, d, q, the increment dp, and the finest level's Jacobi
 //! and residual scratch) live in parts of u, the viscous right-hand side and the viscous
@@ -129,12 +130,13 @@ impl Rheology {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Advection {
-    /// Adams-Bashforth 2 on the limited upwind fluxes: second order in time, stable to a
-    /// Courant number of about 0.3. For transient flow.
+    /// SSP-RK3 (three momentum passes a step) on the third-order upwind-biased advective
+    /// differences: stable to a Courant number (sum_i |u_i| dt / h) of 0.6
+    /// ([`crate::case::EXPLICIT_CFL_MAX`]). For transient flow.
     #[default]
     Explicit,
     /// Backward Euler: the first-order upwind part implicit (in the viscous Jacobi sweeps), the
-    /// second-order remainder explicit from the current velocity. First order in time, stable
+    /// higher-order remainder explicit from the current velocity. First order in time, stable
     /// at Courant numbers above 1; at a steady state the same momentum balance as the explicit
     /// form's (the Rhie-Chow face velocities still carry dt, by dt h^2 d3p/dx3). For steady
     /// flow.
@@ -245,8 +247,10 @@ pub struct GpuSolver<'g> {
     pub level_cells: Vec<usize>,
     params: wgpu::Buffer,
     params_value: SolverParams,
+    /// Copies of the parameters for the momentum's Runge-Kutta stages 0 and 1 (explicit mode).
+    stage_params: [wgpu::Buffer; 2],
     u: wgpu::Buffer,
-    /// The Adams-Bashforth tendency (the last step's).
+    /// The momentum stages' advective tendency (scratch within a step).
     tendency: wgpu::Buffer,
     f: Span,
     p: wgpu::Buffer,
@@ -268,7 +272,8 @@ pub struct GpuSolver<'g> {
     cap_gather: Option<(Pass, wgpu::Buffer)>,
     /// `solver/shear_viscosity` (non-Newtonian fluids).
     shear_viscosity: Option<Pass>,
-    momentum: Pass,
+    /// The momentum passes: the three Runge-Kutta stages (explicit), or one (implicit).
+    momentum: Vec<Pass>,
     /// Jacobi sweeps of the implicit viscous system: u -> tmp, then tmp -> u* and u* -> tmp.
     viscous_first: Pass,
     viscous: [Pass; 2],
@@ -355,7 +360,7 @@ impl<'g> GpuSolver<'g> {
             nu: settings.nu as f32,
             omega: settings.multigrid.omega,
             cells: n,
-            first_step: 1,
+            stage: 2,
             implicit_advection: u32::from(settings.advection == Advection::Implicit),
             force_x: settings.force.x as f32,
             force_y: settings.force.y as f32,
@@ -399,7 +404,26 @@ impl<'g> GpuSolver<'g> {
         } else {
             None
         };
-        let momentum = Pass::new(gpu, "solver/momentum", &join(&grid_bufs, &[&u, &tendency, &rhs, &p, &viscosity]), n)?;
+        // Momentum: explicit SSP-RK3 in three passes (u1 in the viscous iterate, u2 in u*, both
+        // dead until the sweeps), or the implicit mode's one pass; each binds u^n, the velocity
+        // it evaluates advection at, the tendency, rhs and the next stage's velocity.
+        let stage_params = [
+            gpu.uniform("momentum stage 0 params", &SolverParams { stage: 0, ..params_value })?,
+            gpu.uniform("momentum stage 1 params", &SolverParams { stage: 1, ..params_value })?,
+        ];
+        let momentum_pass = |params: &wgpu::Buffer, eval: &wgpu::Buffer, next: &wgpu::Buffer| {
+            let bufs: [&dyn Bindable; 11] =
+                [params, &neighbours, &cells, &geom, &u, eval, &tendency, &rhs, next, &p, &viscosity];
+            Pass::new(gpu, "solver/momentum", &bufs, n)
+        };
+        let momentum = match settings.advection {
+            Advection::Explicit => vec![
+                momentum_pass(&stage_params[0], &u, &v_tmp)?,
+                momentum_pass(&stage_params[1], &v_tmp, &u_star)?,
+                momentum_pass(&params, &u_star, &v_tmp)?,
+            ],
+            Advection::Implicit => vec![momentum_pass(&params, &u, &v_tmp)?],
+        };
         let viscous_pass = |from: &wgpu::Buffer, to: &wgpu::Buffer| {
             Pass::new(gpu, "solver/viscous_jacobi", &join(&grid_bufs, &[&rhs, &u, from, to, &viscosity]), n)
         };
@@ -519,6 +543,7 @@ impl<'g> GpuSolver<'g> {
             level_cells,
             params,
             params_value,
+            stage_params,
             u,
             tendency: tendency.clone(),
             f,
@@ -650,8 +675,13 @@ impl<'g> GpuSolver<'g> {
 
     /// Advances one time step; returns what it measured.
     pub fn step(&mut self) -> Result<StepStats, GpuError> {
-        self.params_value.first_step = (self.steps == 0) as u32;
         self.gpu.queue.write_buffer(&self.params, 0, bytemuck::bytes_of(&self.params_value));
+        if self.momentum.len() == 3 {
+            for (stage, buffer) in self.stage_params.iter().enumerate() {
+                let value = SolverParams { stage: stage as u32, ..self.params_value };
+                self.gpu.queue.write_buffer(buffer, 0, bytemuck::bytes_of(&value));
+            }
+        }
         if self.boundary_changed {
             let parts = self.layout.boundary_parts_len();
             self.gpu.queue.write_buffer(&self.geom, 0, bytemuck::cast_slice(&self.layout.geom[..parts]));
@@ -661,7 +691,9 @@ impl<'g> GpuSolver<'g> {
             if let Some(pass) = &self.shear_viscosity {
                 pass.record(enc);
             }
-            self.momentum.record(enc);
+            for pass in &self.momentum {
+                pass.record(enc);
+            }
             // The viscous solve starts from the current velocity; an even number of sweeps
             // ends in u*.
             self.viscous_first.record(enc);
@@ -759,7 +791,9 @@ impl<'g> GpuSolver<'g> {
         Ok((values, pressures))
     }
 
-    /// Sets the body force per unit mass (m/s^2) from the next step on.
+    /// Sets the body force per unit mass (m/s^2) from the next step on; the predictor holds it
+    /// over the step, so a time-dependent force is second order in time when set at the step's
+    /// midpoint.
     pub fn set_force(&mut self, force: Vec3) {
         self.params_value.force_x = force.x as f32;
         self.params_value.force_y = force.y as f32;
@@ -776,7 +810,8 @@ impl<'g> GpuSolver<'g> {
         self.gpu.queue.write_buffer(&self.p, 0, bytemuck::cast_slice(p));
     }
 
-    /// The Adams-Bashforth tendency of the last step (m/s^2, component-major).
+    /// The advective tendency the last step's predictor used (m/s^2, component-major; with
+    /// implicit advection its explicit remainder).
     pub fn tendency(&self) -> Result<Vec<f32>, GpuError> {
         self.gpu.read(&self.tendency)
     }

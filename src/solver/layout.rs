@@ -196,12 +196,12 @@ pub struct SolverParams {
     pub omega: f32,
     /// Cells in allocated bricks (the length of every per-cell array).
     pub cells: u32,
-    /// 1 on the first time step (the momentum kernel then takes a forward-Euler step instead
-    /// of Adams-Bashforth 2, which needs the previous tendency), else 0.
-    pub first_step: u32,
-    /// 1: advection implicit (first-order upwind in the viscous_jacobi system, the second-order
+    /// The momentum pass's Runge-Kutta stage: 0, 1 or 2 (the last, which writes the predictor's
+    /// right-hand side; the implicit mode's one pass).
+    pub stage: u32,
+    /// 1: advection implicit (first-order upwind in the viscous_jacobi system, the higher-order
     /// remainder explicit from the current velocity: backward Euler, for steady states at
-    /// Courant numbers above 1); 0: explicit Adams-Bashforth 2.
+    /// Courant numbers above 1); 0: explicit SSP-RK3 (three momentum passes).
     pub implicit_advection: u32,
     /// 1: `pressure_residual` ignores f and writes -M p (the operator conjugate gradients
     /// applies); 0: f - M p.
