@@ -75,7 +75,9 @@ const ADVECTION_MIN_DISTANCE: f32 = 0.5;
 // cell raised an oblique pipe's pressure gradient by 15% at Re 100), and none has a growing
 // diagonal (the centred difference with the downwind side nearer would). Across an inlet's cap
 // the centred difference grew at Re 500; first-order upwind from the imposed velocity is stable.
-fn advective_derivative(id: u32, axis: u32, c: u32, vc: f32, w: f32, st: Stencil, wall: vec3<f32>) -> f32 {
+// `behind` is the fluid cell behind the upwind neighbour (upwind_behind), looked up once per
+// axis for the three components.
+fn advective_derivative(axis: u32, c: u32, vc: f32, w: f32, st: Stencil, behind: u32, wall: vec3<f32>) -> f32 {
     let n = params.cells;
     let forward = w >= 0.0;
     let up = select(2u * axis + 1u, 2u * axis, forward);
@@ -83,7 +85,6 @@ fn advective_derivative(id: u32, axis: u32, c: u32, vc: f32, w: f32, st: Stencil
     // Differences along the flow, signed back to +axis.
     let sign = select(-1.0, 1.0, forward);
     if st.side[up] == SIDE_FLUID {
-        let behind = fluid_neighbour(st.nb[up], up);
         if behind != NO_SLOT {
             let v_up = u_eval[c * n + st.nb[up]];
             let v_behind = u_eval[c * n + behind];
@@ -117,6 +118,16 @@ fn advective_derivative(id: u32, axis: u32, c: u32, vc: f32, w: f32, st: Stencil
     return sign * (a * a * (value[1] - vc) + b * b * (vc - value[0])) / (a * b * (a + b) * params.h);
 }
 
+// The fluid cell behind the upwind neighbour along `axis` for a flow of velocity component w
+// along it, where the stencil's upwind side is a fluid cell; else NO_SLOT.
+fn upwind_behind(axis: u32, w: f32, st: Stencil) -> u32 {
+    let up = select(2u * axis + 1u, 2u * axis, w >= 0.0);
+    if st.side[up] != SIDE_FLUID {
+        return NO_SLOT;
+    }
+    return fluid_neighbour(st.nb[up], up);
+}
+
 @compute @workgroup_size(64)
 fn momentum(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     let id = gid.x + gid.y * nwg.x * 64u;
@@ -146,6 +157,10 @@ fn momentum(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
     let grad_p = pressure_gradient_of(id, bc(id, GEOM_BC_PRESSURE), nbf);
     let un = vec3<f32>(u[id], u[n + id], u[2u * n + id]);
     let v = vec3<f32>(u_eval[id], u_eval[n + id], u_eval[2u * n + id]);
+    var behind: array<u32, 3>;
+    for (var axis = 0u; axis < 3u; axis++) {
+        behind[axis] = upwind_behind(axis, v[axis], st);
+    }
     // Backflow stabilisation (Esmaily Moghadam et al. 2011): where flow comes back in through
     // an outlet, a drag of beta / 2 times the inflowing flux per volume (1/s) on the cell's
     // velocity takes out the kinetic energy the inflow would bring in.
@@ -174,7 +189,7 @@ fn momentum(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
         let uc = un[c];
         var advection = 0.0;
         for (var axis = 0u; axis < 3u; axis++) {
-            advection -= v[axis] * advective_derivative(id, axis, c, v[c], v[axis], st, bc_velocity);
+            advection -= v[axis] * advective_derivative(axis, c, v[c], v[axis], st, behind[axis], bc_velocity);
         }
         // Diffusion (Shortley-Weller) at u^n: the fluid sides, the moving walls' values, and the
         // walls' own part (implicit in viscous_jacobi).
