@@ -53,7 +53,9 @@ fn main() {
     }
     let log_path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/accuracy.jsonl");
     let mut log = std::fs::OpenOptions::new().create(true).append(true).open(&log_path).ok();
-    println!("| axis | Re | D/h | cells | steps | dp/ds | centre | mean WSS | worst WSS | peak | order dp, centre, WSS |");
+    println!(
+        "| axis | Re | D/h | cells | steps | dp/ds | centre | mean WSS | worst WSS | peak | order dp, centre, WSS |"
+    );
     println!("|---|---|---|---|---|---|---|---|---|---|---|");
     let mut previous: Option<(usize, f64, f64, PipeErrors)> = None;
     for (axis, re, dh) in cases {

@@ -27,7 +27,8 @@ fn gpu() -> Gpu {
 fn advection(gpu: &Gpu, g: &Grid, boundaries: &[Boundary], u: &[f32]) -> Vec<f32> {
     let layout = CellLayout::with_boundaries(g, boundaries).unwrap();
     let n = layout.cells.len();
-    let params = SolverParams { h: g.spacing as f32, dt: 0.0, nu: 0.0, cells: n as u32, stage: 0, ..Default::default() };
+    let params =
+        SolverParams { h: g.spacing as f32, dt: 0.0, nu: 0.0, cells: n as u32, stage: 0, ..Default::default() };
     let grid_gpu = GpuGrid::new(gpu, &layout, &params).unwrap();
     let u_buf = gpu.storage("u", u).unwrap();
     let t_buf = gpu.storage_empty("tendency", 12 * n as u64).unwrap();
@@ -48,8 +49,9 @@ fn advection_of_an_oblique_bump_converges_at_third_order() {
     let gpu = gpu();
     let axis = Vec3::new(0.3, -0.5, 0.8).normalize();
     let (r, s, speed) = (1.5e-3, 0.3e-3, 0.5);
-    let m = pipe(&PipeSpec { radius: r, length: 3e-3, axis: Vec3::z(), start: Vec3::zeros(), segments: 128, rings: None })
-        .unwrap();
+    let m =
+        pipe(&PipeSpec { radius: r, length: 3e-3, axis: Vec3::z(), start: Vec3::zeros(), segments: 128, rings: None })
+            .unwrap();
     let x0 = Vec3::new(0.05e-3, -0.03e-3, 1.5e-3);
     let mut errors = Vec::new();
     for cells_per_s in [3.0, 6.0] {
@@ -79,7 +81,11 @@ fn advection_of_an_oblique_bump_converges_at_third_order() {
             }
         }
         let reference = speed * speed / s;
-        println!("h = s/{cells_per_s}: {} fluid cells, largest advection error {:.3e} of U^2/s", g.stats.fluid_cells, worst / reference);
+        println!(
+            "h = s/{cells_per_s}: {} fluid cells, largest advection error {:.3e} of U^2/s",
+            g.stats.fluid_cells,
+            worst / reference
+        );
         errors.push(worst / reference);
     }
     let order = (errors[0] / errors[1]).log2();
@@ -105,7 +111,8 @@ fn poiseuille_flow_in_an_oblique_pipe_has_no_advective_error() {
             u[c * n + id] = (u_peak * (1.0 - radial2 / (r * r)) * axis[c]) as f32;
         }
     }
-    let boundaries = [Boundary::Inlet { flow_rate: 1e-6, profile: Profile::Parabolic }, Boundary::Outlet { pressure: 0.0 }];
+    let boundaries =
+        [Boundary::Inlet { flow_rate: 1e-6, profile: Profile::Parabolic }, Boundary::Outlet { pressure: 0.0 }];
     let a = advection(&gpu, &g, &boundaries, &u);
     // Against the viscous term the flow balances, 4 nu U / R^2, at Re 100 on the mean velocity
     // (nu = U R / 100): U^2 / (25 R).
@@ -136,8 +143,14 @@ fn poiseuille_flow_in_an_oblique_pipe_has_no_advective_error() {
         "advection of the Poiseuille field over the viscous term, caps aside: largest {worst:.2e} more than 1.5 cells \
          from the wall (cell {at}); root mean square {near:.2e} over the {count} cells nearer"
     );
-    assert!(worst < 1e-3, "advection of Poiseuille flow {worst:.2e} of the viscous term at cell {at} (bound 1e-3: f32 rounding)");
+    assert!(
+        worst < 1e-3,
+        "advection of Poiseuille flow {worst:.2e} of the viscous term at cell {at} (bound 1e-3: f32 rounding)"
+    );
     // A regression bound on today's closures (measured 0.125): the first-order cells next to a
     // wall downstream are what is left of the advective error in fully developed flow.
-    assert!(near < 0.2, "advection of Poiseuille flow next to the wall: rms {near:.2e} of the viscous term (bound 0.2)");
+    assert!(
+        near < 0.2,
+        "advection of Poiseuille flow next to the wall: rms {near:.2e} of the viscous term (bound 0.2)"
+    );
 }

@@ -304,7 +304,9 @@ fn momentum_gpu_matches_cpu() {
         let p_buf = gpu.storage("p", &p).unwrap();
         let rhs_buf = gpu.storage_empty("rhs", 12 * n as u64).unwrap();
         let next_buf = gpu.storage_empty("u_next", 12 * n as u64).unwrap();
-        grid_gpu.run(&gpu, "solver/momentum", &[&u_buf, &eval_buf, &t_buf, &rhs_buf, &next_buf, &p_buf, &nu_buf]).unwrap();
+        grid_gpu
+            .run(&gpu, "solver/momentum", &[&u_buf, &eval_buf, &t_buf, &rhs_buf, &next_buf, &p_buf, &nu_buf])
+            .unwrap();
         let (mut tendency, mut rhs, mut next) = (t_prev.clone(), vec![0.0; 3 * n], vec![0.0; 3 * n]);
         cpu::momentum(&layout, &g.bricks, &params, &u, &u_eval, &mut tendency, &mut rhs, &mut next, &p, &viscosity);
         let case = format!("stage {stage}, implicit {implicit}, rheology {}", params.rheology);

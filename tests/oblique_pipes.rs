@@ -23,7 +23,8 @@ fn gpu() -> Gpu {
 #[test]
 fn explicit_advection_is_stable_at_its_courant_limit_at_re_500() {
     let gpu = gpu();
-    let case = PipeCase { d_over_h: 8.0, reynolds: 500.0, courant: EXPLICIT_CFL_MAX, max_steps: 1500, ..Default::default() };
+    let case =
+        PipeCase { d_over_h: 8.0, reynolds: 500.0, courant: EXPLICIT_CFL_MAX, max_steps: 1500, ..Default::default() };
     let e = oblique_pipe(&gpu, &case).unwrap_or_else(|err| panic!("Re 500 at Courant {EXPLICIT_CFL_MAX}: {err}"));
     println!("Re 500, D/h 8, Courant {EXPLICIT_CFL_MAX}: {e:?}");
     // Nothing grows: the fastest cell stays below twice the peak (measured: 26% over it, where
@@ -35,7 +36,8 @@ fn explicit_advection_is_stable_at_its_courant_limit_at_re_500() {
 #[test]
 fn explicit_and_implicit_advection_reach_the_same_steady_state() {
     let gpu = gpu();
-    let base = PipeCase { d_over_h: 8.0, reynolds: 100.0, courant: 0.5, steady: 1e-5, max_steps: 3000, ..Default::default() };
+    let base =
+        PipeCase { d_over_h: 8.0, reynolds: 100.0, courant: 0.5, steady: 1e-5, max_steps: 3000, ..Default::default() };
     let explicit = oblique_pipe(&gpu, &base).unwrap();
     let implicit = oblique_pipe(&gpu, &PipeCase { advection: Advection::Implicit, ..base.clone() }).unwrap();
     println!("explicit: {explicit:?}\nimplicit: {implicit:?}");

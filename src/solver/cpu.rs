@@ -532,13 +532,14 @@ pub fn momentum(
         };
         let inlet_inflow = (-inlet_volume_flux(layout, id)).max(0.0) / vol_adv;
         let diagonal = coefs.iter().filter(|(side, _)| *side != Side::Skip).fold(backflow, |s, (_, coef)| s + coef);
-        let fluid_sides = coefs.iter().filter(|(side, _)| matches!(side, Side::Fluid(_))).fold(0.0, |s, (_, coef)| s + coef);
+        let fluid_sides =
+            coefs.iter().filter(|(side, _)| matches!(side, Side::Fluid(_))).fold(0.0, |s, (_, coef)| s + coef);
         for c in 0..3 {
             let uc = un[c];
             let mut advection = 0.0f32;
             for axis in 0..3 {
-                advection -=
-                    v[axis] * advective_derivative(layout, bricks, h, u_eval, axis, c, v[c], v[axis], &geometry, bc_velocity);
+                advection -= v[axis]
+                    * advective_derivative(layout, bricks, h, u_eval, axis, c, v[c], v[axis], &geometry, bc_velocity);
             }
             let (mut lap, mut wall_value) = (0.0f32, 0.0f32);
             for (side, coef) in coefs {

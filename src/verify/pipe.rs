@@ -212,7 +212,11 @@ pub fn oblique_pipe(gpu: &Gpu, case: &PipeCase) -> Result<PipeErrors, VerifyErro
     let slabs = (0..count)
         .map(|k| {
             let centre = slab[k][0] / slab[k][1] / u_peak - 1.0;
-            let dp = if k == 0 { 0.0 } else { (slab[k - 1][2] / slab[k - 1][3] - slab[k][2] / slab[k][3]) / r / gradient - 1.0 };
+            let dp = if k == 0 {
+                0.0
+            } else {
+                (slab[k - 1][2] / slab[k - 1][3] - slab[k][2] / slab[k][3]) / r / gradient - 1.0
+            };
             ((k as f64 + 0.5) / 2.0, centre, dp)
         })
         .collect();
