@@ -93,10 +93,10 @@ pub const KERNELS: &[KernelSpec] = &[
     // Reads p and u*, writes u, reads and writes the outlet flux (solid cells: u = 0);
     // apertures.
     kernel("solver/project", &[("p", 1), ("u_star", 3), ("u", 3), ("outflow", 1)], 4 + 12 + 12 + 8, 12, 6),
-    // One Runge-Kutta stage (a step runs three): reads u and the stage's velocity, reads and
-    // writes the tendency in place, writes the next stage's velocity (rhs in the last; 3 f32
-    // each), reads p; links, apertures, volume, caps. (The viscosity field is read only for
-    // non-Newtonian fluids, which the bench's parameters leave off.)
+    // Runge-Kutta stage 0, the heaviest of the three a step runs (stages 1 and 2 evaluate
+    // advection alone): reads u and the stage's velocity, writes the tendency, the next stage's
+    // velocity and rhs (3 f32 each), reads p; links, apertures, volume, caps. (The viscosity
+    // field is read only for non-Newtonian fluids, which the bench's parameters leave off.)
     kernel(
         "solver/momentum",
         &[("u", 3), ("u_eval", 3), ("tendency", 3), ("rhs", 3), ("u_next", 3), ("p", 1), ("viscosity", 1)],

@@ -438,54 +438,85 @@ pub fn shear_viscosity(layout: &CellLayout, bricks: &Bricks, params: &SolverPara
 /// this far (WGSL: ADVECTION_MIN_DISTANCE in solver/momentum.wgsl).
 pub const ADVECTION_MIN_DISTANCE: f32 = 0.5;
 
-/// Twin of `advective_derivative` (solver/momentum.wgsl): along `axis`, the derivative of
-/// component `c` of `v` at a cell (value `vc`) for a flow of velocity component `w` along the
-/// axis, from the cell's stencil `st` and `wall`, the velocity of its moving sides.
-#[allow(clippy::too_many_arguments)]
-fn advective_derivative(
+/// Twin of `AxisDifference` (solver/momentum.wgsl): the advective difference along one axis as
+/// weights, 1/m, on the cell's own value, three cells' values (upwind, downwind, behind the
+/// upwind one; the cell itself where unused, with weight 0) and the moving sides' velocity.
+struct AxisDifference {
+    cells: [u32; 3],
+    weights: [f32; 3],
+    own: f32,
+    wall: f32,
+}
+
+impl AxisDifference {
+    /// The derivative of component `c` of `v` at cell value `vc`, with `wall` the velocity of
+    /// the cell's moving sides.
+    fn apply(&self, v: &[f32], n: usize, c: usize, vc: f32, wall: [f32; 3]) -> f32 {
+        let at = |k: usize| v[c * n + self.cells[k] as usize];
+        self.own * vc + self.weights[0] * at(0) + self.weights[1] * at(1) + self.weights[2] * at(2) + self.wall * wall[c]
+    }
+}
+
+/// Twin of `axis_difference` (solver/momentum.wgsl): along `axis`, the advective difference at
+/// fluid cell `id` for a flow of velocity component `w` along the axis, from the cell's stencil
+/// `st`.
+fn axis_difference(
     layout: &CellLayout,
     bricks: &Bricks,
     h: f32,
-    v: &[f32],
+    id: u32,
     axis: usize,
-    c: usize,
-    vc: f32,
     w: f32,
     st: &[(Side, f32, f32); 6],
-    wall: [f32; 3],
-) -> f32 {
-    let n = layout.cells.len();
-    let at = |id: u32| v[c * n + id as usize];
+) -> AxisDifference {
     let forward = w >= 0.0;
     let up = if forward { 2 * axis } else { 2 * axis + 1 };
     let down = up ^ 1;
-    let sign = if forward { 1.0 } else { -1.0 };
+    let scale = if forward { 1.0 } else { -1.0 } / h;
+    let mut out = AxisDifference { cells: [id; 3], weights: [0.0; 3], own: 0.0, wall: 0.0 };
     if let Side::Fluid(nb_up) = st[up].0 {
         if let Some(behind) = fluid_neighbour(layout, bricks, nb_up, up) {
-            let (v_up, v_behind) = (at(nb_up), at(behind));
-            if let Side::Fluid(nb_down) = st[down].0 {
-                return sign * (2.0 * at(nb_down) + 3.0 * vc - 6.0 * v_up + v_behind) / (6.0 * h);
-            }
-            return sign * (3.0 * vc - 4.0 * v_up + v_behind) / (2.0 * h);
+            out.cells = [nb_up, id, behind];
+            (out.own, out.weights) = if let Side::Fluid(nb_down) = st[down].0 {
+                out.cells[1] = nb_down;
+                (0.5, [-1.0, 1.0 / 3.0, 1.0 / 6.0])
+            } else {
+                (1.5, [-2.0, 0.0, 0.5])
+            };
+            out.own *= scale;
+            out.weights = out.weights.map(|x| x * scale);
+            return out;
         }
     }
-    let side = |d: usize| match st[d].0 {
-        Side::Fluid(nb) => (at(nb), 1.0f32),
-        Side::Wall(moving) => (if moving { wall[c] } else { 0.0 }, st[d].2.max(ADVECTION_MIN_DISTANCE)),
-        Side::Skip => (vc, 1.0),
+    let dist = |d: usize| match st[d].0 {
+        Side::Wall(_) => st[d].2.max(ADVECTION_MIN_DISTANCE),
+        _ => 1.0,
     };
-    let ((value_up, a), (value_down, b)) = (side(up), side(down));
-    if b < a || st[up].0 == Side::Wall(true) {
-        return sign * (vc - value_up) / (a * h);
+    let (a, b) = (dist(up), dist(down));
+    let (w_up, w_down) = if b < a || st[up].0 == Side::Wall(true) {
+        out.own = scale / a;
+        (-scale / a, 0.0)
+    } else {
+        out.own = scale * (b * b - a * a) / (a * b * (a + b));
+        (-scale * b / (a * (a + b)), scale * a / (b * (a + b)))
+    };
+    for (k, d, weight) in [(0, up, w_up), (1, down, w_down)] {
+        match st[d].0 {
+            Side::Fluid(nb) => (out.cells[k], out.weights[k]) = (nb, weight),
+            Side::Wall(true) => out.wall += weight,
+            Side::Wall(false) => {}
+            Side::Skip => out.own += weight,
+        }
     }
-    sign * (a * a * (value_down - vc) + b * b * (vc - value_up)) / (a * b * (a + b) * h)
+    out
 }
 
 /// Twin of `solver/momentum`: Runge-Kutta stage `params.stage` of the explicit part of the
 /// predictor, from u^n `u` and the velocity advection is evaluated at, `u_eval`: stages 0 and 1
 /// write the next stage's velocity into `u_next` and accumulate the advective tendency in
-/// `tendency`; stage 2 (the implicit mode's one pass) writes the tendency and the viscous
-/// solve's right-hand side `rhs`.
+/// `tendency`, stage 0 writes the viscous solve's right-hand side `rhs` without the tendency, and
+/// stage 2 adds it (the implicit mode's one pass writes both whole). Only stage 0 and the implicit
+/// pass read `p` and the neighbours' u^n: stage 1 recovers dt C_off from u1 itself.
 #[allow(clippy::too_many_arguments)]
 pub fn momentum(
     layout: &CellLayout,
@@ -519,27 +550,49 @@ pub fn momentum(
         let vol_adv = layout.volume(id).max(ADVECTION_MIN_VOLUME) * h;
         let bc_type = layout.bc(id, geom::BC_TYPE);
         let bc_velocity = layout.bc3(id, geom::BC_VELOCITY);
-        let nbf: [Option<u32>; 6] = std::array::from_fn(|d| fluid_neighbour(layout, bricks, id, d));
+        let implicit = params.implicit_advection == 1;
         let geometry = stencil_geometry(layout, bricks, params, id);
         let coefs = viscous_stencil(layout, bricks, params, viscosity, id);
-        let grad_p = pressure_gradient(layout, bricks, params, p, id, layout.bc(id, geom::BC_PRESSURE));
         let un = [u[i], u[n + i], u[2 * n + i]];
         let v = [u_eval[i], u_eval[n + i], u_eval[2 * n + i]];
+        let differences: [AxisDifference; 3] =
+            std::array::from_fn(|axis| axis_difference(layout, bricks, h, id, axis, v[axis], &geometry));
         let backflow = if bc_type == bc::OUTLET {
             0.5 * params.backflow * (-cap_flux(layout, id, un)).max(0.0) / vol_adv
         } else {
             0.0
         };
-        let inlet_inflow = (-inlet_volume_flux(layout, id)).max(0.0) / vol_adv;
         let diagonal = coefs.iter().filter(|(side, _)| *side != Side::Skip).fold(backflow, |s, (_, coef)| s + coef);
         let fluid_sides =
             coefs.iter().filter(|(side, _)| matches!(side, Side::Fluid(_))).fold(0.0, |s, (_, coef)| s + coef);
+        // Stage 0 and the implicit pass evaluate C; stages 1 and 2 reuse it.
+        let grad_p = if stage == 0 || implicit {
+            pressure_gradient(layout, bricks, params, p, id, layout.bc(id, geom::BC_PRESSURE))
+        } else {
+            [0.0; 3]
+        };
+        let dt = params.dt;
         for c in 0..3 {
             let uc = un[c];
+            let k = c * n + i;
             let mut advection = 0.0f32;
-            for axis in 0..3 {
-                advection -= v[axis]
-                    * advective_derivative(layout, bricks, h, u_eval, axis, c, v[c], v[axis], &geometry, bc_velocity);
+            for (axis, diff) in differences.iter().enumerate() {
+                advection -= v[axis] * diff.apply(u_eval, n, c, v[c], bc_velocity);
+            }
+            if stage == 1 {
+                // u2 = 3/4 u + 1/4 (u1 + dt (A(u1) + C_off - D u2')), with dt C_off from u1.
+                let t_old = tendency[k];
+                tendency[k] = t_old + advection / 6.0;
+                let stepped =
+                    (v[c] * (2.0 + dt * diagonal) - uc + dt * (advection - 6.0 * t_old)) / (1.0 + dt * diagonal);
+                u_next[k] = 0.75 * uc + 0.25 * stepped;
+                continue;
+            }
+            if stage == 2 && !implicit {
+                let t = tendency[k] + advection * (2.0 / 3.0);
+                tendency[k] = t;
+                rhs[k] += dt * t;
+                continue;
             }
             let (mut lap, mut wall_value) = (0.0f32, 0.0f32);
             for (side, coef) in coefs {
@@ -549,35 +602,27 @@ pub fn momentum(
                     _ => {}
                 }
             }
-            let rest = force[c] - grad_p[c] - backflow * uc;
-            // C = off - diagonal u.
-            let off = lap + fluid_sides * uc + wall_value + force[c] - grad_p[c];
-            let k = c * n + i;
-            match stage {
-                0 => {
-                    tendency[k] = advection / 6.0;
-                    u_next[k] = (uc + params.dt * (advection + off)) / (1.0 + params.dt * diagonal);
-                }
-                1 => {
-                    tendency[k] += advection / 6.0;
-                    let stepped = (v[c] + params.dt * (advection + off)) / (1.0 + params.dt * diagonal);
-                    u_next[k] = 0.75 * uc + 0.25 * stepped;
-                }
-                _ => {
-                    let mut t = tendency[k] + advection * (2.0 / 3.0);
-                    if params.implicit_advection == 1 {
-                        t = advection + inlet_inflow * uc;
-                        for d in 0..6 {
-                            if let Some(nb) = nbf[d] {
-                                let inflow = (-face_volume_flux(layout, u, id, nb, d)).max(0.0) / vol_adv;
-                                t += inflow * (uc - u[c * n + nb as usize]);
-                            }
-                        }
-                    }
-                    tendency[k] = t;
-                    rhs[k] = uc + params.dt * (t + 0.5 * lap + wall_value + rest);
+            // rhs of the viscous solve without the advective tendency.
+            let base = uc + dt * (0.5 * lap + wall_value + force[c] - grad_p[c] - backflow * uc);
+            if stage == 0 {
+                // C = off - diagonal u.
+                let off = lap + fluid_sides * uc + wall_value + force[c] - grad_p[c];
+                tendency[k] = advection / 6.0;
+                u_next[k] = (uc + dt * (advection + off)) / (1.0 + dt * diagonal);
+                rhs[k] = base;
+                continue;
+            }
+            // Implicit: backward Euler, the first-order upwind operator that viscous_jacobi
+            // subtracts at the new velocity.
+            let mut t = advection + (-inlet_volume_flux(layout, id)).max(0.0) / vol_adv * uc;
+            for d in 0..6 {
+                if let Some(nb) = fluid_neighbour(layout, bricks, id, d) {
+                    let inflow = (-face_volume_flux(layout, u, id, nb, d)).max(0.0) / vol_adv;
+                    t += inflow * (uc - u[c * n + nb as usize]);
                 }
             }
+            tendency[k] = t;
+            rhs[k] = base + dt * t;
         }
     }
 }
