@@ -18,13 +18,34 @@ pub(crate) struct CutCell {
     pub volume: f64,
     /// Wetted fraction of each face, in `DIRECTIONS` order.
     pub faces: [f64; 6],
+    /// Flux weight of each face ([`fractions::flux_weight`]), in `DIRECTIONS` order.
+    pub flux: [f64; 6],
     /// Wall unit normal (out of the fluid) and distance from the centre (m, positive when the
     /// centre is in the fluid).
     pub wall: [f32; 4],
 }
 
+/// A flux weight to add to the face of `cell` in direction `face` (`DIRECTIONS` order, a +
+/// direction): the wetted part of an orphan face next to it (see [`cut_cells`]).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct OrphanFlux {
+    pub cell: [i64; 3],
+    pub face: usize,
+    pub weight: f64,
+}
+
 /// The cut cells of the union of `mesh` and the solids `added` among the 3x3x3 neighbourhoods of `boundary` (grid coordinates of fluid cells
-/// next to non-fluid ones) in a grid of `dims` cells, and the bytes the working sets took.
+/// next to non-fluid ones) in a grid of `dims` cells, the orphan faces' flux handed to their
+/// neighbours, and the bytes the working sets took.
+///
+/// An orphan face is wet in part but lies between cells that are not both fluid (the fluid
+/// cells are those whose centre is inside), so no flux crosses it: left so, the wet part of the
+/// wall's cells would carry nothing, and a vessel oblique to the grid would lose about
+/// h^2 / (3 R^2) of its flow area's flux (1.4% at 10 cells per diameter). Its wetted part's
+/// flux for a velocity growing linearly from the wall (the integral of -phi) goes in equal
+/// shares to the faces beside it in its plane (edge-adjacent) that lie between fluid cells,
+/// each share over the receiving face's centre depth (so that it scales that face's velocity).
+/// `is_fluid` tells fluid cells by grid coordinates.
 pub(crate) fn cut_cells(
     mesh: &SurfaceMesh,
     added: &[&dyn super::Addition],
@@ -32,7 +53,8 @@ pub(crate) fn cut_cells(
     h: f64,
     dims: [usize; 3],
     boundary: &[[i64; 3]],
-) -> (Vec<CutCell>, usize) {
+    is_fluid: &(dyn Fn([i64; 3]) -> bool + Sync),
+) -> (Vec<CutCell>, Vec<OrphanFlux>, usize) {
     let [nx, ny, nz] = dims;
     let mut near = Marks::new(dims);
     boundary.par_iter().for_each(|c| {
@@ -80,15 +102,21 @@ pub(crate) fn cut_cells(
         + (candidates.len() + nodes.len()) * 24
         + phi.len() * 8;
     drop((sn, field, nodes, near));
-    let phi_at = |c: [i64; 3]| phi[corners_needed.index(c).expect("corner node computed")];
+    // The signed distance over h at a cell's corners (corner order as in `fractions`), where
+    // they were computed.
+    let corners = |c: [i64; 3]| -> Option<[f64; 8]> {
+        let mut f = [0.0; 8];
+        for (m, x) in f.iter_mut().enumerate() {
+            let m = m as i64;
+            *x = phi[corners_needed.index([c[0] + (m & 1), c[1] + ((m >> 1) & 1), c[2] + (m >> 2)])?] / h;
+        }
+        Some(f)
+    };
 
-    let cut = candidates
+    let cut: Vec<CutCell> = candidates
         .par_iter()
         .filter_map(|&c| {
-            let f: [f64; 8] = std::array::from_fn(|m| {
-                let m = m as i64;
-                phi_at([c[0] + (m & 1), c[1] + ((m >> 1) & 1), c[2] + (m >> 2)]) / h
-            });
+            let f = corners(c).expect("corner node computed");
             if f.iter().all(|&x| x < 0.0) || f.iter().all(|&x| x >= 0.0) {
                 return None;
             }
@@ -107,13 +135,54 @@ pub(crate) fn cut_cells(
             } else {
                 [0.0; 4]
             };
-            Some(CutCell {
-                cell: c,
-                volume: fractions::volume_fraction(&f),
-                faces: fractions::face_fractions(&f),
-                wall,
+            let faces = fractions::face_fractions(&f);
+            let flux = std::array::from_fn(|d| {
+                let (fraction, moment, centre) = fractions::face_moment(&f, d);
+                fractions::flux_weight(fraction, moment, centre)
+            });
+            Some(CutCell { cell: c, volume: fractions::volume_fraction(&f), faces, flux, wall })
+        })
+        .collect();
+
+    // Orphan faces, each once: from the cell on its low side (a + direction).
+    let orphans = cut
+        .par_iter()
+        .flat_map_iter(|cell: &CutCell| {
+            let c = cell.cell;
+            (0..3).filter_map(move |axis| {
+                let d = 2 * axis + 1;
+                let mut beyond = c;
+                beyond[axis] += 1;
+                (cell.faces[d] > 0.0 && !(is_fluid(c) && is_fluid(beyond))).then_some((c, axis))
+            })
+        })
+        .collect::<Vec<_>>()
+        .into_par_iter()
+        .flat_map_iter(|(c, axis)| {
+            let d = 2 * axis + 1;
+            let (_, moment, _) = fractions::face_moment(&corners(c).expect("a cut cell's corners"), d);
+            // The faces beside it in its plane between fluid cells, and their centre depth.
+            let (u, v) = ((axis + 1) % 3, (axis + 2) % 3);
+            let targets: Vec<([i64; 3], f64)> = [(u, -1), (u, 1), (v, -1), (v, 1)]
+                .into_iter()
+                .filter_map(|(t, step)| {
+                    let mut a = c;
+                    a[t] += step;
+                    let mut b = a;
+                    b[axis] += 1;
+                    if !(is_fluid(a) && is_fluid(b)) {
+                        return None;
+                    }
+                    Some((a, -fractions::face_moment(&corners(a)?, d).2))
+                })
+                .collect();
+            let share = moment / targets.len().max(1) as f64;
+            targets.into_iter().map(move |(cell, depth)| OrphanFlux {
+                cell,
+                face: d,
+                weight: share / depth.max(fractions::FLUX_MIN_CENTRE_DEPTH),
             })
         })
         .collect();
-    (cut, bytes)
+    (cut, orphans, bytes)
 }

@@ -9,9 +9,16 @@
 //!   (1 when the neighbour is fluid). Exact (from the ray sweeps). The momentum equation's
 //!   no-slip wall uses it as a Shortley-Weller (ghost-cell) boundary: second order at the wall,
 //!   which is what wall shear stress needs.
-//! - `aperture`: the wetted fraction of that face. The pressure equation and the divergence use
-//!   it as a cut-cell finite volume: the wall face is closed, so mass is conserved cell by cell
-//!   and the pressure operator stays symmetric (multigrid/CG).
+//! - `aperture`: the face's flux weight, its open area over h^2. The pressure equation and the
+//!   divergence use it as a cut-cell finite volume: the wall face is closed, so mass is conserved
+//!   cell by cell and the pressure operator stays symmetric (multigrid/CG). The solver's face
+//!   velocity is the value at the face centre, and next to a wall the velocity grows with the
+//!   distance from it, so a partly wet face's weight is its wetted part's integral of the wall
+//!   distance over the centre's distance ([`fractions::flux_weight`]; its wetted fraction where
+//!   the centre lies within h/4 of the wall), and the wetted parts of faces that are not between
+//!   two fluid cells (whose flux would be lost) go to the faces beside them ([`cut`]). With
+//!   wetted fractions alone, an oblique pipe's flux per velocity was 1.4% low at 10 cells per
+//!   diameter, and its pressure gradient as much too high.
 //!
 //! and `volume_fraction`, its wetted volume over `h^3`. The wetted part of a cell whose centre
 //! is outside is merged into the fluid neighbour across its most open face (cell merging), so
@@ -339,7 +346,7 @@ pub fn voxelize_with(mesh: &SurfaceMesh, h: f64, added: &[&dyn Addition]) -> Res
         .filter(|&id| kind_v[id as usize] != kind::SOLID && link[id as usize].iter().any(|&l| l < 1.0))
         .collect();
     let boundary: Vec<[i64; 3]> = boundary.into_iter().map(coords).collect();
-    let (cut, cut_bytes) = cut::cut_cells(mesh, added, origin, h, [nx, ny, nz], &boundary);
+    let (cut, orphans, cut_bytes) = cut::cut_cells(mesh, added, origin, h, [nx, ny, nz], &boundary, &is_fluid);
     let memory_work = sweep_bytes + cut_bytes;
     let cut_cells = cut.len() as u64;
 
@@ -351,12 +358,15 @@ pub fn voxelize_with(mesh: &SurfaceMesh, h: f64, added: &[&dyn Addition]) -> Res
         kind_v.iter().map(|&k| if k == kind::SOLID { [0.0; 6] } else { [1.0; 6] }).collect();
     let mut wall = vec![[0.0f32; 4]; n];
     let mut merged: HashMap<u32, f64> = HashMap::new();
+    // The fluid cut cells' wetted face fractions (for the caps' cells, below).
+    let mut wetted: HashMap<u32, [f32; 6]> = HashMap::new();
     let mut lost_volume = 0.0;
-    for &cut::CutCell { cell: c, volume: vf, faces, wall: w } in &cut {
+    for &cut::CutCell { cell: c, volume: vf, faces, flux, wall: w } in &cut {
         if is_fluid(c) {
             let id = bricks.cell_id(c).expect("fluid cells are allocated") as usize;
             volume_fraction[id] = vf as f32;
-            aperture[id] = faces.map(|f| f as f32);
+            aperture[id] = flux.map(|f| f as f32);
+            wetted.insert(id as u32, faces.map(|f| f as f32));
             wall[id] = w;
             continue;
         }
@@ -392,6 +402,13 @@ pub fn voxelize_with(mesh: &SurfaceMesh, h: f64, added: &[&dyn Addition]) -> Res
             }
         }
     }
+    // The orphan faces' flux, on both sides of the faces that take it.
+    for o in &orphans {
+        let id = bricks.cell_id(o.cell).expect("fluid cells are allocated");
+        let nb = bricks.neighbour(id, DIRECTIONS[o.face]).expect("fluid cells are allocated");
+        aperture[id as usize][o.face] += o.weight as f32;
+        aperture[nb as usize][o.face ^ 1] += o.weight as f32;
+    }
     let fluid_volume = volume_fraction.par_iter().map(|&v| v as f64).sum::<f64>() * h * h * h;
 
     // Caps.
@@ -424,6 +441,21 @@ pub fn voxelize_with(mesh: &SurfaceMesh, h: f64, added: &[&dyn Addition]) -> Res
             cells,
             rim: rim(mesh, cap.group),
         });
+    }
+
+    // A cap is no wall: the velocity does not vanish on it, so the faces of its cells keep
+    // their wetted fractions (and no orphan's share).
+    for cap in &caps {
+        for &(id, _) in &cap.cells {
+            // (A cell the wall does not cut has every face whole.)
+            let fractions = wetted.get(&id).copied().unwrap_or([1.0; 6]);
+            for (d, dir) in DIRECTIONS.iter().enumerate() {
+                aperture[id as usize][d] = fractions[d];
+                if let Some(nb) = bricks.neighbour(id, *dir).filter(|&nb| kind_v[nb as usize] != kind::SOLID) {
+                    aperture[nb as usize][d ^ 1] = fractions[d];
+                }
+            }
+        }
     }
 
     lap("caps");

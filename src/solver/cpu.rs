@@ -453,7 +453,11 @@ impl AxisDifference {
     /// the cell's moving sides.
     fn apply(&self, v: &[f32], n: usize, c: usize, vc: f32, wall: [f32; 3]) -> f32 {
         let at = |k: usize| v[c * n + self.cells[k] as usize];
-        self.own * vc + self.weights[0] * at(0) + self.weights[1] * at(1) + self.weights[2] * at(2) + self.wall * wall[c]
+        self.own * vc
+            + self.weights[0] * at(0)
+            + self.weights[1] * at(1)
+            + self.weights[2] * at(2)
+            + self.wall * wall[c]
     }
 }
 
