@@ -19,9 +19,8 @@ use hemoflow::solver::multigrid::MultigridSettings;
 type Profile = Vec<(f64, f64)>;
 
 fn ghia(re: usize) -> (Profile, Profile) {
-    let text =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/reference/ghia1982_cavity.dat"))
-            .expect("the Ghia table, ../shared/reference/ghia1982_cavity.dat beside the checkout (CI has it)");
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/ghia1982_cavity.dat"))
+        .expect("the Ghia table, tests/data/ghia1982_cavity.dat");
     let rows: Vec<Vec<f64>> = text
         .lines()
         .filter(|l| !l.starts_with('#') && !l.trim().is_empty())

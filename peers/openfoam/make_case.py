@@ -201,36 +201,27 @@ writeFlags ();
 mergeTolerance 1e-6;
 """)
 
+    def patch_value(label, patch, operation, field):
+        # A surfaceFieldValue function object over one patch, every 10 iterations.
+        return f"""
+    {label}
+    {{
+        type            surfaceFieldValue;
+        libs            ("libfieldFunctionObjects.so");
+        writeControl    timeStep;
+        writeInterval   10;
+        log             false;
+        writeFields     false;
+        regionType      patch;
+        name            {patch};
+        operation       {operation};
+        fields          ({field});
+    }}"""
+
     fos = []
     for g in ["inlet"] + outlets:
         pn = f"{sname}_{g}"
-        fos.append(f"""
-    Q_{g}
-    {{
-        type            surfaceFieldValue;
-        libs            ("libfieldFunctionObjects.so");
-        writeControl    timeStep;
-        writeInterval   10;
-        log             false;
-        writeFields     false;
-        regionType      patch;
-        name            {pn};
-        operation       sum;
-        fields          (phi);
-    }}
-    p_{g}
-    {{
-        type            surfaceFieldValue;
-        libs            ("libfieldFunctionObjects.so");
-        writeControl    timeStep;
-        writeInterval   10;
-        log             false;
-        writeFields     false;
-        regionType      patch;
-        name            {pn};
-        operation       areaAverage;
-        fields          (p);
-    }}""")
+        fos.append(patch_value(f"Q_{g}", pn, "sum", "phi") + patch_value(f"p_{g}", pn, "areaAverage", "p"))
     fos.append("""
     Umax
     {
