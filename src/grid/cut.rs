@@ -42,10 +42,14 @@ pub(crate) struct OrphanFlux {
 /// cells are those whose centre is inside), so no flux crosses it: left so, the wet part of the
 /// wall's cells would carry nothing, and a vessel oblique to the grid would lose about
 /// h^2 / (3 R^2) of its flow area's flux (1.4% at 10 cells per diameter). Its wetted part's
-/// flux for a velocity growing linearly from the wall (the integral of -phi) goes in equal
-/// shares to the faces beside it in its plane (edge-adjacent) that lie between fluid cells,
-/// each share over the receiving face's centre depth (so that it scales that face's velocity).
-/// `is_fluid` tells fluid cells by grid coordinates.
+/// flux for a velocity growing linearly from the wall (the integral of -phi) goes to the faces
+/// beside it in its plane (edge-adjacent) that lie between fluid cells, each share over the
+/// receiving face's centre depth (so that it scales that face's velocity). The shares follow
+/// where the flux goes on: the sliver behind the orphan face (its non-fluid cell) passes it to
+/// its other neighbours, so the face beside it on the side of the sliver's face towards a
+/// fluid cell takes a share in proportion to that face's wetted moment, which keeps each cell's
+/// fluxes nearly balanced, not only the plane's (equal shares, or where the sliver passes
+/// nothing on sideways). `is_fluid` tells fluid cells by grid coordinates.
 pub(crate) fn cut_cells(
     mesh: &SurfaceMesh,
     added: &[&dyn super::Addition],
@@ -161,9 +165,18 @@ pub(crate) fn cut_cells(
         .flat_map_iter(|(c, axis)| {
             let d = 2 * axis + 1;
             let (_, moment, _) = fractions::face_moment(&corners(c).expect("a cut cell's corners"), d);
-            // The faces beside it in its plane between fluid cells, and their centre depth.
+            let mut beyond = c;
+            beyond[axis] += 1;
+            // The sliver the orphan face opens into (the side that is not fluid), if only one.
+            let sliver = match (is_fluid(c), is_fluid(beyond)) {
+                (true, false) => corners(beyond),
+                (false, true) => corners(c),
+                _ => None,
+            };
+            // The faces beside it in its plane between fluid cells, their centre depth, and the
+            // sliver's wetted moment towards the same side (where its flux goes on).
             let (u, v) = ((axis + 1) % 3, (axis + 2) % 3);
-            let targets: Vec<([i64; 3], f64)> = [(u, -1), (u, 1), (v, -1), (v, 1)]
+            let targets: Vec<([i64; 3], f64, f64)> = [(u, -1), (u, 1), (v, -1), (v, 1)]
                 .into_iter()
                 .filter_map(|(t, step)| {
                     let mut a = c;
@@ -173,14 +186,17 @@ pub(crate) fn cut_cells(
                     if !(is_fluid(a) && is_fluid(b)) {
                         return None;
                     }
-                    Some((a, -fractions::face_moment(&corners(a)?, d).2))
+                    let onward = sliver.map_or(0.0, |s| fractions::face_moment(&s, 2 * t + (step > 0) as usize).1);
+                    Some((a, -fractions::face_moment(&corners(a)?, d).2, onward))
                 })
                 .collect();
-            let share = moment / targets.len().max(1) as f64;
-            targets.into_iter().map(move |(cell, depth)| OrphanFlux {
+            let onward: f64 = targets.iter().map(|t| t.2).sum();
+            let count = targets.len().max(1) as f64;
+            targets.into_iter().map(move |(cell, depth, w)| OrphanFlux {
                 cell,
                 face: d,
-                weight: share / depth.max(fractions::FLUX_MIN_CENTRE_DEPTH),
+                weight: moment * if onward > 0.0 { w / onward } else { 1.0 / count }
+                    / depth.max(fractions::FLUX_MIN_CENTRE_DEPTH),
             })
         })
         .collect();
