@@ -11,17 +11,12 @@ use hemoflow::mesh::{self, GroupKind, SurfaceMesh, Units, Vec3};
 
 const R: f64 = 1e-3;
 const L: f64 = 8e-3;
+/// The centre of `fine_pipe`'s inlet, m.
+const START: [f64; 3] = [1.3e-4, -2.1e-4, 0.7e-4];
 
 /// A fine polygonal pipe (512 segments: its volume is within 2.5e-5 of pi R^2 L).
 fn fine_pipe(axis: Vec3) -> SurfaceMesh {
-    let spec = PipeSpec {
-        radius: R,
-        length: L,
-        axis,
-        start: Vec3::new(1.3e-4, -2.1e-4, 0.7e-4),
-        segments: 512,
-        rings: Some(16),
-    };
+    let spec = PipeSpec { radius: R, length: L, axis, start: START.into(), segments: 512, rings: Some(16) };
     pipe(&spec).unwrap()
 }
 
@@ -348,7 +343,7 @@ fn walls_lying_exactly_on_cell_faces_give_exact_volume_and_open_faces() {
 
 /// Hagen-Poiseuille's velocity (peak 1) in the pipe of `fine_pipe(axis)`.
 fn poiseuille(axis: Vec3) -> impl Fn(Vec3) -> Vec3 {
-    let (a, start) = (axis.normalize(), Vec3::new(1.3e-4, -2.1e-4, 0.7e-4));
+    let (a, start) = (axis.normalize(), Vec3::from(START));
     move |x: Vec3| {
         let s = (x - start).dot(&a);
         a * (1.0 - (x - start - a * s).norm_squared() / (R * R)).max(0.0)
@@ -378,13 +373,13 @@ fn flux_weights_carry_a_divergence_free_flow_through_the_walls_cut_cells() {
             let fluid = |id: u32| g.kind[id as usize] != kind::SOLID;
             // Cells in the middle half, away from the caps.
             let a = axis.normalize();
-            let middle = |x: Vec3| ((x - Vec3::new(1.3e-4, -2.1e-4, 0.7e-4)).dot(&a) - L / 2.0).abs() < L / 4.0;
+            let middle = |x: Vec3| ((x - Vec3::from(START)).dot(&a) - L / 2.0).abs() < L / 4.0;
             let (mut sum2, mut count) = (0.0, 0);
-            // Flux through the grid planes most nearly across the pipe (normal k) in its middle
-            // third, on average (the faces +k of the cells below them; a plane through the
-            // pipe's middle cuts no cap while x_k is within R of it).
+            // Flux through the grid planes most nearly across the pipe (normal k) within R of
+            // its middle, on average (the faces +k of the cells below them; none of these
+            // planes reaches a cap).
             let k = (0..3).max_by(|&i, &j| a[i].abs().total_cmp(&a[j].abs())).unwrap();
-            let mid = L / 2.0 * a[k] + [1.3e-4, -2.1e-4, 0.7e-4][k];
+            let mid = L / 2.0 * a[k] + START[k];
             let (lo, hi) = (((mid - R - g.origin[k]) / h).ceil() as i64, ((mid + R - g.origin[k]) / h).floor() as i64);
             let mut plane = 0.0;
             for id in 0..g.kind.len() as u32 {
