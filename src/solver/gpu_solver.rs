@@ -140,7 +140,7 @@ pub enum Advection {
     /// Backward Euler: the first-order upwind part implicit (in the viscous Jacobi sweeps), the
     /// higher-order remainder explicit from the current velocity. First order in time, stable
     /// at Courant numbers above 1; at a steady state the same momentum balance as the explicit
-    /// form's (the Rhie-Chow face velocities still carry dt, by dt h^2 d3p/dx3). For steady
+    /// form's (the Rhie-Chow face velocities still carry dt: see the module docs). For steady
     /// flow.
     Implicit,
 }
