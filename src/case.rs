@@ -267,16 +267,22 @@ pub struct Time {
     pub period: Option<Spanned<f64>>,
     /// Cycles to run (with `period`; sets `end`).
     pub cycles: Option<Spanned<u32>>,
-    /// Courant number sum_i |u_i| dt / h for the time step (default 0.2; explicit advection takes
-    /// up to [`EXPLICIT_CFL_MAX`], implicit advection up to 20).
+    /// Courant number sum_i |u_i| dt / h the adaptive time step aims at, on the largest velocity
+    /// in the fluid at each step (default 0.2; explicit advection takes up to
+    /// [`EXPLICIT_CFL_MAX`], implicit advection up to 20).
     #[serde(default = "default_cfl")]
     pub cfl: Spanned<f64>,
+    /// A fixed time step, s, instead of the adaptive one (exclusive with `cfl`).
+    pub dt: Option<Spanned<f64>>,
 }
 
 /// The largest `time.cfl` explicit advection takes (SSP-RK3 on third-order upwind-biased
 /// differences: 1.6 in theory; the first-order closures at caps, where a cap nearer than half a
 /// cell counts as half a cell away, halve that).
 pub const EXPLICIT_CFL_MAX: f64 = 0.6;
+
+/// The largest `time.cfl` implicit advection takes (its higher-order remainder stays explicit).
+pub const IMPLICIT_CFL_MAX: f64 = 20.0;
 
 fn default_cfl() -> Spanned<f64> {
     Spanned::new(0..0, 0.2)
@@ -566,12 +572,23 @@ impl Case {
             ));
         }
         let cfl = *self.time.cfl.get_ref();
-        let (cfl_max, why) = match self.solver.advection {
-            Advection::Explicit => (EXPLICIT_CFL_MAX, "with explicit advection"),
-            Advection::Implicit => (20.0, "with implicit advection"),
+        let cfl_max = self.cfl_max();
+        let why = match self.solver.advection {
+            Advection::Explicit => "with explicit advection",
+            Advection::Implicit => "with implicit advection",
         };
         if !(cfl > 0.0 && cfl <= cfl_max) {
             return Err(self.error(&self.time.cfl.span(), "time.cfl", format!("{cfl} is not in (0, {cfl_max}] {why}")));
+        }
+        if let Some(dt) = &self.time.dt {
+            positive(dt, "time.dt", "s")?;
+            if !self.time.cfl.span().is_empty() {
+                return Err(self.error(
+                    &dt.span(),
+                    "time.dt",
+                    "give time.cfl (an adaptive time step) or time.dt (a fixed one), not both".into(),
+                ));
+            }
         }
         if let Some(i) = &self.output.interval {
             positive(i, "output.interval", "s")?;
@@ -748,6 +765,15 @@ impl Case {
             (Some(end), _, _) => *end.get_ref(),
             (None, Some(period), Some(cycles)) => period.get_ref() * *cycles.get_ref() as f64,
             _ => unreachable!("checked when read"),
+        }
+    }
+
+    /// The largest `time.cfl` the case's advection takes: [`EXPLICIT_CFL_MAX`], or
+    /// [`IMPLICIT_CFL_MAX`].
+    pub fn cfl_max(&self) -> f64 {
+        match self.solver.advection {
+            Advection::Explicit => EXPLICIT_CFL_MAX,
+            Advection::Implicit => IMPLICIT_CFL_MAX,
         }
     }
 

@@ -289,10 +289,15 @@ fn run_case(
         return Ok(ExitCode::SUCCESS);
     }
     println!(
-        "{} steps of {:.3e} s to t = {:.4} s in {:.1} s on {} ({:.2} MLUPS, {} fluid cells, {:.0} GPU bytes per fluid cell)",
+        "{} steps to t = {:.4} s ({} time step {:.3e} s, from {:.3e} to {:.3e} s; {} step(s) retried smaller) in {:.1} \
+         s on {} ({:.2} MLUPS, {} fluid cells, {:.0} GPU bytes per fluid cell)",
         summary.steps,
-        summary.dt,
         summary.simulated_time,
+        if summary.adaptive { "adaptive: mean" } else { "fixed:" },
+        summary.dt,
+        summary.dt_min,
+        summary.dt_max,
+        summary.retries,
         summary.seconds,
         summary.adapter,
         summary.mlups,
@@ -302,14 +307,16 @@ fn run_case(
     println!(
         "pressure iterations per step: mean {:.1}, max {}; divergence after projection: max {:.1e} (relative; {} \
          step(s) above the solver tolerance); mass balance error {:.2e} (largest over the steps {:.2e}); Courant \
-         number up to {:.2} in the snapshots",
+         number up to {:.3}, {:.3} to {:.3} over the second half of the run",
         summary.pressure_iterations_mean,
         summary.pressure_iterations_max,
         summary.divergence_max,
         summary.steps_over_tolerance,
         summary.mass_balance_error,
         summary.mass_balance_error_max,
-        summary.courant_max
+        summary.courant_max,
+        summary.courant_late[0],
+        summary.courant_late[1]
     );
     for c in &summary.cycles {
         let change =

@@ -17,10 +17,11 @@ use crate::mesh::{self, MeshError};
 use crate::physio::inlet::InletDrive;
 use crate::physio::waveform::{Interpolation, Table, Waveform, WaveformError};
 use crate::physio::windkessel::Outlet0d;
-use crate::solver::gpu_solver::{self, Averages, GpuSolver, Rheology, Settings};
+use crate::solver::gpu_solver::{self, Advection, Averages, GpuSolver, Rheology, Settings};
 use crate::solver::layout::{Boundary, Profile};
 use crate::solver::multigrid::MultigridSettings;
 use crate::solver::summary::{cap_flows, CapFlow};
+use crate::solver::timestep::{self, TimeStep};
 use crate::solver::wall_shear::{cycle_indices, wall_stencil, WallSurface};
 use crate::stent;
 
@@ -138,8 +139,17 @@ pub struct RunSummary {
     pub steps: u64,
     /// Simulated time, s.
     pub simulated_time: f64,
-    /// Time step, s.
+    /// Mean time step over this run's steps, s.
     pub dt: f64,
+    /// Shortest time step, s.
+    pub dt_min: f64,
+    /// Longest time step, s.
+    pub dt_max: f64,
+    /// Whether the time step adapted to the flow (`time.cfl`) rather than being fixed (`time.dt`).
+    pub adaptive: bool,
+    /// Steps that went bad (a Courant number past twice `time.cfl`, or a value that is not a
+    /// number), were undone and retried with a smaller time step.
+    pub retries: u64,
     /// Wall-clock seconds of the time loop.
     pub seconds: f64,
     /// Million fluid-cell updates per second.
@@ -166,8 +176,14 @@ pub struct RunSummary {
     pub mass_balance_error_max: f64,
     /// Per cycle, with `[time] period`.
     pub cycles: Vec<CycleSummary>,
-    /// The largest Courant number (sum_i |u_i| dt / h) in the snapshots.
+    /// The largest Courant number (sum_i |u_i| dt / h on the largest speed in the fluid) at the
+    /// end of a step, over this run's steps.
     pub courant_max: f64,
+    /// The lowest and highest Courant number over the steps in the second half of the simulated
+    /// time (the flow developed): with an adaptive step, within 10% under `time.cfl` unless the
+    /// viscous bound holds the step lower or events (snapshots, checkpoints, cycle ends) come
+    /// less than about 30 steps apart (the way to each is split into equal steps).
+    pub courant_late: [f64; 2],
     /// Per cap: flow rate (m^3/s, positive out of the fluid) and mean pressure (Pa).
     pub caps: Vec<CapFlow>,
     /// Snapshots written.
@@ -408,15 +424,20 @@ pub fn run(
         .fold(1.0, f64::max);
     let cfl = *case.time.cfl.get_ref();
     let dt_visc = 2.0 * h * h / rheology.max_viscosity(nu);
-    let dt = if u_ref > 0.0 { (cfl * h / (u_ref * along_normal)).min(dt_visc) } else { dt_visc };
+    let mut ts = match &case.time.dt {
+        Some(dt) => TimeStep::fixed(*dt.get_ref(), case.cfl_max(), h),
+        None => {
+            let dt = if u_ref > 0.0 { cfl * h / (u_ref * along_normal) } else { dt_visc };
+            TimeStep::adaptive(cfl, h, dt, dt_visc)
+        }
+    };
     let end = case.end_time();
-    let steps = (end / dt).ceil().max(1.0) as u64;
     let interval = case.output.interval.as_ref().map_or(end, |i| *i.get_ref());
 
     let gpu = Gpu::new(adapter)?;
     let settings = Settings {
         nu,
-        dt,
+        dt: ts.dt,
         force: crate::mesh::Vec3::zeros(),
         tolerance: *case.solver.tolerance.get_ref(),
         max_iterations: case.solver.max_iterations,
@@ -433,6 +454,9 @@ pub fn run(
     solver.attach_wall(&stencil, density, period.is_some())?;
     if let Some((_, porous, _)) = &stented {
         solver.attach_porous(porous)?;
+    }
+    if !ts.fixed {
+        solver.keep_undo()?;
     }
 
     // Output: the grid first, then snapshots as they come.
@@ -496,20 +520,15 @@ pub fn run(
     let mut mass_balance_max = 0.0f64;
     let tolerance = *case.solver.tolerance.get_ref();
     let mut next_output = interval;
-    // The largest Courant number (sum_i |u_i| dt / h) seen in a snapshot.
-    let mut courant_max = 0.0f64;
-    let diverged = |step: u64, time: f64, what: String, written: usize, courant: f64| RunError::Diverged {
+    // Per step of this run: dt (s) and the Courant number at its end (sum_i |u_i| dt / h on the
+    // largest speed in the fluid, `solver/speed_max`).
+    // (time at its end, s; Courant number).
+    let (mut dts, mut courants): (Vec<f64>, Vec<(f64, f64)>) = (Vec::new(), Vec::new());
+    let mut retries = 0u64;
+    let diverged = |step: u64, time: f64, what: String, written: usize| RunError::Diverged {
         step,
         time,
-        what: if courant > 0.0 {
-            format!(
-                "{what} (Courant number at the snapshots so far: up to {courant:.2}; explicit advection needs it \
-                 at or below {}: lower time.cfl if it came near)",
-                crate::case::EXPLICIT_CFL_MAX
-            )
-        } else {
-            what
-        },
+        what,
         written,
         output: output.display().to_string(),
     };
@@ -518,7 +537,8 @@ pub fn run(
     let mut inflow_before = 0.0;
     let checkpoint_path = output.with_extension("checkpoint.h5");
     let checkpoint_interval = case.output.checkpoint.as_ref().map(|c| *c.get_ref());
-    let mut first_step = 1;
+    // Steps done and the time reached.
+    let (mut step, mut time) = (0u64, 0.0f64);
     // The fluid starts at rest at the outlets' initial pressure (their mean): the pressure
     // level is the outlets' to set, and starting from 0 under an outlet at, say, 80 mmHg puts the
     // whole jump on the outlet's cells in the first step, which the projection cannot absorb.
@@ -541,11 +561,11 @@ pub fn run(
             );
             return Err(mismatch(message));
         }
-        if (c.dt - dt).abs() > 1e-12 * dt {
-            return Err(mismatch(format!("its time step is {} s, this case's {dt} s", c.dt)));
+        if ts.fixed && (c.dt - ts.dt).abs() > 1e-12 * ts.dt {
+            return Err(mismatch(format!("its time step is {} s, this case's fixed time.dt {} s", c.dt, ts.dt)));
         }
-        if c.step >= steps {
-            return Err(mismatch(format!("it is at step {}, and this case ends at step {steps}", c.step)));
+        if reached(end, c.time) {
+            return Err(mismatch(format!("it is at t = {} s, where this case ends", c.time)));
         }
         solver.restore(&c.u, &c.p, &c.tendency, c.step);
         if period.is_some() {
@@ -568,7 +588,7 @@ pub fn run(
                 flows[k].push(c.history_flow_rate[row * names.len() + k]);
                 pressures[k].push(c.history_mean_pressure[row * names.len() + k]);
             }
-            close_cycle(&mut cycles, period, dt, &names, &times, &flows, &pressures);
+            close_cycle(&mut cycles, period, &names, &times, &flows, &pressures);
         }
         last_caps = names
             .iter()
@@ -579,47 +599,117 @@ pub fn run(
                 mean_pressure: *pressures[k].last().unwrap_or(&0.0),
             })
             .collect();
-        first_step = c.step + 1;
+        (step, time) = (c.step, c.time);
+        ts.dt = c.dt;
     }
-    let mut next_checkpoint =
-        checkpoint_interval.map(|ci| ((first_step - 1) as f64 * dt + 0.5 * dt).div_euclid(ci) * ci + ci);
-    for step in first_step..=steps {
-        let time = step as f64 * dt;
-        // This step's boundary values: the inflow at the step's end (the projection makes the
-        // outflow match it), the outlets' pressures for their predicted flows: the last step's
-        // flow plus its share (of the outlets' total) of the change in inflow.
-        for drive in inlets.iter().filter(|d| !matches!(d.waveform, Waveform::Constant(_))) {
-            solver.set_cap_velocities(drive.cap, &drive.velocities(time));
-        }
-        let outflow_total: f64 = outlet_caps.iter().map(|&i| last_caps.get(i).map_or(0.0, |c| c.flow_rate)).sum();
-        let inflow = inflow_at(time);
-        let inflow_change = inflow - inflow_before;
+    let first_step = step + 1;
+    let mut next_checkpoint = checkpoint_interval.map(|ci| ((time / ci) * (1.0 + 1e-9)).floor() * ci + ci);
+    while !reached(end, time) {
+        // The next event: a snapshot, a checkpoint, a cycle's end or the end.
+        let cycle_end = period.map(|p| (cycles.len() + 1) as f64 * p);
+        let event = [Some(next_output), next_checkpoint, cycle_end]
+            .into_iter()
+            .flatten()
+            .filter(|&at| !reached(at, time))
+            .fold(end, f64::min);
+        step += 1;
+        let mut attempt = 0;
+        let (stats, values, caps, dt, inflow) = loop {
+            let dt = ts.towards(time, event);
+            let dt = if reached(event, time + dt) { event - time } else { dt };
+            solver.set_dt(dt);
+            let at = time + dt;
+            // This step's boundary values: the inflow at the step's end (the projection makes
+            // the outflow match it), the outlets' pressures for their predicted flows: the last
+            // step's flow plus its share (of the outlets' total) of the change in inflow.
+            for drive in inlets.iter().filter(|d| !matches!(d.waveform, Waveform::Constant(_))) {
+                solver.set_cap_velocities(drive.cap, &drive.velocities(at));
+            }
+            let outflow_total: f64 = outlet_caps.iter().map(|&i| last_caps.get(i).map_or(0.0, |c| c.flow_rate)).sum();
+            let inflow = inflow_at(at);
+            let inflow_change = inflow - inflow_before;
+            for (i, model) in outlets.iter().filter(|(_, m)| !matches!(m, Outlet0d::Pressure(Waveform::Constant(_)))) {
+                let q = last_caps.get(*i).map_or(0.0, |c| c.flow_rate);
+                let share = if outflow_total > 0.0 { q / outflow_total } else { 1.0 / outlet_caps.len() as f64 };
+                solver.set_cap_pressure(*i, model.pressure(at, q + share * inflow_change) / density);
+            }
+            let stats = solver.step()?;
+            let values = solver.cap_values()?;
+            let caps = cap_flows(&g, &solver.layout, &values.outflow, &values.pressure, density);
+            let courant = ts.courant(values.speed_max, dt);
+            let bad = if !stats.relative_residual.is_finite() || !stats.divergence.is_finite() {
+                Some("the pressure solve's residual or the divergence after projection is not a number".to_string())
+            } else if let Some(c) = caps.iter().find(|c| !(c.flow_rate.is_finite() && c.mean_pressure.is_finite())) {
+                Some(format!("cap {}'s flow rate or pressure is not a number", c.name))
+            } else if ts.rejects(values.speed_max, dt) {
+                let target = if ts.fixed { "the advection's limit" } else { "time.cfl" };
+                Some(format!(
+                    "the Courant number reached {courant:.3e} in the step (more than {} times {target}, {})",
+                    timestep::REJECT,
+                    ts.cfl
+                ))
+            } else {
+                None
+            };
+            let Some(what) = bad else { break (stats, values, caps, dt, inflow) };
+            if attempt < timestep::RETRIES && ts.reject(values.speed_max, dt) {
+                solver.undo();
+                attempt += 1;
+                retries += 1;
+                log::warn!("step {step} (t = {time:.6} s): {what}; retried with dt = {:.3e} s", ts.dt);
+                continue;
+            }
+            // Give up, saying where the flow was fastest before the step (after it, with a
+            // fixed time step, which keeps no copy).
+            let before = solver.undo();
+            let u = solver.velocity()?;
+            let (id, speed) = (0..n)
+                .filter(|&id| g.kind[id] != kind::SOLID)
+                .map(|id| (id, (0..3).map(|c| (u[c * n + id] as f64).abs()).sum::<f64>()))
+                .fold((0, 0.0), |a, b| if b.1 > a.1 { b } else { a });
+            let x = g.cell_centre(id as u32) / units.to_metres();
+            let tries = if ts.fixed {
+                format!("with the fixed time.dt = {dt:.3e} s")
+            } else {
+                format!("after {attempt} retries with smaller steps (down to dt = {dt:.3e} s)")
+            };
+            let smaller = if ts.fixed {
+                format!("lower time.dt (now {dt:.3e} s)")
+            } else {
+                format!("lower time.cfl (now {cfl})")
+            };
+            let advice = match case.solver.advection {
+                Advection::Explicit => format!(
+                    "{smaller}, set solver.advection = \"implicit\", or refine the grid where the flow is fastest"
+                ),
+                Advection::Implicit => format!("{smaller} or refine the grid where the flow is fastest"),
+            };
+            let what = format!(
+                "{what}, {tries}. {} the step the fastest cell was at ({:.3}, {:.3}, {:.3}) {} with velocity \
+                 ({:.3e}, {:.3e}, {:.3e}) m/s, Courant number {:.3} at that dt. What to change: {advice}; check the \
+                 inflow's units and the geometry's units",
+                if before { "Before" } else { "After" },
+                x.x,
+                x.y,
+                x.z,
+                units.symbol(),
+                u[id],
+                u[n + id],
+                u[2 * n + id],
+                ts.courant(speed, dt),
+            );
+            return Err(diverged(step, time, what, snapshots.len()));
+        };
+        time = if reached(event, time + dt) { event } else { time + dt };
         inflow_before = inflow;
-        for (i, model) in outlets.iter().filter(|(_, m)| !matches!(m, Outlet0d::Pressure(Waveform::Constant(_)))) {
-            let q = last_caps.get(*i).map_or(0.0, |c| c.flow_rate);
-            let share = if outflow_total > 0.0 { q / outflow_total } else { 1.0 / outlet_caps.len() as f64 };
-            solver.set_cap_pressure(*i, model.pressure(time, q + share * inflow_change) / density);
-        }
-        let stats = solver.step()?;
+        dts.push(dt);
+        courants.push((time, ts.courant(values.speed_max, dt)));
+        ts.accept(values.speed_max);
         iterations_total += stats.iterations;
         iterations_max = iterations_max.max(stats.iterations);
         divergence_max = divergence_max.max(stats.divergence);
         steps_over_tolerance += u64::from(stats.divergence > tolerance);
-        if !stats.relative_residual.is_finite() || !stats.divergence.is_finite() {
-            let what = "the pressure solve's residual or the divergence after projection is not a number".into();
-            return Err(diverged(step, time, what, snapshots.len(), courant_max));
-        }
-        let (outflow_at, p_at) = solver.cap_values()?;
-        last_caps = cap_flows(&g, &solver.layout, &outflow_at, &p_at, density);
-        if let Some(c) = last_caps.iter().find(|c| !(c.flow_rate.is_finite() && c.mean_pressure.is_finite())) {
-            return Err(diverged(
-                step,
-                time,
-                format!("cap {}'s flow rate or pressure is not a number", c.name),
-                snapshots.len(),
-                courant_max,
-            ));
-        }
+        last_caps = caps;
         for (i, model) in &mut outlets {
             model.advance(last_caps[*i].flow_rate, dt);
         }
@@ -630,7 +720,7 @@ pub fn run(
             pressures[k].push(c.mean_pressure);
         }
         let closed = cycles.len();
-        close_cycle(&mut cycles, period, dt, &names, &times, &flows, &pressures);
+        close_cycle(&mut cycles, period, &names, &times, &flows, &pressures);
         if cycles.len() > closed {
             let c = cycles.last().expect("a cycle closed");
             let Averages { time: integrated, wall: sums, fields: integrals } = solver.averages()?;
@@ -666,31 +756,21 @@ pub fn run(
         let seconds = start.elapsed().as_secs_f64();
         progress(&Progress {
             step,
-            steps,
+            steps: step + ((end - time) / ts.dt).ceil().max(0.0) as u64,
             time,
             dt,
             pressure_iterations: stats.iterations,
             mlups: solver.fluid_cells as f64 * (step + 1 - first_step) as f64 / seconds.max(1e-9) / 1e6,
             cycle: period.map(|p| (time / p - 1e-9).floor() as u32 + 1),
         });
-        if time + 0.5 * dt >= next_output || step == steps {
+        if reached(next_output, time) || reached(end, time) {
             next_output += interval;
             let u = solver.velocity()?;
             let p = solver.pressure()?;
             if let Some(bad) = u.iter().chain(&p).position(|x| !x.is_finite()) {
-                return Err(diverged(
-                    step,
-                    time,
-                    format!("a non-finite value in the fields (entry {bad})"),
-                    snapshots.len(),
-                    courant_max,
-                ));
+                let what = format!("a non-finite value in the fields (entry {bad})");
+                return Err(diverged(step, time, what, snapshots.len()));
             }
-            let sum_max = (0..n)
-                .filter(|&id| g.kind[id] != kind::SOLID)
-                .map(|id| (0..3).map(|c| (u[c * n + id] as f64).abs()).sum::<f64>())
-                .fold(0.0, f64::max);
-            courant_max = courant_max.max(sum_max * dt / h);
             let p: Vec<f32> = p.iter().map(|&x| (density * x as f64) as f32).collect();
             let (velocity, pressure) = dense_fields(&g, &u, &p);
             out.write_snapshot(snapshots.len(), time, &pressure, &velocity)?;
@@ -702,7 +782,7 @@ pub fn run(
         }
         // After the snapshot, so that a restart takes up the snapshots where this run would.
         if let (Some(at), Some(ci)) = (next_checkpoint, checkpoint_interval) {
-            if time + 0.5 * dt >= at {
+            if reached(at, time) {
                 next_checkpoint = Some(at + ci);
                 let row =
                     |series: &[Vec<f64>]| (0..times.len()).flat_map(|t| series.iter().map(move |s| s[t])).collect();
@@ -710,7 +790,7 @@ pub fn run(
                 Checkpoint {
                     step,
                     time,
-                    dt,
+                    dt: ts.dt,
                     cells: n as u64,
                     inflow_before,
                     next_output,
@@ -731,23 +811,31 @@ pub fn run(
         }
     }
     let seconds = start.elapsed().as_secs_f64();
+    let this_run = (step + 1 - first_step).max(1);
+    // The Courant number over the second half of the simulated time (the flow developed).
+    let late: Vec<f64> = courants.iter().filter(|&&(t, _)| t > 0.5 * end).map(|&(_, c)| c).collect();
     Ok(RunSummary {
         adapter: gpu.report.name.clone(),
-        steps,
-        simulated_time: steps as f64 * dt,
-        dt,
+        steps: step,
+        simulated_time: time,
+        dt: dts.iter().sum::<f64>() / this_run as f64,
+        dt_min: dts.iter().copied().fold(f64::INFINITY, f64::min),
+        dt_max: dts.iter().copied().fold(0.0, f64::max),
+        adaptive: !ts.fixed,
+        retries,
         seconds,
-        mlups: solver.fluid_cells as f64 * (steps + 1 - first_step) as f64 / seconds.max(1e-9) / 1e6,
+        mlups: solver.fluid_cells as f64 * this_run as f64 / seconds.max(1e-9) / 1e6,
         fluid_cells: solver.fluid_cells,
         bytes_per_fluid_cell: solver.bytes_per_fluid_cell(),
-        pressure_iterations_mean: iterations_total as f64 / (steps + 1 - first_step) as f64,
+        pressure_iterations_mean: iterations_total as f64 / this_run as f64,
         pressure_iterations_max: iterations_max,
         divergence_max,
         steps_over_tolerance,
         mass_balance_error: mass_balance(&last_caps, mean_inflow),
         mass_balance_error_max: mass_balance_max,
         cycles,
-        courant_max,
+        courant_max: courants.iter().map(|&(_, c)| c).fold(0.0, f64::max),
+        courant_late: [late.iter().copied().fold(f64::INFINITY, f64::min), late.iter().copied().fold(0.0, f64::max)],
         caps: last_caps,
         snapshots: snapshots.len(),
         output,
@@ -807,11 +895,17 @@ fn mass_balance(caps: &[CapFlow], mean_inflow: f64) -> f64 {
     }
 }
 
-/// Summarises the cycle that the last of `times` ends (within half of `dt`), if it ends one.
+/// Whether `time` (s) has reached `at` (s), within rounding (the steps land on events exactly,
+/// but an event time summed interval by interval may differ from one computed at once in its
+/// last bits).
+fn reached(at: f64, time: f64) -> bool {
+    time >= at - 1e-9 * at.abs()
+}
+
+/// Summarises the cycle that the last of `times` ends, if it ends one.
 fn close_cycle(
     cycles: &mut Vec<CycleSummary>,
     period: Option<f64>,
-    dt: f64,
     names: &[String],
     times: &[f64],
     flows: &[Vec<f64>],
@@ -819,7 +913,7 @@ fn close_cycle(
 ) {
     let (Some(period), Some(&time)) = (period, times.last()) else { return };
     let done = cycles.len() + 1;
-    if time + 0.5 * dt >= done as f64 * period {
+    if reached(done as f64 * period, time) {
         let summary = cycle_summary(done, names, times, flows, pressures, time - period, cycles.last());
         cycles.push(summary);
     }
@@ -836,8 +930,11 @@ fn cycle_summary(
     since: f64,
     before: Option<&CycleSummary>,
 ) -> CycleSummary {
-    let first = times.partition_point(|&t| t <= since + 1e-12 * since.abs().max(1.0));
-    let count = (times.len() - first).max(1) as f64;
+    let first = times.partition_point(|&t| t <= since + 1e-9 * since.abs().max(1e-30));
+    // Each step's value holds over its step (the steps may differ in length).
+    let weights: Vec<f64> = (first..times.len()).map(|i| times[i] - if i == 0 { 0.0 } else { times[i - 1] }).collect();
+    let span = weights.iter().sum::<f64>().max(f64::MIN_POSITIVE);
+    let mean = |values: &[f64]| values.iter().zip(&weights).map(|(v, w)| v * w).sum::<f64>() / span;
     let caps: Vec<CapCycle> = names
         .iter()
         .enumerate()
@@ -845,8 +942,8 @@ fn cycle_summary(
             let p = &pressures[k][first..];
             CapCycle {
                 name: name.clone(),
-                mean_flow_rate: flows[k][first..].iter().sum::<f64>() / count,
-                mean_pressure: p.iter().sum::<f64>() / count,
+                mean_flow_rate: mean(&flows[k][first..]),
+                mean_pressure: mean(p),
                 min_pressure: p.iter().copied().fold(f64::INFINITY, f64::min),
                 max_pressure: p.iter().copied().fold(f64::NEG_INFINITY, f64::max),
             }

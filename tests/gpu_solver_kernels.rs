@@ -522,3 +522,29 @@ fn time_average_gpu_matches_cpu() {
     cpu::time_average(&params, &u, &p, &mut expected);
     compare("time_average", &gpu.read::<f32>(&mean).unwrap(), &expected, 1e-6);
 }
+
+#[test]
+fn speed_max_gpu_matches_cpu() {
+    let (_, layout, mut params) = setup();
+    let gpu = gpu();
+    let n = layout.cells.len();
+    params.cells = n as u32;
+    let params_buf = gpu.uniform("params", &params).unwrap();
+    // The largest speed lands in the last entry; the entries before it are left alone.
+    let mut u = random(3 * n, 40);
+    for (case, poison) in [("finite", None), ("a NaN", Some(f32::NAN)), ("an infinity", Some(f32::NEG_INFINITY))] {
+        if let Some(x) = poison {
+            u[2 * n + n / 3] = x;
+        }
+        let u_buf = gpu.storage("u", &u).unwrap();
+        let out_buf = gpu.storage("out", &[7.0f32, 8.0, 0.0]).unwrap();
+        kernels::run(&gpu, "solver/speed_max", &[&params_buf, &u_buf, &out_buf], n as u32).unwrap();
+        let got = gpu.read::<f32>(&out_buf).unwrap();
+        let expected = cpu::speed_max(&u, n);
+        println!("speed_max ({case}): {n} cells, GPU {} CPU {expected}", got[2]);
+        assert_eq!(&got[..2], &[7.0, 8.0], "speed_max wrote outside its entry");
+        // |x| + |y| + |z| in the same order: bit for bit.
+        assert_eq!(got[2].to_bits(), expected.to_bits(), "speed_max ({case}): GPU {} CPU {expected}", got[2]);
+        assert_eq!(expected.is_finite(), poison.is_none());
+    }
+}

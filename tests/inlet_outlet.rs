@@ -65,8 +65,8 @@ fn oblique_pipe_inlet_to_outlet_is_hagen_poiseuille_and_conserves_mass() {
     let u = solver.velocity().unwrap();
     let p = solver.pressure().unwrap();
     assert!(u.iter().chain(&p).all(|x| x.is_finite()), "step {steps}: NaN in the fields");
-    let (outflow_at, p_at) = solver.cap_values().unwrap();
-    let caps = cap_flows(&g, &solver.layout, &outflow_at, &p_at, rho);
+    let values = solver.cap_values().unwrap();
+    let caps = cap_flows(&g, &solver.layout, &values.outflow, &values.pressure, rho);
     let (q_in, q_out) = (-caps[0].flow_rate, caps[1].flow_rate);
     let balance = (q_in - q_out).abs() / q_in;
     // Pressure drop between two cross-sections a third and two thirds along, against

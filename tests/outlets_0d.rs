@@ -15,15 +15,17 @@ const RD: f64 = 1e9; // Pa s/m^3
 const C: f64 = 1e-11; // m^3/Pa: RD C = 10 ms
 const PD: f64 = 1000.0; // Pa
 
-/// The RCR's outlet pressure for the inflow stepping from Q0 to Q1 at T_STEP, the capacitor
-/// starting at its steady value for Q0.
+/// How long the inflow takes to step up (linearly) from T_STEP on, s.
+const RAMP: f64 = 1e-5;
+
+/// The RCR's outlet pressure for the inflow ramping from Q0 to Q1 over [T_STEP, T_STEP + RAMP],
+/// the capacitor starting at its steady value for Q0: p = pc + RP q, with pc's response to a
+/// step at the ramp's midpoint (exact to second order in RAMP / (RD C) = 1e-3).
 fn rcr_pressure(t: f64) -> f64 {
-    if t < T_STEP {
-        return PD + (RP + RD) * Q0;
-    }
-    let tau = RD * C;
-    let pc = PD + RD * Q1 + (RD * Q0 - RD * Q1) * (-(t - T_STEP) / tau).exp();
-    pc + RP * Q1
+    let q = Q0 + (Q1 - Q0) * ((t - T_STEP) / RAMP).clamp(0.0, 1.0);
+    let since = (t - T_STEP - 0.5 * RAMP).max(0.0);
+    let pc = PD + RD * Q1 + (RD * Q0 - RD * Q1) * (-since / (RD * C)).exp();
+    pc + RP * q
 }
 
 #[test]
@@ -33,13 +35,13 @@ fn rcr_outlet_follows_the_windkessel_response_to_a_step_in_flow() {
     let args = ["mesh", "generate", "pipe", "--radius", "1", "--length", "10", "--segments", "64", "-o"];
     let (code, _, text) = hemoflow(&[&args[..], &[obj.to_str().unwrap()]].concat());
     assert_eq!(code, 0, "{text}");
-    // The step as a table in mL/s: a ramp of 10 us (a tenth of a time step).
+    // The step as a table in mL/s: a ramp of 10 us (a twentieth of a time step).
     let table = format!(
         "time,flow\n0,{a}\n{t0},{a}\n{t1},{b}\n1,{b}\n",
         a = Q0 * 1e6,
         b = Q1 * 1e6,
         t0 = T_STEP,
-        t1 = T_STEP + 1e-5
+        t1 = T_STEP + RAMP
     );
     std::fs::write(dir.path().join("step.csv"), table).unwrap();
     let end = T_STEP + 3.0 * RD * C;

@@ -100,15 +100,17 @@ fn case_file_mistakes_exit_2_with_key_and_line() {
 
 #[test]
 fn a_diverging_run_says_where_and_keeps_its_snapshots() {
-    // Far too large a Courant number even for implicit advection (whose higher-order remainder
-    // stays explicit), and a strong inflow (30 mL/s through a 2 mm pipe, Re ~ 6000: at 3 mL/s
-    // the run no longer diverges since the faces' flux weights changed).
+    // A fixed time step (which is never retried) far too large even for implicit advection
+    // (whose higher-order remainder stays explicit): a Courant number of about 20 on the inflow's
+    // peak, and a strong inflow (30 mL/s through a 2 mm pipe, Re ~ 6000).
     let dir = tempfile::tempdir().unwrap();
-    let path = case(dir.path(), "cfl = 20.0\n\n[solver]\nadvection = \"implicit\"\n", "3.0e-5", "0.0002");
+    let path = case(dir.path(), "dt = 1.6e-4\n\n[solver]\nadvection = \"implicit\"\n", "3.0e-5", "0.0002");
     let (code, _, out) = hemoflow(&["run", path.to_str().unwrap()]);
     println!("-> {code}: {}", out.trim());
     assert_ne!(code, 0);
-    assert!(out.contains("diverged at step"), "{out}");
+    for what in ["diverged at step", "fixed time.dt", "the fastest cell was at (", "Courant number", "What to change"] {
+        assert!(out.contains(what), "`{what}` not in {out}");
+    }
     assert!(!out.contains("panicked"));
     let h5 = dir.path().join("out/pipe.h5");
     let f = hdf5::File::open(&h5).expect("the output file is kept and readable");
@@ -210,4 +212,74 @@ fn an_outlet_at_80_mmhg_runs_like_one_at_zero() {
     println!("inlet-outlet drop: {:.4} Pa at 0 Pa, {:.4} Pa at 80 mmHg ({:+.2e})", drops[0], drops[1], change);
     // f32 pressures near 10^4 Pa resolve about 1e-3 Pa.
     assert!(change.abs() < 5e-3, "the drop changed by {:.3}% with the pressure level", 100.0 * change);
+}
+
+#[test]
+fn the_time_step_follows_the_flow_and_retries_a_bad_step() {
+    // A 75%-area stenosis at default settings (explicit advection, time.cfl = 0.2), started
+    // impulsively: the first step's time step comes from the inlet's speed, but the projection
+    // puts about four times that speed in the throat at once, a Courant number past twice the
+    // target. That step must be undone and retried smaller; from then on the time step follows
+    // the fastest cell, so the Courant number stays in its band under time.cfl (within 10%), and
+    // the steps land exactly on the snapshot times.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy("meshes/stenosis.obj", dir.path().join("stenosis.obj")).unwrap();
+    let case = "[geometry]\nmesh = \"stenosis.obj\"\nunits = \"mm\"\nspacing = 0.4\n\n[[inlet]]\nsurface = \"inlet\"\nflow_rate = 0.5e-6\n\n[[outlet]]\nsurface = \"outlet\"\npressure = 0.0\n\n[time]\nend = 0.05\n\n[output]\nfile = \"out/s.h5\"\ninterval = 0.01\n";
+    let path = dir.path().join("s.toml");
+    std::fs::write(&path, case).unwrap();
+    let (code, r, text) = hemoflow(&["run", path.to_str().unwrap(), "--json"]);
+    assert_eq!(code, 0, "{text}");
+    let get = |k: &str| r[k].as_f64().unwrap();
+    let late = [r["courant_late"][0].as_f64().unwrap(), r["courant_late"][1].as_f64().unwrap()];
+    println!(
+        "stenosis: {} steps, {} retried; dt {:.3e} to {:.3e} s (mean {:.3e}); Courant number up to {:.4}, {:.4} to {:.4} \
+         over the second half (target 0.2, bound +-10%)",
+        r["steps"],
+        r["retries"],
+        get("dt_min"),
+        get("dt_max"),
+        get("dt"),
+        get("courant_max"),
+        late[0],
+        late[1]
+    );
+    assert!(r["adaptive"].as_bool().unwrap());
+    assert!(r["retries"].as_u64().unwrap() >= 1, "the impulsive start's first step must be retried");
+    assert!(late.iter().all(|c| (c - 0.2).abs() <= 0.1 * 0.2), "Courant number {late:?} not within 10% of 0.2");
+    assert!(get("courant_max") < 1.2 * 0.2);
+    let f = hdf5::File::open(dir.path().join("out/s.h5")).unwrap();
+    let dt = f.dataset("summary/dt").unwrap().read_raw::<f64>().unwrap();
+    let time = f.dataset("summary/time").unwrap().read_raw::<f64>().unwrap();
+    assert_eq!(dt.len() as u64, r["steps"].as_u64().unwrap(), "/summary/dt holds every step");
+    assert!((dt.iter().sum::<f64>() - 0.05).abs() < 1e-12 && *time.last().unwrap() == 0.05);
+    let fields = f.group("fields").unwrap();
+    let mut at: Vec<f64> = fields
+        .member_names()
+        .unwrap()
+        .iter()
+        .map(|g| fields.group(g).unwrap().attr("time").unwrap().read_scalar::<f64>().unwrap())
+        .collect();
+    at.sort_by(f64::total_cmp);
+    println!("snapshot times {at:?} s");
+    assert_eq!(at.len(), 5);
+    for (k, t) in at.iter().enumerate() {
+        assert!((t - 0.01 * (k + 1) as f64).abs() < 1e-12, "snapshot {k} at {t} s, not on the 0.01 s interval");
+    }
+}
+
+#[test]
+fn time_dt_fixes_the_step_and_excludes_time_cfl() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = case(dir.path(), "dt = 1e-3\n", "6.0e-8", "0.025");
+    let (code, r, text) = hemoflow(&["run", path.to_str().unwrap(), "--json"]);
+    assert_eq!(code, 0, "{text}");
+    println!("fixed: {} steps of {} s, adaptive {}", r["steps"], r["dt"], r["adaptive"]);
+    assert_eq!(r["steps"].as_u64(), Some(50));
+    let (lo, hi) = (r["dt_min"].as_f64().unwrap(), r["dt_max"].as_f64().unwrap());
+    assert!(!r["adaptive"].as_bool().unwrap() && (lo - 1e-3).abs() < 1e-15 && (hi - 1e-3).abs() < 1e-15, "{lo} {hi}");
+    let text = std::fs::read_to_string(&path).unwrap().replace("dt = 1e-3", "dt = 1e-3\ncfl = 0.3");
+    std::fs::write(&path, text).unwrap();
+    let (code, _, out) = hemoflow(&["run", path.to_str().unwrap()]);
+    println!("-> {code}: {}", out.trim());
+    assert!(code == 2 && out.contains("time.dt") && out.contains("not both") && out.contains("pipe.toml:"), "{out}");
 }

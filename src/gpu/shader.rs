@@ -33,6 +33,7 @@ pub const FILES: &[(&str, &str)] = &[
     ("solver/pressure_residual", include_str!("../../shaders/solver/pressure_residual.wgsl")),
     ("solver/project", include_str!("../../shaders/solver/project.wgsl")),
     ("solver/shear_viscosity", include_str!("../../shaders/solver/shear_viscosity.wgsl")),
+    ("solver/speed_max", include_str!("../../shaders/solver/speed_max.wgsl")),
     ("solver/time_average", include_str!("../../shaders/solver/time_average.wgsl")),
     ("solver/porous_drag", include_str!("../../shaders/solver/porous_drag.wgsl")),
     ("solver/viscous_jacobi", include_str!("../../shaders/solver/viscous_jacobi.wgsl")),

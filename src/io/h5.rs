@@ -276,6 +276,9 @@ impl H5Output {
         let table = [times.len(), names.len()];
         self.write_resizable(&group, &at, "cap_names", &[names.len()], &cap_names, None)?;
         self.write_resizable(&group, &at, "time", &[times.len()], times, Some("s"))?;
+        // Each step's time step: the time since the row before (the first from t = 0).
+        let dt: Vec<f64> = times.iter().scan(0.0, |before, &t| Some(t - std::mem::replace(before, t))).collect();
+        self.write_resizable(&group, &at, "dt", &[times.len()], &dt, Some("s"))?;
         self.write_resizable(&group, &at, "flow_rate", &table, &flow, Some("m^3/s"))?;
         self.write_resizable(&group, &at, "mean_pressure", &table, &mean_p, Some("Pa"))?;
         self.flush()

@@ -263,6 +263,15 @@ pub fn cap_gather(ids: &[u32], outflow: &[f32], p: &[f32]) -> Vec<f32> {
     ids.iter().map(|&id| outflow[id as usize]).chain(ids.iter().map(|&id| p[id as usize])).collect()
 }
 
+/// Twin of `solver/speed_max`: the largest |u_x| + |u_y| + |u_z| (m/s) over the `n` cells of the
+/// component-major velocity `u`, +infinity if any is not finite; 0 for no cells.
+pub fn speed_max(u: &[f32], n: usize) -> f32 {
+    (0..n)
+        .map(|i| u[i].abs() + u[n + i].abs() + u[2 * n + i].abs())
+        .map(|s| if s <= f32::MAX { s } else { f32::INFINITY })
+        .fold(0.0, f32::max)
+}
+
 /// Twin of `solver/project`: u = u* - dt grad(dp) (0 in solid cells) for the pressure
 /// increment `p` (0 across outlets), and `outflow` (the outlet fluxes from `divergence`)
 /// += dt c dp / h.

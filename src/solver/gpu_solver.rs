@@ -235,6 +235,49 @@ pub struct StepStats {
     pub divergence: f64,
 }
 
+/// Jacobi sweeps per step of the predictor's system: the iteration's spectral radius is at most
+/// (s + a) / (1 + s + a), s = dt nu / 2 * 12 / h^2 and, with implicit advection, a = 2 dt U / h
+/// for the velocity scale U (the inflow through a cell's faces over its volume, for a flow of
+/// speed U at most 45 degrees off an axis). Explicit advection: enough to reduce the error
+/// 1e6-fold (time accuracy). Implicit advection (backward Euler, for steady states): 10-fold, so
+/// a step moves 90% of the way to the backward Euler step; the sweeps start from u, which at a
+/// steady state is already the solution, so the steady state does not depend on their number.
+fn viscous_sweeps(settings: &Settings, h: f64) -> usize {
+    let s_max = 0.5 * settings.dt * settings.rheology.max_viscosity(settings.nu) * 12.0 / (h * h);
+    let (a_max, reduction) = match settings.advection {
+        Advection::Explicit => (0.0, 1e-6f64),
+        Advection::Implicit => (2.0 * settings.dt * settings.velocity_scale / h, 1e-1),
+    };
+    let rho = (s_max + a_max) / (1.0 + s_max + a_max);
+    if rho > 0.0 { (reduction.ln() / rho.ln()).ceil().max(2.0) as usize } else { 2 }.next_multiple_of(2)
+}
+
+/// What the host reads after a step: the caps' values and the largest speed.
+#[derive(Clone, Debug, Default)]
+pub struct CapValues {
+    /// Every cap cell's outlet flux over h^2 (m/s; 0 but at outlets), cap after cap in the
+    /// grid's order.
+    pub outflow: Vec<f32>,
+    /// Their kinematic pressures, m^2/s^2.
+    pub pressure: Vec<f32>,
+    /// The largest |u_x| + |u_y| + |u_z| over the cells (m/s; +infinity if one is not finite):
+    /// the Courant number is this times dt / h.
+    pub speed_max: f64,
+}
+
+/// Copies of what a step changes, so that [`GpuSolver::undo`] can take it back.
+struct Undo {
+    u: wgpu::Buffer,
+    p: wgpu::Buffer,
+    /// The wall's and the fields' time integrals (with accumulate).
+    sums: Option<(wgpu::Buffer, wgpu::Buffer)>,
+    /// The integrated time and the step count before the step.
+    wall_time: f64,
+    steps: u64,
+    /// Whether the copies hold the state before the last step.
+    ready: bool,
+}
+
 /// The solver's state on the GPU.
 pub struct GpuSolver<'g> {
     gpu: &'g Gpu,
@@ -270,8 +313,14 @@ pub struct GpuSolver<'g> {
     /// run starts (one more entry: the end).
     cap_ids: Vec<u32>,
     cap_starts: Vec<usize>,
-    /// `solver/cap_gather` and its output (None without caps).
-    cap_gather: Option<(Pass, wgpu::Buffer)>,
+    /// `solver/cap_gather` (None without caps).
+    cap_gather: Option<Pass>,
+    /// `solver/speed_max`, into the last entry of `readback`.
+    speed_max: Pass,
+    /// The caps' values and the largest speed, read back after every step.
+    readback: wgpu::Buffer,
+    /// The state before the last step, for [`GpuSolver::undo`] (with [`GpuSolver::keep_undo`]).
+    undo: Option<Undo>,
     /// `solver/shear_viscosity` (non-Newtonian fluids).
     shear_viscosity: Option<Pass>,
     /// The momentum passes: the three Runge-Kutta stages (explicit), or one (implicit).
@@ -439,15 +488,7 @@ impl<'g> GpuSolver<'g> {
         // Euler, for steady states): 10-fold, so a step moves 90% of the way to the backward
         // Euler step; the sweeps start from u, which at a steady state is already the
         // solution, so the steady state does not depend on their number.
-        let s_max =
-            0.5 * settings.dt * settings.rheology.max_viscosity(settings.nu) * 12.0 / (grid.spacing * grid.spacing);
-        let (a_max, reduction) = match settings.advection {
-            Advection::Explicit => (0.0, 1e-6f64),
-            Advection::Implicit => (2.0 * settings.dt * settings.velocity_scale / grid.spacing, 1e-1),
-        };
-        let rho = (s_max + a_max) / (1.0 + s_max + a_max);
-        let viscous_sweeps =
-            if rho > 0.0 { (reduction.ln() / rho.ln()).ceil().max(2.0) as usize } else { 2 }.next_multiple_of(2);
+        let viscous_sweeps = viscous_sweeps(&settings, grid.spacing);
         let divergence = Pass::new(gpu, "solver/divergence", &join(&grid_bufs, &[&u_star, &f, &p, &outflow]), n)?;
         let project = Pass::new(gpu, "solver/project", &join(&grid_bufs, &[&dp, &u_star, &u, &outflow]), n)?;
         let residual_check = Pass::new(gpu, "solver/pressure_residual", &join(&grid_bufs, &[&f, &dp, &q]), n)?;
@@ -457,14 +498,16 @@ impl<'g> GpuSolver<'g> {
             cap_ids.extend(cap.cells.iter().map(|&(id, _)| id));
             cap_starts.push(cap_ids.len());
         }
+        // What the host reads after every step: the caps' values (2 per cap cell), then the
+        // largest speed.
+        let readback = track(gpu.storage_empty("cap values and speed", 8 * cap_ids.len() as u64 + 4)?);
         let cap_gather = if cap_ids.is_empty() {
             None
         } else {
             let ids = track(gpu.storage("cap ids", &cap_ids)?);
-            let out = track(gpu.storage_empty("cap values", 8 * cap_ids.len() as u64)?);
-            let pass = Pass::new(gpu, "solver/cap_gather", &[&ids, &outflow, &p, &out], cap_ids.len() as u32)?;
-            Some((pass, out))
+            Some(Pass::new(gpu, "solver/cap_gather", &[&ids, &outflow, &p, &readback], cap_ids.len() as u32)?)
         };
+        let speed_max = Pass::new(gpu, "solver/speed_max", &[&params, &u, &readback], n)?;
 
         // Multigrid levels, coarsest first so each level can reference the next one's buffers.
         let mut levels: Vec<GpuLevel> = Vec::new();
@@ -558,6 +601,9 @@ impl<'g> GpuSolver<'g> {
             cap_ids,
             cap_starts,
             cap_gather,
+            speed_max,
+            readback,
+            undo: None,
             shear_viscosity,
             momentum,
             viscous_first,
@@ -689,7 +735,20 @@ impl<'g> GpuSolver<'g> {
             self.gpu.queue.write_buffer(&self.geom, 0, bytemuck::cast_slice(&self.layout.geom[..parts]));
             self.boundary_changed = false;
         }
+        if let Some(undo) = self.undo.as_mut() {
+            undo.wall_time = self.wall.as_ref().map_or(0.0, |w| w.time);
+            undo.steps = self.steps;
+            undo.ready = true;
+        }
         self.submit(|enc| {
+            if let Some(undo) = &self.undo {
+                enc.copy_buffer_to_buffer(&self.u, 0, &undo.u, 0, None);
+                enc.copy_buffer_to_buffer(&self.p, 0, &undo.p, 0, None);
+                if let (Some((sums, mean)), Some(wall)) = (&undo.sums, &self.wall) {
+                    enc.copy_buffer_to_buffer(&wall.sums, 0, sums, 0, None);
+                    enc.copy_buffer_to_buffer(&wall.mean.as_ref().expect("with sums").1, 0, mean, 0, None);
+                }
+            }
             if let Some(pass) = &self.shear_viscosity {
                 pass.record(enc);
             }
@@ -739,6 +798,8 @@ impl<'g> GpuSolver<'g> {
         self.submit(|enc| {
             self.project.record(enc);
             self.ops.add_increment.record(enc);
+            enc.clear_buffer(&self.readback, self.readback.size() - 4, Some(4));
+            self.speed_max.record(enc);
             if let Some(wall) = self.wall.as_ref().filter(|w| w.value.accumulate != 0) {
                 wall.shear.record(enc);
                 if let Some((pass, _)) = &wall.mean {
@@ -780,17 +841,70 @@ impl<'g> GpuSolver<'g> {
         self.boundary_changed = true;
     }
 
-    /// Every cap cell's outlet flux over h^2 (m/s; 0 but at outlets) and kinematic pressure
-    /// (m^2/s^2) after the last step, cap after cap in the grid's order (a few kilobytes read
-    /// back, gathered by `solver/cap_gather`).
-    pub fn cap_values(&self) -> Result<(Vec<f32>, Vec<f32>), GpuError> {
-        let Some((pass, out)) = &self.cap_gather else {
-            return Ok((Vec::new(), Vec::new()));
+    /// The caps' values and the largest speed after the last step (a few kilobytes read back,
+    /// gathered by `solver/cap_gather` and `solver/speed_max`: one round trip).
+    pub fn cap_values(&self) -> Result<CapValues, GpuError> {
+        if let Some(pass) = &self.cap_gather {
+            self.submit(|enc| pass.record(enc));
+        }
+        let mut outflow = self.gpu.read::<f32>(&self.readback)?;
+        let speed_max = outflow.pop().expect("the speed's entry") as f64;
+        let pressure = outflow.split_off(self.cap_ids.len());
+        Ok(CapValues { outflow, pressure, speed_max })
+    }
+
+    /// The time step, s.
+    pub fn dt(&self) -> f64 {
+        self.settings.dt
+    }
+
+    /// Sets the time step (s) from the next step on.
+    pub fn set_dt(&mut self, dt: f64) {
+        self.settings.dt = dt;
+        self.params_value.dt = dt as f32;
+        self.viscous_sweeps = viscous_sweeps(&self.settings, self.params_value.h as f64);
+    }
+
+    /// From now on, every step first copies what it changes (velocity, pressure and, with the
+    /// wall's accumulate, the time integrals: 16 more GPU bytes per cell, 32 with them), so that
+    /// [`Self::undo`] can take the step back.
+    pub fn keep_undo(&mut self) -> Result<(), GpuError> {
+        let gpu = self.gpu;
+        let n = self.cells as u64;
+        let u = gpu.storage_empty("undo u", 12 * n)?;
+        let p = gpu.storage_empty("undo p", 4 * n)?;
+        let sums = match self.wall.as_ref().filter(|w| w.mean.is_some()) {
+            Some(wall) => Some((
+                gpu.storage_empty("undo wall sums", wall.sums.size())?,
+                gpu.storage_empty("undo time integrals", wall.mean.as_ref().expect("checked").1.size())?,
+            )),
+            None => None,
         };
-        self.submit(|enc| pass.record(enc));
-        let mut values = self.gpu.read::<f32>(out)?;
-        let pressures = values.split_off(self.cap_ids.len());
-        Ok((values, pressures))
+        self.bytes += u.size() + p.size() + sums.as_ref().map_or(0, |(a, b)| a.size() + b.size());
+        self.undo = Some(Undo { u, p, sums, wall_time: 0.0, steps: self.steps, ready: false });
+        Ok(())
+    }
+
+    /// Takes the last step back (after [`Self::keep_undo`]): the velocity, pressure, time
+    /// integrals and step count it started from. Returns false if there is nothing to undo.
+    pub fn undo(&mut self) -> bool {
+        let Some(undo) = self.undo.as_mut().filter(|u| u.ready) else { return false };
+        undo.ready = false;
+        let (wall_time, steps) = (undo.wall_time, undo.steps);
+        let undo = self.undo.as_ref().expect("checked");
+        self.submit(|enc| {
+            enc.copy_buffer_to_buffer(&undo.u, 0, &self.u, 0, None);
+            enc.copy_buffer_to_buffer(&undo.p, 0, &self.p, 0, None);
+            if let (Some((sums, mean)), Some(wall)) = (&undo.sums, &self.wall) {
+                enc.copy_buffer_to_buffer(sums, 0, &wall.sums, 0, None);
+                enc.copy_buffer_to_buffer(mean, 0, &wall.mean.as_ref().expect("with sums").1, 0, None);
+            }
+        });
+        if let Some(wall) = self.wall.as_mut() {
+            wall.time = wall_time;
+        }
+        self.steps = steps;
+        true
     }
 
     /// Sets the body force per unit mass (m/s^2) from the next step on; the predictor holds it

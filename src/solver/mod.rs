@@ -23,6 +23,7 @@ pub mod layout;
 pub mod multigrid;
 pub mod porous;
 pub mod summary;
+pub mod timestep;
 pub mod wall_shear;
 
 pub use layout::{CellLayout, SolverError, SolverParams};

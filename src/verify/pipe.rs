@@ -172,8 +172,8 @@ pub fn oblique_pipe(gpu: &Gpu, case: &PipeCase) -> Result<PipeErrors, VerifyErro
         }
     }
     let (u, p) = (last, solver.pressure()?);
-    let (outflow, p_caps) = solver.cap_values()?;
-    let caps = cap_flows(&g, &solver.layout, &outflow, &p_caps, 1.0);
+    let values = solver.cap_values()?;
+    let caps = cap_flows(&g, &solver.layout, &values.outflow, &values.pressure, 1.0);
     let (q_in, q_out) = (-caps[0].flow_rate, caps[1].flow_rate);
     // Middle third: pressure fit, centreline amplitude, peak speed anywhere.
     let middle = |s: f64| (s - length / 2.0).abs() < length / 6.0;
