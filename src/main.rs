@@ -151,8 +151,10 @@ enum Command {
 
 #[derive(Subcommand)]
 enum MeshCommand {
-    /// Load a surface (.obj, .stl, .vtp), close open ends with planar caps, and report whether it
-    /// can be simulated. Exit 0 when it can, 2 (with the reasons) when it cannot.
+    /// Load a surface (.obj, .stl, .vtp), make its triangles' winding consistent, close open ends
+    /// with planar caps, orient the normals out of the fluid, and report whether it can be
+    /// simulated. Exit 0 when it can, 2 (with the reasons) when it cannot. Non-manifold and
+    /// non-orientable surfaces are refused (exit 2) with the position of the edge at fault.
     ///
     /// Output in SI: lengths m, areas m^2, volume m^3 (the text form adds mm, mm^2 and mL).
     Check {

@@ -7,7 +7,7 @@ use std::path::Path;
 use common::hemoflow;
 use serde_json::Value;
 
-const CHECK_KEYS: [&str; 13] = [
+const CHECK_KEYS: [&str; 14] = [
     "vertices",
     "triangles",
     "open_loops",
@@ -15,6 +15,7 @@ const CHECK_KEYS: [&str; 13] = [
     "watertight",
     "non_manifold_edges",
     "inconsistent_orientation",
+    "reoriented_triangles",
     "degenerate_triangles",
     "volume",
     "area",

@@ -229,6 +229,7 @@ fn inside_out_surface_is_flipped_to_outward_normals() {
     }
     let r = assert_unit_cube(&write(dir.path(), "inside_out.obj", s.as_bytes()), Units::M, 1.0);
     assert!(r.flipped);
+    assert_eq!(r.reoriented_triangles, 12);
     assert_eq!(r.groups.iter().find(|g| g.name == "outlet").unwrap().normal, [0.0, 0.0, 1.0]);
 }
 

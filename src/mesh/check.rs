@@ -25,7 +25,11 @@ pub struct CheckReport {
     pub inconsistent_orientation: usize,
     /// Triangles with (numerically) zero area.
     pub degenerate_triangles: usize,
-    /// Whether the triangles were reversed so that normals point out of the fluid.
+    /// Triangles of the file whose winding was reversed on import, to make it consistent across
+    /// every edge and outward (added caps not counted): see [`LoadReport::reoriented_triangles`].
+    pub reoriented_triangles: usize,
+    /// Whether every triangle of the file was reversed (it was consistently inside-out); then
+    /// `reoriented_triangles == triangles`.
     pub flipped: bool,
     /// Enclosed volume after capping (divergence theorem), m^3.
     pub volume: f64,
@@ -124,6 +128,7 @@ pub fn check(mesh: &SurfaceMesh, load: &LoadReport) -> CheckReport {
         non_manifold_edges: edges.non_manifold_edges,
         inconsistent_orientation: edges.inconsistent_orientation,
         degenerate_triangles,
+        reoriented_triangles: load.reoriented_triangles,
         flipped: load.flipped,
         volume,
         area: mesh.area(),
@@ -184,7 +189,12 @@ impl CheckReport {
             self.degenerate_triangles
         ));
         if self.flipped {
-            line("triangles were inside-out and have been reversed".into());
+            line(format!("triangles were inside-out: reoriented all {} to an outward winding", self.triangles));
+        } else if self.reoriented_triangles > 0 {
+            line(format!(
+                "reoriented {} of {} triangles to a consistent outward winding",
+                self.reoriented_triangles, self.triangles
+            ));
         }
         let mm = |v: [f64; 3]| format!("({:.2}, {:.2}, {:.2}) mm", v[0] * 1e3, v[1] * 1e3, v[2] * 1e3);
         line(format!("bounding box {} to {}", mm(self.bbox_min), mm(self.bbox_max)));

@@ -1,5 +1,5 @@
-//! Surface meshes: loading (OBJ, STL, VTP), checking, capping open ends, and generating
-//! synthetic vessels.
+//! Surface meshes: loading (OBJ, STL, VTP), repairing orientation, checking, capping open ends,
+//! and generating synthetic vessels.
 //!
 //! Every mesh in the engine is a [`SurfaceMesh`] in metres: a welded triangle soup with one
 //! face-group label per triangle. Mesh files carry no units; [`Units`] says which ones the file
@@ -10,6 +10,7 @@ mod check;
 mod error;
 pub mod generate;
 mod obj;
+mod orient;
 mod stl;
 mod topology;
 mod vtp;
@@ -19,6 +20,7 @@ use std::path::Path;
 pub use cap::{cap_open_loops, CapInfo};
 pub use check::{check, CheckReport, GroupReport};
 pub use error::MeshError;
+pub use orient::{orient_consistently, orient_outward};
 pub use topology::{boundary_loops, EdgeStats};
 
 /// A 3-vector of f64 (metres where it is a position).
@@ -246,7 +248,12 @@ pub struct LoadReport {
     pub open_loops: usize,
     /// Caps added to close them.
     pub caps: Vec<CapInfo>,
-    /// Whether every triangle was reversed so normals point out of the fluid.
+    /// Triangles of the file whose winding in the loaded mesh is the reverse of the file's: those
+    /// [`orient_consistently`] and [`orient_outward`] turned, net (a triangle turned by both counts
+    /// once as not reversed). Added caps are not counted.
+    pub reoriented_triangles: usize,
+    /// Whether every triangle of the file was reversed (the file was consistently inside-out):
+    /// `reoriented_triangles == triangles`.
     pub flipped: bool,
 }
 
@@ -284,23 +291,35 @@ pub fn read(path: &Path, units: Units) -> Result<SurfaceMesh, MeshError> {
     Ok(mesh)
 }
 
-/// Reads a surface mesh file and makes it ready for the grid: [`read`], then closes every open
-/// boundary loop with a planar cap (`cap_0, cap_1, ...` by decreasing area), then orients the
-/// triangles so normals point out of the fluid (when the surface is consistently oriented).
+/// Reads a surface mesh file and makes it ready for the grid: [`read`]; makes the triangles'
+/// winding agree across every edge ([`orient_consistently`]: non-manifold and non-orientable
+/// surfaces are refused here, with the edge's position); closes every open boundary loop with a
+/// planar cap (`cap_0, cap_1, ...` by decreasing area); then reverses each closed piece whose
+/// normals point into it ([`orient_outward`]), so normals point out of the fluid.
 pub fn load(path: &Path, units: Units) -> Result<(SurfaceMesh, LoadReport), MeshError> {
     let mut mesh = read(path, units)?;
     let mut report = LoadReport::in_memory(&mesh);
+    let file_triangles = mesh.triangles.clone();
+    orient_consistently(&mut mesh).map_err(|e| e.in_file(path))?;
     let loops = boundary_loops(&mesh).map_err(|e| e.in_file(path))?;
     report.open_loops = loops.len();
     report.caps = cap_open_loops(&mut mesh, &loops);
     for cap in &report.caps {
         log::info!("{}: capped an open end with {} ({:.3e} m^2)", path.display(), cap.name, cap.area);
     }
-    let stats = EdgeStats::of(&mesh);
-    if stats.is_closed_manifold() && stats.inconsistent_orientation == 0 && mesh.signed_volume() < 0.0 {
-        mesh.flip();
-        report.flipped = true;
+    orient_outward(&mut mesh);
+    // Reversal only ever swaps two corners, so a triangle differs from the file's iff it is reversed.
+    report.reoriented_triangles = mesh.triangles.iter().zip(&file_triangles).filter(|(a, b)| a != b).count();
+    report.flipped = report.reoriented_triangles == file_triangles.len();
+    if report.flipped {
         log::info!("{}: triangles were inside-out; reversed them", path.display());
+    } else if report.reoriented_triangles > 0 {
+        log::info!(
+            "{}: reversed {} of {} triangles to a consistent outward winding",
+            path.display(),
+            report.reoriented_triangles,
+            file_triangles.len()
+        );
     }
     Ok((mesh, report))
 }
