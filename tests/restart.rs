@@ -40,6 +40,24 @@ fn two_halves_end_where_the_whole_run_ends() {
         let pressures = f.dataset("summary/mean_pressure").unwrap().read_raw::<f64>().unwrap();
         (time, u, p, flows, pressures, names.len())
     };
+    // The adaptive steps land exactly on the snapshot times and the cycles' ends.
+    let f = hdf5::File::open(dir.path().join("out/whole.h5")).unwrap();
+    let at = |group: &str, attr: &str| -> Vec<f64> {
+        let g = f.group(group).unwrap();
+        let mut names = g.member_names().unwrap();
+        names.sort();
+        names.iter().map(|n| g.group(n).unwrap().attr(attr).unwrap().read_raw::<f64>().unwrap()[0]).collect()
+    };
+    let (snapshots, cycle_ends) = (at("fields", "time"), at("cycles", "end"));
+    println!("snapshot times {snapshots:?} s, cycle ends {cycle_ends:?} s");
+    for (k, t) in snapshots.iter().enumerate() {
+        assert!((t - 0.005 * (k + 1) as f64).abs() < 1e-12, "snapshot {k} at {t} s");
+    }
+    assert_eq!(cycle_ends.len(), 2);
+    for (k, t) in cycle_ends.iter().enumerate() {
+        assert!((t - 0.02 * (k + 1) as f64).abs() < 1e-12, "cycle {} ends at {t} s", k + 1);
+    }
+    drop(f);
     let (a, b) = (last(&dir.path().join("out/whole.h5")), last(&restarted));
     let differing = |x: &[f32], y: &[f32]| x.iter().zip(y).filter(|(p, q)| p.to_bits() != q.to_bits()).count();
     println!(
