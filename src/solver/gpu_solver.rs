@@ -11,8 +11,11 @@
 //! preconditioned with one multigrid V-cycle (the same sequence as
 //! [`super::multigrid::pcg_cpu`]), the divergence the projection leaves (computed afresh as
 //! f - M dp, not from the solver's recurrence; one more 4-byte readback per step; above the
-//! tolerance, CG restarts from the true residual), `project` (u = u* - dt grad dp), then
-//! p += dp. The face velocities of `divergence` and the projection couple pressure and velocity
+//! tolerance, CG restarts from the true residual), `project` (u = u* - dt grad dp),
+//! p += dp, then `speed_max` (the largest sum_i |u_i|, for the adaptive time step: it comes back
+//! with the caps' values, [`GpuSolver::cap_values`], in the step's one read-back of them). With
+//! [`GpuSolver::keep_undo`] the step first copies u, p and the time integrals, so that a step
+//! that went bad can be taken back ([`GpuSolver::undo`]). The face velocities of `divergence` and the projection couple pressure and velocity
 //! as Rhie and Chow's (the centred gradient in u* swapped for the compact face one); at a
 //! steady state dp = 0 and u* = u, so the momentum balance does not depend on dt (the Rhie-Chow
 //! term does, by dt h^2 d3p/dx3, and by how it absorbs the wall cut cells' flux imbalance: at
@@ -21,7 +24,9 @@
 //! Courant 3 (implicit), +3.6% at 0.6 and +4.0% at 0.3).
 //!
 //! Memory: per allocated cell, 16 f32: u, u*, the momentum stages' tendency, the viscous
-//! right-hand side and iterate (3 each), and p; a non-Newtonian fluid adds its viscosity. The arrays of the rest of the step (the pressure
+//! right-hand side and iterate (3 each), and p; a non-Newtonian fluid adds its viscosity, and
+//! [`GpuSolver::keep_undo`] the copies of u and p (4 more) and of the time integrals. The arrays
+//! of the rest of the step (the pressure
 //! source f, the outlet flux, CG's r, z, d, q, the increment dp, and the finest level's Jacobi
 //! and residual scratch) live in parts of u, the viscous right-hand side and the viscous
 //! iterate, which are dead from the end of the viscous sweeps until `project` writes u and the
