@@ -2,6 +2,9 @@
 //! against its Rust twin `Bricks::neighbour`, on seeded random bricks and queries and on
 //! hand-checked cases. GPU tests never skip: without an adapter they fail saying what to install.
 
+mod common;
+
+use common::SplitMix64;
 use hemoflow::gpu::probe::{grid_probe, GridProbeQuery};
 use hemoflow::gpu::{Gpu, GpuError};
 use hemoflow::grid::index::{Bricks, BRICK, BRICK_CELLS, NO_SLOT};
@@ -11,27 +14,6 @@ fn gpu() -> Gpu {
     Gpu::new(None).unwrap_or_else(|e| {
         panic!("{e}\nGPU tests need an adapter: install mesa-vulkan-drivers (lavapipe) or a GPU driver")
     })
-}
-
-/// splitmix64: a seeded, dependency-free random stream.
-struct SplitMix64(u64);
-
-impl SplitMix64 {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    /// Uniform in 0..n.
-    fn below(&mut self, n: u32) -> u32 {
-        (((self.next() >> 32) * u64::from(n)) >> 32) as u32
-    }
-    /// Uniform in lo..=hi.
-    fn range(&mut self, lo: i32, hi: i32) -> i32 {
-        lo + self.below((hi - lo + 1) as u32) as i32
-    }
 }
 
 /// The CPU twins' answers, `NO_SLOT` for `None`: `neighbour`, and `face_neighbour` where the

@@ -18,23 +18,10 @@ fn sample(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("meshes").join(name)
 }
 
-/// SplitMix64: a small seeded generator, so the flipped halves are the same on every run.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-}
-
 /// Reverses a random half (`n / 2`, chosen by a partial Fisher-Yates shuffle) of the triangles;
 /// returns how many.
 fn flip_random_half(m: &mut SurfaceMesh, seed: u64) -> usize {
-    let mut rng = Rng(seed);
+    let mut rng = common::SplitMix64(seed);
     let n = m.triangles.len();
     let mut order: Vec<usize> = (0..n).collect();
     for i in 0..n / 2 {

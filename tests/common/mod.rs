@@ -38,3 +38,29 @@ pub fn hemoflow_in(dir: &Path, args: &[&str]) -> (i32, Value, String) {
 pub fn hemoflow(args: &[&str]) -> (i32, Value, String) {
     hemoflow_in(Path::new(env!("CARGO_MANIFEST_DIR")), args)
 }
+
+/// SplitMix64: a seeded, dependency-free random stream, the same on every run.
+#[allow(dead_code)]
+pub struct SplitMix64(pub u64);
+
+#[allow(dead_code)]
+impl SplitMix64 {
+    /// The next 64 random bits.
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in 0..n.
+    pub fn below(&mut self, n: u32) -> u32 {
+        (((self.next() >> 32) * u64::from(n)) >> 32) as u32
+    }
+
+    /// Uniform in lo..=hi.
+    pub fn range(&mut self, lo: i32, hi: i32) -> i32 {
+        lo + self.below((hi - lo + 1) as u32) as i32
+    }
+}
