@@ -520,9 +520,8 @@ pub fn run(
     let mut mass_balance_max = 0.0f64;
     let tolerance = *case.solver.tolerance.get_ref();
     let mut next_output = interval;
-    // Per step of this run: dt (s) and the Courant number at its end (sum_i |u_i| dt / h on the
-    // largest speed in the fluid, `solver/speed_max`).
-    // (time at its end, s; Courant number).
+    // Per step of this run: dt (s), and its end time (s) with the Courant number there
+    // (sum_i |u_i| dt / h on the largest speed in the fluid, `solver/speed_max`).
     let (mut dts, mut courants): (Vec<f64>, Vec<(f64, f64)>) = (Vec::new(), Vec::new());
     let mut retries = 0u64;
     let diverged = |step: u64, time: f64, what: String, written: usize| RunError::Diverged {
@@ -614,11 +613,11 @@ pub fn run(
             .fold(end, f64::min);
         step += 1;
         let mut attempt = 0;
-        let (stats, values, caps, dt, inflow) = loop {
+        let (stats, values, caps, dt, at, inflow) = loop {
             let dt = ts.towards(time, event);
-            let dt = if reached(event, time + dt) { event - time } else { dt };
+            // The step's end: exactly the event when it reaches it.
+            let (dt, at) = if reached(event, time + dt) { (event - time, event) } else { (dt, time + dt) };
             solver.set_dt(dt);
-            let at = time + dt;
             // This step's boundary values: the inflow at the step's end (the projection makes
             // the outflow match it), the outlets' pressures for their predicted flows: the last
             // step's flow plus its share (of the outlets' total) of the change in inflow.
@@ -651,7 +650,7 @@ pub fn run(
             } else {
                 None
             };
-            let Some(what) = bad else { break (stats, values, caps, dt, inflow) };
+            let Some(what) = bad else { break (stats, values, caps, dt, at, inflow) };
             if attempt < timestep::RETRIES && ts.reject(values.speed_max, dt) {
                 solver.undo();
                 attempt += 1;
@@ -700,7 +699,7 @@ pub fn run(
             );
             return Err(diverged(step, time, what, snapshots.len()));
         };
-        time = if reached(event, time + dt) { event } else { time + dt };
+        time = at;
         inflow_before = inflow;
         dts.push(dt);
         courants.push((time, ts.courant(values.speed_max, dt)));

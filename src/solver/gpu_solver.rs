@@ -485,14 +485,6 @@ impl<'g> GpuSolver<'g> {
         };
         let viscous_first = viscous_pass(&u, &v_tmp)?;
         let viscous = [viscous_pass(&v_tmp, &u_star)?, viscous_pass(&u_star, &v_tmp)?];
-        // Jacobi sweeps of the predictor's system: the iteration's spectral radius is at most
-        // (s + a) / (1 + s + a), s = dt nu / 2 * 12 / h^2 and, with implicit advection,
-        // a = 2 dt U / h for the velocity scale U (the inflow through a cell's faces over its
-        // volume, for a flow of speed U at most 45 degrees off an axis). Explicit advection:
-        // enough to reduce the error 1e6-fold (time accuracy). Implicit advection (backward
-        // Euler, for steady states): 10-fold, so a step moves 90% of the way to the backward
-        // Euler step; the sweeps start from u, which at a steady state is already the
-        // solution, so the steady state does not depend on their number.
         let viscous_sweeps = viscous_sweeps(&settings, grid.spacing);
         let divergence = Pass::new(gpu, "solver/divergence", &join(&grid_bufs, &[&u_star, &f, &p, &outflow]), n)?;
         let project = Pass::new(gpu, "solver/project", &join(&grid_bufs, &[&dp, &u_star, &u, &outflow]), n)?;
@@ -856,11 +848,6 @@ impl<'g> GpuSolver<'g> {
         let speed_max = outflow.pop().expect("the speed's entry") as f64;
         let pressure = outflow.split_off(self.cap_ids.len());
         Ok(CapValues { outflow, pressure, speed_max })
-    }
-
-    /// The time step, s.
-    pub fn dt(&self) -> f64 {
-        self.settings.dt
     }
 
     /// Sets the time step (s) from the next step on.
