@@ -101,7 +101,10 @@ enum Command {
     /// (pressure Pa, velocity m/s, wall shear stress Pa on the wall's triangles) with XDMF time
     /// series of the volume and of the wall, every step's cap flows and pressures, and per
     /// cardiac cycle ([time] period) TAWSS (Pa), OSI and RRT (1/Pa) accumulated every step with
-    /// the cycle-averaged velocity and pressure; print a summary (steps, seconds, MLUPS, per-cap flow rate m^3/s positive
+    /// the cycle-averaged velocity and pressure. The time step (s) adapts to the fastest cell to
+    /// keep the Courant number under [time] cfl, and a step that goes bad is undone and retried
+    /// smaller; [time] dt fixes it instead. Print a summary (steps, time step range s, retries,
+    /// Courant number, seconds, MLUPS, per-cap flow rate m^3/s positive
     /// out of the fluid, mean pressure Pa, mass balance error; per cardiac cycle with
     /// [time] period: mean flow mL/s, mean, lowest and highest pressure mmHg). Without a case
     /// file, the bundled demo (meshes/demo.toml: two cardiac cycles, Womersley inlet, RCR
