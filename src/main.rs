@@ -111,10 +111,20 @@ enum Command {
     /// outlets). [[stent]] tables deploy stents when the grid is built (snapped to the
     /// centreline: lumen expansion, or a flow diverter's porous layer); [[region]] tables name
     /// parts of the fluid (an aneurysm sac) for `hemoflow compare`.
+    ///
+    /// The bundled demo's case, surface and waveform are inside the binary (it runs from any
+    /// folder); its output goes to out/demo.h5 under the current folder. A run locks its output
+    /// (and checkpoint) file for as long as it runs: a second run writing the same file exits
+    /// with code 2, naming the process that holds it. The output changes only by whole
+    /// snapshots: a run killed at any moment leaves a file that h5py and `hemoflow info` open,
+    /// holding every snapshot written before.
     Run {
         /// Case file; the bundled demo when absent.
         case: Option<PathBuf>,
-        /// Output HDF5 file (replaces the case's output.file; relative to this directory).
+        /// Output HDF5 file (replaces the case's output.file; relative to this directory). It is
+        /// locked while the run writes it (OUT.h5.lock, holding the process id), replaced when the
+        /// run has built its grid (until then the file there is left as it is), and changed only
+        /// by whole snapshots.
         #[arg(short, long, value_name = "OUT.h5")]
         output: Option<PathBuf>,
         /// Use the adapter whose name contains NAME (case-insensitive).
@@ -133,6 +143,11 @@ enum Command {
         /// ends), length (m), diameter (m), layer_cells}], and more.
         #[arg(long)]
         json: bool,
+        /// Check the case and stop before the GPU: read it, load and check the surface, build the
+        /// grid, find the caps it names, read its waveform tables, lock the output file (and
+        /// let it go); print what the run would do. Exit 0 when the run can start, 2 otherwise.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Draw a picture (PNG) of a run's output: a wall field (wss, tawss, osi, rrt, pressure) or a slice
     /// (pressure, speed), with a colour bar in SI units. Off-screen wgpu; works on lavapipe.
@@ -224,6 +239,7 @@ fn is_user_error(e: &anyhow::Error) -> bool {
                         | hemoflow::run::RunError::NotSimulatable { .. }
                         | hemoflow::run::RunError::Grid(_)
                         | hemoflow::run::RunError::Stent(_)
+                        | hemoflow::run::RunError::Lock(_)
                 )
             )
     })
@@ -243,8 +259,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Info(args) => info_cli::run(&args).map(|_| ExitCode::SUCCESS),
         Command::Report(args) => report_cli::run(&args).map(|_| ExitCode::SUCCESS),
         Command::Compare(args) => compare_cli::run(&args).map(|_| ExitCode::SUCCESS),
-        Command::Run { case, output, adapter, restart, json } => {
-            run_case(case.as_deref(), output, adapter.as_deref(), restart.as_deref(), json)
+        Command::Run { case, output, adapter, restart, json, dry_run } => {
+            run_case(case.as_deref(), output, adapter.as_deref(), restart.as_deref(), json, dry_run)
         }
     }
 }
@@ -252,8 +268,30 @@ fn run(cli: Cli) -> Result<ExitCode> {
 /// Pa per mmHg.
 const MMHG: f64 = 133.322;
 
-/// The bundled demo case, resolved against the source tree's meshes/.
-const DEMO_CASE: &str = include_str!("../meshes/demo.toml");
+/// The bundled demo (`hemoflow run` without a case): its case file and the files it names, so
+/// that any copy of the binary runs it, from any folder.
+const DEMO_FILES: [(&str, &[u8]); 4] = [
+    ("demo.toml", include_bytes!("../meshes/demo.toml")),
+    ("demo_aorta_iliac.vtp", include_bytes!("../meshes/demo_aorta_iliac.vtp")),
+    ("demo_aorta_iliac.mdl", include_bytes!("../meshes/demo_aorta_iliac.mdl")),
+    ("demo_inflow.flow", include_bytes!("../meshes/demo_inflow.flow")),
+];
+
+/// Where the bundled demo writes, relative to the current folder.
+const DEMO_OUTPUT: &str = "out/demo.h5";
+
+/// The bundled demo's case, read from its files written to a new temporary folder (removed when
+/// the returned guard drops), with its output under the current folder.
+fn demo_case() -> Result<(Case, tempfile::TempDir)> {
+    let dir = tempfile::Builder::new().prefix("hemoflow-demo-").tempdir().context("a folder for the bundled demo")?;
+    for (name, bytes) in DEMO_FILES {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).with_context(|| format!("{}: cannot write the bundled demo", path.display()))?;
+    }
+    let mut case = Case::read(&dir.path().join("demo.toml"))?;
+    case.output.file = std::env::current_dir()?.join(DEMO_OUTPUT);
+    Ok((case, dir))
+}
 
 fn run_case(
     case_path: Option<&Path>,
@@ -261,15 +299,19 @@ fn run_case(
     adapter: Option<&str>,
     restart: Option<&Path>,
     json: bool,
+    dry_run: bool,
 ) -> Result<ExitCode> {
-    let mut case = match case_path {
-        Some(path) => Case::read(path)?,
-        None => Case::parse(&Path::new(env!("CARGO_MANIFEST_DIR")).join("meshes/demo.toml"), DEMO_CASE)?,
+    let (mut case, _demo) = match case_path {
+        Some(path) => (Case::read(path)?, None),
+        None => demo_case().map(|(case, dir)| (case, Some(dir)))?,
     };
     if let Some(out) = output {
         case.output.file = std::env::current_dir()?.join(out);
     } else if restart.is_some() {
         case.output.file = case.output.file.with_extension("restart.h5");
+    }
+    if dry_run {
+        return check_case(&case, case_path.is_none(), json);
     }
     let bar = if json { indicatif::ProgressBar::hidden() } else { indicatif::ProgressBar::new(0) };
     bar.set_style(
@@ -381,6 +423,78 @@ fn run_case(
         "  hemoflow info {0}   hemoflow report {0} -o DIR   (numbers; a page with pictures)",
         summary.output.display()
     );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `run --dry-run`: everything a run does before it needs the GPU, printed.
+fn check_case(case: &Case, demo: bool, json: bool) -> Result<ExitCode> {
+    use hemoflow::run::RunError;
+    let mesh_path = case.resolve(&case.geometry.mesh);
+    let (surface, load) = mesh::load(&mesh_path, case.geometry.units).map_err(RunError::from)?;
+    let report = mesh::check(&surface, &load);
+    if !report.simulatable {
+        let reasons = report.problems.join("; ");
+        return Err(RunError::NotSimulatable { mesh: mesh_path.display().to_string(), reasons }.into());
+    }
+    let h = *case.geometry.spacing.get_ref() * case.geometry.units.to_metres();
+    let grid = hemoflow::grid::voxelize(&surface, h).map_err(RunError::from)?;
+    let caps: Vec<String> = grid.caps.iter().map(|c| c.name.clone()).collect();
+    let find = |surface: &toml::Spanned<String>, key: String| -> Result<()> {
+        if caps.contains(surface.get_ref()) {
+            Ok(())
+        } else {
+            Err(RunError::from(case.unknown_surface(surface, &key, &caps)).into())
+        }
+    };
+    let mut tables = Vec::new();
+    for (k, inlet) in case.inlet.iter().enumerate() {
+        find(&inlet.surface, format!("inlet[{k}].surface"))?;
+        tables.extend(inlet.waveform.as_ref().map(|w| case.resolve(w.get_ref())));
+    }
+    for (k, outlet) in case.outlet.iter().enumerate() {
+        find(&outlet.surface, format!("outlet[{k}].surface"))?;
+        tables.extend(outlet.waveform.as_ref().map(|w| case.resolve(w.get_ref())));
+    }
+    for table in &tables {
+        hemoflow::physio::waveform::Table::read(table, 1.0).map_err(RunError::from)?;
+    }
+    let output = case.resolve(&case.output.file);
+    // Another run holding the output would stop this one at once (no lock without its folder).
+    if output.parent().is_none_or(|d| d.as_os_str().is_empty() || d.is_dir()) {
+        drop(hemoflow::io::OutputLock::acquire(&output).map_err(RunError::from)?);
+    }
+    let s = &grid.stats;
+    if json {
+        let value = serde_json::json!({
+            "case": case.source.as_ref().map(|(p, _)| p.display().to_string()),
+            "bundled_demo": demo,
+            "mesh": mesh_path.display().to_string(),
+            "triangles": surface.triangles.len(),
+            "caps": caps,
+            "dims": s.dims,
+            "spacing": s.spacing,
+            "fluid_cells": s.fluid_cells,
+            "waveforms": tables.iter().map(|t| t.display().to_string()).collect::<Vec<_>>(),
+            "output": output.display().to_string(),
+        });
+        println!("{}", serde_json::to_string_pretty(&value)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let name = if demo { "the bundled demo".to_string() } else { "the case".to_string() };
+    println!("{name}: mesh {} ({} triangles; caps {})", mesh_path.display(), surface.triangles.len(), caps.join(", "));
+    println!(
+        "grid {} x {} x {} at {:.4} mm: {} fluid cells{}",
+        s.dims[0],
+        s.dims[1],
+        s.dims[2],
+        s.spacing * 1e3,
+        s.fluid_cells,
+        if case.stent.is_empty() { "" } else { " (before the stents are deployed)" }
+    );
+    for t in &tables {
+        println!("waveform {} read", t.display());
+    }
+    println!("output {} (free to write); stopping before the GPU (--dry-run)", output.display());
     Ok(ExitCode::SUCCESS)
 }
 

@@ -11,7 +11,8 @@ use crate::case::{Case, CaseError, FluidModel, InterpolationKey, OutletType, Pro
 use crate::gpu::{Gpu, GpuError};
 use crate::grid::{self, kind, GridError};
 use crate::io::{
-    write_time_series_xdmf, write_wall_xdmf, Checkpoint, CycleRecord, H5Output, IoError, RegionRecord, StentRecord,
+    write_time_series_xdmf, write_wall_xdmf, Checkpoint, CycleRecord, H5Output, IoError, LockError, OutputLock,
+    RegionRecord, StentRecord,
 };
 use crate::mesh::{self, MeshError};
 use crate::physio::inlet::InletDrive;
@@ -60,6 +61,9 @@ pub enum RunError {
     /// Output failed.
     #[error(transparent)]
     Io(#[from] IoError),
+    /// An output or checkpoint file is being written by another run (or cannot be locked).
+    #[error(transparent)]
+    Lock(#[from] LockError),
     /// A checkpoint does not belong to this case.
     #[error("{}: cannot restart this case from it: {message}", path.display())]
     Restart {
@@ -264,6 +268,13 @@ pub fn run(
     restart: Option<&Path>,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<RunSummary, RunError> {
+    // The files this run writes are its own until it ends: a second run that would write one
+    // stops here, before touching it (the locks go with the process, however it ends).
+    let output = case.resolve(&case.output.file);
+    let mut locks = vec![OutputLock::acquire(&output)?];
+    if case.output.checkpoint.is_some() {
+        locks.push(OutputLock::acquire(&output.with_extension("checkpoint.h5"))?);
+    }
     let units = case.geometry.units;
     let mesh_path = case.resolve(&case.geometry.mesh);
     let (surface, load) = mesh::load(&mesh_path, units)?;
@@ -459,14 +470,15 @@ pub fn run(
         solver.keep_undo()?;
     }
 
-    // Output: the grid first, then snapshots as they come.
-    let output = case.resolve(&case.output.file);
+    // Output: the grid first, then snapshots as they come, each made part of the file by one
+    // commit (a run killed at any moment leaves every snapshot committed before).
     if let Some(dir) = output.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|source| IoError::File { path: dir.to_path_buf(), source })?;
     }
     let xdmf = output.with_extension("xdmf");
     let case_text = case.source.as_ref().map_or(String::new(), |s| s.1.clone());
-    let out = H5Output::create(&output, &case_text)?;
+    let staged: &[&str] = if period.is_some() { &["fields", "summary", "cycles"] } else { &["fields", "summary"] };
+    let mut out = H5Output::create_staged(&output, &case_text, staged)?;
     let meta = g.meta();
     g.write_to(&out)?;
     out.write_wall(&wall.vertices, &wall.triangles, &wall.labels, &wall.label_names)?;
@@ -500,6 +512,9 @@ pub fn run(
             .collect();
         out.write_regions(&regions)?;
     }
+    let none = vec![Vec::new(); names.len()];
+    out.write_summary(&names, &[], &none, &none)?;
+    out.commit()?;
     let wall_xdmf = output.with_extension("wall.xdmf");
     let write_wall_series = |snapshots: &[(usize, f64)], cycles: &[(usize, f64)]| {
         write_wall_xdmf(&wall_xdmf, &output, wall.vertices.len(), wall.triangles.len(), snapshots, cycles)
@@ -747,6 +762,7 @@ pub fn run(
                     &per_cap(|c| c.max_pressure),
                 ],
             })?;
+            out.commit()?;
             cycles_written.push((c.cycle, time));
             if !snapshots.is_empty() {
                 write_wall_series(&snapshots, &cycles_written)?;
@@ -774,10 +790,11 @@ pub fn run(
             let (velocity, pressure) = dense_fields(&g, &u, &p);
             out.write_snapshot(snapshots.len(), time, &pressure, &velocity)?;
             out.write_wall_snapshot(snapshots.len(), &solver.wall_stress()?)?;
+            out.write_summary(&names, &times, &flows, &pressures)?;
+            out.commit()?;
             snapshots.push((snapshots.len(), time));
             write_time_series_xdmf(&xdmf, &output, &meta, &snapshots)?;
             write_wall_series(&snapshots, &cycles_written)?;
-            out.write_summary(&names, &times, &flows, &pressures)?;
         }
         // After the snapshot, so that a restart takes up the snapshots where this run would.
         if let (Some(at), Some(ci)) = (next_checkpoint, checkpoint_interval) {
@@ -809,6 +826,8 @@ pub fn run(
             }
         }
     }
+    out.close()?;
+    drop(locks);
     let seconds = start.elapsed().as_secs_f64();
     let this_run = (step + 1 - first_step).max(1);
     // The Courant number over the second half of the simulated time (the flow developed).

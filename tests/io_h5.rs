@@ -723,3 +723,48 @@ fn periodic_summary_rewrites_do_not_grow_the_file() {
     eprintln!("summary of {n} samples: written once {once} bytes, rewritten {n} times {rewritten} bytes");
     assert!(rewritten < 2 * once + 16384, "in-place rewrites should not pile up copies: {rewritten} vs {once}");
 }
+
+#[test]
+fn a_staged_file_keeps_its_name_until_published_and_changes_only_by_commits() {
+    let _serial = serial();
+    let dir = tempfile::tempdir().unwrap();
+    let m = meta();
+    let h5 = dir.path().join("staged.h5");
+    let partial = dir.path().join("staged.h5.partial");
+    std::fs::write(&h5, "the previous run's file").unwrap();
+    let zeros = (vec![0.0f32; m.cell_count()], vec![0.0f32; 3 * m.cell_count()]);
+    // Dropped before its first commit: the name keeps what it held, and the partial file goes.
+    {
+        let out = H5Output::create_staged(&h5, "", &["fields", "summary"]).unwrap();
+        out.write_grid(&m, &fill(&m, kind_at)).unwrap();
+        assert!(partial.is_file());
+    }
+    assert_eq!(std::fs::read_to_string(&h5).unwrap(), "the previous run's file");
+    assert!(!partial.exists());
+    let mut out = H5Output::create_staged(&h5, "[case]\nname = \"io test\"\n", &["fields", "summary"]).unwrap();
+    out.write_grid(&m, &fill(&m, kind_at)).unwrap();
+    out.write_grid_field("volume_fraction", &fill(&m, vf_at)).unwrap();
+    out.write_caps(&caps()).unwrap();
+    out.commit().unwrap();
+    assert!(!partial.exists(), "published");
+    let names = vec!["inlet".to_string(), "outlet_a".to_string()];
+    for (index, time) in [(0, 1e-3), (1, 2e-3)] {
+        out.write_snapshot(index, time, &zeros.0, &zeros.1).unwrap();
+        let times: Vec<f64> = (0..=index).map(|k| (k + 1) as f64 * 1e-3).collect();
+        let series = vec![times.iter().map(|t| -t).collect::<Vec<_>>(), times.clone()];
+        out.write_summary(&names, &times, &series, &series).unwrap();
+        out.commit().unwrap();
+    }
+    // After publication only the staged groups change; the others are refused, by name.
+    let err = out.write_grid_field("extra", &fill(&m, vf_at)).unwrap_err().to_string();
+    assert!(err.contains("staged.h5") && err.contains("/grid") && err.contains("published"), "{err}");
+    // Written but never committed: not in the file.
+    out.write_snapshot(2, 3e-3, &zeros.0, &zeros.1).unwrap();
+    drop(out);
+    check_readback(&h5, &m);
+    let f = hdf5::File::open(&h5).unwrap();
+    assert_eq!(f.group("fields").unwrap().member_names().unwrap(), ["000000", "000001"]);
+    assert_eq!(f.dataset("summary/time").unwrap().read_raw::<f64>().unwrap(), [1e-3, 2e-3]);
+    drop(f);
+    assert_checker_ok(&[&h5]);
+}

@@ -1,4 +1,4 @@
-//! Importing the real vessel geometries shipped in meshes/ (from ../shared/geometry).
+//! Importing the real vessel geometries shipped in meshes/ (sources in meshes/SOURCES.md).
 
 use std::path::{Path, PathBuf};
 

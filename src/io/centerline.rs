@@ -23,7 +23,7 @@ impl H5Output {
         self.attr(&group, "/centerlines", "spacing", &[c.spacing])?;
         for (k, line) in c.lines.iter().enumerate() {
             let at = line_group(k);
-            let g = self.file().create_group(&at).map_err(|e| self.h5(&format!("group {at}"), e))?;
+            let g = group.create_group(&format!("{k:06}")).map_err(|e| self.h5(&format!("group {at}"), e))?;
             self.str_attr(&g, &at, "from", &line.from)?;
             self.str_attr(&g, &at, "to", &line.to)?;
             let xyz: Vec<f64> = line.points.iter().flat_map(|p| [p.x, p.y, p.z]).collect();

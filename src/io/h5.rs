@@ -7,6 +7,7 @@ use std::str::FromStr;
 use hdf5::types::VarLenUnicode;
 use hdf5::{H5Type, Location, SimpleExtents};
 
+use super::staged::Staged;
 use super::{snapshot_group, CapRecord, GridMeta, IoError, MAX_SNAPSHOT_INDEX};
 
 /// Deflate level for every dataset (1 fastest .. 9 smallest); 4 is near zlib's sweet spot.
@@ -18,26 +19,35 @@ const GRID: &str = "grid";
 /// Subgroup of [`GRID`] holding one group per cap.
 const CAPS: &str = "caps";
 /// Group holding one group per snapshot, named by its 6-digit index.
-const FIELDS: &str = "fields";
+pub(super) const FIELDS: &str = "fields";
 /// Group holding the per-cap time series.
 pub(super) const SUMMARY: &str = "summary";
 /// Rows (time samples) per chunk of the resizable `/summary` datasets.
 const SUMMARY_CHUNK_ROWS: usize = 256;
 
-/// An open HDF5 output file (created and truncated by [`H5Output::create`]).
+/// An open HDF5 output file (created and truncated by [`H5Output::create`], or written so that a
+/// kill at any moment leaves a readable file by [`H5Output::create_staged`]).
 ///
-/// Every `write_*` call flushes the file before it returns, so a run killed afterwards leaves
-/// a file that HDF5 readers open. Dropping the writer closes the file; [`H5Output::close`]
-/// does the same and reports errors.
+/// Every `write_*` call flushes the file before it returns. A file from [`H5Output::create`] is
+/// written in place: a run killed afterwards leaves a file that HDF5 readers open, but a kill
+/// during a write can leave it half-updated (HDF5 updates its metadata in place, in no order a
+/// reader could rely on). A staged file changes only through [`H5Output::commit`] (see there).
+/// Dropping the writer closes the file; [`H5Output::close`] does the same and reports errors.
 ///
 /// HDF5 holds an exclusive file lock while the writer is open and opens the file without
 /// close-on-exec: a process spawned meanwhile inherits the lock, and other processes cannot open
-/// the file until that child exits (readers can set `HDF5_USE_FILE_LOCKING=FALSE`).
+/// the file until that child exits (readers can set `HDF5_USE_FILE_LOCKING=FALSE`). That lock is
+/// taken after the file is truncated, so it does not keep two writers apart: see
+/// [`super::OutputLock`].
 #[derive(Debug)]
 pub struct H5Output {
-    file: hdf5::File,
-    path: PathBuf,
+    /// The open file; None only while a staged file on a platform without rename-while-open is
+    /// being moved to its name (never seen by callers).
+    pub(super) file: Option<hdf5::File>,
+    pub(super) path: PathBuf,
     compress: bool,
+    /// How a staged file is being written; None for a file written in place.
+    pub(super) staged: Option<Staged>,
 }
 
 impl H5Output {
@@ -45,11 +55,22 @@ impl H5Output {
     /// "hemoflow", `version` = the crate version, `units` = "SI", `case` = `case_text` (the case
     /// file's text; "" when there is none). Strings are variable-length UTF-8.
     pub fn create(path: &Path, case_text: &str) -> Result<Self, IoError> {
-        let file = hdf5::File::create(path).map_err(|source| IoError::Hdf5 {
-            path: path.to_path_buf(),
-            object: "create file".into(),
-            source,
-        })?;
+        Self::create_at(path, path, case_text, None)
+    }
+
+    /// [`H5Output::create`] with the HDF5 file at `file_path` and messages naming `path`.
+    pub(super) fn create_at(
+        file_path: &Path,
+        path: &Path,
+        case_text: &str,
+        staged: Option<Staged>,
+    ) -> Result<Self, IoError> {
+        let file = match &staged {
+            None => hdf5::File::create(file_path),
+            Some(_) => super::staged::create_file(file_path),
+        };
+        let file =
+            file.map_err(|source| IoError::Hdf5 { path: path.to_path_buf(), object: "create file".into(), source })?;
         let compress = deflate_usable();
         if !compress {
             log::warn!(
@@ -57,11 +78,11 @@ impl H5Output {
                 path.display()
             );
         }
-        let out = H5Output { file, path: path.to_path_buf(), compress };
-        out.str_attr(&out.file, "/", "software", "hemoflow")?;
-        out.str_attr(&out.file, "/", "version", env!("CARGO_PKG_VERSION"))?;
-        out.str_attr(&out.file, "/", "units", "SI")?;
-        out.str_attr(&out.file, "/", "case", case_text)?;
+        let out = H5Output { file: Some(file), path: path.to_path_buf(), compress, staged };
+        out.str_attr(out.file(), "/", "software", "hemoflow")?;
+        out.str_attr(out.file(), "/", "version", env!("CARGO_PKG_VERSION"))?;
+        out.str_attr(out.file(), "/", "units", "SI")?;
+        out.str_attr(out.file(), "/", "case", case_text)?;
         out.flush()?;
         Ok(out)
     }
@@ -74,7 +95,7 @@ impl H5Output {
             object: "open file for appending".into(),
             source,
         })?;
-        Ok(H5Output { file, path: path.to_path_buf(), compress: deflate_usable() })
+        Ok(H5Output { file: Some(file), path: path.to_path_buf(), compress: deflate_usable(), staged: None })
     }
 
     /// The file's path, as given to [`H5Output::create`] or [`H5Output::open_append`].
@@ -87,9 +108,11 @@ impl H5Output {
         self.compress
     }
 
-    /// The underlying HDF5 file, for writers of further groups (snapshots, wall data).
+    /// The underlying HDF5 file, for writers of further groups (snapshots, wall data). In a
+    /// staged file ([`H5Output::create_staged`]) write only through this type's methods: a group
+    /// written through this handle after the file is published is changed in place.
     pub fn file(&self) -> &hdf5::File {
-        &self.file
+        self.file.as_ref().expect("the file is open while the writer lives")
     }
 
     /// Writes `/grid` with attributes `origin` (`f64[3]`, m), `spacing` (f64, m) and `dims`
@@ -100,10 +123,10 @@ impl H5Output {
         meta.validate().map_err(|message| self.invalid("group /grid", message))?;
         let shape = meta.shape_zyx();
         self.check_len("/grid/cell_kind", &shape, cell_kind.len())?;
-        if self.file.link_exists(GRID) {
+        if self.file().link_exists(GRID) {
             return Err(self.invalid("group /grid", "already written (write_grid is called once per file)".into()));
         }
-        let grid = self.file.create_group(GRID).map_err(|e| self.h5("group /grid", e))?;
+        let grid = self.top_group(GRID)?;
         self.attr(&grid, "/grid", "origin", &meta.origin[..])?;
         self.attr(&grid, "/grid", "spacing", &[meta.spacing][..])?;
         self.attr(&grid, "/grid", "dims", &meta.dims[..])?;
@@ -120,7 +143,7 @@ impl H5Output {
         if name == CAPS {
             return Err(self.invalid(&object, "the name \"caps\" is reserved for the cap groups".into()));
         }
-        let grid = self.grid_group(&object)?;
+        let grid = self.grid_group_to_write(&object)?;
         let shape = self.grid_shape(&grid)?;
         self.check_len(&format!("/grid/{name}"), &shape, values.len())?;
         self.write_dense(&grid, "/grid", name, &shape, values)?;
@@ -144,7 +167,7 @@ impl H5Output {
                 return Err(self.invalid(&object, format!("cap {n}: name used by an earlier cap")));
             }
         }
-        let grid = self.grid_group("group /grid/caps")?;
+        let grid = self.grid_group_to_write("group /grid/caps")?;
         if grid.link_exists(CAPS) {
             return Err(self.invalid("group /grid/caps", "already written (write_caps is called once per file)".into()));
         }
@@ -216,6 +239,7 @@ impl H5Output {
             log::warn!("{}: {at}: {bad} non-finite pressure/velocity values written as given", self.path.display());
         }
         let g = fields.create_group(&format!("{index:06}")).map_err(|e| self.h5(&object, e))?;
+        self.created(&at);
         self.attr(&g, &at, "time", &[time][..])?;
         let p = self.create_dense(&g, &at, "pressure", &cells, pressure)?;
         self.str_attr(&p, &format!("{at}/pressure"), "units", "Pa")?;
@@ -242,7 +266,9 @@ impl H5Output {
     /// Call it once at the end of a run, or repeatedly with the series so far: each call replaces
     /// the whole group. The datasets are chunked and resizable along time, so a rewrite with the
     /// same caps resizes and overwrites them in place (the file does not grow with each rewrite
-    /// beyond the data itself); different caps replace the datasets. Flushed before returning.
+    /// beyond the data itself); different caps replace the datasets. In a staged file
+    /// ([`H5Output::create_staged`]) every call writes new datasets into the group's copy, and
+    /// the old ones are freed when a commit replaces them. Flushed before returning.
     /// Needs no grid.
     pub fn write_summary(
         &self,
@@ -286,15 +312,17 @@ impl H5Output {
 
     /// Flushes everything written so far to the file (metadata and data).
     pub fn flush(&self) -> Result<(), IoError> {
-        self.file.flush().map_err(|e| self.h5("flush", e))
+        self.file().flush().map_err(|e| self.h5("flush", e))
     }
 
     /// Flushes and closes the file, reporting any error (dropping the writer closes it too,
-    /// silently).
-    pub fn close(self) -> Result<(), IoError> {
+    /// silently). A staged file is committed first ([`H5Output::commit`]).
+    pub fn close(mut self) -> Result<(), IoError> {
+        self.commit()?;
         self.flush()?;
-        let path = self.path;
-        self.file.close().map_err(|source| IoError::Hdf5 { path, object: "close file".into(), source })
+        let path = self.path.clone();
+        let file = self.file.take().expect("the file is open while the writer lives");
+        file.close().map_err(|source| IoError::Hdf5 { path, object: "close file".into(), source })
     }
 
     /// Writes a dense dataset `<parent>/<name>` of the given C-order `shape`, chunked (at most
@@ -356,7 +384,12 @@ impl H5Output {
                 && ds.ndim() == shape.len()
                 && ds.dtype().and_then(|t| t.to_descriptor()).is_ok_and(|d| d == T::type_descriptor())
         };
-        let existing = if parent.link_exists(name) { parent.dataset(name).ok().filter(same_kind) } else { None };
+        // A staged file's datasets are written anew: the one in the group may be the committed one.
+        let existing = if parent.link_exists(name) && self.staged.is_none() {
+            parent.dataset(name).ok().filter(same_kind)
+        } else {
+            None
+        };
         let ds = match existing {
             Some(ds) => {
                 ds.resize(shape.to_vec()).map_err(|e| self.h5(&object, e))?;
@@ -445,17 +478,29 @@ impl H5Output {
         Ok([dims[2] as usize, dims[1] as usize, dims[0] as usize])
     }
 
-    /// The top-level group `name`, created when the file has none.
+    /// The top-level group `name` to write into, created when the file has none (in a published
+    /// staged file: the copy the next commit links in, see [`H5Output::commit`]).
     pub(super) fn top_group(&self, name: &str) -> Result<hdf5::Group, IoError> {
-        if self.file.link_exists(name) { self.file.group(name) } else { self.file.create_group(name) }
+        if let Some(group) = self.staged_group(name)? {
+            return Ok(group);
+        }
+        let file = self.file();
+        if file.link_exists(name) { file.group(name) } else { file.create_group(name) }
             .map_err(|e| self.h5(&format!("group /{name}"), e))
     }
 
+    /// `/grid`, to add to (see [`H5Output::top_group`]).
+    fn grid_group_to_write(&self, object: &str) -> Result<hdf5::Group, IoError> {
+        self.grid_group(object)?;
+        self.top_group(GRID)
+    }
+
+    /// `/grid`, to read.
     pub(super) fn grid_group(&self, object: &str) -> Result<hdf5::Group, IoError> {
-        if !self.file.link_exists(GRID) {
+        if !self.file().link_exists(GRID) {
             return Err(self.invalid(object, "no /grid in the file yet: call write_grid first".into()));
         }
-        self.file.group(GRID).map_err(|e| self.h5("group /grid", e))
+        self.file().group(GRID).map_err(|e| self.h5("group /grid", e))
     }
 
     pub(super) fn check_len(&self, dataset: &str, shape: &[usize], got: usize) -> Result<(), IoError> {

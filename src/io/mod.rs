@@ -32,8 +32,11 @@
 //! value `[k][j][i]` sits at flat index `(k * ny + j) * nx + i`, and a vector component
 //! `[k][j][i][c]` at `((k * ny + j) * nx + i) * 3 + c`. Datasets are chunked and
 //! deflate-compressed (uncompressed, with a `log::warn`, where the HDF5 library lacks deflate),
-//! and the file is flushed after every write so a killed run leaves a readable file (holding
-//! every snapshot finished before the kill).
+//! and the file is flushed after every write. A run writes a staged file
+//! ([`H5Output::create_staged`]): it changes only by commits, each made by one small write, so a
+//! run killed at any moment leaves a readable file holding every snapshot committed before the
+//! kill (how, and what was measured: `staged.rs`); [`OutputLock`] keeps two runs from writing
+//! one file.
 //!
 //! Three XDMF sidecars exist: [`write_grid_xdmf`] (the grid and its fields alone),
 //! [`write_time_series_xdmf`] (a temporal collection over the snapshots, for ParaView's time
@@ -75,6 +78,8 @@
 mod centerline;
 pub mod checkpoint;
 mod h5;
+mod lock;
+mod staged;
 pub mod stent;
 mod wall;
 mod xdmf;
@@ -84,6 +89,7 @@ use std::path::PathBuf;
 pub use centerline::write_centerline_xdmf;
 pub use checkpoint::Checkpoint;
 pub use h5::H5Output;
+pub use lock::{LockError, OutputLock};
 pub use stent::{RegionRecord, StentRecord};
 pub use wall::{cycle_group, write_wall_xdmf, CycleRecord};
 pub use xdmf::{write_grid_xdmf, write_time_series_xdmf};

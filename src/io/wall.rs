@@ -60,7 +60,10 @@ impl H5Output {
             let m = format!("{} labels for {} triangles", labels.len(), triangles.len());
             return Err(self.invalid("dataset /wall/labels", m));
         }
-        let group = self.file().create_group("wall").map_err(|e| self.h5("group /wall", e))?;
+        if self.file().link_exists("wall") {
+            return Err(self.invalid("group /wall", "already written (write_wall is called once per file)".into()));
+        }
+        let group = self.top_group("wall")?;
         let xyz: Vec<f64> = vertices.iter().flat_map(|v| [v.x, v.y, v.z]).collect();
         let ds = self.create_dense(&group, at, "vertices", &[vertices.len(), 3], &xyz)?;
         self.str_attr(&ds, "/wall/vertices", "units", "m")?;
@@ -82,7 +85,14 @@ impl H5Output {
     /// `wall_pressure` (f32, M, Pa), from `stress` (per triangle: the stress xyz, the pressure w).
     pub fn write_wall_snapshot(&self, index: usize, stress: &[[f32; 4]]) -> Result<(), IoError> {
         let at = snapshot_group(index);
-        let group = self.file().group(&at).map_err(|e| self.h5(&format!("group {at}"), e))?;
+        let fields = self.top_group(super::h5::FIELDS)?;
+        let group = fields.group(&format!("{index:06}")).map_err(|e| self.h5(&format!("group {at}"), e))?;
+        if !self.writable(&at) {
+            let m = "already committed: a staged file takes a snapshot's wall fields before the commit that \
+                     publishes the snapshot"
+                .into();
+            return Err(self.invalid(&format!("group {at}"), m));
+        }
         let wss: Vec<f32> = stress.iter().flat_map(|s| [s[0], s[1], s[2]]).collect();
         let ds = self.create_dense(&group, &at, "wss", &[stress.len(), 3], &wss)?;
         self.str_attr(&ds, &format!("{at}/wss"), "units", "Pa")?;
@@ -103,6 +113,7 @@ impl H5Output {
         let cells = self.grid_shape(&self.grid_group(&object)?)?;
         let cycles = self.top_group(CYCLES)?;
         let g = cycles.create_group(&format!("{:06}", c.cycle)).map_err(|e| self.h5(&object, e))?;
+        self.created(&at);
         self.attr(&g, &at, "start", &[c.start][..])?;
         self.attr(&g, &at, "end", &[c.end][..])?;
         for (name, values, units) in [("tawss", c.tawss, "Pa"), ("osi", c.osi, "1"), ("rrt", c.rrt, "1/Pa")] {
