@@ -12,7 +12,6 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use common::hemoflow_in as hemoflow;
 
@@ -98,14 +97,8 @@ fn deploy(h5: &Path) {
 /// h5py reads the file with its /stents and /regions, and they are as documented
 /// (tools/check_output_h5.py).
 fn check_output(h5: &Path) {
-    let py = Command::new("/usr/bin/python3")
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/check_output_h5.py"))
-        .arg(h5)
-        .output()
-        .expect("/usr/bin/python3 missing: run tools/setup (python3-h5py)");
-    let out = String::from_utf8_lossy(&py.stdout).into_owned() + &String::from_utf8_lossy(&py.stderr);
-    println!("{out}");
-    assert!(py.status.success(), "{out}");
+    let (ok, out) = common::check_output_h5(&[h5]);
+    assert!(ok, "{out}");
     assert!(out.contains("stents: 1 (flow-diverter); regions: sac"), "{out}");
 }
 

@@ -6,47 +6,19 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
-use common::{hemoflow, hemoflow_in, SPAWN};
+use common::{hemoflow, hemoflow_in, spawn_in, SPAWN};
 
 /// A 2 mm pipe, 8 mm long, oblique, at 0.25 mm: 25 snapshots over 0.05 s (a few seconds on
 /// lavapipe), into `dir/out/pipe.h5`.
 fn case(dir: &Path) -> PathBuf {
-    let obj = dir.join("pipe.obj");
-    let args = [
-        "mesh",
-        "generate",
-        "pipe",
-        "--radius",
-        "1",
-        "--length",
-        "8",
-        "--axis",
-        "0.3,-0.5,0.8",
-        "--segments",
-        "64",
-        "-o",
-    ];
-    let (code, _, text) = hemoflow(&[&args[..], &[obj.to_str().unwrap()]].concat());
-    assert_eq!(code, 0, "{text}");
+    common::oblique_pipe(dir);
     let toml = "[geometry]\nmesh = \"pipe.obj\"\nunits = \"mm\"\nspacing = 0.25\n\n[[inlet]]\nsurface = \"inlet\"\nflow_rate = 6.0e-8\n\n[[outlet]]\nsurface = \"outlet\"\npressure = 0.0\n\n[time]\nend = 0.05\n\n[output]\nfile = \"out/pipe.h5\"\ninterval = 0.002\n";
     let path = dir.join("pipe.toml");
     std::fs::write(&path, toml).unwrap();
     path
-}
-
-/// Starts `hemoflow ARGS` in `dir` (under the spawn lock), its output piped.
-fn start(dir: &Path, args: &[&str]) -> Child {
-    let _guard = SPAWN.lock().unwrap_or_else(|e| e.into_inner());
-    Command::new(env!("CARGO_BIN_EXE_hemoflow"))
-        .args(args)
-        .current_dir(dir)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start hemoflow")
 }
 
 /// Snapshots `hemoflow info --json` counts in `h5` (exit code and count).
@@ -57,13 +29,8 @@ fn info_snapshots(h5: &Path) -> (i32, Option<u64>, String) {
 
 /// h5py opens `h5` and reads every dataset, checking the layout (tools/check_output_h5.py).
 fn h5py_reads(h5: &Path) -> String {
-    let py = Command::new("/usr/bin/python3")
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/check_output_h5.py"))
-        .arg(h5)
-        .output()
-        .expect("/usr/bin/python3 missing: run tools/setup (python3-h5py)");
-    let out = String::from_utf8_lossy(&py.stdout).into_owned() + &String::from_utf8_lossy(&py.stderr);
-    assert!(py.status.success(), "h5py cannot read {}: {out}", h5.display());
+    let (ok, out) = common::check_output_h5(&[h5]);
+    assert!(ok, "h5py cannot read {}: {out}", h5.display());
     out
 }
 
@@ -77,7 +44,7 @@ fn xdmf_snapshots(xdmf: &Path) -> usize {
 fn a_second_run_on_the_same_output_exits_2_naming_the_first_and_its_file_stays_whole() {
     let dir = tempfile::tempdir().unwrap();
     let path = case(dir.path());
-    let first = start(dir.path(), &["run", path.to_str().unwrap(), "--json"]);
+    let first = spawn_in(dir.path(), &["run", path.to_str().unwrap(), "--json"]);
     let lock = dir.path().join("out/pipe.h5.lock");
     let t0 = Instant::now();
     while !std::fs::read_to_string(&lock).is_ok_and(|t| t.ends_with('\n')) {
@@ -102,7 +69,7 @@ fn a_second_run_on_the_same_output_exits_2_naming_the_first_and_its_file_stays_w
     assert_eq!(count, summary["snapshots"].as_u64(), "every snapshot of the first run is in its file");
     assert!(!lock.exists(), "the lock file is removed when the run ends");
     // A run that locks no longer blocks the next one once it is gone, even killed.
-    let mut killed = start(dir.path(), &["run", path.to_str().unwrap()]);
+    let mut killed = spawn_in(dir.path(), &["run", path.to_str().unwrap()]);
     while !lock.exists() {
         std::thread::sleep(Duration::from_millis(5));
     }
@@ -140,7 +107,7 @@ fn runs_killed_at_random_moments_leave_files_that_open_with_every_committed_snap
         let after = (next(&mut state) * total as f64) as usize;
         let how = (next(&mut state) * 3.0) as u32;
         let delay = Duration::from_secs_f64(0.3 * next(&mut state));
-        let mut child = start(dir.path(), &["run", path.to_str().unwrap(), "--json"]);
+        let mut child = spawn_in(dir.path(), &["run", path.to_str().unwrap(), "--json"]);
         let alive = |c: &mut Child| c.try_wait().unwrap().is_none();
         while xdmf_snapshots(&xdmf) < after && alive(&mut child) {
             std::thread::sleep(Duration::from_millis(1));

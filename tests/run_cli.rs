@@ -4,29 +4,12 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
 use common::hemoflow;
 
 /// A 2 mm pipe, 8 mm long, oblique, with a parabolic inlet and a pressure outlet.
 fn case(dir: &Path, extra_time: &str, flow_rate: &str, interval: &str) -> std::path::PathBuf {
-    let obj = dir.join("pipe.obj");
-    let (code, _, text) = hemoflow(&[
-        "mesh",
-        "generate",
-        "pipe",
-        "--radius",
-        "1",
-        "--length",
-        "8",
-        "--axis",
-        "0.3,-0.5,0.8",
-        "--segments",
-        "64",
-        "-o",
-        obj.to_str().unwrap(),
-    ]);
-    assert_eq!(code, 0, "{text}");
+    common::oblique_pipe(dir);
     let toml = format!(
         "[geometry]\nmesh = \"pipe.obj\"\nunits = \"mm\"\nspacing = 0.25\n\n[fluid]\ndensity = 1060.0\nviscosity = 0.0035\n\n[[inlet]]\nsurface = \"inlet\"\nflow_rate = {flow_rate}\n\n[[outlet]]\nsurface = \"outlet\"\npressure = 0.0\n\n[time]\nend = 0.05\n{extra_time}\n[output]\nfile = \"out/pipe.h5\"\ninterval = {interval}\n"
     );
@@ -69,14 +52,8 @@ fn run_writes_snapshots_and_a_summary_with_mass_balance() {
 /// h5py reads every dataset of a run's output, and the layout, the volume XDMF and the wall
 /// XDMF are as documented (tools/check_output_h5.py).
 fn check_output(h5: &Path) {
-    let py = Command::new("/usr/bin/python3")
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/check_output_h5.py"))
-        .args([h5, &h5.with_extension("xdmf"), &h5.with_extension("wall.xdmf")])
-        .output()
-        .expect("/usr/bin/python3 missing: run tools/setup (python3-h5py)");
-    let out = String::from_utf8_lossy(&py.stdout).into_owned() + &String::from_utf8_lossy(&py.stderr);
-    println!("{out}");
-    assert!(py.status.success(), "{out}");
+    let (ok, out) = common::check_output_h5(&[h5, &h5.with_extension("xdmf"), &h5.with_extension("wall.xdmf")]);
+    assert!(ok, "{out}");
 }
 
 #[test]

@@ -167,14 +167,8 @@ fn stenting_the_stenosis_example_brings_its_drop_to_hagen_poiseuille() {
 
 /// tools/check_output_h5.py on a run's output (/stents, /regions and /centerlines included).
 fn check_output(h5: &std::path::Path) {
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tools/check_output_h5.py");
-    let out = std::process::Command::new("/usr/bin/python3")
-        .args([script, h5.to_str().unwrap(), h5.with_extension("xdmf").to_str().unwrap()])
-        .output()
-        .expect("python3 (tools/test installs python3-h5py)");
-    let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
-    println!("{text}");
-    assert!(out.status.success(), "check_output_h5.py: {text}");
+    let (ok, text) = common::check_output_h5(&[h5, &h5.with_extension("xdmf")]);
+    assert!(ok, "check_output_h5.py: {text}");
     assert!(text.contains("centerlines: inlet -> outlet") && text.contains("stents: 1"), "{text}");
 }
 

@@ -3,7 +3,6 @@
 
 mod common;
 
-use std::path::Path;
 use std::process::Command;
 
 use common::hemoflow;
@@ -61,14 +60,8 @@ fn voxelize_json_and_grid_file_read_back() {
 
     // h5py and the XDMF references (tools/check_output_h5.py), and h5dump.
     let xdmf = h5.with_extension("xdmf");
-    let py = Command::new("/usr/bin/python3")
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/check_output_h5.py"))
-        .args([&h5, &xdmf])
-        .output()
-        .expect("/usr/bin/python3 missing: run tools/setup (installs python3-h5py)");
-    let out = String::from_utf8_lossy(&py.stdout).into_owned() + &String::from_utf8_lossy(&py.stderr);
-    println!("{out}");
-    assert!(py.status.success(), "check_output_h5.py failed (tools/setup installs python3-h5py): {out}");
+    let (ok, out) = common::check_output_h5(&[&h5, &xdmf]);
+    assert!(ok, "check_output_h5.py failed (tools/setup installs python3-h5py): {out}");
     let dump =
         Command::new("h5dump").arg("-H").arg(&h5).output().expect("h5dump missing: run tools/setup (hdf5-tools)");
     assert!(dump.status.success());

@@ -16,17 +16,7 @@ pub static SPAWN: Mutex<()> = Mutex::new(());
 /// Null, stdout followed by stderr).
 #[allow(dead_code)]
 pub fn hemoflow_in(dir: &Path, args: &[&str]) -> (i32, Value, String) {
-    let child = {
-        let _guard = SPAWN.lock().unwrap_or_else(|e| e.into_inner());
-        Command::new(env!("CARGO_BIN_EXE_hemoflow"))
-            .args(args)
-            .current_dir(dir)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("run hemoflow")
-    };
-    let out = child.wait_with_output().expect("run hemoflow");
+    let out = spawn_in(dir, args).wait_with_output().expect("run hemoflow");
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     let json = serde_json::from_str(&stdout).unwrap_or(Value::Null);
     (out.status.code().unwrap_or(-1), json, stdout + &String::from_utf8_lossy(&out.stderr))
@@ -63,4 +53,41 @@ impl SplitMix64 {
     pub fn range(&mut self, lo: i32, hi: i32) -> i32 {
         lo + self.below((hi - lo + 1) as u32) as i32
     }
+}
+
+/// Starts `hemoflow ARGS` in `dir` under [`SPAWN`], stdout and stderr piped.
+#[allow(dead_code)]
+pub fn spawn_in(dir: &Path, args: &[&str]) -> std::process::Child {
+    let _guard = SPAWN.lock().unwrap_or_else(|e| e.into_inner());
+    Command::new(env!("CARGO_BIN_EXE_hemoflow"))
+        .args(args)
+        .current_dir(dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start hemoflow")
+}
+
+/// Writes `dir/pipe.obj`: a 2 mm pipe, 8 mm long, on an axis oblique to the grid (mm, caps
+/// `inlet` and `outlet`), through `hemoflow mesh generate pipe`.
+#[allow(dead_code)]
+pub fn oblique_pipe(dir: &Path) {
+    let obj = dir.join("pipe.obj");
+    let args = ["mesh", "generate", "pipe", "--radius", "1", "--length", "8", "--axis", "0.3,-0.5,0.8"];
+    let (code, _, text) = hemoflow(&[&args[..], &["--segments", "64", "-o", obj.to_str().unwrap()]].concat());
+    assert_eq!(code, 0, "{text}");
+}
+
+/// tools/check_output_h5.py on `files` (an output and its XDMF sidecars): whether it passed, and
+/// what it printed (also printed here).
+#[allow(dead_code)]
+pub fn check_output_h5(files: &[&Path]) -> (bool, String) {
+    let py = Command::new("/usr/bin/python3")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/check_output_h5.py"))
+        .args(files)
+        .output()
+        .expect("/usr/bin/python3 missing: run tools/setup (python3-h5py)");
+    let out = String::from_utf8_lossy(&py.stdout).into_owned() + &String::from_utf8_lossy(&py.stderr);
+    println!("{out}");
+    (py.status.success(), out)
 }
