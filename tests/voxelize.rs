@@ -356,12 +356,14 @@ fn flux_weights_carry_a_divergence_free_flow_through_the_walls_cut_cells() {
     // the face value it interpolates (cubic, the mean next to walls). For Hagen-Poiseuille
     // (divergence-free and quadratic, so exact at interior faces) what is left is the wall's:
     // through the grid planes across the pipe the flux must be the flow rate, and each cell next
-    // to the wall must nearly balance (the wetted parts of faces into cells whose centre is
-    // outside carry none: their flux goes to the faces beside them, towards where that cell
-    // passes it on). Measured at D/h 10 and 20: mean flux through the planes +0.25%, +0.10%
-    // (1,1,1); +0.54%, +0.18% (0.3,-0.5,0.8); +0.60%, +0.17% (0.2,0.9,-0.4); rms imbalance per
-    // wall cell over u_peak h^2 0.0194, 0.0097; 0.0209, 0.0109; 0.0245, 0.0113 (0.0324, 0.0163;
-    // 0.0245, 0.0127; 0.0256, 0.0124 when those shares went in equal parts to the faces beside).
+    // to the wall must nearly balance. The weights are balanced for shear flows along the wall
+    // (grid/balance.rs), so what a wall cell misses is the profile's quadratic part: second
+    // order. Measured at D/h 10 and 20: mean flux through the planes -0.42%, +0.10% (1,1,1);
+    // +0.45%, +0.18% (0.3,-0.5,0.8); +0.44%, +0.16% (0.2,0.9,-0.4); rms imbalance per wall cell
+    // over u_peak h^2 0.0040, 0.0010; 0.0054, 0.0018; 0.0062, 0.0018 (before the balancing,
+    // 0.0194, 0.0097; 0.0209, 0.0109; 0.0245, 0.0113: first order, as large for a flow growing
+    // linearly from the wall, 0.0215, 0.0102 on (1,1,1)). The balancing's own conditions, rms
+    // over the wall's cells: 0.045-0.064 before, 0.005-0.011 after.
     let mut results = vec![];
     for axis in [Vec3::new(1.0, 1.0, 1.0), Vec3::new(0.3, -0.5, 0.8), Vec3::new(0.2, 0.9, -0.4)] {
         let m = fine_pipe(axis);
@@ -370,6 +372,9 @@ fn flux_weights_carry_a_divergence_free_flow_through_the_walls_cut_cells() {
         for d_over_h in [10.0, 20.0] {
             let h = 2.0 * R / d_over_h;
             let g = grid::voxelize(&m, h).unwrap();
+            let b = g.stats.wall_balance;
+            println!("axis {:?}, D/h {d_over_h}: {b:?}", [axis.x, axis.y, axis.z]);
+            assert!(b.clamped == 0 && b.rms_after < 0.25 * b.rms_before, "{b:?}");
             let fluid = |id: u32| g.kind[id as usize] != kind::SOLID;
             // Cells in the middle half, away from the caps.
             let a = axis.normalize();
@@ -432,12 +437,13 @@ fn flux_weights_carry_a_divergence_free_flow_through_the_walls_cut_cells() {
     }
     for rms in results {
         // Bounds: the planes' flux within 1% at D/h 10 and 0.3% at D/h 20 (second order); the
-        // imbalance within 2.5% of a whole face's peak flux at D/h 10, and falling at least as
-        // h does (as a wall cell's velocity does).
+        // imbalance within 0.8% of a whole face's peak flux at D/h 10, and falling at least
+        // 2.5 times as h halves (a first-order imbalance falls 2 times, as a wall cell's
+        // velocity does).
         let ((r10, plane10), (r20, plane20)) = (rms[0], rms[1]);
         assert!(plane10.abs() < 0.01, "flux through the planes {:+.3}% off at D/h 10 (bound 1%)", 100.0 * plane10);
         assert!(plane20.abs() < 3e-3, "flux through the planes {:+.3}% off at D/h 20 (bound 0.3%)", 100.0 * plane20);
-        assert!(r10 < 0.025, "rms imbalance {r10:.4} u_peak h^2 at D/h 10 (bound 0.025)");
-        assert!(r20 < 0.55 * r10, "rms imbalance {r10:.4} -> {r20:.4}: not falling as h");
+        assert!(r10 < 0.008, "rms imbalance {r10:.4} u_peak h^2 at D/h 10 (bound 0.008)");
+        assert!(r20 < 0.4 * r10, "rms imbalance {r10:.4} -> {r20:.4}: not falling as h^2");
     }
 }

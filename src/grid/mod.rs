@@ -30,6 +30,7 @@
 //! Cells on a cap carry the cap's open area through them, from the cap triangles clipped to
 //! the cells ([`caps`]); a cap's cells' open areas add up to its area.
 
+mod balance;
 mod caps;
 mod cut;
 pub(crate) mod distance;
@@ -46,6 +47,7 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use crate::mesh::{SurfaceMesh, Vec3};
+pub use balance::WallBalance;
 pub use distance::closest_point;
 use index::{Bricks, BRICK};
 pub use periodic::PeriodicError;
@@ -173,6 +175,8 @@ pub struct GridStats {
     /// Wall crossings the sweeps along y or z missed between cells the x sweep put on either
     /// side of the wall (each given the fraction 0.5). Expected 0.
     pub inconsistent_links: u64,
+    /// The wall's flux weights balanced for shear flows along the wall (see `WallBalance`).
+    pub wall_balance: WallBalance,
     /// Wall-clock seconds to build.
     pub seconds: f64,
     /// Bytes held by the grid and the largest working structures.
@@ -459,6 +463,9 @@ pub fn voxelize_with(mesh: &SurfaceMesh, h: f64, added: &[&dyn Addition]) -> Res
     }
 
     lap("caps");
+    // The wall's cells' flux weights balanced for shear flows along the wall (balance.rs).
+    let wall_balance = balance::balance(&bricks, &kind_v, &wall, &mut aperture, h);
+    lap("wall flux balance");
     let components = count_components(&fluid_bits, words, ny, nz);
     let per_cell = 1 + 4 + 24 + 24 + 16;
     let memory_bytes = (n * per_cell
@@ -482,6 +489,7 @@ pub fn voxelize_with(mesh: &SurfaceMesh, h: f64, added: &[&dyn Addition]) -> Res
         cut_cells,
         lost_volume,
         inconsistent_links,
+        wall_balance,
         seconds: t0.elapsed().as_secs_f64(),
         memory_bytes,
     };

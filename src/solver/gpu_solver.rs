@@ -15,13 +15,15 @@
 //! p += dp, then `speed_max` (the largest sum_i |u_i|, for the adaptive time step: it comes back
 //! with the caps' values, [`GpuSolver::cap_values`], in the step's one read-back of them). With
 //! [`GpuSolver::keep_undo`] the step first copies u, p and the time integrals, so that a step
-//! that went bad can be taken back ([`GpuSolver::undo`]). The face velocities of `divergence` and the projection couple pressure and velocity
-//! as Rhie and Chow's (the centred gradient in u* swapped for the compact face one); at a
-//! steady state dp = 0 and u* = u, so the momentum balance does not depend on dt (the Rhie-Chow
-//! term does, by dt h^2 d3p/dx3, and by how it absorbs the wall cut cells' flux imbalance: at
-//! a driven cavity's lid corners, and in vessels oblique to the grid, where a pipe along the
-//! grid diagonal at Re 100 and D/h 10 has its pressure gradient +2.3% off Hagen-Poiseuille at
-//! Courant 3 (implicit), +3.6% at 0.6 and +4.0% at 0.3).
+//! that went bad can be taken back ([`GpuSolver::undo`]). The face velocities of `divergence`
+//! and the projection couple pressure and velocity as Rhie and Chow's (the centred gradient in
+//! u* swapped for the compact face one); at a steady state dp = 0 and u* = u, so the momentum
+//! balance does not depend on dt (the Rhie-Chow term does, by dt h^2 d3p/dx3, and by how it
+//! absorbs what flux imbalance the wall's cut cells leave: at a driven cavity's lid corners,
+//! and in vessels oblique to the grid, where a pipe along the grid diagonal at Re 100 and D/h 10
+//! has its pressure gradient +0.83% off Hagen-Poiseuille at Courant 3 (implicit) and +0.98% at
+//! 0.6; +2.3% and +3.6% before the wall's flux weights were balanced for shear flows along the
+//! wall, `grid/balance.rs`).
 //!
 //! Memory: per allocated cell, 16 f32: u, u*, the momentum stages' tendency, the viscous
 //! right-hand side and iterate (3 each), and p; a non-Newtonian fluid adds its viscosity, and
