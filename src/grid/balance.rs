@@ -101,7 +101,7 @@ pub(crate) fn balance(
             let (low, high, up) = if d % 2 == 1 { (id, nb, d) } else { (nb, id, d + 1) };
             let face = *face_index.entry((low, up)).or_insert_with(|| {
                 faces.push((low, up, high));
-                free.push(planes.contains_key(&nb) && !cap(nb));
+                free.push(planes.contains_key(&nb));
                 faces.len() - 1
             });
             r1.push(Term { face, coefficient: sign * phi * t1[axis] });
