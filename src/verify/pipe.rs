@@ -9,15 +9,19 @@
 //! - the centreline velocity, the least-squares amplitude of u.axis against 1 - r^2 / R^2 over
 //!   the fluid cells (weighted by their volume fractions), against 2 U;
 //! - the wall shear stress on the wall's own triangles (the run's wall-shear kernel), its
-//!   area-weighted mean and its worst triangle, against 4 nu U / R (kinematic).
+//!   area-weighted mean and its worst triangle, against 4 nu U / R (kinematic);
+//! - the net advective force along the axis, which fully developed flow does not have, over
+//!   the pressure force (the momentum balance's third term; where the measured gradient's
+//!   Reynolds-number dependence comes from).
 
 use super::VerifyError;
 use crate::gpu::Gpu;
 use crate::grid::{self, kind, Grid};
 use crate::mesh::generate::{pipe, PipeSpec};
 use crate::mesh::Vec3;
+use crate::solver::cpu;
 use crate::solver::gpu_solver::{Advection, GpuSolver, Rheology, Settings};
-use crate::solver::layout::{Boundary, Profile};
+use crate::solver::layout::{Boundary, CellLayout, Profile, SolverParams};
 use crate::solver::multigrid::MultigridSettings;
 use crate::solver::summary::cap_flows;
 use crate::solver::wall_shear::{wall_stencil_of, WallSurface};
@@ -95,6 +99,14 @@ pub struct PipeErrors {
     pub mass_balance: f64,
     /// The largest velocity magnitude anywhere over 2 U (overshoot past the peak when > 0).
     pub peak: f64,
+    /// The net advective force along the axis on the middle third's cells, -sum V (u . grad u)
+    /// . axis by the momentum stage's own differences (its CPU twin) on the final velocity, over
+    /// the pressure force on them (pressure gradient times volume). Fully developed flow has
+    /// none; discretely it acts as a pressure gradient along the flow (> 0 lowers the measured
+    /// gradient) and grows with the Reynolds number.
+    pub advective_force: f64,
+    /// Its part from the cells whose centres lie within h of the wall.
+    pub advective_force_wall: f64,
     /// Along the pipe, in slabs half a diameter long: the slab's middle (in diameters from the
     /// inlet), its centreline error and the pressure gradient error from the slab before.
     pub slabs: Vec<(f64, f64, f64)>,
@@ -221,6 +233,7 @@ pub fn oblique_pipe(gpu: &Gpu, case: &PipeCase) -> Result<PipeErrors, VerifyErro
         })
         .collect();
     let slope = (s0 * ssp - s1 * sp) / (s0 * s2 - s1 * s1);
+    let (advective_force, advective_force_wall) = advective_force(&g, &solver.layout, &u, case, gradient, &middle);
     let surface = WallSurface::from_mesh(&mesh);
     let inside: Vec<usize> = (0..surface.triangles.len()).filter(|&t| middle(surface.centroid(t).dot(&axis))).collect();
     let stencil = wall_stencil_of(&g, &surface, &inside);
@@ -243,8 +256,46 @@ pub fn oblique_pipe(gpu: &Gpu, case: &PipeCase) -> Result<PipeErrors, VerifyErro
         wss_worst,
         mass_balance: (q_in - q_out).abs() / q_in,
         peak: err(peak, u_peak),
+        advective_force,
+        advective_force_wall,
         slabs,
     })
+}
+
+/// [`PipeErrors::advective_force`] and its part within h of the wall, for the velocity `u` on
+/// `g` with `layout`, over the cells whose axial position satisfies `middle`, against the
+/// kinematic pressure `gradient` (m/s^2).
+fn advective_force(
+    g: &Grid,
+    layout: &CellLayout,
+    u: &[f32],
+    case: &PipeCase,
+    gradient: f64,
+    middle: &dyn Fn(f64) -> bool,
+) -> (f64, f64) {
+    let (n, h, r) = (u.len() / 3, g.spacing, case.radius);
+    let axis = case.axis.normalize();
+    // Stage 1 of the momentum twin from a zero tendency leaves A(u) / 6 in it.
+    let params =
+        SolverParams { h: h as f32, dt: 1.0, nu: case.nu as f32, cells: n as u32, stage: 1, ..Default::default() };
+    let (mut tendency, mut rhs, mut next) = (vec![0.0f32; 3 * n], vec![0.0f32; 3 * n], vec![0.0f32; 3 * n]);
+    let viscosity = vec![case.nu as f32; n];
+    cpu::momentum(layout, &g.bricks, &params, u, u, &mut tendency, &mut rhs, &mut next, &vec![0.0; n], &viscosity);
+    let (mut total, mut wall, mut volume) = (0.0, 0.0, 0.0);
+    for id in fluid(g) {
+        let (s, radial2) = place(g, id, axis);
+        if !middle(s) {
+            continue;
+        }
+        let v = g.volume_fraction[id] as f64;
+        let force = v * (0..3).map(|c| 6.0 * tendency[c * n + id] as f64 * axis[c]).sum::<f64>();
+        total += force;
+        if r - radial2.sqrt() < h {
+            wall += force;
+        }
+        volume += v;
+    }
+    (total / (volume * gradient), wall / (volume * gradient))
 }
 
 fn fluid(g: &Grid) -> impl Iterator<Item = usize> + '_ {
