@@ -3,10 +3,11 @@
 //! Reynolds number and resolution, the errors of the pressure gradient, centreline velocity and
 //! area-weighted wall shear stress, the worst wall triangle, the net advective force on the
 //! middle third (over its pressure force; none in fully developed flow) and the part of it within
-//! h of the wall, and the observed order between successive resolutions. A study, not a timing: `cargo bench --bench accuracy` runs the whole
-//! table (hours on lavapipe); `-- quick` only D/h 8 and 16 on one axis; `-- CASES` with CASES
-//! like `re=100,dh=10,axis=2` picks cases. `cargo test --benches` runs one small case as a smoke
-//! check. Output: a Markdown table on stdout, and JSON lines in target/accuracy.jsonl.
+//! h of the wall, and the observed order between successive resolutions. A study, not a timing:
+//! `cargo bench --bench accuracy` runs the whole table (hours on lavapipe); `-- quick` only D/h 8
+//! and 16 on one axis; `-- CASES` with CASES like `re=100,dh=10,axis=2` picks cases.
+//! `cargo test --benches` runs one small case as a smoke check. Output: a Markdown table on
+//! stdout, and JSON lines in target/accuracy.jsonl.
 
 use std::io::Write;
 
