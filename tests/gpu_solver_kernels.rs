@@ -456,8 +456,8 @@ fn wall_shear_gpu_matches_cpu() {
     let stencil = wall_stencil(&g, &surface);
     let triangles = surface.triangles.len();
     println!(
-        "wall_shear: {triangles} wall triangles, {} with a linear fit, {} unresolved",
-        stencil.linear, stencil.unresolved
+        "wall_shear: {triangles} wall triangles, {} with a quadratic fit, {} with a linear one, {} unresolved",
+        stencil.quadratic, stencil.linear, stencil.unresolved
     );
     assert_eq!(stencil.unresolved, 0, "every wall triangle of the bifurcation has fluid cells near it");
     let (u, p) = (random(3 * n, 40).iter().map(|x| 0.05 * x).collect::<Vec<f32>>(), random(n, 41));

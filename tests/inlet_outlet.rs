@@ -119,7 +119,7 @@ fn oblique_pipe_inlet_to_outlet_is_hagen_poiseuille_and_conserves_mass() {
         .filter(|&t| (surface.centroid(t).dot(&axis) - length / 2.0).abs() < length / 6.0)
         .collect();
     let stencil = wall_stencil_of(&g, &surface, &inside);
-    assert_eq!((stencil.linear, stencil.unresolved), (0, 0), "every triangle has the quadratic fit");
+    assert_eq!((stencil.linear, stencil.unresolved), (0, 0), "every triangle has a fit of second order or more");
     solver.attach_wall(&stencil, rho, false).unwrap();
     let stress = solver.wall_stress().unwrap();
     let samples: Vec<f64> = stress.iter().map(|s| (s[0] as f64).hypot(s[1] as f64).hypot(s[2] as f64)).collect();

@@ -31,6 +31,29 @@ fn aneurysm_case(dir: &Path) -> PathBuf {
     path
 }
 
+/// The wall shear stress of fully developed flow in a straight pipe of `radius` (m) with the
+/// case's blood (1060 kg/m^3, 3.5 mPa s) and the flow q0 + q1 sin(2 pi t / period) (m^3/s):
+/// the mean flow's (Hagen-Poiseuille), and the TAWSS of Womersley's solution (Pa).
+fn pipe_tawss(radius: f64, q0: f64, q1: f64, period: f64) -> (f64, f64) {
+    use hemoflow::physio::womersley::Womersley;
+    let (rho, mu) = (1060.0, 3.5e-3);
+    let nu = mu / rho;
+    let omega = 2.0 * std::f64::consts::PI / period;
+    let per_flow = |w: Womersley| w.wall_shear_rate_per_acceleration() / w.flow_per_acceleration();
+    let (steady, oscillating) =
+        (per_flow(Womersley { radius, nu, omega: 0.0 }).re, per_flow(Womersley { radius, nu, omega }));
+    let samples = 1000;
+    let tawss = (0..samples)
+        .map(|k| {
+            let phase = omega * period * k as f64 / samples as f64;
+            let rate = q0 * steady + (oscillating * q1 * nalgebra::Complex::from_polar(1.0, phase)).re;
+            (mu * rate).abs()
+        })
+        .sum::<f64>()
+        / samples as f64;
+    (mu * q0 * steady, tawss)
+}
+
 /// Area-weighted mean of `values` over the wall triangles whose centroid passes `keep` (mm).
 fn region_mean(h5: &Path, values: &str, keep: impl Fn([f64; 3]) -> bool) -> (f64, usize) {
     let f = hdf5::File::open(h5).unwrap();
@@ -74,8 +97,17 @@ fn aneurysm_sac_has_low_tawss_and_the_render_shows_the_map() {
         "aneurysm, 1 mL/s mean inflow: TAWSS on the sac's dome {sac:.4} Pa ({n_sac} triangles), on the artery's wall {artery:.4} Pa ({n_artery} triangles), ratio {:.3}; OSI on the dome {osi_sac:.3}",
         sac / artery
     );
-    // Hagen-Poiseuille at the mean flow: 4 mu Q / (pi R^3) = 0.557 Pa.
-    assert!((0.3..0.9).contains(&artery), "the artery's TAWSS {artery:.3} Pa, about Hagen-Poiseuille's 0.56 Pa");
+    // The artery (R 2 mm) against fully developed flow in a straight pipe: at the mean flow,
+    // Hagen-Poiseuille's 4 mu Q / (pi R^3) = 0.557 Pa, which TAWSS cannot be below (the mean
+    // of |tau| is at least |mean tau|); with the oscillation, Womersley's TAWSS, 1.02 Pa at this
+    // Womersley number (12.3). The Stokes layer, R sqrt(2) / alpha = 0.23 mm, is thinner than a
+    // cell here, so the wall shear fit reads part of the oscillation only (measured: 0.907 Pa).
+    let (hagen_poiseuille, womersley) = pipe_tawss(2e-3, 1e-6, 0.8e-6, 0.05);
+    println!("straight pipe: Hagen-Poiseuille {hagen_poiseuille:.4} Pa, Womersley's TAWSS {womersley:.4} Pa");
+    assert!(
+        (0.8 * hagen_poiseuille..1.2 * womersley).contains(&artery),
+        "the artery's TAWSS {artery:.3} Pa, outside 0.8 x Hagen-Poiseuille ({hagen_poiseuille:.3} Pa) to 1.2 x Womersley ({womersley:.3} Pa)"
+    );
     assert!(sac < 0.3 * artery, "the sac's dome sees far lower shear than the artery");
 
     let png = dir.path().join("tawss.png");

@@ -32,7 +32,7 @@ pub fn section_wall(g: &Grid, radius: f64) -> (WallSurface, Vec<usize>, WallSten
     let wall = WallSurface::from_mesh(&pipe_mesh(radius, (2.0 * 8e-3 / g.spacing).round() as usize));
     let inside: Vec<usize> = (0..wall.triangles.len()).filter(|&t| (lo..hi).contains(&wall.centroid(t).z)).collect();
     let stencil = wall_stencil_of(g, &wall, &inside);
-    assert_eq!((stencil.linear, stencil.unresolved), (0, 0), "every triangle has the quadratic fit");
+    assert_eq!((stencil.linear, stencil.unresolved), (0, 0), "every triangle has a fit of second order or more");
     (wall, inside, stencil)
 }
 
