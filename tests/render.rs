@@ -203,8 +203,10 @@ fn all_equal_field_draws_the_middle_colour() {
 /// cells around a tube of radius 5 mm along z (fluid inside 4.5 mm), snapshots 0 and 1 with
 /// pressure falling along z and a parabolic axial velocity, the wall with wss (axial, growing
 /// with z, one spike) and wall_pressure, and (with `cycles`) cycle 1 with tawss, osi and rrt.
-/// `wide` stores the indices and dims as u64 (the reader accepts both).
+/// `wide` stores the indices and dims as u64 (the reader accepts both). Under
+/// [`common::SPAWN`], so that no `hemoflow` started meanwhile inherits the file's lock.
 fn write_output(path: &Path, cycles: bool, wide: bool) {
+    let _guard = common::SPAWN.lock().unwrap_or_else(|e| e.into_inner());
     let file = hdf5::File::create(path).unwrap();
     let (nx, ny, nz, h) = (12usize, 12usize, 20usize, 1e-3);
     let origin = [-6e-3, -6e-3, 0.0];
@@ -366,6 +368,7 @@ fn cli_bad_input_exits_2_naming_what_is_wrong() {
     let bare = dir.path().join("bare.h5");
     write_output(&bare, false, false);
     {
+        let _guard = common::SPAWN.lock().unwrap_or_else(|e| e.into_inner());
         let f = hdf5::File::open_rw(&bare).unwrap();
         f.group("fields/000001").unwrap().unlink("wss").unwrap();
     }
