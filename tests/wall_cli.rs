@@ -39,9 +39,8 @@ fn pipe_tawss(radius: f64, q0: f64, q1: f64, period: f64) -> (f64, f64) {
     let (rho, mu) = (1060.0, 3.5e-3);
     let nu = mu / rho;
     let omega = 2.0 * std::f64::consts::PI / period;
-    let per_flow = |w: Womersley| w.wall_shear_rate_per_acceleration() / w.flow_per_acceleration();
-    let (steady, oscillating) =
-        (per_flow(Womersley { radius, nu, omega: 0.0 }).re, per_flow(Womersley { radius, nu, omega }));
+    let steady = Womersley { radius, nu, omega: 0.0 }.wall_shear_rate_per_flow().re;
+    let oscillating = Womersley { radius, nu, omega }.wall_shear_rate_per_flow();
     let samples = 1000;
     let tawss = (0..samples)
         .map(|k| {

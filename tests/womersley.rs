@@ -290,9 +290,8 @@ fn inlet(alpha: f64, axis: Vec3) -> (Errors, IndexErrors) {
         .collect();
     solver.attach_wall(&wall_stencil_of(&g, &surface, &inside), RHO, true).unwrap();
     let steady = Womersley { radius: R, nu: NU, omega: 0.0 };
-    let per_flow = |w: &Womersley| w.wall_shear_rate_per_acceleration() / w.flow_per_acceleration();
-    let tau =
-        |t: f64| RHO * NU * (q0 * per_flow(&steady).re + (per_flow(&w) * q1 * Complex::from_polar(1.0, omega * t)).re);
+    let (per_flow_steady, per_flow) = (steady.wall_shear_rate_per_flow().re, w.wall_shear_rate_per_flow());
+    let tau = |t: f64| RHO * NU * (q0 * per_flow_steady + (per_flow * q1 * Complex::from_polar(1.0, omega * t)).re);
     let (mut sum, mut sum_abs) = (0.0, 0.0);
     let mut max_iterations = 0;
     for step in 0..2 * STEPS_PER_CYCLE {

@@ -132,6 +132,11 @@ impl Womersley {
     pub fn velocity_per_flow(&self, r: f64) -> C {
         self.velocity_per_acceleration(r) / self.flow_per_acceleration()
     }
+
+    /// Axial wall shear rate per unit complex flow amplitude (1/(s m^3/s)).
+    pub fn wall_shear_rate_per_flow(&self) -> C {
+        self.wall_shear_rate_per_acceleration() / self.flow_per_acceleration()
+    }
 }
 
 #[cfg(test)]
