@@ -8,7 +8,7 @@
 //! in an oblique pipe has no advective error away from the wall, and little next to it (the
 //! quadratic-exact closures; first-order upwind only where the nearer wall lies downstream).
 
-use hemoflow::gpu::Gpu;
+use hemoflow::gpu::{Bindable, Gpu};
 use hemoflow::grid::{self, kind, Grid};
 use hemoflow::mesh::generate::{pipe, PipeSpec};
 use hemoflow::mesh::Vec3;
@@ -36,7 +36,16 @@ fn advection(gpu: &Gpu, g: &Grid, boundaries: &[Boundary], u: &[f32]) -> Vec<f32
     let next_buf = gpu.storage_empty("u_next", 12 * n as u64).unwrap();
     let p_buf = gpu.storage_empty("p", 4 * n as u64).unwrap();
     let nu_buf = gpu.storage_empty("viscosity", 4).unwrap();
-    grid_gpu.run(gpu, "solver/momentum", &[&u_buf, &u_buf, &t_buf, &rhs_buf, &next_buf, &p_buf, &nu_buf]).unwrap();
+    let fields: [(&str, &dyn Bindable); 7] = [
+        ("u", &u_buf),
+        ("u_eval", &u_buf),
+        ("tendency", &t_buf),
+        ("rhs", &rhs_buf),
+        ("u_next", &next_buf),
+        ("p", &p_buf),
+        ("viscosity", &nu_buf),
+    ];
+    grid_gpu.run(gpu, "solver/momentum", &fields).unwrap();
     gpu.read::<f32>(&t_buf).unwrap().iter().map(|t| 6.0 * t).collect()
 }
 

@@ -5,8 +5,8 @@
 mod common;
 
 use common::SplitMix64;
-use hemoflow::gpu::probe::{grid_probe, GridProbeQuery};
-use hemoflow::gpu::{Gpu, GpuError};
+use hemoflow::gpu::probe::{grid_probe, GridProbeParams, GridProbeQuery};
+use hemoflow::gpu::{Bindable, Dispatch, Gpu, GpuError};
 use hemoflow::grid::index::{Bricks, BRICK, BRICK_CELLS, NO_SLOT};
 use hemoflow::grid::DIRECTIONS;
 
@@ -177,13 +177,48 @@ fn oversized_buffer_is_refused_naming_it_and_both_sizes() {
 }
 
 #[test]
-fn mismatched_bind_group_is_an_error_naming_the_stage() {
+fn bindings_go_by_name_and_a_wrong_one_is_an_error_naming_stage_and_binding() {
     let gpu = gpu();
-    let stage = gpu.stage("test/grid_probe").unwrap();
-    let only = gpu.storage("lonely", &[0u32; 4]).unwrap();
-    let err = gpu.bind_group(&stage, &[&only]).unwrap_err();
-    assert!(matches!(err, GpuError::Validation { .. }), "{err:?}");
-    assert!(err.to_string().contains("test/grid_probe"), "{err}");
-    let msg = gpu.stage("test/no_such_stage").err().expect("unknown stage must fail").to_string();
+    let mut rng = SplitMix64(11);
+    let dims = [16, 12, 8];
+    let brick_count = dims.iter().map(|d| (d / BRICK) as usize).product::<usize>();
+    let bricks = Bricks::new(dims, &(0..brick_count).map(|_| rng.below(100) < 50).collect::<Vec<_>>());
+    let (cells, b) = (bricks.allocated_cells() as u32, BRICK as i32);
+    let queries: Vec<GridProbeQuery> =
+        (0..200).map(|_| query(rng.below(cells), [rng.range(-b, b), rng.range(-b, b), rng.range(-b, b)])).collect();
+    let n = queries.len() as u32;
+    let params = gpu.uniform("params", &GridProbeParams::new(n)).unwrap();
+    let table = gpu.storage("neighbours", &bricks.neighbours).unwrap();
+    let query_buf = gpu.storage("queries", &queries).unwrap();
+    let results = gpu.storage_empty("results", u64::from(n) * 8).unwrap();
+    // The list in the opposite order of the WGSL's binding numbers gives the same answers.
+    let reversed: [(&str, &dyn Bindable); 4] =
+        [("results", &results), ("queries", &query_buf), ("neighbours", &table), ("params", &params)];
+    Dispatch::new(&gpu, "test/grid_probe", &reversed, n).unwrap().run(&gpu).unwrap();
+    let got: Vec<[u32; 2]> = gpu.read(&results).unwrap();
+    let expected = grid_probe(&gpu, &bricks.neighbours, &queries).unwrap();
+    assert_eq!(&got[..], &expected[..], "binding by name depends on the list's order");
+
+    let fails = |buffers: &[(&str, &dyn Bindable)], binding: &str, words: &[&str]| {
+        let err = Dispatch::new(&gpu, "test/grid_probe", buffers, n).err().expect("a wrong binding must fail");
+        let msg = err.to_string();
+        println!("{msg}");
+        assert!(matches!(err, GpuError::Binding { .. }), "{err:?}");
+        assert!(msg.contains("test/grid_probe") && msg.contains(&format!("\"{binding}\"")), "{msg}");
+        for w in words {
+            assert!(msg.contains(w), "{msg} lacks {w:?}");
+        }
+    };
+    let [p, t, q, r]: [(&str, &dyn Bindable); 4] =
+        [("params", &params), ("neighbours", &table), ("queries", &query_buf), ("results", &results)];
+    fails(&[p, t, q], "results", &["binding 3", "not given"]);
+    fails(&[p, t, q, r, ("result", &results)], "result", &["not a binding", "params, neighbours, queries, results"]);
+    fails(&[p, t, q, r, ("queries", &query_buf)], "queries", &["twice"]);
+    fails(&[("params", &table), t, q, r], "params", &["uniform"]);
+    fails(&[p, ("neighbours", &params), q, r], "neighbours", &["storage"]);
+    // 12 bytes a query: not a whole number of the WGSL struct's 16.
+    let short = gpu.storage_empty("short queries", 16 * 200 - 12).unwrap();
+    fails(&[p, t, ("queries", &short), r], "queries", &["16-byte elements"]);
+    let msg = Dispatch::new(&gpu, "test/no_such_stage", &[p], 1).err().expect("unknown stage must fail").to_string();
     assert!(msg.contains("test/no_such_stage"), "{msg}");
 }

@@ -120,7 +120,9 @@ fn divergence_gpu_matches_cpu() {
     let (u_buf, p_buf) = (gpu.storage("u", &u).unwrap(), gpu.storage("p", &p).unwrap());
     let f_buf = gpu.storage_empty("f", 4 * n as u64).unwrap();
     let out_buf = gpu.storage_empty("outflow", 4 * n as u64).unwrap();
-    grid_gpu.run(&gpu, "solver/divergence", &[&u_buf, &f_buf, &p_buf, &out_buf]).unwrap();
+    grid_gpu
+        .run(&gpu, "solver/divergence", &[("u", &u_buf), ("f", &f_buf), ("p", &p_buf), ("outflow", &out_buf)])
+        .unwrap();
     let (mut f, mut outflow) = (vec![0.0; n], vec![0.0; n]);
     cpu::divergence(&layout, &g.bricks, &params, &u, &p, &mut f, &mut outflow);
     compare("pressure source", &gpu.read::<f32>(&f_buf).unwrap(), &f, 1e-5);
@@ -148,7 +150,7 @@ fn pressure_jacobi_gpu_matches_cpu() {
     let (f, p) = (random(n, 2).iter().map(|x| x * 1e4).collect::<Vec<_>>(), random(n, 3));
     let (f_buf, p_buf) = (gpu.storage("f", &f).unwrap(), gpu.storage("p", &p).unwrap());
     let out = gpu.storage_empty("p_out", 4 * n as u64).unwrap();
-    grid_gpu.run(&gpu, "solver/pressure_jacobi", &[&f_buf, &p_buf, &out]).unwrap();
+    grid_gpu.run(&gpu, "solver/pressure_jacobi", &[("f", &f_buf), ("p_in", &p_buf), ("p_out", &out)]).unwrap();
     let mut expected = vec![0.0; n];
     cpu::pressure_jacobi(&layout, &g.bricks, &params, &f, &p, &mut expected);
     compare("pressure_jacobi", &gpu.read::<f32>(&out).unwrap(), &expected, 1e-5);
@@ -172,7 +174,9 @@ fn project_gpu_matches_cpu() {
     let p_buf = gpu.storage("p", &p).unwrap();
     let (us_buf, u_buf) = (gpu.storage("u*", &u_star).unwrap(), gpu.storage("u", &u).unwrap());
     let out_buf = gpu.storage("outflow", &outflow).unwrap();
-    grid_gpu.run(&gpu, "solver/project", &[&p_buf, &us_buf, &u_buf, &out_buf]).unwrap();
+    grid_gpu
+        .run(&gpu, "solver/project", &[("p", &p_buf), ("u_star", &us_buf), ("u", &u_buf), ("outflow", &out_buf)])
+        .unwrap();
     cpu::project(&layout, &g.bricks, &params, &p, &u_star, &mut u, &mut outflow);
     let solid = (0..n as u32).filter(|&id| !layout.is_fluid(id)).count();
     assert!(solid > 0 && (0..3 * n).all(|k| layout.is_fluid((k % n) as u32) || u[k] == 0.0));
@@ -189,7 +193,7 @@ fn pressure_residual_gpu_matches_cpu() {
     let (f, p) = (random(n, 6).iter().map(|x| x * 1e6).collect::<Vec<_>>(), random(n, 7));
     let (f_buf, p_buf) = (gpu.storage("f", &f).unwrap(), gpu.storage("p", &p).unwrap());
     let out = gpu.storage_empty("r", 4 * n as u64).unwrap();
-    grid_gpu.run(&gpu, "solver/pressure_residual", &[&f_buf, &p_buf, &out]).unwrap();
+    grid_gpu.run(&gpu, "solver/pressure_residual", &[("f", &f_buf), ("p", &p_buf), ("r", &out)]).unwrap();
     let mut expected = vec![0.0; n];
     cpu::pressure_residual(&layout, &g.bricks, &params, &f, &p, &mut expected);
     compare("pressure_residual", &gpu.read::<f32>(&out).unwrap(), &expected, 1e-5);
@@ -206,7 +210,7 @@ fn pressure_residual_without_source_gpu_matches_cpu_and_is_minus_the_operator() 
     let (f, p) = (random(n, 21).iter().map(|x| x * 1e6).collect::<Vec<_>>(), random(n, 22));
     let (f_buf, p_buf) = (gpu.storage("f", &f).unwrap(), gpu.storage("p", &p).unwrap());
     let out = gpu.storage_empty("q", 4 * n as u64).unwrap();
-    grid_gpu.run(&gpu, "solver/pressure_residual", &[&f_buf, &p_buf, &out]).unwrap();
+    grid_gpu.run(&gpu, "solver/pressure_residual", &[("f", &f_buf), ("p", &p_buf), ("r", &out)]).unwrap();
     let mut expected = vec![0.0; n];
     cpu::pressure_residual(&layout, &g.bricks, &params, &f, &p, &mut expected);
     compare("pressure_residual without source", &gpu.read::<f32>(&out).unwrap(), &expected, 1e-5);
@@ -245,8 +249,14 @@ fn multigrid_transfers_gpu_match_cpu() {
     let coarse_gpu = GpuGrid::new(&gpu, &coarse.layout, &coarse_params).unwrap();
     let (children, r_buf) = (gpu.storage("child bricks", &coarse.child_bricks).unwrap(), gpu.storage("r", &r).unwrap());
     let fc = gpu.storage_empty("f coarse", 4 * nc as u64).unwrap();
-    let bufs = [&coarse_gpu.params, &coarse_gpu.cells, &children, &r_buf, &fc];
-    kernels::run(&gpu, "solver/mg_restrict", &bufs.map(|b| b as &dyn Bindable), nc as u32).unwrap();
+    let bufs: [(&str, &dyn Bindable); 5] = [
+        ("params", &coarse_gpu.params),
+        ("cells", &coarse_gpu.cells),
+        ("child_bricks", &children),
+        ("r_fine", &r_buf),
+        ("f_coarse", &fc),
+    ];
+    kernels::run(&gpu, "solver/mg_restrict", &bufs, nc as u32).unwrap();
     let mut expected = vec![0.0; nc];
     cpu::mg_restrict(&coarse.layout, &coarse_params, &coarse.child_bricks, &r, &mut expected);
     compare("mg_restrict", &gpu.read::<f32>(&fc).unwrap(), &expected, 1e-6);
@@ -259,8 +269,14 @@ fn multigrid_transfers_gpu_match_cpu() {
         gpu.storage("e", &e).unwrap(),
         gpu.storage("p", &p).unwrap(),
     );
-    let bufs = [&fine_gpu.params, &fine_gpu.cells, &parent, &e_buf, &p_buf];
-    kernels::run(&gpu, "solver/mg_prolong", &bufs.map(|b| b as &dyn Bindable), nf as u32).unwrap();
+    let bufs: [(&str, &dyn Bindable); 5] = [
+        ("params", &fine_gpu.params),
+        ("cells", &fine_gpu.cells),
+        ("parent_bricks", &parent),
+        ("e_coarse", &e_buf),
+        ("p_fine", &p_buf),
+    ];
+    kernels::run(&gpu, "solver/mg_prolong", &bufs, nf as u32).unwrap();
     cpu::mg_prolong(&fine.layout, &fine_params, &fine.parent_bricks, &e, &mut p);
     compare("mg_prolong", &gpu.read::<f32>(&p_buf).unwrap(), &p, 0.0);
 }
@@ -307,9 +323,16 @@ fn momentum_gpu_matches_cpu() {
         let p_buf = gpu.storage("p", &p).unwrap();
         let rhs_buf = gpu.storage("rhs", &rhs_prev).unwrap();
         let next_buf = gpu.storage_empty("u_next", 12 * n as u64).unwrap();
-        grid_gpu
-            .run(&gpu, "solver/momentum", &[&u_buf, &eval_buf, &t_buf, &rhs_buf, &next_buf, &p_buf, &nu_buf])
-            .unwrap();
+        let fields: [(&str, &dyn Bindable); 7] = [
+            ("u", &u_buf),
+            ("u_eval", &eval_buf),
+            ("tendency", &t_buf),
+            ("rhs", &rhs_buf),
+            ("u_next", &next_buf),
+            ("p", &p_buf),
+            ("viscosity", &nu_buf),
+        ];
+        grid_gpu.run(&gpu, "solver/momentum", &fields).unwrap();
         let (mut tendency, mut rhs, mut next) = (t_prev.clone(), rhs_prev.clone(), vec![0.0; 3 * n]);
         cpu::momentum(&layout, &g.bricks, &params, &u, &u_eval, &mut tendency, &mut rhs, &mut next, &p, &viscosity);
         let case = format!("stage {stage}, implicit {implicit}, rheology {}", params.rheology);
@@ -343,7 +366,9 @@ fn viscous_jacobi_gpu_matches_cpu() {
         }
         let grid_gpu = GpuGrid::new(&gpu, &layout, &params).unwrap();
         let out = gpu.storage_empty("v_out", 12 * n as u64).unwrap();
-        grid_gpu.run(&gpu, "solver/viscous_jacobi", &[&rhs_buf, &u_buf, &v_buf, &out, &nu_buf]).unwrap();
+        let fields: [(&str, &dyn Bindable); 5] =
+            [("rhs", &rhs_buf), ("u", &u_buf), ("v_in", &v_buf), ("v_out", &out), ("viscosity", &nu_buf)];
+        grid_gpu.run(&gpu, "solver/viscous_jacobi", &fields).unwrap();
         let mut expected = vec![0.0; 3 * n];
         cpu::viscous_jacobi(&layout, &g.bricks, &params, &rhs, &u, &v, &mut expected, &viscosity);
         let what = format!("viscous_jacobi (implicit {implicit}, rheology {})", params.rheology);
@@ -369,7 +394,7 @@ fn shear_viscosity_gpu_matches_cpu() {
         set(&mut params);
         let grid_gpu = GpuGrid::new(&gpu, &layout, &params).unwrap();
         let out = gpu.storage("viscosity", &vec![-1.0f32; n]).unwrap();
-        grid_gpu.run(&gpu, "solver/shear_viscosity", &[&u_buf, &out]).unwrap();
+        grid_gpu.run(&gpu, "solver/shear_viscosity", &[("u", &u_buf), ("viscosity", &out)]).unwrap();
         let mut expected = vec![0.0; n];
         cpu::shear_viscosity(&layout, &g.bricks, &params, &u, &mut expected);
         let fluid = expected.iter().filter(|&&x| x > 0.0).count();
@@ -401,7 +426,8 @@ fn cap_gather_gpu_matches_cpu() {
     let ids_buf = gpu.storage("cap ids", &ids).unwrap();
     let (of_buf, p_buf) = (gpu.storage("outflow", &outflow).unwrap(), gpu.storage("p", &p).unwrap());
     let out_buf = gpu.storage_empty("cap values", 8 * ids.len() as u64).unwrap();
-    kernels::run(&gpu, "solver/cap_gather", &[&ids_buf, &of_buf, &p_buf, &out_buf], ids.len() as u32).unwrap();
+    let bufs: [(&str, &dyn Bindable); 4] = [("ids", &ids_buf), ("outflow", &of_buf), ("p", &p_buf), ("out", &out_buf)];
+    kernels::run(&gpu, "solver/cap_gather", &bufs, ids.len() as u32).unwrap();
     let expected = cpu::cap_gather(&ids, &outflow, &p);
     // A gather moves values unchanged: bit for bit on any adapter.
     assert_eq!(gpu.read::<f32>(&out_buf).unwrap(), expected, "cap_gather: GPU values differ from the CPU twin's");
@@ -437,7 +463,8 @@ fn porous_drag_gpu_matches_cpu() {
     let grid_bufs = GpuGrid::new(&gpu, &layout, &params).unwrap();
     let layer_buf = gpu.storage("porous layer", &layer).unwrap();
     let u_buf = gpu.storage("u*", &u).unwrap();
-    kernels::run(&gpu, "solver/porous_drag", &[&grid_bufs.params, &layer_buf, &u_buf], layer.len() as u32).unwrap();
+    let bufs: [(&str, &dyn Bindable); 3] = [("params", &grid_bufs.params), ("layer", &layer_buf), ("u", &u_buf)];
+    kernels::run(&gpu, "solver/porous_drag", &bufs, layer.len() as u32).unwrap();
     let before = u.clone();
     cpu::porous_drag(&params, &layer, &mut u);
     let changed = (0..3 * n).filter(|&i| u[i] != before[i]).count();
@@ -479,8 +506,17 @@ fn wall_shear_gpu_matches_cpu() {
         let wall_buf = gpu.uniform("wall", &wall).unwrap();
         let stress = gpu.storage("stress", &vec![[f32::NAN; 4]; triangles]).unwrap();
         let sums = gpu.storage("sums", &sums0).unwrap();
-        let bufs: [&dyn Bindable; 9] =
-            [&params_buf, &wall_buf, &points, &cells, &weights, &u_buf, &p_buf, &stress, &sums];
+        let bufs: [(&str, &dyn Bindable); 9] = [
+            ("params", &params_buf),
+            ("wall", &wall_buf),
+            ("points", &points),
+            ("stencil_cells", &cells),
+            ("stencil_weights", &weights),
+            ("u", &u_buf),
+            ("p", &p_buf),
+            ("stress", &stress),
+            ("sums", &sums),
+        ];
         kernels::run(&gpu, "wall/wall_shear", &bufs, triangles as u32).unwrap();
         let (mut stress_cpu, mut sums_cpu) = (vec![[0f32; 4]; triangles], sums0.clone());
         cpu::wall_shear(
@@ -517,7 +553,8 @@ fn time_average_gpu_matches_cpu() {
     let params_buf = gpu.uniform("params", &params).unwrap();
     let (u_buf, p_buf, mean) =
         (gpu.storage("u", &u).unwrap(), gpu.storage("p", &p).unwrap(), gpu.storage("mean", &mean0).unwrap());
-    kernels::run(&gpu, "solver/time_average", &[&params_buf, &u_buf, &p_buf, &mean], n as u32).unwrap();
+    let bufs: [(&str, &dyn Bindable); 4] = [("params", &params_buf), ("u", &u_buf), ("p", &p_buf), ("mean", &mean)];
+    kernels::run(&gpu, "solver/time_average", &bufs, n as u32).unwrap();
     let mut expected = mean0.clone();
     cpu::time_average(&params, &u, &p, &mut expected);
     compare("time_average", &gpu.read::<f32>(&mean).unwrap(), &expected, 1e-6);
@@ -538,7 +575,8 @@ fn speed_max_gpu_matches_cpu() {
         }
         let u_buf = gpu.storage("u", &u).unwrap();
         let out_buf = gpu.storage("out", &[7.0f32, 8.0, 0.0]).unwrap();
-        kernels::run(&gpu, "solver/speed_max", &[&params_buf, &u_buf, &out_buf], n as u32).unwrap();
+        let bufs: [(&str, &dyn Bindable); 3] = [("params", &params_buf), ("u", &u_buf), ("out", &out_buf)];
+        kernels::run(&gpu, "solver/speed_max", &bufs, n as u32).unwrap();
         let got = gpu.read::<f32>(&out_buf).unwrap();
         let expected = cpu::speed_max(&u, n);
         println!("speed_max ({case}): {n} cells, GPU {} CPU {expected}", got[2]);

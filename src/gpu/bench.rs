@@ -52,8 +52,7 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use super::{device_type_name, AdapterReport, Bindable, Gpu, GpuError, Stage};
-use crate::grid::index::BRICK_CELLS;
+use super::{device_type_name, AdapterReport, Bindable, Dispatch, Gpu, GpuError};
 use crate::grid::{self, GridError};
 use crate::mesh::generate::{self, BifurcationSpec, GenerateError};
 use crate::mesh::{FaceGroup, SurfaceMesh, Vec3};
@@ -68,8 +67,8 @@ use crate::solver::{CellLayout, SolverParams};
 pub struct KernelSpec {
     /// Stage name, e.g. `"solver/divergence"`.
     pub stage: &'static str,
-    /// The field arrays bound after the grid's four bindings (params, neighbours, cells, geom),
-    /// in binding order: name and f32 per cell. Arrays of the same name are shared by kernels.
+    /// The field arrays bound besides the grid's four bindings (params, neighbours, cells, geom):
+    /// WGSL binding name and f32 per cell. Arrays of the same name are shared by kernels.
     pub fields: &'static [(&'static str, u32)],
     /// Bytes of field arrays read plus written per fluid cell.
     pub fluid_bytes: u64,
@@ -81,7 +80,7 @@ pub struct KernelSpec {
 
 /// The solver kernels the bench runs, one line each:
 /// `kernel(stage, fields, fluid_bytes, solid_bytes, geom_floats)` (byte model in the module docs).
-/// [`check_kernel`] compares each line's fields with its shader's bindings.
+/// [`check_kernel`] compares each line's fields with the bindings its shader uses.
 pub const KERNELS: &[KernelSpec] = &[
     // Reads u (3 f32) and p, writes f and outflow; 6 apertures and the volume from a wall
     // cell's record.
@@ -205,9 +204,9 @@ pub enum BenchError {
     Table {
         /// The stage.
         stage: &'static str,
-        /// Binding names in the shader, in binding order.
+        /// Binding names the shader uses, sorted.
         declared: String,
-        /// Binding names the table implies (the grid's four, then its fields).
+        /// Binding names the table implies (the grid's four and its fields), sorted.
         listed: String,
     },
     /// The size is too small.
@@ -372,33 +371,24 @@ pub fn dispatch_bytes(k: &KernelSpec, cells: u64, fluid: u64, wall: u64, bricks:
         + wall * k.geom_floats * 4
 }
 
-/// The bindings of group 0 that the WGSL of `stage` declares, as (binding, name), in binding
-/// order (from lines `@group(0) @binding(N) var<...> NAME: ...;`).
-fn declared_bindings(stage: &str) -> Result<Vec<(u32, String)>, GpuError> {
-    let mut out = Vec::new();
-    for line in super::shader::source(stage)?.lines() {
-        let Some(rest) = line.trim().strip_prefix("@group(0) @binding(") else { continue };
-        let Some((n, decl)) = rest.split_once(')') else { continue };
-        let (Ok(n), Some((_, decl))) = (n.parse::<u32>(), decl.split_once('>')) else { continue };
-        out.push((n, decl.split(':').next().unwrap_or_default().trim().to_string()));
-    }
-    out.sort();
-    Ok(out)
-}
-
-/// Fails with [`BenchError::Table`] unless `k`'s shader binds exactly `params, neighbours,
-/// cells, geom` and then `k.fields`, at bindings 0, 1, 2, ...
+/// Fails with [`BenchError::Table`] unless the bindings `k`'s stage uses (read from its WGSL by
+/// [`super::kernel::reflect`]) are exactly `params, neighbours, cells, geom` and `k.fields`, in
+/// any order.
 pub fn check_kernel(k: &KernelSpec) -> Result<(), BenchError> {
-    let declared = declared_bindings(k.stage)?;
-    let listed: Vec<&str> =
-        ["params", "neighbours", "cells", "geom"].into_iter().chain(k.fields.iter().map(|f| f.0)).collect();
-    let contiguous = declared.iter().enumerate().all(|(i, (n, _))| *n == i as u32);
-    if !contiguous || declared.iter().map(|(_, name)| name.as_str()).ne(listed.iter().copied()) {
-        let declared = declared.iter().map(|(n, name)| format!("{n}: {name}")).collect::<Vec<_>>().join(", ");
-        return Err(BenchError::Table { stage: k.stage, declared, listed: listed.join(", ") });
+    let source = super::shader::source(k.stage)?;
+    let (slots, _) = super::kernel::reflect(k.stage, super::shader::entry_point(k.stage), &source)?;
+    let mut declared: Vec<&str> = slots.iter().map(|s| s.name.as_str()).collect();
+    let mut listed: Vec<&str> = GRID_BINDINGS.into_iter().chain(k.fields.iter().map(|f| f.0)).collect();
+    declared.sort_unstable();
+    listed.sort_unstable();
+    if declared != listed {
+        return Err(BenchError::Table { stage: k.stage, declared: declared.join(", "), listed: listed.join(", ") });
     }
     Ok(())
 }
+
+/// The grid's bindings, which every kernel of [`KERNELS`] has besides its fields.
+const GRID_BINDINGS: [&str; 4] = ["params", "neighbours", "cells", "geom"];
 
 /// Runs the bench.
 pub fn run(opts: &BenchOptions) -> Result<BenchReport, BenchError> {
@@ -413,7 +403,6 @@ pub fn run(opts: &BenchOptions) -> Result<BenchReport, BenchError> {
     let mut timer = Timer::new(&gpu, has_timestamps, opts);
 
     let copy = copy_bench(&gpu, &mut timer)?;
-    let stages = KERNELS.iter().map(|k| gpu.stage(k.stage)).collect::<Result<Vec<_>, _>>()?;
     let mut grids = Vec::new();
     let mut kernels = Vec::new();
     let mut steps = Vec::new();
@@ -448,13 +437,10 @@ pub fn run(opts: &BenchOptions) -> Result<BenchReport, BenchError> {
                 fields.insert(field, gpu.storage(field, &values)?);
             }
         }
-        let groups = cells.div_ceil(BRICK_CELLS as u64) as u32;
-        for (k, stage) in KERNELS.iter().zip(&stages) {
-            let (gx, gy) = gpu.workgroup_grid(k.stage, groups)?;
-            let mut buffers: Vec<&dyn Bindable> = vec![&gg.params, &gg.neighbours, &gg.cells, &gg.geom];
-            buffers.extend(k.fields.iter().map(|(f, _)| &fields[f] as &dyn Bindable));
-            let bind = gpu.bind_group(stage, &buffers)?;
-            let job = Job { stage, bind: &bind, groups: [gx, gy] };
+        for k in KERNELS {
+            let mut buffers: Vec<(&str, &dyn Bindable)> = gg.bindings().to_vec();
+            buffers.extend(k.fields.iter().map(|(f, _)| (*f, &fields[f] as &dyn Bindable)));
+            let job = Dispatch::new(&gpu, k.stage, &buffers, cells as u32)?;
             if k.stage == KERNELS[0].stage {
                 timer.settle(&gpu, &job)?;
             }
@@ -574,11 +560,7 @@ fn copy_bench(gpu: &Gpu, timer: &mut Timer) -> Result<CopyReport, BenchError> {
     let bytes = (cap / chunk * chunk).max(chunk);
     let src = gpu.storage("bench copy src", &pseudo_random((bytes / 4) as usize, 7))?;
     let dst = gpu.storage_empty("bench copy dst", bytes)?;
-    let stage = gpu.stage("bench/copy")?;
-    let bind = gpu.bind_group(&stage, &[&src, &dst])?;
-    let total = (bytes / chunk) as u32;
-    let gx = total.min(limits.max_compute_workgroups_per_dimension);
-    let job = Job { stage: &stage, bind: &bind, groups: [gx, total.div_ceil(gx)] };
+    let job = Dispatch::new(gpu, "bench/copy", &[("src", &src), ("dst", &dst)], (bytes / 4) as u32)?;
     timer.check_timestamps(gpu, &job)?;
     let timing = timer.measure(gpu, &job)?;
     let gbs = 2.0 * bytes as f64 / (timing.ms * 1e-3) / 1e9;
@@ -655,13 +637,6 @@ struct Timer<'a> {
     fallback: Option<String>,
 }
 
-/// What a batch runs: a stage, its bind group and the workgroups of one dispatch (x, y).
-struct Job<'a> {
-    stage: &'a Stage,
-    bind: &'a wgpu::BindGroup,
-    groups: [u32; 2],
-}
-
 /// One batch: GPU seconds (when timestamps are on and valid) and wall seconds.
 struct Sample {
     gpu: Option<f64>,
@@ -720,7 +695,7 @@ impl<'a> Timer<'a> {
     }
 
     /// Turns timestamps off when a first batch gives no positive GPU time.
-    fn check_timestamps(&mut self, gpu: &Gpu, job: &Job) -> Result<(), GpuError> {
+    fn check_timestamps(&mut self, gpu: &Gpu, job: &Dispatch) -> Result<(), GpuError> {
         if self.timestamps.is_some() {
             let s = self.batch(gpu, job, 1)?;
             if !s.gpu.is_some_and(|t| t.is_finite() && t > 0.0) {
@@ -732,11 +707,10 @@ impl<'a> Timer<'a> {
     }
 
     /// Records `k` dispatches in one compute pass, submits them and waits.
-    fn batch(&self, gpu: &Gpu, job: &Job, k: u32) -> Result<Sample, GpuError> {
-        let (stage, groups) = (job.stage, job.groups);
+    fn batch(&self, gpu: &Gpu, job: &Dispatch, k: u32) -> Result<Sample, GpuError> {
+        let stage = job.stage();
         let scope = gpu.device.push_error_scope(wgpu::ErrorFilter::Validation);
-        let mut encoder =
-            gpu.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some(&stage.name) });
+        let mut encoder = gpu.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some(stage) });
         {
             let timestamp_writes = self.timestamps.as_ref().map(|t| wgpu::ComputePassTimestampWrites {
                 query_set: &t.set,
@@ -744,12 +718,8 @@ impl<'a> Timer<'a> {
                 end_of_pass_write_index: Some(1),
             });
             let mut pass =
-                encoder.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some(&stage.name), timestamp_writes });
-            pass.set_pipeline(&stage.pipeline);
-            pass.set_bind_group(0, job.bind, &[]);
-            for _ in 0..k {
-                pass.dispatch_workgroups(groups[0], groups[1], 1);
-            }
+                encoder.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some(stage), timestamp_writes });
+            job.record_repeated(&mut pass, k);
         }
         if let Some(t) = &self.timestamps {
             encoder.resolve_query_set(&t.set, 0..2, &t.resolve, 0);
@@ -760,7 +730,7 @@ impl<'a> Timer<'a> {
         gpu.device.poll(wgpu::PollType::wait_indefinitely())?;
         let wall = start.elapsed().as_secs_f64();
         if let Some(e) = pollster::block_on(scope.pop()) {
-            let what = format!("bench batch of stage \"{}\"", stage.name);
+            let what = format!("bench batch of stage \"{stage}\"");
             return Err(GpuError::Validation { what, message: e.to_string() });
         }
         let gpu_seconds = match &self.timestamps {
@@ -783,7 +753,7 @@ impl<'a> Timer<'a> {
     }
 
     /// Runs `job` for [`BenchOptions::settle_seconds`] without timing it.
-    fn settle(&self, gpu: &Gpu, job: &Job) -> Result<(), GpuError> {
+    fn settle(&self, gpu: &Gpu, job: &Dispatch) -> Result<(), GpuError> {
         let start = Instant::now();
         while start.elapsed().as_secs_f64() < self.opts.settle_seconds {
             self.batch(gpu, job, 1)?;
@@ -792,7 +762,7 @@ impl<'a> Timer<'a> {
     }
 
     /// Warm-up, batch sizing and the timed batches of one kernel (module docs).
-    fn measure(&self, gpu: &Gpu, job: &Job) -> Result<Timing, GpuError> {
+    fn measure(&self, gpu: &Gpu, job: &Dispatch) -> Result<Timing, GpuError> {
         let start = Instant::now();
         self.batch(gpu, job, 1)?;
         const PROBE: u32 = 4;
@@ -1029,6 +999,6 @@ mod tests {
         }
         let stale = kernel("solver/project", &[("u", 3), ("p", 1)], 0, 0, 0);
         let msg = check_kernel(&stale).unwrap_err().to_string();
-        assert!(msg.contains("4: p, 5: u") && msg.contains("geom, u, p"), "{msg}");
+        assert!(msg.contains("outflow") && msg.contains("[cells, geom, neighbours, p, params, u]"), "{msg}");
     }
 }

@@ -1,18 +1,18 @@
 //! The device the solver runs on, and the few helpers every stage needs: buffers (checked against
-//! the adapter's limits before they are created), read-back, compute pipelines built from the
-//! embedded shaders (see [`super::shader`]) and 1-D dispatches.
+//! the adapter's limits before they are created), read-back, the cache of compute kernels
+//! ([`Gpu::kernel`]; dispatches are [`super::Dispatch`]) and the layout of 1-D dispatches.
 //!
 //! wgpu reports API misuse (a bind group that does not match the shader, a pipeline that does
 //! not compile) through error scopes; the helpers here catch those and return
 //! [`GpuError::Validation`] naming the stage or buffer instead of letting wgpu panic.
 
-use std::borrow::Cow;
-use std::sync::mpsc;
+use std::collections::HashMap;
+use std::sync::{mpsc, Arc, Mutex};
 
 use bytemuck::Pod;
 use wgpu::util::DeviceExt as _;
 
-use super::{choose, enumerate_adapters, instance, shader, AdapterReport, Bindable, GpuError, Span};
+use super::{choose, enumerate_adapters, instance, AdapterReport, Bindable, GpuError, Kernel};
 
 /// The runtime checks compiled into every stage: wgpu's defaults (buffer and array bounds,
 /// integer division by zero), less the counter wgpu adds to every loop so that a driver may not
@@ -39,14 +39,8 @@ pub struct Gpu {
     pub device: wgpu::Device,
     /// The device's queue.
     pub queue: wgpu::Queue,
-}
-
-/// A compute pipeline and the stage name it was built from (e.g. `"test/grid_probe"`).
-pub struct Stage {
-    /// Stage name: the shader file under `shaders/` without `.wgsl`; also the pipeline's label.
-    pub name: String,
-    /// The pipeline, with the layout wgpu derives from the shader (bind group 0 only here).
-    pub pipeline: wgpu::ComputePipeline,
+    /// Kernels built so far, by stage name ([`Gpu::kernel`]).
+    kernels: Mutex<HashMap<String, Arc<Kernel>>>,
 }
 
 /// Which binding limit a buffer is checked against.
@@ -78,7 +72,7 @@ impl Gpu {
         };
         let (device, queue) = pollster::block_on(adapter.request_device(&desc))
             .map_err(|source| GpuError::RequestDevice { adapter: report.name.clone(), source })?;
-        Ok(Gpu { adapter, report, reason, device, queue })
+        Ok(Gpu { adapter, report, reason, device, queue, kernels: Mutex::default() })
     }
 
     /// The device's limits (equal to the adapter's).
@@ -170,47 +164,6 @@ impl Gpu {
         Ok(values)
     }
 
-    /// Builds the compute pipeline of stage `name` (e.g. `"test/grid_probe"`): its preprocessed
-    /// source, entry point named after the stage, label = `name`.
-    pub fn stage(&self, name: &str) -> Result<Stage, GpuError> {
-        let source = shader::source(name)?;
-        let pipeline = self.scoped(&format!("compute stage \"{name}\""), || {
-            let desc = wgpu::ShaderModuleDescriptor {
-                label: Some(name),
-                source: wgpu::ShaderSource::Wgsl(Cow::Owned(source)),
-            };
-            // SAFETY: SHADER_CHECKS drops only the loop bounding, whose contract (no infinite
-            // loop) every shader keeps; tests/shaders.rs checks each loop's form.
-            let module = unsafe { self.device.create_shader_module_trusted(desc, SHADER_CHECKS) };
-            self.device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-                label: Some(name),
-                layout: None,
-                module: &module,
-                entry_point: Some(shader::entry_point(name)),
-                compilation_options: Default::default(),
-                cache: None,
-            })
-        })?;
-        Ok(Stage { name: name.to_string(), pipeline })
-    }
-
-    /// Binds `buffers` (whole buffers or [`Span`]s) to bindings 0, 1, 2, ... of group 0 of `stage`.
-    pub fn bind_group(&self, stage: &Stage, buffers: &[&dyn Bindable]) -> Result<wgpu::BindGroup, GpuError> {
-        self.scoped(&format!("bind group of stage \"{}\"", stage.name), || {
-            let spans: Vec<Span> = buffers.iter().map(|b| b.span()).collect();
-            let entries: Vec<wgpu::BindGroupEntry> = spans
-                .iter()
-                .enumerate()
-                .map(|(i, s)| wgpu::BindGroupEntry { binding: i as u32, resource: s.binding() })
-                .collect();
-            self.device.create_bind_group(&wgpu::BindGroupDescriptor {
-                label: Some(&stage.name),
-                layout: &stage.pipeline.get_bind_group_layout(0),
-                entries: &entries,
-            })
-        })
-    }
-
     /// Lays out `groups` workgroups as x * y within the per-dimension limit (y = 1 where it fits);
     /// the shaders flatten the id as `gid.x + gid.y * num_workgroups.x * WORKGROUP` and guard the
     /// extra ones.
@@ -226,36 +179,19 @@ impl Gpu {
         Ok((groups.div_ceil(y), y))
     }
 
-    /// Submits `stage` over `items` invocations in workgroups of `workgroup` invocations
-    /// (`items.div_ceil(workgroup)` groups, laid out by [`Gpu::workgroup_grid`]; the shader guards
-    /// its index). Does not wait.
-    pub fn dispatch(
-        &self,
-        stage: &Stage,
-        bind_group: &wgpu::BindGroup,
-        items: u32,
-        workgroup: u32,
-    ) -> Result<(), GpuError> {
-        let (gx, gy) = self.workgroup_grid(&stage.name, items.div_ceil(workgroup))?;
-        self.scoped(&format!("dispatch of stage \"{}\"", stage.name), || {
-            let mut encoder =
-                self.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some(&stage.name) });
-            {
-                let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
-                    label: Some(&stage.name),
-                    timestamp_writes: None,
-                });
-                pass.set_pipeline(&stage.pipeline);
-                pass.set_bind_group(0, bind_group, &[]);
-                pass.dispatch_workgroups(gx, gy, 1);
-            }
-            self.queue.submit([encoder.finish()]);
-        })
+    /// The kernel of stage `name` (e.g. `"solver/momentum"`): built on first use, then shared.
+    pub fn kernel(&self, name: &str) -> Result<Arc<Kernel>, GpuError> {
+        if let Some(k) = self.kernels.lock().expect("kernel cache").get(name) {
+            return Ok(k.clone());
+        }
+        let kernel = Arc::new(Kernel::build(self, name)?);
+        self.kernels.lock().expect("kernel cache").insert(name.to_string(), kernel.clone());
+        Ok(kernel)
     }
 
     /// Runs `f` inside a validation error scope: a wgpu validation error becomes
     /// [`GpuError::Validation`] about `what` instead of a panic.
-    fn scoped<R>(&self, what: &str, f: impl FnOnce() -> R) -> Result<R, GpuError> {
+    pub(crate) fn scoped<R>(&self, what: &str, f: impl FnOnce() -> R) -> Result<R, GpuError> {
         let scope = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
         let value = f();
         match pollster::block_on(scope.pop()) {

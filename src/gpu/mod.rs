@@ -11,12 +11,14 @@
 
 pub mod bench;
 pub mod context;
+pub mod kernel;
 pub mod probe;
 pub mod shader;
 pub mod span;
 pub mod vector;
 
-pub use context::{Gpu, Stage};
+pub use context::Gpu;
+pub use kernel::{Dispatch, Kernel};
 pub use span::{Bindable, Span};
 
 use std::fmt::Write as _;
@@ -83,6 +85,16 @@ pub enum GpuError {
         file: String,
         /// 1-based line number.
         line: u32,
+        /// What is wrong.
+        message: String,
+    },
+    /// A dispatch's buffers do not match what its stage declares (see [`kernel`]).
+    #[error("stage \"{stage}\": binding \"{binding}\" {message}")]
+    Binding {
+        /// Stage name.
+        stage: String,
+        /// The binding's WGSL name (empty where the fault is the stage's own).
+        binding: String,
         /// What is wrong.
         message: String,
     },

@@ -5,11 +5,8 @@
 
 use bytemuck::{Pod, Zeroable};
 
-use super::{Gpu, GpuError};
+use super::{Bindable, Dispatch, Gpu, GpuError};
 use crate::grid::index::NEIGHBOURS;
-
-/// Workgroup size of `grid_probe` (`@workgroup_size(64)`), invocations.
-pub const GRID_PROBE_WORKGROUP: u32 = 64;
 
 /// Parameters of `grid_probe` (uniform, group 0 binding 0).
 /// WGSL twin: `GridProbeParams` in shaders/test/grid_probe.wgsl.
@@ -57,14 +54,14 @@ pub fn grid_probe(
     neighbours: &[[u32; NEIGHBOURS]],
     queries: &[GridProbeQuery],
 ) -> Result<Vec<[u32; 2]>, GpuError> {
-    let stage = gpu.stage("test/grid_probe")?;
     let n = queries.len() as u32;
     let params = gpu.uniform("grid_probe params", &GridProbeParams::new(n))?;
     let table = gpu.storage("neighbours", neighbours)?;
     let query_buf = gpu.storage("grid_probe queries", queries)?;
     let results = gpu.storage_empty("grid_probe results", u64::from(n) * 8)?;
-    let bind_group = gpu.bind_group(&stage, &[&params, &table, &query_buf, &results])?;
-    gpu.dispatch(&stage, &bind_group, n, GRID_PROBE_WORKGROUP)?;
+    let bufs: [(&str, &dyn Bindable); 4] =
+        [("params", &params), ("neighbours", &table), ("queries", &query_buf), ("results", &results)];
+    Dispatch::new(gpu, "test/grid_probe", &bufs, n)?.submit(gpu)?;
     let mut out: Vec<[u32; 2]> = gpu.read(&results)?;
     out.truncate(queries.len());
     Ok(out)

@@ -21,7 +21,7 @@ use std::sync::mpsc;
 
 use bytemuck::{Pod, Zeroable};
 
-use super::{Bindable, Gpu, GpuError, Stage};
+use super::{Bindable, Dispatch, Gpu, GpuError};
 
 /// Invocations per workgroup of every vector stage except `cg_scalars`, and values per partial
 /// sum of the reductions (`const WORKGROUP` in the shaders; a power of two).
@@ -118,19 +118,12 @@ impl CgScalarsParams {
     }
 }
 
-/// One dispatch of a prepared op.
-struct Pass {
-    pipeline: wgpu::ComputePipeline,
-    bind_group: wgpu::BindGroup,
-    groups: (u32, u32),
-}
-
 /// A vector operation prepared for fixed buffers and length: its dispatches, bind groups,
 /// parameter uniforms and scratch buffers, made once by a [`Vectors`] method and recorded as
 /// often as needed.
 pub struct VectorOp {
     label: String,
-    passes: Vec<Pass>,
+    passes: Vec<Dispatch>,
     /// Kept with the op (the bind groups hold them too): parameter uniforms and scratch.
     _buffers: Vec<wgpu::Buffer>,
 }
@@ -148,7 +141,7 @@ impl VectorOp {
 
     /// Workgroups of each dispatch as (x, y): y > 1 where one dimension's limit is not enough.
     pub fn workgroups(&self) -> Vec<(u32, u32)> {
-        self.passes.iter().map(|p| p.groups).collect()
+        self.passes.iter().map(Dispatch::groups).collect()
     }
 
     /// Appends the op to `encoder` as one compute pass. Submitting is the caller's; wgpu reports
@@ -157,9 +150,7 @@ impl VectorOp {
         let mut pass = encoder
             .begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some(&self.label), timestamp_writes: None });
         for p in &self.passes {
-            pass.set_pipeline(&p.pipeline);
-            pass.set_bind_group(0, &p.bind_group, &[]);
-            pass.dispatch_workgroups(p.groups.0, p.groups.1, 1);
+            p.record_in(&mut pass);
         }
     }
 
@@ -173,7 +164,7 @@ impl VectorOp {
 /// validation error becomes [`GpuError::Validation`] naming the ops.
 pub fn submit(gpu: &Gpu, ops: &[&VectorOp]) -> Result<(), GpuError> {
     let what = ops.iter().map(|op| op.label()).collect::<Vec<_>>().join(", ");
-    scoped(gpu, &format!("vector ops [{what}]"), || {
+    gpu.scoped(&format!("vector ops [{what}]"), || {
         let mut encoder = gpu.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("vector") });
         for op in ops {
             op.record(&mut encoder);
@@ -182,31 +173,17 @@ pub fn submit(gpu: &Gpu, ops: &[&VectorOp]) -> Result<(), GpuError> {
     })
 }
 
-/// The vector stages (pipelines built once) and the scalar buffer they share.
+/// The scalar buffer the vector stages share, and the ops' constructors.
 pub struct Vectors {
-    dot_partial: Stage,
-    sum_partial: Stage,
-    axpy: Stage,
-    xpay: Stage,
-    cg_scalars: Stage,
     scalars: wgpu::Buffer,
     scalar_count: u32,
 }
 
 impl Vectors {
-    /// Builds the five pipelines and a zeroed scalar buffer of `scalar_count` f32 values (at
-    /// least 1).
+    /// A zeroed scalar buffer of `scalar_count` f32 values (at least 1).
     pub fn new(gpu: &Gpu, scalar_count: u32) -> Result<Vectors, GpuError> {
         let scalar_count = scalar_count.max(1);
-        Ok(Vectors {
-            dot_partial: gpu.stage("vector/dot_partial")?,
-            sum_partial: gpu.stage("vector/sum_partial")?,
-            axpy: gpu.stage("vector/axpy")?,
-            xpay: gpu.stage("vector/xpay")?,
-            cg_scalars: gpu.stage("vector/cg_scalars")?,
-            scalars: gpu.storage_empty("vector scalars", u64::from(scalar_count) * 4)?,
-            scalar_count,
-        })
+        Ok(Vectors { scalars: gpu.storage_empty("vector scalars", u64::from(scalar_count) * 4)?, scalar_count })
     }
 
     /// The scalar buffer (storage, f32, [`Vectors::scalar_count`] values), for other stages to bind.
@@ -244,20 +221,20 @@ impl Vectors {
         for (k, &c) in counts.iter().enumerate() {
             let (dst, out_offset) = if k == last { (&self.scalars, out) } else { (&scratch[k % 2], 0) };
             let what = format!("{label} level {k}");
-            let (stage, params, bind_group) = if k == 0 {
+            let (params, pass) = if k == 0 {
                 let params = gpu.uniform(&what, &DotPartialParams { n: items, out_offset, ..Default::default() })?;
-                let bg = gpu.bind_group(&self.dot_partial, &[&params, a, b, dst])?;
-                (&self.dot_partial, params, bg)
+                let bufs: [(&str, &dyn Bindable); 4] = [("params", &params), ("a", a), ("b", b), ("sums", dst)];
+                // One workgroup at least: that of an empty dot writes its 0.
+                let pass = Dispatch::new(gpu, "vector/dot_partial", &bufs, items.max(1))?;
+                (params, pass)
             } else {
                 let params = gpu.uniform(&what, &SumPartialParams { n: items, out_offset, ..Default::default() })?;
-                let bg = gpu.bind_group(&self.sum_partial, &[&params, &scratch[(k - 1) % 2], dst])?;
-                (&self.sum_partial, params, bg)
+                let bufs: [(&str, &dyn Bindable); 3] =
+                    [("params", &params), ("values", &scratch[(k - 1) % 2]), ("sums", dst)];
+                let pass = Dispatch::new(gpu, "vector/sum_partial", &bufs, items)?;
+                (params, pass)
             };
-            passes.push(Pass {
-                pipeline: stage.pipeline.clone(),
-                bind_group,
-                groups: gpu.workgroup_grid(&stage.name, c)?,
-            });
+            passes.push(pass);
             buffers.push(params);
             items = c;
         }
@@ -285,9 +262,8 @@ impl Vectors {
         let sign_text = if sign < 0.0 { "-=" } else { "+=" };
         let label = format!("axpy (y {sign_text} scalar {alpha_index} * x, {n} values)");
         let params = gpu.uniform(&label, &AxpyParams { n, alpha_index, sign, _pad0: 0 })?;
-        let bind_group = gpu.bind_group(&self.axpy, &[&params, &self.scalars, x, y])?;
-        let groups = gpu.workgroup_grid(&self.axpy.name, n.div_ceil(VECTOR_WORKGROUP))?;
-        let passes = vec![Pass { pipeline: self.axpy.pipeline.clone(), bind_group, groups }];
+        let bufs: [(&str, &dyn Bindable); 4] = [("params", &params), ("scalars", &self.scalars), ("x", x), ("y", y)];
+        let passes = vec![Dispatch::new(gpu, "vector/axpy", &bufs, n)?];
         Ok(VectorOp { label, passes, _buffers: vec![params] })
     }
 
@@ -309,9 +285,8 @@ impl Vectors {
         check_len("xpay", "y", y, n);
         let label = format!("xpay (y = x + scalar {beta_index} * y, {n} values)");
         let params = gpu.uniform(&label, &XpayParams { n, beta_index, ..Default::default() })?;
-        let bind_group = gpu.bind_group(&self.xpay, &[&params, &self.scalars, x, y])?;
-        let groups = gpu.workgroup_grid(&self.xpay.name, n.div_ceil(VECTOR_WORKGROUP))?;
-        let passes = vec![Pass { pipeline: self.xpay.pipeline.clone(), bind_group, groups }];
+        let bufs: [(&str, &dyn Bindable); 4] = [("params", &params), ("scalars", &self.scalars), ("x", x), ("y", y)];
+        let passes = vec![Dispatch::new(gpu, "vector/xpay", &bufs, n)?];
         Ok(VectorOp { label, passes, _buffers: vec![params] })
     }
 
@@ -332,8 +307,8 @@ impl Vectors {
             if params.advance != 0 { ", then advance" } else { "" }
         );
         let uniform = gpu.uniform(&label, &params)?;
-        let bind_group = gpu.bind_group(&self.cg_scalars, &[&uniform, &self.scalars])?;
-        let passes = vec![Pass { pipeline: self.cg_scalars.pipeline.clone(), bind_group, groups: (1, 1) }];
+        let bufs: [(&str, &dyn Bindable); 2] = [("params", &uniform), ("scalars", &self.scalars)];
+        let passes = vec![Dispatch::new(gpu, "vector/cg_scalars", &bufs, 1)?];
         Ok(VectorOp { label, passes, _buffers: vec![uniform] })
     }
 
@@ -395,16 +370,6 @@ fn groups(n: u32) -> u32 {
 fn check_len(op: &str, name: &str, buffer: &dyn Bindable, n: u32) {
     let size = buffer.span().size();
     assert!(size >= u64::from(n) * 4, "{op}: buffer {name} holds {size} bytes, fewer than {n} f32 values");
-}
-
-/// Runs `f` in a validation error scope (as `Gpu`'s helpers do).
-fn scoped<R>(gpu: &Gpu, what: &str, f: impl FnOnce() -> R) -> Result<R, GpuError> {
-    let scope = gpu.device.push_error_scope(wgpu::ErrorFilter::Validation);
-    let value = f();
-    match pollster::block_on(scope.pop()) {
-        None => Ok(value),
-        Some(e) => Err(GpuError::Validation { what: what.to_string(), message: e.to_string() }),
-    }
 }
 
 /// One workgroup's tree, as the shaders do it: strides 128, 64, ..., 1, `p[l] += p[l + stride]`.

@@ -41,8 +41,7 @@ use super::porous::PorousCell;
 use super::wall_shear::{WallParams, WallStencil};
 use super::{CellLayout, SolverError, SolverParams};
 use crate::gpu::vector::{CgScalarsParams, VectorOp, Vectors};
-use crate::gpu::{Bindable, Gpu, GpuError, Span};
-use crate::grid::index::BRICK_CELLS;
+use crate::gpu::{Bindable, Dispatch, Gpu, GpuError, Span};
 use crate::grid::Grid;
 use crate::mesh::Vec3;
 
@@ -163,34 +162,13 @@ pub enum RunError {
     Gpu(#[from] GpuError),
 }
 
-fn join<'a>(a: &[&'a dyn Bindable], b: &[&'a dyn Bindable]) -> Vec<&'a dyn Bindable> {
+/// Named bindings: `a` then `b`.
+fn join<'a>(a: &[Named<'a>], b: &[Named<'a>]) -> Vec<Named<'a>> {
     a.iter().chain(b).copied().collect()
 }
 
-/// One compute dispatch with its bind group, ready to record.
-struct Pass {
-    pipeline: wgpu::ComputePipeline,
-    bind: wgpu::BindGroup,
-    groups: (u32, u32),
-    label: &'static str,
-}
-
-impl Pass {
-    fn new(gpu: &Gpu, stage: &'static str, buffers: &[&dyn Bindable], items: u32) -> Result<Pass, GpuError> {
-        let s = gpu.stage(stage)?;
-        let bind = gpu.bind_group(&s, buffers)?;
-        let groups = gpu.workgroup_grid(stage, items.div_ceil(BRICK_CELLS))?;
-        Ok(Pass { pipeline: s.pipeline, bind, groups, label: stage })
-    }
-
-    fn record(&self, encoder: &mut wgpu::CommandEncoder) {
-        let mut pass = encoder
-            .begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some(self.label), timestamp_writes: None });
-        pass.set_pipeline(&self.pipeline);
-        pass.set_bind_group(0, &self.bind, &[]);
-        pass.dispatch_workgroups(self.groups.0, self.groups.1, 1);
-    }
-}
+/// A binding name and the buffer bound to it.
+type Named<'a> = (&'a str, &'a dyn Bindable);
 
 /// One multigrid level on the GPU: its buffers and the passes of a V-cycle on it.
 struct GpuLevel {
@@ -203,13 +181,13 @@ struct GpuLevel {
     /// Cells in its allocated bricks.
     cells: u32,
     /// Jacobi sweep e -> tmp, and tmp -> e.
-    sweep: [Pass; 2],
+    sweep: [Dispatch; 2],
     /// Residual f - M e into the sweeps' scratch (free between the pre- and post-smoothing).
-    residual: Pass,
+    residual: Dispatch,
     /// Restriction of this level's residual into the next level's f (None on the coarsest).
-    restrict: Option<Pass>,
+    restrict: Option<Dispatch>,
     /// Prolongation of the next level's e into this level's e (None on the coarsest).
-    prolong: Option<Pass>,
+    prolong: Option<Dispatch>,
     /// Buffers the passes bind that nothing else holds.
     _keep: Vec<wgpu::Buffer>,
 }
@@ -310,7 +288,7 @@ pub struct GpuSolver<'g> {
     dp: Span,
     d: Span,
     /// f - M dp into CG's q (after the solve).
-    residual_check: Pass,
+    residual_check: Dispatch,
     /// The finest level's geometry records (boundary parts rewritten by the `set_cap_*`
     /// methods).
     geom: wgpu::Buffer,
@@ -321,27 +299,27 @@ pub struct GpuSolver<'g> {
     cap_ids: Vec<u32>,
     cap_starts: Vec<usize>,
     /// `solver/cap_gather` (None without caps).
-    cap_gather: Option<Pass>,
+    cap_gather: Option<Dispatch>,
     /// `solver/speed_max`, into the last entry of `readback`.
-    speed_max: Pass,
+    speed_max: Dispatch,
     /// The caps' values and the largest speed, read back after every step.
     readback: wgpu::Buffer,
     /// The state before the last step, for [`GpuSolver::undo`] (with [`GpuSolver::keep_undo`]).
     undo: Option<Undo>,
     /// `solver/shear_viscosity` (non-Newtonian fluids).
-    shear_viscosity: Option<Pass>,
+    shear_viscosity: Option<Dispatch>,
     /// The momentum passes: the three Runge-Kutta stages (explicit), or one (implicit).
-    momentum: Vec<Pass>,
+    momentum: Vec<Dispatch>,
     /// Jacobi sweeps of the implicit viscous system: u -> tmp, then tmp -> u* and u* -> tmp.
-    viscous_first: Pass,
-    viscous: [Pass; 2],
+    viscous_first: Dispatch,
+    viscous: [Dispatch; 2],
     /// Sweeps per step (even).
     pub viscous_sweeps: usize,
-    divergence: Pass,
-    project: Pass,
+    divergence: Dispatch,
+    project: Dispatch,
     /// r = f - M p into level 0's f; q = -M d.
-    initial_residual: Pass,
-    apply: Pass,
+    initial_residual: Dispatch,
+    apply: Dispatch,
     levels: Vec<GpuLevel>,
     vectors: Vectors,
     ops: CgOps,
@@ -355,7 +333,7 @@ pub struct GpuSolver<'g> {
     /// Wall shear stress and time integrals, once [`GpuSolver::attach_wall`] was called.
     wall: Option<GpuWall>,
     /// A porous layer's drag pass and its cell list, once [`GpuSolver::attach_porous`] was called.
-    porous: Option<(Pass, wgpu::Buffer)>,
+    porous: Option<(Dispatch, wgpu::Buffer)>,
 }
 
 /// The time integrals the solver accumulates with [`GpuSolver::attach_wall`]'s accumulate (the
@@ -373,7 +351,7 @@ pub struct Averages {
 /// The wall's passes and buffers on the GPU.
 struct GpuWall {
     /// `wall/wall_shear`.
-    shear: Pass,
+    shear: Dispatch,
     value: WallParams,
     /// Per triangle: wall shear stress (Pa) and wall pressure (Pa).
     stress: wgpu::Buffer,
@@ -381,7 +359,7 @@ struct GpuWall {
     sums: wgpu::Buffer,
     /// `solver/time_average` and the integrals of u and p since the last take (with
     /// accumulate).
-    mean: Option<(Pass, wgpu::Buffer)>,
+    mean: Option<(Dispatch, wgpu::Buffer)>,
     /// Seconds integrated since the last reset.
     time: f64,
     /// GPU bytes of the wall's buffers and of the fields' time integrals.
@@ -453,12 +431,14 @@ impl<'g> GpuSolver<'g> {
         let (tmp0, q) = (part(&u, 0), part(&u, 2));
         let (r, d, outflow) = (part(&rhs, 0), part(&rhs, 1), part(&rhs, 2));
         let (z, dp, f) = (part(&v_tmp, 0), part(&v_tmp, 1), part(&v_tmp, 2));
-        let grid_bufs: [&dyn Bindable; 4] = [&params, &neighbours, &cells, &geom];
+        let grid_bufs: [Named; 4] =
+            [("params", &params), ("neighbours", &neighbours), ("cells", &cells), ("geom", &geom)];
         // The viscosity field of a non-Newtonian fluid (one unread value otherwise).
         let non_newtonian = settings.rheology != Rheology::Newtonian;
         let viscosity = field("viscosity", if non_newtonian { n as u64 } else { 1 })?;
         let shear_viscosity = if non_newtonian {
-            Some(Pass::new(gpu, "solver/shear_viscosity", &join(&grid_bufs, &[&u, &viscosity]), n)?)
+            let bufs = join(&grid_bufs, &[("u", &u), ("viscosity", &viscosity)]);
+            Some(Dispatch::new(gpu, "solver/shear_viscosity", &bufs, n)?)
         } else {
             None
         };
@@ -470,9 +450,20 @@ impl<'g> GpuSolver<'g> {
             gpu.uniform("momentum stage 1 params", &SolverParams { stage: 1, ..params_value })?,
         ];
         let momentum_pass = |params: &wgpu::Buffer, eval: &wgpu::Buffer, next: &wgpu::Buffer| {
-            let bufs: [&dyn Bindable; 11] =
-                [params, &neighbours, &cells, &geom, &u, eval, &tendency, &rhs, next, &p, &viscosity];
-            Pass::new(gpu, "solver/momentum", &bufs, n)
+            let bufs: [Named; 11] = [
+                ("params", params),
+                ("neighbours", &neighbours),
+                ("cells", &cells),
+                ("geom", &geom),
+                ("u", &u),
+                ("u_eval", eval),
+                ("tendency", &tendency),
+                ("rhs", &rhs),
+                ("u_next", next),
+                ("p", &p),
+                ("viscosity", &viscosity),
+            ];
+            Dispatch::new(gpu, "solver/momentum", &bufs, n)
         };
         let momentum = match settings.advection {
             Advection::Explicit => vec![
@@ -483,14 +474,19 @@ impl<'g> GpuSolver<'g> {
             Advection::Implicit => vec![momentum_pass(&params, &u, &v_tmp)?],
         };
         let viscous_pass = |from: &wgpu::Buffer, to: &wgpu::Buffer| {
-            Pass::new(gpu, "solver/viscous_jacobi", &join(&grid_bufs, &[&rhs, &u, from, to, &viscosity]), n)
+            let fields: [Named; 5] =
+                [("rhs", &rhs), ("u", &u), ("v_in", from), ("v_out", to), ("viscosity", &viscosity)];
+            Dispatch::new(gpu, "solver/viscous_jacobi", &join(&grid_bufs, &fields), n)
         };
         let viscous_first = viscous_pass(&u, &v_tmp)?;
         let viscous = [viscous_pass(&v_tmp, &u_star)?, viscous_pass(&u_star, &v_tmp)?];
         let viscous_sweeps = viscous_sweeps(&settings, grid.spacing);
-        let divergence = Pass::new(gpu, "solver/divergence", &join(&grid_bufs, &[&u_star, &f, &p, &outflow]), n)?;
-        let project = Pass::new(gpu, "solver/project", &join(&grid_bufs, &[&dp, &u_star, &u, &outflow]), n)?;
-        let residual_check = Pass::new(gpu, "solver/pressure_residual", &join(&grid_bufs, &[&f, &dp, &q]), n)?;
+        let fields: [Named; 4] = [("u", &u_star), ("f", &f), ("p", &p), ("outflow", &outflow)];
+        let divergence = Dispatch::new(gpu, "solver/divergence", &join(&grid_bufs, &fields), n)?;
+        let fields: [Named; 4] = [("p", &dp), ("u_star", &u_star), ("u", &u), ("outflow", &outflow)];
+        let project = Dispatch::new(gpu, "solver/project", &join(&grid_bufs, &fields), n)?;
+        let fields: [Named; 3] = [("f", &f), ("p", &dp), ("r", &q)];
+        let residual_check = Dispatch::new(gpu, "solver/pressure_residual", &join(&grid_bufs, &fields), n)?;
         let mut cap_starts = vec![0];
         let mut cap_ids = Vec::new();
         for cap in &grid.caps {
@@ -504,9 +500,11 @@ impl<'g> GpuSolver<'g> {
             None
         } else {
             let ids = track(gpu.storage("cap ids", &cap_ids)?);
-            Some(Pass::new(gpu, "solver/cap_gather", &[&ids, &outflow, &p, &readback], cap_ids.len() as u32)?)
+            let bufs: [Named; 4] = [("ids", &ids), ("outflow", &outflow), ("p", &p), ("out", &readback)];
+            Some(Dispatch::new(gpu, "solver/cap_gather", &bufs, cap_ids.len() as u32)?)
         };
-        let speed_max = Pass::new(gpu, "solver/speed_max", &[&params, &u, &readback], n)?;
+        let speed_max =
+            Dispatch::new(gpu, "solver/speed_max", &[("params", &params), ("u", &u), ("out", &readback)], n)?;
 
         // Multigrid levels, coarsest first so each level can reference the next one's buffers.
         let mut levels: Vec<GpuLevel> = Vec::new();
@@ -529,22 +527,35 @@ impl<'g> GpuSolver<'g> {
                 let whole = |label| field(label, nl as u64).map(|b| Span::whole(&b));
                 (whole("level f")?, whole("level e")?, whole("level scratch")?)
             };
-            let base: [&dyn Bindable; 4] = [&lp, &lnb, &lcells, &lgeom];
-            let sweep = [
-                Pass::new(gpu, "solver/pressure_jacobi", &join(&base, &[&lf, &le, &tmp]), nl)?,
-                Pass::new(gpu, "solver/pressure_jacobi", &join(&base, &[&lf, &tmp, &le]), nl)?,
-            ];
-            let residual = Pass::new(gpu, "solver/pressure_residual", &join(&base, &[&lf, &le, &tmp]), nl)?;
+            let base: [Named; 4] = [("params", &lp), ("neighbours", &lnb), ("cells", &lcells), ("geom", &lgeom)];
+            let jacobi = |from: &Span, to: &Span| {
+                let fields: [Named; 3] = [("f", &lf), ("p_in", from), ("p_out", to)];
+                Dispatch::new(gpu, "solver/pressure_jacobi", &join(&base, &fields), nl)
+            };
+            let sweep = [jacobi(&le, &tmp)?, jacobi(&tmp, &le)?];
+            let fields: [Named; 3] = [("f", &lf), ("p", &le), ("r", &tmp)];
+            let residual = Dispatch::new(gpu, "solver/pressure_residual", &join(&base, &fields), nl)?;
             let (restrict, prolong, keep) = match levels.last() {
                 Some(coarse) => {
                     let children = track(gpu.storage("child bricks", &hierarchy.levels[l + 1].child_bricks)?);
                     let parent = track(gpu.storage("parent bricks", &level.parent_bricks)?);
-                    // Bound: level parameters, cells, table, from, to.
                     let [cp, _, ccells, _] = &coarse.base;
-                    let restrict_bufs: [&dyn Bindable; 5] = [cp, ccells, &children, &tmp, &coarse.f];
-                    let restrict = Pass::new(gpu, "solver/mg_restrict", &restrict_bufs, coarse.cells)?;
-                    let prolong_bufs: [&dyn Bindable; 5] = [&lp, &lcells, &parent, &coarse.e, &le];
-                    let prolong = Pass::new(gpu, "solver/mg_prolong", &prolong_bufs, nl)?;
+                    let restrict_bufs: [Named; 5] = [
+                        ("params", cp),
+                        ("cells", ccells),
+                        ("child_bricks", &children),
+                        ("r_fine", &tmp),
+                        ("f_coarse", &coarse.f),
+                    ];
+                    let restrict = Dispatch::new(gpu, "solver/mg_restrict", &restrict_bufs, coarse.cells)?;
+                    let prolong_bufs: [Named; 5] = [
+                        ("params", &lp),
+                        ("cells", &lcells),
+                        ("parent_bricks", &parent),
+                        ("e_coarse", &coarse.e),
+                        ("p_fine", &le),
+                    ];
+                    let prolong = Dispatch::new(gpu, "solver/mg_prolong", &prolong_bufs, nl)?;
                     (Some(restrict), Some(prolong), vec![children, parent])
                 }
                 None => (None, None, Vec::new()),
@@ -553,11 +564,20 @@ impl<'g> GpuSolver<'g> {
             levels.push(GpuLevel { f: lf, e: le, base, cells: nl, sweep, residual, restrict, prolong, _keep: keep });
         }
         levels.reverse();
-        let initial_residual = Pass::new(gpu, "solver/pressure_residual", &join(&grid_bufs, &[&f, &dp, &r]), n)?;
+        let fields: [Named; 3] = [("f", &f), ("p", &dp), ("r", &r)];
+        let initial_residual = Dispatch::new(gpu, "solver/pressure_residual", &join(&grid_bufs, &fields), n)?;
         // q = -M d: pressure_residual without its source (the source binding is not read).
         let apply_params = gpu.uniform("operator params", &SolverParams { without_source: 1, ..params_value })?;
-        let apply_bufs: [&dyn Bindable; 7] = [&apply_params, &neighbours, &cells, &geom, &d, &d, &q];
-        let apply = Pass::new(gpu, "solver/pressure_residual", &apply_bufs, n)?;
+        let apply_bufs: [Named; 7] = [
+            ("params", &apply_params),
+            ("neighbours", &neighbours),
+            ("cells", &cells),
+            ("geom", &geom),
+            ("f", &d),
+            ("p", &d),
+            ("r", &q),
+        ];
+        let apply = Dispatch::new(gpu, "solver/pressure_residual", &apply_bufs, n)?;
         let vectors = Vectors::new(gpu, 9)?;
         gpu.queue.write_buffer(vectors.scalars(), u64::from(ONE) * 4, bytemuck::bytes_of(&1.0f32));
         // q = -M d, so dq = d.q = -(d.M d) and alpha' = rz / dq = -alpha:
@@ -633,7 +653,8 @@ impl<'g> GpuSolver<'g> {
         }
         let gpu = self.gpu;
         let buffer = gpu.storage("porous layer", layer)?;
-        let pass = Pass::new(gpu, "solver/porous_drag", &[&self.params, &buffer, &self.u_star], layer.len() as u32)?;
+        let bufs: [Named; 3] = [("params", &self.params), ("layer", &buffer), ("u", &self.u_star)];
+        let pass = Dispatch::new(gpu, "solver/porous_drag", &bufs, layer.len() as u32)?;
         self.bytes += buffer.size();
         self.porous = Some((pass, buffer));
         Ok(())
@@ -960,12 +981,22 @@ impl<'g> GpuSolver<'g> {
         let weights = gpu.storage("wall stencil weights", &stencil.weights)?;
         let stress = gpu.storage_empty("wall stress", 16 * triangles as u64)?;
         let sums = gpu.storage_empty("wall sums", 16 * triangles as u64)?;
-        let buffers: [&dyn Bindable; 9] =
-            [&self.params, &params, &points, &cells, &weights, &self.u, &self.p, &stress, &sums];
-        let shear = Pass::new(gpu, "wall/wall_shear", &buffers, triangles)?;
+        let buffers: [Named; 9] = [
+            ("params", &self.params),
+            ("wall", &params),
+            ("points", &points),
+            ("stencil_cells", &cells),
+            ("stencil_weights", &weights),
+            ("u", &self.u),
+            ("p", &self.p),
+            ("stress", &stress),
+            ("sums", &sums),
+        ];
+        let shear = Dispatch::new(gpu, "wall/wall_shear", &buffers, triangles)?;
         let mean = if accumulate {
             let mean = gpu.storage_empty("time integrals", 16 * self.cells as u64)?;
-            let pass = Pass::new(gpu, "solver/time_average", &[&self.params, &self.u, &self.p, &mean], self.cells)?;
+            let bufs: [Named; 4] = [("params", &self.params), ("u", &self.u), ("p", &self.p), ("mean", &mean)];
+            let pass = Dispatch::new(gpu, "solver/time_average", &bufs, self.cells)?;
             Some((pass, mean))
         } else {
             None

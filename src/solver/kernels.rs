@@ -1,8 +1,7 @@
 //! The solver kernels on the GPU: the grid uploaded once, one method per stage.
 
 use super::{CellLayout, SolverParams};
-use crate::gpu::{Bindable, Gpu, GpuError};
-use crate::grid::index::BRICK_CELLS;
+use crate::gpu::{Bindable, Dispatch, Gpu, GpuError};
 
 /// The grid description on the GPU and the parameters uniform.
 pub struct GpuGrid {
@@ -30,21 +29,21 @@ impl GpuGrid {
         })
     }
 
-    /// Runs `stage` over every cell with the grid's four bindings first, then `fields`, and
+    /// The grid's bindings by their WGSL names: `params`, `neighbours`, `cells`, `geom`.
+    pub fn bindings(&self) -> [(&'static str, &dyn Bindable); 4] {
+        [("params", &self.params), ("neighbours", &self.neighbours), ("cells", &self.cells), ("geom", &self.geom)]
+    }
+
+    /// Runs `stage` over every cell with the grid's bindings and `fields` (by WGSL name), and
     /// waits for it.
-    pub fn run(&self, gpu: &Gpu, stage: &str, fields: &[&dyn Bindable]) -> Result<(), GpuError> {
-        let mut buffers: Vec<&dyn Bindable> = vec![&self.params, &self.neighbours, &self.cells, &self.geom];
+    pub fn run(&self, gpu: &Gpu, stage: &str, fields: &[(&str, &dyn Bindable)]) -> Result<(), GpuError> {
+        let mut buffers: Vec<(&str, &dyn Bindable)> = self.bindings().to_vec();
         buffers.extend_from_slice(fields);
         run(gpu, stage, &buffers, self.n)
     }
 }
 
-/// Runs `stage` over `items` invocations (one per cell) with `buffers` at bindings 0, 1, ...
-/// and waits for it.
-pub fn run(gpu: &Gpu, stage: &str, buffers: &[&dyn Bindable], items: u32) -> Result<(), GpuError> {
-    let stage = gpu.stage(stage)?;
-    let bind = gpu.bind_group(&stage, buffers)?;
-    gpu.dispatch(&stage, &bind, items, BRICK_CELLS)?;
-    gpu.device.poll(wgpu::PollType::wait_indefinitely())?;
-    Ok(())
+/// Runs `stage` over `items` invocations with `buffers` bound by WGSL name, and waits for it.
+pub fn run(gpu: &Gpu, stage: &str, buffers: &[(&str, &dyn Bindable)], items: u32) -> Result<(), GpuError> {
+    Dispatch::new(gpu, stage, buffers, items)?.run(gpu)
 }

@@ -185,16 +185,18 @@ pub fn wall_stencil_of(grid: &Grid, wall: &WallSurface, triangles: &[usize]) -> 
     let mesh = wall.to_mesh();
     let field = DistanceField::new(&mesh, (DEPTH + 1.0) * h);
     // Each cell's distance to the wall, computed once (f32 bits; NaN until computed): cells
-    // serve many triangles.
+    // serve many triangles. The first use gets the f32 value too, or the stencils would depend
+    // on which thread came first (they did: the wall shear stress differed in its last bits
+    // between two runs of one case).
     let cache: Vec<AtomicU32> = (0..grid.kind.len()).map(|_| AtomicU32::new(f32::NAN.to_bits())).collect();
     let distance = |id: u32, x: Vec3| {
         let cached = f32::from_bits(cache[id as usize].load(Ordering::Relaxed));
         if !cached.is_nan() {
             return cached as f64;
         }
-        let d = field.distance(x);
-        cache[id as usize].store((d as f32).to_bits(), Ordering::Relaxed);
-        d
+        let d = field.distance(x) as f32;
+        cache[id as usize].store(d.to_bits(), Ordering::Relaxed);
+        d as f64
     };
     let fits: Vec<Option<Fit>> = triangles.par_iter().map(|&t| fit(grid, wall, &distance, t)).collect();
     let mut out = WallStencil::default();

@@ -1,0 +1,327 @@
+//! The one way to run a compute stage: a [`Kernel`] is a stage's pipeline with its bindings as
+//! the WGSL declares them (read through naga's reflection), built once per device and cached
+//! ([`Gpu::kernel`]); a [`Dispatch`] is a kernel bound to buffers *by binding name* over a count
+//! of items, made once and recorded as often as needed.
+//!
+//! [`Dispatch::new`] checks the names against the shader before wgpu sees them: every binding
+//! of group 0 given exactly once, no name the shader lacks, a uniform binding given a uniform
+//! buffer of at least its struct's size, a storage binding a storage buffer whose size fits its
+//! type (a whole number of a runtime array's elements, at least a fixed type's size). Each
+//! failure is a [`GpuError::Binding`] naming the stage and the binding. The WGSL's binding
+//! numbers and the order of the Rust list need not agree: the numbers come from the shader.
+//!
+//! Every stage is 1-D: `items` invocations in workgroups of the entry point's
+//! `@workgroup_size(N)` (read from the shader), laid out as x * y groups where x alone would
+//! pass the device's limit ([`Gpu::workgroup_grid`]); the shader flattens its index as
+//! `gid.x + gid.y * num_workgroups.x * N` and guards the extra invocations.
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use super::{shader, Bindable, Gpu, GpuError};
+
+/// What a binding of a stage holds, from its WGSL declaration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BindingKind {
+    /// `var<uniform>`: a struct of `size` bytes.
+    Uniform {
+        /// Size of the declared type, bytes.
+        size: u64,
+    },
+    /// `var<storage, read>` or `var<storage, read_write>`.
+    Storage {
+        /// `read_write` (the stage may write it).
+        writable: bool,
+        /// Size of a fixed-size type, or of the part before a runtime array, bytes.
+        fixed: u64,
+        /// A runtime-sized array's element stride, bytes (0: fixed size).
+        stride: u64,
+    },
+}
+
+/// One binding of group 0 as the stage declares it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BindingSlot {
+    /// The WGSL variable's name.
+    pub name: String,
+    /// Its `@binding(N)`.
+    pub binding: u32,
+    /// What it holds.
+    pub kind: BindingKind,
+}
+
+/// A compute stage's pipeline and what its shader declares: the bindings of group 0 and the
+/// workgroup size.
+#[derive(Debug)]
+pub struct Kernel {
+    /// Stage name: the shader file under `shaders/` without `.wgsl` (the pipeline's label).
+    pub name: String,
+    /// Invocations per workgroup (`@workgroup_size(N)`; stages are 1-D).
+    pub workgroup: u32,
+    /// The bindings of group 0, by binding number.
+    pub bindings: Vec<BindingSlot>,
+    pipeline: wgpu::ComputePipeline,
+}
+
+/// Reads the bindings of group 0 that entry point `entry` uses, and its workgroup size, from the
+/// WGSL `source` of stage `name`. A binding declared but not used (an import's binding contract
+/// asks for more than some stages read) is left out: wgpu's derived layout leaves it out too.
+pub fn reflect(name: &str, entry: &str, source: &str) -> Result<(Vec<BindingSlot>, u32), GpuError> {
+    let fail = |message: String| GpuError::Binding { stage: name.to_string(), binding: String::new(), message };
+    let module = naga::front::wgsl::parse_str(source).map_err(|e| fail(format!("WGSL: {e}")))?;
+    let info = naga::valid::Validator::new(naga::valid::ValidationFlags::all(), naga::valid::Capabilities::all())
+        .validate(&module)
+        .map_err(|e| fail(format!("WGSL: {}", e.as_inner())))?;
+    let index = module
+        .entry_points
+        .iter()
+        .position(|e| e.name == entry)
+        .ok_or_else(|| fail(format!("no entry point \"{entry}\"")))?;
+    let uses = info.get_entry_point(index);
+    let mut layouter = naga::proc::Layouter::default();
+    layouter.update(module.to_ctx()).map_err(|e| fail(format!("type layout: {e}")))?;
+    let mut slots = Vec::new();
+    for (handle, var) in module.global_variables.iter() {
+        let Some(rb) = &var.binding else { continue };
+        if uses[handle].is_empty() {
+            continue;
+        }
+        let var_name = var.name.clone().unwrap_or_default();
+        let bad = |message: String| GpuError::Binding { stage: name.to_string(), binding: var_name.clone(), message };
+        if rb.group != 0 {
+            return Err(bad(format!("is in group {}; compute stages use group 0 only", rb.group)));
+        }
+        let size = u64::from(layouter[var.ty].size);
+        let kind = match var.space {
+            naga::AddressSpace::Uniform => BindingKind::Uniform { size },
+            naga::AddressSpace::Storage { access } => {
+                let writable = access.contains(naga::StorageAccess::STORE);
+                let (fixed, stride) = runtime_tail(&module, var.ty);
+                BindingKind::Storage { writable, fixed: fixed.unwrap_or(size), stride }
+            }
+            other => return Err(bad(format!("address space {other:?} is not a buffer"))),
+        };
+        slots.push(BindingSlot { name: var_name, binding: rb.binding, kind });
+    }
+    slots.sort_by_key(|s| s.binding);
+    let [x, y, z] = module.entry_points[index].workgroup_size;
+    if y != 1 || z != 1 {
+        return Err(fail(format!("@workgroup_size({x}, {y}, {z}): stages are 1-D")));
+    }
+    Ok((slots, x))
+}
+
+/// For a storage type ending in a runtime-sized array (the array itself, or a struct whose last
+/// member is one): the size of the part before it and the array's stride; else (None, 0).
+fn runtime_tail(module: &naga::Module, ty: naga::Handle<naga::Type>) -> (Option<u64>, u64) {
+    match &module.types[ty].inner {
+        naga::TypeInner::Array { size: naga::ArraySize::Dynamic, stride, .. } => (Some(0), u64::from(*stride)),
+        naga::TypeInner::Struct { members, .. } => match members.last() {
+            Some(last) => match runtime_tail(module, last.ty) {
+                (Some(_), stride) if stride > 0 => (Some(u64::from(last.offset)), stride),
+                _ => (None, 0),
+            },
+            None => (None, 0),
+        },
+        _ => (None, 0),
+    }
+}
+
+impl Kernel {
+    /// Compiles stage `name` on `gpu` (use [`Gpu::kernel`], which caches).
+    pub(super) fn build(gpu: &Gpu, name: &str) -> Result<Kernel, GpuError> {
+        let source = shader::source(name)?;
+        let entry = shader::entry_point(name);
+        let (bindings, workgroup) = reflect(name, entry, &source)?;
+        let pipeline = gpu.scoped(&format!("compute stage \"{name}\""), || {
+            let desc = wgpu::ShaderModuleDescriptor {
+                label: Some(name),
+                source: wgpu::ShaderSource::Wgsl(Cow::Owned(source)),
+            };
+            // SAFETY: SHADER_CHECKS drops only the loop bounding, whose contract (no infinite
+            // loop) every shader keeps; tests/shaders.rs checks each loop's form.
+            let module = unsafe { gpu.device.create_shader_module_trusted(desc, super::context::SHADER_CHECKS) };
+            gpu.device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+                label: Some(name),
+                layout: None,
+                module: &module,
+                entry_point: Some(entry),
+                compilation_options: Default::default(),
+                cache: None,
+            })
+        })?;
+        Ok(Kernel { name: name.to_string(), workgroup, bindings, pipeline })
+    }
+
+    /// Checks that `buffer` may be bound as `slot` (see the module docs).
+    fn check(&self, slot: &BindingSlot, buffer: &dyn Bindable) -> Result<(), GpuError> {
+        let span = buffer.span();
+        let (usage, size) = (span.buffer().usage(), span.size());
+        let fail =
+            |message: String| GpuError::Binding { stage: self.name.clone(), binding: slot.name.clone(), message };
+        match slot.kind {
+            BindingKind::Uniform { size: need } => {
+                if !usage.contains(wgpu::BufferUsages::UNIFORM) {
+                    return Err(fail("is a uniform; the buffer given is not".into()));
+                }
+                if size < need {
+                    return Err(fail(format!("needs {need} bytes; the buffer given has {size}")));
+                }
+            }
+            BindingKind::Storage { fixed, stride, .. } => {
+                if !usage.contains(wgpu::BufferUsages::STORAGE) {
+                    return Err(fail("is a storage buffer; the buffer given is not".into()));
+                }
+                if size < fixed || (stride > 0 && (size - fixed) % stride != 0) || (stride == 0 && size != fixed) {
+                    let want = if stride > 0 {
+                        format!("{fixed} bytes and a whole number of {stride}-byte elements")
+                    } else {
+                        format!("{fixed} bytes")
+                    };
+                    return Err(fail(format!("needs {want}; the buffer given has {size} bytes")));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A kernel bound to buffers over a count of items: one compute dispatch, recorded as often as
+/// needed.
+pub struct Dispatch {
+    kernel: Arc<Kernel>,
+    bind: wgpu::BindGroup,
+    groups: (u32, u32),
+}
+
+impl Dispatch {
+    /// Binds `buffers` (binding name, buffer or [`super::Span`]) to stage `stage` over `items`
+    /// invocations, checking every name and buffer against the shader (see the module docs).
+    pub fn new(gpu: &Gpu, stage: &str, buffers: &[(&str, &dyn Bindable)], items: u32) -> Result<Dispatch, GpuError> {
+        let kernel = gpu.kernel(stage)?;
+        let err = |binding: &str, message: String| GpuError::Binding {
+            stage: stage.to_string(),
+            binding: binding.to_string(),
+            message,
+        };
+        for (i, (name, _)) in buffers.iter().enumerate() {
+            if !kernel.bindings.iter().any(|s| s.name == *name) {
+                let known: Vec<&str> = kernel.bindings.iter().map(|s| s.name.as_str()).collect();
+                return Err(err(name, format!("is not a binding of the stage (its bindings: {})", known.join(", "))));
+            }
+            if buffers[..i].iter().any(|(n, _)| n == name) {
+                return Err(err(name, "is given twice".into()));
+            }
+        }
+        let mut spans = Vec::with_capacity(kernel.bindings.len());
+        for slot in &kernel.bindings {
+            let Some((_, buffer)) = buffers.iter().find(|(n, _)| *n == slot.name) else {
+                return Err(err(&slot.name, format!("(binding {}) is not given", slot.binding)));
+            };
+            kernel.check(slot, *buffer)?;
+            spans.push((slot.binding, buffer.span()));
+        }
+        let groups = gpu.workgroup_grid(stage, items.div_ceil(kernel.workgroup))?;
+        let bind = gpu.scoped(&format!("bind group of stage \"{stage}\""), || {
+            let entries: Vec<wgpu::BindGroupEntry> = spans
+                .iter()
+                .map(|(binding, s)| wgpu::BindGroupEntry { binding: *binding, resource: s.binding() })
+                .collect();
+            gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
+                label: Some(stage),
+                layout: &kernel.pipeline.get_bind_group_layout(0),
+                entries: &entries,
+            })
+        })?;
+        Ok(Dispatch { kernel, bind, groups })
+    }
+
+    /// The stage's name.
+    pub fn stage(&self) -> &str {
+        &self.kernel.name
+    }
+
+    /// Workgroups as (x, y).
+    pub fn groups(&self) -> (u32, u32) {
+        self.groups
+    }
+
+    /// Appends the dispatch to an open compute pass.
+    pub fn record_in(&self, pass: &mut wgpu::ComputePass<'_>) {
+        self.record_repeated(pass, 1);
+    }
+
+    /// Appends the dispatch `times` times to an open compute pass (the bench's batches).
+    pub fn record_repeated(&self, pass: &mut wgpu::ComputePass<'_>, times: u32) {
+        pass.set_pipeline(&self.kernel.pipeline);
+        pass.set_bind_group(0, &self.bind, &[]);
+        for _ in 0..times {
+            pass.dispatch_workgroups(self.groups.0, self.groups.1, 1);
+        }
+    }
+
+    /// Appends the dispatch to `encoder` as a compute pass of its own, labelled with the stage.
+    pub fn record(&self, encoder: &mut wgpu::CommandEncoder) {
+        let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
+            label: Some(&self.kernel.name),
+            timestamp_writes: None,
+        });
+        self.record_in(&mut pass);
+    }
+
+    /// Records the dispatch alone and submits it, without waiting.
+    pub fn submit(&self, gpu: &Gpu) -> Result<(), GpuError> {
+        gpu.scoped(&format!("dispatch of stage \"{}\"", self.kernel.name), || {
+            let mut encoder =
+                gpu.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some(&self.kernel.name) });
+            self.record(&mut encoder);
+            gpu.queue.submit([encoder.finish()]);
+        })
+    }
+
+    /// Submits the dispatch and waits for it.
+    pub fn run(&self, gpu: &Gpu) -> Result<(), GpuError> {
+        self.submit(gpu)?;
+        gpu.device.poll(wgpu::PollType::wait_indefinitely())?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_stage_reflects_with_distinct_binding_names() {
+        for stage in shader::stages() {
+            let source = shader::source(stage).unwrap();
+            let (slots, workgroup) =
+                reflect(stage, shader::entry_point(stage), &source).unwrap_or_else(|e| panic!("{e}"));
+            assert!(workgroup >= 1, "{stage}");
+            for (i, s) in slots.iter().enumerate() {
+                assert!(!slots[..i].iter().any(|t| t.name == s.name), "{stage}: {} twice", s.name);
+            }
+        }
+        // What the momentum stage declares, as the solver binds it.
+        let source = shader::source("solver/momentum").unwrap();
+        let (slots, workgroup) = reflect("solver/momentum", "momentum", &source).unwrap();
+        let names: Vec<&str> = slots.iter().map(|s| s.name.as_str()).collect();
+        let expected =
+            ["params", "neighbours", "cells", "geom", "u", "u_eval", "tendency", "rhs", "u_next", "p", "viscosity"];
+        assert_eq!(names, expected);
+        assert_eq!(workgroup, 64);
+        assert!(matches!(slots[0].kind, BindingKind::Uniform { .. }));
+        assert_eq!(slots[6].kind, BindingKind::Storage { writable: true, fixed: 0, stride: 4 });
+        assert_eq!(slots[4].kind, BindingKind::Storage { writable: false, fixed: 0, stride: 4 });
+    }
+
+    #[test]
+    fn declared_but_unused_bindings_are_left_out() {
+        // mg_restrict imports shared/cells, whose contract declares `neighbours` and `geom`; it
+        // reads neither.
+        let source = shader::source("solver/mg_restrict").unwrap();
+        let (slots, _) = reflect("solver/mg_restrict", "mg_restrict", &source).unwrap();
+        let names: Vec<&str> = slots.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["params", "cells", "child_bricks", "r_fine", "f_coarse"]);
+    }
+}
