@@ -8,6 +8,9 @@
 //! in an oblique pipe has no advective error away from the wall, and little next to it (the
 //! quadratic-exact closures; first-order upwind only where the nearer wall lies downstream).
 
+mod common;
+
+use common::gpu;
 use hemoflow::gpu::{Bindable, Gpu};
 use hemoflow::grid::{self, kind, Grid};
 use hemoflow::mesh::generate::{pipe, PipeSpec};
@@ -15,12 +18,6 @@ use hemoflow::mesh::Vec3;
 use hemoflow::solver::kernels::GpuGrid;
 use hemoflow::solver::layout::{Boundary, Profile};
 use hemoflow::solver::{CellLayout, SolverParams};
-
-fn gpu() -> Gpu {
-    Gpu::new(None).unwrap_or_else(|e| {
-        panic!("{e}: GPU tests need an adapter; on Debian install mesa-vulkan-drivers (tools/setup does)")
-    })
-}
 
 /// The advection -(u . grad) u of `u` (m/s, component-major) on `g`, from the momentum kernel's
 /// first Runge-Kutta stage (which writes A / 6 into the tendency), m/s^2.

@@ -4,9 +4,10 @@
 //! 2 (the steady state does not depend on the time step; the explicit scheme reaches the same
 //! one, checked on a coarser grid in `implicit_and_explicit_advection_agree_at_steady_state`).
 
+mod common;
+
 use std::path::Path;
 
-use hemoflow::gpu::Gpu;
 use hemoflow::grid::{self, kind};
 use hemoflow::mesh::{FaceGroup, GroupKind, SurfaceMesh, Vec3};
 use hemoflow::solver::gpu_solver::{Advection, GpuSolver, Rheology, Settings};
@@ -66,7 +67,7 @@ struct Cavity {
 }
 
 fn cavity(n_cells: f64, re: f64, t_end: f64, cfl: f64, advection: Advection) -> Cavity {
-    let gpu = Gpu::new(None).unwrap_or_else(|e| panic!("{e}: install mesa-vulkan-drivers (tools/setup does)"));
+    let gpu = common::gpu();
     let h = 1.0 / n_cells;
     let full = grid::voxelize(&cube(), h).unwrap();
     let mid = full.bricks.brick_dims[2] / 2;

@@ -4,17 +4,11 @@
 
 mod common;
 
-use common::SplitMix64;
+use common::{gpu, SplitMix64};
 use hemoflow::gpu::probe::{grid_probe, GridProbeParams, GridProbeQuery};
 use hemoflow::gpu::{Bindable, Dispatch, Gpu, GpuError};
 use hemoflow::grid::index::{Bricks, BRICK, BRICK_CELLS, NO_SLOT};
 use hemoflow::grid::DIRECTIONS;
-
-fn gpu() -> Gpu {
-    Gpu::new(None).unwrap_or_else(|e| {
-        panic!("{e}\nGPU tests need an adapter: install mesa-vulkan-drivers (lavapipe) or a GPU driver")
-    })
-}
 
 /// The CPU twins' answers, `NO_SLOT` for `None`: `neighbour`, and `face_neighbour` where the
 /// offset is one face step.

@@ -2,7 +2,10 @@
 //! fields over a real grid (a generated bifurcation: cut cells, partial faces, walls, caps).
 //! GPU tests never skip: without an adapter they fail, saying to install mesa-vulkan-drivers.
 
-use hemoflow::gpu::{Bindable, Gpu};
+mod common;
+
+use common::gpu;
+use hemoflow::gpu::Bindable;
 use hemoflow::grid::index::{self, BRICK_CELLS};
 use hemoflow::grid::{self, Grid, DIRECTIONS};
 use hemoflow::mesh::generate::{bifurcation, BifurcationSpec};
@@ -13,12 +16,6 @@ use hemoflow::solver::multigrid::Hierarchy;
 use hemoflow::solver::porous::PorousCell;
 use hemoflow::solver::wall_shear::{wall_stencil, WallParams, WallSurface};
 use hemoflow::solver::{cpu, CellLayout, SolverParams};
-
-fn gpu() -> Gpu {
-    Gpu::new(None).unwrap_or_else(|e| {
-        panic!("{e}: GPU tests need an adapter; on Debian install mesa-vulkan-drivers (tools/setup does)")
-    })
-}
 
 fn setup() -> (Grid, CellLayout, SolverParams) {
     let m = bifurcation(&BifurcationSpec { spacing: Some(0.5e-3), ..Default::default() }).unwrap();

@@ -3,18 +3,15 @@
 //! workgroup, several tree levels). GPU tests never skip: without an adapter they fail, saying
 //! to install mesa-vulkan-drivers.
 
+mod common;
+
+use common::gpu;
 use hemoflow::gpu::vector::{self, axpy_cpu, cg_scalars_cpu, dot_cpu, xpay_cpu, CgScalarsParams, Vectors};
 use hemoflow::gpu::Gpu;
 
 /// Sizes every kernel is tried at: 1, around one workgroup (256), 257 partials (three tree
 /// levels: 65_537 -> 257 -> 2 -> 1), and large.
 const SIZES: [u32; 9] = [1, 63, 64, 255, 256, 257, 65_537, 100_000, 1_000_003];
-
-fn gpu() -> Gpu {
-    Gpu::new(None).unwrap_or_else(|e| {
-        panic!("{e}: GPU tests need an adapter; on Debian install mesa-vulkan-drivers (tools/setup does)")
-    })
-}
 
 /// Seeded values in [-1, 1): splitmix64 for the seed, then xorshift64.
 fn random(n: usize, seed: u64) -> Vec<f32> {

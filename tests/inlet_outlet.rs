@@ -4,7 +4,8 @@
 //! the pipe the pressure gradient, centreline velocity and mean wall shear stress against
 //! Hagen-Poiseuille (2% each), and every wall triangle's (3%).
 
-use hemoflow::gpu::Gpu;
+mod common;
+
 use hemoflow::grid::{self, kind};
 use hemoflow::mesh::generate::{pipe, PipeSpec};
 use hemoflow::mesh::Vec3;
@@ -16,7 +17,7 @@ use hemoflow::solver::wall_shear::{wall_stencil_of, WallSurface};
 
 #[test]
 fn oblique_pipe_inlet_to_outlet_is_hagen_poiseuille_and_conserves_mass() {
-    let gpu = Gpu::new(None).unwrap_or_else(|e| panic!("{e}: install mesa-vulkan-drivers (tools/setup does)"));
+    let gpu = common::gpu();
     let (r, length, nu, rho) = (1e-3, 8e-3, 3.3e-6, 1060.0);
     let axis = Vec3::new(0.3, -0.5, 0.8).normalize();
     let m = pipe(&PipeSpec { radius: r, length, axis, start: Vec3::zeros(), segments: 128, rings: Some(8) }).unwrap();

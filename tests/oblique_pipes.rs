@@ -18,14 +18,12 @@
 //! The full study (three axes, Re 1 to 500, D/h 8 to 20, observed orders) is
 //! `cargo bench --bench accuracy`.
 
+mod common;
+
+use common::gpu;
 use hemoflow::case::EXPLICIT_CFL_MAX;
-use hemoflow::gpu::Gpu;
 use hemoflow::solver::gpu_solver::Advection;
 use hemoflow::verify::{oblique_pipe, PipeCase};
-
-fn gpu() -> Gpu {
-    Gpu::new(None).unwrap_or_else(|e| panic!("{e}: install mesa-vulkan-drivers (tools/setup does)"))
-}
 
 #[test]
 fn explicit_advection_is_stable_at_its_courant_limit_at_re_500() {

@@ -3,9 +3,10 @@
 //! rate and wall shear stress (on every wall triangle) against Hagen-Poiseuille, at D/h = 10, 20, 40, with the observed
 //! order of convergence.
 
+mod common;
+
 mod periodic_pipe;
 
-use hemoflow::gpu::Gpu;
 use hemoflow::mesh::Vec3;
 use hemoflow::solver::gpu_solver::{Advection, GpuSolver, Rheology, Settings};
 use hemoflow::solver::multigrid::MultigridSettings;
@@ -26,7 +27,7 @@ struct Errors {
 }
 
 fn run(d_over_h: f64) -> Errors {
-    let gpu = Gpu::new(None).unwrap_or_else(|e| panic!("{e}: install mesa-vulkan-drivers (tools/setup does)"));
+    let gpu = common::gpu();
     let h = 2.0 * R / d_over_h;
     let g = periodic_pipe(R, d_over_h);
     let force = 4.0 * NU * U_CENTRE / (R * R);

@@ -8,12 +8,8 @@ use std::f64::consts::PI;
 use std::path::{Path, PathBuf};
 use std::str::FromStr as _;
 
-use hemoflow::gpu::Gpu;
+use common::gpu;
 use hemoflow::post::{colormap, render, Camera, ColourBar, Image, Layer, Layout, Paint, Scene, View};
-
-fn gpu() -> Gpu {
-    Gpu::new(None).unwrap_or_else(|e| panic!("{e}: install mesa-vulkan-drivers (tools/setup does)"))
-}
 
 /// Where the test pictures go (kept for looking at).
 fn out_dir() -> PathBuf {

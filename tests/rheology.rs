@@ -4,11 +4,12 @@
 //! Poiseuille flow: the flow rate for the pressure gradient (the pressure drop against the flow
 //! rate), within 2%.
 
+mod common;
+
 use std::f64::consts::PI;
 
 mod periodic_pipe;
 
-use hemoflow::gpu::Gpu;
 use hemoflow::mesh::Vec3;
 use hemoflow::run::CARREAU_YASUDA_BLOOD;
 use hemoflow::solver::gpu_solver::{Advection, GpuSolver, Rheology, Settings};
@@ -80,7 +81,7 @@ fn simpson(f: &dyn Fn(usize) -> f64, from: usize, m: usize, dr: f64) -> f64 {
 
 #[test]
 fn carreau_yasuda_pipe_flow_matches_the_1d_solution() {
-    let gpu = Gpu::new(None).unwrap_or_else(|e| panic!("{e}: install mesa-vulkan-drivers (tools/setup does)"));
+    let gpu = common::gpu();
     let (mu0, mu_inf, lambda, n_index, a) = CARREAU_YASUDA_BLOOD;
     let rheology =
         Rheology::CarreauYasuda { nu_zero: mu0 / RHO, nu_infinity: mu_inf / RHO, relaxation: lambda, n: n_index, a };

@@ -12,11 +12,13 @@
 //! The first two measure, over the second cycle, the velocity profile's L2 error over the section
 //! and the cycle, relative to the peak velocity, and the flow rate's amplitude and phase.
 
+mod common;
+
 use std::f64::consts::PI;
 
 mod periodic_pipe;
 
-use hemoflow::gpu::Gpu;
+use common::gpu;
 use hemoflow::grid;
 use hemoflow::mesh::generate::{pipe, PipeSpec};
 use hemoflow::mesh::Vec3;
@@ -38,10 +40,6 @@ const STEPS_PER_CYCLE: usize = 200;
 const PROFILE_TOLERANCE: f64 = 0.03;
 const AMPLITUDE_TOLERANCE: f64 = 0.02;
 const PHASE_TOLERANCE_DEGREES: f64 = 2.0;
-
-fn gpu() -> Gpu {
-    Gpu::new(None).unwrap_or_else(|e| panic!("{e}: install mesa-vulkan-drivers (tools/setup does)"))
-}
 
 fn settings(dt: f64, velocity_scale: f64, force: Vec3, boundaries: Vec<Boundary>) -> Settings {
     Settings {

@@ -1,10 +1,20 @@
-//! Helpers shared by the integration tests that run the `hemoflow` command.
+//! Helpers shared by the integration tests: the GPU they run on, and running the `hemoflow`
+//! command.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::Mutex;
 
 use serde_json::Value;
+
+/// The GPU the tests run on (lavapipe where there is no GPU). GPU tests never skip: without an
+/// adapter they fail, saying what to install.
+#[allow(dead_code)]
+pub fn gpu() -> hemoflow::gpu::Gpu {
+    hemoflow::gpu::Gpu::new(None).unwrap_or_else(|e| {
+        panic!("{e}\nGPU tests need an adapter: on Debian install mesa-vulkan-drivers (lavapipe; tools/setup does)")
+    })
+}
 
 /// Held while a test writes an HDF5 file and while it starts a `hemoflow` process: HDF5 opens
 /// files without close-on-exec, so a child started meanwhile by another test thread would inherit
