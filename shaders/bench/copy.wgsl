@@ -4,14 +4,16 @@
 // than one dispatch dimension allows, so the dispatch is 2-D and rows of num_workgroups.x
 // workgroups are laid end to end. Host side: hemoflow::gpu::bench.
 
+#import shared/dispatch
+
 @group(0) @binding(0) var<storage, read> src: array<f32>;
 @group(0) @binding(1) var<storage, read_write> dst: array<f32>;
 
 const WORKGROUP: u32 = 256u;
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WORKGROUP)
 fn copy(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-    let i = gid.x + gid.y * groups.x * WORKGROUP;
+    let i = flat_index(gid, groups, WORKGROUP);
     if i >= arrayLength(&dst) {
         return;
     }

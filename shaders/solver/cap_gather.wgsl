@@ -4,6 +4,8 @@
 // flux over h^2 (m/s) in out[i] and its kinematic pressure (m^2/s^2) in out[E + i], E the
 // entries. CPU twin: hemoflow::solver::cpu::cap_gather.
 
+#import shared/dispatch
+
 // Storage ids of the caps' cells, E entries.
 @group(0) @binding(0) var<storage, read> ids: array<u32>;
 // Outlet flux over h^2 per cell, m/s.
@@ -13,9 +15,9 @@
 // 2 E values: the fluxes, then the pressures.
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(CELL_WORKGROUP)
 fn cap_gather(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let i = gid.x + gid.y * nwg.x * 64u;
+    let i = flat_index(gid, nwg, CELL_WORKGROUP);
     let entries = arrayLength(&ids);
     if i >= entries {
         return;

@@ -11,6 +11,7 @@
 // increment (m/s; 0 elsewhere) for `project` to finish. At a steady state these face velocities
 // are those of the projection. CPU twin: hemoflow::solver::cpu::divergence.
 
+#import shared/dispatch
 #import shared/gradient
 
 @group(0) @binding(0) var<uniform> params: SolverParams;
@@ -38,9 +39,9 @@ fn face_interpolate(a: f32, b: f32, o_a: u32, o_b: u32, c: u32) -> f32 {
     return (9.0 * (a + b) - u[c + o_a] - u[c + o_b]) / 16.0;
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(CELL_WORKGROUP)
 fn divergence(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let id = gid.x + gid.y * nwg.x * 64u;
+    let id = flat_index(gid, nwg, CELL_WORKGROUP);
     if id >= params.cells {
         return;
     }

@@ -3,6 +3,7 @@
 // grid; `parent_bricks` holds, per fine slot, the coarse slot covering it * 8 + the brick's
 // octant in it (NO_SLOT where none). CPU twin: hemoflow::solver::cpu::mg_prolong.
 
+#import shared/dispatch
 #import shared/cells
 
 @group(0) @binding(0) var<uniform> params: SolverParams;
@@ -14,9 +15,9 @@
 @group(0) @binding(5) var<storage, read> neighbours: array<u32>;
 @group(0) @binding(6) var<storage, read> geom: array<f32>;
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(CELL_WORKGROUP)
 fn mg_prolong(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let id = gid.x + gid.y * nwg.x * 64u;
+    let id = flat_index(gid, nwg, CELL_WORKGROUP);
     if id >= params.cells {
         return;
     }

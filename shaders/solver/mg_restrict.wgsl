@@ -6,6 +6,7 @@
 // its slot for each octant of each coarse brick (NO_SLOT where not allocated). 0 in solid
 // coarse cells. CPU twin: hemoflow::solver::cpu::mg_restrict.
 
+#import shared/dispatch
 #import shared/cells
 
 @group(0) @binding(0) var<uniform> params: SolverParams;
@@ -18,9 +19,9 @@
 @group(0) @binding(5) var<storage, read> neighbours: array<u32>;
 @group(0) @binding(6) var<storage, read> geom: array<f32>;
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(CELL_WORKGROUP)
 fn mg_restrict(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let id = gid.x + gid.y * nwg.x * 64u;
+    let id = flat_index(gid, nwg, CELL_WORKGROUP);
     if id >= params.cells {
         return;
     }

@@ -34,6 +34,7 @@
 // moving wall's likewise, an outlet has zero normal gradient (where the flow reverses there, the
 // backflow stabilisation's drag). Units: u m/s, T m/s^2. CPU twin: hemoflow::solver::cpu::momentum.
 
+#import shared/dispatch
 #import shared/viscous
 #import shared/advection
 #import shared/gradient
@@ -162,9 +163,9 @@ fn apply_difference(a: AxisDifference, c: u32, vc: f32, wall: vec3<f32>) -> f32 
     return a.own * vc + dot(a.weights, vs) + a.wall * wall[c];
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(CELL_WORKGROUP)
 fn momentum(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let id = gid.x + gid.y * nwg.x * 64u;
+    let id = flat_index(gid, nwg, CELL_WORKGROUP);
     let n = params.cells;
     if id >= n {
         return;

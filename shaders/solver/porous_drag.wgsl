@@ -6,6 +6,7 @@
 // pressure drop across the layer.
 // CPU twin: hemoflow::solver::cpu::porous_drag.
 
+#import shared/dispatch
 #import shared/params
 
 // One cell of the layer. Rust twin: hemoflow::solver::porous::PorousCell.
@@ -29,9 +30,9 @@ struct PorousCell {
 // Predicted velocity, m/s, component-major.
 @group(0) @binding(2) var<storage, read_write> u: array<f32>;
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(CELL_WORKGROUP)
 fn porous_drag(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let i = gid.x + gid.y * nwg.x * 64u;
+    let i = flat_index(gid, nwg, CELL_WORKGROUP);
     if i >= arrayLength(&layer) {
         return;
     }

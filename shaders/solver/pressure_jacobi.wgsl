@@ -7,6 +7,7 @@
 // volume fraction), p kinematic (Pa / density, m^2/s^2). Used on every multigrid level.
 // CPU twin: hemoflow::solver::cpu::pressure_jacobi.
 
+#import shared/dispatch
 #import shared/cells
 
 @group(0) @binding(0) var<uniform> params: SolverParams;
@@ -17,9 +18,9 @@
 @group(0) @binding(5) var<storage, read> p_in: array<f32>;
 @group(0) @binding(6) var<storage, read_write> p_out: array<f32>;
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(CELL_WORKGROUP)
 fn pressure_jacobi(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let id = gid.x + gid.y * nwg.x * 64u;
+    let id = flat_index(gid, nwg, CELL_WORKGROUP);
     if id >= params.cells {
         return;
     }

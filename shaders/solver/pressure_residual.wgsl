@@ -4,6 +4,7 @@
 // itself for conjugate gradients.
 // CPU twin: hemoflow::solver::cpu::pressure_residual.
 
+#import shared/dispatch
 #import shared/cells
 
 @group(0) @binding(0) var<uniform> params: SolverParams;
@@ -14,9 +15,9 @@
 @group(0) @binding(5) var<storage, read> p: array<f32>;
 @group(0) @binding(6) var<storage, read_write> r: array<f32>;
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(CELL_WORKGROUP)
 fn pressure_residual(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let id = gid.x + gid.y * nwg.x * 64u;
+    let id = flat_index(gid, nwg, CELL_WORKGROUP);
     if id >= params.cells {
         return;
     }

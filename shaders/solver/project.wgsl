@@ -6,6 +6,7 @@
 // elsewhere): the flux the pressure equation balanced, so the outlets' sum equals the inflow to
 // the solver tolerance. CPU twin: hemoflow::solver::cpu::project.
 
+#import shared/dispatch
 #import shared/gradient
 
 @group(0) @binding(0) var<uniform> params: SolverParams;
@@ -21,9 +22,9 @@
 // Outlet flux over h^2, m/s: before the increment in, projected out.
 @group(0) @binding(7) var<storage, read_write> outflow: array<f32>;
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(CELL_WORKGROUP)
 fn project(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let id = gid.x + gid.y * nwg.x * 64u;
+    let id = flat_index(gid, nwg, CELL_WORKGROUP);
     if id >= params.cells {
         return;
     }

@@ -7,6 +7,7 @@
 // normal gradient). Run once a step, before momentum; the step's viscous terms use it.
 // CPU twin: hemoflow::solver::cpu::shear_viscosity.
 
+#import shared/dispatch
 #import shared/viscous
 
 @group(0) @binding(0) var<uniform> params: SolverParams;
@@ -18,9 +19,9 @@
 // Kinematic viscosity per cell, m^2/s.
 @group(0) @binding(5) var<storage, read_write> viscosity: array<f32>;
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(CELL_WORKGROUP)
 fn shear_viscosity(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let id = gid.x + gid.y * nwg.x * 64u;
+    let id = flat_index(gid, nwg, CELL_WORKGROUP);
     let n = params.cells;
     if id >= n {
         return;

@@ -6,6 +6,7 @@
 // clears the entry before the pass. A non-finite speed counts as +infinity. Solid cells hold
 // zero velocity. CPU twin: hemoflow::solver::cpu::speed_max.
 
+#import shared/dispatch
 #import shared/params
 
 @group(0) @binding(0) var<uniform> params: SolverParams;
@@ -18,13 +19,13 @@ const INFINITY_BITS: u32 = 0x7f800000u;
 
 var<workgroup> group_max: atomic<u32>;
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(CELL_WORKGROUP)
 fn speed_max(
     @builtin(global_invocation_id) gid: vec3<u32>,
     @builtin(local_invocation_index) lid: u32,
     @builtin(num_workgroups) nwg: vec3<u32>,
 ) {
-    let id = gid.x + gid.y * nwg.x * 64u;
+    let id = flat_index(gid, nwg, CELL_WORKGROUP);
     let n = params.cells;
     if lid == 0u {
         atomicStore(&group_max, 0u);

@@ -2,6 +2,7 @@
 // integrals (the cycle averages are these over the cycle's length): mean[c n + id] += dt u_c and
 // mean[3 n + id] += dt p, n = params.cells. CPU twin: hemoflow::solver::cpu::time_average.
 
+#import shared/dispatch
 #import shared/params
 
 @group(0) @binding(0) var<uniform> params: SolverParams;
@@ -12,9 +13,9 @@
 // 4 n values: the integrals of u (m) and of p (m^2/s).
 @group(0) @binding(3) var<storage, read_write> mean: array<f32>;
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(CELL_WORKGROUP)
 fn time_average(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let id = gid.x + gid.y * nwg.x * 64u;
+    let id = flat_index(gid, nwg, CELL_WORKGROUP);
     let n = params.cells;
     if id >= n {
         return;

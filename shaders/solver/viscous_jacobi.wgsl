@@ -8,6 +8,7 @@
 // The system is diagonally dominant, so the sweeps converge whatever dt; v in m/s.
 // CPU twin: hemoflow::solver::cpu::viscous_jacobi.
 
+#import shared/dispatch
 #import shared/viscous
 #import shared/advection
 
@@ -24,9 +25,9 @@
 // Kinematic viscosity per cell (non-Newtonian fluids), m^2/s.
 @group(0) @binding(8) var<storage, read> viscosity: array<f32>;
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(CELL_WORKGROUP)
 fn viscous_jacobi(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let id = gid.x + gid.y * nwg.x * 64u;
+    let id = flat_index(gid, nwg, CELL_WORKGROUP);
     let n = params.cells;
     if id >= n {
         return;

@@ -3,6 +3,7 @@
 // with the Rust twins `Bricks::neighbour` and `Bricks::face_neighbour`.
 // Host side: src/gpu/probe.rs.
 
+#import shared/dispatch
 #import shared/grid
 
 // Rust twin: hemoflow::gpu::probe::GridProbeParams.
@@ -32,9 +33,9 @@ struct GridProbeQuery {
 // where the offset is one face step (else NO_SLOT); NO_SLOT where none.
 @group(0) @binding(3) var<storage, read_write> results: array<u32>;
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(CELL_WORKGROUP)
 fn grid_probe(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let i = gid.x + gid.y * nwg.x * 64u;
+    let i = flat_index(gid, nwg, CELL_WORKGROUP);
     if i >= params.queries {
         return;
     }

@@ -6,6 +6,8 @@
 // Workgroups may be laid out in 2-D: element i = gid.x + gid.y * num_workgroups.x * WORKGROUP.
 
 // Invocations per workgroup (Rust: VECTOR_WORKGROUP).
+#import shared/dispatch
+
 const WORKGROUP: u32 = 256u;
 
 // Rust twin: hemoflow::gpu::vector::AxpyParams.
@@ -26,7 +28,7 @@ struct AxpyParams {
 
 @compute @workgroup_size(WORKGROUP)
 fn axpy(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let i = gid.x + gid.y * nwg.x * WORKGROUP;
+    let i = flat_index(gid, nwg, WORKGROUP);
     if i >= params.n {
         return;
     }

@@ -5,6 +5,8 @@
 // Workgroups may be laid out in 2-D: element i = gid.x + gid.y * num_workgroups.x * WORKGROUP.
 
 // Invocations per workgroup (Rust: VECTOR_WORKGROUP).
+#import shared/dispatch
+
 const WORKGROUP: u32 = 256u;
 
 // Rust twin: hemoflow::gpu::vector::XpayParams.
@@ -24,7 +26,7 @@ struct XpayParams {
 
 @compute @workgroup_size(WORKGROUP)
 fn xpay(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let i = gid.x + gid.y * nwg.x * WORKGROUP;
+    let i = flat_index(gid, nwg, WORKGROUP);
     if i >= params.n {
         return;
     }

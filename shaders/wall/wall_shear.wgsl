@@ -8,6 +8,7 @@
 // With accumulate set, tau dt and |tau| dt are added to the triangle's sums (params.dt, s): the
 // time integrals TAWSS, OSI and RRT come from. CPU twin: hemoflow::solver::cpu::wall_shear.
 
+#import shared/dispatch
 #import shared/rheology
 
 const WALL_STENCIL: u32 = 32u;
@@ -46,9 +47,9 @@ struct WallParams {
 // Per triangle: xyz the sum of tau dt, w the sum of |tau| dt (Pa s).
 @group(0) @binding(8) var<storage, read_write> sums: array<vec4<f32>>;
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(CELL_WORKGROUP)
 fn wall_shear(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let t = gid.x + gid.y * nwg.x * 64u;
+    let t = flat_index(gid, nwg, CELL_WORKGROUP);
     if t >= wall.triangles {
         return;
     }

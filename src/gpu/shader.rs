@@ -17,6 +17,7 @@ pub const FILES: &[(&str, &str)] = &[
     ("bench/copy", include_str!("../../shaders/bench/copy.wgsl")),
     ("shared/advection", include_str!("../../shaders/shared/advection.wgsl")),
     ("shared/cells", include_str!("../../shaders/shared/cells.wgsl")),
+    ("shared/dispatch", include_str!("../../shaders/shared/dispatch.wgsl")),
     ("shared/gradient", include_str!("../../shaders/shared/gradient.wgsl")),
     ("shared/grid", include_str!("../../shaders/shared/grid.wgsl")),
     ("shared/params", include_str!("../../shaders/shared/params.wgsl")),
