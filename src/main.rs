@@ -89,7 +89,8 @@ enum Command {
         adapter: Option<String>,
         /// Print JSON: adapter, copy_gbs (GB/s), kernels [{name, grid, cells, fluid_cells, ms,
         /// mlups, gbs, percent_of_copy, bytes_per_cell (bytes)}], steps [{grid, fluid_cells, dt
-        /// (s), ms, mlups, pressure_iterations, bytes_per_fluid_cell (bytes)}],
+        /// (s), ms, mlups, pressure_iterations, bytes_per_fluid_cell (bytes), counters {dispatches and
+        /// round_trips per step, stages {stage: dispatches per step}}}],
         /// bytes_per_fluid_cell (bytes, every solver buffer on the vessel), timing_method.
         #[arg(long)]
         json: bool,
@@ -140,7 +141,8 @@ enum Command {
         /// [{name, flow_rate (m^3/s), mean_pressure (Pa)}], cycles [{cycle, caps [{name,
         /// mean_flow_rate (m^3/s), mean_pressure, min_pressure, max_pressure (Pa)}],
         /// pressure_change (Pa)}], wall_triangles, wall_gpu_bytes (bytes), stents [{kind, from, to (m, the snapped
-        /// ends), length (m), diameter (m), layer_cells}], and more.
+        /// ends), length (m), diameter (m), layer_cells}], counters {steps, dispatches and round_trips (per step:
+        /// GPU compute dispatches, host waits for the GPU), stages {stage: dispatches per step}}, and more.
         #[arg(long)]
         json: bool,
         /// Check the case and stop before the GPU: read it, load and check the surface, build the
@@ -350,6 +352,10 @@ fn run_case(
         summary.mlups,
         summary.fluid_cells,
         summary.bytes_per_fluid_cell
+    );
+    println!(
+        "per step: {:.1} GPU dispatches, {:.1} host round trips (waits for the GPU, snapshots included)",
+        summary.counters.dispatches, summary.counters.round_trips
     );
     println!(
         "pressure iterations per step: mean {:.1}, max {}; divergence after projection: max {:.1e} (relative; {} \

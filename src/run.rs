@@ -8,7 +8,7 @@ use std::time::Instant;
 use toml::Spanned;
 
 use crate::case::{Case, CaseError, FluidModel, InterpolationKey, OutletType, ProfileKey};
-use crate::gpu::{Gpu, GpuError};
+use crate::gpu::{Gpu, GpuError, StepCounters};
 use crate::grid::{self, kind, GridError};
 use crate::io::{
     write_time_series_xdmf, write_wall_xdmf, Checkpoint, CycleRecord, H5Output, IoError, LockError, OutputLock,
@@ -166,6 +166,10 @@ pub struct RunSummary {
     pub pressure_iterations_mean: f64,
     /// Most pressure iterations in a step.
     pub pressure_iterations_max: usize,
+    /// What a step cost the GPU and the host over this run's steps, per step: compute
+    /// dispatches (all, and per stage) and host round trips (waits for the GPU; the snapshots'
+    /// and checkpoints' read-backs included).
+    pub counters: StepCounters,
     /// Largest divergence after projection over the steps, relative (see
     /// [`crate::solver::gpu_solver::StepStats::divergence`]: 1 is a divergence of the inflow's
     /// peak velocity / h in every cell); at most `[solver] tolerance` when every solve converged.
@@ -530,6 +534,7 @@ pub fn run(
     let mut last_caps: Vec<CapFlow> = Vec::new();
     let mut cycles = Vec::new();
     let start = Instant::now();
+    let counted = gpu.counters();
     let (mut iterations_total, mut iterations_max) = (0usize, 0usize);
     let (mut divergence_max, mut steps_over_tolerance) = (0.0f64, 0u64);
     let mut mass_balance_max = 0.0f64;
@@ -847,6 +852,7 @@ pub fn run(
         bytes_per_fluid_cell: solver.bytes_per_fluid_cell(),
         pressure_iterations_mean: iterations_total as f64 / this_run as f64,
         pressure_iterations_max: iterations_max,
+        counters: gpu.counters().since(&counted).per_step(this_run),
         divergence_max,
         steps_over_tolerance,
         mass_balance_error: mass_balance(&last_caps, mean_inflow),

@@ -59,6 +59,9 @@ fn bench_json_reports_every_kernel_on_both_grids() {
             positive(s, key, "full step");
         }
         assert!(s["pressure_iterations"].as_f64().is_some_and(|i| i >= 0.0), "full step: {s}");
+        let counters = &s["counters"];
+        assert_eq!(counters["stages"]["solver/momentum"].as_f64(), Some(3.0), "full step: {s}");
+        assert!(counters["round_trips"].as_f64().is_some_and(|r| r >= 1.0), "full step: {s}");
     }
     assert_eq!(r["bytes_per_fluid_cell"], steps[1]["bytes_per_fluid_cell"], "the vessel's solver bytes");
 

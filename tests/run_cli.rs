@@ -43,6 +43,18 @@ fn run_writes_snapshots_and_a_summary_with_mass_balance() {
     );
     assert!((inflow - 6.0e-8).abs() < 1e-5 * 6.0e-8);
     assert!(balance < 1e-3);
+    // What a step costs: explicit advection is three momentum passes, one divergence and one
+    // projection; the host waits at least once per pressure iteration (its convergence check).
+    let counters = &r["counters"];
+    println!("per step: {counters}");
+    assert_eq!(counters["steps"], r["steps"], "{counters}");
+    for (stage, per_step) in [("solver/momentum", 3.0), ("solver/divergence", 1.0), ("solver/project", 1.0)] {
+        assert_eq!(counters["stages"][stage].as_f64(), Some(per_step), "{stage}: {counters}");
+    }
+    let stages: f64 = counters["stages"].as_object().unwrap().values().map(|v| v.as_f64().unwrap()).sum();
+    assert!((counters["dispatches"].as_f64().unwrap() - stages).abs() < 1e-9 * stages, "{counters}");
+    let round_trips = counters["round_trips"].as_f64().unwrap();
+    assert!(round_trips >= r["pressure_iterations_mean"].as_f64().unwrap(), "{counters}");
     // One snapshot per 0.01 s of the 0.05 s run, and the last step.
     let snapshots = r["snapshots"].as_u64().unwrap();
     assert!((5..=6).contains(&snapshots), "{snapshots} snapshots");

@@ -52,7 +52,7 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use super::{device_type_name, AdapterReport, Bindable, Dispatch, Gpu, GpuError};
+use super::{device_type_name, AdapterReport, Bindable, Dispatch, Gpu, GpuError, StepCounters};
 use crate::grid::{self, GridError};
 use crate::mesh::generate::{self, BifurcationSpec, GenerateError};
 use crate::mesh::{FaceGroup, SurfaceMesh, Vec3};
@@ -329,6 +329,9 @@ pub struct StepReport {
     pub pressure_iterations: f64,
     /// Every GPU byte the solver allocated, per fluid cell, bytes.
     pub bytes_per_fluid_cell: f64,
+    /// Per timed step: compute dispatches (all, and per stage) and host round trips (waits for
+    /// the GPU, the bench's own wait after each step included).
+    pub counters: StepCounters,
 }
 
 /// Everything `hemoflow bench` reports.
@@ -519,12 +522,13 @@ fn step_bench(gpu: &Gpu, g: &grid::Grid, name: &'static str, opts: &BenchOptions
     }
     let (mut times, mut iterations) = (Vec::new(), 0usize);
     let t0 = Instant::now();
+    let counted = gpu.counters();
     while times.len() < opts.repetitions as usize
         || t0.elapsed().as_secs_f64() < opts.repetitions as f64 * opts.batch_seconds
     {
         let t = Instant::now();
         iterations += solver.step()?.iterations;
-        gpu.device.poll(wgpu::PollType::wait_indefinitely()).map_err(GpuError::from)?;
+        gpu.wait()?;
         times.push(t.elapsed().as_secs_f64() * 1e3);
     }
     times.sort_by(f64::total_cmp);
@@ -540,6 +544,7 @@ fn step_bench(gpu: &Gpu, g: &grid::Grid, name: &'static str, opts: &BenchOptions
         mlups: solver.fluid_cells as f64 / (ms * 1e-3) / 1e6,
         pressure_iterations: iterations as f64 / times.len() as f64,
         bytes_per_fluid_cell: solver.bytes_per_fluid_cell(),
+        counters: gpu.counters().since(&counted).per_step(times.len() as u64),
     })
 }
 
@@ -891,8 +896,19 @@ pub fn text(r: &BenchReport) -> String {
          neighbour table, wall records; each once) over fluid cells; GB/s = 1e9 B/s"
     );
     out.push('\n');
-    let header =
-        ["full step", "fluid cells", "dt s", "steps", "ms/step", "min..max ms", "MLUPS", "p iters", "GPU B/fluid cell"];
+    let header = [
+        "full step",
+        "fluid cells",
+        "dt s",
+        "steps",
+        "ms/step",
+        "min..max ms",
+        "MLUPS",
+        "p iters",
+        "dispatches",
+        "round trips",
+        "GPU B/fluid cell",
+    ];
     let rows: Vec<Vec<String>> = r
         .steps
         .iter()
@@ -906,6 +922,8 @@ pub fn text(r: &BenchReport) -> String {
                 format!("{:.3}..{:.3}", s.ms_min, s.ms_max),
                 format!("{:.2}", s.mlups),
                 format!("{:.1}", s.pressure_iterations),
+                format!("{:.1}", s.counters.dispatches),
+                format!("{:.1}", s.counters.round_trips),
                 format!("{:.1}", s.bytes_per_fluid_cell),
             ]
         })
@@ -915,7 +933,8 @@ pub fn text(r: &BenchReport) -> String {
         out,
         "full step: momentum, viscous sweeps, divergence, MG-PCG pressure solve (relative residual 1e-4), projection; \
          wall clock per step from rest after {STEP_WARMUP} steps, parabolic inflow of mean {STEP_INLET_VELOCITY} m/s, \
-         CFL 0.5; GPU B/fluid cell: every buffer the solver allocated"
+         CFL 0.5; dispatches and round trips (host waits for the GPU) per step; GPU B/fluid cell: every buffer the \
+         solver allocated"
     );
     let _ = writeln!(out, "{:.1} s", r.seconds);
     out

@@ -12,7 +12,7 @@ use std::sync::{mpsc, Arc, Mutex};
 use bytemuck::Pod;
 use wgpu::util::DeviceExt as _;
 
-use super::{choose, enumerate_adapters, instance, AdapterReport, Bindable, GpuError, Kernel};
+use super::{choose, counters, enumerate_adapters, instance, AdapterReport, Bindable, Counters, GpuError, Kernel};
 
 /// The runtime checks compiled into every stage: wgpu's defaults (buffer and array bounds,
 /// integer division by zero), less the counter wgpu adds to every loop so that a driver may not
@@ -41,6 +41,8 @@ pub struct Gpu {
     pub queue: wgpu::Queue,
     /// Kernels built so far, by stage name ([`Gpu::kernel`]).
     kernels: Mutex<HashMap<String, Arc<Kernel>>>,
+    /// Dispatches and round trips so far ([`Gpu::counters`]).
+    pub(crate) counters: counters::Shared,
 }
 
 /// Which binding limit a buffer is checked against.
@@ -72,7 +74,7 @@ impl Gpu {
         };
         let (device, queue) = pollster::block_on(adapter.request_device(&desc))
             .map_err(|source| GpuError::RequestDevice { adapter: report.name.clone(), source })?;
-        Ok(Gpu { adapter, report, reason, device, queue, kernels: Mutex::default() })
+        Ok(Gpu { adapter, report, reason, device, queue, kernels: Mutex::default(), counters: Default::default() })
     }
 
     /// The device's limits (equal to the adapter's).
@@ -151,7 +153,7 @@ impl Gpu {
         staging.map_async(wgpu::MapMode::Read, .., move |result| {
             let _ = tx.send(result);
         });
-        self.device.poll(wgpu::PollType::wait_indefinitely())?;
+        self.wait()?;
         rx.recv().map_err(|_| GpuError::Map)?.map_err(|_| GpuError::Map)?;
         let n = size as usize / size_of::<T>().max(1);
         let values = {
@@ -177,6 +179,18 @@ impl Gpu {
             return Err(GpuError::TooManyWorkgroups { stage: stage.to_string(), groups, limit });
         }
         Ok((groups.div_ceil(y), y))
+    }
+
+    /// Waits for all submitted work (a host round trip, counted).
+    pub fn wait(&self) -> Result<(), GpuError> {
+        self.device.poll(wgpu::PollType::wait_indefinitely())?;
+        self.counters.waited();
+        Ok(())
+    }
+
+    /// The dispatches recorded and the host's round trips since the device was opened.
+    pub fn counters(&self) -> Counters {
+        self.counters.snapshot()
     }
 
     /// The kernel of stage `name` (e.g. `"solver/momentum"`): built on first use, then shared.

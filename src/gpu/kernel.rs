@@ -192,6 +192,7 @@ pub struct Dispatch {
     kernel: Arc<Kernel>,
     bind: wgpu::BindGroup,
     groups: (u32, u32),
+    counters: super::counters::Shared,
 }
 
 impl Dispatch {
@@ -233,7 +234,7 @@ impl Dispatch {
                 entries: &entries,
             })
         })?;
-        Ok(Dispatch { kernel, bind, groups })
+        Ok(Dispatch { kernel, bind, groups, counters: gpu.counters.clone() })
     }
 
     /// The stage's name.
@@ -258,6 +259,7 @@ impl Dispatch {
         for _ in 0..times {
             pass.dispatch_workgroups(self.groups.0, self.groups.1, 1);
         }
+        self.counters.dispatched(&self.kernel.name, u64::from(times));
     }
 
     /// Appends the dispatch to `encoder` as a compute pass of its own, labelled with the stage.
@@ -282,8 +284,7 @@ impl Dispatch {
     /// Submits the dispatch and waits for it.
     pub fn run(&self, gpu: &Gpu) -> Result<(), GpuError> {
         self.submit(gpu)?;
-        gpu.device.poll(wgpu::PollType::wait_indefinitely())?;
-        Ok(())
+        gpu.wait()
     }
 }
 

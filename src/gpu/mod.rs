@@ -11,6 +11,7 @@
 
 pub mod bench;
 pub mod context;
+pub mod counters;
 pub mod kernel;
 pub mod probe;
 pub mod shader;
@@ -18,6 +19,7 @@ pub mod span;
 pub mod vector;
 
 pub use context::Gpu;
+pub use counters::{Counters, StepCounters};
 pub use kernel::{Dispatch, Kernel};
 pub use span::{Bindable, Span};
 

@@ -341,7 +341,7 @@ impl Vectors {
         staging.map_async(wgpu::MapMode::Read, .., move |result| {
             let _ = tx.send(result);
         });
-        gpu.device.poll(wgpu::PollType::wait_indefinitely())?;
+        gpu.wait()?;
         rx.recv().map_err(|_| GpuError::Map)?.map_err(|_| GpuError::Map)?;
         let value = {
             let view = staging
