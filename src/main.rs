@@ -90,7 +90,8 @@ enum Command {
         /// Print JSON: adapter, copy_gbs (GB/s), kernels [{name, grid, cells, fluid_cells, ms,
         /// mlups, gbs, percent_of_copy, bytes_per_cell (bytes)}], steps [{grid, fluid_cells, dt
         /// (s), ms, mlups, pressure_iterations, bytes_per_fluid_cell (bytes), counters {dispatches and
-        /// round_trips per step, stages {stage: dispatches per step}}}],
+        /// round_trips per step, stages {stage: dispatches per step}, stage_ms {stage: GPU ms per
+        /// step, with timestamps}}}],
         /// bytes_per_fluid_cell (bytes, every solver buffer on the vessel), timing_method.
         #[arg(long)]
         json: bool,
@@ -150,6 +151,11 @@ enum Command {
         /// let it go); print what the run would do. Exit 0 when the run can start, 2 otherwise.
         #[arg(long)]
         dry_run: bool,
+        /// Time each stage on the GPU (timestamps at every compute pass; on an adapter with
+        /// TIMESTAMP_QUERY, as lavapipe and most GPUs have) and print the GPU milliseconds per
+        /// step of each; `--json` puts them in counters.stage_ms. Costs one more wait per step.
+        #[arg(long)]
+        profile: bool,
     },
     /// Draw a picture (PNG) of a run's output: a wall field (wss, tawss, osi, rrt, pressure) or a slice
     /// (pressure, speed), with a colour bar in SI units. Off-screen wgpu; works on lavapipe.
@@ -261,8 +267,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Info(args) => info_cli::run(&args).map(|_| ExitCode::SUCCESS),
         Command::Report(args) => report_cli::run(&args).map(|_| ExitCode::SUCCESS),
         Command::Compare(args) => compare_cli::run(&args).map(|_| ExitCode::SUCCESS),
-        Command::Run { case, output, adapter, restart, json, dry_run } => {
-            run_case(case.as_deref(), output, adapter.as_deref(), restart.as_deref(), json, dry_run)
+        Command::Run { case, output, adapter, restart, json, dry_run, profile } => {
+            run_case(case.as_deref(), output, adapter.as_deref(), restart.as_deref(), json, dry_run, profile)
         }
     }
 }
@@ -302,6 +308,7 @@ fn run_case(
     restart: Option<&Path>,
     json: bool,
     dry_run: bool,
+    profile: bool,
 ) -> Result<ExitCode> {
     let (mut case, _demo) = match case_path {
         Some(path) => (Case::read(path)?, None),
@@ -322,7 +329,7 @@ fn run_case(
         )
         .expect("valid template"),
     );
-    let summary = hemoflow::run::run(&case, adapter, restart, &mut |p| {
+    let summary = hemoflow::run::run(&case, adapter, restart, profile, &mut |p| {
         bar.set_length(p.steps);
         bar.set_position(p.step);
         let cycle = p.cycle.map_or(String::new(), |c| format!("cycle {c}  "));
@@ -357,6 +364,11 @@ fn run_case(
         "per step: {:.1} GPU dispatches, {:.1} host round trips (waits for the GPU, snapshots included)",
         summary.counters.dispatches, summary.counters.round_trips
     );
+    if let Some(text) = summary.counters.stage_ms_text() {
+        println!("{text}");
+    } else if let Some(why) = &summary.profile_unavailable {
+        println!("no per-stage times: {why}");
+    }
     println!(
         "pressure iterations per step: mean {:.1}, max {}; divergence after projection: max {:.1e} (relative; {} \
          step(s) above the solver tolerance); mass balance error {:.2e} (largest over the steps {:.2e}); Courant \

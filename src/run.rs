@@ -166,6 +166,8 @@ pub struct RunSummary {
     pub pressure_iterations_mean: f64,
     /// Most pressure iterations in a step.
     pub pressure_iterations_max: usize,
+    /// Why `--profile` gave no per-stage times (the adapter has no timestamps); None otherwise.
+    pub profile_unavailable: Option<String>,
     /// What a step cost the GPU and the host over this run's steps, per step: compute
     /// dispatches (all, and per stage) and host round trips (waits for the GPU; the snapshots'
     /// and checkpoints' read-backs included).
@@ -265,11 +267,13 @@ fn stent_error(case: &Case, e: stent::StentError) -> RunError {
 }
 
 /// Runs `case` on the adapter `adapter` (by name) or the preferred one; with `restart`, from
-/// that checkpoint of the same case on.
+/// that checkpoint of the same case on; with `profile`, timing each stage on the GPU where the
+/// adapter has timestamps ([`Gpu::profile`]).
 pub fn run(
     case: &Case,
     adapter: Option<&str>,
     restart: Option<&Path>,
+    profile: bool,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<RunSummary, RunError> {
     // The files this run writes are its own until it ends: a second run that would write one
@@ -449,7 +453,8 @@ pub fn run(
     let end = case.end_time();
     let interval = case.output.interval.as_ref().map_or(end, |i| *i.get_ref());
 
-    let gpu = Gpu::new(adapter)?;
+    let gpu = if profile { Gpu::with_features(adapter, wgpu::Features::TIMESTAMP_QUERY)? } else { Gpu::new(adapter)? };
+    let profiled = profile && gpu.profile();
     let settings = Settings {
         nu,
         dt: ts.dt,
@@ -653,6 +658,9 @@ pub fn run(
                 solver.set_cap_pressure(*i, model.pressure(at, q + share * inflow_change) / density);
             }
             let stats = solver.step()?;
+            if profiled {
+                gpu.collect_profile()?;
+            }
             let values = solver.cap_values()?;
             let caps = cap_flows(&g, &solver.layout, &values.outflow, &values.pressure, density);
             let courant = ts.courant(values.speed_max, dt);
@@ -833,6 +841,10 @@ pub fn run(
     }
     out.close()?;
     drop(locks);
+    if profiled {
+        // The passes after the last step's collection (the last snapshot's wall shear stress).
+        gpu.collect_profile()?;
+    }
     let seconds = start.elapsed().as_secs_f64();
     let this_run = (step + 1 - first_step).max(1);
     // The Courant number over the second half of the simulated time (the flow developed).
@@ -853,6 +865,8 @@ pub fn run(
         pressure_iterations_mean: iterations_total as f64 / this_run as f64,
         pressure_iterations_max: iterations_max,
         counters: gpu.counters().since(&counted).per_step(this_run),
+        profile_unavailable: (profile && !profiled)
+            .then(|| format!("adapter \"{}\" has no TIMESTAMP_QUERY", gpu.report.name)),
         divergence_max,
         steps_over_tolerance,
         mass_balance_error: mass_balance(&last_caps, mean_inflow),

@@ -62,6 +62,10 @@ fn bench_json_reports_every_kernel_on_both_grids() {
         let counters = &s["counters"];
         assert_eq!(counters["stages"]["solver/momentum"].as_f64(), Some(3.0), "full step: {s}");
         assert!(counters["round_trips"].as_f64().is_some_and(|r| r >= 1.0), "full step: {s}");
+        if r["timing_method"] == "gpu_timestamps" {
+            let momentum = counters["stage_ms"]["solver/momentum"].as_f64();
+            assert!(momentum.is_some_and(|t| t > 0.0), "full step's stage times: {s}");
+        }
     }
     assert_eq!(r["bytes_per_fluid_cell"], steps[1]["bytes_per_fluid_cell"], "the vessel's solver bytes");
 

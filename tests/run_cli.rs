@@ -61,6 +61,33 @@ fn run_writes_snapshots_and_a_summary_with_mass_balance() {
     check_output(&dir.path().join("out/pipe.h5"));
 }
 
+#[test]
+fn profile_times_every_stage_on_the_gpu() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = case(dir.path(), "", "6.0e-8", "0.05");
+    let (code, r, text) = hemoflow(&["run", path.to_str().unwrap(), "--json", "--profile"]);
+    assert_eq!(code, 0, "{text}");
+    let counters = &r["counters"];
+    let ms = counters["stage_ms"].as_object().unwrap_or_else(|| panic!("no stage_ms: {counters}"));
+    println!("GPU ms per step: {ms:?}; {} s for {} steps", r["seconds"], r["steps"]);
+    // Every stage that ran has a time (lavapipe has timestamps), and they add up to no more
+    // than the wall clock of a step (the host's work and waits are the rest).
+    for stage in counters["stages"].as_object().unwrap().keys() {
+        if stage.starts_with("vector/") && stage != "vector/dot_partial" && stage != "vector/axpy" {
+            continue; // sum_partial shares its pass with dot_partial; xpay and cg_scalars are timed
+        }
+        assert!(ms.get(stage).and_then(|v| v.as_f64()).is_some_and(|t| t > 0.0), "{stage}: {counters}");
+    }
+    let total: f64 = ms.values().map(|v| v.as_f64().unwrap()).sum();
+    let wall_ms = r["seconds"].as_f64().unwrap() * 1e3 / r["steps"].as_f64().unwrap();
+    assert!(total < wall_ms, "GPU {total} ms > wall {wall_ms} ms per step");
+    assert_eq!(counters["untimed_passes"].as_f64(), Some(0.0), "{counters}");
+    // Without --profile, no times.
+    let (code, r, text) = hemoflow(&["run", path.to_str().unwrap(), "--json"]);
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(r["counters"]["stage_ms"].as_object().map(|m| m.len()), Some(0), "{}", r["counters"]);
+}
+
 /// h5py reads every dataset of a run's output, and the layout, the volume XDMF and the wall
 /// XDMF are as documented (tools/check_output_h5.py).
 fn check_output(h5: &Path) {

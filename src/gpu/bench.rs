@@ -329,8 +329,9 @@ pub struct StepReport {
     pub pressure_iterations: f64,
     /// Every GPU byte the solver allocated, per fluid cell, bytes.
     pub bytes_per_fluid_cell: f64,
-    /// Per timed step: compute dispatches (all, and per stage) and host round trips (waits for
-    /// the GPU, the bench's own wait after each step included).
+    /// Per timed step: compute dispatches (all, and per stage), host round trips (waits for
+    /// the GPU, the bench's own wait after each step included) and, where the adapter has
+    /// timestamps, each stage's GPU milliseconds (`stage_ms`).
     pub counters: StepCounters,
 }
 
@@ -465,7 +466,8 @@ pub fn run(opts: &BenchOptions) -> Result<BenchReport, BenchError> {
             });
         }
         drop((fields, gg));
-        steps.push(step_bench(&gpu, &g, name, opts)?);
+        let profile = timer.method() == TimingMethod::GpuTimestamps;
+        steps.push(step_bench(&gpu, &g, name, opts, profile)?);
     }
     let bytes_per_fluid_cell = steps.last().map_or(f64::NAN, |s| s.bytes_per_fluid_cell);
     Ok(BenchReport {
@@ -486,7 +488,13 @@ pub fn run(opts: &BenchOptions) -> Result<BenchReport, BenchError> {
 
 /// Times full solver steps on `g` (module docs, item 4): [`STEP_WARMUP`] steps, then at least
 /// `opts.repetitions` steps and `opts.repetitions * opts.batch_seconds` seconds.
-fn step_bench(gpu: &Gpu, g: &grid::Grid, name: &'static str, opts: &BenchOptions) -> Result<StepReport, BenchError> {
+fn step_bench(
+    gpu: &Gpu,
+    g: &grid::Grid,
+    name: &'static str,
+    opts: &BenchOptions,
+    profile: bool,
+) -> Result<StepReport, BenchError> {
     let inlet = g.caps.iter().position(|c| c.name == "inlet");
     let boundaries = g
         .caps
@@ -517,9 +525,11 @@ fn step_bench(gpu: &Gpu, g: &grid::Grid, name: &'static str, opts: &BenchOptions
     };
     let dt = settings.dt;
     let mut solver = GpuSolver::new(gpu, g, settings)?;
+    let profiled = profile && gpu.profile();
     for _ in 0..STEP_WARMUP {
         solver.step()?;
     }
+    gpu.collect_profile()?;
     let (mut times, mut iterations) = (Vec::new(), 0usize);
     let t0 = Instant::now();
     let counted = gpu.counters();
@@ -530,6 +540,10 @@ fn step_bench(gpu: &Gpu, g: &grid::Grid, name: &'static str, opts: &BenchOptions
         iterations += solver.step()?.iterations;
         gpu.wait()?;
         times.push(t.elapsed().as_secs_f64() * 1e3);
+        if profiled {
+            // Outside the timed step: the stages' GPU times for the report.
+            gpu.collect_profile()?;
+        }
     }
     times.sort_by(f64::total_cmp);
     let ms = median(&times);
@@ -929,6 +943,11 @@ pub fn text(r: &BenchReport) -> String {
         })
         .collect();
     table(&mut out, &header, &rows, 1);
+    for s in &r.steps {
+        if let Some(text) = s.counters.stage_ms_text() {
+            let _ = writeln!(out, "{}: {text}", s.grid);
+        }
+    }
     let _ = writeln!(
         out,
         "full step: momentum, viscous sweeps, divergence, MG-PCG pressure solve (relative residual 1e-4), projection; \

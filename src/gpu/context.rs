@@ -188,9 +188,26 @@ impl Gpu {
         Ok(())
     }
 
-    /// The dispatches recorded and the host's round trips since the device was opened.
+    /// The dispatches recorded and the host's round trips since the device was opened (and
+    /// with [`Gpu::profile`], the stages' GPU time).
     pub fn counters(&self) -> Counters {
         self.counters.snapshot()
+    }
+
+    /// Turns on per-stage GPU timing (see [`super::counters`]) where the device was opened with
+    /// `TIMESTAMP_QUERY` ([`Gpu::with_features`]); returns whether it is on.
+    pub fn profile(&self) -> bool {
+        if self.device.features().contains(wgpu::Features::TIMESTAMP_QUERY) && !self.counters.profiling() {
+            self.counters.start_profile(&self.device, &self.queue);
+        }
+        self.counters.profiling()
+    }
+
+    /// Adds the GPU time of the passes recorded since the last call to their stages (profiling
+    /// only; call it once a step, after the step's work is submitted). Its own wait is not
+    /// counted as a round trip.
+    pub fn collect_profile(&self) -> Result<(), GpuError> {
+        self.counters.collect(&self.device, &self.queue)
     }
 
     /// The kernel of stage `name` (e.g. `"solver/momentum"`): built on first use, then shared.

@@ -3,6 +3,13 @@
 //! round trips (every time the host waits for the GPU: a read-back, or a wait for submitted
 //! work). [`super::Gpu::counters`] takes a snapshot; [`Counters::since`] gives what happened
 //! between two, and [`Counters::per_step`] that over a number of time steps.
+//!
+//! With profiling on ([`super::Gpu::profile`], on an adapter with `TIMESTAMP_QUERY`), every
+//! compute pass a dispatch records writes GPU timestamps at its start and end, and
+//! [`super::Gpu::collect_profile`] (once a step, after the step's work was submitted) resolves
+//! them into GPU seconds per stage. A pass that holds several dispatches (a vector op's reduction
+//! levels) counts under its first dispatch's stage. Passes beyond the query set's capacity
+//! between two collections go untimed and are counted as such.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -10,12 +17,16 @@ use std::sync::{Arc, Mutex};
 use serde::Serialize;
 
 /// Counts since the device was opened (or between two snapshots).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Counters {
     /// Compute dispatches recorded, per stage name (e.g. `"solver/momentum"`).
     pub dispatches: BTreeMap<String, u64>,
     /// Times the host waited for the GPU.
     pub round_trips: u64,
+    /// GPU seconds per stage, from timestamps (profiling only).
+    pub gpu_seconds: BTreeMap<String, f64>,
+    /// Compute passes recorded while profiling that got no timestamps (the query set was full).
+    pub untimed_passes: u64,
 }
 
 /// Counters over some time steps, per step.
@@ -29,6 +40,25 @@ pub struct StepCounters {
     pub round_trips: f64,
     /// Dispatches per step, per stage.
     pub stages: BTreeMap<String, f64>,
+    /// GPU milliseconds per step, per stage (empty unless profiled: `run --profile`, `bench`).
+    pub stage_ms: BTreeMap<String, f64>,
+    /// Compute passes that went untimed while profiling, per step.
+    pub untimed_passes: f64,
+}
+
+impl StepCounters {
+    /// The stages' GPU milliseconds per step in words, slowest first, with their total; None
+    /// when not profiled.
+    pub fn stage_ms_text(&self) -> Option<String> {
+        if self.stage_ms.is_empty() {
+            return None;
+        }
+        let mut stages: Vec<(&String, &f64)> = self.stage_ms.iter().collect();
+        stages.sort_by(|a, b| b.1.total_cmp(a.1));
+        let total: f64 = stages.iter().map(|s| s.1).sum();
+        let list: Vec<String> = stages.iter().map(|(s, ms)| format!("{s} {ms:.3}")).collect();
+        Some(format!("GPU ms per step (timestamps): {total:.3} in all; {}", list.join(", ")))
+    }
 }
 
 impl Counters {
@@ -45,7 +75,18 @@ impl Counters {
             .map(|(stage, &n)| (stage.clone(), n - earlier.dispatches.get(stage).copied().unwrap_or(0)))
             .filter(|&(_, n)| n > 0)
             .collect();
-        Counters { dispatches, round_trips: self.round_trips - earlier.round_trips }
+        let gpu_seconds = self
+            .gpu_seconds
+            .iter()
+            .map(|(stage, &t)| (stage.clone(), t - earlier.gpu_seconds.get(stage).copied().unwrap_or(0.0)))
+            .filter(|&(_, t)| t > 0.0)
+            .collect();
+        Counters {
+            dispatches,
+            round_trips: self.round_trips - earlier.round_trips,
+            gpu_seconds,
+            untimed_passes: self.untimed_passes - earlier.untimed_passes,
+        }
     }
 
     /// These counts over `steps` time steps, per step (0 steps count as one).
@@ -56,30 +97,132 @@ impl Counters {
             dispatches: self.dispatches_total() as f64 / k,
             round_trips: self.round_trips as f64 / k,
             stages: self.dispatches.iter().map(|(stage, &n)| (stage.clone(), n as f64 / k)).collect(),
+            stage_ms: self.gpu_seconds.iter().map(|(stage, &t)| (stage.clone(), t * 1e3 / k)).collect(),
+            untimed_passes: self.untimed_passes as f64 / k,
         }
     }
 }
 
-/// The counters of one device, shared by it and its dispatches.
+/// Compute passes timed between two collections, at most.
+pub const PROFILE_PASSES: u32 = 2048;
+
+/// The counters of one device, shared by it and its dispatches, and the profiler's state.
 #[derive(Clone, Debug, Default)]
-pub(crate) struct Shared(Arc<Mutex<Counters>>);
+pub(crate) struct Shared(Arc<Mutex<State>>);
+
+#[derive(Debug, Default)]
+struct State {
+    counters: Counters,
+    profile: Option<Profile>,
+}
+
+/// Timestamp queries of the passes recorded since the last collection.
+#[derive(Debug)]
+struct Profile {
+    set: wgpu::QuerySet,
+    resolve: wgpu::Buffer,
+    staging: wgpu::Buffer,
+    period_ns: f64,
+    /// The stage of each timed pass (queries 2k and 2k + 1).
+    passes: Vec<String>,
+}
 
 impl Shared {
     pub(crate) fn dispatched(&self, stage: &str, times: u64) {
-        let mut c = self.0.lock().expect("counters");
-        match c.dispatches.get_mut(stage) {
+        let mut s = self.0.lock().expect("counters");
+        match s.counters.dispatches.get_mut(stage) {
             Some(n) => *n += times,
             None => {
-                c.dispatches.insert(stage.to_string(), times);
+                s.counters.dispatches.insert(stage.to_string(), times);
             }
         }
     }
 
     pub(crate) fn waited(&self) {
-        self.0.lock().expect("counters").round_trips += 1;
+        self.0.lock().expect("counters").counters.round_trips += 1;
     }
 
     pub(crate) fn snapshot(&self) -> Counters {
-        self.0.lock().expect("counters").clone()
+        self.0.lock().expect("counters").counters.clone()
+    }
+
+    pub(crate) fn profiling(&self) -> bool {
+        self.0.lock().expect("counters").profile.is_some()
+    }
+
+    /// Starts profiling on `device` (which has `TIMESTAMP_QUERY`).
+    pub(crate) fn start_profile(&self, device: &wgpu::Device, queue: &wgpu::Queue) {
+        let bytes = 16 * u64::from(PROFILE_PASSES);
+        let buffer = |label, usage| {
+            device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some(label),
+                size: bytes,
+                usage,
+                mapped_at_creation: false,
+            })
+        };
+        let profile = Profile {
+            set: device.create_query_set(&wgpu::QuerySetDescriptor {
+                label: Some("profile timestamps"),
+                ty: wgpu::QueryType::Timestamp,
+                count: 2 * PROFILE_PASSES,
+            }),
+            resolve: buffer("profile resolve", wgpu::BufferUsages::QUERY_RESOLVE | wgpu::BufferUsages::COPY_SRC),
+            staging: buffer("profile staging", wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST),
+            period_ns: f64::from(queue.get_timestamp_period()),
+            passes: Vec::new(),
+        };
+        self.0.lock().expect("counters").profile = Some(profile);
+    }
+
+    /// The query set and the index of the start timestamp for a pass of `stage`, when profiling
+    /// and the set has room (the end goes to the next index).
+    pub(crate) fn timed_pass(&self, stage: &str) -> Option<(wgpu::QuerySet, u32)> {
+        let mut s = self.0.lock().expect("counters");
+        let State { counters, profile } = &mut *s;
+        let profile = profile.as_mut()?;
+        if profile.passes.len() as u32 >= PROFILE_PASSES {
+            counters.untimed_passes += 1;
+            return None;
+        }
+        profile.passes.push(stage.to_string());
+        Some((profile.set.clone(), 2 * (profile.passes.len() as u32 - 1)))
+    }
+
+    /// Resolves the timestamps of the passes recorded since the last call (all submitted) and
+    /// adds their GPU time to their stages.
+    pub(crate) fn collect(&self, device: &wgpu::Device, queue: &wgpu::Queue) -> Result<(), super::GpuError> {
+        let mut s = self.0.lock().expect("counters");
+        let State { counters, profile } = &mut *s;
+        let Some(profile) = profile.as_mut() else { return Ok(()) };
+        if profile.passes.is_empty() {
+            return Ok(());
+        }
+        let queries = 2 * profile.passes.len() as u32;
+        let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("profile") });
+        encoder.resolve_query_set(&profile.set, 0..queries, &profile.resolve, 0);
+        encoder.copy_buffer_to_buffer(&profile.resolve, 0, &profile.staging, 0, 8 * u64::from(queries));
+        queue.submit([encoder.finish()]);
+        let (tx, rx) = std::sync::mpsc::channel();
+        profile.staging.map_async(wgpu::MapMode::Read, .., move |r| {
+            let _ = tx.send(r);
+        });
+        device.poll(wgpu::PollType::wait_indefinitely())?;
+        rx.recv().map_err(|_| super::GpuError::Map)?.map_err(|_| super::GpuError::Map)?;
+        let ticks: Vec<u64> = {
+            let view = profile.staging.get_mapped_range(..).map_err(|e| super::GpuError::Validation {
+                what: "profile read-back".into(),
+                message: e.to_string(),
+            })?;
+            bytemuck::pod_collect_to_vec(&view[..8 * queries as usize])
+        };
+        profile.staging.unmap();
+        for (k, stage) in profile.passes.drain(..).enumerate() {
+            let (begin, end) = (ticks[2 * k], ticks[2 * k + 1]);
+            if end > begin {
+                *counters.gpu_seconds.entry(stage).or_insert(0.0) += (end - begin) as f64 * profile.period_ns * 1e-9;
+            }
+        }
+        Ok(())
     }
 }

@@ -262,13 +262,23 @@ impl Dispatch {
         self.counters.dispatched(&self.kernel.name, u64::from(times));
     }
 
-    /// Appends the dispatch to `encoder` as a compute pass of its own, labelled with the stage.
+    /// Appends the dispatch to `encoder` as a compute pass of its own, labelled with the stage
+    /// (and timed, when profiling).
     pub fn record(&self, encoder: &mut wgpu::CommandEncoder) {
-        let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
-            label: Some(&self.kernel.name),
-            timestamp_writes: None,
-        });
+        let mut pass = self.begin_pass(encoder, &self.kernel.name);
         self.record_in(&mut pass);
+    }
+
+    /// Begins a compute pass labelled `label` on `encoder`, with timestamps for this dispatch's
+    /// stage when profiling (a pass of several dispatches counts under the first's stage).
+    pub fn begin_pass<'e>(&self, encoder: &'e mut wgpu::CommandEncoder, label: &str) -> wgpu::ComputePass<'e> {
+        let timed = self.counters.timed_pass(&self.kernel.name);
+        let timestamp_writes = timed.as_ref().map(|(set, i)| wgpu::ComputePassTimestampWrites {
+            query_set: set,
+            beginning_of_pass_write_index: Some(*i),
+            end_of_pass_write_index: Some(*i + 1),
+        });
+        encoder.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some(label), timestamp_writes })
     }
 
     /// Records the dispatch alone and submits it, without waiting.

@@ -147,8 +147,7 @@ impl VectorOp {
     /// Appends the op to `encoder` as one compute pass. Submitting is the caller's; wgpu reports
     /// misuse at submit (see [`submit`]).
     pub fn record(&self, encoder: &mut wgpu::CommandEncoder) {
-        let mut pass = encoder
-            .begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some(&self.label), timestamp_writes: None });
+        let mut pass = self.passes[0].begin_pass(encoder, &self.label);
         for p in &self.passes {
             p.record_in(&mut pass);
         }
