@@ -67,7 +67,7 @@ fn write_output(path: &Path, parts: Parts) {
     let _guard = common::SPAWN.lock().unwrap_or_else(|e| e.into_inner());
     let file = hdf5::File::create(path).unwrap();
     str_attr(&file, "software", "hemoflow");
-    str_attr(&file, "version", "0.1.0");
+    str_attr(&file, "version", env!("CARGO_PKG_VERSION"));
     str_attr(&file, "units", "SI");
     str_attr(&file, "case", "[time]\nperiod = 0.8\n");
     let (nx, ny, nz, h) = (4usize, 4usize, 6usize, 1e-3);
@@ -190,7 +190,7 @@ fn info_json_gives_the_known_numbers() {
     write_output(&path, ALL);
     let j = info_json(&path);
     assert_eq!(j["software"], "hemoflow");
-    assert_eq!(j["version"], "0.1.0");
+    assert_eq!(j["version"], env!("CARGO_PKG_VERSION"));
     assert_eq!(j["units"], "SI");
     assert_eq!(j["grid"]["dims"], serde_json::json!([4, 4, 6]));
     check(&j, "/grid/spacing", 1e-3);
@@ -303,8 +303,9 @@ fn info_text_has_the_key_lines() {
     let (code, _, text) = hemoflow(&["info", path.to_str().unwrap()]);
     assert_eq!(code, 0, "{text}");
     println!("{text}");
+    let version = format!("hemoflow {}, units SI", env!("CARGO_PKG_VERSION"));
     for line in [
-        "hemoflow 0.1.0, units SI",
+        version.as_str(),
         "grid        4 x 4 x 6 cells of 1.000 mm, 72 fluid cells",
         "snapshots   3, the last at t = 1.6000 s (snapshot 2)",
         "cycles      2, the last from 0.8000 to 1.6000 s (cycle 2)",

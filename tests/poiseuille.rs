@@ -114,7 +114,7 @@ fn periodic_pipe_poiseuille_converges_to_hagen_poiseuille() {
     let errors: Vec<Errors> = [10.0, 20.0, 40.0].iter().map(|&n| run(n)).collect();
     // The Shortley-Weller viscous operator is exact for the parabola, so the centreline error
     // sits at the floor set by the 512-gon and the steady-state tolerance, and so does the wall
-    // shear stress on the triangles (a quadratic fit through the wall, exact for the parabola);
+    // shear stress on the triangles (a least-squares fit through the wall, exact for the parabola);
     // the flow rate (cut-cell quadrature) carries the discretisation error.
     let order = |a: f64, b: f64| (a / b).log2();
     for (a, b, label) in [(0, 1, "10 -> 20"), (1, 2, "20 -> 40")] {
@@ -125,12 +125,22 @@ fn periodic_pipe_poiseuille_converges_to_hagen_poiseuille() {
             order(errors[a].centre, errors[b].centre)
         );
     }
-    assert!(errors[1].centre < 0.02, "centreline velocity error {:.3e} at D/h 20 (tolerance 2%)", errors[1].centre);
-    assert!(errors[1].flow < 0.02, "flow rate error {:.3e} at D/h 20 (tolerance 2%)", errors[1].flow);
-    assert!(errors[1].wss < 0.02, "wall shear stress error {:.3e} at D/h 20 (tolerance 2%)", errors[1].wss);
-    assert!(
-        errors[1].wss_worst < 0.02,
-        "wall shear stress error {:.3e} on the worst wall triangle at D/h 20 (tolerance 2% everywhere)",
-        errors[1].wss_worst
-    );
+    // The flow rate's order from the least-squares slope over the three resolutions (for
+    // doublings, the end points'): the pairs scatter (1.5 and 2.3) as the wall's cut cells fall
+    // differently at each, around second order; first order would give 1.
+    let flow_order = order(errors[0].flow, errors[2].flow) / 2.0;
+    println!("observed order of the flow rate, D/h 10 -> 40 (least squares): {flow_order:.2} (asserted >= 1.7)");
+    assert!(flow_order >= 1.7, "flow rate converges at order {flow_order:.2} (at least 1.7 expected)");
+    // Bounds within 3x of what lavapipe measures (D/h 20: flow 3.6e-3, centreline 4.3e-5, mean
+    // wall shear stress 1.8e-6, worst triangle 7.2e-5). The centreline and the wall shear stress
+    // sit at the floor of the 512-gon and the steady-state tolerance at every D/h (4e-5 to 5e-5
+    // and 2e-6 to 5e-5; the worst triangle 5e-4 at D/h 40): 1e-4 bounds them all but the worst
+    // triangle at D/h 40.
+    let e = &errors[1];
+    assert!(e.flow < 1e-2, "flow rate error {:.3e} at D/h 20 (tolerance 1%)", e.flow);
+    for (i, e) in errors.iter().enumerate() {
+        assert!(e.centre < 1e-4, "centreline velocity error {:.3e} at resolution {i} (tolerance 1e-4)", e.centre);
+        assert!(e.wss < 1e-4, "wall shear stress error {:.3e} at resolution {i} (tolerance 1e-4)", e.wss);
+    }
+    assert!(e.wss_worst < 2e-4, "wall shear stress error {:.3e} on the worst wall triangle at D/h 20", e.wss_worst);
 }
