@@ -40,7 +40,7 @@ pub struct InfoArgs {
 }
 
 /// Prints the summary of the file. Errors in the file (missing, not a run's output, a dataset of
-/// the wrong shape) are `PostError`s: exit code 2, through `render_cli::is_user_error`.
+/// the wrong shape) are `PostError`s: exit code 2, through `cli::render::is_user_error`.
 pub fn run(args: &InfoArgs) -> Result<()> {
     let file = OutputFile::open(&args.file)?;
     let summary = OutputSummary::read(&file)?;

@@ -50,7 +50,7 @@ pub struct CompareArgs {
     #[arg(short, long, value_name = "DIR")]
     output: Option<PathBuf>,
     /// Size of each half of a picture, pixels.
-    #[arg(long, value_name = "WxH", value_parser = crate::render_cli::parse_size, default_value = "800x600")]
+    #[arg(long, value_name = "WxH", value_parser = super::render::parse_size, default_value = "800x600")]
     size: [u32; 2],
     /// Use the adapter whose name contains NAME (case-insensitive).
     #[arg(long, value_name = "NAME")]

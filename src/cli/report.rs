@@ -22,7 +22,7 @@ pub struct ReportArgs {
     #[arg(long, value_name = "NAME")]
     adapter: Option<String>,
     /// Size of each picture in pixels.
-    #[arg(long, value_name = "WxH", value_parser = crate::render_cli::parse_size, default_value = "960x720")]
+    #[arg(long, value_name = "WxH", value_parser = super::render::parse_size, default_value = "960x720")]
     size: [u32; 2],
 }
 

@@ -1,0 +1,254 @@
+//! `hemoflow run [CASE]`: a case file (or the bundled demo) run on the GPU with a progress bar
+//! and its summary printed, or with `--dry-run` checked up to the GPU.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use hemoflow::case::Case;
+use hemoflow::mesh::{self};
+
+/// Pa per mmHg.
+const MMHG: f64 = 133.322;
+
+/// The bundled demo (`hemoflow run` without a case): its case file and the files it names, so
+/// that any copy of the binary runs it, from any folder.
+const DEMO_FILES: [(&str, &[u8]); 4] = [
+    ("demo.toml", include_bytes!("../../meshes/demo.toml")),
+    ("demo_aorta_iliac.vtp", include_bytes!("../../meshes/demo_aorta_iliac.vtp")),
+    ("demo_aorta_iliac.mdl", include_bytes!("../../meshes/demo_aorta_iliac.mdl")),
+    ("demo_inflow.flow", include_bytes!("../../meshes/demo_inflow.flow")),
+];
+
+/// Where the bundled demo writes, relative to the current folder.
+const DEMO_OUTPUT: &str = "out/demo.h5";
+
+/// The bundled demo's case, read from its files written to a new temporary folder (removed when
+/// the returned guard drops), with its output under the current folder.
+fn demo_case() -> Result<(Case, tempfile::TempDir)> {
+    let dir = tempfile::Builder::new().prefix("hemoflow-demo-").tempdir().context("a folder for the bundled demo")?;
+    for (name, bytes) in DEMO_FILES {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).with_context(|| format!("{}: cannot write the bundled demo", path.display()))?;
+    }
+    let mut case = Case::read(&dir.path().join("demo.toml"))?;
+    case.output.file = std::env::current_dir()?.join(DEMO_OUTPUT);
+    Ok((case, dir))
+}
+
+/// `hemoflow run`: reads the case (`case_path`, or the bundled demo), applies `-o` and
+/// `--restart`, and runs it (or with `dry_run` checks it), printing the summary (`json`: as JSON).
+pub fn run_case(
+    case_path: Option<&Path>,
+    output: Option<PathBuf>,
+    adapter: Option<&str>,
+    restart: Option<&Path>,
+    json: bool,
+    dry_run: bool,
+    profile: bool,
+) -> Result<ExitCode> {
+    let (mut case, _demo) = match case_path {
+        Some(path) => (Case::read(path)?, None),
+        None => demo_case().map(|(case, dir)| (case, Some(dir)))?,
+    };
+    if let Some(out) = output {
+        case.output.file = std::env::current_dir()?.join(out);
+    } else if restart.is_some() {
+        case.output.file = case.output.file.with_extension("restart.h5");
+    }
+    if dry_run {
+        return check_case(&case, case_path.is_none(), json);
+    }
+    let bar = if json { indicatif::ProgressBar::hidden() } else { indicatif::ProgressBar::new(0) };
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{bar:30} step {pos}/{len}  {msg}  [{elapsed_precise} < {eta_precise}]",
+        )
+        .expect("valid template"),
+    );
+    let summary = hemoflow::run::run(&case, adapter, restart, profile, &mut |p| {
+        bar.set_length(p.steps);
+        bar.set_position(p.step);
+        let cycle = p.cycle.map_or(String::new(), |c| format!("cycle {c}  "));
+        bar.set_message(format!(
+            "{cycle}t {:.4} s  dt {:.2e} s  pressure iterations {}  {:.1} MLUPS",
+            p.time, p.dt, p.pressure_iterations, p.mlups
+        ));
+    });
+    bar.finish_and_clear();
+    let summary = summary?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&summary)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "{} steps to t = {:.4} s ({} time step {:.3e} s, from {:.3e} to {:.3e} s; {} step(s) retried smaller) in {:.1} \
+         s on {} ({:.2} MLUPS, {} fluid cells, {:.0} GPU bytes per fluid cell)",
+        summary.steps,
+        summary.simulated_time,
+        if summary.adaptive { "adaptive: mean" } else { "fixed:" },
+        summary.dt,
+        summary.dt_min,
+        summary.dt_max,
+        summary.retries,
+        summary.seconds,
+        summary.adapter,
+        summary.mlups,
+        summary.fluid_cells,
+        summary.bytes_per_fluid_cell
+    );
+    println!(
+        "per step: {:.1} GPU dispatches, {:.1} host round trips (waits for the GPU, snapshots included)",
+        summary.counters.dispatches, summary.counters.round_trips
+    );
+    if let Some(text) = summary.counters.stage_ms_text() {
+        println!("{text}");
+    } else if let Some(why) = &summary.profile_unavailable {
+        println!("no per-stage times: {why}");
+    }
+    println!(
+        "pressure iterations per step: mean {:.1}, max {}; divergence after projection: max {:.1e} (relative; {} \
+         step(s) above the solver tolerance); mass balance error {:.2e} (largest over the steps {:.2e}); Courant \
+         number up to {:.3}, {:.3} to {:.3} over the second half of the run",
+        summary.pressure_iterations_mean,
+        summary.pressure_iterations_max,
+        summary.divergence_max,
+        summary.steps_over_tolerance,
+        summary.mass_balance_error,
+        summary.mass_balance_error_max,
+        summary.courant_max,
+        summary.courant_late[0],
+        summary.courant_late[1]
+    );
+    for c in &summary.cycles {
+        let change =
+            c.pressure_change.map_or("first cycle".into(), |d| format!("{:.2} mmHg from the cycle before", d / MMHG));
+        println!("cycle {} (pressures' largest change: {change})", c.cycle);
+        for cap in &c.caps {
+            println!(
+                "  cap {:<20} mean flow {:+.3} mL/s  pressure mean {:.1} mmHg, range {:.1} to {:.1} mmHg",
+                cap.name,
+                cap.mean_flow_rate * 1e6,
+                cap.mean_pressure / MMHG,
+                cap.min_pressure / MMHG,
+                cap.max_pressure / MMHG
+            );
+        }
+    }
+    for c in &summary.caps {
+        println!(
+            "cap {:<20} flow rate {:+.4e} m^3/s ({:+.3} mL/s, + out of the fluid)  mean pressure {:+.2} Pa",
+            c.name,
+            c.flow_rate,
+            c.flow_rate * 1e6,
+            c.mean_pressure
+        );
+    }
+    println!(
+        "wall: {} triangles ({} with no fluid cell near them), wall shear stress and cycle averages {:.1} MB of GPU memory",
+        summary.wall_triangles,
+        summary.wall_unresolved,
+        summary.wall_gpu_bytes as f64 / 1e6
+    );
+    for (k, st) in summary.stents.iter().enumerate() {
+        let mm = |p: [f64; 3]| format!("({:.2}, {:.2}, {:.2}) mm", p[0] * 1e3, p[1] * 1e3, p[2] * 1e3);
+        let layer = if st.kind == "flow-diverter" {
+            format!(", porous layer of {} cells", st.layer_cells)
+        } else {
+            String::new()
+        };
+        println!(
+            "stent {k}: {} {:.2} mm across, {:.2} mm along the centreline from {} to {}{layer}",
+            st.kind,
+            st.diameter * 1e3,
+            st.length * 1e3,
+            mm(st.from),
+            mm(st.to)
+        );
+    }
+    println!(
+        "wrote {} snapshot(s) and {} cycle(s) to {}, with {} (the volume) and {} (the wall) for ParaView",
+        summary.snapshots,
+        summary.cycles.len(),
+        summary.output.display(),
+        summary.xdmf.display(),
+        summary.wall_xdmf.display()
+    );
+    println!(
+        "  hemoflow info {0}   hemoflow report {0} -o DIR   (numbers; a page with pictures)",
+        summary.output.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `run --dry-run`: everything a run does before it needs the GPU, printed.
+fn check_case(case: &Case, demo: bool, json: bool) -> Result<ExitCode> {
+    use hemoflow::run::RunError;
+    let mesh_path = case.resolve(&case.geometry.mesh);
+    let (surface, load) = mesh::load(&mesh_path, case.geometry.units).map_err(RunError::from)?;
+    let report = mesh::check(&surface, &load);
+    if !report.simulatable {
+        let reasons = report.problems.join("; ");
+        return Err(RunError::NotSimulatable { mesh: mesh_path.display().to_string(), reasons }.into());
+    }
+    let h = *case.geometry.spacing.get_ref() * case.geometry.units.to_metres();
+    let grid = hemoflow::grid::voxelize(&surface, h).map_err(RunError::from)?;
+    let caps: Vec<String> = grid.caps.iter().map(|c| c.name.clone()).collect();
+    let find = |surface: &toml::Spanned<String>, key: String| -> Result<()> {
+        if caps.contains(surface.get_ref()) {
+            Ok(())
+        } else {
+            Err(RunError::from(case.unknown_surface(surface, &key, &caps)).into())
+        }
+    };
+    let mut tables = Vec::new();
+    for (k, inlet) in case.inlet.iter().enumerate() {
+        find(&inlet.surface, format!("inlet[{k}].surface"))?;
+        tables.extend(inlet.waveform.as_ref().map(|w| case.resolve(w.get_ref())));
+    }
+    for (k, outlet) in case.outlet.iter().enumerate() {
+        find(&outlet.surface, format!("outlet[{k}].surface"))?;
+        tables.extend(outlet.waveform.as_ref().map(|w| case.resolve(w.get_ref())));
+    }
+    for table in &tables {
+        hemoflow::physio::waveform::Table::read(table, 1.0).map_err(RunError::from)?;
+    }
+    let output = case.resolve(&case.output.file);
+    // Another run holding the output would stop this one at once (no lock without its folder).
+    if output.parent().is_none_or(|d| d.as_os_str().is_empty() || d.is_dir()) {
+        drop(hemoflow::io::OutputLock::acquire(&output).map_err(RunError::from)?);
+    }
+    let s = &grid.stats;
+    if json {
+        let value = serde_json::json!({
+            "case": case.source.as_ref().map(|(p, _)| p.display().to_string()),
+            "bundled_demo": demo,
+            "mesh": mesh_path.display().to_string(),
+            "triangles": surface.triangles.len(),
+            "caps": caps,
+            "dims": s.dims,
+            "spacing": s.spacing,
+            "fluid_cells": s.fluid_cells,
+            "waveforms": tables.iter().map(|t| t.display().to_string()).collect::<Vec<_>>(),
+            "output": output.display().to_string(),
+        });
+        println!("{}", serde_json::to_string_pretty(&value)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let name = if demo { "the bundled demo".to_string() } else { "the case".to_string() };
+    println!("{name}: mesh {} ({} triangles; caps {})", mesh_path.display(), surface.triangles.len(), caps.join(", "));
+    println!(
+        "grid {} x {} x {} at {:.4} mm: {} fluid cells{}",
+        s.dims[0],
+        s.dims[1],
+        s.dims[2],
+        s.spacing * 1e3,
+        s.fluid_cells,
+        if case.stent.is_empty() { "" } else { " (before the stents are deployed)" }
+    );
+    for t in &tables {
+        println!("waveform {} read", t.display());
+    }
+    println!("output {} (free to write); stopping before the GPU (--dry-run)", output.display());
+    Ok(ExitCode::SUCCESS)
+}
