@@ -1,9 +1,14 @@
 //! hemoflow: GPU blood-flow simulation in patient-specific vessels.
 //!
 //! The engine is a chain of stages, each with one input and one output type (see the project's
-//! design notes): [`mesh`] loads, checks and caps vessel surfaces (or generates synthetic ones),
-//! and [`gpu`] finds and chooses the GPU adapter. SI units throughout: positions in m, areas in
-//! m^2, volumes in m^3.
+//! design notes): [`mesh`] loads, checks and caps vessel surfaces (or generates synthetic ones);
+//! [`grid`] voxelizes them into the sparse cut-cell grid; [`solver`] steps the flow on the GPU
+//! (its boundary conditions from [`physio`]; [`centerline`] and [`stent`] change the vessel
+//! before); [`io`] writes the output and [`post`] reads it back for numbers and pictures; [`run`]
+//! drives a whole case ([`case`]). Under them, [`gpu`] is the device: adapters, buffers, and
+//! [`gpu::Dispatch`], the one way to run a compute stage. [`bench`] and [`verify`] sit on top,
+//! timing and checking the solver. SI units throughout: positions in m, areas in m^2, volumes in
+//! m^3.
 //!
 //! ```
 //! use hemoflow::mesh::{self, generate};
@@ -16,6 +21,7 @@
 //! assert!((report.volume - exact).abs() / exact < 5e-3);
 //! ```
 
+pub mod bench;
 pub mod case;
 pub mod centerline;
 pub mod gpu;

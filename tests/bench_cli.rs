@@ -4,7 +4,7 @@
 
 use std::process::Command;
 
-use hemoflow::gpu::bench::{self, BenchOptions, TimingMethod};
+use hemoflow::bench::{self, BenchOptions, TimingMethod};
 use serde_json::Value;
 
 /// Asserts `v[key]` is a finite number > 0 and returns it.

@@ -2,7 +2,7 @@
 // (bytes moved = 2 * 4 * arrayLength per dispatch: one read, one write per element). One element
 // per invocation, scalar f32 like the solver kernels' loads. The array can hold more workgroups
 // than one dispatch dimension allows, so the dispatch is 2-D and rows of num_workgroups.x
-// workgroups are laid end to end. Host side: hemoflow::gpu::bench.
+// workgroups are laid end to end. Host side: hemoflow::bench.
 
 #import shared/dispatch
 

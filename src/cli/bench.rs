@@ -1,19 +1,18 @@
 //! `hemoflow bench`: the adapter's bandwidth, each solver kernel and full steps, timed
-//! ([`hemoflow::gpu::bench`]).
+//! ([`hemoflow::bench`]).
 
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use hemoflow::gpu;
 
 /// Runs the bench with `size` and `adapter`, printing its text or (`json`) its JSON report.
 pub fn run(size: u32, adapter: Option<String>, json: bool) -> Result<ExitCode> {
-    let opts = gpu::bench::BenchOptions { size, adapter, ..Default::default() };
-    let report = gpu::bench::run(&opts).context("hemoflow bench")?;
+    let opts = hemoflow::bench::BenchOptions { size, adapter, ..Default::default() };
+    let report = hemoflow::bench::run(&opts).context("hemoflow bench")?;
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
-        print!("{}", gpu::bench::text(&report));
+        print!("{}", hemoflow::bench::text(&report));
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -9,7 +9,6 @@
 //! read-back, pipeline and dispatch helpers; [`shader`] embeds and preprocesses the WGSL stages;
 //! [`span`] binds whole buffers or parts of them; [`probe`] holds the host twins of the test-only stage `test/grid_probe`.
 
-pub mod bench;
 pub mod context;
 pub mod counters;
 pub mod kernel;

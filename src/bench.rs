@@ -52,7 +52,7 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use super::{device_type_name, AdapterReport, Bindable, Dispatch, Gpu, GpuError, StepCounters};
+use crate::gpu::{device_type_name, shader, AdapterReport, Bindable, Dispatch, Gpu, GpuError, StepCounters};
 use crate::grid::{self, GridError};
 use crate::mesh::generate::{self, BifurcationSpec, GenerateError};
 use crate::mesh::{FaceGroup, SurfaceMesh, Vec3};
@@ -198,8 +198,8 @@ pub enum BenchError {
     Step(#[from] RunError),
     /// A line of [`KERNELS`] no longer matches its shader's bindings.
     #[error(
-        "stage {stage} declares the bindings [{declared}] but gpu::bench::KERNELS lists [{listed}]: \
-         update its line in src/gpu/bench.rs (fields and byte counts)"
+        "stage {stage} declares the bindings [{declared}] but bench::KERNELS lists [{listed}]: \
+         update its line in src/bench.rs (fields and byte counts)"
     )]
     Table {
         /// The stage.
@@ -376,11 +376,11 @@ pub fn dispatch_bytes(k: &KernelSpec, cells: u64, fluid: u64, wall: u64, bricks:
 }
 
 /// Fails with [`BenchError::Table`] unless the bindings `k`'s stage uses (read from its WGSL by
-/// [`super::kernel::reflect`]) are exactly `params, neighbours, cells, geom` and `k.fields`, in
+/// [`crate::gpu::kernel::reflect`]) are exactly `params, neighbours, cells, geom` and `k.fields`, in
 /// any order.
 pub fn check_kernel(k: &KernelSpec) -> Result<(), BenchError> {
-    let source = super::shader::source(k.stage)?;
-    let (slots, _) = super::kernel::reflect(k.stage, super::shader::entry_point(k.stage), &source)?;
+    let source = shader::source(k.stage)?;
+    let (slots, _) = crate::gpu::kernel::reflect(k.stage, shader::entry_point(k.stage), &source)?;
     let mut declared: Vec<&str> = slots.iter().map(|s| s.name.as_str()).collect();
     let mut listed: Vec<&str> = GRID_BINDINGS.into_iter().chain(k.fields.iter().map(|f| f.0)).collect();
     declared.sort_unstable();
@@ -453,7 +453,7 @@ pub fn run(opts: &BenchOptions) -> Result<BenchReport, BenchError> {
             let seconds = timing.ms * 1e-3;
             let gbs = bytes as f64 / seconds / 1e9;
             kernels.push(KernelReport {
-                name: super::shader::entry_point(k.stage).to_string(),
+                name: shader::entry_point(k.stage).to_string(),
                 stage: k.stage,
                 grid: name,
                 cells,
