@@ -14,6 +14,7 @@ use crate::io::{
     write_time_series_xdmf, write_wall_xdmf, Checkpoint, CycleRecord, H5Output, IoError, LockError, OutputLock,
     RegionRecord, StentRecord,
 };
+use crate::mesh::WallSurface;
 use crate::mesh::{self, MeshError};
 use crate::physio::inlet::InletDrive;
 use crate::physio::waveform::{Interpolation, Table, Waveform, WaveformError};
@@ -23,7 +24,7 @@ use crate::solver::layout::{Boundary, Profile};
 use crate::solver::multigrid::MultigridSettings;
 use crate::solver::summary::{cap_flows, CapFlow};
 use crate::solver::timestep::{self, TimeStep};
-use crate::solver::wall_shear::{cycle_indices, wall_stencil, WallSurface};
+use crate::solver::wall_shear::{cycle_indices, wall_stencil};
 use crate::stent;
 
 /// Why a run stopped.

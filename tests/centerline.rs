@@ -8,8 +8,8 @@ mod common;
 use hemoflow::centerline::{centerlines, Centerline};
 use hemoflow::grid;
 use hemoflow::mesh::generate::{bifurcation, pipe, stenosis, BifurcationSpec, PipeSpec, StenosisSpec};
+use hemoflow::mesh::WallSurface;
 use hemoflow::mesh::{SurfaceMesh, Vec3};
-use hemoflow::solver::wall_shear::WallSurface;
 
 /// Distance from `p` to the segment a-b.
 fn to_segment(p: Vec3, a: Vec3, b: Vec3) -> f64 {

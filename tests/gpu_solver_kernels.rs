@@ -10,11 +10,12 @@ use hemoflow::grid::index::{self, BRICK_CELLS};
 use hemoflow::grid::{self, Grid, DIRECTIONS};
 use hemoflow::mesh::generate::{bifurcation, BifurcationSpec};
 use hemoflow::mesh::Vec3;
+use hemoflow::mesh::WallSurface;
 use hemoflow::solver::kernels::{self, GpuGrid};
 use hemoflow::solver::layout::{bc, geom, rheology, Boundary, Profile};
 use hemoflow::solver::multigrid::Hierarchy;
 use hemoflow::solver::porous::PorousCell;
-use hemoflow::solver::wall_shear::{wall_stencil, WallParams, WallSurface};
+use hemoflow::solver::wall_shear::{wall_stencil, WallParams};
 use hemoflow::solver::{cpu, CellLayout, SolverParams};
 
 fn setup() -> (Grid, CellLayout, SolverParams) {

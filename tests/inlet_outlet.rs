@@ -9,11 +9,12 @@ mod common;
 use hemoflow::grid::{self, kind};
 use hemoflow::mesh::generate::{pipe, PipeSpec};
 use hemoflow::mesh::Vec3;
+use hemoflow::mesh::WallSurface;
 use hemoflow::solver::gpu_solver::{Advection, GpuSolver, Rheology, Settings};
 use hemoflow::solver::layout::{Boundary, Profile};
 use hemoflow::solver::multigrid::MultigridSettings;
 use hemoflow::solver::summary::cap_flows;
-use hemoflow::solver::wall_shear::{wall_stencil_of, WallSurface};
+use hemoflow::solver::wall_shear::wall_stencil_of;
 
 #[test]
 fn oblique_pipe_inlet_to_outlet_is_hagen_poiseuille_and_conserves_mass() {

@@ -22,13 +22,14 @@ use common::gpu;
 use hemoflow::grid;
 use hemoflow::mesh::generate::{pipe, PipeSpec};
 use hemoflow::mesh::Vec3;
+use hemoflow::mesh::WallSurface;
 use hemoflow::physio::inlet::InletDrive;
 use hemoflow::physio::waveform::Waveform;
 use hemoflow::physio::womersley::Womersley;
 use hemoflow::solver::gpu_solver::{Advection, GpuSolver, Rheology, Settings};
 use hemoflow::solver::layout::{Boundary, Profile};
 use hemoflow::solver::multigrid::MultigridSettings;
-use hemoflow::solver::wall_shear::{cycle_indices, wall_stencil_of, WallSurface};
+use hemoflow::solver::wall_shear::{cycle_indices, wall_stencil_of};
 use nalgebra::Complex;
 use periodic_pipe::{fluid_cells, periodic_pipe, section_wall};
 

@@ -12,8 +12,8 @@ use rayon::prelude::*;
 
 use crate::grid::distance::DistanceField;
 use crate::grid::{closest_point, kind, Grid};
+use crate::mesh::WallSurface;
 use crate::mesh::{SurfaceMesh, Vec3};
-use crate::solver::wall_shear::WallSurface;
 
 /// No triangle known.
 const NONE: u32 = u32::MAX;

@@ -23,7 +23,7 @@ use rayon::prelude::*;
 
 use crate::grid::{kind, Grid};
 use crate::mesh::Vec3;
-use crate::solver::wall_shear::WallSurface;
+use crate::mesh::WallSurface;
 use distance::{neighbours26, Key, WallDistance};
 
 /// Smoothing passes of the resampled path.

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use clap::Args;
 use hemoflow::centerline::{centerlines, Centerlines};
+use hemoflow::mesh::WallSurface;
 use hemoflow::mesh::{self, Units};
-use hemoflow::solver::wall_shear::WallSurface;
 
 #[derive(Args)]
 #[command(

@@ -14,6 +14,7 @@ mod orient;
 mod stl;
 mod topology;
 mod vtp;
+mod wall;
 
 use std::path::Path;
 
@@ -22,6 +23,7 @@ pub use check::{check, CheckReport, GroupReport};
 pub use error::MeshError;
 pub use orient::{orient_consistently, orient_outward};
 pub use topology::{boundary_loops, EdgeStats};
+pub use wall::WallSurface;
 
 /// A 3-vector of f64 (metres where it is a position).
 pub type Vec3 = nalgebra::Vector3<f64>;

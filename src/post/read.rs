@@ -20,7 +20,7 @@ use hdf5::H5Type;
 use super::PostError;
 use crate::io::GridMeta;
 use crate::mesh::Vec3;
-use crate::solver::wall_shear::WallSurface;
+use crate::mesh::WallSurface;
 
 /// An output file opened for reading.
 pub struct OutputFile {

@@ -7,7 +7,7 @@ use super::read::{GridData, OutputFile, Pick};
 use super::render::{render, ColourBar, Layer, Paint, Scene, View};
 use super::{Image, PostError};
 use crate::gpu::Gpu;
-use crate::solver::wall_shear::WallSurface;
+use crate::mesh::WallSurface;
 
 /// A field that can be drawn.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

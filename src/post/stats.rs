@@ -3,7 +3,7 @@
 //! <= v cover at least p % of the finite-valued area; min and max are the plain extremes.
 
 use super::summary::{Stats, PERCENTILES};
-use crate::solver::wall_shear::WallSurface;
+use crate::mesh::WallSurface;
 
 /// Area of each wall triangle, m^2.
 pub fn triangle_areas(wall: &WallSurface) -> Vec<f64> {

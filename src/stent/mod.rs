@@ -20,9 +20,9 @@ use crate::case::StentKind;
 use crate::centerline::distance::WallDistance;
 use crate::centerline::{trace, CenterlineError, Centerlines};
 use crate::grid::{self, kind, Addition, Grid, GridError};
+use crate::mesh::WallSurface;
 use crate::mesh::{SurfaceMesh, Vec3};
 use crate::solver::porous::{screen_coefficients, PorousCell};
-use crate::solver::wall_shear::WallSurface;
 use tube::Tube;
 
 /// A stent to deploy (SI).

@@ -6,7 +6,7 @@ use super::tube::Tube;
 use crate::grid::distance::DistanceField;
 use crate::grid::{kind, Addition, Grid};
 use crate::mesh::Vec3;
-use crate::solver::wall_shear::WallSurface;
+use crate::mesh::WallSurface;
 
 /// Builds the union's wall: `wall`'s triangles where no tube holds them, labelled as before,
 /// and each tube's side where the vessel does not, labelled `stent`. Where the two surfaces lie within `tolerance` (m) of

@@ -19,12 +19,13 @@ use crate::gpu::Gpu;
 use crate::grid::{self, kind, Grid};
 use crate::mesh::generate::{pipe, PipeSpec};
 use crate::mesh::Vec3;
+use crate::mesh::WallSurface;
 use crate::solver::cpu;
 use crate::solver::gpu_solver::{Advection, GpuSolver, Rheology, Settings};
 use crate::solver::layout::{Boundary, CellLayout, Profile, SolverParams};
 use crate::solver::multigrid::MultigridSettings;
 use crate::solver::summary::cap_flows;
-use crate::solver::wall_shear::{wall_stencil_of, WallSurface};
+use crate::solver::wall_shear::wall_stencil_of;
 
 /// One pipe to run.
 #[derive(Clone, Debug)]

@@ -4,9 +4,10 @@
 
 use hemoflow::grid::{self, kind, Grid};
 use hemoflow::mesh::generate::{pipe, PipeSpec};
+use hemoflow::mesh::WallSurface;
 use hemoflow::mesh::{SurfaceMesh, Vec3};
 use hemoflow::solver::gpu_solver::GpuSolver;
-use hemoflow::solver::wall_shear::{wall_stencil_of, WallStencil, WallSurface};
+use hemoflow::solver::wall_shear::{wall_stencil_of, WallStencil};
 
 /// The generated pipe of `radius` (m) the sections are cut from, with `rings` rings of
 /// triangles along its length (the surface is the same prism for any number).
