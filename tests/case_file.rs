@@ -120,3 +120,43 @@ fn physiological_keys_parse_and_their_mistakes_name_key_and_line() {
     let (line, key, _) = error(&blood.replace("carreau-yasuda", "casson"));
     assert_eq!((line, key.as_str()), (9, "fluid.power_index"));
 }
+
+/// The bundled demo's setup (everything before the GPU) without a GPU: its caps' conditions,
+/// the RCR outlets started at their steady pressures, the first time step.
+#[test]
+fn the_demo_sets_up_without_a_gpu() {
+    use hemoflow::physio::windkessel::Outlet0d;
+    use hemoflow::run::Setup;
+    use hemoflow::solver::layout::Boundary;
+    let case = Case::read(&Path::new(env!("CARGO_MANIFEST_DIR")).join("meshes/demo.toml")).unwrap();
+    let setup = Setup::from_case(&case).unwrap();
+    let mut caps: Vec<(&str, &str)> = setup.names.iter().map(String::as_str).zip(setup.cap_types.clone()).collect();
+    caps.sort_unstable();
+    assert_eq!(caps, [("cap_aorta", "inlet"), ("cap_aorta_2", "outlet"), ("cap_right_iliac", "outlet")]);
+    assert_eq!(setup.tables.len(), 1, "the inflow waveform");
+    // RCR capacitors start where the mean inflow would hold them: every outlet at the same
+    // pressure P = Q / sum_k (1 / (Rp_k + Rd_k)), each capacitor at Rd_k / (Rp_k + Rd_k) of it.
+    let resistances: Vec<(f64, f64)> = setup
+        .outlets
+        .iter()
+        .map(|(_, m)| match m {
+            Outlet0d::Rcr { rp, rd, .. } => (*rp, *rd),
+            other => panic!("the demo's outlets are RCR: {other:?}"),
+        })
+        .collect();
+    let conductance: f64 = resistances.iter().map(|(rp, rd)| 1.0 / (rp + rd)).sum();
+    let p_mean = setup.mean_inflow / conductance;
+    println!("mean inflow {:.3} mL/s, outlets' mean pressure {:.0} Pa", setup.mean_inflow * 1e6, p_mean);
+    assert!((setup.mean_inflow * 1e6 - 8.37).abs() < 0.01, "the demo's mean inflow is 8.37 mL/s");
+    assert!((p_mean / 12e3 - 1.0).abs() < 0.02, "tuned to 12 kPa (90 mmHg): {p_mean:.0} Pa");
+    for ((i, _), (rp, rd)) in setup.outlets.iter().zip(&resistances) {
+        let Boundary::Outlet { pressure } = setup.boundaries[*i] else { panic!("cap {i} is an outlet") };
+        let expected = p_mean * rd / (rp + rd);
+        let got = pressure * setup.density;
+        assert!((got / expected - 1.0).abs() < 1e-9, "cap {i}: starts at {got} Pa, expected {expected}");
+    }
+    // The first time step: time.cfl over the peak velocity expected at the caps, along their
+    // normals (1 to sqrt 3 times the speed).
+    let dt_speed = setup.cfl * setup.h / setup.u_ref;
+    assert!(setup.ts.dt <= dt_speed && setup.ts.dt >= dt_speed / 3f64.sqrt(), "dt {} vs {dt_speed}", setup.ts.dt);
+}

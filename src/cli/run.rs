@@ -6,7 +6,6 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use hemoflow::case::Case;
-use hemoflow::mesh::{self};
 
 /// Pa per mmHg.
 const MMHG: f64 = 133.322;
@@ -183,36 +182,10 @@ pub fn run_case(
 
 /// `run --dry-run`: everything a run does before it needs the GPU, printed.
 fn check_case(case: &Case, demo: bool, json: bool) -> Result<ExitCode> {
-    use hemoflow::run::RunError;
-    let mesh_path = case.resolve(&case.geometry.mesh);
-    let (surface, load) = mesh::load(&mesh_path, case.geometry.units).map_err(RunError::from)?;
-    let report = mesh::check(&surface, &load);
-    if !report.simulatable {
-        let reasons = report.problems.join("; ");
-        return Err(RunError::NotSimulatable { mesh: mesh_path.display().to_string(), reasons }.into());
-    }
-    let h = *case.geometry.spacing.get_ref() * case.geometry.units.to_metres();
-    let grid = hemoflow::grid::voxelize(&surface, h).map_err(RunError::from)?;
-    let caps: Vec<String> = grid.caps.iter().map(|c| c.name.clone()).collect();
-    let find = |surface: &toml::Spanned<String>, key: String| -> Result<()> {
-        if caps.contains(surface.get_ref()) {
-            Ok(())
-        } else {
-            Err(RunError::from(case.unknown_surface(surface, &key, &caps)).into())
-        }
-    };
-    let mut tables = Vec::new();
-    for (k, inlet) in case.inlet.iter().enumerate() {
-        find(&inlet.surface, format!("inlet[{k}].surface"))?;
-        tables.extend(inlet.waveform.as_ref().map(|w| case.resolve(w.get_ref())));
-    }
-    for (k, outlet) in case.outlet.iter().enumerate() {
-        find(&outlet.surface, format!("outlet[{k}].surface"))?;
-        tables.extend(outlet.waveform.as_ref().map(|w| case.resolve(w.get_ref())));
-    }
-    for table in &tables {
-        hemoflow::physio::waveform::Table::read(table, 1.0).map_err(RunError::from)?;
-    }
+    use hemoflow::run::{RunError, Setup};
+    let setup = Setup::from_case(case)?;
+    let (mesh_path, tables, grid) = (&setup.mesh_path, &setup.tables, &setup.g);
+    let caps = &setup.names;
     let output = case.resolve(&case.output.file);
     // Another run holding the output would stop this one at once (no lock without its folder).
     if output.parent().is_none_or(|d| d.as_os_str().is_empty() || d.is_dir()) {
@@ -224,11 +197,12 @@ fn check_case(case: &Case, demo: bool, json: bool) -> Result<ExitCode> {
             "case": case.source.as_ref().map(|(p, _)| p.display().to_string()),
             "bundled_demo": demo,
             "mesh": mesh_path.display().to_string(),
-            "triangles": surface.triangles.len(),
+            "triangles": setup.triangles,
             "caps": caps,
             "dims": s.dims,
             "spacing": s.spacing,
             "fluid_cells": s.fluid_cells,
+            "dt": setup.ts.dt,
             "waveforms": tables.iter().map(|t| t.display().to_string()).collect::<Vec<_>>(),
             "output": output.display().to_string(),
         });
@@ -236,17 +210,18 @@ fn check_case(case: &Case, demo: bool, json: bool) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let name = if demo { "the bundled demo".to_string() } else { "the case".to_string() };
-    println!("{name}: mesh {} ({} triangles; caps {})", mesh_path.display(), surface.triangles.len(), caps.join(", "));
+    println!("{name}: mesh {} ({} triangles; caps {})", mesh_path.display(), setup.triangles, caps.join(", "));
     println!(
-        "grid {} x {} x {} at {:.4} mm: {} fluid cells{}",
+        "grid {} x {} x {} at {:.4} mm: {} fluid cells{}; first time step {:.3e} s",
         s.dims[0],
         s.dims[1],
         s.dims[2],
         s.spacing * 1e3,
         s.fluid_cells,
-        if case.stent.is_empty() { "" } else { " (before the stents are deployed)" }
+        if case.stent.is_empty() { "" } else { " (stents deployed)" },
+        setup.ts.dt
     );
-    for t in &tables {
+    for t in tables {
         println!("waveform {} read", t.display());
     }
     println!("output {} (free to write); stopping before the GPU (--dry-run)", output.display());
