@@ -584,3 +584,67 @@ fn speed_max_gpu_matches_cpu() {
         assert_eq!(expected.is_finite(), poison.is_none());
     }
 }
+
+/// The step's binding plan: the buffer (or part of one) every pass binds to each of its
+/// bindings. The pressure solve's arrays live in parts of u, the viscous right-hand side and
+/// the viscous iterate (dead from the last viscous sweep until `project` and the next step's
+/// momentum write them); this is where that aliasing is written down, and two buffers swapped
+/// in any of the solver's dispatches change it.
+#[test]
+fn the_steps_binding_plan_is_as_designed() {
+    use hemoflow::mesh::generate::{pipe, PipeSpec};
+    use hemoflow::solver::gpu_solver::{Advection, GpuSolver, Rheology, Settings};
+    use hemoflow::solver::multigrid::MultigridSettings;
+    let gpu = gpu();
+    let g = grid::voxelize(&pipe(&PipeSpec::default()).unwrap(), 0.5e-3).unwrap();
+    let settings = Settings {
+        nu: 3.3e-6,
+        dt: 1e-3,
+        force: Vec3::zeros(),
+        tolerance: 1e-5,
+        max_iterations: 100,
+        velocity_scale: 0.1,
+        advection: Advection::Explicit,
+        multigrid: MultigridSettings::default(),
+        boundaries: vec![
+            Boundary::Inlet { flow_rate: 1e-6, profile: Profile::Parabolic },
+            Boundary::Outlet { pressure: 0.0 },
+        ],
+        backflow: 0.2,
+        rheology: Rheology::Newtonian,
+    };
+    let solver = GpuSolver::new(&gpu, &g, settings).unwrap();
+    let plan = solver.binding_plan();
+    println!("levels {:?}", solver.level_cells);
+    for line in &plan {
+        println!("{line}");
+    }
+    // Read as: u holds the Jacobi scratch (u[0]) and q (u[2]); the viscous right-hand side r, d and
+    // the outlet flux (parts 0, 1, 2); the viscous iterate z, dp and f (parts 0, 1, 2).
+    let grid = "params=params neighbours=neighbours cells=cells geom=geom";
+    let expected: Vec<String> = [
+        "solver/momentum: params=params stage 0 neighbours=neighbours cells=cells geom=geom u=u u_eval=u tendency=tendency rhs=viscous rhs u_next=viscous iterate p=p viscosity=viscosity".to_string(),
+        "solver/momentum: params=params stage 1 neighbours=neighbours cells=cells geom=geom u=u u_eval=viscous iterate tendency=tendency rhs=viscous rhs u_next=u* p=p viscosity=viscosity".to_string(),
+        format!("solver/momentum: {grid} u=u u_eval=u* tendency=tendency rhs=viscous rhs u_next=viscous iterate p=p viscosity=viscosity"),
+        format!("solver/viscous_jacobi: {grid} rhs=viscous rhs u=u v_in=u v_out=viscous iterate viscosity=viscosity"),
+        format!("solver/viscous_jacobi: {grid} rhs=viscous rhs u=u v_in=viscous iterate v_out=u* viscosity=viscosity"),
+        format!("solver/viscous_jacobi: {grid} rhs=viscous rhs u=u v_in=u* v_out=viscous iterate viscosity=viscosity"),
+        format!("solver/divergence: {grid} u=u* f=viscous iterate[2] p=p outflow=viscous rhs[2]"),
+        format!("solver/pressure_residual: {grid} f=viscous iterate[2] p=viscous iterate[1] r=viscous rhs[0]"),
+        "solver/pressure_residual: params=params without source neighbours=neighbours cells=cells geom=geom f=viscous rhs[1] p=viscous rhs[1] r=u[2]".to_string(),
+        "solver/pressure_jacobi: params=level 0 params neighbours=neighbours cells=cells geom=geom f=viscous rhs[0] p_in=viscous iterate[0] p_out=u[0]".to_string(),
+        "solver/pressure_jacobi: params=level 0 params neighbours=neighbours cells=cells geom=geom f=viscous rhs[0] p_in=u[0] p_out=viscous iterate[0]".to_string(),
+        "solver/pressure_residual: params=level 0 params neighbours=neighbours cells=cells geom=geom f=viscous rhs[0] p=viscous iterate[0] r=u[0]".to_string(),
+        "solver/mg_restrict: params=level 1 params cells=level 1 cells child_bricks=level 1 child bricks r_fine=u[0] f_coarse=level 1 f".to_string(),
+        "solver/mg_prolong: params=level 0 params cells=cells parent_bricks=level 0 parent bricks e_coarse=level 1 e p_fine=viscous iterate[0]".to_string(),
+        "solver/pressure_jacobi: params=level 1 params neighbours=level 1 neighbours cells=level 1 cells geom=level 1 geom f=level 1 f p_in=level 1 e p_out=level 1 scratch".to_string(),
+        "solver/pressure_jacobi: params=level 1 params neighbours=level 1 neighbours cells=level 1 cells geom=level 1 geom f=level 1 f p_in=level 1 scratch p_out=level 1 e".to_string(),
+        "solver/pressure_residual: params=level 1 params neighbours=level 1 neighbours cells=level 1 cells geom=level 1 geom f=level 1 f p=level 1 e r=level 1 scratch".to_string(),
+        format!("solver/project: {grid} p=viscous iterate[1] u_star=u* u=u outflow=viscous rhs[2]"),
+        format!("solver/pressure_residual: {grid} f=viscous iterate[2] p=viscous iterate[1] r=u[2]"),
+        "solver/cap_gather: ids=cap ids outflow=viscous rhs[2] p=p out=cap values and speed".to_string(),
+        "solver/speed_max: params=params u=u out=cap values and speed".to_string(),
+    ]
+    .into();
+    assert_eq!(plan, expected, "the plan changed");
+}

@@ -193,6 +193,8 @@ pub struct Dispatch {
     bind: wgpu::BindGroup,
     groups: (u32, u32),
     counters: super::counters::Shared,
+    /// What each binding got: (binding name, the span bound), in binding order.
+    bound: Vec<(String, super::Span)>,
 }
 
 impl Dispatch {
@@ -215,12 +217,14 @@ impl Dispatch {
             }
         }
         let mut spans = Vec::with_capacity(kernel.bindings.len());
+        let mut bound = Vec::with_capacity(kernel.bindings.len());
         for slot in &kernel.bindings {
             let Some((_, buffer)) = buffers.iter().find(|(n, _)| *n == slot.name) else {
                 return Err(err(&slot.name, format!("(binding {}) is not given", slot.binding)));
             };
             kernel.check(slot, *buffer)?;
             spans.push((slot.binding, buffer.span()));
+            bound.push((slot.name.clone(), buffer.span()));
         }
         let groups = gpu.workgroup_grid(stage, items.div_ceil(kernel.workgroup))?;
         let bind = gpu.scoped(&format!("bind group of stage \"{stage}\""), || {
@@ -234,7 +238,7 @@ impl Dispatch {
                 entries: &entries,
             })
         })?;
-        Ok(Dispatch { kernel, bind, groups, counters: gpu.counters.clone() })
+        Ok(Dispatch { kernel, bind, groups, counters: gpu.counters.clone(), bound })
     }
 
     /// The stage's name.
@@ -245,6 +249,11 @@ impl Dispatch {
     /// Workgroups as (x, y).
     pub fn groups(&self) -> (u32, u32) {
         self.groups
+    }
+
+    /// What each binding got, by binding name in binding order.
+    pub fn bound(&self) -> &[(String, super::Span)] {
+        &self.bound
     }
 
     /// Appends the dispatch to an open compute pass.

@@ -33,7 +33,7 @@
 //! and residual scratch) live in parts of u, the viscous right-hand side and the viscous
 //! iterate, which are dead from the end of the viscous sweeps until `project` writes u and the
 //! next step's momentum and sweeps write the other two; see [`GpuSolver::new`] for which goes
-//! where.
+//! where, and [`GpuSolver::binding_plan`] for every pass's bindings (a test holds them).
 
 use super::layout::Boundary;
 use super::multigrid::{Hierarchy, MultigridSettings, SolveStats};
@@ -330,6 +330,8 @@ pub struct GpuSolver<'g> {
     u_star: wgpu::Buffer,
     /// Buffers only the passes bind.
     _keep: Vec<wgpu::Buffer>,
+    /// The name of every buffer a pass of the step binds ([`GpuSolver::binding_plan`]).
+    buffer_names: Vec<(wgpu::Buffer, String)>,
     /// Wall shear stress and time integrals, once [`GpuSolver::attach_wall`] was called.
     wall: Option<GpuWall>,
     /// A porous layer's drag pass and its cell list, once [`GpuSolver::attach_porous`] was called.
@@ -406,16 +408,21 @@ impl<'g> GpuSolver<'g> {
         };
         settings.rheology.write(&mut params_value, settings.nu);
         let params = gpu.uniform("solver params", &params_value)?;
-        // Every storage buffer goes through `track`, so the memory figure is what was allocated.
+        // Every storage buffer goes through `track`, so the memory figure is what was allocated,
+        // and every buffer a pass binds gets its name in `names` (for the binding plan).
         let allocated = std::cell::Cell::new(0u64);
-        let track = |b: wgpu::Buffer| {
+        let names: std::cell::RefCell<Vec<(wgpu::Buffer, String)>> = Default::default();
+        let name = |label: &str, b: &wgpu::Buffer| names.borrow_mut().push((b.clone(), label.to_string()));
+        let track = |label: &str, b: wgpu::Buffer| {
             allocated.set(allocated.get() + b.size());
+            name(label, &b);
             b
         };
-        let neighbours = track(gpu.storage("neighbours", &layout.neighbours)?);
-        let cells = track(gpu.storage("cells", &layout.cells)?);
-        let geom = track(gpu.storage("geom", &layout.geom)?);
-        let field = |label: &str, values: u64| gpu.storage_empty(label, 4 * values).map(track);
+        name("params", &params);
+        let neighbours = track("neighbours", gpu.storage("neighbours", &layout.neighbours)?);
+        let cells = track("cells", gpu.storage("cells", &layout.cells)?);
+        let geom = track("geom", gpu.storage("geom", &layout.geom)?);
+        let field = |label: &str, values: u64| gpu.storage_empty(label, 4 * values).map(|b| track(label, b));
         let n3 = 3 * n as u64;
         let (u, u_star, tendency) = (field("u", n3)?, field("u*", n3)?, field("tendency", n3)?);
         let (rhs, v_tmp) = (field("viscous rhs", n3)?, field("viscous iterate", n3)?);
@@ -449,6 +456,8 @@ impl<'g> GpuSolver<'g> {
             gpu.uniform("momentum stage 0 params", &SolverParams { stage: 0, ..params_value })?,
             gpu.uniform("momentum stage 1 params", &SolverParams { stage: 1, ..params_value })?,
         ];
+        name("params stage 0", &stage_params[0]);
+        name("params stage 1", &stage_params[1]);
         let momentum_pass = |params: &wgpu::Buffer, eval: &wgpu::Buffer, next: &wgpu::Buffer| {
             let bufs: [Named; 11] = [
                 ("params", params),
@@ -495,11 +504,12 @@ impl<'g> GpuSolver<'g> {
         }
         // What the host reads after every step: the caps' values (2 per cap cell), then the
         // largest speed.
-        let readback = track(gpu.storage_empty("cap values and speed", 8 * cap_ids.len() as u64 + 4)?);
+        let readback =
+            track("cap values and speed", gpu.storage_empty("cap values and speed", 8 * cap_ids.len() as u64 + 4)?);
         let cap_gather = if cap_ids.is_empty() {
             None
         } else {
-            let ids = track(gpu.storage("cap ids", &cap_ids)?);
+            let ids = track("cap ids", gpu.storage("cap ids", &cap_ids)?);
             let bufs: [Named; 4] = [("ids", &ids), ("outflow", &outflow), ("p", &p), ("out", &readback)];
             Some(Dispatch::new(gpu, "solver/cap_gather", &bufs, cap_ids.len() as u32)?)
         };
@@ -512,20 +522,21 @@ impl<'g> GpuSolver<'g> {
             let nl = level.layout.cells.len() as u32;
             let fine = l == 0;
             let lp = gpu.uniform("level params", &level.params(settings.multigrid.omega))?;
+            name(&format!("level {l} params"), &lp);
             let (lnb, lcells, lgeom) = if fine {
                 (neighbours.clone(), cells.clone(), geom.clone())
             } else {
                 (
-                    track(gpu.storage("level neighbours", &level.layout.neighbours)?),
-                    track(gpu.storage("level cells", &level.layout.cells)?),
-                    track(gpu.storage("level geom", &level.layout.geom)?),
+                    track(&format!("level {l} neighbours"), gpu.storage("level neighbours", &level.layout.neighbours)?),
+                    track(&format!("level {l} cells"), gpu.storage("level cells", &level.layout.cells)?),
+                    track(&format!("level {l} geom"), gpu.storage("level geom", &level.layout.geom)?),
                 )
             };
             let (lf, le, tmp) = if fine {
                 (r.clone(), z.clone(), tmp0.clone())
             } else {
-                let whole = |label| field(label, nl as u64).map(|b| Span::whole(&b));
-                (whole("level f")?, whole("level e")?, whole("level scratch")?)
+                let whole = |what: &str| field(&format!("level {l} {what}"), nl as u64).map(|b| Span::whole(&b));
+                (whole("f")?, whole("e")?, whole("scratch")?)
             };
             let base: [Named; 4] = [("params", &lp), ("neighbours", &lnb), ("cells", &lcells), ("geom", &lgeom)];
             let jacobi = |from: &Span, to: &Span| {
@@ -537,8 +548,12 @@ impl<'g> GpuSolver<'g> {
             let residual = Dispatch::new(gpu, "solver/pressure_residual", &join(&base, &fields), nl)?;
             let (restrict, prolong, keep) = match levels.last() {
                 Some(coarse) => {
-                    let children = track(gpu.storage("child bricks", &hierarchy.levels[l + 1].child_bricks)?);
-                    let parent = track(gpu.storage("parent bricks", &level.parent_bricks)?);
+                    let children = track(
+                        &format!("level {} child bricks", l + 1),
+                        gpu.storage("child bricks", &hierarchy.levels[l + 1].child_bricks)?,
+                    );
+                    let parent =
+                        track(&format!("level {l} parent bricks"), gpu.storage("parent bricks", &level.parent_bricks)?);
                     let [cp, _, ccells, _] = &coarse.base;
                     let restrict_bufs: [Named; 5] = [
                         ("params", cp),
@@ -568,6 +583,7 @@ impl<'g> GpuSolver<'g> {
         let initial_residual = Dispatch::new(gpu, "solver/pressure_residual", &join(&grid_bufs, &fields), n)?;
         // q = -M d: pressure_residual without its source (the source binding is not read).
         let apply_params = gpu.uniform("operator params", &SolverParams { without_source: 1, ..params_value })?;
+        name("params without source", &apply_params);
         let apply_bufs: [Named; 7] = [
             ("params", &apply_params),
             ("neighbours", &neighbours),
@@ -639,9 +655,43 @@ impl<'g> GpuSolver<'g> {
             bytes: allocated.get(),
             u_star,
             _keep: vec![tendency, rhs, v_tmp, apply_params, viscosity],
+            buffer_names: names.into_inner(),
             wall: None,
             porous: None,
         })
+    }
+
+    /// What every pass of a step binds, in the order the step records them (the vector ops of
+    /// the conjugate gradients apart): one line per pass, `stage: binding=buffer ...`, a part of a
+    /// buffer as `buffer[k]` (the k-th of its equal parts). Where the buffers' aliasing is
+    /// visible, and what a test compares so that two swapped buffers fail it.
+    pub fn binding_plan(&self) -> Vec<String> {
+        let name_of = |span: &Span| {
+            let label =
+                self.buffer_names.iter().find(|(b, _)| b == span.buffer()).map_or("(unnamed)", |(_, n)| n.as_str());
+            if span.offset() == 0 && span.size() == span.buffer().size() {
+                label.to_string()
+            } else {
+                format!("{label}[{}]", span.offset() / span.size())
+            }
+        };
+        let mut passes: Vec<&Dispatch> = self.shear_viscosity.iter().collect();
+        passes.extend(&self.momentum);
+        passes.extend([&self.viscous_first, &self.viscous[0], &self.viscous[1], &self.divergence]);
+        passes.extend([&self.initial_residual, &self.apply]);
+        for level in &self.levels {
+            passes.extend([&level.sweep[0], &level.sweep[1], &level.residual]);
+            passes.extend(level.restrict.iter().chain(&level.prolong));
+        }
+        passes.extend([&self.project, &self.residual_check]);
+        passes.extend(self.cap_gather.iter().chain([&self.speed_max]));
+        passes
+            .iter()
+            .map(|d| {
+                let bound: Vec<String> = d.bound().iter().map(|(b, span)| format!("{b}={}", name_of(span))).collect();
+                format!("{}: {}", d.stage(), bound.join(" "))
+            })
+            .collect()
     }
 
     /// Adds the drag of a porous layer (a flow diverter's, [`crate::solver::porous`]) to every
