@@ -235,6 +235,20 @@ pub struct StentSummary {
 }
 
 /// The case's stents in SI units.
+/// The centrelines as the writer takes them.
+pub fn centerline_records(c: &crate::centerline::Centerlines) -> Vec<crate::io::CenterlineRecord<'_>> {
+    c.lines
+        .iter()
+        .map(|l| crate::io::CenterlineRecord {
+            from: &l.from,
+            to: &l.to,
+            points: &l.points,
+            radius: &l.radius,
+            abscissa: &l.abscissa,
+        })
+        .collect()
+}
+
 fn stents(case: &Case) -> Vec<stent::Stent> {
     let m = case.geometry.units.to_metres();
     let point = |p: &Spanned<[f64; 3]>| crate::mesh::Vec3::from(*p.get_ref()) * m;
@@ -613,12 +627,12 @@ pub fn run(
     let case_text = case.source.as_ref().map_or(String::new(), |s| s.1.clone());
     let staged: &[&str] = if period.is_some() { &["fields", "summary", "cycles"] } else { &["fields", "summary"] };
     let mut out = H5Output::create_staged(&output, &case_text, staged)?;
-    let meta = g.meta();
-    g.write_to(&out)?;
+    let meta = crate::io::grid_meta(&g);
+    out.write_grid_of(&g)?;
     out.write_wall(&wall.vertices, &wall.triangles, &wall.labels, &wall.label_names)?;
     out.write_cap_types(&names, &cap_types, pair)?;
     if let Some((deployed, _, centerlines)) = &stented {
-        out.write_centerlines(centerlines)?;
+        out.write_centerlines(&centerlines.source, centerlines.spacing, &centerline_records(centerlines))?;
         let records: Vec<StentRecord> = deployed
             .iter()
             .map(|d| StentRecord {

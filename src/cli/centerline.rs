@@ -89,9 +89,10 @@ pub fn run(args: &CenterlineArgs) -> Result<()> {
         } else {
             let text = format!("hemoflow centerline {file} --units {}", args.units.symbol());
             let h5 = hemoflow::io::H5Output::create(out, &text)?;
-            h5.write_centerlines(&lines)?;
+            h5.write_centerlines(&lines.source, lines.spacing, &hemoflow::run::centerline_records(&lines))?;
             h5.close()?;
-            hemoflow::io::write_centerline_xdmf(&out.with_extension("xdmf"), out, &lines)?;
+            let records = hemoflow::run::centerline_records(&lines);
+            hemoflow::io::write_centerline_xdmf(&out.with_extension("xdmf"), out, &records)?;
         }
     }
     if args.json {

@@ -20,7 +20,7 @@ pub fn run(file: &Path, spacing: f64, units: Units, output: Option<&Path>, json:
     let written = match output {
         Some(path) => {
             let case = format!("hemoflow voxelize {} --spacing {spacing} --units {}", file.display(), units.symbol());
-            Some((path.to_path_buf(), grid.write_h5(path, &case)?))
+            Some((path.to_path_buf(), hemoflow::io::write_grid_file(&grid, path, &case)?))
         }
         None => None,
     };

@@ -40,7 +40,6 @@ pub(crate) mod distance;
 mod fractions;
 pub mod index;
 mod marks;
-mod output;
 mod periodic;
 mod sweep;
 

@@ -5,7 +5,23 @@ use std::path::Path;
 
 use super::xdmf::{close_document, h5_reference, open_document, write_atomically};
 use super::{H5Output, IoError};
-use crate::centerline::Centerlines;
+use crate::mesh::Vec3;
+
+/// One centreline as it is written: from and to (cap names), its points (m), the maximum
+/// inscribed sphere radius (m) and the arc length from `from` (m) at each.
+#[derive(Clone, Copy, Debug)]
+pub struct CenterlineRecord<'a> {
+    /// Source cap.
+    pub from: &'a str,
+    /// Target cap.
+    pub to: &'a str,
+    /// Points, m.
+    pub points: &'a [Vec3],
+    /// Radius at each point, m.
+    pub radius: &'a [f64],
+    /// Arc length at each point, m.
+    pub abscissa: &'a [f64],
+}
 
 /// The group of line `k` (0-based): `/centerlines/NNNNNN`.
 fn line_group(k: usize) -> String {
@@ -17,20 +33,22 @@ impl H5Output {
     /// grid they were traced on) and one group per line, `/centerlines/NNNNNN` from 000000, with
     /// attrs `from`, `to` (cap names) and datasets `points` (f64, N x 3, m), `radius` (f64, N, m:
     /// the maximum inscribed sphere radius) and `abscissa` (f64, N, m: arc length from `from`).
-    pub fn write_centerlines(&self, c: &Centerlines) -> Result<(), IoError> {
+    pub fn write_centerlines(&self, source: &str, spacing: f64, lines: &[CenterlineRecord]) -> Result<(), IoError> {
         let group = self.top_group("centerlines")?;
-        self.str_attr(&group, "/centerlines", "source", &c.source)?;
-        self.attr(&group, "/centerlines", "spacing", &[c.spacing])?;
-        for (k, line) in c.lines.iter().enumerate() {
+        self.str_attr(&group, "/centerlines", "source", source)?;
+        self.attr(&group, "/centerlines", "spacing", &[spacing])?;
+        for (k, line) in lines.iter().enumerate() {
             let at = line_group(k);
             let g = group.create_group(&format!("{k:06}")).map_err(|e| self.h5(&format!("group {at}"), e))?;
-            self.str_attr(&g, &at, "from", &line.from)?;
-            self.str_attr(&g, &at, "to", &line.to)?;
+            self.str_attr(&g, &at, "from", line.from)?;
+            self.str_attr(&g, &at, "to", line.to)?;
             let xyz: Vec<f64> = line.points.iter().flat_map(|p| [p.x, p.y, p.z]).collect();
             let n = line.points.len();
-            for (name, shape, values) in
-                [("points", vec![n, 3], &xyz), ("radius", vec![n], &line.radius), ("abscissa", vec![n], &line.abscissa)]
-            {
+            for (name, shape, values) in [
+                ("points", vec![n, 3], &xyz[..]),
+                ("radius", vec![n], line.radius),
+                ("abscissa", vec![n], line.abscissa),
+            ] {
                 let ds = self.create_dense(&g, &at, name, &shape, values)?;
                 self.str_attr(&ds, &format!("{at}/{name}"), "units", "m")?;
             }
@@ -41,12 +59,12 @@ impl H5Output {
 
 /// Writes the XDMF sidecar of the centrelines in `h5_path`: a spatial collection of one
 /// `Polyline` grid per line, with `radius` and `abscissa` as point data. Replaced atomically.
-pub fn write_centerline_xdmf(xdmf_path: &Path, h5_path: &Path, c: &Centerlines) -> Result<(), IoError> {
+pub fn write_centerline_xdmf(xdmf_path: &Path, h5_path: &Path, lines: &[CenterlineRecord]) -> Result<(), IoError> {
     let h5 = h5_reference(xdmf_path, h5_path)?;
     let mut s = String::new();
     open_document(&mut s);
     s.push_str("    <Grid Name=\"centerlines\" GridType=\"Collection\" CollectionType=\"Spatial\">\n");
-    for (k, line) in c.lines.iter().enumerate() {
+    for (k, line) in lines.iter().enumerate() {
         let n = line.points.len();
         let at = line_group(k);
         let _ = writeln!(

@@ -77,6 +77,7 @@
 
 mod centerline;
 pub mod checkpoint;
+mod grid;
 mod h5;
 mod lock;
 mod staged;
@@ -86,8 +87,9 @@ mod xdmf;
 
 use std::path::PathBuf;
 
-pub use centerline::write_centerline_xdmf;
+pub use centerline::{write_centerline_xdmf, CenterlineRecord};
 pub use checkpoint::Checkpoint;
+pub use grid::{grid_meta, write_grid_file};
 pub use h5::H5Output;
 pub use lock::{LockError, OutputLock};
 pub use stent::{RegionRecord, StentRecord};
