@@ -12,8 +12,11 @@
 //!
 //! Every stage is 1-D: `items` invocations in workgroups of the entry point's
 //! `@workgroup_size(N)` (read from the shader), laid out as x * y groups where x alone would
-//! pass the device's limit ([`Gpu::workgroup_grid`]); the shader flattens its index as
-//! `gid.x + gid.y * num_workgroups.x * N` and guards the extra invocations.
+//! pass the device's limit ([`Gpu::workgroup_grid`]); the shader flattens its index with
+//! `flat_index` (shaders/shared/dispatch.wgsl) and guards the extra invocations.
+//!
+//! Every dispatch counts itself in the device's counters when recorded, and with profiling on
+//! its compute pass writes timestamps ([`super::counters`]).
 
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -172,7 +175,7 @@ impl Kernel {
                 if !usage.contains(wgpu::BufferUsages::STORAGE) {
                     return Err(fail("is a storage buffer; the buffer given is not".into()));
                 }
-                if size < fixed || (stride > 0 && (size - fixed) % stride != 0) || (stride == 0 && size != fixed) {
+                if size < fixed || (stride > 0 && (size - fixed) % stride != 0) {
                     let want = if stride > 0 {
                         format!("{fixed} bytes and a whole number of {stride}-byte elements")
                     } else {
@@ -216,21 +219,21 @@ impl Dispatch {
                 return Err(err(name, "is given twice".into()));
             }
         }
-        let mut spans = Vec::with_capacity(kernel.bindings.len());
         let mut bound = Vec::with_capacity(kernel.bindings.len());
         for slot in &kernel.bindings {
             let Some((_, buffer)) = buffers.iter().find(|(n, _)| *n == slot.name) else {
                 return Err(err(&slot.name, format!("(binding {}) is not given", slot.binding)));
             };
             kernel.check(slot, *buffer)?;
-            spans.push((slot.binding, buffer.span()));
             bound.push((slot.name.clone(), buffer.span()));
         }
         let groups = gpu.workgroup_grid(stage, items.div_ceil(kernel.workgroup))?;
         let bind = gpu.scoped(&format!("bind group of stage \"{stage}\""), || {
-            let entries: Vec<wgpu::BindGroupEntry> = spans
+            let entries: Vec<wgpu::BindGroupEntry> = kernel
+                .bindings
                 .iter()
-                .map(|(binding, s)| wgpu::BindGroupEntry { binding: *binding, resource: s.binding() })
+                .zip(&bound)
+                .map(|(slot, (_, s))| wgpu::BindGroupEntry { binding: slot.binding, resource: s.binding() })
                 .collect();
             gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
                 label: Some(stage),
