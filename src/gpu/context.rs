@@ -138,7 +138,21 @@ impl Gpu {
     /// span of one) back to the host as whole `T`s, waiting for all submitted work first.
     pub fn read<T: Pod>(&self, buffer: &dyn Bindable) -> Result<Vec<T>, GpuError> {
         let span = buffer.span();
-        let size = span.size();
+        let bytes = self.read_bytes(span.buffer(), span.offset(), span.size(), true)?;
+        let n = bytes.len() / size_of::<T>().max(1);
+        Ok(bytemuck::pod_collect_to_vec(&bytes[..n * size_of::<T>()]))
+    }
+
+    /// Copies `size` bytes of `buffer` (`COPY_SRC`) from `offset` back to the host, waiting for
+    /// all submitted work first: a round trip, counted when `counted` (the profiler's own read
+    /// is not).
+    pub(crate) fn read_bytes(
+        &self,
+        buffer: &wgpu::Buffer,
+        offset: u64,
+        size: u64,
+        counted: bool,
+    ) -> Result<Vec<u8>, GpuError> {
         let staging = self.device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("read-back staging"),
             size,
@@ -147,27 +161,28 @@ impl Gpu {
         });
         let mut encoder =
             self.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("read-back") });
-        encoder.copy_buffer_to_buffer(span.buffer(), span.offset(), &staging, 0, size);
+        encoder.copy_buffer_to_buffer(buffer, offset, &staging, 0, size);
         self.queue.submit([encoder.finish()]);
         let (tx, rx) = mpsc::channel();
         staging.map_async(wgpu::MapMode::Read, .., move |result| {
             let _ = tx.send(result);
         });
-        self.wait()?;
+        if counted {
+            self.wait()?;
+        } else {
+            self.device.poll(wgpu::PollType::wait_indefinitely())?;
+        }
         rx.recv().map_err(|_| GpuError::Map)?.map_err(|_| GpuError::Map)?;
-        let n = size as usize / size_of::<T>().max(1);
-        let values = {
-            let view = staging
-                .get_mapped_range(..)
-                .map_err(|e| GpuError::Validation { what: "read-back mapping".into(), message: e.to_string() })?;
-            bytemuck::pod_collect_to_vec(&view[..n * size_of::<T>()])
-        };
+        let bytes = staging
+            .get_mapped_range(..)
+            .map_err(|e| GpuError::Validation { what: "read-back mapping".into(), message: e.to_string() })?
+            .to_vec();
         staging.unmap();
-        Ok(values)
+        Ok(bytes)
     }
 
     /// Lays out `groups` workgroups as x * y within the per-dimension limit (y = 1 where it fits);
-    /// the shaders flatten the id as `gid.x + gid.y * num_workgroups.x * WORKGROUP` and guard the
+    /// the shaders flatten the id with `flat_index` (shaders/shared/dispatch.wgsl) and guard the
     /// extra ones.
     pub fn workgroup_grid(&self, stage: &str, groups: u32) -> Result<(u32, u32), GpuError> {
         let limit = self.limits().max_compute_workgroups_per_dimension;
@@ -207,7 +222,10 @@ impl Gpu {
     /// only; call it once a step, after the step's work is submitted). Its own wait is not
     /// counted as a round trip.
     pub fn collect_profile(&self) -> Result<(), GpuError> {
-        self.counters.collect(&self.device, &self.queue)
+        let Some((resolve, queries)) = self.counters.resolve(&self.device, &self.queue) else { return Ok(()) };
+        let bytes = self.read_bytes(&resolve, 0, 8 * u64::from(queries), false)?;
+        self.counters.add_times(&bytemuck::pod_collect_to_vec(&bytes));
+        Ok(())
     }
 
     /// The kernel of stage `name` (e.g. `"solver/momentum"`): built on first use, then shared.

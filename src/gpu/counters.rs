@@ -69,22 +69,10 @@ impl Counters {
 
     /// What was counted after `earlier` (a snapshot of the same counters).
     pub fn since(&self, earlier: &Counters) -> Counters {
-        let dispatches = self
-            .dispatches
-            .iter()
-            .map(|(stage, &n)| (stage.clone(), n - earlier.dispatches.get(stage).copied().unwrap_or(0)))
-            .filter(|&(_, n)| n > 0)
-            .collect();
-        let gpu_seconds = self
-            .gpu_seconds
-            .iter()
-            .map(|(stage, &t)| (stage.clone(), t - earlier.gpu_seconds.get(stage).copied().unwrap_or(0.0)))
-            .filter(|&(_, t)| t > 0.0)
-            .collect();
         Counters {
-            dispatches,
+            dispatches: difference(&self.dispatches, &earlier.dispatches),
             round_trips: self.round_trips - earlier.round_trips,
-            gpu_seconds,
+            gpu_seconds: difference(&self.gpu_seconds, &earlier.gpu_seconds),
             untimed_passes: self.untimed_passes - earlier.untimed_passes,
         }
     }
@@ -101,6 +89,17 @@ impl Counters {
             untimed_passes: self.untimed_passes as f64 / k,
         }
     }
+}
+
+/// Per stage, `now` less `before`, keeping the stages that grew.
+fn difference<T>(now: &BTreeMap<String, T>, before: &BTreeMap<String, T>) -> BTreeMap<String, T>
+where
+    T: Copy + Default + PartialOrd + std::ops::Sub<Output = T>,
+{
+    now.iter()
+        .map(|(stage, &v)| (stage.clone(), v - before.get(stage).copied().unwrap_or_default()))
+        .filter(|(_, v)| *v > T::default())
+        .collect()
 }
 
 /// Compute passes timed between two collections, at most.
@@ -121,7 +120,6 @@ struct State {
 struct Profile {
     set: wgpu::QuerySet,
     resolve: wgpu::Buffer,
-    staging: wgpu::Buffer,
     period_ns: f64,
     /// The stage of each timed pass (queries 2k and 2k + 1).
     passes: Vec<String>,
@@ -168,7 +166,6 @@ impl Shared {
                 count: 2 * PROFILE_PASSES,
             }),
             resolve: buffer("profile resolve", wgpu::BufferUsages::QUERY_RESOLVE | wgpu::BufferUsages::COPY_SRC),
-            staging: buffer("profile staging", wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST),
             period_ns: f64::from(queue.get_timestamp_period()),
             passes: Vec::new(),
         };
@@ -189,40 +186,30 @@ impl Shared {
         Some((profile.set.clone(), 2 * (profile.passes.len() as u32 - 1)))
     }
 
-    /// Resolves the timestamps of the passes recorded since the last call (all submitted) and
-    /// adds their GPU time to their stages.
-    pub(crate) fn collect(&self, device: &wgpu::Device, queue: &wgpu::Queue) -> Result<(), super::GpuError> {
-        let mut s = self.0.lock().expect("counters");
-        let State { counters, profile } = &mut *s;
-        let Some(profile) = profile.as_mut() else { return Ok(()) };
-        if profile.passes.is_empty() {
-            return Ok(());
-        }
+    /// Resolves the timestamps of the passes recorded since the last [`Shared::add_times`] (all
+    /// submitted) into the resolve buffer: that buffer and the number of timestamps, or None
+    /// when there is nothing to resolve.
+    pub(crate) fn resolve(&self, device: &wgpu::Device, queue: &wgpu::Queue) -> Option<(wgpu::Buffer, u32)> {
+        let s = self.0.lock().expect("counters");
+        let profile = s.profile.as_ref().filter(|p| !p.passes.is_empty())?;
         let queries = 2 * profile.passes.len() as u32;
         let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("profile") });
         encoder.resolve_query_set(&profile.set, 0..queries, &profile.resolve, 0);
-        encoder.copy_buffer_to_buffer(&profile.resolve, 0, &profile.staging, 0, 8 * u64::from(queries));
         queue.submit([encoder.finish()]);
-        let (tx, rx) = std::sync::mpsc::channel();
-        profile.staging.map_async(wgpu::MapMode::Read, .., move |r| {
-            let _ = tx.send(r);
-        });
-        device.poll(wgpu::PollType::wait_indefinitely())?;
-        rx.recv().map_err(|_| super::GpuError::Map)?.map_err(|_| super::GpuError::Map)?;
-        let ticks: Vec<u64> = {
-            let view = profile.staging.get_mapped_range(..).map_err(|e| super::GpuError::Validation {
-                what: "profile read-back".into(),
-                message: e.to_string(),
-            })?;
-            bytemuck::pod_collect_to_vec(&view[..8 * queries as usize])
-        };
-        profile.staging.unmap();
+        Some((profile.resolve.clone(), queries))
+    }
+
+    /// Adds the GPU time of the passes resolved by [`Shared::resolve`] (`ticks`, two per pass)
+    /// to their stages, and starts over.
+    pub(crate) fn add_times(&self, ticks: &[u64]) {
+        let mut s = self.0.lock().expect("counters");
+        let State { counters, profile } = &mut *s;
+        let Some(profile) = profile.as_mut() else { return };
         for (k, stage) in profile.passes.drain(..).enumerate() {
             let (begin, end) = (ticks[2 * k], ticks[2 * k + 1]);
             if end > begin {
                 *counters.gpu_seconds.entry(stage).or_insert(0.0) += (end - begin) as f64 * profile.period_ns * 1e-9;
             }
         }
-        Ok(())
     }
 }

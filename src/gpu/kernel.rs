@@ -70,7 +70,7 @@ pub struct Kernel {
 /// WGSL `source` of stage `name`. A binding declared but not used (an import's binding contract
 /// asks for more than some stages read) is left out: wgpu's derived layout leaves it out too.
 pub fn reflect(name: &str, entry: &str, source: &str) -> Result<(Vec<BindingSlot>, u32), GpuError> {
-    let fail = |message: String| GpuError::Binding { stage: name.to_string(), binding: String::new(), message };
+    let fail = |message: String| GpuError::Reflect { stage: name.to_string(), message };
     let module = naga::front::wgsl::parse_str(source).map_err(|e| fail(format!("WGSL: {e}")))?;
     let info = naga::valid::Validator::new(naga::valid::ValidationFlags::all(), naga::valid::Capabilities::all())
         .validate(&module)

@@ -89,12 +89,21 @@ pub enum GpuError {
         /// What is wrong.
         message: String,
     },
+    /// A stage's WGSL cannot be reflected (a parse or validation error, an unusable binding or
+    /// workgroup size; see [`kernel`]).
+    #[error("stage \"{stage}\": {message}")]
+    Reflect {
+        /// Stage name.
+        stage: String,
+        /// What is wrong.
+        message: String,
+    },
     /// A dispatch's buffers do not match what its stage declares (see [`kernel`]).
     #[error("stage \"{stage}\": binding \"{binding}\" {message}")]
     Binding {
         /// Stage name.
         stage: String,
-        /// The binding's WGSL name (empty where the fault is the stage's own).
+        /// The binding's WGSL name.
         binding: String,
         /// What is wrong.
         message: String,

@@ -17,8 +17,6 @@
 //! two-level (and deeper) tree as the GPU, workgroup by workgroup, so it matches the GPU to
 //! rounding (bit for bit on lavapipe).
 
-use std::sync::mpsc;
-
 use bytemuck::{Pod, Zeroable};
 
 use super::{Bindable, Dispatch, Gpu, GpuError};
@@ -326,30 +324,8 @@ impl Vectors {
     /// If `index` is not a scalar slot.
     pub fn read_scalar(&self, gpu: &Gpu, index: u32) -> Result<f32, GpuError> {
         self.check_scalar("read_scalar", index);
-        let staging = gpu.device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("scalar read-back"),
-            size: 4,
-            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
-            mapped_at_creation: false,
-        });
-        let mut encoder =
-            gpu.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("scalar read-back") });
-        encoder.copy_buffer_to_buffer(&self.scalars, u64::from(index) * 4, &staging, 0, 4);
-        gpu.queue.submit([encoder.finish()]);
-        let (tx, rx) = mpsc::channel();
-        staging.map_async(wgpu::MapMode::Read, .., move |result| {
-            let _ = tx.send(result);
-        });
-        gpu.wait()?;
-        rx.recv().map_err(|_| GpuError::Map)?.map_err(|_| GpuError::Map)?;
-        let value = {
-            let view = staging
-                .get_mapped_range(..)
-                .map_err(|e| GpuError::Validation { what: "scalar read-back".into(), message: e.to_string() })?;
-            bytemuck::pod_read_unaligned::<f32>(&view[..4])
-        };
-        staging.unmap();
-        Ok(value)
+        let bytes = gpu.read_bytes(&self.scalars, u64::from(index) * 4, 4, true)?;
+        Ok(bytemuck::pod_read_unaligned::<f32>(&bytes[..4]))
     }
 
     fn check_scalar(&self, op: &str, index: u32) {
