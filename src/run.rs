@@ -283,8 +283,9 @@ fn stent_error(case: &Case, e: stent::StentError) -> RunError {
 
 /// Everything a run needs before the GPU, from the case alone: the surface loaded and checked,
 /// the grid (stents deployed), the wall and its shear-stress stencils, the boundary conditions
-/// by cap, the outlets' 0D models, the time step and the output times. Building it reads the
-/// case's files and writes nothing; `run --dry-run` builds it and stops.
+/// by cap, the outlets' 0D models and the first time step (what the case says directly, such as
+/// the end time, is read from the case). Building it reads the case's files and writes
+/// nothing; `run --dry-run` builds it and stops.
 pub struct Setup<'a> {
     /// The surface file, as resolved.
     pub mesh_path: PathBuf,
@@ -292,8 +293,6 @@ pub struct Setup<'a> {
     pub triangles: usize,
     /// The waveform tables read (inlets', then outlets').
     pub tables: Vec<PathBuf>,
-    /// The geometry's units.
-    pub units: mesh::Units,
     /// Grid spacing, m.
     pub h: f64,
     /// Density, kg/m^3.
@@ -312,8 +311,6 @@ pub struct Setup<'a> {
     pub stencil: crate::solver::wall_shear::WallStencil,
     /// The caps' names, in the grid's order.
     pub names: Vec<String>,
-    /// `time.period`, s.
-    pub period: Option<f64>,
     /// The boundary condition of each cap at t = 0.
     pub boundaries: Vec<Boundary>,
     /// The inlets' drives.
@@ -322,22 +319,12 @@ pub struct Setup<'a> {
     pub outlets: Vec<(usize, Outlet0d)>,
     /// The inlets' mean inflow over the waveform, m^3/s.
     pub mean_inflow: f64,
-    /// The outlets' cap indices.
-    pub outlet_caps: Vec<usize>,
     /// `report.proximal` and `report.distal`, when given.
     pub pair: Option<(&'a str, &'a str)>,
-    /// Per cap: "inlet", "outlet" or "wall".
-    pub cap_types: Vec<&'static str>,
     /// The peak velocity expected at the caps, m/s.
     pub u_ref: f64,
-    /// `time.cfl`.
-    pub cfl: f64,
     /// The time step's controller.
     pub ts: TimeStep,
-    /// Simulated time to reach, s.
-    pub end: f64,
-    /// Time between snapshots, s.
-    pub interval: f64,
 }
 
 impl<'a> Setup<'a> {
@@ -458,7 +445,6 @@ impl<'a> Setup<'a> {
         for (i, model) in &outlets {
             boundaries[*i] = Boundary::Outlet { pressure: model.pressure(0.0, 0.0) / density };
         }
-        let outlet_caps: Vec<usize> = outlets.iter().map(|(i, _)| *i).collect();
         // Time step: the Courant number sum_i |u_i| dt / h on the peak velocity expected at the caps
         // (at most crate::case::EXPLICIT_CFL_MAX for explicit advection; implicit advection takes
         // more): the inlets' over their waveforms, and each outlet's parabolic peak for its share of
@@ -475,14 +461,6 @@ impl<'a> Setup<'a> {
             }
             _ => None,
         };
-        let cap_types: Vec<&str> = boundaries
-            .iter()
-            .map(|b| match b {
-                Boundary::Inlet { .. } => "inlet",
-                Boundary::Outlet { .. } => "outlet",
-                _ => "wall",
-            })
-            .collect();
         let peak_inflow: f64 = inlets.iter().map(|d| d.waveform.peak_magnitude()).sum();
         let resistances: Vec<Option<f64>> =
             outlets.iter().map(|(_, m)| m.steady_resistance().filter(|r| *r > 0.0)).collect();
@@ -516,13 +494,10 @@ impl<'a> Setup<'a> {
                 TimeStep::adaptive(cfl, h, dt, dt_visc)
             }
         };
-        let end = case.end_time();
-        let interval = case.output.interval.as_ref().map_or(end, |i| *i.get_ref());
         Ok(Setup {
             mesh_path,
             triangles,
             tables,
-            units,
             h,
             density,
             nu,
@@ -532,19 +507,13 @@ impl<'a> Setup<'a> {
             stented,
             stencil,
             names,
-            period,
             boundaries,
             inlets,
             outlets,
             mean_inflow,
-            outlet_caps,
             pair,
-            cap_types,
             u_ref,
-            cfl,
             ts,
-            end,
-            interval,
         })
     }
 }
@@ -567,7 +536,6 @@ pub fn run(
         locks.push(OutputLock::acquire(&output.with_extension("checkpoint.h5"))?);
     }
     let Setup {
-        units,
         density,
         nu,
         rheology,
@@ -576,21 +544,29 @@ pub fn run(
         stented,
         stencil,
         names,
-        period,
         boundaries,
         inlets,
         mut outlets,
         mean_inflow,
-        outlet_caps,
         pair,
-        cap_types,
         u_ref,
-        cfl,
         mut ts,
-        end,
-        interval,
         ..
     } = Setup::from_case(case)?;
+    let units = case.geometry.units;
+    let period = case.time.period.as_ref().map(|p| *p.get_ref());
+    let cfl = *case.time.cfl.get_ref();
+    let end = case.end_time();
+    let interval = case.output.interval.as_ref().map_or(end, |i| *i.get_ref());
+    let outlet_caps: Vec<usize> = outlets.iter().map(|(i, _)| *i).collect();
+    let cap_types: Vec<&str> = boundaries
+        .iter()
+        .map(|b| match b {
+            Boundary::Inlet { .. } => "inlet",
+            Boundary::Outlet { .. } => "outlet",
+            _ => "wall",
+        })
+        .collect();
 
     let gpu = if profile { Gpu::with_features(adapter, wgpu::Features::TIMESTAMP_QUERY)? } else { Gpu::new(adapter)? };
     let profiled = profile && gpu.profile();

@@ -130,7 +130,13 @@ fn the_demo_sets_up_without_a_gpu() {
     use hemoflow::solver::layout::Boundary;
     let case = Case::read(&Path::new(env!("CARGO_MANIFEST_DIR")).join("meshes/demo.toml")).unwrap();
     let setup = Setup::from_case(&case).unwrap();
-    let mut caps: Vec<(&str, &str)> = setup.names.iter().map(String::as_str).zip(setup.cap_types.clone()).collect();
+    let kind = |b: &Boundary| match b {
+        Boundary::Inlet { .. } => "inlet",
+        Boundary::Outlet { .. } => "outlet",
+        _ => "wall",
+    };
+    let mut caps: Vec<(&str, &str)> =
+        setup.names.iter().map(String::as_str).zip(setup.boundaries.iter().map(kind)).collect();
     caps.sort_unstable();
     assert_eq!(caps, [("cap_aorta", "inlet"), ("cap_aorta_2", "outlet"), ("cap_right_iliac", "outlet")]);
     assert_eq!(setup.tables.len(), 1, "the inflow waveform");
@@ -157,6 +163,6 @@ fn the_demo_sets_up_without_a_gpu() {
     }
     // The first time step: time.cfl over the peak velocity expected at the caps, along their
     // normals (1 to sqrt 3 times the speed).
-    let dt_speed = setup.cfl * setup.h / setup.u_ref;
+    let dt_speed = case.time.cfl.get_ref() * setup.h / setup.u_ref;
     assert!(setup.ts.dt <= dt_speed && setup.ts.dt >= dt_speed / 3f64.sqrt(), "dt {} vs {dt_speed}", setup.ts.dt);
 }
