@@ -15,8 +15,10 @@
 //! 4. a full time step of the solver ([`GpuSolver::step`]) on each grid, with a parabolic inflow
 //!    at the inlet (mean velocity [`STEP_INLET_VELOCITY`]) and zero pressure at the other caps,
 //!    from rest: wall-clock time per step (host waits for the pressure solve's residual
-//!    included), MLUPS, pressure iterations per step, and every GPU byte the solver allocated
-//!    (grid, fields, multigrid levels, CG vectors) per fluid cell, bricks' padding included.
+//!    included), MLUPS, pressure iterations per step, GPU dispatches and host round trips per
+//!    step (and where the adapter has timestamps, each stage's GPU time per step:
+//!    [`crate::gpu::counters`]), and every GPU byte the solver allocated (grid, fields, multigrid
+//!    levels, CG vectors) per fluid cell, bricks' padding included.
 //!
 //! # Timing
 //! Each measurement runs batches of K dispatches recorded in one compute pass and submitted
