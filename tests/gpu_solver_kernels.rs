@@ -648,3 +648,70 @@ fn the_steps_binding_plan_is_as_designed() {
     .into();
     assert_eq!(plan, expected, "the plan changed");
 }
+
+/// The aliasing plan, checked: two real steps of a pipe (explicit and implicit advection, a
+/// non-Newtonian fluid, a porous layer, the caps' read-back after each step) are traced pass by
+/// pass, and no read may see memory last written as another array (`hemoflow::gpu::trace`). A
+/// new stage that read u after the pressure solve (whose vectors live in u) must be caught.
+#[test]
+fn no_two_arrays_sharing_a_buffer_are_live_at_once() {
+    use hemoflow::gpu::{trace::overlapping_lifetimes, TracedPass};
+    use hemoflow::mesh::generate::{pipe, PipeSpec};
+    use hemoflow::solver::gpu_solver::{Advection, GpuSolver, Rheology, Settings};
+    use hemoflow::solver::multigrid::MultigridSettings;
+    use hemoflow::solver::porous::PorousCell;
+    let gpu = gpu();
+    let g = grid::voxelize(&pipe(&PipeSpec::default()).unwrap(), 0.5e-3).unwrap();
+    let fluid: Vec<u32> = (0..g.kind.len() as u32).filter(|&i| g.kind[i as usize] != grid::kind::SOLID).collect();
+    let layer: Vec<PorousCell> = fluid
+        .iter()
+        .step_by(7)
+        .map(|&cell| PorousCell { cell, darcy: 50.0, forchheimer: 200.0, normal_z: 1.0, ..Default::default() })
+        .collect();
+    for (advection, rheology) in [
+        (Advection::Explicit, Rheology::Newtonian),
+        (
+            Advection::Implicit,
+            Rheology::CarreauYasuda { nu_zero: 5.3e-5, nu_infinity: 3.3e-6, relaxation: 3.3, n: 0.36, a: 2.0 },
+        ),
+    ] {
+        let settings = Settings {
+            nu: 3.3e-6,
+            dt: 1e-3,
+            force: Vec3::zeros(),
+            tolerance: 1e-5,
+            max_iterations: 100,
+            velocity_scale: 0.1,
+            advection,
+            multigrid: MultigridSettings::default(),
+            boundaries: vec![
+                Boundary::Inlet { flow_rate: 1e-6, profile: Profile::Parabolic },
+                Boundary::Outlet { pressure: 0.0 },
+            ],
+            backflow: 0.2,
+            rheology,
+        };
+        let mut solver = GpuSolver::new(&gpu, &g, settings).unwrap();
+        solver.attach_porous(&layer).unwrap();
+        solver.keep_undo().unwrap();
+        gpu.start_trace();
+        for _ in 0..2 {
+            solver.step().unwrap();
+            solver.cap_values().unwrap();
+        }
+        let mut trace = gpu.take_trace();
+        let reads: usize = trace.iter().map(|p| p.reads.len()).sum();
+        println!("{advection:?}: {} passes, {reads} reads checked", trace.len());
+        let found = overlapping_lifetimes(&trace);
+        assert!(found.is_empty(), "{advection:?}: arrays sharing memory overlap:\n{}", found.join("\n"));
+        // A stage reading u between the pressure solve and the projection (of the second step).
+        let u = trace.iter().find(|p| p.what == "solver/speed_max").unwrap().reads[1].clone();
+        assert_eq!(u.0, "u");
+        let project = trace.iter().rposition(|p| p.what == "solver/project").unwrap();
+        trace.insert(project, TracedPass { what: "a new stage".into(), reads: vec![u], writes: vec![] });
+        let found = overlapping_lifetimes(&trace);
+        println!("{}", found.join("\n"));
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].contains("(a new stage) reads `u`"), "{}", found[0]);
+    }
+}

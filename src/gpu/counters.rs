@@ -113,6 +113,8 @@ pub(crate) struct Shared(Arc<Mutex<State>>);
 struct State {
     counters: Counters,
     profile: Option<Profile>,
+    /// The passes traced since [`crate::gpu::Gpu::start_trace`], while tracing.
+    trace: Option<Vec<super::trace::TracedPass>>,
 }
 
 /// Timestamp queries of the passes recorded since the last collection.
@@ -134,6 +136,26 @@ impl Shared {
                 s.counters.dispatches.insert(stage.to_string(), times);
             }
         }
+    }
+
+    /// Whether passes are being traced ([`super::trace`]).
+    pub(crate) fn tracing(&self) -> bool {
+        self.0.lock().expect("counters").trace.is_some()
+    }
+
+    /// Appends `pass` to the trace, when tracing.
+    pub(crate) fn traced(&self, pass: super::trace::TracedPass) {
+        if let Some(trace) = self.0.lock().expect("counters").trace.as_mut() {
+            trace.push(pass);
+        }
+    }
+
+    /// Replaces the trace (None: tracing off); returns the old one.
+    pub(crate) fn set_trace(
+        &self,
+        trace: Option<Vec<super::trace::TracedPass>>,
+    ) -> Option<Vec<super::trace::TracedPass>> {
+        std::mem::replace(&mut self.0.lock().expect("counters").trace, trace)
     }
 
     pub(crate) fn waited(&self) {
@@ -176,7 +198,7 @@ impl Shared {
     /// and the set has room (the end goes to the next index).
     pub(crate) fn timed_pass(&self, stage: &str) -> Option<(wgpu::QuerySet, u32)> {
         let mut s = self.0.lock().expect("counters");
-        let State { counters, profile } = &mut *s;
+        let State { counters, profile, .. } = &mut *s;
         let profile = profile.as_mut()?;
         if profile.passes.len() as u32 >= PROFILE_PASSES {
             counters.untimed_passes += 1;
@@ -203,7 +225,7 @@ impl Shared {
     /// to their stages, and starts over.
     pub(crate) fn add_times(&self, ticks: &[u64]) {
         let mut s = self.0.lock().expect("counters");
-        let State { counters, profile } = &mut *s;
+        let State { counters, profile, .. } = &mut *s;
         let Some(profile) = profile.as_mut() else { return };
         for (k, stage) in profile.passes.drain(..).enumerate() {
             let (begin, end) = (ticks[2 * k], ticks[2 * k + 1]);

@@ -15,8 +15,9 @@
 //! pass the device's limit ([`Gpu::workgroup_grid`]); the shader flattens its index with
 //! `flat_index` (shaders/shared/dispatch.wgsl) and guards the extra invocations.
 //!
-//! Every dispatch counts itself in the device's counters when recorded, and with profiling on
-//! its compute pass writes timestamps ([`super::counters`]).
+//! Every dispatch counts itself in the device's counters when recorded, with profiling on its
+//! compute pass writes timestamps ([`super::counters`]), and with tracing on it records which
+//! spans it reads and writes ([`super::trace`]).
 
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -51,6 +52,10 @@ pub struct BindingSlot {
     pub binding: u32,
     /// What it holds.
     pub kind: BindingKind,
+    /// Whether the entry point reads it (atomics count as reads and writes).
+    pub reads: bool,
+    /// Whether the entry point writes it.
+    pub writes: bool,
 }
 
 /// A compute stage's pipeline and what its shader declares: the bindings of group 0 and the
@@ -104,7 +109,10 @@ pub fn reflect(name: &str, entry: &str, source: &str) -> Result<(Vec<BindingSlot
             }
             other => return Err(bad(format!("address space {other:?} is not a buffer"))),
         };
-        slots.push(BindingSlot { name: var_name, binding: rb.binding, kind });
+        let (read, write) = (naga::valid::GlobalUse::READ, naga::valid::GlobalUse::WRITE);
+        let atomic = uses[handle].contains(naga::valid::GlobalUse::ATOMIC);
+        let (reads, writes) = (atomic || uses[handle].contains(read), atomic || uses[handle].contains(write));
+        slots.push(BindingSlot { name: var_name, binding: rb.binding, kind, reads, writes });
     }
     slots.sort_by_key(|s| s.binding);
     let [x, y, z] = module.entry_points[index].workgroup_size;
@@ -198,6 +206,8 @@ pub struct Dispatch {
     counters: super::counters::Shared,
     /// What each binding got: (binding name, the span bound), in binding order.
     bound: Vec<(String, super::Span)>,
+    /// Bindings this dispatch writes before it reads them ([`Dispatch::overwrites`]).
+    overwritten: Vec<String>,
 }
 
 impl Dispatch {
@@ -241,7 +251,20 @@ impl Dispatch {
                 entries: &entries,
             })
         })?;
-        Ok(Dispatch { kernel, bind, groups, counters: gpu.counters.clone(), bound })
+        Ok(Dispatch { kernel, bind, groups, counters: gpu.counters.clone(), bound, overwritten: Vec::new() })
+    }
+
+    /// Says that this dispatch writes `bindings` without reading what they held, where the
+    /// shader reads them only in other configurations (a uniform's mode or stage): the trace
+    /// ([`super::trace`]) then counts them as written only. Panics on a name the stage does not
+    /// write.
+    pub fn overwrites(mut self, bindings: &[&str]) -> Dispatch {
+        for name in bindings {
+            let slot = self.kernel.bindings.iter().find(|s| s.name == *name);
+            assert!(slot.is_some_and(|s| s.writes), "{}: `{name}` is not a binding it writes", self.kernel.name);
+            self.overwritten.push(name.to_string());
+        }
+        self
     }
 
     /// The stage's name.
@@ -272,6 +295,16 @@ impl Dispatch {
             pass.dispatch_workgroups(self.groups.0, self.groups.1, 1);
         }
         self.counters.dispatched(&self.kernel.name, u64::from(times));
+        if self.counters.tracing() {
+            let used = |wanted: fn(&BindingSlot) -> bool| {
+                let slots = self.kernel.bindings.iter().zip(&self.bound);
+                slots.filter(|(slot, _)| wanted(slot)).map(|(_, (name, span))| (name.clone(), span.clone())).collect()
+            };
+            let mut reads: Vec<(String, super::Span)> = used(|s| s.reads);
+            reads.retain(|(name, _)| !self.overwritten.contains(name));
+            let writes = used(|s| s.writes);
+            self.counters.traced(super::trace::TracedPass { what: self.kernel.name.clone(), reads, writes });
+        }
     }
 
     /// Appends the dispatch to `encoder` as a compute pass of its own, labelled with the stage
@@ -336,6 +369,11 @@ mod tests {
         assert!(matches!(slots[0].kind, BindingKind::Uniform { .. }));
         assert_eq!(slots[6].kind, BindingKind::Storage { writable: true, fixed: 0, stride: 4 });
         assert_eq!(slots[4].kind, BindingKind::Storage { writable: false, fixed: 0, stride: 4 });
+        // What the entry point does with them: u read, the tendency read (stages 1 and 2) and
+        // written, u_next written only.
+        assert!(slots[4].reads && !slots[4].writes);
+        assert!(slots[6].reads && slots[6].writes);
+        assert!(!slots[8].reads && slots[8].writes);
     }
 
     #[test]

@@ -7,7 +7,9 @@
 //!
 //! [`Gpu`] (in [`context`]) opens the chosen adapter with its real limits and holds the buffer,
 //! read-back, pipeline and dispatch helpers; [`shader`] embeds and preprocesses the WGSL stages;
-//! [`span`] binds whole buffers or parts of them; [`probe`] holds the host twins of the test-only stage `test/grid_probe`.
+//! [`span`] binds whole buffers or parts of them; [`kernel`] dispatches stages by binding name;
+//! [`counters`] counts and times what a step records, [`trace`] what it reads and writes;
+//! [`probe`] holds the host twins of the test-only stage `test/grid_probe`.
 
 pub mod context;
 pub mod counters;
@@ -15,12 +17,14 @@ pub mod kernel;
 pub mod probe;
 pub mod shader;
 pub mod span;
+pub mod trace;
 pub mod vector;
 
 pub use context::Gpu;
 pub use counters::{Counters, StepCounters};
 pub use kernel::{Dispatch, Kernel};
 pub use span::{Bindable, Span};
+pub use trace::TracedPass;
 
 use std::fmt::Write as _;
 

@@ -5,6 +5,8 @@
 //! tracks usage per buffer, not per range: within one dispatch, the parts of a buffer must be
 //! bound all read-only or all read-write.
 
+use super::trace::TracedPass;
+
 /// A byte range of a storage buffer, bound as one array.
 #[derive(Clone, Debug)]
 pub struct Span {
@@ -65,18 +67,25 @@ impl Span {
         })
     }
 
-    /// Records zeroing the span.
-    pub fn clear(&self, encoder: &mut wgpu::CommandEncoder) {
+    /// Records zeroing the span (traced on `gpu`: [`super::trace`]).
+    pub fn clear(&self, gpu: &super::Gpu, encoder: &mut wgpu::CommandEncoder) {
         encoder.clear_buffer(&self.buffer, self.offset, Some(self.size));
+        gpu.counters.traced(TracedPass {
+            what: "clear".into(),
+            reads: vec![],
+            writes: vec![("span".into(), self.clone())],
+        });
     }
 
     /// Records copying `self` into `to` (the same size; another buffer).
     ///
     /// # Panics
     /// If the sizes differ.
-    pub fn copy_to(&self, encoder: &mut wgpu::CommandEncoder, to: &Span) {
+    pub fn copy_to(&self, gpu: &super::Gpu, encoder: &mut wgpu::CommandEncoder, to: &Span) {
         assert_eq!(self.size, to.size, "copy between spans of different sizes");
         encoder.copy_buffer_to_buffer(&self.buffer, self.offset, &to.buffer, to.offset, Some(self.size));
+        let (reads, writes) = (vec![("from".into(), self.clone())], vec![("to".into(), to.clone())]);
+        gpu.counters.traced(TracedPass { what: "copy".into(), reads, writes });
     }
 }
 

@@ -458,7 +458,8 @@ impl<'g> GpuSolver<'g> {
         ];
         name("params stage 0", &stage_params[0]);
         name("params stage 1", &stage_params[1]);
-        let momentum_pass = |params: &wgpu::Buffer, eval: &wgpu::Buffer, next: &wgpu::Buffer| {
+        // Stage 0 and the implicit pass write the tendency and rhs without reading them.
+        let momentum_pass = |params: &wgpu::Buffer, eval: &wgpu::Buffer, next: &wgpu::Buffer, first: bool| {
             let bufs: [Named; 11] = [
                 ("params", params),
                 ("neighbours", &neighbours),
@@ -472,15 +473,16 @@ impl<'g> GpuSolver<'g> {
                 ("p", &p),
                 ("viscosity", &viscosity),
             ];
-            Dispatch::new(gpu, "solver/momentum", &bufs, n)
+            let pass = Dispatch::new(gpu, "solver/momentum", &bufs, n)?;
+            Ok::<_, GpuError>(if first { pass.overwrites(&["tendency", "rhs"]) } else { pass })
         };
         let momentum = match settings.advection {
             Advection::Explicit => vec![
-                momentum_pass(&stage_params[0], &u, &v_tmp)?,
-                momentum_pass(&stage_params[1], &v_tmp, &u_star)?,
-                momentum_pass(&params, &u_star, &v_tmp)?,
+                momentum_pass(&stage_params[0], &u, &v_tmp, true)?,
+                momentum_pass(&stage_params[1], &v_tmp, &u_star, false)?,
+                momentum_pass(&params, &u_star, &v_tmp, false)?,
             ],
-            Advection::Implicit => vec![momentum_pass(&params, &u, &v_tmp)?],
+            Advection::Implicit => vec![momentum_pass(&params, &u, &v_tmp, true)?],
         };
         let viscous_pass = |from: &wgpu::Buffer, to: &wgpu::Buffer| {
             let fields: [Named; 5] =
@@ -726,7 +728,7 @@ impl<'g> GpuSolver<'g> {
     /// Records one V-cycle on level `l` (e = 0 first) into `enc`.
     fn v_cycle(&self, enc: &mut wgpu::CommandEncoder, l: usize) {
         let level = &self.levels[l];
-        level.e.clear(enc);
+        level.e.clear(self.gpu, enc);
         let sweeps = |enc: &mut wgpu::CommandEncoder, count: usize| {
             for _ in 0..count.div_ceil(2) {
                 level.sweep[0].record(enc);
@@ -760,7 +762,7 @@ impl<'g> GpuSolver<'g> {
         self.submit(|enc| {
             self.initial_residual.record(enc);
             self.v_cycle(enc, 0);
-            self.levels[0].e.copy_to(enc, &self.d);
+            self.levels[0].e.copy_to(self.gpu, enc, &self.d);
             self.ops.rz.record(enc);
             self.ops.rr.record(enc);
             self.ops.ff.record(enc);
@@ -836,7 +838,7 @@ impl<'g> GpuSolver<'g> {
             }
             self.divergence.record(enc);
             // After the sweeps: dp is in the viscous iterate's buffer.
-            self.dp.clear(enc);
+            self.dp.clear(self.gpu, enc);
         });
         // CG's recurrence for r drifts from f - M p in f32: check the divergence the projection
         // will leave, f - M dp afresh, and restart CG from the true residual until that is
@@ -868,7 +870,7 @@ impl<'g> GpuSolver<'g> {
         self.submit(|enc| {
             self.project.record(enc);
             self.ops.add_increment.record(enc);
-            enc.clear_buffer(&self.readback, self.readback.size() - 4, Some(4));
+            Span::whole(&self.readback).clear(self.gpu, enc);
             self.speed_max.record(enc);
             if let Some(wall) = self.wall.as_ref().filter(|w| w.value.accumulate != 0) {
                 wall.shear.record(enc);
