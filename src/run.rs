@@ -588,7 +588,7 @@ pub fn run(
     // cycle's time integrals too.
     solver.attach_wall(&stencil, density, period.is_some())?;
     if let Some((_, porous, _)) = &stented {
-        solver.attach_porous(porous)?;
+        solver.attach(&crate::solver::porous::PorousLayer(porous.clone()))?;
     }
     if !ts.fixed {
         solver.keep_undo()?;

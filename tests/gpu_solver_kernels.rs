@@ -14,7 +14,7 @@ use hemoflow::mesh::WallSurface;
 use hemoflow::solver::kernels::{self, GpuGrid};
 use hemoflow::solver::layout::{bc, geom, rheology, Boundary, Profile};
 use hemoflow::solver::multigrid::Hierarchy;
-use hemoflow::solver::porous::PorousCell;
+use hemoflow::solver::porous::{PorousCell, PorousLayer};
 use hemoflow::solver::wall_shear::{wall_stencil, WallParams};
 use hemoflow::solver::{cpu, CellLayout, SolverParams};
 
@@ -457,18 +457,13 @@ fn porous_drag_gpu_matches_cpu() {
         })
         .collect();
     assert!(layer.len() > 100, "{} layer cells", layer.len());
-    let mut u = random(3 * n, 42);
-    let grid_bufs = GpuGrid::new(&gpu, &layout, &params).unwrap();
-    let layer_buf = gpu.storage("porous layer", &layer).unwrap();
-    let u_buf = gpu.storage("u*", &u).unwrap();
-    let bufs: [(&str, &dyn Bindable); 3] = [("params", &grid_bufs.params), ("layer", &layer_buf), ("u", &u_buf)];
-    kernels::run(&gpu, "solver/porous_drag", &bufs, layer.len() as u32).unwrap();
-    let before = u.clone();
-    cpu::porous_drag(&params, &layer, &mut u);
-    let changed = (0..3 * n).filter(|&i| u[i] != before[i]).count();
-    assert!(changed > 2 * layer.len(), "the drag changed only {changed} values");
+    let u = random(3 * n, 42);
+    let count = layer.len();
+    let (on_gpu, on_cpu) = common::run_add_on(&gpu, &PorousLayer(layer), &layout, &params, &u);
+    let changed = (0..3 * n).filter(|&i| on_cpu[i] != u[i]).count();
+    assert!(changed > 2 * count, "the drag changed only {changed} values");
     // dot() on the GPU may fuse multiply-adds.
-    compare("porous_drag", &gpu.read::<f32>(&u_buf).unwrap(), &u, 1e-6);
+    compare("porous_drag", &on_gpu, &on_cpu, 1e-6);
 }
 
 #[test]
@@ -640,8 +635,8 @@ fn the_steps_binding_plan_is_as_designed() {
         "solver/pressure_jacobi: params=level 1 params neighbours=level 1 neighbours cells=level 1 cells geom=level 1 geom f=level 1 f p_in=level 1 e p_out=level 1 scratch".to_string(),
         "solver/pressure_jacobi: params=level 1 params neighbours=level 1 neighbours cells=level 1 cells geom=level 1 geom f=level 1 f p_in=level 1 scratch p_out=level 1 e".to_string(),
         "solver/pressure_residual: params=level 1 params neighbours=level 1 neighbours cells=level 1 cells geom=level 1 geom f=level 1 f p=level 1 e r=level 1 scratch".to_string(),
-        format!("solver/project: {grid} p=viscous iterate[1] u_star=u* u=u outflow=viscous rhs[2]"),
         format!("solver/pressure_residual: {grid} f=viscous iterate[2] p=viscous iterate[1] r=u[2]"),
+        format!("solver/project: {grid} p=viscous iterate[1] u_star=u* u=u outflow=viscous rhs[2]"),
         "solver/cap_gather: ids=cap ids outflow=viscous rhs[2] p=p out=cap values and speed".to_string(),
         "solver/speed_max: params=params u=u out=cap values and speed".to_string(),
     ]
@@ -659,7 +654,6 @@ fn no_two_arrays_sharing_a_buffer_are_live_at_once() {
     use hemoflow::mesh::generate::{pipe, PipeSpec};
     use hemoflow::solver::gpu_solver::{Advection, GpuSolver, Rheology, Settings};
     use hemoflow::solver::multigrid::MultigridSettings;
-    use hemoflow::solver::porous::PorousCell;
     let gpu = gpu();
     let g = grid::voxelize(&pipe(&PipeSpec::default()).unwrap(), 0.5e-3).unwrap();
     let fluid: Vec<u32> = (0..g.kind.len() as u32).filter(|&i| g.kind[i as usize] != grid::kind::SOLID).collect();
@@ -692,7 +686,7 @@ fn no_two_arrays_sharing_a_buffer_are_live_at_once() {
             rheology,
         };
         let mut solver = GpuSolver::new(&gpu, &g, settings).unwrap();
-        solver.attach_porous(&layer).unwrap();
+        solver.attach(&PorousLayer(layer.clone())).unwrap();
         solver.keep_undo().unwrap();
         gpu.start_trace();
         for _ in 0..2 {

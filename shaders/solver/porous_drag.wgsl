@@ -4,7 +4,7 @@
 // cell list, with n the layer's normal and w = u*.n, w <- w / (1 + dt (darcy + forchheimer |w|)).
 // Runs after the viscous sweeps and before the divergence, so the projection builds the
 // pressure drop across the layer.
-// CPU twin: hemoflow::solver::cpu::porous_drag.
+// CPU twin: hemoflow::solver::porous::PorousLayer's AddOn::apply_cpu.
 
 #import shared/dispatch
 #import shared/params

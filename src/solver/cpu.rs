@@ -751,19 +751,3 @@ pub fn time_average(params: &SolverParams, u: &[f32], p: &[f32], mean: &mut [f32
         mean[3 * n + id] += params.dt * p[id];
     }
 }
-
-/// Twin of `solver/porous_drag`: for each cell of the porous `layer`, the velocity's component
-/// w along the layer's normal becomes w / (1 + dt (darcy + forchheimer |w|)).
-pub fn porous_drag(params: &SolverParams, layer: &[crate::solver::porous::PorousCell], u: &mut [f32]) {
-    let n = params.cells as usize;
-    for e in layer {
-        let c = e.cell as usize;
-        let v = [u[c], u[n + c], u[2 * n + c]];
-        let normal = [e.normal_x, e.normal_y, e.normal_z];
-        let w = v[0] * normal[0] + v[1] * normal[1] + v[2] * normal[2];
-        let s = 1.0 + params.dt * (e.darcy + e.forchheimer * w.abs());
-        for k in 0..3 {
-            u[k * n + c] = v[k] + normal[k] * (w / s - w);
-        }
-    }
-}

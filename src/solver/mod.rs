@@ -16,12 +16,18 @@
 //! Every kernel (`shaders/solver/*.wgsl`) has a CPU twin in [`cpu`] with the same loops, used
 //! as the oracle of a GPU-vs-CPU test on seeded random input.
 
+pub mod addon;
+mod buffers;
 pub mod cpu;
 pub mod gpu_solver;
+mod gpu_wall;
 pub mod kernels;
 pub mod layout;
 pub mod multigrid;
 pub mod porous;
+mod predictor;
+mod pressure;
+pub mod settings;
 pub mod summary;
 pub mod timestep;
 pub mod wall_shear;

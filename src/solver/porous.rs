@@ -19,6 +19,12 @@
 //! stepped point-implicitly ([`PorousCell`], `solver/porous_drag`). The component along the layer
 //! is left alone: a screen resists the flow through it, and so the layer does not slow the flow
 //! that passes along it (in the parent artery, beside an aneurysm's neck).
+//!
+//! A solver takes the layer as an add-on ([`PorousLayer`], [`super::addon`]).
+
+use super::addon::{AddOn, Prepared, StepBuffers};
+use super::SolverParams;
+use crate::gpu::{Bindable, Dispatch, Gpu, GpuError};
 
 /// One cell of a porous layer (storage, 32 bytes). WGSL twin: `PorousCell` in
 /// solver/porous_drag.wgsl.
@@ -52,4 +58,40 @@ pub fn screen_coefficients(porosity: f64, wire_diameter: f64) -> (f64, f64) {
     let a = 150.0 * (1.0 - e).powi(2) * t / (e.powi(3) * d * d);
     let b = 1.75 * (1.0 - e) * t / (e.powi(3) * d);
     (a, b)
+}
+
+/// A porous layer's cells: the drag as an add-on of the solver (stage `solver/porous_drag`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PorousLayer(pub Vec<PorousCell>);
+
+impl AddOn for PorousLayer {
+    fn name(&self) -> &str {
+        "porous layer"
+    }
+
+    fn prepare(&self, gpu: &Gpu, step: &StepBuffers) -> Result<Prepared, GpuError> {
+        if self.0.is_empty() {
+            return Ok(Prepared { passes: Vec::new(), bytes: 0 });
+        }
+        let layer = gpu.storage("porous layer", &self.0)?;
+        let bufs: [(&str, &dyn Bindable); 3] = [("params", step.params), ("layer", &layer), ("u", step.u)];
+        let pass = Dispatch::new(gpu, "solver/porous_drag", &bufs, self.0.len() as u32)?;
+        Ok(Prepared { passes: vec![pass], bytes: layer.size() })
+    }
+
+    /// For each cell of the layer, the velocity's component w along the layer's normal becomes
+    /// w / (1 + dt (darcy + forchheimer |w|)).
+    fn apply_cpu(&self, params: &SolverParams, u: &mut [f32]) {
+        let n = params.cells as usize;
+        for e in &self.0 {
+            let c = e.cell as usize;
+            let v = [u[c], u[n + c], u[2 * n + c]];
+            let normal = [e.normal_x, e.normal_y, e.normal_z];
+            let w = v[0] * normal[0] + v[1] * normal[1] + v[2] * normal[2];
+            let s = 1.0 + params.dt * (e.darcy + e.forchheimer * w.abs());
+            for k in 0..3 {
+                u[k * n + c] = v[k] + normal[k] * (w / s - w);
+            }
+        }
+    }
 }

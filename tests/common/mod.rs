@@ -101,3 +101,35 @@ pub fn check_output_h5(files: &[&Path]) -> (bool, String) {
     println!("{out}");
     (py.status.success(), out)
 }
+
+/// An add-on's passes against its CPU twin (`hemoflow::solver::addon`): prepares `add_on` on
+/// `layout` with `params`, runs its passes on `u` (u*, component-major) and returns (GPU result,
+/// CPU twin's result) for the caller to compare with its stated tolerance.
+#[allow(dead_code)]
+pub fn run_add_on(
+    gpu: &hemoflow::gpu::Gpu,
+    add_on: &dyn hemoflow::solver::addon::AddOn,
+    layout: &hemoflow::solver::CellLayout,
+    params: &hemoflow::solver::SolverParams,
+    u: &[f32],
+) -> (Vec<f32>, Vec<f32>) {
+    use hemoflow::solver::addon::StepBuffers;
+    let grid = hemoflow::solver::kernels::GpuGrid::new(gpu, layout, params).unwrap();
+    let u_buf = gpu.storage("u*", u).unwrap();
+    let step = StepBuffers {
+        params: &grid.params,
+        neighbours: &grid.neighbours,
+        cells: &grid.cells,
+        geom: &grid.geom,
+        u: &u_buf,
+        cell_count: grid.n,
+    };
+    let prepared = add_on.prepare(gpu, &step).unwrap();
+    assert!(!prepared.passes.is_empty(), "{}: no passes", add_on.name());
+    for pass in &prepared.passes {
+        pass.run(gpu).unwrap();
+    }
+    let mut cpu = u.to_vec();
+    add_on.apply_cpu(params, &mut cpu);
+    (gpu.read::<f32>(&u_buf).unwrap(), cpu)
+}

@@ -1,0 +1,141 @@
+//! The step's predictor on the GPU: u* from u^n. For a non-Newtonian fluid `shear_viscosity`
+//! first (each cell's viscosity from the shear rate of u); then `momentum` (the explicit part,
+//! with the last step's pressure gradient: three SSP-RK3 stages, or one pass with implicit
+//! advection) and the `viscous_jacobi` sweeps (the implicit half of the Crank-Nicolson viscous
+//! term and, with [`Advection::Implicit`], the first-order upwind advection), which end in u*.
+
+use super::buffers::{Buffers, Core, Named};
+use super::settings::{Advection, Rheology, Settings};
+use super::SolverParams;
+use crate::gpu::{Dispatch, Gpu, GpuError};
+
+/// Jacobi sweeps per step of the predictor's system: the iteration's spectral radius is at most
+/// (s + a) / (1 + s + a), s = dt nu / 2 * 12 / h^2 and, with implicit advection, a = 2 dt U / h
+/// for the velocity scale U (the inflow through a cell's faces over its volume, for a flow of
+/// speed U at most 45 degrees off an axis). Explicit advection: enough to reduce the error
+/// 1e6-fold (time accuracy). Implicit advection (backward Euler, for steady states): 10-fold, so
+/// a step moves 90% of the way to the backward Euler step; the sweeps start from u, which at a
+/// steady state is already the solution, so the steady state does not depend on their number.
+pub(super) fn viscous_sweeps(settings: &Settings, h: f64) -> usize {
+    let s_max = 0.5 * settings.dt * settings.rheology.max_viscosity(settings.nu) * 12.0 / (h * h);
+    let (a_max, reduction) = match settings.advection {
+        Advection::Explicit => (0.0, 1e-6f64),
+        Advection::Implicit => (2.0 * settings.dt * settings.velocity_scale / h, 1e-1),
+    };
+    let rho = (s_max + a_max) / (1.0 + s_max + a_max);
+    if rho > 0.0 { (reduction.ln() / rho.ln()).ceil().max(2.0) as usize } else { 2 }.next_multiple_of(2)
+}
+
+/// The predictor's passes.
+pub(super) struct Predictor {
+    /// Copies of the parameters for the momentum's Runge-Kutta stages 0 and 1 (explicit mode).
+    stage_params: [wgpu::Buffer; 2],
+    /// `solver/shear_viscosity` (non-Newtonian fluids).
+    shear_viscosity: Option<Dispatch>,
+    /// The momentum passes: the three Runge-Kutta stages (explicit), or one (implicit).
+    momentum: Vec<Dispatch>,
+    /// Jacobi sweeps of the implicit viscous system: u -> iterate, then iterate -> u* and
+    /// u* -> iterate.
+    first_sweep: Dispatch,
+    sweep: [Dispatch; 2],
+    /// Sweeps per step (even).
+    pub sweeps: usize,
+}
+
+impl Predictor {
+    /// Binds the passes to `core`'s buffers, for a step with parameters `params` on a grid of
+    /// spacing `h` (m).
+    pub(super) fn new(
+        buffers: &mut Buffers,
+        core: &Core,
+        settings: &Settings,
+        params: &SolverParams,
+        h: f64,
+    ) -> Result<Predictor, GpuError> {
+        let gpu = buffers.gpu;
+        let n = core.n;
+        let shear_viscosity = if settings.rheology != Rheology::Newtonian {
+            let bufs = core.with(&[("u", &core.u), ("viscosity", &core.viscosity)]);
+            Some(Dispatch::new(gpu, "solver/shear_viscosity", &bufs, n)?)
+        } else {
+            None
+        };
+        // Momentum: explicit SSP-RK3 in three passes (u1 in the viscous iterate, u2 in u*, both
+        // dead until the sweeps), or the implicit mode's one pass; each binds u^n, the velocity
+        // it evaluates advection at, the tendency, rhs and the next stage's velocity.
+        let stage_params = [
+            buffers.uniform("params stage 0", &SolverParams { stage: 0, ..*params })?,
+            buffers.uniform("params stage 1", &SolverParams { stage: 1, ..*params })?,
+        ];
+        // Stage 0 and the implicit pass write the tendency and rhs without reading them.
+        let momentum_pass = |params: &wgpu::Buffer, eval: &wgpu::Buffer, next: &wgpu::Buffer, first: bool| {
+            let bufs: [Named; 11] = [
+                ("params", params),
+                ("neighbours", &core.neighbours),
+                ("cells", &core.cells),
+                ("geom", &core.geom),
+                ("u", &core.u),
+                ("u_eval", eval),
+                ("tendency", &core.tendency),
+                ("rhs", &core.rhs),
+                ("u_next", next),
+                ("p", &core.p),
+                ("viscosity", &core.viscosity),
+            ];
+            let pass = Dispatch::new(gpu, "solver/momentum", &bufs, n)?;
+            Ok::<_, GpuError>(if first { pass.overwrites(&["tendency", "rhs"]) } else { pass })
+        };
+        let (u, u_star, iterate) = (&core.u, &core.u_star, &core.iterate);
+        let momentum = match settings.advection {
+            Advection::Explicit => vec![
+                momentum_pass(&stage_params[0], u, iterate, true)?,
+                momentum_pass(&stage_params[1], iterate, u_star, false)?,
+                momentum_pass(&core.params, u_star, iterate, false)?,
+            ],
+            Advection::Implicit => vec![momentum_pass(&core.params, u, iterate, true)?],
+        };
+        let viscous_pass = |from: &wgpu::Buffer, to: &wgpu::Buffer| {
+            let fields: [Named; 5] =
+                [("rhs", &core.rhs), ("u", u), ("v_in", from), ("v_out", to), ("viscosity", &core.viscosity)];
+            Dispatch::new(gpu, "solver/viscous_jacobi", &core.with(&fields), n)
+        };
+        let first_sweep = viscous_pass(u, iterate)?;
+        let sweep = [viscous_pass(iterate, u_star)?, viscous_pass(u_star, iterate)?];
+        let sweeps = viscous_sweeps(settings, h);
+        Ok(Predictor { stage_params, shear_viscosity, momentum, first_sweep, sweep, sweeps })
+    }
+
+    /// Writes the Runge-Kutta stages' parameters from the step's `params` (explicit mode).
+    pub(super) fn update(&self, gpu: &Gpu, params: &SolverParams) {
+        if self.momentum.len() == 3 {
+            for (stage, buffer) in self.stage_params.iter().enumerate() {
+                let value = SolverParams { stage: stage as u32, ..*params };
+                gpu.queue.write_buffer(buffer, 0, bytemuck::bytes_of(&value));
+            }
+        }
+    }
+
+    /// Records the predictor into `enc`: u* in its buffer.
+    pub(super) fn record(&self, enc: &mut wgpu::CommandEncoder) {
+        if let Some(pass) = &self.shear_viscosity {
+            pass.record(enc);
+        }
+        for pass in &self.momentum {
+            pass.record(enc);
+        }
+        // The viscous solve starts from the current velocity; an even number of sweeps ends
+        // in u*.
+        self.first_sweep.record(enc);
+        for k in 1..self.sweeps {
+            self.sweep[(k + 1) % 2].record(enc);
+        }
+    }
+
+    /// Its passes in the order they are recorded (each sweep once).
+    pub(super) fn passes(&self) -> Vec<&Dispatch> {
+        let mut passes: Vec<&Dispatch> = self.shear_viscosity.iter().collect();
+        passes.extend(&self.momentum);
+        passes.extend([&self.first_sweep, &self.sweep[0], &self.sweep[1]]);
+        passes
+    }
+}
