@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr as _;
 
 use common::gpu;
-use hemoflow::post::{colormap, render, Camera, ColourBar, Image, Layer, Layout, Paint, Scene, View};
+use hemoflow::post::{render, render::colormap, Camera, ColourBar, Image, Layer, Layout, Paint, Scene, View};
 
 /// Where the test pictures go (kept for looking at).
 fn out_dir() -> PathBuf {

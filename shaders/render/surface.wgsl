@@ -3,7 +3,7 @@
 // so each triangle is one flat colour, shaded by a headlight (a light at the camera) so that the
 // 3-D shape reads: brightness 0.35 + 0.65 |n . e|, where e points from the scene to the camera.
 // A zero normal (slice quads) is drawn unshaded, its colour exactly as given.
-// Host side: src/post/render.rs (vertex layout `SurfaceVertex`, uniform `RenderParams`).
+// Host side: src/post/render/draw.rs (vertex layout `SurfaceVertex`, uniform `RenderParams`).
 
 // Rust twin: hemoflow::post::render::RenderParams.
 struct RenderParams {

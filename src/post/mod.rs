@@ -1,15 +1,23 @@
-//! Post-processing: pictures of a run's output.
+//! Post-processing: numbers and pictures of a run's output, in a pipeline where each part uses
+//! only those before it: reading, measuring, drawing, then the comparison and the report.
 //!
-//! [`read`] opens an output file (`hemoflow run`'s HDF5 layout: grid, wall mesh, snapshots,
-//! cycle averages); [`request`] turns a [`RenderRequest`] (field, slice, view, snapshot or
-//! cycle, size, range) into a [`Scene`] of coloured triangles with its colour bar and title;
-//! [`mod@render`] draws a scene off-screen with wgpu (depth test, 4x MSAA where the adapter has it)
-//! and adds the title, colour bar and scale bar on the CPU; [`image`] holds the RGBA result and
-//! encodes PNG. [`summary`] reads a run's numbers ([`OutputSummary`]: what `hemoflow info` prints) and
-//! [`report`] makes an HTML page of them with pictures (`hemoflow report`). [`compare`] sets two
-//! runs of one vessel side by side, before and after virtual stenting ([`Comparison`]: what
-//! `hemoflow compare` prints; [`ComparePictures`]: its side-by-side pictures), measuring with
-//! [`sample`]. SI units throughout: positions in m, pressures and stresses in Pa, speeds in m/s.
+//! - [`read`] opens an output file as an [`OutputFile`] (`hemoflow run`'s HDF5 layout: grid,
+//!   wall mesh, snapshots, cycle averages; `stents.rs` reads its stents and regions).
+//! - [`sample`] measures the fields away from the cell centres (the velocity at a point, the flux
+//!   through a region's boundary, a cross-section's mean pressure); [`summary`] reads a run's
+//!   numbers ([`OutputSummary`]: what `hemoflow info` prints), with area-weighted wall statistics.
+//! - [`mod@render`] turns a [`RenderRequest`] (field, slice, view, snapshot or cycle, size, range)
+//!   into a [`Scene`] of coloured triangles with its colour bar and title, draws it off-screen
+//!   with wgpu (depth test, 4x MSAA where the adapter has it), adds the title, colour bar and
+//!   scale bar on the CPU, and gives an [`Image`] that encodes PNG.
+//! - [`compare`] sets two runs of one vessel side by side, before and after virtual stenting
+//!   ([`Comparison`]: what `hemoflow compare` prints; [`ComparePictures`]: its side-by-side
+//!   pictures); [`report`] makes an HTML page of a run's numbers with pictures (`hemoflow
+//!   report`).
+//!
+//! Each folder's `mod.rs` lists its files in their order; no two files import each other
+//! (`tests/layout.rs` checks). SI units throughout: positions in m, pressures and stresses in
+//! Pa, speeds in m/s.
 //!
 //! ```no_run
 //! use hemoflow::gpu::Gpu;
@@ -26,36 +34,22 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-pub mod camera;
-pub mod colormap;
 pub mod compare;
-mod compare_images;
-mod compare_measure;
-mod compare_text;
-pub mod image;
-mod overlay;
 pub mod read;
 pub mod render;
 pub mod report;
-mod report_html;
-pub mod request;
 pub mod sample;
-mod stats;
 mod stents;
 pub mod summary;
-mod summary_text;
 
 use std::path::PathBuf;
 
-pub use compare::Comparison;
-pub use compare_images::ComparePictures;
-pub use image::Image;
-pub use read::OutputFile;
-pub use read::Pick;
+pub use compare::{ComparePictures, Comparison};
+pub use read::{OutputFile, Pick};
+pub use render::image::Image;
+pub use render::request::{build_scene, render_png, render_request, Field, RenderRequest, Slice};
 pub use render::{render, Camera, ColourBar, Layer, Layout, Paint, RenderError, Scene, View};
-pub use request::{build_scene, render_png, render_request, Field, RenderRequest, Slice};
-pub use summary::OutputSummary;
-pub use summary_text::num;
+pub use summary::{num, OutputSummary};
 
 /// Errors from reading an output file and drawing pictures of it.
 #[derive(Debug, thiserror::Error)]

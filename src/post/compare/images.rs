@@ -16,13 +16,13 @@
 
 use std::path::{Path, PathBuf};
 
-use super::compare::{Comparison, RegionChange, Side};
-use super::read::OutputFile;
-use super::render::{render, Paint, Scene, View};
-use super::request::{build_scene, Field, RenderRequest, Slice};
-use super::{Image, PostError};
+use super::types::{Comparison, RegionChange, Side};
 use crate::gpu::Gpu;
 use crate::mesh::Vec3;
+use crate::post::read::OutputFile;
+use crate::post::render::request::{build_scene, Field, RenderRequest, Slice};
+use crate::post::render::{render, Paint, Scene, View};
+use crate::post::{Image, PostError};
 
 /// One side-by-side picture: PRE's and POST's scenes with a shared colour range.
 pub struct Pair {

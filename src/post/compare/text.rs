@@ -3,9 +3,8 @@
 
 use std::fmt::Write as _;
 
-use super::compare::{Change, Comparison, Side, StatsChange, STENT_REACH};
-use super::summary::{Stats, MMHG};
-use super::summary_text::{mmhg, num};
+use super::types::{Change, Comparison, Side, StatsChange, STENT_REACH};
+use crate::post::summary::{mmhg, num, Stats, MMHG};
 
 /// `v` through `f`, or "-" when absent.
 fn opt(v: Option<f64>, f: impl Fn(f64) -> String) -> String {
@@ -232,7 +231,7 @@ impl Comparison {
                 flow(r.inflow.post),
                 percent(r.inflow.percent)
             );
-            let net = |f: &Option<super::compare::RegionFlow>| match f {
+            let net = |f: &Option<super::types::RegionFlow>| match f {
                 Some(f) => {
                     format!("{} ({} of the inflow)", flow(Some(f.net)), percent(f.net_percent).trim_start_matches('+'))
                 }

@@ -1,18 +1,11 @@
-//! The numbers of a run's output file, read once: what `hemoflow info` prints (text or JSON) and
-//! what `hemoflow report` puts in its table. SI units throughout (m, m^2, m^3/s, Pa, 1/Pa, s);
-//! the text form converts to mm, cm^2, mL/s and mmHg for reading and says so.
-//!
-//! Per cap: the last finished cardiac cycle's means (`/cycles/K/mean_flow_rate`, ...) when the
-//! file has cycles, else the last row of `/summary`. Wall statistics are **area-weighted** with
-//! the wall triangles' areas: the mean is sum(a v) / sum(a); percentile p is the smallest value v
-//! such that the triangles with values <= v cover at least p % of the (finite-valued) wall area;
-//! min and max are the plain extremes. Non-finite values are left out and counted.
+//! [`OutputSummary`] and its parts, read from an output file once (what is read, and from
+//! where: the module docs of [`super`]).
 
 use serde::Serialize;
 
-use super::read::OutputFile;
-pub use super::stats::{triangle_areas, weighted_stats};
-use super::PostError;
+use super::stats::{triangle_areas, weighted_stats, Stats};
+use crate::post::read::OutputFile;
+use crate::post::PostError;
 
 /// Pa per mmHg.
 pub const MMHG: f64 = 133.322;
@@ -20,8 +13,6 @@ pub const MMHG: f64 = 133.322;
 pub const LOW_TAWSS: f64 = 0.4;
 /// OSI above this (dimensionless) counts as oscillatory shear (a common threshold in the literature).
 pub const HIGH_OSI: f64 = 0.2;
-/// The percentiles reported, %.
-pub const PERCENTILES: [f64; 4] = [5.0, 50.0, 95.0, 99.0];
 
 /// Everything `hemoflow info` reports about one output file.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -152,27 +143,6 @@ pub struct PressureRatio {
     pub ratio: f64,
     /// Proximal minus distal mean pressure, Pa.
     pub drop: f64,
-}
-
-/// Area-weighted statistics of a wall field (see the module docs), in the field's unit.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Stats {
-    /// Smallest value.
-    pub min: f64,
-    /// Largest value.
-    pub max: f64,
-    /// Area-weighted mean.
-    pub mean: f64,
-    /// Area-weighted 5th percentile.
-    pub p5: f64,
-    /// Area-weighted median.
-    pub p50: f64,
-    /// Area-weighted 95th percentile.
-    pub p95: f64,
-    /// Area-weighted 99th percentile.
-    pub p99: f64,
-    /// Triangles with a non-finite value (left out).
-    pub non_finite: usize,
 }
 
 /// The wall area where a field passes a threshold.

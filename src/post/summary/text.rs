@@ -3,7 +3,8 @@
 
 use std::fmt::Write as _;
 
-use super::summary::{OutputSummary, Stats, HIGH_OSI, LOW_TAWSS, MMHG};
+use super::numbers::{OutputSummary, HIGH_OSI, LOW_TAWSS, MMHG};
+use super::stats::Stats;
 
 /// `v` with `digits` significant digits: fixed notation from 1e-3 to 1e6, else scientific.
 pub fn num(v: f64, digits: usize) -> String {

@@ -3,11 +3,14 @@
 
 use std::str::FromStr;
 
-use super::read::{GridData, OutputFile, Pick};
-use super::render::{render, ColourBar, Layer, Paint, Scene, View};
-use super::{Image, PostError};
+use super::camera::View;
+use super::draw::render;
+use super::image::Image;
+use super::scene::{ColourBar, Layer, Paint, Scene};
 use crate::gpu::Gpu;
 use crate::mesh::WallSurface;
+use crate::post::read::{GridData, OutputFile, Pick};
+use crate::post::PostError;
 
 /// A field that can be drawn.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,15 +1,15 @@
-//! The measurements of [`super::compare`] on one file or a pair: the pressure the stents are
-//! measured on, the flow into the regions (averaged over a cycle's snapshots), the stented wall
-//! and its shear statistics. SI units: m, m^2, m^3/s, Pa.
+//! The measurements of [`Comparison::read`](super::Comparison::read) on one file or a pair: the
+//! pressure the stents are measured on, the flow into the regions (averaged over a cycle's
+//! snapshots), the stented wall and its shear statistics. SI units: m, m^2, m^3/s, Pa.
 
-use super::compare::{cycle_name, snapshot_name, Change, RegionFlow, StatsChange, StentChange, WallPart, STENT_REACH};
-use super::read::{GridData, OutputFile};
-use super::request::{wall_values, Field};
-use super::sample::{self, Surface};
-use super::summary::{triangle_areas, weighted_stats, OutputSummary, MMHG};
-use super::PostError;
+use super::types::{cycle_name, snapshot_name, Change, RegionFlow, StatsChange, StentChange, WallPart, STENT_REACH};
 use crate::io::{RegionRecord, StentRecord};
 use crate::mesh::Vec3;
+use crate::post::read::{GridData, OutputFile};
+use crate::post::render::request::{wall_values, Field};
+use crate::post::sample::{self, Surface};
+use crate::post::summary::{triangle_areas, weighted_stats, OutputSummary, MMHG};
+use crate::post::PostError;
 
 /// One file, read for the comparison.
 pub(super) struct Run<'a> {

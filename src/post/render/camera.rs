@@ -9,7 +9,8 @@
 
 use std::str::FromStr;
 
-use super::render::{Layout, Scene};
+use super::layout::Layout;
+use super::scene::Scene;
 
 /// Where the camera looks from (see the module docs for the convention).
 #[derive(Clone, Copy, Debug, PartialEq, Default)]

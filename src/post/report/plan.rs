@@ -1,32 +1,10 @@
-//! `hemoflow report`: a self-contained HTML page (inline CSS, no script, no external resource)
-//! with the key numbers of a [`OutputSummary`], a plain-words sentence for each, and pictures drawn
-//! with [`mod@super::render`] (PNG files beside the page, linked relatively).
-//!
-//! Two steps, so that mistakes in the file show before the GPU is opened: [`Report::plan`] reads
-//! everything the pictures need and builds their scenes; [`Report::write`] draws them on one GPU
-//! and writes `index.html`, the PNGs and `summary.json` (the same JSON as `hemoflow info --json`).
-//!
-//! ```no_run
-//! use hemoflow::gpu::Gpu;
-//! use hemoflow::post::{report::Report, summary::OutputSummary, OutputFile};
-//! use std::path::Path;
-//!
-//! let file = OutputFile::open(Path::new("out.h5"))?;
-//! let summary = OutputSummary::read(&file)?;
-//! let report = Report::plan(&file, &summary, [960, 720])?;
-//! let gpu = Gpu::new(None)?;
-//! let written = report.write(&gpu, Path::new("report"))?;
-//! println!("{}", written.index.display());
-//! # Ok::<(), Box<dyn std::error::Error>>(())
-//! ```
+//! [`Report::plan`]: what a report holds ([`Report`], a [`Picture`] each), read from an output
+//! file before the GPU is opened: the pictures' scenes and their captions in plain words.
 
-use std::path::{Path, PathBuf};
-
-use super::render::{render, Scene, View};
-use super::request::{build_scene, Field, RenderRequest};
-use super::summary::{OutputSummary, HIGH_OSI, LOW_TAWSS};
-use super::{OutputFile, PostError};
-use crate::gpu::Gpu;
+use crate::post::render::request::{build_scene, Field, RenderRequest};
+use crate::post::render::{Scene, View};
+use crate::post::summary::{OutputSummary, HIGH_OSI, LOW_TAWSS};
+use crate::post::{OutputFile, PostError};
 
 /// A picture of the report: its scene, file name and caption.
 pub struct Picture {
@@ -54,17 +32,6 @@ pub struct Report<'a> {
     pub size: [u32; 2],
     /// The file's modification time, seconds since 1970 (UTC), when known.
     pub modified: Option<u64>,
-}
-
-/// What [`Report::write`] wrote.
-#[derive(Debug)]
-pub struct Written {
-    /// The page.
-    pub index: PathBuf,
-    /// The pictures.
-    pub pictures: Vec<PathBuf>,
-    /// The JSON summary.
-    pub json: PathBuf,
 }
 
 /// The views each field is shown in.
@@ -120,30 +87,6 @@ impl<'a> Report<'a> {
             .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
             .map(|d| d.as_secs());
         Ok(Report { summary, pictures, left_out, size, modified })
-    }
-
-    /// Draws the pictures on `gpu` and writes them, `index.html` and `summary.json` into `dir`
-    /// (created if needed; files of the same names are replaced).
-    pub fn write(&self, gpu: &Gpu, dir: &Path) -> Result<Written, PostError> {
-        let write_err = |path: &Path| {
-            let path = path.to_path_buf();
-            move |source| PostError::Write { path, source }
-        };
-        std::fs::create_dir_all(dir).map_err(write_err(dir))?;
-        let mut written = Vec::new();
-        for picture in &self.pictures {
-            let image = render(gpu, &picture.scene, picture.view, self.size)?;
-            let path = dir.join(&picture.file_name);
-            image.write_png(&path)?;
-            written.push(path);
-        }
-        let json = dir.join("summary.json");
-        let text = serde_json::to_string_pretty(self.summary).expect("the summary serializes");
-        std::fs::write(&json, text + "\n").map_err(write_err(&json))?;
-        let index = dir.join("index.html");
-        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-        std::fs::write(&index, super::report_html::page(self, now)).map_err(write_err(&index))?;
-        Ok(Written { index, pictures: written, json })
     }
 }
 

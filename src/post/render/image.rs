@@ -5,7 +5,7 @@ use std::path::Path;
 
 use font8x8::UnicodeFonts as _;
 
-use super::PostError;
+use crate::post::PostError;
 
 /// Width and height of one glyph of the bitmap font at scale 1, pixels.
 pub const GLYPH: u32 = 8;

@@ -1,9 +1,35 @@
-//! Area-weighted statistics of a wall field (what [`super::summary`] reports): the mean is
-//! sum(a v) / sum(a); percentile p is the smallest value v such that the triangles with values
-//! <= v cover at least p % of the finite-valued area; min and max are the plain extremes.
+//! Area-weighted statistics of a wall field (what [`OutputSummary`](super::OutputSummary)
+//! reports): the mean is sum(a v) / sum(a); percentile p is the smallest value v such that the
+//! triangles with values <= v cover at least p % of the finite-valued area; min and max are the
+//! plain extremes.
 
-use super::summary::{Stats, PERCENTILES};
+use serde::Serialize;
+
 use crate::mesh::WallSurface;
+
+/// The percentiles reported, %.
+pub const PERCENTILES: [f64; 4] = [5.0, 50.0, 95.0, 99.0];
+
+/// Area-weighted statistics of a wall field (see the module docs), in the field's unit.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Stats {
+    /// Smallest value.
+    pub min: f64,
+    /// Largest value.
+    pub max: f64,
+    /// Area-weighted mean.
+    pub mean: f64,
+    /// Area-weighted 5th percentile.
+    pub p5: f64,
+    /// Area-weighted median.
+    pub p50: f64,
+    /// Area-weighted 95th percentile.
+    pub p95: f64,
+    /// Area-weighted 99th percentile.
+    pub p99: f64,
+    /// Triangles with a non-finite value (left out).
+    pub non_finite: usize,
+}
 
 /// Area of each wall triangle, m^2.
 pub fn triangle_areas(wall: &WallSurface) -> Vec<f64> {

@@ -3,10 +3,9 @@
 
 use std::fmt::Write as _;
 
-use super::report::Report;
-use super::request::Field;
-use super::summary::{OutputSummary, Stats, HIGH_OSI, LOW_TAWSS, MMHG};
-use super::summary_text::num;
+use super::plan::Report;
+use crate::post::render::request::Field;
+use crate::post::summary::{num, OutputSummary, Stats, HIGH_OSI, LOW_TAWSS, MMHG};
 
 const STYLE: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif;max-width:1100px;\
 margin:2em auto;padding:0 1em;color:#222;line-height:1.45}h1{font-size:1.6em;margin-bottom:.2em}\
@@ -208,7 +207,7 @@ fn key_numbers(h: &mut String, s: &OutputSummary) {
                     (name.to_string(), value)
                 })
             };
-            let area = |a: &Option<super::summary::ThresholdArea>, name: &str| {
+            let area = |a: &Option<crate::post::summary::ThresholdArea>, name: &str| {
                 a.as_ref().map(|a| {
                     (
                         name.to_string(),
