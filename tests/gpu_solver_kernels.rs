@@ -2,6 +2,7 @@
 //! fields over a real grid (a generated bifurcation: cut cells, partial faces, walls, caps).
 //! GPU tests never skip: without an adapter they fail, saying to install mesa-vulkan-drivers.
 
+#[macro_use]
 mod common;
 
 use common::gpu;
@@ -457,6 +458,8 @@ fn porous_drag_gpu_matches_cpu() {
         })
         .collect();
     assert!(layer.len() > 100, "{} layer cells", layer.len());
+    let twin = rust_layout!(PorousCell { cell, darcy, forchheimer, normal_x, normal_y, normal_z, _pad0, _pad1 });
+    assert_eq!(common::wgsl_twin_mismatch("solver/porous_drag", &twin), None);
     let u = random(3 * n, 42);
     let count = layer.len();
     let (on_gpu, on_cpu) = common::run_add_on(&gpu, &PorousLayer(layer), &layout, &params, &u);

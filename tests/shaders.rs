@@ -2,6 +2,10 @@
 //! here with the file and line, not at run time on a user's GPU), and every struct the GPU sees
 //! has the same size and field offsets in Rust as naga's layouter gives its WGSL twin.
 
+#[macro_use]
+mod common;
+
+use common::RustLayout;
 use std::collections::BTreeSet;
 use std::path::Path;
 
@@ -10,7 +14,6 @@ use hemoflow::gpu::shader::{self, Expanded};
 use hemoflow::gpu::vector::{AxpyParams, CgScalarsParams, DotPartialParams, SumPartialParams, XpayParams};
 use hemoflow::gpu::GpuError;
 use hemoflow::post::render::RenderParams;
-use hemoflow::solver::porous::PorousCell;
 use hemoflow::solver::wall_shear::{WallParams, WallPoint};
 use hemoflow::solver::SolverParams;
 
@@ -48,7 +51,7 @@ fn embedded_list_matches_the_shaders_folder() {
     let mut on_disk = BTreeSet::new();
     wgsl_files(&root, &root, &mut on_disk);
     let embedded: BTreeSet<String> = shader::FILES.iter().map(|(n, _)| n.to_string()).collect();
-    assert_eq!(on_disk, embedded, "shaders/ on disk vs gpu::shader::FILES: add new files to FILES");
+    assert_eq!(on_disk, embedded, "shaders/ on disk vs gpu::shader::FILES (build.rs lists the folder)");
     for (name, text) in shader::FILES {
         let disk = std::fs::read_to_string(root.join(format!("{name}.wgsl"))).unwrap();
         assert_eq!(&disk, text, "shaders/{name}.wgsl differs from the embedded copy (rebuild)");
@@ -134,24 +137,8 @@ fn preprocessor_imports_once_and_rejects_unknown_lines() {
     assert!(msg.contains("no/such") && msg.contains("test/grid_probe"), "{msg}");
 }
 
-/// Rust side of a GPU struct: name, size and (field, offset) pairs, in declaration order.
-struct RustLayout {
-    name: &'static str,
-    size: usize,
-    fields: Vec<(&'static str, usize)>,
-}
-
-macro_rules! rust_layout {
-    ($t:ident { $($f:ident),* $(,)? }) => {
-        RustLayout {
-            name: stringify!($t),
-            size: std::mem::size_of::<$t>(),
-            fields: vec![$((stringify!($f), std::mem::offset_of!($t, $f))),*],
-        }
-    };
-}
-
-/// Every Rust struct with a WGSL twin, and the stage whose source declares that twin.
+/// Rust structs with a WGSL twin, and the stage whose source declares that twin (an add-on's
+/// test checks its own: `tests/common`'s `wgsl_twin_mismatch`).
 fn twins() -> Vec<(&'static str, RustLayout)> {
     vec![
         ("test/grid_probe", rust_layout!(GridProbeParams { queries, _pad0, _pad1, _pad2 })),
@@ -188,45 +175,14 @@ fn twins() -> Vec<(&'static str, RustLayout)> {
         ("vector/cg_scalars", rust_layout!(CgScalarsParams { numerator, denominator, quotient, advance })),
         ("wall/wall_shear", rust_layout!(WallPoint { normal, nearest })),
         ("wall/wall_shear", rust_layout!(WallParams { triangles, accumulate, density, _pad0 })),
-        (
-            "solver/porous_drag",
-            rust_layout!(PorousCell { cell, darcy, forchheimer, normal_x, normal_y, normal_z, _pad0, _pad1 }),
-        ),
         ("render/surface", rust_layout!(RenderParams { view_proj, eye })),
     ]
 }
 
 #[test]
 fn rust_structs_match_their_wgsl_twins() {
-    let mut failures = Vec::new();
-    for (stage, rust) in twins() {
-        let e = shader::expand(stage).unwrap();
-        let (module, _) = validate(stage, &e).unwrap_or_else(|msg| panic!("{msg}"));
-        let mut layouter = naga::proc::Layouter::default();
-        layouter.update(module.to_ctx()).unwrap();
-        let Some((handle, ty)) = module.types.iter().find(|(_, t)| t.name.as_deref() == Some(rust.name)) else {
-            failures.push(format!("{}: no WGSL struct {} in stage {stage}", rust.name, rust.name));
-            continue;
-        };
-        let naga::TypeInner::Struct { members, .. } = &ty.inner else {
-            failures.push(format!("{}: WGSL type is not a struct", rust.name));
-            continue;
-        };
-        let wgsl: Vec<(String, usize)> =
-            members.iter().map(|m| (m.name.clone().unwrap_or_default(), m.offset as usize)).collect();
-        let rust_fields: Vec<(String, usize)> = rust.fields.iter().map(|(n, o)| (n.to_string(), *o)).collect();
-        let wgsl_size = layouter[handle].size as usize;
-        if wgsl != rust_fields || wgsl_size != rust.size {
-            failures.push(format!(
-                "{}: Rust size {} fields {rust_fields:?}\n   WGSL size {wgsl_size} fields {wgsl:?}",
-                rust.name, rust.size
-            ));
-        }
-        // Uniform structs are padded to 16 bytes by convention.
-        if rust.name.ends_with("Params") && rust.size % 16 != 0 {
-            failures.push(format!("{}: size {} is not a multiple of 16", rust.name, rust.size));
-        }
-    }
+    let failures: Vec<String> =
+        twins().iter().filter_map(|(stage, rust)| common::wgsl_twin_mismatch(stage, rust)).collect();
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 

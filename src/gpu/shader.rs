@@ -11,41 +11,9 @@
 
 use super::GpuError;
 
-/// Every WGSL file under `shaders/`: (name = path without `.wgsl`, text). A test checks this
-/// list against the folder, so a new file must be added here.
-pub const FILES: &[(&str, &str)] = &[
-    ("bench/copy", include_str!("../../shaders/bench/copy.wgsl")),
-    ("shared/advection", include_str!("../../shaders/shared/advection.wgsl")),
-    ("shared/cells", include_str!("../../shaders/shared/cells.wgsl")),
-    ("shared/dispatch", include_str!("../../shaders/shared/dispatch.wgsl")),
-    ("shared/gradient", include_str!("../../shaders/shared/gradient.wgsl")),
-    ("shared/grid", include_str!("../../shaders/shared/grid.wgsl")),
-    ("shared/params", include_str!("../../shaders/shared/params.wgsl")),
-    ("shared/reduce", include_str!("../../shaders/shared/reduce.wgsl")),
-    ("shared/rheology", include_str!("../../shaders/shared/rheology.wgsl")),
-    ("shared/viscous", include_str!("../../shaders/shared/viscous.wgsl")),
-    ("render/surface", include_str!("../../shaders/render/surface.wgsl")),
-    ("solver/cap_gather", include_str!("../../shaders/solver/cap_gather.wgsl")),
-    ("solver/divergence", include_str!("../../shaders/solver/divergence.wgsl")),
-    ("solver/mg_prolong", include_str!("../../shaders/solver/mg_prolong.wgsl")),
-    ("solver/mg_restrict", include_str!("../../shaders/solver/mg_restrict.wgsl")),
-    ("solver/momentum", include_str!("../../shaders/solver/momentum.wgsl")),
-    ("solver/pressure_jacobi", include_str!("../../shaders/solver/pressure_jacobi.wgsl")),
-    ("solver/pressure_residual", include_str!("../../shaders/solver/pressure_residual.wgsl")),
-    ("solver/project", include_str!("../../shaders/solver/project.wgsl")),
-    ("solver/shear_viscosity", include_str!("../../shaders/solver/shear_viscosity.wgsl")),
-    ("solver/speed_max", include_str!("../../shaders/solver/speed_max.wgsl")),
-    ("solver/time_average", include_str!("../../shaders/solver/time_average.wgsl")),
-    ("solver/porous_drag", include_str!("../../shaders/solver/porous_drag.wgsl")),
-    ("solver/viscous_jacobi", include_str!("../../shaders/solver/viscous_jacobi.wgsl")),
-    ("test/grid_probe", include_str!("../../shaders/test/grid_probe.wgsl")),
-    ("vector/axpy", include_str!("../../shaders/vector/axpy.wgsl")),
-    ("vector/cg_scalars", include_str!("../../shaders/vector/cg_scalars.wgsl")),
-    ("vector/dot_partial", include_str!("../../shaders/vector/dot_partial.wgsl")),
-    ("vector/sum_partial", include_str!("../../shaders/vector/sum_partial.wgsl")),
-    ("vector/xpay", include_str!("../../shaders/vector/xpay.wgsl")),
-    ("wall/wall_shear", include_str!("../../shaders/wall/wall_shear.wgsl")),
-];
+/// Every WGSL file under `shaders/`: (name = path without `.wgsl`, text), sorted by name. The
+/// build script (`build.rs`) lists the folder, so a new file is embedded without registering it.
+pub const FILES: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/shader_files.rs"));
 
 /// Prefix of the names that are imports rather than stages.
 pub const SHARED: &str = "shared/";

@@ -133,3 +133,55 @@ pub fn run_add_on(
     add_on.apply_cpu(params, &mut cpu);
     (gpu.read::<f32>(&u_buf).unwrap(), cpu)
 }
+
+/// Rust side of a GPU struct: name, size and (field, offset) pairs, in declaration order
+/// ([`rust_layout!`]).
+#[allow(dead_code)]
+pub struct RustLayout {
+    pub name: &'static str,
+    pub size: usize,
+    pub fields: Vec<(&'static str, usize)>,
+}
+
+/// The [`RustLayout`] of struct `T { fields }` (every field, in declaration order).
+#[allow(unused_macros)]
+macro_rules! rust_layout {
+    ($t:ident { $($f:ident),* $(,)? }) => {
+        common::RustLayout {
+            name: stringify!($t),
+            size: std::mem::size_of::<$t>(),
+            fields: vec![$((stringify!($f), std::mem::offset_of!($t, $f))),*],
+        }
+    };
+}
+
+/// How `rust` differs from the WGSL struct of the same name that stage `stage` declares (size
+/// and field offsets by naga's layouter; uniform `...Params` structs padded to 16 bytes), or
+/// None where they agree.
+#[allow(dead_code)]
+pub fn wgsl_twin_mismatch(stage: &str, rust: &RustLayout) -> Option<String> {
+    let source = hemoflow::gpu::shader::source(stage).unwrap();
+    let module = naga::front::wgsl::parse_str(&source).unwrap_or_else(|e| panic!("{stage}: {e}"));
+    let mut layouter = naga::proc::Layouter::default();
+    layouter.update(module.to_ctx()).unwrap();
+    let Some((handle, ty)) = module.types.iter().find(|(_, t)| t.name.as_deref() == Some(rust.name)) else {
+        return Some(format!("{}: no WGSL struct {} in stage {stage}", rust.name, rust.name));
+    };
+    let naga::TypeInner::Struct { members, .. } = &ty.inner else {
+        return Some(format!("{}: WGSL type is not a struct", rust.name));
+    };
+    let wgsl: Vec<(String, usize)> =
+        members.iter().map(|m| (m.name.clone().unwrap_or_default(), m.offset as usize)).collect();
+    let rust_fields: Vec<(String, usize)> = rust.fields.iter().map(|(n, o)| (n.to_string(), *o)).collect();
+    let wgsl_size = layouter[handle].size as usize;
+    if wgsl != rust_fields || wgsl_size != rust.size {
+        return Some(format!(
+            "{}: Rust size {} fields {rust_fields:?}\n   WGSL size {wgsl_size} fields {wgsl:?}",
+            rust.name, rust.size
+        ));
+    }
+    if rust.name.ends_with("Params") && rust.size % 16 != 0 {
+        return Some(format!("{}: size {} is not a multiple of 16", rust.name, rust.size));
+    }
+    None
+}
