@@ -58,9 +58,10 @@ use crate::gpu::{device_type_name, shader, AdapterReport, Bindable, Dispatch, Gp
 use crate::grid::{self, GridError};
 use crate::mesh::generate::{self, BifurcationSpec, GenerateError};
 use crate::mesh::{FaceGroup, SurfaceMesh, Vec3};
+use crate::solver::boundary::{Boundary, Profile};
 use crate::solver::gpu_solver::{Advection, GpuSolver, Rheology, RunError, Settings};
 use crate::solver::kernels::GpuGrid;
-use crate::solver::layout::{Boundary, Profile, SolverError};
+use crate::solver::layout::SolverError;
 use crate::solver::multigrid::MultigridSettings;
 use crate::solver::{CellLayout, SolverParams};
 

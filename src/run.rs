@@ -19,8 +19,8 @@ use crate::mesh::{self, MeshError};
 use crate::physio::inlet::InletDrive;
 use crate::physio::waveform::{Interpolation, Table, Waveform, WaveformError};
 use crate::physio::windkessel::Outlet0d;
+use crate::solver::boundary::{Boundary, CapUpdate, Profile};
 use crate::solver::gpu_solver::{self, Advection, Averages, GpuSolver, Rheology, Settings};
-use crate::solver::layout::{Boundary, Profile};
 use crate::solver::multigrid::MultigridSettings;
 use crate::solver::summary::{cap_flows, CapFlow};
 use crate::solver::timestep::{self, TimeStep};
@@ -762,7 +762,7 @@ pub fn run(
             // the outflow match it), the outlets' pressures for their predicted flows: the last
             // step's flow plus its share (of the outlets' total) of the change in inflow.
             for drive in inlets.iter().filter(|d| !matches!(d.waveform, Waveform::Constant(_))) {
-                solver.set_cap_velocities(drive.cap, &drive.velocities(at));
+                solver.set_cap(drive.cap, CapUpdate::Velocities(&drive.velocities(at)));
             }
             let outflow_total: f64 = outlet_caps.iter().map(|&i| last_caps.get(i).map_or(0.0, |c| c.flow_rate)).sum();
             let inflow = inflow_at(at);
@@ -770,7 +770,7 @@ pub fn run(
             for (i, model) in outlets.iter().filter(|(_, m)| !matches!(m, Outlet0d::Pressure(Waveform::Constant(_)))) {
                 let q = last_caps.get(*i).map_or(0.0, |c| c.flow_rate);
                 let share = if outflow_total > 0.0 { q / outflow_total } else { 1.0 / outlet_caps.len() as f64 };
-                solver.set_cap_pressure(*i, model.pressure(at, q + share * inflow_change) / density);
+                solver.set_cap(*i, CapUpdate::Pressure(model.pressure(at, q + share * inflow_change) / density));
             }
             let stats = solver.step()?;
             if profiled {

@@ -15,8 +15,8 @@ use hemoflow::gpu::{Bindable, Gpu};
 use hemoflow::grid::{self, kind, Grid};
 use hemoflow::mesh::generate::{pipe, PipeSpec};
 use hemoflow::mesh::Vec3;
+use hemoflow::solver::boundary::{Boundary, Profile};
 use hemoflow::solver::kernels::GpuGrid;
-use hemoflow::solver::layout::{Boundary, Profile};
 use hemoflow::solver::{CellLayout, SolverParams};
 
 /// The advection -(u . grad) u of `u` (m/s, component-major) on `g`, from the momentum kernel's

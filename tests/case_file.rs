@@ -127,7 +127,7 @@ fn physiological_keys_parse_and_their_mistakes_name_key_and_line() {
 fn the_demo_sets_up_without_a_gpu() {
     use hemoflow::physio::windkessel::Outlet0d;
     use hemoflow::run::Setup;
-    use hemoflow::solver::layout::Boundary;
+    use hemoflow::solver::boundary::Boundary;
     let case = Case::read(&Path::new(env!("CARGO_MANIFEST_DIR")).join("meshes/demo.toml")).unwrap();
     let setup = Setup::from_case(&case).unwrap();
     let kind = |b: &Boundary| match b {

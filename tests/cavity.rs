@@ -10,8 +10,8 @@ use std::path::Path;
 
 use hemoflow::grid::{self, kind};
 use hemoflow::mesh::{FaceGroup, GroupKind, SurfaceMesh, Vec3};
+use hemoflow::solver::boundary::Boundary;
 use hemoflow::solver::gpu_solver::{Advection, GpuSolver, Rheology, Settings};
-use hemoflow::solver::layout::Boundary;
 use hemoflow::solver::multigrid::MultigridSettings;
 
 /// Ghia's table: (y, u) on the vertical centreline and (x, v) on the horizontal one, for the

@@ -12,8 +12,9 @@ use hemoflow::grid::{self, Grid, DIRECTIONS};
 use hemoflow::mesh::generate::{bifurcation, BifurcationSpec};
 use hemoflow::mesh::Vec3;
 use hemoflow::mesh::WallSurface;
+use hemoflow::solver::boundary::{codes, Boundary, Profile};
 use hemoflow::solver::kernels::{self, GpuGrid};
-use hemoflow::solver::layout::{bc, geom, rheology, Boundary, Profile};
+use hemoflow::solver::layout::rheology;
 use hemoflow::solver::multigrid::Hierarchy;
 use hemoflow::solver::porous::{PorousCell, PorousLayer};
 use hemoflow::solver::wall_shear::{wall_stencil, WallParams};
@@ -29,8 +30,8 @@ fn setup() -> (Grid, CellLayout, SolverParams) {
         Boundary::Moving { velocity: Vec3::new(0.1, -0.2, 0.05) },
     ];
     let layout = CellLayout::with_boundaries(&g, &boundaries).unwrap();
-    let with_bc = |code: f32| (0..layout.cells.len() as u32).filter(|&id| layout.bc(id, geom::BC_TYPE) == code).count();
-    let counts = [with_bc(bc::INLET), with_bc(bc::OUTLET), with_bc(bc::MOVING)];
+    let with_bc = |code: u32| (0..layout.cells.len() as u32).filter(|&id| layout.boundary(id).kind == code).count();
+    let counts = [with_bc(codes::INLET), with_bc(codes::OUTLET), with_bc(codes::MOVING)];
     assert!(counts.iter().all(|&c| c > 0), "cells per boundary type (inlet, outlet, moving): {counts:?}");
     let params = SolverParams {
         h: 0.35e-3,
@@ -166,7 +167,7 @@ fn project_gpu_matches_cpu() {
     // The outlet fluxes before the increment, as `divergence` leaves them: outlet cells only.
     let mut outflow: Vec<f32> = random(n, 18);
     for (id, x) in outflow.iter_mut().enumerate() {
-        if layout.bc(id as u32, geom::BC_COEFFICIENT) <= 0.0 {
+        if layout.boundary(id as u32).coefficient <= 0.0 {
             *x = 0.0;
         }
     }

@@ -4,7 +4,7 @@
 
 use hemoflow::grid;
 use hemoflow::mesh::{FaceGroup, SurfaceMesh, Vec3};
-use hemoflow::solver::layout::{cap_radii, rim_distances, unit_profile, Profile};
+use hemoflow::solver::boundary::{cap_radii, rim_distances, unit_profile, Profile};
 
 /// A straight tube along +z with an elliptic section (semi-axes a along x, b along y, m), capped
 /// at both ends by triangle fans: groups wall, inlet (z = 0), outlet (z = length).

@@ -26,8 +26,8 @@ use hemoflow::mesh::WallSurface;
 use hemoflow::physio::inlet::InletDrive;
 use hemoflow::physio::waveform::Waveform;
 use hemoflow::physio::womersley::Womersley;
+use hemoflow::solver::boundary::{Boundary, CapUpdate, Profile};
 use hemoflow::solver::gpu_solver::{Advection, GpuSolver, Rheology, Settings};
-use hemoflow::solver::layout::{Boundary, Profile};
 use hemoflow::solver::multigrid::MultigridSettings;
 use hemoflow::solver::wall_shear::{cycle_indices, wall_stencil_of};
 use nalgebra::Complex;
@@ -299,7 +299,7 @@ fn inlet(alpha: f64, axis: Vec3) -> (Errors, IndexErrors) {
         }
         // The inflow at the step's end: the projection makes the rest of the pipe carry it.
         let t = (step + 1) as f64 * dt;
-        solver.set_cap_velocities(cap, &drive.velocities(t));
+        solver.set_cap(cap, CapUpdate::Velocities(&drive.velocities(t)));
         let stats = solver.step().unwrap();
         max_iterations = max_iterations.max(stats.iterations);
         assert!(stats.divergence <= 1e-5, "step {step}: divergence after projection {:.2e}", stats.divergence);

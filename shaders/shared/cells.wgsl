@@ -9,28 +9,18 @@
 //
 // and, through shared/grid, `neighbours`.
 
+#import shared/boundary
 #import shared/grid
 #import shared/params
 
-// Rust: layout::WALL_STRIDE, BC_STRIDE and the offsets in layout::geom. `geom` holds the number
-// C of records with a boundary part (as an f32), their C boundary parts, then every record's
-// wall part.
+// Rust: layout::WALL_STRIDE and the offsets in layout::geom (the boundary part's, GEOM_BC_*, and
+// the boundary types, BC_*, come from shared/boundary, generated from the Rust). `geom` holds
+// the number C of records with a boundary part (as an f32), their C boundary parts, then every
+// record's wall part.
 const GEOM_WALL_STRIDE: u32 = 13u;
-const GEOM_BC_STRIDE: u32 = 10u;
 const GEOM_LINK: u32 = 0u;
 const GEOM_APERTURE: u32 = 6u;
 const GEOM_VOLUME: u32 = 12u;
-const GEOM_BC_TYPE: u32 = 0u;
-const GEOM_BC_OPEN: u32 = 1u;
-const GEOM_BC_NORMAL: u32 = 2u;
-const GEOM_BC_VELOCITY: u32 = 5u;
-const GEOM_BC_COEFFICIENT: u32 = 8u;
-const GEOM_BC_PRESSURE: u32 = 9u;
-// Boundary types (Rust: layout::bc).
-const BC_NONE: f32 = 0.0;
-const BC_INLET: f32 = 1.0;
-const BC_OUTLET: f32 = 2.0;
-const BC_MOVING: f32 = 3.0;
 // A link crossing counts as the cap's when its direction is at most ~63 degrees off the cap
 // normal (Rust: solver::cpu::CAP_ALIGNMENT).
 const CAP_ALIGNMENT: f32 = 0.45;
@@ -97,7 +87,7 @@ fn volume(id: u32) -> f32 {
     return geom[i];
 }
 
-// Field k (GEOM_BC_*) of cell id's boundary condition, 0 without one (Rust: CellLayout::bc).
+// Field k (GEOM_BC_*) of cell id's boundary record, 0 without one (Rust: CellLayout::boundary).
 fn bc(id: u32, k: u32) -> f32 {
     // NO_SLOT (a regular cell) is never below the count.
     let r = record(id);
@@ -112,11 +102,16 @@ fn bc3(id: u32, k: u32) -> vec3<f32> {
     return vec3<f32>(bc(id, k), bc(id, k + 1u), bc(id, k + 2u));
 }
 
+// Cell id's boundary type, BC_NONE without one (Rust: BoundaryRecord::kind).
+fn bc_type(id: u32) -> u32 {
+    return u32(bc(id, GEOM_BC_TYPE));
+}
+
 // Flux out of cell id through its cap over h^2 (m/s) before projection: across the cap's open
 // area, an inlet's imposed velocity or, at an outlet, the cell's velocity uc; 0 elsewhere
 // (Rust: solver::cpu::cap_flux).
 fn cap_flux(id: u32, uc: vec3<f32>) -> f32 {
-    let t = bc(id, GEOM_BC_TYPE);
+    let t = bc_type(id);
     if t == BC_INLET {
         return inlet_volume_flux(id);
     }
@@ -130,7 +125,7 @@ fn cap_flux(id: u32, uc: vec3<f32>) -> f32 {
 // open area times the imposed velocity along the outward normal; 0 in other cells
 // (Rust: solver::cpu::inlet_volume_flux).
 fn inlet_volume_flux(id: u32) -> f32 {
-    if bc(id, GEOM_BC_TYPE) != BC_INLET {
+    if bc_type(id) != BC_INLET {
         return 0.0;
     }
     return bc(id, GEOM_BC_OPEN) * dot(bc3(id, GEOM_BC_VELOCITY), bc3(id, GEOM_BC_NORMAL));

@@ -59,7 +59,7 @@ fn cell_viscosity(id: u32) -> f32 {
 // The stencil's sides, distances and geometric coefficients 2 / (dist * sum * h^2) (1/m^2).
 fn stencil_geometry(id: u32, nbs: array<u32, 6>) -> Stencil {
     var s: Stencil;
-    let bc_type = bc(id, GEOM_BC_TYPE);
+    let bc_kind = bc_type(id);
     let bc_normal = bc3(id, GEOM_BC_NORMAL);
     let h2 = params.h * params.h;
     for (var axis = 0u; axis < 3u; axis++) {
@@ -76,8 +76,8 @@ fn stencil_geometry(id: u32, nbs: array<u32, 6>) -> Stencil {
             } else {
                 dist[side] = select(0.5, l, l < 1.0);
                 s.side[d] = SIDE_WALL;
-                if bc_type != BC_NONE && dot(vec3<f32>(direction(d)), bc_normal) > CAP_ALIGNMENT {
-                    if bc_type == BC_OUTLET {
+                if bc_kind != BC_NONE && dot(vec3<f32>(direction(d)), bc_normal) > CAP_ALIGNMENT {
+                    if bc_kind == BC_OUTLET {
                         s.side[d] = SIDE_SKIP;
                     } else {
                         s.moving[d] = true;

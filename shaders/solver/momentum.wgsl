@@ -185,7 +185,7 @@ fn momentum(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
     let h = params.h;
     let vol_adv = max(volume(id), ADVECTION_MIN_VOLUME) * h;
     let force = vec3<f32>(params.force_x, params.force_y, params.force_z);
-    let bc_type = bc(id, GEOM_BC_TYPE);
+    let bc_kind = bc_type(id);
     let bc_velocity = bc3(id, GEOM_BC_VELOCITY);
     let implicit = params.implicit_advection == 1u;
     // Stage 0 and the implicit pass evaluate C; stages 1 and 2 reuse it.
@@ -201,7 +201,7 @@ fn momentum(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
     // an outlet, a drag of beta / 2 times the inflowing flux per volume (1/s) on the cell's
     // velocity takes out the kinetic energy the inflow would bring in.
     var backflow = 0.0;
-    if bc_type == BC_OUTLET {
+    if bc_kind == BC_OUTLET {
         backflow = 0.5 * params.backflow * max(-cap_flux(id, un), 0.0) / vol_adv;
     }
     // The tendency so far, and (stage 2) rhs without it, loaded before this cell's first store:

@@ -15,6 +15,10 @@ use super::GpuError;
 /// build script (`build.rs`) lists the folder, so a new file is embedded without registering it.
 pub const FILES: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/shader_files.rs"));
 
+/// The imports in [`FILES`] that `build.rs` generates rather than reads from `shaders/`:
+/// `shared/boundary`, the boundary codes and record offsets of `solver::boundary::codes`.
+pub const GENERATED: &[&str] = &["shared/boundary"];
+
 /// Prefix of the names that are imports rather than stages.
 pub const SHARED: &str = "shared/";
 

@@ -1,8 +1,8 @@
 //! Inlets driven over time: a flow-rate [`Waveform`] and a profile across the cap give each cap
 //! cell's velocity at any time, which the run sets on the GPU every step
-//! ([`crate::solver::gpu_solver::GpuSolver::set_cap_velocities`]).
+//! ([`crate::solver::gpu_solver::GpuSolver::set_cap`]).
 //!
-//! Plug and parabolic profiles keep their shape (`solver::layout::unit_profile`) and scale with
+//! Plug and parabolic profiles keep their shape (`solver::boundary::unit_profile`) and scale with
 //! the flow rate. A Womersley profile takes the waveform's Fourier modes one by one: mode n
 //! flows with Womersley's profile for n omega ([`super::womersley`]) on the cap's equivalent
 //! radius R = sqrt(area / pi) about its centroid (zero beyond it), each mode scaled over the
@@ -17,7 +17,7 @@ use super::waveform::Waveform;
 use super::womersley::Womersley;
 use crate::grid::Grid;
 use crate::mesh::Vec3;
-use crate::solver::layout::{cap_radii, unit_profile, Profile};
+use crate::solver::boundary::{cap_radii, unit_profile, Profile};
 
 /// Per cap cell, the inflow speed for a unit flow rate (1/m^2), by Fourier mode for Womersley.
 #[derive(Clone, Debug)]

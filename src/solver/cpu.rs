@@ -1,7 +1,8 @@
 //! CPU twins of the solver kernels: the same loops as `shaders/solver/*.wgsl`, in f32, one
 //! function per stage with the stage's name. They are the oracles of the GPU-vs-CPU tests.
 
-use super::layout::{bc, geom, rheology};
+use super::boundary::codes;
+use super::layout::rheology;
 use super::wall_shear::{WallParams, WallPoint, WALL_STENCIL};
 use super::{CellLayout, SolverParams};
 use crate::grid::index::{self, Bricks, BRICK_CELLS, NO_SLOT};
@@ -23,11 +24,11 @@ fn dot3(a: [f32; 3], b: [f32; 3]) -> f32 {
 /// projection: an inlet's imposed velocity or, at an outlet, the cell's velocity `uc`, across
 /// the cap's open area; 0 elsewhere.
 pub fn cap_flux(layout: &CellLayout, id: u32, uc: [f32; 3]) -> f32 {
-    let t = layout.bc(id, geom::BC_TYPE);
-    if t == bc::INLET {
+    let b = layout.boundary(id);
+    if b.kind == codes::INLET {
         inlet_volume_flux(layout, id)
-    } else if t == bc::OUTLET {
-        layout.bc(id, geom::BC_OPEN) * dot3(uc, layout.bc3(id, geom::BC_NORMAL))
+    } else if b.kind == codes::OUTLET {
+        b.open * dot3(uc, b.normal)
     } else {
         0.0
     }
@@ -36,10 +37,11 @@ pub fn cap_flux(layout: &CellLayout, id: u32, uc: [f32; 3]) -> f32 {
 /// Twin of `inlet_volume_flux` (shared/cells): an inlet cell's imposed volume flux out through
 /// its cap over h^2 (m/s, negative for inflow); 0 in other cells.
 pub fn inlet_volume_flux(layout: &CellLayout, id: u32) -> f32 {
-    if layout.bc(id, geom::BC_TYPE) != bc::INLET {
+    let b = layout.boundary(id);
+    if b.kind != codes::INLET {
         return 0.0;
     }
-    layout.bc(id, geom::BC_OPEN) * dot3(layout.bc3(id, geom::BC_VELOCITY), layout.bc3(id, geom::BC_NORMAL))
+    b.open * dot3(b.velocity, b.normal)
 }
 
 /// Twin of `face_volume_flux` (shared/advection): the volume flux out of `id` through its face
@@ -76,7 +78,7 @@ pub fn divergence(
             f[i] = 0.0;
             continue;
         }
-        let p_cap = |c: u32| layout.bc(c, geom::BC_PRESSURE);
+        let p_cap = |c: u32| layout.boundary(c).pressure;
         let grad = pressure_gradient(layout, bricks, params, p, id, p_cap(id));
         let mut s = 0.0f32;
         for d in 0..6 {
@@ -97,7 +99,7 @@ pub fn divergence(
             s += side_sign * a * uf - dt * a * (p[nb as usize] - p[i]) / params.h;
         }
         let uc = [u[i], u[n + i], u[2 * n + i]];
-        let c_out = layout.bc(id, geom::BC_COEFFICIENT);
+        let c_out = layout.boundary(id).coefficient;
         if c_out > 0.0 {
             let moved = [uc[0] + dt * grad[0], uc[1] + dt * grad[1], uc[2] + dt * grad[2]];
             let out = cap_flux(layout, id, moved) + dt * c_out * (p[i] - p_cap(id)) / params.h;
@@ -134,7 +136,7 @@ pub fn pressure_jacobi(
             sa += a;
             sp += a * p_in[nb as usize];
         }
-        sa += layout.bc(id, geom::BC_COEFFICIENT);
+        sa += layout.boundary(id).coefficient;
         if sa == 0.0 {
             p_out[i] = p_in[i];
             continue;
@@ -164,7 +166,7 @@ pub fn pressure_residual(
             let Some(nb) = fluid_neighbour(layout, bricks, id, d) else { continue };
             m += layout.aperture(id, d) * (p[i] - p[nb as usize]);
         }
-        m += layout.bc(id, geom::BC_COEFFICIENT) * p[i];
+        m += layout.boundary(id).coefficient * p[i];
         let source = if params.without_source == 1 { 0.0 } else { f[i] };
         r[i] = source - m / (params.h * params.h);
     }
@@ -223,11 +225,11 @@ pub fn pressure_gradient_axis(
 ) -> f32 {
     let i = id as usize;
     let (mut g, mut w) = (0.0f32, 0.0f32);
-    let c_out = layout.bc(id, geom::BC_COEFFICIENT);
-    if c_out > 0.0 {
-        let na = layout.bc(id, geom::BC_NORMAL + axis);
-        g += na.abs() * na * c_out * (p_cap - p[i]) / params.h;
-        w += layout.bc(id, geom::BC_OPEN) * na.abs();
+    let b = layout.boundary(id);
+    if b.coefficient > 0.0 {
+        let na = b.normal[axis];
+        g += na.abs() * na * b.coefficient * (p_cap - p[i]) / params.h;
+        w += b.open * na.abs();
     }
     for side in 0..2 {
         let d = 2 * axis + side;
@@ -294,7 +296,7 @@ pub fn project(
             }
             continue;
         }
-        outflow[i] += params.dt * layout.bc(id, geom::BC_COEFFICIENT) * p[i] / params.h;
+        outflow[i] += params.dt * layout.boundary(id).coefficient * p[i] / params.h;
         let grad = pressure_gradient(layout, bricks, params, p, id, 0.0);
         for (axis, g) in grad.iter().enumerate() {
             u[axis * n + i] = u_star[axis * n + i] - params.dt * g;
@@ -317,8 +319,8 @@ pub enum Side {
 /// coefficients 2 / (dist * sum * h^2) (1/m^2) and distances over h of fluid cell `id`, in
 /// DIRECTIONS order.
 pub fn stencil_geometry(layout: &CellLayout, bricks: &Bricks, params: &SolverParams, id: u32) -> [(Side, f32, f32); 6] {
-    let bc_type = layout.bc(id, geom::BC_TYPE);
-    let bc_normal = layout.bc3(id, geom::BC_NORMAL);
+    let b = layout.boundary(id);
+    let (bc_type, bc_normal) = (b.kind, b.normal);
     let h2 = params.h * params.h;
     let mut out = [(Side::Skip, 0.0f32, 1.0f32); 6];
     for axis in 0..3 {
@@ -331,8 +333,8 @@ pub fn stencil_geometry(layout: &CellLayout, bricks: &Bricks, params: &SolverPar
                 _ => {
                     *dist = if l < 1.0 { l } else { 0.5 };
                     let dir = crate::grid::DIRECTIONS[d].map(|x| x as f32);
-                    if bc_type != bc::NONE && dot3(dir, bc_normal) > CAP_ALIGNMENT {
-                        if bc_type == bc::OUTLET {
+                    if bc_type != codes::NONE && dot3(dir, bc_normal) > CAP_ALIGNMENT {
+                        if bc_type == codes::OUTLET {
                             Side::Skip
                         } else {
                             Side::Wall(true)
@@ -411,7 +413,7 @@ pub fn shear_viscosity(layout: &CellLayout, bricks: &Bricks, params: &SolverPara
             continue;
         }
         let st = stencil_geometry(layout, bricks, params, id);
-        let wall = layout.bc3(id, geom::BC_VELOCITY);
+        let wall = layout.boundary(id).velocity;
         let value = |d: usize, c: usize| match st[d].0 {
             Side::Fluid(nb) => u[c * n + nb as usize],
             Side::Wall(moving) => {
@@ -561,8 +563,8 @@ pub fn momentum(
             continue;
         }
         let vol_adv = layout.volume(id).max(ADVECTION_MIN_VOLUME) * h;
-        let bc_type = layout.bc(id, geom::BC_TYPE);
-        let bc_velocity = layout.bc3(id, geom::BC_VELOCITY);
+        let b = layout.boundary(id);
+        let (bc_type, bc_velocity) = (b.kind, b.velocity);
         let implicit = params.implicit_advection == 1;
         let geometry = stencil_geometry(layout, bricks, params, id);
         let coefs = viscous_stencil(layout, bricks, params, viscosity, id);
@@ -570,7 +572,7 @@ pub fn momentum(
         let v = [u_eval[i], u_eval[n + i], u_eval[2 * n + i]];
         let differences: [AxisDifference; 3] =
             std::array::from_fn(|axis| axis_difference(layout, bricks, h, id, axis, v[axis], &geometry));
-        let backflow = if bc_type == bc::OUTLET {
+        let backflow = if bc_type == codes::OUTLET {
             0.5 * params.backflow * (-cap_flux(layout, id, un)).max(0.0) / vol_adv
         } else {
             0.0
@@ -580,7 +582,7 @@ pub fn momentum(
             coefs.iter().filter(|(side, _)| matches!(side, Side::Fluid(_))).fold(0.0, |s, (_, coef)| s + coef);
         // Stage 0 and the implicit pass evaluate C; stages 1 and 2 reuse it.
         let grad_p = if stage == 0 || implicit {
-            pressure_gradient(layout, bricks, params, p, id, layout.bc(id, geom::BC_PRESSURE))
+            pressure_gradient(layout, bricks, params, p, id, b.pressure)
         } else {
             [0.0; 3]
         };

@@ -37,6 +37,7 @@
 //! another array's write ([`crate::gpu::trace`]).
 
 use super::addon::{AddOn, StepBuffers};
+use super::boundary::CapUpdate;
 use super::buffers::{submit, Buffers, Core, Named};
 use super::gpu_wall::GpuWall;
 use super::multigrid::Hierarchy;
@@ -382,24 +383,18 @@ impl<'g> GpuSolver<'g> {
         &self.cap_ids[self.cap_starts[cap]..self.cap_starts[cap + 1]]
     }
 
-    /// Sets the imposed velocity (m/s) of the cells of inlet or moving-wall cap `cap`, one per
-    /// cell in the order of [`Self::cap_cells`], from the next step on.
-    pub fn set_cap_velocities(&mut self, cap: usize, velocities: &[Vec3]) {
+    /// Changes cap `cap`'s boundary condition from the next step on: an inlet's or moving
+    /// wall's velocities (m/s, one per cell in the order of [`Self::cap_cells`]) or an outlet's
+    /// kinematic pressure (m^2/s^2). Panics if the velocities do not fit the cap.
+    pub fn set_cap(&mut self, cap: usize, update: CapUpdate) {
         let (start, end) = (self.cap_starts[cap], self.cap_starts[cap + 1]);
-        assert_eq!(velocities.len(), end - start, "one velocity per cell of cap {cap}");
-        for (&id, v) in self.cap_ids[start..end].iter().zip(velocities) {
-            for (k, x) in [v.x, v.y, v.z].into_iter().enumerate() {
-                self.layout.set_bc(id, super::layout::geom::BC_VELOCITY + k, x as f32);
-            }
+        if let Err(e) = update.check(end - start) {
+            panic!("cap {cap}: {e}");
         }
-        self.boundary_changed = true;
-    }
-
-    /// Sets the kinematic pressure (m^2/s^2) of outlet cap `cap` from the next step on.
-    pub fn set_cap_pressure(&mut self, cap: usize, pressure: f64) {
-        let (start, end) = (self.cap_starts[cap], self.cap_starts[cap + 1]);
-        for &id in &self.cap_ids[start..end] {
-            self.layout.set_bc(id, super::layout::geom::BC_PRESSURE, pressure as f32);
+        for (i, &id) in self.cap_ids[start..end].iter().enumerate() {
+            let mut record = self.layout.boundary(id);
+            update.apply(i, &mut record);
+            self.layout.set_boundary(id, &record);
         }
         self.boundary_changed = true;
     }

@@ -10,155 +10,21 @@
 //! parts C (as an f32), then the C boundary parts, then the wall parts. The WGSL twin of these
 //! accessors is `shaders/shared/cells.wgsl` (and `shared/params.wgsl`).
 //!
-//! Boundary conditions live in the records of the cells on each cap ([`Boundary`]): the cap's
-//! open area through the cell, its normal, and what the cap imposes (an inflow velocity, an
-//! outlet pressure, or a wall velocity).
+//! Boundary conditions live in the records of the cells on each cap ([`BoundaryRecord`], owned
+//! by [`super::boundary`]): the cap's open area through the cell, its normal, and what the cap
+//! imposes (an inflow velocity, an outlet pressure, or a wall velocity).
 
+use super::boundary::{codes, Boundary, BoundaryRecord};
 use crate::grid::index::Bricks;
-use crate::grid::{kind, Grid, GridCap, DIRECTIONS};
-use crate::mesh::Vec3;
+use crate::grid::{kind, Grid, DIRECTIONS};
 
 /// f32 in the wall part of a geometry record.
 pub const WALL_STRIDE: usize = 13;
 /// f32 in the boundary part of a geometry record.
-pub const BC_STRIDE: usize = 10;
+pub const BC_STRIDE: usize = codes::STRIDE;
 
-/// What a cap imposes. Every cap without one is a wall (closed, no-slip).
-#[derive(Clone, Debug, PartialEq)]
-pub enum Boundary {
-    /// Closed, no-slip.
-    Wall,
-    /// Velocity inlet: `flow_rate` (m^3/s, into the fluid) with the given profile across the
-    /// cap, normalised so the cells' fluxes add up to exactly `flow_rate`.
-    Inlet {
-        /// Volume flow rate into the fluid, m^3/s.
-        flow_rate: f64,
-        /// Profile across the cap.
-        profile: Profile,
-    },
-    /// Pressure outlet: fixed pressure (kinematic, Pa / density, m^2/s^2), zero normal gradient
-    /// of the velocity.
-    Outlet {
-        /// Kinematic pressure, m^2/s^2.
-        pressure: f64,
-    },
-    /// A closed wall moving tangentially (a cavity's lid), m/s.
-    Moving {
-        /// Wall velocity, m/s.
-        velocity: Vec3,
-    },
-}
-
-/// Inlet velocity profile.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Profile {
-    /// Uniform.
-    Plug,
-    /// 1 - r^2 / R^2 on the cap's equivalent radius R, about its centroid.
-    Parabolic,
-    /// Womersley's, mode by mode of a periodic flow (`physio::inlet`); for a steady flow, the
-    /// parabola.
-    Womersley,
-}
-
-/// Distance (m) of each cell centre of `cap` from the cap's centroid, within the cap's plane, in
-/// the order of `cap.cells`.
-pub fn cap_radii(grid: &Grid, cap: &GridCap) -> Vec<f64> {
-    let normal = Vec3::from(cap.normal);
-    let centroid = Vec3::from(cap.centroid);
-    cap.cells
-        .iter()
-        .map(|&(id, _)| {
-            let d = grid.cell_centre(id) - centroid;
-            (d - normal * normal.dot(&d)).norm()
-        })
-        .collect()
-}
-
-/// Signed distance (m) within the cap's plane from each cell centre of `cap` (order of
-/// `cap.cells`) to the cap's rim: positive inside the rim, negative outside (by the parity of
-/// the rim's crossings on a ray in the plane).
-pub fn rim_distances(grid: &Grid, cap: &GridCap) -> Vec<f64> {
-    let normal = Vec3::from(cap.normal);
-    let centroid = Vec3::from(cap.centroid);
-    let e1 = (if normal.x.abs() < 0.9 { Vec3::x() } else { Vec3::y() }).cross(&normal).normalize();
-    let e2 = normal.cross(&e1);
-    let plane = |p: Vec3| {
-        let d = p - centroid;
-        (d.dot(&e1), d.dot(&e2))
-    };
-    let segments: Vec<_> = cap.rim.iter().map(|[a, b]| (plane(*a), plane(*b))).collect();
-    cap.cells
-        .iter()
-        .map(|&(id, _)| {
-            let (x, y) = plane(grid.cell_centre(id));
-            let (mut nearest, mut inside) = (f64::INFINITY, false);
-            for &((ax, ay), (bx, by)) in &segments {
-                let (dx, dy) = (bx - ax, by - ay);
-                let t = (((x - ax) * dx + (y - ay) * dy) / (dx * dx + dy * dy).max(1e-300)).clamp(0.0, 1.0);
-                nearest = nearest.min((ax + t * dx - x).hypot(ay + t * dy - y));
-                if (ay > y) != (by > y) && ax + (y - ay) * dx / dy > x {
-                    inside = !inside;
-                }
-            }
-            if inside {
-                nearest
-            } else {
-                -nearest
-            }
-        })
-        .collect()
-}
-
-/// The inflow speed of each cell of `cap` (order of `cap.cells`) for a unit flow rate, 1/m^2:
-/// `profile`'s shape scaled so that the cells' open areas times their speeds add up to 1 (all
-/// zeros if the shape carries no flow). The parabola follows the cap's rim: d (2 D - d), d the
-/// distance to the rim and D its largest value (the centroid's or a cell's), which on a circle
-/// is R^2 - r^2 and on any other cap vanishes all along the rim; a cap without a rim (none in
-/// a grid voxelized from a mesh) takes 1 - r^2 / R^2 on its equivalent radius about the
-/// centroid.
-pub fn unit_profile(grid: &Grid, cap: &GridCap, profile: Profile) -> Vec<f64> {
-    let r2 = cap.area / std::f64::consts::PI;
-    let shape: Vec<f64> = match profile {
-        Profile::Plug => vec![1.0; cap.cells.len()],
-        Profile::Parabolic | Profile::Womersley if !cap.rim.is_empty() => {
-            let d = rim_distances(grid, cap);
-            let centroid = Vec3::from(cap.centroid);
-            let to_rim = cap
-                .rim
-                .iter()
-                .map(|[a, b]| {
-                    let ab = b - a;
-                    let t = ((centroid - a).dot(&ab) / ab.norm_squared().max(1e-300)).clamp(0.0, 1.0);
-                    (a + ab * t - centroid).norm()
-                })
-                .fold(f64::INFINITY, f64::min);
-            let deepest = d.iter().copied().fold(to_rim, f64::max);
-            d.iter().map(|&d| (d * (2.0 * deepest - d)).max(0.0)).collect()
-        }
-        Profile::Parabolic | Profile::Womersley => {
-            cap_radii(grid, cap).iter().map(|r| (1.0 - r * r / r2).max(0.0)).collect()
-        }
-    };
-    let flux: f64 = cap.cells.iter().zip(&shape).map(|(&(_, a), s)| a * s).sum();
-    let scale = if flux > 0.0 { 1.0 / flux } else { 0.0 };
-    shape.iter().map(|s| s * scale).collect()
-}
-
-/// Boundary type codes in a record (`geom::BC_TYPE`).
-pub mod bc {
-    /// No boundary condition in this cell.
-    pub const NONE: f32 = 0.0;
-    /// Velocity inlet.
-    pub const INLET: f32 = 1.0;
-    /// Pressure outlet.
-    pub const OUTLET: f32 = 2.0;
-    /// Moving wall.
-    pub const MOVING: f32 = 3.0;
-}
-
-/// Offsets inside the wall part (`LINK`, `APERTURE`, `VOLUME`) and the boundary part (`BC_*`)
-/// of a geometry record.
+/// Offsets inside the wall part of a geometry record (the boundary part's:
+/// [`super::boundary::codes`]).
 pub mod geom {
     /// `link[d]`, d in `DIRECTIONS` order: distance to the wall along the link over h.
     pub const LINK: usize = 0;
@@ -166,19 +32,6 @@ pub mod geom {
     pub const APERTURE: usize = 6;
     /// Volume fraction (merged slivers included).
     pub const VOLUME: usize = 12;
-    /// Boundary type (`bc::*`).
-    pub const BC_TYPE: usize = 0;
-    /// The cap's open area through the cell over h^2.
-    pub const BC_OPEN: usize = 1;
-    /// The cap's unit normal (out of the fluid), 3 values.
-    pub const BC_NORMAL: usize = 2;
-    /// Imposed velocity (inlet, moving wall), m/s, 3 values.
-    pub const BC_VELOCITY: usize = 5;
-    /// Outlet: the pressure equation's coefficient for the cap, open / (distance to the cap
-    /// plane over h).
-    pub const BC_COEFFICIENT: usize = 8;
-    /// Outlet: imposed kinematic pressure, m^2/s^2.
-    pub const BC_PRESSURE: usize = 9;
 }
 
 /// Parameters every solver kernel reads (uniform). WGSL twin: `SolverParams` in
@@ -272,58 +125,22 @@ impl CellLayout {
     /// The kernels' form of `grid` with `boundaries[k]` on cap k (caps beyond the list are
     /// walls).
     pub fn with_boundaries(grid: &Grid, boundaries: &[Boundary]) -> Result<CellLayout, SolverError> {
-        let n = grid.kind.len();
-        let mut bc: Vec<Option<[f32; BC_STRIDE]>> = vec![None; n];
-        let h = grid.spacing;
-        for (cap, boundary) in grid.caps.iter().zip(boundaries) {
-            let normal = Vec3::from(cap.normal);
-            let centroid = Vec3::from(cap.centroid);
-            let (code, speeds, pressure) = match boundary {
-                Boundary::Wall => continue,
-                Boundary::Inlet { flow_rate, profile } => {
-                    let speeds = unit_profile(grid, cap, *profile).iter().map(|s| s * flow_rate).collect();
-                    (bc::INLET, speeds, 0.0)
-                }
-                Boundary::Outlet { pressure } => (bc::OUTLET, vec![0.0; cap.cells.len()], *pressure),
-                Boundary::Moving { .. } => (bc::MOVING, vec![0.0; cap.cells.len()], 0.0),
-            };
-            for (&(id, open_area), speed) in cap.cells.iter().zip(speeds) {
-                let open = open_area / (h * h);
-                let velocity = match boundary {
-                    Boundary::Moving { velocity } => *velocity,
-                    _ => -normal * speed,
-                };
-                let distance = (normal.dot(&(centroid - grid.cell_centre(id))).abs() / h).max(0.25);
-                let coefficient = if code == bc::OUTLET { open / distance } else { 0.0 };
-                bc[id as usize] = Some([
-                    code,
-                    open as f32,
-                    normal.x as f32,
-                    normal.y as f32,
-                    normal.z as f32,
-                    velocity.x as f32,
-                    velocity.y as f32,
-                    velocity.z as f32,
-                    coefficient as f32,
-                    pressure as f32,
-                ]);
-            }
-        }
+        let records = super::boundary::records(grid, boundaries);
         let link = |id: usize| grid.link[id];
-        let boundary = |id: usize| bc[id];
+        let boundary = |id: usize| records[id];
         Self::from_cells(&grid.bricks, &grid.kind, &grid.volume_fraction, &grid.aperture, &link, &boundary)
     }
 
     /// The kernels' form of any level: per cell its kind, volume fraction and apertures, its
-    /// links (asked for fluid cells) and boundary condition (the record's `BC_*` fields, in
-    /// order; a cell with one always has a record).
+    /// links (asked for fluid cells) and boundary record (a cell with one always has a
+    /// geometry record).
     pub fn from_cells(
         bricks: &Bricks,
         kinds: &[u8],
         volume: &[f32],
         aperture: &[[f32; 6]],
         link: &dyn Fn(usize) -> [f32; 6],
-        boundary: &dyn Fn(usize) -> Option<[f32; BC_STRIDE]>,
+        boundary: &dyn Fn(usize) -> Option<BoundaryRecord>,
     ) -> Result<CellLayout, SolverError> {
         // The cells with a record: those with a boundary condition first.
         let mut with_bc = Vec::new();
@@ -357,7 +174,7 @@ impl CellLayout {
         let mut geom = Vec::with_capacity(1 + BC_STRIDE * with_bc.len() + WALL_STRIDE * records);
         geom.push(with_bc.len() as f32);
         for (_, _, bc) in &with_bc {
-            geom.extend_from_slice(bc);
+            geom.extend_from_slice(&bc.to_part());
         }
         let order = with_bc.iter().map(|&(id, links, _)| (id, links)).chain(wall_only);
         for (record, (id, links)) in order.enumerate() {
@@ -410,18 +227,24 @@ impl CellLayout {
         self.record(id).map_or(1.0, |r| self.geom[self.wall_part(r) + geom::VOLUME])
     }
 
-    /// Field `k` (`geom::BC_*`) of cell `id`'s boundary condition (0 without one).
-    pub fn bc(&self, id: u32, k: usize) -> f32 {
+    /// Cell `id`'s boundary record (all zeros, type [`codes::NONE`], without one): the twin of
+    /// `bc_type`, `bc` and `bc3` in shaders/shared/cells.wgsl.
+    pub fn boundary(&self, id: u32) -> BoundaryRecord {
         match self.record(id) {
-            Some(r) if r < self.boundary_records() => self.geom[1 + BC_STRIDE * r + k],
-            _ => 0.0,
+            Some(r) if r < self.boundary_records() => {
+                BoundaryRecord::from_part(&self.geom[1 + BC_STRIDE * r..1 + BC_STRIDE * (r + 1)])
+            }
+            _ => BoundaryRecord::default(),
         }
     }
 
-    /// Sets field `k` (`geom::BC_*`) of cell `id`'s boundary condition; the cell must have one.
-    pub fn set_bc(&mut self, id: u32, k: usize, value: f32) {
+    /// Replaces cell `id`'s boundary record; the cell must have one.
+    pub fn set_boundary(&mut self, id: u32, record: &BoundaryRecord) {
         match self.record(id) {
-            Some(r) if r < self.boundary_records() => self.geom[1 + BC_STRIDE * r + k] = value,
+            Some(r) if r < self.boundary_records() => {
+                let at = 1 + BC_STRIDE * r;
+                self.geom[at..at + BC_STRIDE].copy_from_slice(&record.to_part());
+            }
             _ => panic!("cell {id} has no boundary condition"),
         }
     }
@@ -429,11 +252,6 @@ impl CellLayout {
     /// Length of the head of `geom` that holds the boundary parts (with their count).
     pub fn boundary_parts_len(&self) -> usize {
         1 + BC_STRIDE * self.boundary_records()
-    }
-
-    /// Cell `id`'s boundary vector field at `k` (`geom::BC_NORMAL` or `geom::BC_VELOCITY`).
-    pub fn bc3(&self, id: u32, k: usize) -> [f32; 3] {
-        [self.bc(id, k), self.bc(id, k + 1), self.bc(id, k + 2)]
     }
 
     /// Bytes the grid description takes on the GPU.

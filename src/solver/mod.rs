@@ -1,5 +1,4 @@
-//! The incompressible Navier-Stokes solver on the sparse grid (being built; see the project's
-//! issue "GPU incompressible Navier-Stokes").
+//! The incompressible Navier-Stokes solver on the sparse grid.
 //!
 //! # Numerics (the route taken)
 //! Collocated, cell-centred velocity and pressure with a face-velocity projection, as in
@@ -13,10 +12,22 @@
 //! 4. projection of the face velocities (divergence-free to the solver tolerance) and of the
 //!    centres (u -= dt grad p).
 //!
-//! Every kernel (`shaders/solver/*.wgsl`) has a CPU twin in [`cpu`] with the same loops, used
-//! as the oracle of a GPU-vs-CPU test on seeded random input.
+//! Every kernel (`shaders/solver/*.wgsl`) has a CPU twin in [`cpu`] with the same loops (an
+//! add-on's, with its [`addon::AddOn`] type), used as the oracle of a GPU-vs-CPU test on seeded
+//! random input.
+//!
+//! # Modules, in the order of the data
+//! [`layout`] (the grid as the kernels read it) and [`boundary`] (what the caps impose, the
+//! per-cell boundary records, and their codes, shared with the WGSL); [`cpu`] (the twins);
+//! [`multigrid`] (the pressure equation's hierarchy, CG on the CPU); the GPU step, by concern:
+//! [`settings`], `buffers` (what every part binds), `predictor` (u* from u), [`addon`] (terms
+//! attached to the step, [`porous`] the first), `pressure` (the solve for the increment),
+//! `gpu_wall` (wall shear stress and time integrals), composed by [`gpu_solver`]; then
+//! [`wall_shear`] (the wall's stencils), [`summary`] (caps' flows and pressures) and
+//! [`timestep`] (the adaptive time step); [`kernels`] runs single stages for the tests.
 
 pub mod addon;
+pub mod boundary;
 mod buffers;
 pub mod cpu;
 pub mod gpu_solver;

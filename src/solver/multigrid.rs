@@ -11,7 +11,7 @@
 
 use rayon::prelude::*;
 
-use super::layout::{bc, geom, BC_STRIDE};
+use super::boundary::{codes, BoundaryRecord};
 use super::{cpu, CellLayout, SolverError, SolverParams};
 use crate::grid::index::{self, Bricks, BRICK, NO_SLOT};
 use crate::grid::{kind, DIRECTIONS};
@@ -109,7 +109,7 @@ fn coarsen(fine: &Level) -> Result<(Level, Vec<u32>), SolverError> {
                 if let Some(fid) = fine_fluid(c) {
                     *child = fid;
                     volume += fine.layout.volume(fid);
-                    outlet += fine.layout.bc(fid, geom::BC_COEFFICIENT);
+                    outlet += fine.layout.boundary(fid).coefficient;
                 }
             }
             if children.iter().all(|&c| c == NO_SLOT) {
@@ -140,11 +140,10 @@ fn coarsen(fine: &Level) -> Result<(Level, Vec<u32>), SolverError> {
     let aperture: Vec<[f32; 6]> = per_cell.iter().map(|c| c.2).collect();
     let outlets: Vec<f32> = per_cell.iter().map(|c| c.3).collect();
     let outlet_bc = |id: usize| {
-        (outlets[id] > 0.0).then(|| {
-            let mut b = [0.0f32; BC_STRIDE];
-            b[geom::BC_TYPE] = bc::OUTLET;
-            b[geom::BC_COEFFICIENT] = outlets[id];
-            b
+        (outlets[id] > 0.0).then(|| BoundaryRecord {
+            kind: codes::OUTLET,
+            coefficient: outlets[id],
+            ..Default::default()
         })
     };
     let layout = CellLayout::from_cells(&bricks, &kinds, &volume, &aperture, &|_| [1.0; 6], &outlet_bc)?;

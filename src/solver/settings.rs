@@ -1,7 +1,7 @@
 //! What a run's solver is told: the fluid, the time step, the pressure solve's tolerance, how
 //! advection is stepped and what each cap imposes ([`Settings`]), and the blood's rheology.
 
-use super::layout::Boundary;
+use super::boundary::Boundary;
 use super::multigrid::MultigridSettings;
 use super::SolverParams;
 use crate::mesh::Vec3;

@@ -1,6 +1,7 @@
 //! Per-cap figures of a flow field: volume flow rate through the cap and its mean pressure.
 
-use super::layout::{bc, geom, CellLayout};
+use super::boundary::codes;
+use super::layout::CellLayout;
 use crate::grid::Grid;
 
 /// One cap's figures.
@@ -29,15 +30,14 @@ pub fn cap_flows(grid: &Grid, layout: &CellLayout, outflow: &[f32], p: &[f32], d
         .map(|cap| {
             let (mut flow, mut pressure, mut area) = (0.0, 0.0, 0.0);
             for &(id, open_area) in &cap.cells {
-                let t = layout.bc(id, geom::BC_TYPE);
-                if t == bc::INLET {
-                    let normal = layout.bc3(id, geom::BC_NORMAL).map(|x| x as f64);
-                    let velocity = layout.bc3(id, geom::BC_VELOCITY).map(|x| x as f64);
+                let b = layout.boundary(id);
+                if b.kind == codes::INLET {
+                    let (normal, velocity) = (b.normal.map(|x| x as f64), b.velocity.map(|x| x as f64));
                     flow += open_area * (0..3).map(|a| velocity[a] * normal[a]).sum::<f64>();
                 }
-                let cell_pressure = if t == bc::OUTLET {
+                let cell_pressure = if b.kind == codes::OUTLET {
                     flow += outflow[entry] as f64 * h2;
-                    layout.bc(id, geom::BC_PRESSURE)
+                    b.pressure
                 } else {
                     p[entry]
                 };
