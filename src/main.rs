@@ -144,9 +144,10 @@ enum Command {
         /// let it go); print what the run would do. Exit 0 when the run can start, 2 otherwise.
         #[arg(long)]
         dry_run: bool,
-        /// Time each stage on the GPU (timestamps at every compute pass; on an adapter with
-        /// TIMESTAMP_QUERY, as lavapipe and most GPUs have) and print the GPU milliseconds per
-        /// step of each; `--json` puts them in counters.stage_ms. Costs one more wait per step.
+        /// Time each stage and print its milliseconds per step: GPU timestamps at every compute
+        /// pass where the adapter has TIMESTAMP_QUERY (lavapipe and most GPUs; one more wait per
+        /// step), else the wall clock with each stage submitted alone and waited for (slower, and
+        /// it says so); `--json` puts them in counters.stage_ms, the method in counters.timing.
         #[arg(long)]
         profile: bool,
     },

@@ -167,8 +167,6 @@ pub struct RunSummary {
     pub pressure_iterations_mean: f64,
     /// Most pressure iterations in a step.
     pub pressure_iterations_max: usize,
-    /// Why `--profile` gave no per-stage times (the adapter has no timestamps); None otherwise.
-    pub profile_unavailable: Option<String>,
     /// What a step cost the GPU and the host over this run's steps, per step: compute
     /// dispatches (all, and per stage) and host round trips (waits for the GPU; the snapshots'
     /// and checkpoints' read-backs included).
@@ -519,8 +517,8 @@ impl<'a> Setup<'a> {
 }
 
 /// Runs `case` on the adapter `adapter` (by name) or the preferred one; with `restart`, from
-/// that checkpoint of the same case on; with `profile`, timing each stage on the GPU where the
-/// adapter has timestamps ([`Gpu::profile`]).
+/// that checkpoint of the same case on; with `profile`, timing each stage ([`Gpu::profile`]:
+/// GPU timestamps, or the wall clock where the adapter has none).
 pub fn run(
     case: &Case,
     adapter: Option<&str>,
@@ -569,7 +567,10 @@ pub fn run(
         .collect();
 
     let gpu = if profile { Gpu::with_features(adapter, wgpu::Features::TIMESTAMP_QUERY)? } else { Gpu::new(adapter)? };
-    let profiled = profile && gpu.profile();
+    let profiled = profile;
+    if profile {
+        gpu.profile();
+    }
     let settings = Settings {
         nu,
         dt: ts.dt,
@@ -980,8 +981,6 @@ pub fn run(
         pressure_iterations_mean: iterations_total as f64 / this_run as f64,
         pressure_iterations_max: iterations_max,
         counters: gpu.counters().since(&counted).per_step(this_run),
-        profile_unavailable: (profile && !profiled)
-            .then(|| format!("adapter \"{}\" has no TIMESTAMP_QUERY", gpu.report.name)),
         divergence_max,
         steps_over_tolerance,
         mass_balance_error: mass_balance(&last_caps, mean_inflow),

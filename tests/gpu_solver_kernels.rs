@@ -713,3 +713,58 @@ fn no_two_arrays_sharing_a_buffer_are_live_at_once() {
         assert!(found[0].contains("(a new stage) reads `u`"), "{}", found[0]);
     }
 }
+
+/// Profiling by the wall clock (the fallback where an adapter has no timestamps): every stage
+/// submitted alone and waited for gets a time, and the step computes exactly what it computes
+/// unprofiled (same work, same order).
+#[test]
+fn wall_clock_profile_times_every_stage_and_changes_nothing() {
+    use hemoflow::gpu::counters::WALL_CLOCK;
+    use hemoflow::mesh::generate::{pipe, PipeSpec};
+    use hemoflow::solver::gpu_solver::{Advection, GpuSolver, Rheology, Settings};
+    use hemoflow::solver::multigrid::MultigridSettings;
+    let g = grid::voxelize(&pipe(&PipeSpec::default()).unwrap(), 0.5e-3).unwrap();
+    let settings = Settings {
+        nu: 3.3e-6,
+        dt: 1e-3,
+        force: Vec3::zeros(),
+        tolerance: 1e-5,
+        max_iterations: 100,
+        velocity_scale: 0.1,
+        advection: Advection::Explicit,
+        multigrid: MultigridSettings::default(),
+        boundaries: vec![
+            Boundary::Inlet { flow_rate: 1e-6, profile: Profile::Parabolic },
+            Boundary::Outlet { pressure: 0.0 },
+        ],
+        backflow: 0.2,
+        rheology: Rheology::Newtonian,
+    };
+    let run = |clocked: bool| {
+        let gpu = gpu();
+        if clocked {
+            gpu.profile_wall_clock();
+        }
+        let mut solver = GpuSolver::new(&gpu, &g, settings.clone()).unwrap();
+        solver.keep_undo().unwrap();
+        let before = gpu.counters();
+        for _ in 0..3 {
+            solver.step().unwrap();
+            solver.cap_values().unwrap();
+        }
+        (solver.velocity().unwrap(), solver.pressure().unwrap(), gpu.counters().since(&before).per_step(3))
+    };
+    let (u, p, plain) = run(false);
+    let (u_clocked, p_clocked, clocked) = run(true);
+    assert_eq!(plain.stages, clocked.stages, "the same dispatches");
+    assert!(u == u_clocked && p == p_clocked, "profiling by the wall clock changed the fields");
+    assert!(plain.stage_ms.is_empty() && plain.timing.is_none(), "{plain:?}");
+    assert_eq!(clocked.timing.as_deref(), Some(WALL_CLOCK));
+    println!("{}", clocked.stage_ms_text().unwrap());
+    for stage in clocked.stages.keys() {
+        if stage == "vector/sum_partial" {
+            continue; // in the pass of its dot_partial, timed under that stage
+        }
+        assert!(clocked.stage_ms.get(stage).is_some_and(|&t| t > 0.0), "{stage}: {clocked:?}");
+    }
+}

@@ -82,10 +82,12 @@ fn profile_times_every_stage_on_the_gpu() {
     let wall_ms = r["seconds"].as_f64().unwrap() * 1e3 / r["steps"].as_f64().unwrap();
     assert!(total < wall_ms, "GPU {total} ms > wall {wall_ms} ms per step");
     assert_eq!(counters["untimed_passes"].as_f64(), Some(0.0), "{counters}");
+    assert_eq!(counters["timing"].as_str(), Some("GPU timestamps"), "{counters}");
     // Without --profile, no times.
     let (code, r, text) = hemoflow(&["run", path.to_str().unwrap(), "--json"]);
     assert_eq!(code, 0, "{text}");
     assert_eq!(r["counters"]["stage_ms"].as_object().map(|m| m.len()), Some(0), "{}", r["counters"]);
+    assert!(r["counters"]["timing"].is_null(), "{}", r["counters"]);
 }
 
 /// h5py reads every dataset of a run's output, and the layout, the volume XDMF and the wall

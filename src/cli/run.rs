@@ -102,8 +102,6 @@ pub fn run_case(
     );
     if let Some(text) = summary.counters.stage_ms_text() {
         println!("{text}");
-    } else if let Some(why) = &summary.profile_unavailable {
-        println!("no per-stage times: {why}");
     }
     println!(
         "pressure iterations per step: mean {:.1}, max {}; divergence after projection: max {:.1e} (relative; {} \

@@ -209,13 +209,26 @@ impl Gpu {
         self.counters.snapshot()
     }
 
-    /// Turns on per-stage GPU timing (see [`super::counters`]) where the device was opened with
-    /// `TIMESTAMP_QUERY` ([`Gpu::with_features`]); returns whether it is on.
-    pub fn profile(&self) -> bool {
-        if self.device.features().contains(wgpu::Features::TIMESTAMP_QUERY) && !self.counters.profiling() {
-            self.counters.start_profile(&self.device, &self.queue);
+    /// Turns on per-stage timing (see [`super::counters`]): by GPU timestamps where the device
+    /// was opened with `TIMESTAMP_QUERY` ([`Gpu::with_features`]), else by the wall clock, each
+    /// stage submitted alone and waited for. Returns how ([`Counters::timing`]).
+    pub fn profile(&self) -> String {
+        if !self.counters.profiling() {
+            if self.device.features().contains(wgpu::Features::TIMESTAMP_QUERY) {
+                self.counters.start_profile(&self.device, &self.queue);
+            } else {
+                self.counters.start_clock(&self.device, &self.queue);
+            }
         }
-        self.counters.profiling()
+        self.counters.snapshot().timing.unwrap_or_default()
+    }
+
+    /// Turns on per-stage timing by the wall clock, whatever the adapter has (see
+    /// [`super::counters`]); does nothing if profiling is on already.
+    pub fn profile_wall_clock(&self) {
+        if !self.counters.profiling() {
+            self.counters.start_clock(&self.device, &self.queue);
+        }
     }
 
     /// Adds the GPU time of the passes recorded since the last call to their stages (profiling

@@ -4,12 +4,21 @@
 //! work). [`super::Gpu::counters`] takes a snapshot; [`Counters::since`] gives what happened
 //! between two, and [`Counters::per_step`] that over a number of time steps.
 //!
-//! With profiling on ([`super::Gpu::profile`], on an adapter with `TIMESTAMP_QUERY`), every
-//! compute pass a dispatch records writes GPU timestamps at its start and end, and
-//! [`super::Gpu::collect_profile`] (once a step, after the step's work was submitted) resolves
-//! them into GPU seconds per stage. A pass that holds several dispatches (a vector op's reduction
-//! levels) counts under its first dispatch's stage. Passes beyond the query set's capacity
-//! between two collections go untimed and are counted as such.
+//! With profiling on ([`super::Gpu::profile`]), each stage's time is measured one of two ways,
+//! named in [`Counters::timing`]:
+//! - [`GPU_TIMESTAMPS`], on an adapter with `TIMESTAMP_QUERY`: every compute pass a dispatch
+//!   records writes GPU timestamps at its start and end, and [`super::Gpu::collect_profile`]
+//!   (once a step, after the step's work was submitted) resolves them into GPU seconds per
+//!   stage. Passes beyond the query set's capacity between two collections go untimed and are
+//!   counted as such.
+//! - [`WALL_CLOCK`], elsewhere (or when asked, [`super::Gpu::profile_wall_clock`]): every
+//!   dispatch, clear and copy is submitted alone the moment it is recorded and waited for, and a
+//!   dispatch's wall-clock time from submission to the end of the wait counts for its stage. The
+//!   work and its order are the same; the step is slower by a wait per stage, which these times
+//!   include (on a real GPU, the launch latency).
+//!
+//! Either way a pass that holds several dispatches (a vector op's reduction levels) counts under
+//! its first dispatch's stage.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -27,7 +36,15 @@ pub struct Counters {
     pub gpu_seconds: BTreeMap<String, f64>,
     /// Compute passes recorded while profiling that got no timestamps (the query set was full).
     pub untimed_passes: u64,
+    /// How the stages' times were measured: [`GPU_TIMESTAMPS`], [`WALL_CLOCK`], or None (not
+    /// profiled).
+    pub timing: Option<String>,
 }
+
+/// [`Counters::timing`] with GPU timestamps.
+pub const GPU_TIMESTAMPS: &str = "GPU timestamps";
+/// [`Counters::timing`] without them: each stage submitted alone and waited for.
+pub const WALL_CLOCK: &str = "wall clock, each stage submitted alone and waited for";
 
 /// Counters over some time steps, per step.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -40,10 +57,13 @@ pub struct StepCounters {
     pub round_trips: f64,
     /// Dispatches per step, per stage.
     pub stages: BTreeMap<String, f64>,
-    /// GPU milliseconds per step, per stage (empty unless profiled: `run --profile`, `bench`).
+    /// Milliseconds per step, per stage (empty unless profiled: `run --profile`, `bench`;
+    /// measured as `timing` says).
     pub stage_ms: BTreeMap<String, f64>,
     /// Compute passes that went untimed while profiling, per step.
     pub untimed_passes: f64,
+    /// How the stages' times were measured ([`Counters::timing`]).
+    pub timing: Option<String>,
 }
 
 impl StepCounters {
@@ -57,7 +77,8 @@ impl StepCounters {
         stages.sort_by(|a, b| b.1.total_cmp(a.1));
         let total: f64 = stages.iter().map(|s| s.1).sum();
         let list: Vec<String> = stages.iter().map(|(s, ms)| format!("{s} {ms:.3}")).collect();
-        Some(format!("GPU ms per step (timestamps): {total:.3} in all; {}", list.join(", ")))
+        let how = self.timing.as_deref().unwrap_or(GPU_TIMESTAMPS);
+        Some(format!("ms per stage and step ({how}): {total:.3} in all; {}", list.join(", ")))
     }
 }
 
@@ -74,6 +95,7 @@ impl Counters {
             round_trips: self.round_trips - earlier.round_trips,
             gpu_seconds: difference(&self.gpu_seconds, &earlier.gpu_seconds),
             untimed_passes: self.untimed_passes - earlier.untimed_passes,
+            timing: self.timing.clone(),
         }
     }
 
@@ -87,6 +109,7 @@ impl Counters {
             stages: self.dispatches.iter().map(|(stage, &n)| (stage.clone(), n as f64 / k)).collect(),
             stage_ms: self.gpu_seconds.iter().map(|(stage, &t)| (stage.clone(), t * 1e3 / k)).collect(),
             untimed_passes: self.untimed_passes as f64 / k,
+            timing: self.timing.clone(),
         }
     }
 }
@@ -115,6 +138,8 @@ struct State {
     profile: Option<Profile>,
     /// The passes traced since [`crate::gpu::Gpu::start_trace`], while tracing.
     trace: Option<Vec<super::trace::TracedPass>>,
+    /// The device and queue, while profiling by the wall clock.
+    clock: Option<(wgpu::Device, wgpu::Queue)>,
 }
 
 /// Timestamp queries of the passes recorded since the last collection.
@@ -167,7 +192,33 @@ impl Shared {
     }
 
     pub(crate) fn profiling(&self) -> bool {
-        self.0.lock().expect("counters").profile.is_some()
+        let s = self.0.lock().expect("counters");
+        s.profile.is_some() || s.clock.is_some()
+    }
+
+    /// Starts profiling by the wall clock on `device` (see the module docs).
+    pub(crate) fn start_clock(&self, device: &wgpu::Device, queue: &wgpu::Queue) {
+        let mut s = self.0.lock().expect("counters");
+        s.clock = Some((device.clone(), queue.clone()));
+        s.counters.timing = Some(WALL_CLOCK.to_string());
+    }
+
+    /// Profiling by the wall clock: runs `record` at once, in an encoder of its own, waits for
+    /// it and adds the time to `stage` (None: untimed); returns whether it did (otherwise the
+    /// caller records into its encoder as usual).
+    pub(crate) fn run_clocked(&self, stage: Option<&str>, record: impl FnOnce(&mut wgpu::CommandEncoder)) -> bool {
+        let Some((device, queue)) = self.0.lock().expect("counters").clock.clone() else { return false };
+        let start = std::time::Instant::now();
+        let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: stage });
+        record(&mut encoder);
+        queue.submit([encoder.finish()]);
+        // A device lost here surfaces at the next read-back, as it would unprofiled.
+        let _ = device.poll(wgpu::PollType::wait_indefinitely());
+        if let Some(stage) = stage {
+            let seconds = start.elapsed().as_secs_f64();
+            *self.0.lock().expect("counters").counters.gpu_seconds.entry(stage.to_string()).or_insert(0.0) += seconds;
+        }
+        true
     }
 
     /// Starts profiling on `device` (which has `TIMESTAMP_QUERY`).
@@ -191,7 +242,9 @@ impl Shared {
             period_ns: f64::from(queue.get_timestamp_period()),
             passes: Vec::new(),
         };
-        self.0.lock().expect("counters").profile = Some(profile);
+        let mut s = self.0.lock().expect("counters");
+        s.profile = Some(profile);
+        s.counters.timing = Some(GPU_TIMESTAMPS.to_string());
     }
 
     /// The query set and the index of the start timestamp for a pass of `stage`, when profiling

@@ -310,8 +310,20 @@ impl Dispatch {
     /// Appends the dispatch to `encoder` as a compute pass of its own, labelled with the stage
     /// (and timed, when profiling).
     pub fn record(&self, encoder: &mut wgpu::CommandEncoder) {
-        let mut pass = self.begin_pass(encoder, &self.kernel.name);
-        self.record_in(&mut pass);
+        let record = |encoder: &mut wgpu::CommandEncoder| {
+            let mut pass = self.begin_pass(encoder, &self.kernel.name);
+            self.record_in(&mut pass);
+        };
+        // Profiling by the wall clock: at once, on its own.
+        if !self.counters.run_clocked(Some(&self.kernel.name), record) {
+            record(encoder);
+        }
+    }
+
+    /// Profiling by the wall clock ([`super::counters`]): runs `record` at once on its own,
+    /// timed under this dispatch's stage, and returns true; otherwise false.
+    pub(crate) fn run_clocked(&self, record: impl FnOnce(&mut wgpu::CommandEncoder)) -> bool {
+        self.counters.run_clocked(Some(&self.kernel.name), record)
     }
 
     /// Begins a compute pass labelled `label` on `encoder`, with timestamps for this dispatch's

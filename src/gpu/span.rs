@@ -67,9 +67,14 @@ impl Span {
         })
     }
 
-    /// Records zeroing the span (traced on `gpu`: [`super::trace`]).
+    /// Records zeroing the span (traced on `gpu`: [`super::trace`]; profiling by the wall clock,
+    /// done at once, untimed, so that the order holds: [`super::counters`]).
     pub fn clear(&self, gpu: &super::Gpu, encoder: &mut wgpu::CommandEncoder) {
-        encoder.clear_buffer(&self.buffer, self.offset, Some(self.size));
+        let clear =
+            |encoder: &mut wgpu::CommandEncoder| encoder.clear_buffer(&self.buffer, self.offset, Some(self.size));
+        if !gpu.counters.run_clocked(None, clear) {
+            clear(encoder);
+        }
         gpu.counters.traced(TracedPass {
             what: "clear".into(),
             reads: vec![],
@@ -77,13 +82,19 @@ impl Span {
         });
     }
 
-    /// Records copying `self` into `to` (the same size; another buffer).
+    /// Records copying `self` into `to` (the same size; another buffer), traced and profiled as
+    /// [`Self::clear`].
     ///
     /// # Panics
     /// If the sizes differ.
     pub fn copy_to(&self, gpu: &super::Gpu, encoder: &mut wgpu::CommandEncoder, to: &Span) {
         assert_eq!(self.size, to.size, "copy between spans of different sizes");
-        encoder.copy_buffer_to_buffer(&self.buffer, self.offset, &to.buffer, to.offset, Some(self.size));
+        let copy = |encoder: &mut wgpu::CommandEncoder| {
+            encoder.copy_buffer_to_buffer(&self.buffer, self.offset, &to.buffer, to.offset, Some(self.size));
+        };
+        if !gpu.counters.run_clocked(None, copy) {
+            copy(encoder);
+        }
         let (reads, writes) = (vec![("from".into(), self.clone())], vec![("to".into(), to.clone())]);
         gpu.counters.traced(TracedPass { what: "copy".into(), reads, writes });
     }

@@ -374,7 +374,7 @@ impl<'g> GpuSolver<'g> {
         }
         for (live, copy) in pairs {
             let (from, to) = if save { (live, copy) } else { (copy, live) };
-            enc.copy_buffer_to_buffer(from, 0, to, 0, None);
+            Span::whole(from).copy_to(self.gpu, enc, &Span::whole(to));
         }
     }
 
