@@ -36,6 +36,7 @@ pub mod kernels;
 pub mod layout;
 pub mod multigrid;
 pub mod porous;
+pub mod porous_region;
 mod predictor;
 mod pressure;
 pub mod settings;
