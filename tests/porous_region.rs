@@ -14,11 +14,9 @@ mod periodic_pipe;
 
 use hemoflow::grid::kind;
 use hemoflow::mesh::Vec3;
-use hemoflow::solver::gpu_solver::{Advection, GpuSolver, Rheology, Settings};
-use hemoflow::solver::multigrid::MultigridSettings;
 use hemoflow::solver::porous_region::{coil_coefficients, PorousRegion, RegionCell};
 use hemoflow::solver::{CellLayout, SolverParams};
-use periodic_pipe::{fluid_cells, periodic_pipe};
+use periodic_pipe::{periodic_pipe, steady_flow};
 
 const R: f64 = 1e-3;
 const NU: f64 = 3.3e-6;
@@ -70,56 +68,18 @@ fn bessel_i0_i1(x: f64) -> (f64, f64) {
 }
 
 /// Steady flow in the periodic pipe at D/h `d_over_h` filled with a medium of drag
-/// (`darcy` 1/s, `forchheimer` 1/m) under body force `force` (m/s^2) along the axis: the
-/// fluid cells (id, distance from the axis, volume fraction), the axial velocity per cell, the
-/// spacing and the section's length (m).
+/// (`darcy` 1/s, `forchheimer` 1/m) under body force `force` (m/s^2) along the axis (see
+/// [`steady_flow`]).
 fn porous_pipe(
     d_over_h: f64,
     darcy: f64,
     forchheimer: f64,
     force: f64,
 ) -> (Vec<(usize, f64, f64)>, Vec<f64>, f64, f64) {
-    let gpu = common::gpu();
     let g = periodic_pipe(R, d_over_h);
-    let h = g.spacing;
-    let settings = Settings {
-        nu: NU,
-        // Crank-Nicolson viscous term and point-implicit drag: any dt is stable.
-        dt: 0.5 * h * h / NU,
-        force: Vec3::new(0.0, 0.0, force),
-        tolerance: 1e-5,
-        max_iterations: 50,
-        velocity_scale: force / darcy,
-        advection: Advection::Explicit,
-        multigrid: MultigridSettings::default(),
-        boundaries: Vec::new(),
-        backflow: 0.0,
-        rheology: Rheology::Newtonian,
-    };
-    let mut solver = GpuSolver::new(&gpu, &g, settings).unwrap();
-    solver.attach(&PorousRegion::sphere(&g, Vec3::zeros(), f64::INFINITY, (darcy, forchheimer))).unwrap();
-    let n = solver.cells as usize;
-    let mut last = vec![0.0f32; 3 * n];
-    for step in 1..=2000 {
-        solver.step().unwrap();
-        if step % 50 == 0 {
-            let u = solver.velocity().unwrap();
-            let change = u.iter().zip(&last).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
-            let scale = u.iter().map(|x| x.abs()).fold(0.0f32, f32::max);
-            last = u;
-            if change < 1e-6 * scale {
-                println!(
-                    "  steady after {step} steps (largest change over 50 steps {:.1e} of the peak)",
-                    change / scale
-                );
-                break;
-            }
-            assert!(step < 2000, "not steady after {step} steps");
-        }
-    }
-    let cells = fluid_cells(&g, None);
-    let uz = (0..n).map(|id| last[2 * n + id] as f64).collect();
-    (cells, uz, h, g.dims()[2] as f64 * h)
+    let region = PorousRegion::sphere(&g, Vec3::zeros(), f64::INFINITY, (darcy, forchheimer));
+    let dt = 0.5 * g.spacing * g.spacing / NU;
+    steady_flow(&g, &region, NU, force, dt, force / darcy)
 }
 
 #[test]

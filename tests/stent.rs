@@ -4,6 +4,7 @@
 //! nothing; stents that do not fit are the case file's errors (exit code 2, key and line).
 
 mod common;
+mod periodic_pipe;
 
 use std::f64::consts::PI;
 
@@ -215,5 +216,52 @@ fn a_flow_diverter_lowers_sac_inflow_and_one_of_porosity_1_changes_nothing() {
     for part in ["pre", "post"] {
         let net = diverter["regions"][0][part]["net_percent"].as_f64().unwrap();
         assert!(net.abs() < 10.0, "{part}: net flux through the neck {net:.1}% of the inflow (bound 10%)");
+    }
+}
+
+/// A flow diverter's drag (`solver/porous_drag`) at a steady state balances the force whatever
+/// the time step: a periodic pipe whose every fluid cell carries a screen layer normal to the
+/// axis (Ergun's coefficients of a porosity-0.7 mesh of 30 um wires, spread over 0.1 mm), driven
+/// by a body force, at two time steps 2x apart. Far from the wall the drag balances the force,
+/// a u + b u^2 = f.
+#[test]
+fn screen_drag_balances_the_force_at_any_time_step() {
+    use hemoflow::solver::porous::{PorousCell, PorousLayer};
+    const NU: f64 = 3.3e-6;
+    let r = 1e-3;
+    let g = periodic_pipe::periodic_pipe(r, 20.0);
+    let (a, b) = screen_coefficients(0.7, 30e-6);
+    let weight = 1.0 / 0.1e-3;
+    let (darcy, forchheimer) = (weight * NU * a, weight * b);
+    let layer: Vec<PorousCell> = periodic_pipe::fluid_cells(&g, None)
+        .iter()
+        .map(|&(id, _, _)| PorousCell {
+            cell: id as u32,
+            darcy: darcy as f32,
+            forchheimer: forchheimer as f32,
+            normal_z: 1.0,
+            ..Default::default()
+        })
+        .collect();
+    let force = 20.0;
+    let exact = 2.0 * force / (darcy + (darcy * darcy + 4.0 * forchheimer * force).sqrt());
+    for dt in [0.5, 1.0].map(|k| k * g.spacing * g.spacing / NU) {
+        let (cells, uz, _, _) = periodic_pipe::steady_flow(&g, &PorousLayer(layer.clone()), NU, force, dt, exact);
+        let core: Vec<f64> = cells.iter().filter(|&&(_, rr, _)| rr < 0.3 * r).map(|&(id, _, _)| uz[id]).collect();
+        let mean = core.iter().sum::<f64>() / core.len() as f64;
+        let error = (mean - exact) / exact;
+        println!(
+            "screen drag (a {darcy:.0} 1/s, b {forchheimer:.0} 1/m), dt {dt:.2e} s (dt (a + b u) = {:.1}): core u \
+             {mean:.5e} m/s, exact {exact:.5e} (error {error:+.1e})",
+            dt * (darcy + forchheimer * exact)
+        );
+        // Measured -3.9e-6 and -1.0e-4 when this test was written; with the drag taken at the
+        // predictor's velocity (before), -1.6% at the first (and by the same balance, -3.1% at
+        // the second). At still larger steps (dt a in the
+        // hundreds) the core drifts again, by -1.2% at dt a = 470, with or without the quadratic
+        // term: the viscous step acts on the velocity before the drag (dt a times the one after
+        // it), which thickens the wall's Brinkman layer from sqrt(K) towards sqrt(nu dt); taking
+        // the drag into the viscous sweeps would remove it.
+        assert!(error.abs() < 2e-3, "dt {dt:.2e} s: core velocity off by {error:+.1e}");
     }
 }

@@ -1,7 +1,9 @@
 // Stage porous_drag: the Darcy-Forchheimer drag of a flow diverter's porous layer on the
 // predicted velocity's component through the layer (a screen resists the flow through it, not
-// along it), point-implicit so that any coefficient is stable: for each entry of the layer's
-// cell list, with n the layer's normal and w = u*.n, w <- w / (1 + dt (darcy + forchheimer |w|)).
+// along it), backward Euler so that any coefficient is stable and a steady state does not depend
+// on dt: for each entry of the layer's cell list, with n the layer's normal and w* = u*.n, the
+// new w solves w (1 + dt (darcy + forchheimer |w|)) = w*, that is w = w* / s with
+// s = (c + sqrt(c^2 + 4 dt forchheimer |w*|)) / 2, c = 1 + dt darcy.
 // Runs after the viscous sweeps and before the divergence, so the projection builds the
 // pressure drop across the layer.
 // CPU twin: hemoflow::solver::porous::PorousLayer's AddOn::apply_cpu.
@@ -41,7 +43,8 @@ fn porous_drag(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workg
     let v = vec3<f32>(u[e.cell], u[n + e.cell], u[2u * n + e.cell]);
     let normal = vec3<f32>(e.normal_x, e.normal_y, e.normal_z);
     let w = dot(v, normal);
-    let s = 1.0 + params.dt * (e.darcy + e.forchheimer * abs(w));
+    let c = 1.0 + params.dt * e.darcy;
+    let s = 0.5 * (c + sqrt(c * c + 4.0 * params.dt * e.forchheimer * abs(w)));
     let out = v + normal * (w / s - w);
     u[e.cell] = out.x;
     u[n + e.cell] = out.y;

@@ -16,7 +16,10 @@
 //! weight `(1 - |s| / h) / h` (s the distance to the surface), whose integral across the surface
 //! is 1, so the drag summed through the layer is the screen's: per unit mass
 //! `-weight (nu A + B |w|) w n` on the velocity's component w = u.n through the layer (normal n),
-//! stepped point-implicitly ([`PorousCell`], `solver/porous_drag`). The component along the layer
+//! stepped by backward Euler ([`PorousCell`], `solver/porous_drag`; the quadratic equation for
+//! |w| solved exactly, so that a steady state does not depend on dt: the drag is taken at the
+//! velocity it leaves, not at the predictor's, which the pressure gradient across a dense
+//! screen makes many times larger). The component along the layer
 //! is left alone: a screen resists the flow through it, and so the layer does not slow the flow
 //! that passes along it (in the parent artery, beside an aneurysm's neck).
 //!
@@ -79,8 +82,9 @@ impl AddOn for PorousLayer {
         Ok(Prepared { passes: vec![pass], bytes: layer.size() })
     }
 
-    /// For each cell of the layer, the velocity's component w along the layer's normal becomes
-    /// w / (1 + dt (darcy + forchheimer |w|)).
+    /// For each cell of the layer, the velocity's component w* along the layer's normal becomes
+    /// the w that solves w (1 + dt (darcy + forchheimer |w|)) = w* (backward Euler):
+    /// w = w* / s, s = (c + sqrt(c^2 + 4 dt forchheimer |w*|)) / 2, c = 1 + dt darcy.
     fn apply_cpu(&self, params: &SolverParams, u: &mut [f32]) {
         let n = params.cells as usize;
         for e in &self.0 {
@@ -88,7 +92,8 @@ impl AddOn for PorousLayer {
             let v = [u[c], u[n + c], u[2 * n + c]];
             let normal = [e.normal_x, e.normal_y, e.normal_z];
             let w = v[0] * normal[0] + v[1] * normal[1] + v[2] * normal[2];
-            let s = 1.0 + params.dt * (e.darcy + e.forchheimer * w.abs());
+            let linear = 1.0 + params.dt * e.darcy;
+            let s = 0.5 * (linear + (linear * linear + 4.0 * params.dt * e.forchheimer * w.abs()).sqrt());
             for k in 0..3 {
                 u[k * n + c] = v[k] + normal[k] * (w / s - w);
             }

@@ -6,7 +6,9 @@ use hemoflow::grid::{self, kind, Grid};
 use hemoflow::mesh::generate::{pipe, PipeSpec};
 use hemoflow::mesh::WallSurface;
 use hemoflow::mesh::{SurfaceMesh, Vec3};
-use hemoflow::solver::gpu_solver::GpuSolver;
+use hemoflow::solver::addon::AddOn;
+use hemoflow::solver::gpu_solver::{Advection, GpuSolver, Rheology, Settings};
+use hemoflow::solver::multigrid::MultigridSettings;
 use hemoflow::solver::wall_shear::{wall_stencil_of, WallStencil};
 
 /// The generated pipe of `radius` (m) the sections are cut from, with `rings` rings of
@@ -61,4 +63,57 @@ pub fn fluid_cells(g: &Grid, at: Option<f64>) -> Vec<(usize, f64, f64)> {
         .filter(|(_, x)| at.is_none_or(|z| (x.z - z).abs() < 0.5 * g.spacing))
         .map(|(id, x)| (id, (x.x * x.x + x.y * x.y).sqrt(), g.volume_fraction[id] as f64))
         .collect()
+}
+
+/// Steady flow in the periodic section `g` with `add_on` attached, for a fluid of kinematic
+/// viscosity `nu` (m^2/s) under body force `force` (m/s^2) along the axis, at time step `dt`
+/// (s; `velocity_scale` m/s for the pressure solve's floor): run until the velocity changes by
+/// less than 1e-6 of its peak over 50 steps. Returns the fluid cells ([`fluid_cells`]), each
+/// cell's axial velocity (m/s), the spacing and the section's length (m).
+#[allow(dead_code)]
+pub fn steady_flow(
+    g: &Grid,
+    add_on: &dyn AddOn,
+    nu: f64,
+    force: f64,
+    dt: f64,
+    velocity_scale: f64,
+) -> (Vec<(usize, f64, f64)>, Vec<f64>, f64, f64) {
+    let gpu = super::common::gpu();
+    let settings = Settings {
+        nu,
+        dt,
+        force: Vec3::new(0.0, 0.0, force),
+        tolerance: 1e-5,
+        max_iterations: 50,
+        velocity_scale,
+        advection: Advection::Explicit,
+        multigrid: MultigridSettings::default(),
+        boundaries: Vec::new(),
+        backflow: 0.0,
+        rheology: Rheology::Newtonian,
+    };
+    let mut solver = GpuSolver::new(&gpu, g, settings).unwrap();
+    solver.attach(add_on).unwrap();
+    let n = solver.cells as usize;
+    let mut last = vec![0.0f32; 3 * n];
+    for step in 1..=2000 {
+        solver.step().unwrap();
+        if step % 50 == 0 {
+            let u = solver.velocity().unwrap();
+            let change = u.iter().zip(&last).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
+            let scale = u.iter().map(|x| x.abs()).fold(0.0f32, f32::max);
+            last = u;
+            if change < 1e-6 * scale {
+                println!(
+                    "  steady after {step} steps (largest change over 50 steps {:.1e} of the peak)",
+                    change / scale
+                );
+                break;
+            }
+            assert!(step < 2000, "not steady after {step} steps");
+        }
+    }
+    let uz = (0..n).map(|id| last[2 * n + id] as f64).collect();
+    (fluid_cells(g, None), uz, g.spacing, g.dims()[2] as f64 * g.spacing)
 }
