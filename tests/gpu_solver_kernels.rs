@@ -13,9 +13,10 @@ use hemoflow::mesh::generate::{bifurcation, BifurcationSpec};
 use hemoflow::mesh::Vec3;
 use hemoflow::mesh::WallSurface;
 use hemoflow::solver::boundary::{codes, Boundary, Profile};
+use hemoflow::solver::gpu_solver::{Advection, Rheology, Settings};
 use hemoflow::solver::kernels::{self, GpuGrid};
 use hemoflow::solver::layout::rheology;
-use hemoflow::solver::multigrid::Hierarchy;
+use hemoflow::solver::multigrid::{Hierarchy, MultigridSettings};
 use hemoflow::solver::porous::{PorousCell, PorousLayer};
 use hemoflow::solver::wall_shear::{wall_stencil, WallParams};
 use hemoflow::solver::{cpu, CellLayout, SolverParams};
@@ -584,6 +585,27 @@ fn speed_max_gpu_matches_cpu() {
     }
 }
 
+/// The settings of the generated pipe's solver tests (`pipe(&PipeSpec::default())` at 0.5 mm):
+/// a parabolic inlet of 1 mL/s and an outlet at 0, with `advection` and `rheology`.
+fn pipe_settings(advection: Advection, rheology: Rheology) -> Settings {
+    Settings {
+        nu: 3.3e-6,
+        dt: 1e-3,
+        force: Vec3::zeros(),
+        tolerance: 1e-5,
+        max_iterations: 100,
+        velocity_scale: 0.1,
+        advection,
+        multigrid: MultigridSettings::default(),
+        boundaries: vec![
+            Boundary::Inlet { flow_rate: 1e-6, profile: Profile::Parabolic },
+            Boundary::Outlet { pressure: 0.0 },
+        ],
+        backflow: 0.2,
+        rheology,
+    }
+}
+
 /// The step's binding plan: the buffer (or part of one) every pass binds to each of its
 /// bindings. The pressure solve's arrays live in parts of u, the viscous right-hand side and
 /// the viscous iterate (dead from the last viscous sweep until `project` and the next step's
@@ -592,26 +614,10 @@ fn speed_max_gpu_matches_cpu() {
 #[test]
 fn the_steps_binding_plan_is_as_designed() {
     use hemoflow::mesh::generate::{pipe, PipeSpec};
-    use hemoflow::solver::gpu_solver::{Advection, GpuSolver, Rheology, Settings};
-    use hemoflow::solver::multigrid::MultigridSettings;
+    use hemoflow::solver::gpu_solver::GpuSolver;
     let gpu = gpu();
     let g = grid::voxelize(&pipe(&PipeSpec::default()).unwrap(), 0.5e-3).unwrap();
-    let settings = Settings {
-        nu: 3.3e-6,
-        dt: 1e-3,
-        force: Vec3::zeros(),
-        tolerance: 1e-5,
-        max_iterations: 100,
-        velocity_scale: 0.1,
-        advection: Advection::Explicit,
-        multigrid: MultigridSettings::default(),
-        boundaries: vec![
-            Boundary::Inlet { flow_rate: 1e-6, profile: Profile::Parabolic },
-            Boundary::Outlet { pressure: 0.0 },
-        ],
-        backflow: 0.2,
-        rheology: Rheology::Newtonian,
-    };
+    let settings = pipe_settings(Advection::Explicit, Rheology::Newtonian);
     let solver = GpuSolver::new(&gpu, &g, settings).unwrap();
     let plan = solver.binding_plan();
     println!("levels {:?}", solver.level_cells);
@@ -656,8 +662,7 @@ fn the_steps_binding_plan_is_as_designed() {
 fn no_two_arrays_sharing_a_buffer_are_live_at_once() {
     use hemoflow::gpu::{trace::overlapping_lifetimes, TracedPass};
     use hemoflow::mesh::generate::{pipe, PipeSpec};
-    use hemoflow::solver::gpu_solver::{Advection, GpuSolver, Rheology, Settings};
-    use hemoflow::solver::multigrid::MultigridSettings;
+    use hemoflow::solver::gpu_solver::GpuSolver;
     let gpu = gpu();
     let g = grid::voxelize(&pipe(&PipeSpec::default()).unwrap(), 0.5e-3).unwrap();
     let fluid: Vec<u32> = (0..g.kind.len() as u32).filter(|&i| g.kind[i as usize] != grid::kind::SOLID).collect();
@@ -673,22 +678,7 @@ fn no_two_arrays_sharing_a_buffer_are_live_at_once() {
             Rheology::CarreauYasuda { nu_zero: 5.3e-5, nu_infinity: 3.3e-6, relaxation: 3.3, n: 0.36, a: 2.0 },
         ),
     ] {
-        let settings = Settings {
-            nu: 3.3e-6,
-            dt: 1e-3,
-            force: Vec3::zeros(),
-            tolerance: 1e-5,
-            max_iterations: 100,
-            velocity_scale: 0.1,
-            advection,
-            multigrid: MultigridSettings::default(),
-            boundaries: vec![
-                Boundary::Inlet { flow_rate: 1e-6, profile: Profile::Parabolic },
-                Boundary::Outlet { pressure: 0.0 },
-            ],
-            backflow: 0.2,
-            rheology,
-        };
+        let settings = pipe_settings(advection, rheology);
         let mut solver = GpuSolver::new(&gpu, &g, settings).unwrap();
         solver.attach(&PorousLayer(layer.clone())).unwrap();
         solver.keep_undo().unwrap();
@@ -721,25 +711,9 @@ fn no_two_arrays_sharing_a_buffer_are_live_at_once() {
 fn wall_clock_profile_times_every_stage_and_changes_nothing() {
     use hemoflow::gpu::counters::WALL_CLOCK;
     use hemoflow::mesh::generate::{pipe, PipeSpec};
-    use hemoflow::solver::gpu_solver::{Advection, GpuSolver, Rheology, Settings};
-    use hemoflow::solver::multigrid::MultigridSettings;
+    use hemoflow::solver::gpu_solver::GpuSolver;
     let g = grid::voxelize(&pipe(&PipeSpec::default()).unwrap(), 0.5e-3).unwrap();
-    let settings = Settings {
-        nu: 3.3e-6,
-        dt: 1e-3,
-        force: Vec3::zeros(),
-        tolerance: 1e-5,
-        max_iterations: 100,
-        velocity_scale: 0.1,
-        advection: Advection::Explicit,
-        multigrid: MultigridSettings::default(),
-        boundaries: vec![
-            Boundary::Inlet { flow_rate: 1e-6, profile: Profile::Parabolic },
-            Boundary::Outlet { pressure: 0.0 },
-        ],
-        backflow: 0.2,
-        rheology: Rheology::Newtonian,
-    };
+    let settings = pipe_settings(Advection::Explicit, Rheology::Newtonian);
     let run = |clocked: bool| {
         let gpu = gpu();
         if clocked {
