@@ -4,9 +4,9 @@
 //!
 //! - [`setup`]: everything before the GPU, from the case alone ([`Setup::from_case`], pure;
 //!   `run --dry-run` stops after it);
-//! - [`record`]: the output file and its sidecars (header, snapshots, cycles);
-//! - [`advance`]: one time step with its boundary drives, retries and diagnosis;
-//! - [`history`]: the caps' figures step by step and the cycles they close;
+//! - `record`: the output file and its sidecars (header, snapshots, cycles);
+//! - `advance`: one time step with its boundary drives, retries and diagnosis;
+//! - `history`: the caps' figures step by step and the cycles they close;
 //! - [`run`] (here): the loop over events (snapshots, checkpoints, cycles' ends, the end) and
 //!   the [`RunSummary`]; [`error`]: why a run stops.
 

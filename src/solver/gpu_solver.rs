@@ -2,17 +2,17 @@
 //! groups made once; the host reads back only the pressure solver's residual norm (4 bytes per
 //! iteration) and, on request, fields. The parts of a step, each in its own module:
 //!
-//! - [`super::predictor`]: u* from u^n (`shear_viscosity` for a non-Newtonian fluid, `momentum`,
+//! - `predictor`: u* from u^n (`shear_viscosity` for a non-Newtonian fluid, `momentum`,
 //!   the `viscous_jacobi` sweeps);
 //! - [`super::addon`]: terms attached to the step ([`GpuSolver::attach`]), each a pass on u*
 //!   (a porous layer's drag, [`super::porous::PorousLayer`]);
 //! - `divergence` (div u*, source f = -V div / dt), here;
-//! - [`super::pressure`]: M dp = f for the pressure increment by conjugate gradients
+//! - `pressure`: M dp = f for the pressure increment by conjugate gradients
 //!   preconditioned with one multigrid V-cycle, and the divergence the projection will leave;
 //! - `project` (u = u* - dt grad dp) and p += dp, then `speed_max` (the largest sum_i |u_i|, for
 //!   the adaptive time step: it comes back with the caps' values, [`GpuSolver::cap_values`], in
 //!   the step's one read-back of them), here;
-//! - [`super::gpu_wall`]: the wall shear stress and, over a cycle, the time integrals.
+//! - `gpu_wall`: the wall shear stress and, over a cycle, the time integrals.
 //!
 //! With [`GpuSolver::keep_undo`] the step first copies u, p and the time integrals, so that a
 //! step that went bad can be taken back ([`GpuSolver::undo`]). The face velocities of
@@ -26,7 +26,7 @@
 //! wall, `grid/balance.rs`).
 //!
 //! Memory: per allocated cell, 16 f32: u, u*, the momentum stages' tendency, the viscous
-//! right-hand side and iterate (3 each), and p ([`super::buffers::Core`]); a non-Newtonian fluid
+//! right-hand side and iterate (3 each), and p (`buffers::Core`); a non-Newtonian fluid
 //! adds its viscosity, and [`GpuSolver::keep_undo`] the copies of u and p (4 more) and of the
 //! time integrals. The arrays of the rest of the step (the pressure source f, the outlet flux,
 //! CG's r, z, d, q, the increment dp, and the finest level's Jacobi and residual scratch) live
