@@ -28,12 +28,8 @@ fn boundary_wgsl() -> String {
 }
 
 fn wgsl_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("read {}: {e}", dir.display()))
-        .map(|e| e.expect("a directory entry").path())
-        .collect();
-    entries.sort();
-    for path in entries {
+    let entries = std::fs::read_dir(dir).unwrap_or_else(|e| panic!("read {}: {e}", dir.display()));
+    for path in entries.map(|e| e.expect("a directory entry").path()) {
         if path.is_dir() {
             wgsl_files(&path, out);
         } else if path.extension().is_some_and(|x| x == "wgsl") {

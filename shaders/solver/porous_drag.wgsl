@@ -9,6 +9,7 @@
 // CPU twin: hemoflow::solver::porous::PorousLayer's AddOn::apply_cpu.
 
 #import shared/dispatch
+#import shared/drag
 #import shared/params
 
 // One cell of the layer. Rust twin: hemoflow::solver::porous::PorousCell.
@@ -43,8 +44,7 @@ fn porous_drag(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workg
     let v = vec3<f32>(u[e.cell], u[n + e.cell], u[2u * n + e.cell]);
     let normal = vec3<f32>(e.normal_x, e.normal_y, e.normal_z);
     let w = dot(v, normal);
-    let c = 1.0 + params.dt * e.darcy;
-    let s = 0.5 * (c + sqrt(c * c + 4.0 * params.dt * e.forchheimer * abs(w)));
+    let s = drag_divisor(params.dt, e.darcy, e.forchheimer, abs(w));
     let out = v + normal * (w / s - w);
     u[e.cell] = out.x;
     u[n + e.cell] = out.y;

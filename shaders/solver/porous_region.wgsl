@@ -8,6 +8,7 @@
 // CPU twin: hemoflow::solver::porous_region::PorousRegion's AddOn::apply_cpu.
 
 #import shared/dispatch
+#import shared/drag
 #import shared/params
 
 // One cell of the region. Rust twin: hemoflow::solver::porous_region::RegionCell.
@@ -35,8 +36,7 @@ fn porous_region(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wor
     let e = region[i];
     let n = params.cells;
     let v = vec3<f32>(u[e.cell], u[n + e.cell], u[2u * n + e.cell]);
-    let c = 1.0 + params.dt * e.darcy;
-    let s = 0.5 * (c + sqrt(c * c + 4.0 * params.dt * e.forchheimer * length(v)));
+    let s = drag_divisor(params.dt, e.darcy, e.forchheimer, length(v));
     let out = v / s;
     u[e.cell] = out.x;
     u[n + e.cell] = out.y;

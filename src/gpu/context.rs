@@ -211,8 +211,8 @@ impl Gpu {
 
     /// Turns on per-stage timing (see [`super::counters`]): by GPU timestamps where the device
     /// was opened with `TIMESTAMP_QUERY` ([`Gpu::with_features`]), else by the wall clock, each
-    /// stage submitted alone and waited for. Returns how ([`Counters::timing`]).
-    pub fn profile(&self) -> String {
+    /// stage submitted alone and waited for ([`Counters::timing`] says which).
+    pub fn profile(&self) {
         if !self.counters.profiling() {
             if self.device.features().contains(wgpu::Features::TIMESTAMP_QUERY) {
                 self.counters.start_profile(&self.device, &self.queue);
@@ -220,7 +220,6 @@ impl Gpu {
                 self.counters.start_clock(&self.device, &self.queue);
             }
         }
-        self.counters.snapshot().timing.unwrap_or_default()
     }
 
     /// Turns on per-stage timing by the wall clock, whatever the adapter has (see

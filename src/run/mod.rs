@@ -391,9 +391,7 @@ pub fn run(
             }
         }
     }
-    let Recorder { output, xdmf, wall_xdmf, .. } = &recorder;
-    let (output, xdmf, wall_xdmf, snapshots) =
-        (output.clone(), xdmf.clone(), wall_xdmf.clone(), recorder.snapshots.len());
+    let (xdmf, wall_xdmf, snapshots) = (recorder.xdmf.clone(), recorder.wall_xdmf.clone(), recorder.snapshots.len());
     recorder.close()?;
     drop(locks);
     if profile {

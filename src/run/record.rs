@@ -24,7 +24,7 @@ use crate::stent::Deployed;
 pub(super) struct Recorder {
     out: H5Output,
     /// The output file, and its volume and wall XDMF sidecars.
-    pub output: PathBuf,
+    output: PathBuf,
     pub xdmf: PathBuf,
     pub wall_xdmf: PathBuf,
     meta: GridMeta,

@@ -63,6 +63,15 @@ pub fn screen_coefficients(porosity: f64, wire_diameter: f64) -> (f64, f64) {
     (a, b)
 }
 
+/// The backward Euler step of a Darcy-Forchheimer drag (darcy 1/s, forchheimer 1/m) over `dt`
+/// (s): the divisor s that takes a velocity (component) of magnitude `speed` (m/s, the
+/// predictor's) to the one the drag leaves, w = w* / s with w (1 + dt (darcy + forchheimer |w|))
+/// = w*. Twin of `drag_divisor` (shaders/shared/drag.wgsl), shared by the porous add-ons.
+pub fn drag_divisor(dt: f32, darcy: f32, forchheimer: f32, speed: f32) -> f32 {
+    let c = 1.0 + dt * darcy;
+    0.5 * (c + (c * c + 4.0 * dt * forchheimer * speed).sqrt())
+}
+
 /// A porous layer's cells: the drag as an add-on of the solver (stage `solver/porous_drag`).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PorousLayer(pub Vec<PorousCell>);
@@ -92,8 +101,7 @@ impl AddOn for PorousLayer {
             let v = [u[c], u[n + c], u[2 * n + c]];
             let normal = [e.normal_x, e.normal_y, e.normal_z];
             let w = v[0] * normal[0] + v[1] * normal[1] + v[2] * normal[2];
-            let linear = 1.0 + params.dt * e.darcy;
-            let s = 0.5 * (linear + (linear * linear + 4.0 * params.dt * e.forchheimer * w.abs()).sqrt());
+            let s = drag_divisor(params.dt, e.darcy, e.forchheimer, w.abs());
             for k in 0..3 {
                 u[k * n + c] = v[k] + normal[k] * (w / s - w);
             }

@@ -90,8 +90,7 @@ impl AddOn for PorousRegion {
             let c = e.cell as usize;
             let v = [u[c], u[n + c], u[2 * n + c]];
             let speed = (v[0] * v[0] + v[1] * v[1] + v[2] * v[2]).sqrt();
-            let linear = 1.0 + params.dt * e.darcy;
-            let s = 0.5 * (linear + (linear * linear + 4.0 * params.dt * e.forchheimer * speed).sqrt());
+            let s = super::porous::drag_divisor(params.dt, e.darcy, e.forchheimer, speed);
             for k in 0..3 {
                 u[k * n + c] = v[k] / s;
             }

@@ -237,14 +237,4 @@ impl CapUpdate<'_> {
             CapUpdate::Pressure(p) => record.pressure = p as f32,
         }
     }
-
-    /// Values it holds for a cap of `cells` cells, or a message saying why it does not fit.
-    pub fn check(&self, cells: usize) -> Result<(), String> {
-        match self {
-            CapUpdate::Velocities(v) if v.len() != cells => {
-                Err(format!("{} velocities for a cap of {cells} cells", v.len()))
-            }
-            _ => Ok(()),
-        }
-    }
 }
