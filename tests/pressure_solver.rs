@@ -1,14 +1,16 @@
 //! The pressure solver (conjugate gradients preconditioned by a multigrid V-cycle on the sparse
 //! brick hierarchy), on the CPU twins of its kernels: exactness on a manufactured solution, and
-//! iterations that do not grow with resolution, on straight and branching vessels.
+//! iterations that do not grow with resolution, on straight and branching vessels, and the
+//! coarsest level's exact solve.
 
 use std::path::Path;
 
 use hemoflow::grid::{self, Grid};
 use hemoflow::mesh::generate::{pipe, PipeSpec};
 use hemoflow::mesh::{self, SurfaceMesh, Units, Vec3};
+use hemoflow::solver::boundary::Boundary;
 use hemoflow::solver::multigrid::{pcg_cpu, Hierarchy, MultigridSettings};
-use hemoflow::solver::{cpu, CellLayout};
+use hemoflow::solver::{cpu, CellLayout, SolverParams};
 
 fn hierarchy(g: &Grid) -> Hierarchy {
     let layout = CellLayout::new(g).unwrap();
@@ -120,4 +122,47 @@ fn branching_real_vessel_converges() {
     let sizes: Vec<usize> = h.levels.iter().map(|l| l.fluid_cells).collect();
     println!("aorta at 0.4 mm: levels {sizes:?}: {} iterations to {:.1e}", stats.iterations, stats.relative_residual);
     assert!(stats.relative_residual <= 1e-6);
+}
+
+/// The coarsest level's dense solve inverts its operator: with an outlet M^+ M x = x; closed, x
+/// less its mean (the null space). Applied to M x for a random x, on the aorta closed and with
+/// an outlet on every cap, on the coarsest level its hierarchy reaches at 0.4 mm.
+#[test]
+fn coarsest_solve_inverts_the_coarsest_operator() {
+    let g = grid::voxelize(&aorta(), 0.4e-3).unwrap();
+    for outlet in [false, true] {
+        let boundaries = if outlet { vec![Boundary::Outlet { pressure: 0.0 }; g.caps.len()] } else { Vec::new() };
+        let layout = CellLayout::with_boundaries(&g, &boundaries).unwrap();
+        let h = Hierarchy::new(&g.bricks, &layout, g.spacing).unwrap();
+        let level = h.levels.last().unwrap();
+        let n = level.layout.cells.len();
+        let ids: Vec<u32> = (0..n as u32).filter(|&id| level.layout.is_fluid(id)).collect();
+        assert_eq!(h.coarse.ids, ids);
+        let outlets = ids.iter().filter(|&&id| level.layout.boundary(id).coefficient > 0.0).count();
+        assert_eq!(outlets > 0, outlet);
+        let mut x: Vec<f32> = vec![0.0; n];
+        for (k, &id) in ids.iter().enumerate() {
+            x[id as usize] = ((k * 7919 % 1000) as f32 / 500.0 - 1.0) * (1.0 + (k % 3) as f32);
+        }
+        if !outlet {
+            let mean = ids.iter().map(|&id| x[id as usize] as f64).sum::<f64>() / ids.len() as f64;
+            ids.iter().for_each(|&id| x[id as usize] -= mean as f32);
+        }
+        // f = M x: the residual without source is -M x.
+        let params = SolverParams { without_source: 1, ..level.params(1.0) };
+        let mut f = vec![0.0f32; n];
+        cpu::pressure_residual(&level.layout, &level.bricks, &params, &x, &x, &mut f);
+        f.iter_mut().for_each(|v| *v = -*v);
+        let mut e = vec![0.0f32; n];
+        cpu::mg_coarse_solve(&h.coarse.ids, &h.coarse.inverse, &f, &mut e);
+        let norm = |v: &dyn Fn(u32) -> f64| ids.iter().map(|&id| v(id).powi(2)).sum::<f64>().sqrt();
+        let error = norm(&|id| (e[id as usize] - x[id as usize]) as f64) / norm(&|id| x[id as usize] as f64);
+        println!(
+            "coarsest level of {} levels, {} fluid cells, {outlets} on an outlet: |M^+ M x - x| / |x| = {error:.2e} \
+             (at most 1e-5)",
+            h.levels.len(),
+            ids.len()
+        );
+        assert!(error < 1e-5);
+    }
 }

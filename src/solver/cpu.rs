@@ -52,7 +52,7 @@ fn face_volume_flux(layout: &CellLayout, u: &[f32], id: u32, nb: u32, d: usize) 
     side_sign * layout.aperture(id, d) * 0.5 * (u[axis * n + id as usize] + u[axis * n + nb as usize])
 }
 
-fn fluid_neighbour(layout: &CellLayout, bricks: &Bricks, id: u32, d: usize) -> Option<u32> {
+pub(crate) fn fluid_neighbour(layout: &CellLayout, bricks: &Bricks, id: u32, d: usize) -> Option<u32> {
     bricks.neighbour(id, DIRECTIONS[d]).filter(|&nb| layout.is_fluid(nb))
 }
 
@@ -169,6 +169,16 @@ pub fn pressure_residual(
         m += layout.boundary(id).coefficient * p[i];
         let source = if params.without_source == 1 { 0.0 } else { f[i] };
         r[i] = source - m / (params.h * params.h);
+    }
+}
+
+/// Twin of `solver/mg_coarse_solve`: e[ids[i]] = sum_j inverse[i n + j] f[ids[j]] in order of j,
+/// for the n = `ids.len()` fluid cells of the coarsest level (other cells of `e` untouched).
+pub fn mg_coarse_solve(ids: &[u32], inverse: &[f32], f: &[f32], e: &mut [f32]) {
+    let n = ids.len();
+    for (i, &id) in ids.iter().enumerate() {
+        let row = &inverse[i * n..(i + 1) * n];
+        e[id as usize] = row.iter().zip(ids).fold(0.0f32, |s, (&a, &j)| s + a * f[j as usize]);
     }
 }
 

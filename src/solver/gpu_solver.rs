@@ -25,12 +25,12 @@
 //! 0.6; +2.3% and +3.6% before the wall's flux weights were balanced for shear flows along the
 //! wall, `grid/balance.rs`).
 //!
-//! Memory: per allocated cell, 16 f32: u, u*, the momentum stages' tendency, the viscous
-//! right-hand side and iterate (3 each), and p (`buffers::Core`); a non-Newtonian fluid
-//! adds its viscosity, and [`GpuSolver::keep_undo`] the copies of u and p (4 more) and of the
-//! time integrals. The arrays of the rest of the step (the pressure source f, the outlet flux,
-//! CG's r, z, d, q, the increment dp, and the finest level's Jacobi and residual scratch) live
-//! in parts of u, the viscous right-hand side and the viscous iterate, which are dead from the
+//! Memory: per allocated cell, 17 f32: u, u*, the momentum stages' tendency, the viscous
+//! right-hand side and iterate (3 each), p (`buffers::Core`) and the pressure increment dp (kept
+//! as the next solve's first guess); a non-Newtonian fluid adds its viscosity, and
+//! [`GpuSolver::keep_undo`] the copies of u and p (4 more) and of the time integrals. The arrays
+//! of the rest of the step (the pressure source f, the outlet flux, CG's r, z, d, q, and the
+//! finest level's Jacobi and residual scratch) live in parts of u, the viscous right-hand side and the viscous iterate, which are dead from the
 //! end of the viscous sweeps until `project` writes u and the next step's momentum and sweeps
 //! write the other two; [`GpuSolver::new`] places them, [`GpuSolver::binding_plan`] lists every
 //! pass's bindings (a test holds them), and a test traces two steps to check that no read sees
@@ -187,14 +187,13 @@ impl<'g> GpuSolver<'g> {
         // until the next step's momentum and sweeps. Placed so that no dispatch binds one buffer
         // both read-only and read-write (wgpu tracks usage per buffer) and no copy stays inside
         // one buffer: u holds the Jacobi and residual scratch and q; rhs holds r, d and the
-        // outlet flux (read by the host after the step); the iterate holds z, dp and f (neither
-        // dp nor the outlet flux in u, which `project` writes while reading dp and updating the
-        // flux).
+        // outlet flux (read by the host after the step); the iterate holds z and f (the outlet
+        // flux not in u, which `project` writes while updating the flux).
         let part = |buffer: &wgpu::Buffer, index: u64| Span::part(buffer, index, 4 * n as u64);
         let outflow = part(&core.rhs, 2);
         let vectors = PressureVectors {
             f: part(&core.iterate, 2),
-            dp: part(&core.iterate, 1),
+            dp: Span::whole(&buffers.empty("pressure increment", n as u64)?),
             r: part(&core.rhs, 0),
             d: part(&core.rhs, 1),
             z: part(&core.iterate, 0),
@@ -345,7 +344,6 @@ impl<'g> GpuSolver<'g> {
                 pass.record(enc);
             }
             self.divergence.record(enc);
-            self.pressure.record_start(gpu, enc);
         });
         let h = self.params_value.h as f64;
         let (solve, divergence) = self.pressure.solve(gpu, &self.settings, h, self.fluid_cells)?;

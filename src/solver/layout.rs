@@ -103,6 +103,9 @@ pub enum SolverError {
     /// More wall-touching cells than a cell word can index.
     #[error("{0} cells touch the wall; the cell word indexes at most 16,777,215 (use a coarser spacing)")]
     TooManyWallCells(usize),
+    /// The pressure multigrid could not coarsen the grid to a size its coarsest solve takes.
+    #[error("the pressure multigrid's coarsest level keeps {0} fluid cells (at most 512); report this grid")]
+    NoCoarsening(usize),
 }
 
 /// The grid in the kernels' form.

@@ -42,15 +42,77 @@ impl Level {
     }
 }
 
-/// All levels, finest first.
+/// All levels, finest first, and the coarsest one's exact solve.
 #[derive(Clone, Debug)]
 pub struct Hierarchy {
     /// The levels, finest first.
     pub levels: Vec<Level>,
+    /// The coarsest level's solve.
+    pub coarse: CoarseInverse,
 }
 
-/// Coarsening stops when a level has at most this many fluid cells.
+/// The coarsest level solved exactly: the pseudo-inverse of its operator (M of
+/// `solver/pressure_jacobi`), dense over its fluid cells (`solver/mg_coarse_solve`). Being a
+/// fixed symmetric operator, it keeps the V-cycle a valid preconditioner for CG; where M is
+/// singular (a region with no outlet) it leaves out the constant per region, as CG does.
+#[derive(Clone, Debug, Default)]
+pub struct CoarseInverse {
+    /// The coarsest level's fluid cells (storage ids), the matrix's order.
+    pub ids: Vec<u32>,
+    /// Row-major, n x n for n = `ids.len()`.
+    pub inverse: Vec<f32>,
+}
+
+/// The coarsest level has at most this many fluid cells (its dense inverse at most 1 MiB).
 pub const COARSEST_CELLS: usize = 512;
+
+/// Fluid cells the coarsening aims at for a finest level of `fluid_cells`: sqrt(2 N), within
+/// 64..=[`COARSEST_CELLS`], so the dense inverse costs at most 8 bytes and 2 multiply-adds per
+/// fluid cell of the finest level (above 64^2 / 2 of them), and fewer levels than coarsening to
+/// a fixed handful of cells would take.
+pub fn coarsest_target(fluid_cells: usize) -> usize {
+    ((2.0 * fluid_cells as f64).sqrt() as usize).clamp(64, COARSEST_CELLS)
+}
+
+impl CoarseInverse {
+    /// The pseudo-inverse of `level`'s operator, assembled and inverted in f64 (eigenvalues
+    /// below 1e-10 of the largest count as zero: the constants of regions without an outlet,
+    /// whose eigenvalues come out near 1e-16; a chain of 512 cells has its smallest other one
+    /// near 1e-5).
+    pub fn new(level: &Level) -> CoarseInverse {
+        let (layout, bricks) = (&level.layout, &level.bricks);
+        let ids: Vec<u32> = (0..layout.cells.len() as u32).filter(|&id| layout.is_fluid(id)).collect();
+        let n = ids.len();
+        let mut row_of = vec![usize::MAX; layout.cells.len()];
+        for (k, &id) in ids.iter().enumerate() {
+            row_of[id as usize] = k;
+        }
+        // M p = (sum_f A_f (p - p_nb) + c p) / h^2, as cpu::pressure_residual applies it.
+        let mut m = nalgebra::DMatrix::<f64>::zeros(n, n);
+        for (i, &id) in ids.iter().enumerate() {
+            for d in 0..6 {
+                let Some(nb) = cpu::fluid_neighbour(layout, bricks, id, d) else { continue };
+                let a = layout.aperture(id, d) as f64;
+                m[(i, i)] += a;
+                m[(i, row_of[nb as usize])] -= a;
+            }
+            m[(i, i)] += layout.boundary(id).coefficient as f64;
+        }
+        let m = (&m + m.transpose()) * (0.5 / (level.h * level.h));
+        let eigen = m.symmetric_eigen();
+        let largest = eigen.eigenvalues.iter().fold(0.0f64, |a, &l| a.max(l.abs()));
+        let mut inverse = nalgebra::DMatrix::<f64>::zeros(n, n);
+        for (k, &l) in eigen.eigenvalues.iter().enumerate() {
+            if l.abs() > 1e-10 * largest {
+                let v = eigen.eigenvectors.column(k);
+                inverse += (v * v.transpose()) / l;
+            }
+        }
+        // Row-major (nalgebra stores columns; the matrix is symmetric, so either reads alike).
+        let inverse = (0..n * n).map(|k| inverse[(k / n, k % n)] as f32).collect();
+        CoarseInverse { ids, inverse }
+    }
+}
 
 impl Hierarchy {
     /// The hierarchy above the finest level (`bricks`, `layout`, spacing `h` in m).
@@ -64,7 +126,8 @@ impl Hierarchy {
             child_bricks: Vec::new(),
             fluid_cells,
         }];
-        while levels.last().expect("one level").fluid_cells > COARSEST_CELLS {
+        let target = coarsest_target(fluid_cells);
+        while levels.last().expect("one level").fluid_cells > target {
             let fine = levels.last().expect("one level");
             let (coarse, parent) = coarsen(fine)?;
             if coarse.fluid_cells >= fine.fluid_cells {
@@ -73,7 +136,12 @@ impl Hierarchy {
             levels.last_mut().expect("one level").parent_bricks = parent;
             levels.push(coarse);
         }
-        Ok(Hierarchy { levels })
+        let coarsest = levels.last().expect("one level");
+        if coarsest.fluid_cells > COARSEST_CELLS {
+            return Err(SolverError::NoCoarsening(coarsest.fluid_cells));
+        }
+        let coarse = CoarseInverse::new(coarsest);
+        Ok(Hierarchy { levels, coarse })
     }
 }
 
@@ -177,13 +245,11 @@ pub struct MultigridSettings {
     pub omega: f32,
     /// Jacobi sweeps before and after each coarse-grid correction.
     pub sweeps: usize,
-    /// Jacobi sweeps on the coarsest level.
-    pub coarsest_sweeps: usize,
 }
 
 impl Default for MultigridSettings {
     fn default() -> Self {
-        MultigridSettings { omega: 0.8, sweeps: 2, coarsest_sweeps: 40 }
+        MultigridSettings { omega: 0.8, sweeps: 2 }
     }
 }
 
@@ -201,7 +267,7 @@ pub fn v_cycle_cpu(h: &Hierarchy, s: &MultigridSettings, l: usize, f: &[f32]) ->
         }
     };
     if l + 1 == h.levels.len() {
-        smooth(&mut e, s.coarsest_sweeps);
+        cpu::mg_coarse_solve(&h.coarse.ids, &h.coarse.inverse, f, &mut e);
         return e;
     }
     smooth(&mut e, s.sweeps);
