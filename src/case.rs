@@ -274,6 +274,29 @@ pub struct Time {
     pub cfl: Spanned<f64>,
     /// A fixed time step, s, instead of the adaptive one (exclusive with `cfl`).
     pub dt: Option<Spanned<f64>>,
+    /// Run until the flow stops changing (steady inflow only; `end` is then a limit, and
+    /// optional): every step's residuals (the velocity's change, the mass imbalance, the caps'
+    /// flow and pressure changes) must stay at most `steady_tolerance` for
+    /// [`STEADY_STEPS`] steps in a row.
+    #[serde(default = "default_steady")]
+    pub steady: Spanned<bool>,
+    /// The residuals a steady run stops at (relative, default 1e-4).
+    #[serde(default = "default_steady_tolerance")]
+    pub steady_tolerance: Spanned<f64>,
+}
+
+/// Steps in a row a steady run's residuals must stay within `time.steady_tolerance`.
+pub const STEADY_STEPS: u64 = 5;
+
+/// Steps at most of a steady run without `time.end`.
+pub const STEADY_MAX_STEPS: u64 = 20_000;
+
+fn default_steady() -> Spanned<bool> {
+    Spanned::new(0..0, false)
+}
+
+fn default_steady_tolerance() -> Spanned<f64> {
+    Spanned::new(0..0, 1e-4)
 }
 
 /// The largest `time.cfl` explicit advection takes (SSP-RK3 on third-order upwind-biased
@@ -540,7 +563,22 @@ impl Case {
             return Err(self.error(&f.viscosity.span(), "fluid.viscosity", message));
         }
 
+        let steady = *self.time.steady.get_ref();
+        if steady {
+            positive(&self.time.steady_tolerance, "time.steady_tolerance", "(relative)")?;
+            let periodic = self.time.period.as_ref().map(|p| ("time.period", p.span()));
+            let cycles = self.time.cycles.as_ref().map(|c| ("time.cycles", c.span()));
+            if let Some((key, span)) = periodic.or(cycles) {
+                return Err(self.error(&span, key, "does not apply to a steady run (time.steady = true)".into()));
+            }
+            if let Some(inlet) = self.inlet.iter().find(|i| i.waveform.is_some()) {
+                let span = inlet.waveform.as_ref().expect("found").span();
+                let message = "a steady run (time.steady = true) needs a constant `flow_rate`".into();
+                return Err(self.error(&span, "inlet.waveform", message));
+            }
+        }
         match (&self.time.end, &self.time.period, &self.time.cycles) {
+            (None, None, None) if steady => {}
             (Some(end), _, None) => positive(end, "time.end", "s")?,
             (None, Some(_), Some(_)) => {}
             (Some(_), _, Some(cycles)) => {
@@ -759,11 +797,13 @@ impl Case {
         Ok(())
     }
 
-    /// Simulated time to reach, s: `end`, or `period * cycles`.
+    /// Simulated time to reach, s: `end`, or `period * cycles` (a steady run without `end`:
+    /// infinite, the run stopping when steady or after [`STEADY_MAX_STEPS`]).
     pub fn end_time(&self) -> f64 {
         match (&self.time.end, &self.time.period, &self.time.cycles) {
             (Some(end), _, _) => *end.get_ref(),
             (None, Some(period), Some(cycles)) => period.get_ref() * *cycles.get_ref() as f64,
+            _ if *self.time.steady.get_ref() => f64::INFINITY,
             _ => unreachable!("checked when read"),
         }
     }

@@ -69,8 +69,11 @@ pub fn run_case(
         bar.set_length(p.steps);
         bar.set_position(p.step);
         let cycle = p.cycle.map_or(String::new(), |c| format!("cycle {c}  "));
+        let residuals = p.residuals.map_or(String::new(), |r| {
+            format!("  residuals: velocity {:.1e} mass {:.1e} caps {:.1e}", r.velocity, r.mass, r.caps)
+        });
         bar.set_message(format!(
-            "{cycle}t {:.4} s  dt {:.2e} s  pressure iterations {}  {:.1} MLUPS",
+            "{cycle}t {:.4} s  dt {:.2e} s  pressure iterations {}  {:.1} MLUPS{residuals}",
             p.time, p.dt, p.pressure_iterations, p.mlups
         ));
     });
@@ -117,6 +120,22 @@ pub fn run_case(
         summary.courant_late[0],
         summary.courant_late[1]
     );
+    if let Some(steady) = &summary.steady {
+        let r = &steady.residuals;
+        let how = match steady.steady_from_step {
+            Some(from) => format!("steady from step {from}"),
+            None => "NOT steady".into(),
+        };
+        println!(
+            "{how} (residuals within {:.0e} for {} steps in a row); last residuals: velocity {:.2e}, mass {:.2e}, caps \
+             {:.2e}",
+            steady.tolerance,
+            hemoflow::case::STEADY_STEPS,
+            r.velocity,
+            r.mass,
+            r.caps
+        );
+    }
     for c in &summary.cycles {
         let change =
             c.pressure_change.map_or("first cycle".into(), |d| format!("{:.2} mmHg from the cycle before", d / MMHG));

@@ -1,5 +1,6 @@
 //! What the GPU was asked to do, counted where it happens (as rapier's `Counters`): compute
-//! dispatches per stage (every [`super::Dispatch`] counts itself when it is recorded) and host
+//! dispatches per stage (every [`super::Dispatch`] counts itself when it is recorded; a gated
+//! one, [`super::gate`], is counted by whoever reads back how often it ran) and host
 //! round trips (every time the host waits for the GPU: a read-back, or a wait for submitted
 //! work). [`super::Gpu::counters`] takes a snapshot; [`Counters::since`] gives what happened
 //! between two, and [`Counters::per_step`] that over a number of time steps.

@@ -15,9 +15,10 @@
 //! pass the device's limit ([`Gpu::workgroup_grid`]); the shader flattens its index with
 //! `flat_index` (shaders/shared/dispatch.wgsl) and guards the extra invocations.
 //!
-//! Every dispatch counts itself in the device's counters when recorded, with profiling on its
-//! compute pass writes timestamps ([`super::counters`]), and with tracing on it records which
-//! spans it reads and writes ([`super::trace`]).
+//! Every dispatch counts itself in the device's counters when recorded (a gated one,
+//! [`Dispatch::record_gated`], when its runs are known: [`Dispatch::count_ran`]); with
+//! profiling on, its compute pass writes timestamps ([`super::counters`]), and with tracing on
+//! it records which spans it reads and writes ([`super::trace`]).
 
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -294,7 +295,39 @@ impl Dispatch {
         for _ in 0..times {
             pass.dispatch_workgroups(self.groups.0, self.groups.1, 1);
         }
-        self.counters.dispatched(&self.kernel.name, u64::from(times));
+        self.count_ran(u64::from(times));
+        self.trace();
+    }
+
+    /// Appends the dispatch to an open compute pass behind `gate` ([`super::gate`]): it runs
+    /// only if the gate is open when the GPU reaches it. Not counted ([`Self::count_ran`]).
+    pub fn record_gated_in(&self, pass: &mut wgpu::ComputePass<'_>, gate: super::Gate<'_>) {
+        pass.set_pipeline(&self.kernel.pipeline);
+        pass.set_bind_group(0, &self.bind, &[]);
+        pass.dispatch_workgroups_indirect(gate.buffer(), gate.offset(self.groups, &self.kernel.name));
+        self.trace();
+    }
+
+    /// Appends the dispatch behind `gate` to `encoder` as a compute pass of its own (as
+    /// [`Self::record`]).
+    pub fn record_gated(&self, encoder: &mut wgpu::CommandEncoder, gate: super::Gate<'_>) {
+        let record = |encoder: &mut wgpu::CommandEncoder| {
+            let mut pass = self.begin_pass(encoder, &self.kernel.name);
+            self.record_gated_in(&mut pass, gate);
+        };
+        if !self.counters.run_clocked(Some(&self.kernel.name), record) {
+            record(encoder);
+        }
+    }
+
+    /// Counts `times` runs of this dispatch in the device's counters (done by the recording
+    /// methods but the gated ones, whose runs the GPU decides).
+    pub fn count_ran(&self, times: u64) {
+        self.counters.dispatched(&self.kernel.name, times);
+    }
+
+    /// Appends what the dispatch reads and writes to the trace, when tracing.
+    fn trace(&self) {
         if self.counters.tracing() {
             let used = |wanted: fn(&BindingSlot) -> bool| {
                 let slots = self.kernel.bindings.iter().zip(&self.bound);

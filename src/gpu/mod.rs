@@ -13,6 +13,7 @@
 
 pub mod context;
 pub mod counters;
+pub mod gate;
 pub mod kernel;
 pub mod probe;
 pub mod shader;
@@ -22,6 +23,7 @@ pub mod vector;
 
 pub use context::Gpu;
 pub use counters::{Counters, StepCounters};
+pub use gate::{Gate, Gates};
 pub use kernel::{Dispatch, Kernel};
 pub use span::{Bindable, Span};
 pub use trace::TracedPass;

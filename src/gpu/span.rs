@@ -58,6 +58,17 @@ impl Span {
         self.size
     }
 
+    /// `size` bytes of `buffer` from `offset`, for copies and clears (multiples of 4 bytes; a
+    /// binding needs the offset to be a multiple of [`PART_ALIGNMENT`], as [`Self::part`]s are).
+    ///
+    /// # Panics
+    /// If the range is not in 4-byte words or runs past the buffer's end.
+    pub fn range(buffer: &wgpu::Buffer, offset: u64, size: u64) -> Span {
+        assert!(offset.is_multiple_of(4) && size.is_multiple_of(4), "a range of whole 4-byte words");
+        assert!(offset + size <= buffer.size(), "a range runs past the end of a buffer of {} bytes", buffer.size());
+        Span { buffer: buffer.clone(), offset, size }
+    }
+
     /// The span as a bind group resource.
     pub fn binding(&self) -> wgpu::BindingResource<'_> {
         wgpu::BindingResource::Buffer(wgpu::BufferBinding {

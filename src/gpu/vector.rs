@@ -4,7 +4,8 @@
 //!
 //! Scalars (dot products, alpha, beta) live in one GPU storage buffer owned by [`Vectors`] and
 //! are addressed by index, so a CG iteration is recorded once and runs with no read-back; only
-//! a convergence check reads one scalar (4 bytes, [`Vectors::read_scalar`]).
+//! a host that must know one reads it back ([`Vectors::read_scalar`]; the time step's pressure
+//! solve reads none, `solver/cg_control` deciding on the GPU).
 //!
 //! Operations are prepared once and recorded many times: [`Vectors::dot`], [`Vectors::axpy`],
 //! [`Vectors::xpay`] and [`Vectors::cg_scalars`] create the parameter uniforms, scratch buffers
@@ -155,6 +156,25 @@ impl VectorOp {
         if !self.passes[0].run_clocked(record) {
             record(encoder);
         }
+    }
+
+    /// Appends the op to `encoder` as one compute pass behind `gate` ([`super::gate`]): it runs
+    /// only if the gate is open when the GPU reaches it. Not counted ([`Self::count_ran`]).
+    pub fn record_gated(&self, encoder: &mut wgpu::CommandEncoder, gate: super::Gate<'_>) {
+        let record = |encoder: &mut wgpu::CommandEncoder| {
+            let mut pass = self.passes[0].begin_pass(encoder, &self.label);
+            for p in &self.passes {
+                p.record_gated_in(&mut pass, gate);
+            }
+        };
+        if !self.passes[0].run_clocked(record) {
+            record(encoder);
+        }
+    }
+
+    /// Counts `times` runs of the op's dispatches (see [`Dispatch::count_ran`]).
+    pub fn count_ran(&self, times: u64) {
+        self.passes.iter().for_each(|p| p.count_ran(times));
     }
 
     /// Records this op alone and submits it, without waiting (see [`submit`]).

@@ -310,6 +310,18 @@ impl H5Output {
         self.flush()
     }
 
+    /// Writes a steady run's residuals per row of /summary (velocity, mass, caps: dimensionless,
+    /// see `run::Residuals`) as /summary/residual_velocity, residual_mass and residual_caps.
+    pub fn write_residuals(&self, residuals: &[[f64; 3]]) -> Result<(), IoError> {
+        let at = format!("/{SUMMARY}");
+        let group = self.top_group(SUMMARY)?;
+        for (k, name) in ["residual_velocity", "residual_mass", "residual_caps"].iter().enumerate() {
+            let column: Vec<f64> = residuals.iter().map(|r| r[k]).collect();
+            self.write_resizable(&group, &at, name, &[column.len()], &column, Some("1"))?;
+        }
+        self.flush()
+    }
+
     /// Flushes everything written so far to the file (metadata and data).
     pub fn flush(&self) -> Result<(), IoError> {
         self.file().flush().map_err(|e| self.h5("flush", e))

@@ -44,6 +44,8 @@ pub(super) struct History {
     pub pressures: Vec<Vec<f64>>,
     /// The cycles closed so far.
     pub cycles: Vec<CycleSummary>,
+    /// A steady run's residuals per step (velocity, mass, caps; see [`super::Residuals`]).
+    pub residuals: Vec<[f64; 3]>,
 }
 
 impl History {
@@ -56,6 +58,7 @@ impl History {
             flows: empty.clone(),
             pressures: empty,
             cycles: Vec::new(),
+            residuals: Vec::new(),
         }
     }
 

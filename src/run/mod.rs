@@ -51,6 +51,46 @@ pub struct Progress {
     pub mlups: f64,
     /// The cardiac cycle the step is in (from 1), with `[time] period`.
     pub cycle: Option<u32>,
+    /// A steady run's residuals after the step.
+    pub residuals: Option<Residuals>,
+}
+
+/// How far a steady run is from steady, after a step (all relative, dimensionless).
+#[derive(Clone, Copy, Debug, Default, serde::Serialize)]
+pub struct Residuals {
+    /// The largest change of the velocity over the step, sum_i |u_i - u'_i| in the cell where
+    /// it is largest, over the largest speed sum_i |u_i|.
+    pub velocity: f64,
+    /// |sum of the caps' flow rates| / inflow.
+    pub mass: f64,
+    /// The largest change over the step of a cap's flow rate (over the mean inflow) or mean
+    /// pressure (over the spread of the caps' mean pressures, at least the dynamic pressure
+    /// of the reference velocity).
+    pub caps: f64,
+}
+
+impl Residuals {
+    /// The largest of the three.
+    pub fn largest(&self) -> f64 {
+        self.velocity.max(self.mass).max(self.caps)
+    }
+
+    fn as_row(&self) -> [f64; 3] {
+        [self.velocity, self.mass, self.caps]
+    }
+}
+
+/// How a steady run ended (`time.steady`).
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct SteadySummary {
+    /// Whether the residuals stayed within the tolerance for `case::STEADY_STEPS` steps.
+    pub converged: bool,
+    /// `time.steady_tolerance`.
+    pub tolerance: f64,
+    /// The last step's residuals.
+    pub residuals: Residuals,
+    /// The first step from which every residual stayed within the tolerance (None if not).
+    pub steady_from_step: Option<u64>,
 }
 
 /// What a run did (`run --json` prints it).
@@ -131,6 +171,8 @@ pub struct RunSummary {
     pub wall_unresolved: usize,
     /// The stents as deployed (empty without `[[stent]]`).
     pub stents: Vec<StentSummary>,
+    /// A steady run's end (`time.steady`).
+    pub steady: Option<SteadySummary>,
 }
 
 /// A deployed stent, as the run summary reports it.
@@ -224,6 +266,10 @@ pub fn run(
     if !ts.fixed {
         solver.keep_undo()?;
     }
+    let steady = *case.time.steady.get_ref();
+    if steady {
+        solver.track_velocity_change()?;
+    }
     let header = Header {
         g: &g,
         wall: &wall,
@@ -302,12 +348,21 @@ pub fn run(
             history.push(time, |cap| c.history_flow_rate[row * k + cap], |cap| c.history_mean_pressure[row * k + cap]);
         }
         last_caps = history.last();
+        if steady {
+            // The residuals of the steps before the checkpoint were not kept.
+            history.residuals = vec![[f64::NAN; 3]; history.times.len()];
+        }
         (step, time) = (c.step, c.time);
         ts.dt = c.dt;
     }
     let first_step = step + 1;
     let mut next_checkpoint = checkpoint_interval.map(|ci| ((time / ci) * (1.0 + 1e-9)).floor() * ci + ci);
-    while !reached(end, time) {
+    let steady_tolerance = *case.time.steady_tolerance.get_ref();
+    let steady_limit = if end.is_finite() { u64::MAX } else { first_step - 1 + crate::case::STEADY_MAX_STEPS };
+    // A steady run: its last residuals, and the steps in a row within the tolerance.
+    let (mut residuals, mut steady_steps) = (None, 0u64);
+    let mut is_steady = false;
+    while !reached(end, time) && !is_steady && step < steady_limit {
         // The next event: a snapshot, a checkpoint, a cycle's end or the end.
         let cycle_end = period.map(|p| (history.cycles.len() + 1) as f64 * p);
         let event = [Some(next_output), next_checkpoint, cycle_end]
@@ -335,6 +390,17 @@ pub fn run(
         iterations_max = iterations_max.max(s.stats.iterations);
         divergence_max = divergence_max.max(s.stats.divergence);
         steps_over_tolerance += u64::from(s.stats.divergence > tolerance);
+        if steady {
+            let r = Residuals {
+                velocity: s.values.velocity_change / s.values.speed_max.max(f64::MIN_POSITIVE),
+                mass: mass_balance(&s.caps, mean_inflow),
+                caps: cap_change(&last_caps, &s.caps, mean_inflow, density * u_ref * u_ref),
+            };
+            steady_steps = if r.largest() <= steady_tolerance { steady_steps + 1 } else { 0 };
+            is_steady = steady_steps >= crate::case::STEADY_STEPS;
+            history.residuals.push(r.as_row());
+            residuals = Some(r);
+        }
         last_caps = s.caps;
         drives.accept(&last_caps, s.dt, s.inflow);
         mass_balance_max = mass_balance_max.max(mass_balance(&last_caps, mean_inflow));
@@ -346,14 +412,16 @@ pub fn run(
         let seconds = start.elapsed().as_secs_f64();
         progress(&Progress {
             step,
-            steps: step + ((end - time) / ts.dt).ceil().max(0.0) as u64,
+            steps: if end.is_finite() { step + ((end - time) / ts.dt).ceil().max(0.0) as u64 } else { steady_limit },
             time,
             dt: s.dt,
             pressure_iterations: s.stats.iterations,
             mlups: solver.fluid_cells as f64 * (step + 1 - first_step) as f64 / seconds.max(1e-9) / 1e6,
             cycle: period.map(|p| (time / p - 1e-9).floor() as u32 + 1),
+            residuals,
         });
-        if reached(next_output, time) || reached(end, time) {
+        let last = reached(end, time) || is_steady || step >= steady_limit;
+        if reached(next_output, time) || last {
             next_output += interval;
             let u = solver.velocity()?;
             let p = solver.pressure()?;
@@ -401,7 +469,13 @@ pub fn run(
     let seconds = start.elapsed().as_secs_f64();
     let this_run = (step + 1 - first_step).max(1);
     // The Courant number over the second half of the simulated time (the flow developed).
-    let late: Vec<f64> = courants.iter().filter(|&&(t, _)| t > 0.5 * end).map(|&(_, c)| c).collect();
+    let late: Vec<f64> = courants.iter().filter(|&&(t, _)| t > 0.5 * end.min(time)).map(|&(_, c)| c).collect();
+    let steady = steady.then(|| SteadySummary {
+        converged: is_steady,
+        tolerance: steady_tolerance,
+        residuals: residuals.unwrap_or_default(),
+        steady_from_step: is_steady.then(|| step + 1 - crate::case::STEADY_STEPS),
+    });
     Ok(RunSummary {
         adapter: gpu.report.name.clone(),
         steps: step,
@@ -446,12 +520,28 @@ pub fn run(
                 })
                 .collect()
         }),
+        steady,
     })
 }
 
 /// |sum of the caps' flow rates| / the larger of the inflow and `mean_inflow` (m^3/s; 0 when
 /// both are 0): at the end of diastole the inflow nearly stops, and an error relative to a
 /// vanishing flow would say nothing about the solver.
+/// The largest change from `before` to `now` of a cap's flow rate (over `mean_inflow`, m^3/s) or
+/// mean pressure (over the spread of the caps' mean pressures now, at least `dynamic` Pa);
+/// infinite without a step before.
+fn cap_change(before: &[CapFlow], now: &[CapFlow], mean_inflow: f64, dynamic: f64) -> f64 {
+    if before.len() != now.len() {
+        return f64::INFINITY;
+    }
+    let pressures = now.iter().map(|c| c.mean_pressure);
+    let spread = pressures.clone().fold(f64::NEG_INFINITY, f64::max) - pressures.fold(f64::INFINITY, f64::min);
+    let (q_scale, p_scale) = (mean_inflow.max(f64::MIN_POSITIVE), spread.max(dynamic).max(f64::MIN_POSITIVE));
+    before.iter().zip(now).fold(0.0, |m, (b, n)| {
+        m.max((n.flow_rate - b.flow_rate).abs() / q_scale).max((n.mean_pressure - b.mean_pressure).abs() / p_scale)
+    })
+}
+
 fn mass_balance(caps: &[CapFlow], mean_inflow: f64) -> f64 {
     let inflow: f64 = caps.iter().filter(|c| c.flow_rate < 0.0).map(|c| -c.flow_rate).sum();
     let net: f64 = caps.iter().map(|c| c.flow_rate).sum();

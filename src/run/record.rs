@@ -130,6 +130,9 @@ impl Recorder {
         self.out.write_snapshot(self.snapshots.len(), time, &pressure, &velocity)?;
         self.out.write_wall_snapshot(self.snapshots.len(), wall_stress)?;
         self.out.write_summary(&history.names, &history.times, &history.flows, &history.pressures)?;
+        if !history.residuals.is_empty() {
+            self.out.write_residuals(&history.residuals)?;
+        }
         self.out.commit()?;
         self.snapshots.push((self.snapshots.len(), time));
         write_time_series_xdmf(&self.xdmf, &self.output, &self.meta, &self.snapshots)?;

@@ -284,6 +284,16 @@ pub fn speed_max(u: &[f32], n: usize) -> f32 {
         .fold(0.0, f32::max)
 }
 
+/// Twin of `solver/velocity_change`: the largest |u_x - v_x| + |u_y - v_y| + |u_z - v_z| (m/s)
+/// over the `n` cells of the component-major velocities `u` (after a step) and `v` (before),
+/// +infinity if any is not finite; 0 for no cells.
+pub fn velocity_change(u: &[f32], v: &[f32], n: usize) -> f32 {
+    (0..n)
+        .map(|i| (0..3).map(|c| (u[c * n + i] - v[c * n + i]).abs()).fold(0.0, |a, b| a + b))
+        .map(|s| if s <= f32::MAX { s } else { f32::INFINITY })
+        .fold(0.0, f32::max)
+}
+
 /// Twin of `solver/project`: u = u* - dt grad(dp) (0 in solid cells) for the pressure
 /// increment `p` (0 across outlets), and `outflow` (the outlet fluxes from `divergence`)
 /// += dt c dp / h.

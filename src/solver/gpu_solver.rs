@@ -1,6 +1,9 @@
-//! The time loop on the GPU: every stage of a step is recorded into command buffers with bind
-//! groups made once; the host reads back only the pressure solver's residual norm (4 bytes per
-//! iteration) and, on request, fields. The parts of a step, each in its own module:
+//! The time loop on the GPU: every stage of a step is recorded into one command buffer with bind
+//! groups made once, and the host waits for the GPU once a step, to read back the caps' values,
+//! the largest speed and the pressure solve's report (a few kilobytes), and, on request, fields.
+//! The pressure solve decides on the GPU how many of the iterations recorded run, and the rest
+//! of the step runs once it is done (see `pressure`). The parts of a step, each in its own
+//! module:
 //!
 //! - `predictor`: u* from u^n (`shear_viscosity` for a non-Newtonian fluid, `momentum`,
 //!   the `viscous_jacobi` sweeps);
@@ -39,10 +42,11 @@
 use super::addon::{AddOn, StepBuffers};
 use super::boundary::CapUpdate;
 use super::buffers::{submit, Buffers, Core, Named};
+use super::cg_control::{slot, Report, REPORT_LEN};
 use super::gpu_wall::GpuWall;
 use super::multigrid::Hierarchy;
 use super::predictor::{viscous_sweeps, Predictor};
-use super::pressure::{PressureSolve, PressureVectors};
+use super::pressure::{self, PressureSolve, PressureVectors};
 pub use super::settings::{Advection, Rheology, Settings};
 use super::wall_shear::WallStencil;
 use super::{CellLayout, SolverError, SolverParams};
@@ -88,6 +92,10 @@ pub struct CapValues {
     /// The largest |u_x| + |u_y| + |u_z| over the cells (m/s; +infinity if one is not finite):
     /// the Courant number is this times dt / h.
     pub speed_max: f64,
+    /// The largest |u_x - u'_x| + |u_y - u'_y| + |u_z - u'_z| over the cells between the velocity
+    /// after the step, u, and before it, u' (m/s), with [`GpuSolver::track_velocity_change`];
+    /// else 0.
+    pub velocity_change: f64,
 }
 
 /// Copies of what a step changes, so that [`GpuSolver::undo`] can take it back.
@@ -131,10 +139,17 @@ pub struct GpuSolver<'g> {
     project: Dispatch,
     /// `solver/cap_gather` (None without caps).
     cap_gather: Option<Dispatch>,
-    /// `solver/speed_max`, into the last entry of `readback`.
+    /// `solver/speed_max`, into the entry after the caps' values in `readback`.
     speed_max: Dispatch,
-    /// The caps' values and the largest speed, read back after every step.
+    /// `solver/velocity_change`, into the entry after that ([`Self::track_velocity_change`]).
+    velocity_change: Option<Dispatch>,
+    /// The caps' values, the largest speed and the pressure solve's report, read back after
+    /// every step.
     readback: wgpu::Buffer,
+    /// What the last step read back (None before the first).
+    values: Option<CapValues>,
+    /// Pressure iterations of the last step (the next one's budget follows from it).
+    last_iterations: usize,
     /// The state before the last step, for [`GpuSolver::undo`] (with [`GpuSolver::keep_undo`]).
     undo: Option<Undo>,
     /// Wall shear stress and time integrals, once [`GpuSolver::attach_wall`] was called.
@@ -211,19 +226,22 @@ impl<'g> GpuSolver<'g> {
             cap_ids.extend(cap.cells.iter().map(|&(id, _)| id));
             cap_starts.push(cap_ids.len());
         }
-        // What the host reads after every step: the caps' values (2 per cap cell), then the
-        // largest speed.
-        let readback = buffers.empty("cap values and speed", 2 * cap_ids.len() as u64 + 1)?;
+        // What the host reads after every step: the caps' values (2 per cap cell), the largest
+        // speed, then the pressure solve's report.
+        let k = cap_ids.len() as u64;
+        let readback = buffers.empty("cap values and speed", 2 * k + 2 + u64::from(slot::COUNT))?;
+        // What the gather and the speed write (the speed in the last entry).
+        let caps = Span::range(&readback, 0, 4 * (2 * k + 1));
         let cap_gather = if cap_ids.is_empty() {
             None
         } else {
             let ids = buffers.storage("cap ids", &cap_ids)?;
-            let bufs: [Named; 4] = [("ids", &ids), ("outflow", &outflow), ("p", &core.p), ("out", &readback)];
+            let bufs: [Named; 4] = [("ids", &ids), ("outflow", &outflow), ("p", &core.p), ("out", &caps)];
             Some(Dispatch::new(gpu, "solver/cap_gather", &bufs, cap_ids.len() as u32)?)
         };
-        let bufs: [Named; 3] = [("params", &core.params), ("u", &core.u), ("out", &readback)];
+        let bufs: [Named; 3] = [("params", &core.params), ("u", &core.u), ("out", &caps)];
         let speed_max = Dispatch::new(gpu, "solver/speed_max", &bufs, n)?;
-        Ok(GpuSolver {
+        let mut solver = GpuSolver {
             layout: hierarchy.levels[0].layout.clone(),
             gpu,
             settings,
@@ -242,13 +260,33 @@ impl<'g> GpuSolver<'g> {
             project,
             cap_gather,
             speed_max,
+            velocity_change: None,
             readback,
+            values: None,
+            last_iterations: 8,
             undo: None,
             wall: None,
             steps: 0,
             bytes: buffers.bytes,
             buffer_names: buffers.names,
-        })
+        };
+        solver.set_gates()?;
+        Ok(solver)
+    }
+
+    /// What follows the pressure solve, in the order recorded (behind its finish gate): the
+    /// projection, the caps' gather, the largest speed, the wall's passes.
+    fn tail(&self) -> Vec<&Dispatch> {
+        let mut tail = vec![&self.project];
+        tail.extend(self.cap_gather.iter().chain([&self.speed_max]).chain(&self.velocity_change));
+        tail.extend(self.wall.iter().flat_map(|w| w.passes()));
+        tail
+    }
+
+    /// Makes the pressure solve's gates for the solve and the tail.
+    fn set_gates(&mut self) -> Result<(), GpuError> {
+        let grids: Vec<(u32, u32)> = self.tail().iter().map(|d| d.groups()).collect();
+        self.pressure.set_gates(self.gpu, &grids)
     }
 
     /// What every pass of a step binds, in the order the step records them (the vector ops of
@@ -271,7 +309,7 @@ impl<'g> GpuSolver<'g> {
         passes.push(&self.divergence);
         passes.extend(self.pressure.passes());
         passes.push(&self.project);
-        passes.extend(self.cap_gather.iter().chain([&self.speed_max]));
+        passes.extend(self.cap_gather.iter().chain([&self.speed_max]).chain(&self.velocity_change));
         passes
             .iter()
             .map(|d| {
@@ -320,7 +358,12 @@ impl<'g> GpuSolver<'g> {
         self.wall.as_ref().map_or(0, |w| w.bytes)
     }
 
-    /// Advances one time step; returns what it measured.
+    /// Advances one time step; returns what it measured. The host records the step at once
+    /// with a budget of pressure iterations and reads back once, the caps' values with the
+    /// solve's report ([`Self::cap_values`]); the GPU runs the iterations the tolerance needs
+    /// and the rest of the step once the solve is done. Only where the budget ran out or CG
+    /// must restart from the true residual (see `pressure`) does the host record more and
+    /// read back again.
     pub fn step(&mut self) -> Result<StepStats, GpuError> {
         let gpu = self.gpu;
         gpu.queue.write_buffer(&self.core.params, 0, bytemuck::bytes_of(&self.params_value));
@@ -335,6 +378,10 @@ impl<'g> GpuSolver<'g> {
             undo.steps = self.steps;
             undo.ready = true;
         }
+        let h = self.params_value.h as f64;
+        self.pressure.prepare(gpu, &self.settings, h, self.fluid_cells);
+        let max = self.settings.max_iterations;
+        let mut budget = pressure::budget(self.last_iterations, max);
         submit(gpu, |enc| {
             if let Some(undo) = &self.undo {
                 self.copy_state(enc, undo, true);
@@ -344,23 +391,74 @@ impl<'g> GpuSolver<'g> {
                 pass.record(enc);
             }
             self.divergence.record(enc);
+            self.pressure.record_start(gpu, enc);
+            self.pressure.record_iterations(gpu, enc, budget);
+            self.pressure.record_check(enc);
+            self.record_tail(enc);
         });
-        let h = self.params_value.h as f64;
-        let (solve, divergence) = self.pressure.solve(gpu, &self.settings, h, self.fluid_cells)?;
-        submit(gpu, |enc| {
-            self.project.record(enc);
-            self.pressure.record_update(enc);
-            Span::whole(&self.readback).clear(gpu, enc);
-            self.speed_max.record(enc);
-            if let Some(wall) = &self.wall {
-                wall.record(enc);
-            }
-        });
+        let (mut values, mut report) = self.read_back()?;
+        self.pressure.count_iterations(report.iterations);
+        while let Some(restart) = pressure::next_round(&report) {
+            let done_before = report.iterations;
+            budget = budget.max(done_before).min(max - done_before.min(max)).max(1);
+            submit(gpu, |enc| {
+                if restart {
+                    self.pressure.record_start(gpu, enc);
+                }
+                self.pressure.record_iterations(gpu, enc, budget);
+                self.pressure.record_check(enc);
+                self.record_tail(enc);
+            });
+            (values, report) = self.read_back()?;
+            self.pressure.count_iterations(report.iterations - done_before);
+        }
+        self.tail().iter().for_each(|d| d.count_ran(1));
+        self.pressure.count_update();
+        self.values = Some(values);
+        self.last_iterations = report.iterations;
         if let Some(wall) = self.wall.as_mut() {
             wall.time += wall.accumulate as u32 as f64 * self.settings.dt;
         }
         self.steps += 1;
-        Ok(StepStats { iterations: solve.iterations, relative_residual: solve.relative_residual, divergence })
+        Ok(StepStats {
+            iterations: report.iterations,
+            relative_residual: report.relative_residual,
+            divergence: report.divergence,
+        })
+    }
+
+    /// Records what follows the pressure solve, behind its finish gate, then the copy of the
+    /// solve's report into the read-back buffer.
+    fn record_tail(&self, enc: &mut wgpu::CommandEncoder) {
+        let gate = self.pressure.finish_gate();
+        self.project.record_gated(enc, gate);
+        self.pressure.record_update(enc);
+        let scalars = 4 * u64::from(slot::COUNT);
+        let caps = Span::range(&self.readback, 0, self.readback.size() - scalars);
+        caps.clear(self.gpu, enc);
+        if let Some(pass) = &self.cap_gather {
+            pass.record_gated(enc, gate);
+        }
+        self.speed_max.record_gated(enc, gate);
+        if let Some(pass) = &self.velocity_change {
+            pass.record_gated(enc, gate);
+        }
+        if let Some(wall) = &self.wall {
+            wall.record(enc, gate);
+        }
+        self.pressure.record_report(self.gpu, enc, &Span::range(&self.readback, caps.size(), scalars));
+    }
+
+    /// Reads back the caps' values, the largest speed and the solve's report: the step's round
+    /// trip.
+    fn read_back(&self) -> Result<(CapValues, Report), GpuError> {
+        let mut values = self.gpu.read::<f32>(&self.readback)?;
+        let scalars = values.split_off(values.len() - slot::COUNT as usize);
+        let report = Report::from_values(&scalars[slot::REPORT as usize..][..REPORT_LEN]);
+        let velocity_change = values.pop().expect("the velocity change's entry") as f64;
+        let speed_max = values.pop().expect("the speed's entry") as f64;
+        let pressure = values.split_off(self.cap_ids.len());
+        Ok((CapValues { outflow: values, pressure, speed_max, velocity_change }, report))
     }
 
     /// Records copying the state a step changes into `undo` (`save`) or back from it.
@@ -397,16 +495,17 @@ impl<'g> GpuSolver<'g> {
         self.boundary_changed = true;
     }
 
-    /// The caps' values and the largest speed after the last step (a few kilobytes read back,
-    /// gathered by `solver/cap_gather` and `solver/speed_max`: one round trip).
+    /// The caps' values and the largest speed after the last step, as its read-back brought
+    /// them (gathered by `solver/cap_gather` and `solver/speed_max`); before the first step,
+    /// the caps' values of the current fields, read back now, and a speed of 0.
     pub fn cap_values(&self) -> Result<CapValues, GpuError> {
+        if let Some(values) = &self.values {
+            return Ok(values.clone());
+        }
         if let Some(pass) = &self.cap_gather {
             submit(self.gpu, |enc| pass.record(enc));
         }
-        let mut outflow = self.gpu.read::<f32>(&self.readback)?;
-        let speed_max = outflow.pop().expect("the speed's entry") as f64;
-        let pressure = outflow.split_off(self.cap_ids.len());
-        Ok(CapValues { outflow, pressure, speed_max })
+        Ok(self.read_back()?.0)
     }
 
     /// Sets the time step (s) from the next step on.
@@ -434,6 +533,21 @@ impl<'g> GpuSolver<'g> {
         self.bytes += u.size() + p.size() + sums.as_ref().map_or(0, |(a, b)| a.size() + b.size());
         self.undo = Some(Undo { u, p, sums, wall_time: 0.0, steps: self.steps, ready: false });
         Ok(())
+    }
+
+    /// From now on, every step also measures how much it changed the velocity
+    /// ([`CapValues::velocity_change`], read back with the caps' values), from the copy
+    /// [`Self::keep_undo`] keeps (called here if it was not).
+    pub fn track_velocity_change(&mut self) -> Result<(), GpuError> {
+        if self.undo.is_none() {
+            self.keep_undo()?;
+        }
+        let undo = self.undo.as_ref().expect("kept");
+        let k = self.cap_ids.len() as u64;
+        let out = Span::range(&self.readback, 0, 4 * (2 * k + 2));
+        let bufs: [Named; 4] = [("params", &self.core.params), ("u", &self.core.u), ("v", &undo.u), ("out", &out)];
+        self.velocity_change = Some(Dispatch::new(self.gpu, "solver/velocity_change", &bufs, self.cells)?);
+        self.set_gates()
     }
 
     /// Takes the last step back (after [`Self::keep_undo`]): the velocity, pressure, time
@@ -502,7 +616,7 @@ impl<'g> GpuSolver<'g> {
     /// [`Self::averages`] returns); without, it is computed when [`Self::wall_stress`] asks.
     pub fn attach_wall(&mut self, stencil: &WallStencil, density: f64, accumulate: bool) -> Result<(), GpuError> {
         self.wall = Some(GpuWall::new(self.gpu, &self.core, stencil, density, accumulate)?);
-        Ok(())
+        self.set_gates()
     }
 
     /// Per wall triangle: the wall shear stress (Pa, xyz) and the wall pressure (Pa, w) of the

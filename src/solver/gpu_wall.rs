@@ -5,7 +5,7 @@
 
 use super::buffers::{submit, Core, Named};
 use super::wall_shear::{WallParams, WallStencil};
-use crate::gpu::{Dispatch, Gpu, GpuError};
+use crate::gpu::{Dispatch, Gate, Gpu, GpuError};
 
 /// The wall's passes and buffers.
 pub(super) struct GpuWall {
@@ -73,14 +73,20 @@ impl GpuWall {
         self.mean.as_ref().map(|(_, b)| b)
     }
 
-    /// Records the step's wall passes, when accumulating.
-    pub(super) fn record(&self, enc: &mut wgpu::CommandEncoder) {
-        if self.accumulate {
-            self.shear.record(enc);
-            if let Some((pass, _)) = &self.mean {
-                pass.record(enc);
-            }
+    /// Records the step's wall passes, when accumulating, behind `gate` (the end of the
+    /// pressure solve).
+    pub(super) fn record(&self, enc: &mut wgpu::CommandEncoder, gate: Gate<'_>) {
+        for pass in self.passes() {
+            pass.record_gated(enc, gate);
         }
+    }
+
+    /// What [`Self::record`] records (nothing unless accumulating).
+    pub(super) fn passes(&self) -> Vec<&Dispatch> {
+        if !self.accumulate {
+            return Vec::new();
+        }
+        std::iter::once(&self.shear).chain(self.mean.as_ref().map(|(pass, _)| pass)).collect()
     }
 
     /// Per triangle: the wall shear stress (Pa, xyz) and wall pressure (Pa, w) of the current

@@ -21,7 +21,7 @@
 //! per-cell boundary records, and their codes, shared with the WGSL); [`cpu`] (the twins);
 //! [`multigrid`] (the pressure equation's hierarchy, CG on the CPU); the GPU step, by concern:
 //! [`settings`], `buffers` (what every part binds), `predictor` (u* from u), [`addon`] (terms
-//! attached to the step, [`porous`] the first), `pressure` (the solve for the increment),
+//! attached to the step, [`porous`] the first), `pressure` (the solve for the increment, [`cg_control`] its decisions on the GPU),
 //! `gpu_wall` (wall shear stress and time integrals), composed by [`gpu_solver`]; then
 //! [`wall_shear`] (the wall's stencils), [`summary`] (caps' flows and pressures) and
 //! [`timestep`] (the adaptive time step); [`kernels`] runs single stages for the tests.
@@ -29,6 +29,7 @@
 pub mod addon;
 pub mod boundary;
 mod buffers;
+pub mod cg_control;
 pub mod cpu;
 pub mod gpu_solver;
 mod gpu_wall;

@@ -1,18 +1,24 @@
 //! The step's pressure solve on the GPU: M dp = f for the pressure increment, by conjugate
 //! gradients preconditioned with one multigrid V-cycle (the same sequence as the CPU twin,
-//! [`super::multigrid::pcg_cpu`]), then the divergence the projection will leave, computed
-//! afresh as f - M dp (CG restarts from that true residual while it is above the tolerance).
+//! [`super::multigrid::pcg_cpu`]), from the last step's increment, then the divergence the
+//! projection will leave, computed afresh as f - M dp (CG restarts from that true residual while
+//! it is above the tolerance).
 //!
-//! The host reads back 4 bytes per iteration (the residual norm) and one more per check. The
-//! vectors of the finest level live in parts of the step's velocity-sized buffers
-//! ([`PressureVectors`], placed by [`super::gpu_solver::GpuSolver::new`]).
+//! The host records the start, a budget of iterations and the check at once, and reads nothing
+//! back: `solver/cg_control` ([`super::cg_control`]) decides on the GPU after each, through
+//! gates ([`crate::gpu::gate`]) that let the next iteration's dispatches run or not, and that
+//! let what follows the solve run once it is done. The host learns what happened from the
+//! step's one read-back ([`Report`]). The vectors of the finest level live in parts of the
+//! step's velocity-sized buffers ([`PressureVectors`], placed by
+//! [`super::gpu_solver::GpuSolver::new`]).
 
-use super::buffers::{submit, Buffers, Core, Named};
-use super::multigrid::{Hierarchy, MultigridSettings, SolveStats};
+use super::buffers::{Buffers, Core, Named};
+use super::cg_control::{mode, slot, CgControlParams, Report, FINISH, ITERATE};
+use super::multigrid::{Hierarchy, MultigridSettings};
 use super::settings::Settings;
 use super::SolverParams;
 use crate::gpu::vector::{CgScalarsParams, VectorOp, Vectors};
-use crate::gpu::{Dispatch, Gpu, GpuError, Span};
+use crate::gpu::{Dispatch, Gate, Gates, Gpu, GpuError, Span};
 
 /// Where the finest level's arrays live.
 pub(super) struct PressureVectors {
@@ -45,7 +51,8 @@ struct GpuLevel {
     passes: LevelPasses,
 }
 
-/// The passes of a level's part of a V-cycle.
+/// The passes of a level's part of a V-cycle (one per level: the variants' sizes do not matter).
+#[allow(clippy::large_enum_variant)]
 enum LevelPasses {
     /// Above the coarsest level: smoothing and the transfers to and from the next level.
     Smoothed {
@@ -62,17 +69,7 @@ enum LevelPasses {
     Coarsest(Dispatch),
 }
 
-/// Scalar slots of the CG solver.
-const RZ: u32 = 0;
-const DQ: u32 = 1;
-const ALPHA: u32 = 2;
-const RZ_NEW: u32 = 3;
-const BETA: u32 = 4;
-const RR: u32 = 5;
-const FF: u32 = 6;
-const EE: u32 = 7;
-/// Holds 1.0 (for p += dp).
-const ONE: u32 = 8;
+use slot::{ALPHA, BETA, DQ, EE, FF, ONE, RR, RZ, RZ_NEW};
 
 /// The prepared vector operations of one CG iteration.
 struct CgOps {
@@ -104,6 +101,10 @@ pub(super) struct PressureSolve {
     vectors: Vectors,
     ops: CgOps,
     multigrid: MultigridSettings,
+    /// The control's parameters, one uniform per mode (start, iterate, check).
+    control_params: [wgpu::Buffer; 3],
+    /// The gates and `solver/cg_control` in each mode, bound to them ([`Self::set_gates`]).
+    control: Option<(Gates, [Dispatch; 3])>,
 }
 
 impl PressureSolve {
@@ -203,7 +204,7 @@ impl PressureSolve {
             ("r", &v.q),
         ];
         let apply = Dispatch::new(gpu, "solver/pressure_residual", &apply_bufs, n)?;
-        let vectors = Vectors::new(gpu, 9)?;
+        let vectors = Vectors::new(gpu, slot::COUNT)?;
         gpu.queue.write_buffer(vectors.scalars(), u64::from(ONE) * 4, bytemuck::bytes_of(&1.0f32));
         // q = -M d, so dq = d.q = -(d.M d) and alpha' = rz / dq = -alpha:
         // p += alpha d is p -= alpha' d, and r -= alpha M d is r -= alpha' q.
@@ -221,7 +222,89 @@ impl PressureSolve {
             ee: vectors.dot(gpu, &v.q, &v.q, n, EE)?,
             add_increment: vectors.axpy(gpu, ONE, 1.0, &v.dp, &core.p, n)?,
         };
-        Ok(PressureSolve { v, initial_residual, apply, residual_check, levels, vectors, ops, multigrid })
+        let control_params = [mode::START, mode::ITERATE, mode::CHECK]
+            .map(|mode| buffers.uniform("cg control", &CgControlParams { mode, ..Default::default() }));
+        let [a, b, c] = control_params;
+        let control_params = [a?, b?, c?];
+        Ok(PressureSolve {
+            v,
+            initial_residual,
+            apply,
+            residual_check,
+            levels,
+            vectors,
+            ops,
+            multigrid,
+            control_params,
+            control: None,
+        })
+    }
+
+    /// The vector operations of an iteration, before the V-cycle and after it.
+    fn iteration_ops(&self) -> [[&VectorOp; 4]; 2] {
+        let o = &self.ops;
+        [[&o.dq, &o.alpha, &o.update_p, &o.update_r], [&o.rz_new, &o.beta, &o.direction, &o.rr]]
+    }
+
+    /// The workgroup grids of the dispatches an iteration records (gated by [`ITERATE`]) and of
+    /// p += dp (gated by [`FINISH`]).
+    fn grids(&self) -> Vec<(u32, u32)> {
+        let ops = self.iteration_ops().into_iter().flatten().chain([&self.ops.add_increment]);
+        let mut grids: Vec<(u32, u32)> = ops.flat_map(VectorOp::workgroups).collect();
+        grids.extend(self.v_cycle_dispatches().iter().chain([&&self.apply]).map(|d| d.groups()));
+        grids
+    }
+
+    /// Makes the gates for the solve's dispatches and for `tail`'s grids (what follows the
+    /// solve, gated by [`FINISH`]), and binds the control to them. Called again when the tail
+    /// changes.
+    pub(super) fn set_gates(&mut self, gpu: &Gpu, tail: &[(u32, u32)]) -> Result<(), GpuError> {
+        let gates = Gates::new(gpu, "pressure solve gates", self.grids().into_iter().chain(tail.iter().copied()), 2)?;
+        let control = |params: &wgpu::Buffer| {
+            let bufs: [Named; 3] = [("params", params), ("scalars", self.vectors.scalars()), ("args", gates.args())];
+            Dispatch::new(gpu, "solver/cg_control", &bufs, 1)
+        };
+        let [a, b, c] = [0, 1, 2].map(|k| control(&self.control_params[k]));
+        let dispatches = [a?, b?, c?];
+        self.control = Some((gates, dispatches));
+        Ok(())
+    }
+
+    fn control(&self) -> &(Gates, [Dispatch; 3]) {
+        self.control.as_ref().expect("set_gates before a step")
+    }
+
+    /// The gate of what follows the solve.
+    pub(super) fn finish_gate(&self) -> Gate<'_> {
+        self.control().0.gate(FINISH)
+    }
+
+    /// Writes this step's control parameters and resets its state, for a grid of spacing `h`
+    /// (m), `fluid_cells`, and the time step of `settings`.
+    pub(super) fn prepare(&self, gpu: &Gpu, settings: &Settings, h: f64, fluid_cells: usize) {
+        // Scale of f for a divergence of velocity_scale / h in every fluid cell.
+        let floor = settings.velocity_scale / (h * settings.dt) * (fluid_cells as f64).sqrt();
+        let slots = self.control().0.slots();
+        for (buffer, mode) in self.control_params.iter().zip([mode::START, mode::ITERATE, mode::CHECK]) {
+            let params = CgControlParams {
+                mode,
+                max_iterations: settings.max_iterations as u32,
+                tolerance: settings.tolerance as f32,
+                floor: floor as f32,
+                slots,
+                ..Default::default()
+            };
+            gpu.queue.write_buffer(buffer, 0, bytemuck::bytes_of(&params));
+        }
+        // Iterations, scale, relative residual, divergence, last divergence, done, iterating.
+        let state = [0.0, 0.0, 0.0, 0.0, f32::MAX, 0.0, 0.0f32];
+        gpu.queue.write_buffer(self.vectors.scalars(), u64::from(slot::REPORT) * 4, bytemuck::cast_slice(&state));
+    }
+
+    /// Records copying CG's scalars, the control's state among them, into `to` (at least
+    /// [`slot::COUNT`] f32 values; the report at [`slot::REPORT`]), for the step's read-back.
+    pub(super) fn record_report(&self, gpu: &Gpu, enc: &mut wgpu::CommandEncoder, to: &Span) {
+        Span::whole(self.vectors.scalars()).copy_to(gpu, enc, to);
     }
 
     /// The source f (1/s^2), which `divergence` writes.
@@ -229,9 +312,9 @@ impl PressureSolve {
         &self.v.f
     }
 
-    /// Records p += dp.
+    /// Records p += dp, once the solve is done (behind the finish gate).
     pub(super) fn record_update(&self, enc: &mut wgpu::CommandEncoder) {
-        self.ops.add_increment.record(enc);
+        self.ops.add_increment.record_gated(enc, self.finish_gate());
     }
 
     /// The passes of a solve with one iteration (its vector operations apart), in the order
@@ -250,103 +333,108 @@ impl PressureSolve {
         passes
     }
 
-    /// Records one V-cycle on level `l` (e = 0 first) into `enc`.
-    fn v_cycle(&self, gpu: &Gpu, enc: &mut wgpu::CommandEncoder, l: usize) {
+    /// Records one V-cycle on level `l` (e = 0 first) into `enc`, behind `gate` if given (the
+    /// clears of e are not gated: e is scratch, and level 0's, z, is not read after CG stops).
+    fn v_cycle(&self, gpu: &Gpu, enc: &mut wgpu::CommandEncoder, l: usize, gate: Option<Gate>) {
         let level = &self.levels[l];
         level.e.clear(gpu, enc);
+        let record = |enc: &mut wgpu::CommandEncoder, d: &Dispatch| match gate {
+            Some(gate) => d.record_gated(enc, gate),
+            None => d.record(enc),
+        };
         let (sweep, residual, restrict, prolong) = match &level.passes {
-            LevelPasses::Coarsest(solve) => return solve.record(enc),
+            LevelPasses::Coarsest(solve) => return record(enc, solve),
             LevelPasses::Smoothed { sweep, residual, restrict, prolong } => (sweep, residual, restrict, prolong),
         };
         let sweeps = |enc: &mut wgpu::CommandEncoder| {
             for _ in 0..self.multigrid.sweeps.div_ceil(2) {
-                sweep[0].record(enc);
-                sweep[1].record(enc);
+                record(enc, &sweep[0]);
+                record(enc, &sweep[1]);
             }
         };
         sweeps(enc);
-        residual.record(enc);
-        restrict.record(enc);
-        self.v_cycle(gpu, enc, l + 1);
-        prolong.record(enc);
+        record(enc, residual);
+        record(enc, restrict);
+        self.v_cycle(gpu, enc, l + 1, gate);
+        record(enc, prolong);
         sweeps(enc);
     }
 
-    /// Solves M dp = f by CG from the current dp (its residual computed afresh), for at most
-    /// `budget` iterations, |f| at least `floor`. Returns the solve's figures and the norm of f
-    /// it measured them against.
-    fn cg(&self, gpu: &Gpu, budget: usize, tolerance: f64, floor: f64) -> Result<(SolveStats, f64), GpuError> {
-        submit(gpu, |enc| {
-            self.initial_residual.record(enc);
-            self.v_cycle(gpu, enc, 0);
-            self.levels[0].e.copy_to(gpu, enc, &self.v.d);
-            self.ops.rz.record(enc);
-            self.ops.rr.record(enc);
-            self.ops.ff.record(enc);
-        });
-        let ff = (self.vectors.read_scalar(gpu, FF)? as f64).sqrt().max(floor);
-        let mut stats = SolveStats {
-            iterations: 0,
-            relative_residual: (self.vectors.read_scalar(gpu, RR)? as f64).max(0.0).sqrt() / ff,
-        };
-        while stats.relative_residual > tolerance && stats.iterations < budget {
-            submit(gpu, |enc| {
-                let o = &self.ops;
-                self.apply.record(enc);
-                for op in [&o.dq, &o.alpha, &o.update_p, &o.update_r] {
-                    op.record(enc);
+    /// The dispatches of one V-cycle, each as often as it runs.
+    fn v_cycle_dispatches(&self) -> Vec<&Dispatch> {
+        let mut all = Vec::new();
+        for level in &self.levels {
+            match &level.passes {
+                LevelPasses::Coarsest(solve) => all.push(solve),
+                LevelPasses::Smoothed { sweep, residual, restrict, prolong } => {
+                    for _ in 0..self.multigrid.sweeps.div_ceil(2) * 2 {
+                        all.extend([&sweep[0], &sweep[1]]);
+                    }
+                    all.extend([residual, restrict, prolong]);
                 }
-                self.v_cycle(gpu, enc, 0);
-                for op in [&o.rz_new, &o.beta, &o.direction, &o.rr] {
-                    op.record(enc);
-                }
-            });
-            stats.iterations += 1;
-            stats.relative_residual = (self.vectors.read_scalar(gpu, RR)? as f64).max(0.0).sqrt() / ff;
+            }
         }
-        Ok((stats, ff))
+        all
     }
 
-    /// Solves for this step's increment (after the divergence was submitted) from the last
-    /// step's (a first guess that saves a third of the iterations in a pulsatile flow), for a
-    /// grid of spacing `h` (m) and `fluid_cells`. Returns the solve's figures and the divergence
-    /// the projection will leave, relative as in [`super::gpu_solver::StepStats::divergence`].
-    pub(super) fn solve(
-        &self,
-        gpu: &Gpu,
-        settings: &Settings,
-        h: f64,
-        fluid_cells: usize,
-    ) -> Result<(SolveStats, f64), GpuError> {
-        // Scale of f for a divergence of velocity_scale / h in every fluid cell.
-        let floor = settings.velocity_scale / (h * settings.dt) * (fluid_cells as f64).sqrt();
-        let (tolerance, max) = (settings.tolerance, settings.max_iterations);
-        // CG's recurrence for r drifts from f - M p in f32: check the divergence the projection
-        // will leave, f - M dp afresh, and restart CG from the true residual until that is
-        // below the tolerance too, or the iterations run out, or a restart no longer halves it
-        // (the f32 floor: about 6e-8 times the pressure's range over its change per cell, which
-        // an impulsive start from rest makes the length of the domain in cells).
-        let (mut solve, scale) = self.cg(gpu, max, tolerance, floor)?;
-        let mut last = f64::INFINITY;
-        let divergence = loop {
-            submit(gpu, |enc| {
-                self.residual_check.record(enc);
-                self.ops.ee.record(enc);
-            });
-            let divergence = (self.vectors.read_scalar(gpu, EE)? as f64).max(0.0).sqrt() / scale;
-            let done = divergence <= tolerance || solve.iterations >= max || divergence > 0.5 * last;
-            if done || !divergence.is_finite() {
-                break divergence;
-            }
-            last = divergence;
-            let (more, _) = self.cg(gpu, max - solve.iterations, tolerance, floor)?;
-            solve.iterations += more.iterations;
-            solve.relative_residual = more.relative_residual;
-            if more.iterations == 0 {
-                // The fresh residual is within the tolerance: the difference is rounding.
-                break divergence;
-            }
-        };
-        Ok((solve, divergence))
+    /// Records CG's start from the current dp: r = f - M dp, z = V(r), d = z, r.z, r.r, f.f and
+    /// the control's start (not gated). Also a restart, after a check.
+    pub(super) fn record_start(&self, gpu: &Gpu, enc: &mut wgpu::CommandEncoder) {
+        self.initial_residual.record(enc);
+        self.v_cycle(gpu, enc, 0, None);
+        self.levels[0].e.copy_to(gpu, enc, &self.v.d);
+        self.ops.rz.record(enc);
+        self.ops.rr.record(enc);
+        self.ops.ff.record(enc);
+        self.control().1[0].record(enc);
     }
+
+    /// Records `budget` CG iterations, each behind the iterate gate (each ends with the
+    /// control, which closes it once CG is within the tolerance, and does nothing after).
+    pub(super) fn record_iterations(&self, gpu: &Gpu, enc: &mut wgpu::CommandEncoder, budget: usize) {
+        let (gates, control) = self.control();
+        let gate = gates.gate(ITERATE);
+        let [before, after] = self.iteration_ops();
+        for _ in 0..budget {
+            self.apply.record_gated(enc, gate);
+            before.iter().for_each(|op| op.record_gated(enc, gate));
+            self.v_cycle(gpu, enc, 0, Some(gate));
+            after.iter().for_each(|op| op.record_gated(enc, gate));
+            // Not gated (it writes the gates): it does nothing once CG has stopped.
+            control[1].record(enc);
+        }
+    }
+
+    /// Counts in the device's counters the dispatches of `iterations` iterations that ran.
+    pub(super) fn count_iterations(&self, iterations: usize) {
+        let k = iterations as u64;
+        self.apply.count_ran(k);
+        self.iteration_ops().into_iter().flatten().for_each(|op| op.count_ran(k));
+        self.v_cycle_dispatches().iter().for_each(|d| d.count_ran(k));
+    }
+
+    /// Counts p += dp's run.
+    pub(super) fn count_update(&self) {
+        self.ops.add_increment.count_ran(1);
+    }
+
+    /// Records the check: f - M dp afresh, its norm, and the control's decision (not gated).
+    pub(super) fn record_check(&self, enc: &mut wgpu::CommandEncoder) {
+        self.residual_check.record(enc);
+        self.ops.ee.record(enc);
+        self.control().1[2].record(enc);
+    }
+}
+
+/// The iterations to record for a step whose last one took `last` (the gates skip those not
+/// needed): one more, so that a step rarely needs a second round. On the demo (lavapipe) this
+/// takes 1.08 waits per step, snapshots included; `last` alone, 1.29, and slower.
+pub(super) fn budget(last: usize, max: usize) -> usize {
+    (last + 1).min(max).max(1)
+}
+
+/// What the host makes of a report: the solve's figures, or what to record next.
+pub(super) fn next_round(report: &Report) -> Option<bool> {
+    // None: done; Some(true): restart from the true residual; Some(false): more iterations.
+    (!report.done).then_some(!report.iterating)
 }

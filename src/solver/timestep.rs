@@ -62,6 +62,10 @@ impl TimeStep {
     /// dt), so the steps change as little as they can.
     pub fn towards(&self, time: f64, event: f64) -> f64 {
         let rest = event - time;
+        if !rest.is_finite() {
+            // No event ahead (a steady run without an end).
+            return self.dt;
+        }
         let steps = (rest / self.dt * (1.0 - 1e-9)).ceil().max(1.0);
         rest / steps
     }
