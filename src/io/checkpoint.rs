@@ -1,11 +1,13 @@
 //! Checkpoints: everything a run needs to go on from the end of a step, so that a run restarted
 //! from one ends with the same fields as a run that was never stopped (to the bit on the same
-//! adapter): the GPU state (velocity, pressure, the last step's advective tendency, raw f32), the
+//! adapter): the GPU state (velocity, pressure, the last step's advective tendency and pressure
+//! increment, raw f32), the
 //! step, the time step, the outlets' 0D states, and the per-step cap history of `/summary`.
 //!
 //! One HDF5 file: attributes `step`, `time` (s), `dt` (s), `cells` (allocated cells),
 //! `inflow_before` (m^3/s), `next_output` (s), `caps`; datasets `u` (3 x cells, m/s,
 //! component-major), `p` (cells, kinematic, m^2/s^2), `tendency` (3 x cells, m/s^2),
+//! `increment` (cells, m^2/s^2; absent in checkpoints of earlier versions, then zero),
 //! `outlet_states` (Pa; one per outlet, the capacitor pressure of an RCR, 0 otherwise),
 //! `history_time` (s), `history_flow_rate` and `history_mean_pressure` (steps x caps); with a
 //! cardiac period, the current cycle's time integrals: attribute `average_time` (s), datasets
@@ -39,6 +41,9 @@ pub struct Checkpoint {
     /// The last step's advective tendency, m/s^2, component-major (restored as it was; the
     /// Runge-Kutta stages recompute it, so a restart does not depend on it).
     pub tendency: Vec<f32>,
+    /// The last step's kinematic pressure increment, m^2/s^2 (the next pressure solve's first
+    /// guess; empty: zero).
+    pub increment: Vec<f32>,
     /// Per outlet, its 0D state (an RCR's capacitor pressure, Pa; 0 for the others).
     pub outlet_states: Vec<f64>,
     /// Per step so far: time (s).
@@ -85,7 +90,11 @@ impl Checkpoint {
             for (name, v) in [("step", self.step), ("cells", self.cells), ("caps", self.caps as u64)] {
                 file.new_attr::<u64>().create(name).and_then(|a| a.write_scalar(&v)).map_err(h5(&tmp, name))?;
             }
-            let averages = [("wall_sums", &self.wall_sums), ("time_integrals", &self.time_integrals)];
+            let averages = [
+                ("wall_sums", &self.wall_sums),
+                ("time_integrals", &self.time_integrals),
+                ("increment", &self.increment),
+            ];
             let fields = [("u", &self.u), ("p", &self.p), ("tendency", &self.tendency)];
             for (name, v) in fields.into_iter().chain(averages.into_iter().filter(|(_, v)| !v.is_empty())) {
                 file.new_dataset_builder().with_data(v.as_slice()).create(name).map_err(h5(&tmp, name))?;
@@ -122,6 +131,7 @@ impl Checkpoint {
             u: f32s("u")?,
             p: f32s("p")?,
             tendency: f32s("tendency")?,
+            increment: optional("increment")?,
             outlet_states: f64s("outlet_states")?,
             history_time: f64s("history_time")?,
             history_flow_rate: f64s("history_flow_rate")?,
@@ -139,6 +149,7 @@ impl Checkpoint {
             || c.history_flow_rate.len() != rows
             || c.history_mean_pressure.len() != rows
             || !(c.time_integrals.is_empty() || c.time_integrals.len() == 4 * n)
+            || !(c.increment.is_empty() || c.increment.len() == n)
             || !c.wall_sums.len().is_multiple_of(4)
         {
             return Err(IoError::Invalid {
@@ -169,6 +180,7 @@ mod tests {
             u: vec![1.0, -2.5, 3.0, f32::MIN_POSITIVE, 5.0, 6.0],
             p: vec![0.5, -0.25],
             tendency: vec![0.0; 6],
+            increment: vec![0.125, -3.0],
             outlet_states: vec![12000.0],
             history_time: vec![0.0017, 0.0034],
             history_flow_rate: vec![-1e-6, 1e-6, -2e-6, 2e-6],

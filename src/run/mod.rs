@@ -328,7 +328,7 @@ pub fn run(
         if reached(end, c.time) {
             return Err(mismatch(format!("it is at t = {} s, where this case ends", c.time)));
         }
-        solver.restore(&c.u, &c.p, &c.tendency, c.step);
+        solver.restore(&c.u, &c.p, &c.tendency, &c.increment, c.step);
         if period.is_some() {
             if c.wall_sums.len() != 4 * wall.triangles.len() || c.time_integrals.len() != 4 * n {
                 let message =
@@ -446,6 +446,7 @@ pub fn run(
                     u: solver.velocity()?,
                     p: solver.pressure()?,
                     tendency: solver.tendency()?,
+                    increment: solver.increment()?,
                     outlet_states: drives.outlets.iter().map(|(_, m)| m.state()).collect(),
                     history_time: history.times.clone(),
                     history_flow_rate: history.rows(&history.flows),

@@ -590,13 +590,22 @@ impl<'g> GpuSolver<'g> {
         self.gpu.read(&self.core.tendency)
     }
 
-    /// Puts the solver in a saved state: velocity (m/s), kinematic pressure (m^2/s^2) and
-    /// tendency (m/s^2) as [`Self::velocity`], [`Self::pressure`] and [`Self::tendency`] gave
-    /// them, after `steps` steps.
-    pub fn restore(&mut self, u: &[f32], p: &[f32], tendency: &[f32], steps: u64) {
+    /// The last step's kinematic pressure increment (m^2/s^2), the next solve's first guess.
+    pub fn increment(&self) -> Result<Vec<f32>, GpuError> {
+        self.gpu.read(self.pressure.increment())
+    }
+
+    /// Puts the solver in a saved state: velocity (m/s), kinematic pressure (m^2/s^2), tendency
+    /// (m/s^2) and pressure increment (m^2/s^2; empty: zero) as [`Self::velocity`],
+    /// [`Self::pressure`], [`Self::tendency`] and [`Self::increment`] gave them, after `steps`
+    /// steps.
+    pub fn restore(&mut self, u: &[f32], p: &[f32], tendency: &[f32], increment: &[f32], steps: u64) {
         self.gpu.queue.write_buffer(&self.core.u, 0, bytemuck::cast_slice(u));
         self.gpu.queue.write_buffer(&self.core.p, 0, bytemuck::cast_slice(p));
         self.gpu.queue.write_buffer(&self.core.tendency, 0, bytemuck::cast_slice(tendency));
+        let zero = vec![0.0f32; p.len()];
+        let increment = if increment.is_empty() { &zero } else { increment };
+        self.gpu.queue.write_buffer(self.pressure.increment().buffer(), 0, bytemuck::cast_slice(increment));
         self.steps = steps;
     }
 

@@ -307,6 +307,11 @@ impl PressureSolve {
         Span::whole(self.vectors.scalars()).copy_to(gpu, enc, to);
     }
 
+    /// The increment dp (m^2/s^2, its own buffer), kept from step to step.
+    pub(super) fn increment(&self) -> &Span {
+        &self.v.dp
+    }
+
     /// The source f (1/s^2), which `divergence` writes.
     pub(super) fn source(&self) -> &Span {
         &self.v.f
