@@ -564,6 +564,10 @@ impl Case {
         }
 
         let steady = *self.time.steady.get_ref();
+        if !steady && !self.time.steady_tolerance.span().is_empty() {
+            let span = self.time.steady_tolerance.span();
+            return Err(self.error(&span, "time.steady_tolerance", "needs `steady = true`".into()));
+        }
         if steady {
             positive(&self.time.steady_tolerance, "time.steady_tolerance", "(relative)")?;
             let periodic = self.time.period.as_ref().map(|p| ("time.period", p.span()));

@@ -113,6 +113,7 @@ fn case_file_mistakes_exit_2_with_key_and_line() {
         (text.replace("end = 0.05", "end = 0.05\nstop = 1"), "`time.stop`"),
         (text.replace("end = 0.05", "steady = true\nperiod = 1.0"), "`time.period`: does not apply to a steady run"),
         (text.replace("end = 0.05", "steady = true\nsteady_tolerance = 0"), "`time.steady_tolerance`"),
+        (text.replace("end = 0.05", "end = 0.05\nsteady_tolerance = 1e-3"), "needs `steady = true`"),
     ] {
         std::fs::write(&path, bad).unwrap();
         let (code, _, out) = hemoflow(&["run", path.to_str().unwrap()]);
