@@ -263,6 +263,7 @@ impl<'g> GpuSolver<'g> {
             velocity_change: None,
             readback,
             values: None,
+            // The first step's budget: a start from rest takes a few iterations.
             last_iterations: 8,
             undo: None,
             wall: None,
@@ -400,7 +401,8 @@ impl<'g> GpuSolver<'g> {
         self.pressure.count_iterations(report.iterations);
         while let Some(restart) = pressure::next_round(&report) {
             let done_before = report.iterations;
-            budget = budget.max(done_before).min(max - done_before.min(max)).max(1);
+            // At least as many again as ran, within what the maximum leaves.
+            budget = budget.max(done_before).min(max.saturating_sub(done_before)).max(1);
             submit(gpu, |enc| {
                 if restart {
                     self.pressure.record_start(gpu, enc);

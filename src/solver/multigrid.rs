@@ -101,13 +101,10 @@ impl CoarseInverse {
         let m = (&m + m.transpose()) * (0.5 / (level.h * level.h));
         let eigen = m.symmetric_eigen();
         let largest = eigen.eigenvalues.iter().fold(0.0f64, |a, &l| a.max(l.abs()));
-        let mut inverse = nalgebra::DMatrix::<f64>::zeros(n, n);
-        for (k, &l) in eigen.eigenvalues.iter().enumerate() {
-            if l.abs() > 1e-10 * largest {
-                let v = eigen.eigenvectors.column(k);
-                inverse += (v * v.transpose()) / l;
-            }
-        }
+        // V diag(1 / l) V^T, the null space's eigenvalues left out.
+        let inverted = eigen.eigenvalues.map(|l| if l.abs() > 1e-10 * largest { 1.0 / l } else { 0.0 });
+        let v = &eigen.eigenvectors;
+        let inverse = v * nalgebra::DMatrix::from_diagonal(&inverted) * v.transpose();
         // Row-major (nalgebra stores columns; the matrix is symmetric, so either reads alike).
         let inverse = (0..n * n).map(|k| inverse[(k / n, k % n)] as f32).collect();
         CoarseInverse { ids, inverse }
@@ -292,8 +289,8 @@ pub struct SolveStats {
 }
 
 /// Solves M p = f on the finest level by conjugate gradients preconditioned with one V-cycle,
-/// from `p` as first guess, to |r| <= tol |f| or `max_iterations` (CPU twins; the oracle of the
-/// GPU solver). Where M is singular (no outlet), f must sum to zero over each connected region.
+/// from `p` as first guess, to |r| <= tol |f| (one iteration at least) or `max_iterations` (CPU
+/// twins; the oracle of the GPU solver). Where M is singular (no outlet), f must sum to zero over each connected region.
 pub fn pcg_cpu(
     h: &Hierarchy,
     s: &MultigridSettings,
@@ -322,7 +319,8 @@ pub fn pcg_cpu(
     let mut rz = dot(&r, &z);
     let mut q = vec![0.0f32; n];
     let mut stats = SolveStats { iterations: 0, relative_residual: dot(&r, &r).sqrt() / norm_f };
-    while stats.relative_residual > tol && stats.iterations < max_iterations {
+    // One iteration at least, as the GPU's control takes (`cg_control`: from a first guess).
+    while (stats.relative_residual > tol || stats.iterations == 0) && stats.iterations < max_iterations {
         apply(&d, &mut q);
         let dq = dot(&d, &q);
         let alpha = if dq != 0.0 { rz / dq } else { 0.0 };

@@ -107,6 +107,20 @@ pub(super) struct PressureSolve {
     control: Option<(Gates, [Dispatch; 3])>,
 }
 
+impl LevelPasses {
+    /// Each distinct pass, with how often one V-cycle runs it on this level (`sweeps` Jacobi
+    /// sweeps before and after the coarse correction, in pairs).
+    fn runs(&self, sweeps: usize) -> Vec<(&Dispatch, u64)> {
+        match self {
+            LevelPasses::Coarsest(solve) => vec![(solve, 1)],
+            LevelPasses::Smoothed { sweep, residual, restrict, prolong } => {
+                let pairs = 2 * sweeps.div_ceil(2) as u64;
+                vec![(&sweep[0], pairs), (&sweep[1], pairs), (residual, 1), (restrict, 1), (prolong, 1)]
+            }
+        }
+    }
+}
+
 impl PressureSolve {
     /// Prepares the levels of `hierarchy` (the finest is `core`'s grid) and CG's operations.
     pub(super) fn new(
@@ -251,7 +265,7 @@ impl PressureSolve {
     fn grids(&self) -> Vec<(u32, u32)> {
         let ops = self.iteration_ops().into_iter().flatten().chain([&self.ops.add_increment]);
         let mut grids: Vec<(u32, u32)> = ops.flat_map(VectorOp::workgroups).collect();
-        grids.extend(self.v_cycle_dispatches().iter().chain([&&self.apply]).map(|d| d.groups()));
+        grids.extend(self.v_cycle_runs().iter().map(|(d, _)| d.groups()).chain([self.apply.groups()]));
         grids
     }
 
@@ -326,14 +340,7 @@ impl PressureSolve {
     /// they are recorded: the residual, the operator, each level's V-cycle passes, the check.
     pub(super) fn passes(&self) -> Vec<&Dispatch> {
         let mut passes = vec![&self.initial_residual, &self.apply];
-        for level in &self.levels {
-            match &level.passes {
-                LevelPasses::Smoothed { sweep, residual, restrict, prolong } => {
-                    passes.extend([&sweep[0], &sweep[1], residual, restrict, prolong])
-                }
-                LevelPasses::Coarsest(solve) => passes.push(solve),
-            }
-        }
+        passes.extend(self.v_cycle_runs().into_iter().map(|(d, _)| d));
         passes.push(&self.residual_check);
         passes
     }
@@ -365,21 +372,9 @@ impl PressureSolve {
         sweeps(enc);
     }
 
-    /// The dispatches of one V-cycle, each as often as it runs.
-    fn v_cycle_dispatches(&self) -> Vec<&Dispatch> {
-        let mut all = Vec::new();
-        for level in &self.levels {
-            match &level.passes {
-                LevelPasses::Coarsest(solve) => all.push(solve),
-                LevelPasses::Smoothed { sweep, residual, restrict, prolong } => {
-                    for _ in 0..self.multigrid.sweeps.div_ceil(2) * 2 {
-                        all.extend([&sweep[0], &sweep[1]]);
-                    }
-                    all.extend([residual, restrict, prolong]);
-                }
-            }
-        }
-        all
+    /// The passes of one V-cycle, level after level, with how often each runs.
+    fn v_cycle_runs(&self) -> Vec<(&Dispatch, u64)> {
+        self.levels.iter().flat_map(|level| level.passes.runs(self.multigrid.sweeps)).collect()
     }
 
     /// Records CG's start from the current dp: r = f - M dp, z = V(r), d = z, r.z, r.r, f.f and
@@ -415,7 +410,7 @@ impl PressureSolve {
         let k = iterations as u64;
         self.apply.count_ran(k);
         self.iteration_ops().into_iter().flatten().for_each(|op| op.count_ran(k));
-        self.v_cycle_dispatches().iter().for_each(|d| d.count_ran(k));
+        self.v_cycle_runs().iter().for_each(|(d, runs)| d.count_ran(k * runs));
     }
 
     /// Counts p += dp's run.
