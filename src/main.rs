@@ -98,10 +98,14 @@ enum Command {
     /// cardiac cycle ([time] period) TAWSS (Pa), OSI and RRT (1/Pa) accumulated every step with
     /// the cycle-averaged velocity and pressure. The time step (s) adapts to the fastest cell to
     /// keep the Courant number under [time] cfl, and a step that goes bad is undone and retried
-    /// smaller; [time] dt fixes it instead. Print a summary (steps, time step range s, retries,
-    /// Courant number, seconds, MLUPS, per-cap flow rate m^3/s positive
-    /// out of the fluid, mean pressure Pa, mass balance error; per cardiac cycle with
-    /// [time] period: mean flow mL/s, mean, lowest and highest pressure mmHg). Without a case
+    /// smaller; [time] dt fixes it instead. [time] steady = true runs a constant inflow until
+    /// the flow stops changing: every step's residuals (velocity change, mass imbalance, caps'
+    /// flow and pressure change, relative) go to the progress line and /summary, and the run
+    /// stops once they stay within [time] steady_tolerance (1e-4) for 5 steps. Print a summary
+    /// (steps, time step range s, retries, Courant number, seconds, MLUPS, per-cap flow rate
+    /// m^3/s positive out of the fluid, mean pressure Pa, mass balance error; per cardiac cycle
+    /// with [time] period: mean flow mL/s, mean, lowest and highest pressure mmHg; a steady
+    /// run's last residuals and the step it was steady from). Without a case
     /// file, the bundled demo (meshes/demo.toml: two cardiac cycles, Womersley inlet, RCR
     /// outlets). [[stent]] tables deploy stents when the grid is built (snapped to the
     /// centreline: lumen expansion, or a flow diverter's porous layer); [[region]] tables name
@@ -136,7 +140,9 @@ enum Command {
         /// mean_flow_rate (m^3/s), mean_pressure, min_pressure, max_pressure (Pa)}],
         /// pressure_change (Pa)}], wall_triangles, wall_gpu_bytes (bytes), stents [{kind, from, to (m, the snapped
         /// ends), length (m), diameter (m), layer_cells}], counters {steps, dispatches and round_trips (per step:
-        /// GPU compute dispatches, host waits for the GPU), stages {stage: dispatches per step}}, and more.
+        /// GPU compute dispatches, host waits for the GPU), stages {stage: dispatches per step}},
+        /// steady {converged, tolerance, residuals {velocity, mass, caps} (relative),
+        /// steady_from_step} with [time] steady, and more.
         #[arg(long)]
         json: bool,
         /// Check the case and stop before the GPU: read it, load and check the surface, build the
