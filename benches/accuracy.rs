@@ -6,8 +6,8 @@
 //! h of the wall, and the observed order between successive resolutions. A study, not a timing:
 //! `cargo bench --bench accuracy` runs the whole table (hours on lavapipe); `-- quick` only D/h 8
 //! and 16 on one axis; `-- CASES` with CASES like `re=100,dh=10,axis=2` picks cases.
-//! `cargo test --benches` runs one small case as a smoke check. Output: a Markdown table on
-//! stdout, and JSON lines in target/accuracy.jsonl.
+//! `cargo test --benches` (or cargo-nextest, which lists it as `smoke`) runs one small case as a
+//! smoke check. Output: a Markdown table on stdout, and JSON lines in target/accuracy.jsonl.
 
 use std::io::Write;
 
@@ -24,6 +24,13 @@ const RESOLUTIONS: [f64; 4] = [8.0, 10.0, 16.0, 20.0];
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
     let bench = std::env::args().any(|a| a == "--bench");
+    if std::env::args().any(|a| a == "--list") {
+        // A test runner's listing (cargo-nextest): the smoke check is the one test; none ignored.
+        if !std::env::args().any(|a| a == "--ignored") {
+            println!("smoke: test");
+        }
+        return;
+    }
     let gpu = Gpu::new(None).unwrap_or_else(|e| panic!("{e}: install mesa-vulkan-drivers (tools/setup does)"));
     println!("adapter: {}", gpu.report.name);
     let mut cases: Vec<(usize, f64, f64)> = Vec::new();
