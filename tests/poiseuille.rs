@@ -31,7 +31,7 @@ fn run(d_over_h: f64) -> Errors {
     let h = 2.0 * R / d_over_h;
     let g = periodic_pipe(R, d_over_h);
     let force = 4.0 * NU * U_CENTRE / (R * R);
-    // Crank-Nicolson viscous term: any nu dt / h^2 is stable; 0.5 keeps the Jacobi sweeps few.
+    // Crank-Nicolson viscous term: any nu dt / h^2 is stable; 0.5 keeps the viscous sweeps few.
     let dt = 0.5 * h * h / NU;
     let settings = Settings {
         nu: NU,

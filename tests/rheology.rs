@@ -90,7 +90,7 @@ fn carreau_yasuda_pipe_flow_matches_the_1d_solution() {
     let poiseuille = |nu: f64| PI * G * R.powi(4) / (8.0 * nu);
     let h = 2.0 * R / 20.0;
     let g = periodic_pipe(R, 20.0);
-    // Crank-Nicolson: any dt is stable; nu_0 dt / h^2 = 0.5 keeps the Jacobi sweeps few.
+    // Crank-Nicolson: any dt is stable; nu_0 dt / h^2 = 0.5 keeps the viscous sweeps few.
     let dt = 0.5 * h * h / rheology.max_viscosity(0.0);
     let settings = Settings {
         nu: mu_inf / RHO,

@@ -166,7 +166,11 @@ fn twins() -> Vec<(&'static str, RustLayout)> {
                 power_n,
                 power_a,
                 yield_stress,
-                nu_max
+                nu_max,
+                colour,
+                _pad0,
+                _pad1,
+                _pad2
             }),
         ),
         ("vector/dot_partial", rust_layout!(DotPartialParams { n, out_offset, _pad0, _pad1 })),

@@ -1,4 +1,4 @@
-// Advective volume fluxes from the current velocity (momentum, viscous_jacobi; Rust twins in
+// Advective volume fluxes from the current velocity (momentum, viscous_sweep; Rust twins in
 // hemoflow::solver::cpu). The importing stage declares `u`: the velocity, m/s, component-major.
 
 #import shared/cells

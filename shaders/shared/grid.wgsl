@@ -36,6 +36,18 @@ fn local_coords(local: u32) -> vec3<u32> {
     return vec3<u32>(local % BRICK, (local / BRICK) % BRICK, local / (BRICK * BRICK));
 }
 
+// Storage id of the t-th cell of colour `colour` (the parity of its x + y + z), t < cells / 2:
+// brick t / (BRICK_CELLS / 2), then two cells of the colour in each of the brick's rows along x
+// (Rust: coloured_cell). A brick's edge is even, so a cell's colour is its local coordinates'.
+fn coloured_cell(t: u32, colour: u32) -> u32 {
+    let q = t % (BRICK_CELLS / 2u);
+    let row = q / 2u;
+    let ly = row % BRICK;
+    let lz = row / BRICK;
+    let lx = 2u * (q % 2u) + ((ly + lz + colour) & 1u);
+    return (t / (BRICK_CELLS / 2u)) * BRICK_CELLS + local_index(vec3<u32>(lx, ly, lz));
+}
+
 // Octant (bit 0: x, bit 1: y, bit 2: z) of brick coordinates b inside the brick of the next
 // coarser level that covers it (Rust: brick_octant).
 fn brick_octant(b: vec3<u32>) -> u32 {

@@ -15,7 +15,7 @@ struct SolverParams {
     // The momentum pass's Runge-Kutta stage: 0, 1, or 2 (the last, which writes the predictor's
     // right-hand side; the implicit mode's one pass).
     stage: u32,
-    // 1: advection implicit (first-order upwind in viscous_jacobi, the higher-order remainder
+    // 1: advection implicit (first-order upwind in viscous_sweep, the higher-order remainder
     // explicit in momentum: backward Euler); 0: explicit SSP-RK3.
     implicit_advection: u32,
     // 1: pressure_residual ignores f and writes -M p (the operator conjugate gradients
@@ -42,4 +42,9 @@ struct SolverParams {
     yield_stress: f32,
     // The apparent viscosity's cap, m^2/s (Casson's diverges at zero shear).
     nu_max: f32,
+    // The colour viscous_sweep updates: 0 (red) or 1 (black), the parity of a cell's x + y + z.
+    colour: u32,
+    _pad0: u32,
+    _pad1: u32,
+    _pad2: u32,
 }

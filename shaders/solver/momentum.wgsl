@@ -20,7 +20,7 @@
 // (C's diagonal point-implicit: dt C = dt (C_off - D u) becomes dt (C_off - D u_new), so that a
 // wall's stiff term does not throw the stage velocities off, from rest say),
 //   stage 2: T += 2/3 A(u2); rhs = u + dt (T + 1/2 L_fluid u + W - grad p + force - backflow u)
-// (Crank-Nicolson: viscous_jacobi holds the other half of L and the walls). Only stage 0 reads
+// (Crank-Nicolson: viscous_sweep holds the other half of L and the walls). Only stage 0 reads
 // the pressure and the neighbours' u^n: it writes rhs without T, and stage 1 recovers dt C_off
 // from u1 itself (dt C_off = u1 (1 + dt D) - u - dt A(u)), so stages 1 and 2 evaluate advection
 // alone (the diagonal D is geometry and the backflow drag). At a steady state
@@ -28,7 +28,7 @@
 // stable for the third-order upwind-biased difference to a Courant number (sum_i |u_i| dt / h)
 // of 1.6 and for centred differences to 1.7. With params.implicit_advection, one pass (stage 2,
 // u_eval = u) writes T = A(u) plus the first-order upwind operator on the mean-velocity face
-// fluxes that viscous_jacobi applies at the new velocity (backward Euler, deferred correction):
+// fluxes that viscous_sweep applies at the new velocity (backward Euler, deferred correction):
 // a steady state of either mode solves the same discrete equations.
 // Caps: an inlet's velocity is the value of the links that cross it (advection and diffusion), a
 // moving wall's likewise, an outlet has zero normal gradient (where the flow reverses there, the
@@ -49,7 +49,7 @@
 @group(0) @binding(5) var<storage, read> u_eval: array<f32>;
 // The stages' advective tendency T, m/s^2, component-major (each cell its own).
 @group(0) @binding(6) var<storage, read_write> tendency: array<f32>;
-// Right-hand side of the viscous solve (see viscous_jacobi), m/s: stage 2 writes it.
+// Right-hand side of the viscous solve (see viscous_sweep), m/s: stage 2 writes it.
 @group(0) @binding(7) var<storage, read_write> rhs: array<f32>;
 // The next stage's velocity (u1 from stage 0, u2 from stage 1), m/s.
 @group(0) @binding(8) var<storage, read_write> u_next: array<f32>;
@@ -251,7 +251,7 @@ fn momentum(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
             continue;
         }
         // Diffusion (Shortley-Weller) at u^n: the fluid sides, the moving walls' values, and the
-        // walls' own part (implicit in viscous_jacobi).
+        // walls' own part (implicit in viscous_sweep).
         var lap = 0.0;
         var wall_value = 0.0;
         for (var d = 0u; d < 6u; d++) {
@@ -273,7 +273,7 @@ fn momentum(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
             rhs[k] = base;
             continue;
         }
-        // Implicit: backward Euler; viscous_jacobi subtracts this first-order upwind operator
+        // Implicit: backward Euler; viscous_sweep subtracts this first-order upwind operator
         // at the new velocity (an inflowing inlet's part is the u it displaces).
         var t = advection + max(-inlet_volume_flux(id), 0.0) / vol_adv * uc;
         for (var d = 0u; d < 6u; d++) {

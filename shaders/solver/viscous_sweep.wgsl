@@ -1,12 +1,19 @@
-// Stage viscous_jacobi: one Jacobi sweep of the implicit part of the predictor,
+// Stage viscous_sweep: one colour's half of a red-black Gauss-Seidel sweep of the implicit part
+// of the predictor,
 //   (1 + dt W + dt/2 S + a) v - dt/2 sum_fluid coef v_nb - sum_in a_f v_nb = rhs
 // per fluid cell and component, with S the sum of the fluid sides' Shortley-Weller
-// coefficients and W the wall sides' (shared/viscous: each times its face's viscosity). With params.implicit_advection, the
-// first-order upwind advection by the current velocity u is implicit too: a_f = dt |F_f| / V
-// for each face whose volume flux F_f (from u, as in momentum) flows in, and a their sum plus
-// an inflowing inlet's dt |F| / V (V at least ADVECTION_MIN_VOLUME cells); otherwise a = 0.
-// The system is diagonally dominant, so the sweeps converge whatever dt; v in m/s.
-// CPU twin: hemoflow::solver::cpu::viscous_jacobi.
+// coefficients and W the wall sides' (shared/viscous: each times its face's viscosity). With
+// params.implicit_advection, the first-order upwind advection by the current velocity u is
+// implicit too: a_f = dt |F_f| / V for each face whose volume flux F_f (from u, as in momentum)
+// flows in, and a their sum plus an inflowing inlet's dt |F| / V (V at least
+// ADVECTION_MIN_VOLUME cells); otherwise a = 0.
+// Invocation t updates cell coloured_cell(t, params.colour) of v in place: its face neighbours
+// are all of the other colour (bricks and periodic wraps span an even number of cells), so the
+// half-sweep reads none of the values it writes and is a Jacobi update of its colour from the
+// other's latest values. A red and a black half make one sweep, with the spectral radius of
+// Jacobi's squared (the grid is 2-cyclic). The system is diagonally dominant, so the sweeps
+// converge whatever dt; v in m/s.
+// CPU twin: hemoflow::solver::cpu::viscous_sweep.
 
 #import shared/dispatch
 #import shared/viscous
@@ -20,21 +27,22 @@
 @group(0) @binding(4) var<storage, read> rhs: array<f32>;
 // The current velocity (advecting the implicit upwind part), m/s, component-major.
 @group(0) @binding(5) var<storage, read> u: array<f32>;
-@group(0) @binding(6) var<storage, read> v_in: array<f32>;
-@group(0) @binding(7) var<storage, read_write> v_out: array<f32>;
+// The iterate, m/s, component-major: the other colour read, this colour written.
+@group(0) @binding(6) var<storage, read_write> v: array<f32>;
 // Kinematic viscosity per cell (non-Newtonian fluids), m^2/s.
-@group(0) @binding(8) var<storage, read> viscosity: array<f32>;
+@group(0) @binding(7) var<storage, read> viscosity: array<f32>;
 
 @compute @workgroup_size(CELL_WORKGROUP)
-fn viscous_jacobi(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let id = flat_index(gid, nwg, CELL_WORKGROUP);
+fn viscous_sweep(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let t = flat_index(gid, nwg, CELL_WORKGROUP);
     let n = params.cells;
-    if id >= n {
+    if t >= n / 2u {
         return;
     }
+    let id = coloured_cell(t, params.colour);
     if !is_fluid(id) {
         for (var c = 0u; c < 3u; c++) {
-            v_out[c * n + id] = 0.0;
+            v[c * n + id] = 0.0;
         }
         return;
     }
@@ -67,17 +75,17 @@ fn viscous_jacobi(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wo
         var off = 0.0;
         for (var d = 0u; d < 6u; d++) {
             if st.side[d] == SIDE_FLUID {
-                off += st.coef[d] * v_in[c * n + st.nb[d]];
+                off += st.coef[d] * v[c * n + st.nb[d]];
             }
         }
         var adv = 0.0;
         if params.implicit_advection == 1u {
             for (var d = 0u; d < 6u; d++) {
                 if a_in[d] > 0.0 {
-                    adv += a_in[d] * v_in[c * n + nbf[d]];
+                    adv += a_in[d] * v[c * n + nbf[d]];
                 }
             }
         }
-        v_out[c * n + id] = (rhs[c * n + id] + 0.5 * k * off + adv) / diag;
+        v[c * n + id] = (rhs[c * n + id] + 0.5 * k * off + adv) / diag;
     }
 }

@@ -29,6 +29,18 @@ pub fn local_coords(local: u32) -> [u32; 3] {
     [local % BRICK, (local / BRICK) % BRICK, local / (BRICK * BRICK)]
 }
 
+/// Storage id of the `t`-th cell of colour `colour` (0 or 1, the parity of its x + y + z), for
+/// `t` below half the allocated cells: brick `t / (BRICK_CELLS / 2)`, then two cells of the
+/// colour in each of the brick's rows along x. A brick's edge is even, so a cell's colour is its
+/// local coordinates' parity, and face neighbours have opposite colours (a red-black ordering).
+pub fn coloured_cell(t: u32, colour: u32) -> u32 {
+    let half = BRICK_CELLS / 2;
+    let q = t % half;
+    let (ly, lz) = ((q / 2) % BRICK, (q / 2) / BRICK);
+    let lx = 2 * (q % 2) + ((ly + lz + colour) & 1);
+    (t / half) * BRICK_CELLS + local_index([lx, ly, lz])
+}
+
 /// Entry of the neighbour table for brick offset `d` (each component in -1..=1).
 pub fn neighbour_entry(d: [i32; 3]) -> usize {
     ((d[2] + 1) * 9 + (d[1] + 1) * 3 + (d[0] + 1)) as usize
@@ -206,5 +218,27 @@ impl Bricks {
             return None;
         }
         Some(nslot * BRICK_CELLS + local_index(nl))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn coloured_cells_cover_each_colour_once_and_face_neighbours_differ() {
+        let half = BRICK_CELLS / 2;
+        for colour in 0..2 {
+            let mut seen = vec![false; 2 * BRICK_CELLS as usize];
+            for t in 0..2 * half {
+                let id = coloured_cell(t, colour);
+                let l = local_coords(id % BRICK_CELLS);
+                assert_eq!((l[0] + l[1] + l[2]) % 2, colour, "t {t}: cell {id} {l:?} is not of colour {colour}");
+                assert_eq!(id / BRICK_CELLS, t / half, "t {t}: cell {id} is not in brick {}", t / half);
+                assert!(!std::mem::replace(&mut seen[id as usize], true), "t {t}: cell {id} twice");
+            }
+        }
+        // An even brick edge: the cells one face apart across a brick boundary differ in colour.
+        assert_eq!(BRICK % 2, 0);
     }
 }

@@ -235,8 +235,8 @@ impl<'a> Setup<'a> {
         // more): the inlets' over their waveforms, and each outlet's parabolic peak for its share of
         // the peak inflow (by conductance when every outlet has a resistance, else by area), each
         // along its cap's normal (|n_x| + |n_y| + |n_z| times the speed). The viscous term is
-        // Crank-Nicolson (stable at any dt); nu dt / h^2 <= 2 only bounds the Jacobi sweeps of its
-        // solve. Snapshots measure the Courant number the flow reaches.
+        // Crank-Nicolson (stable at any dt); nu dt / h^2 <= 2 only bounds the Gauss-Seidel sweeps
+        // of its solve. Snapshots measure the Courant number the flow reaches.
         // (With several inlets, the sum of their peaks: at least the peak of their sum.)
         let pair = match (&case.report.proximal, &case.report.distal) {
             (Some(p), Some(d)) => {

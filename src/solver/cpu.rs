@@ -647,7 +647,7 @@ pub fn momentum(
                 rhs[k] = base;
                 continue;
             }
-            // Implicit: backward Euler, the first-order upwind operator that viscous_jacobi
+            // Implicit: backward Euler, the first-order upwind operator that viscous_sweep
             // subtracts at the new velocity.
             let mut t = advection + (-inlet_volume_flux(layout, id)).max(0.0) / vol_adv * uc;
             for d in 0..6 {
@@ -662,26 +662,28 @@ pub fn momentum(
     }
 }
 
-/// Twin of `solver/viscous_jacobi`: one Jacobi sweep of the implicit viscous system (with the
-/// upwind advection by `u` when `params.implicit_advection` is 1).
+/// Twin of `solver/viscous_sweep`: the half of a red-black Gauss-Seidel sweep of the implicit
+/// viscous system (with the upwind advection by `u` when `params.implicit_advection` is 1) that
+/// updates the cells of colour `params.colour` ([`index::coloured_cell`]) of `v` in place from
+/// the other colour's values.
 #[allow(clippy::too_many_arguments)]
-pub fn viscous_jacobi(
+pub fn viscous_sweep(
     layout: &CellLayout,
     bricks: &Bricks,
     params: &SolverParams,
     rhs: &[f32],
     u: &[f32],
-    v_in: &[f32],
-    v_out: &mut [f32],
+    v: &mut [f32],
     viscosity: &[f32],
 ) {
     let n = params.cells as usize;
     let k = params.dt;
-    for id in 0..params.cells {
+    for t in 0..params.cells / 2 {
+        let id = index::coloured_cell(t, params.colour);
         let i = id as usize;
         if !layout.is_fluid(id) {
             for c in 0..3 {
-                v_out[c * n + i] = 0.0;
+                v[c * n + i] = 0.0;
             }
             continue;
         }
@@ -708,16 +710,16 @@ pub fn viscous_jacobi(
             let mut off = 0.0f32;
             for (side, coef) in st {
                 if let Side::Fluid(nb) = side {
-                    off += coef * v_in[c * n + nb as usize];
+                    off += coef * v[c * n + nb as usize];
                 }
             }
             let mut adv = 0.0f32;
             for &(a, nb) in &a_in {
                 if a > 0.0 {
-                    adv += a * v_in[c * n + nb as usize];
+                    adv += a * v[c * n + nb as usize];
                 }
             }
-            v_out[c * n + i] = (rhs[c * n + i] + 0.5 * k * off + adv) / diag;
+            v[c * n + i] = (rhs[c * n + i] + 0.5 * k * off + adv) / diag;
         }
     }
 }

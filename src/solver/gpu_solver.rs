@@ -6,7 +6,7 @@
 //! module:
 //!
 //! - `predictor`: u* from u^n (`shear_viscosity` for a non-Newtonian fluid, `momentum`,
-//!   the `viscous_jacobi` sweeps);
+//!   the `viscous_sweep` red-black Gauss-Seidel sweeps);
 //! - [`super::addon`]: terms attached to the step ([`GpuSolver::attach`]), each a pass on u*
 //!   (a porous layer's drag, [`super::porous::PorousLayer`]);
 //! - `divergence` (div u*, source f = -V div / dt), here;
@@ -387,7 +387,7 @@ impl<'g> GpuSolver<'g> {
             if let Some(undo) = &self.undo {
                 self.copy_state(enc, undo, true);
             }
-            self.predictor.record(enc);
+            self.predictor.record(gpu, enc);
             for pass in self.add_ons.iter().flat_map(|(_, p, _)| p) {
                 pass.record(enc);
             }

@@ -52,7 +52,7 @@ pub struct SolverParams {
     /// The momentum pass's Runge-Kutta stage: 0, 1 or 2 (the last, which writes the predictor's
     /// right-hand side; the implicit mode's one pass).
     pub stage: u32,
-    /// 1: advection implicit (first-order upwind in the viscous_jacobi system, the higher-order
+    /// 1: advection implicit (first-order upwind in the viscous_sweep system, the higher-order
     /// remainder explicit from the current velocity: backward Euler, for steady states at
     /// Courant numbers above 1); 0: explicit SSP-RK3 (three momentum passes).
     pub implicit_advection: u32,
@@ -85,6 +85,12 @@ pub struct SolverParams {
     pub yield_stress: f32,
     /// The apparent viscosity's cap, m^2/s.
     pub nu_max: f32,
+    /// The colour `viscous_sweep` updates: 0 (red) or 1 (black), the parity of a cell's
+    /// x + y + z ([`crate::grid::index::coloured_cell`]).
+    pub colour: u32,
+    pub _pad0: u32,
+    pub _pad1: u32,
+    pub _pad2: u32,
 }
 
 /// `SolverParams::rheology` codes (WGSL: RHEOLOGY_* in shared/viscous.wgsl).

@@ -1,18 +1,20 @@
 //! The step's predictor on the GPU: u* from u^n. For a non-Newtonian fluid `shear_viscosity`
 //! first (each cell's viscosity from the shear rate of u); then `momentum` (the explicit part,
 //! with the last step's pressure gradient: three SSP-RK3 stages, or one pass with implicit
-//! advection) and the `viscous_jacobi` sweeps (the implicit half of the Crank-Nicolson viscous
-//! term and, with [`Advection::Implicit`], the first-order upwind advection), which end in u*.
+//! advection) and the `viscous_sweep` red-black Gauss-Seidel sweeps on u* from a copy of u (the
+//! implicit half of the Crank-Nicolson viscous term and, with [`Advection::Implicit`], the
+//! first-order upwind advection).
 
 use super::buffers::{Buffers, Core, Named};
 use super::settings::{Advection, Rheology, Settings};
 use super::SolverParams;
-use crate::gpu::{Dispatch, Gpu, GpuError};
+use crate::gpu::{Dispatch, Gpu, GpuError, Span};
 
-/// Jacobi sweeps per step of the predictor's system: the iteration's spectral radius is at most
-/// (s + a) / (1 + s + a), s = dt nu / 2 * 12 / h^2 and, with implicit advection, a = 2 dt U / h
-/// for the velocity scale U (the inflow through a cell's faces over its volume, for a flow of
-/// speed U at most 45 degrees off an axis). Explicit advection: enough to reduce the error
+/// Red-black Gauss-Seidel sweeps per step of the predictor's system. Jacobi's spectral radius is
+/// at most rho = (s + a) / (1 + s + a), s = dt nu / 2 * 12 / h^2 and, with implicit advection,
+/// a = 2 dt U / h for the velocity scale U (the inflow through a cell's faces over its volume,
+/// for a flow of speed U at most 45 degrees off an axis); a red-black sweep's is rho^2 (Young:
+/// the 7-point stencil is 2-cyclic). Explicit advection: enough sweeps to reduce the error
 /// 1e6-fold (time accuracy). Implicit advection (backward Euler, for steady states): 10-fold, so
 /// a step moves 90% of the way to the backward Euler step; the sweeps start from u, which at a
 /// steady state is already the solution, so the steady state does not depend on their number.
@@ -23,22 +25,28 @@ pub(super) fn viscous_sweeps(settings: &Settings, h: f64) -> usize {
         Advection::Implicit => (2.0 * settings.dt * settings.velocity_scale / h, 1e-1),
     };
     let rho = (s_max + a_max) / (1.0 + s_max + a_max);
-    if rho > 0.0 { (reduction.ln() / rho.ln()).ceil().max(2.0) as usize } else { 2 }.next_multiple_of(2)
+    if rho > 0.0 {
+        (reduction.ln() / (2.0 * rho.ln())).ceil().max(1.0) as usize
+    } else {
+        1
+    }
 }
 
 /// The predictor's passes.
 pub(super) struct Predictor {
     /// Copies of the parameters for the momentum's Runge-Kutta stages 0 and 1 (explicit mode).
     stage_params: [wgpu::Buffer; 2],
+    /// A copy of the parameters with colour 1, for the black half of the viscous sweeps.
+    black_params: wgpu::Buffer,
     /// `solver/shear_viscosity` (non-Newtonian fluids).
     shear_viscosity: Option<Dispatch>,
     /// The momentum passes: the three Runge-Kutta stages (explicit), or one (implicit).
     momentum: Vec<Dispatch>,
-    /// Jacobi sweeps of the implicit viscous system: u -> iterate, then iterate -> u* and
-    /// u* -> iterate.
-    first_sweep: Dispatch,
+    /// The halves of a red-black sweep of the implicit viscous system on u*: red, black.
     sweep: [Dispatch; 2],
-    /// Sweeps per step (even).
+    /// The copy u -> u* the sweeps start from.
+    start: (Span, Span),
+    /// Red-black sweeps per step.
     pub sweeps: usize,
 }
 
@@ -94,19 +102,31 @@ impl Predictor {
             ],
             Advection::Implicit => vec![momentum_pass(&core.params, u, iterate, true)?],
         };
-        let viscous_pass = |from: &wgpu::Buffer, to: &wgpu::Buffer| {
-            let fields: [Named; 5] =
-                [("rhs", &core.rhs), ("u", u), ("v_in", from), ("v_out", to), ("viscosity", &core.viscosity)];
-            Dispatch::new(gpu, "solver/viscous_jacobi", &core.with(&fields), n)
+        // The red half binds the step's parameters (colour 0), the black half a copy.
+        let black_params = buffers.uniform("params black", &SolverParams { colour: 1, ..*params })?;
+        let viscous_half = |params: &wgpu::Buffer| {
+            let bufs: [Named; 8] = [
+                ("params", params),
+                ("neighbours", &core.neighbours),
+                ("cells", &core.cells),
+                ("geom", &core.geom),
+                ("rhs", &core.rhs),
+                ("u", u),
+                ("v", u_star),
+                ("viscosity", &core.viscosity),
+            ];
+            Dispatch::new(gpu, "solver/viscous_sweep", &bufs, n / 2)
         };
-        let first_sweep = viscous_pass(u, iterate)?;
-        let sweep = [viscous_pass(iterate, u_star)?, viscous_pass(u_star, iterate)?];
+        let sweep = [viscous_half(&core.params)?, viscous_half(&black_params)?];
+        let start = (Span::whole(u), Span::whole(u_star));
         let sweeps = viscous_sweeps(settings, h);
-        Ok(Predictor { stage_params, shear_viscosity, momentum, first_sweep, sweep, sweeps })
+        Ok(Predictor { stage_params, black_params, shear_viscosity, momentum, sweep, start, sweeps })
     }
 
-    /// Writes the Runge-Kutta stages' parameters from the step's `params` (explicit mode).
+    /// Writes the copies of the step's `params`: the black sweeps' and the Runge-Kutta stages'
+    /// (explicit mode).
     pub(super) fn update(&self, gpu: &Gpu, params: &SolverParams) {
+        gpu.queue.write_buffer(&self.black_params, 0, bytemuck::bytes_of(&SolverParams { colour: 1, ..*params }));
         if self.momentum.len() == 3 {
             for (stage, buffer) in self.stage_params.iter().enumerate() {
                 let value = SolverParams { stage: stage as u32, ..*params };
@@ -116,18 +136,18 @@ impl Predictor {
     }
 
     /// Records the predictor into `enc`: u* in its buffer.
-    pub(super) fn record(&self, enc: &mut wgpu::CommandEncoder) {
+    pub(super) fn record(&self, gpu: &Gpu, enc: &mut wgpu::CommandEncoder) {
         if let Some(pass) = &self.shear_viscosity {
             pass.record(enc);
         }
         for pass in &self.momentum {
             pass.record(enc);
         }
-        // The viscous solve starts from the current velocity; an even number of sweeps ends
-        // in u*.
-        self.first_sweep.record(enc);
-        for k in 1..self.sweeps {
-            self.sweep[(k + 1) % 2].record(enc);
+        // The viscous solve starts from the current velocity.
+        self.start.0.copy_to(gpu, enc, &self.start.1);
+        for _ in 0..self.sweeps {
+            self.sweep[0].record(enc);
+            self.sweep[1].record(enc);
         }
     }
 
@@ -135,7 +155,7 @@ impl Predictor {
     pub(super) fn passes(&self) -> Vec<&Dispatch> {
         let mut passes: Vec<&Dispatch> = self.shear_viscosity.iter().collect();
         passes.extend(&self.momentum);
-        passes.extend([&self.first_sweep, &self.sweep[0], &self.sweep[1]]);
+        passes.extend(&self.sweep);
         passes
     }
 }

@@ -104,10 +104,10 @@ pub enum Advection {
     /// ([`crate::case::EXPLICIT_CFL_MAX`]). For transient flow.
     #[default]
     Explicit,
-    /// Backward Euler: the first-order upwind part implicit (in the viscous Jacobi sweeps), the
-    /// higher-order remainder explicit from the current velocity. First order in time, stable
-    /// at Courant numbers above 1; at a steady state the same momentum balance as the explicit
-    /// form's (the Rhie-Chow face velocities still carry dt: see the module docs). For steady
-    /// flow.
+    /// Backward Euler: the first-order upwind part implicit (in the viscous Gauss-Seidel
+    /// sweeps), the higher-order remainder explicit from the current velocity. First order in
+    /// time, stable at Courant numbers above 1; at a steady state the same momentum balance as
+    /// the explicit form's (the Rhie-Chow face velocities still carry dt: see the module docs).
+    /// For steady flow.
     Implicit,
 }
