@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The race's table (tools/race runs it): race_table.py WORK HEMOFLOW NP RES_TOL [BEFORE].
+"""The race's table (tools/race runs it): race_table.py WORK HEMOFLOW NP RES_TOL.
 
 Reads what tools/race left in WORK and prints one markdown table per resolution, with the
 figures in WORK/race.json. Definitions:
@@ -95,7 +95,9 @@ def errors(r, ref):
                 wss_p95=(r["wss_p95"] / rec["wss_p95"] - 1) * 100)
 
 
-def main(work, hf, np_ranks, res_tol, before):
+def main(work, hf, np_ranks, res_tol):
+    before_file = os.path.join(work, "before.txt")
+    before = open(before_file).read().strip() if os.path.exists(before_file) else "an older revision"
     ref = tomllib.load(open(os.path.join(REPO, "peers", "openfoam", "reference.toml"), "rb"))
     t = timings(work)
     out = {}
@@ -151,4 +153,4 @@ def main(work, hf, np_ranks, res_tol, before):
 
 if __name__ == "__main__":
     a = sys.argv[1:]
-    main(a[0], a[1], int(a[2]), a[3], a[4] if len(a) > 4 else "")
+    main(a[0], a[1], int(a[2]), a[3])

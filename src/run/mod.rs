@@ -268,7 +268,7 @@ pub fn run(
     }
     let steady = *case.time.steady.get_ref();
     if steady {
-        solver.track_velocity_change()?;
+        solver.seek_steady_state()?;
     }
     let header = Header {
         g: &g,
