@@ -13,6 +13,9 @@ pub(crate) struct DistanceField<'a> {
     dims: [usize; 3],
     start: Vec<u32>,
     tris: Vec<u32>,
+    /// Each triangle's bounding sphere (centroid, m, and the largest distance to a corner, m):
+    /// a query skips the triangles it shows farther than the closest found so far.
+    spheres: Vec<[f64; 4]>,
     /// Distances beyond this are reported as this, m.
     pub radius: f64,
 }
@@ -25,15 +28,18 @@ impl<'a> DistanceField<'a> {
         let size = radius;
         let dims = [0, 1, 2].map(|a| (((hi[a] - origin[a]) + 2.0 * radius) / size).ceil() as usize + 1);
         let cell = |p: &Vec3, a: usize| (((p[a] - origin[a]) / size).floor().max(0.0) as usize).min(dims[a] - 1);
-        let spans: Vec<([usize; 3], [usize; 3])> = (0..mesh.triangles.len())
+        let (spans, spheres): (Vec<([usize; 3], [usize; 3])>, Vec<[f64; 4]>) = (0..mesh.triangles.len())
             .into_par_iter()
             .map(|t| {
                 let c = mesh.corners(t);
                 let lo = c[0].inf(&c[1]).inf(&c[2]) - Vec3::repeat(radius);
                 let hi = c[0].sup(&c[1]).sup(&c[2]) + Vec3::repeat(radius);
-                ([0, 1, 2].map(|a| cell(&lo, a)), [0, 1, 2].map(|a| cell(&hi, a)))
+                let centre = (c[0] + c[1] + c[2]) / 3.0;
+                let reach = c.iter().map(|v| (v - centre).norm()).fold(0.0, f64::max);
+                let span = ([0, 1, 2].map(|a| cell(&lo, a)), [0, 1, 2].map(|a| cell(&hi, a)));
+                (span, [centre.x, centre.y, centre.z, reach])
             })
-            .collect();
+            .unzip();
         let n = dims[0] * dims[1] * dims[2];
         let index = |i: usize, j: usize, k: usize| i + dims[0] * (j + dims[1] * k);
         let mut start = vec![0u32; n + 1];
@@ -60,7 +66,7 @@ impl<'a> DistanceField<'a> {
                 fill[b] += 1;
             });
         }
-        DistanceField { mesh, origin, size, dims, start, tris, radius }
+        DistanceField { mesh, origin, size, dims, start, tris, spheres, radius }
     }
 
     /// Unsigned distance from `p` to the surface, m, capped at `radius`.
@@ -72,12 +78,20 @@ impl<'a> DistanceField<'a> {
     /// `radius`.
     pub fn closest(&self, p: Vec3) -> Option<(u32, f64)> {
         let mut best = None;
-        let mut best2 = self.radius * self.radius;
+        let (mut best_d, mut best2) = (self.radius, self.radius * self.radius);
         for &t in self.bucket(p)? {
+            // No point of the triangle is nearer than its sphere allows: skipping it then
+            // changes nothing (it could not pass the strict test below; the margin covers
+            // rounding).
+            let [x, y, z, reach] = self.spheres[t as usize];
+            let bound = (best_d + reach) * (1.0 + 1e-9);
+            if (p - Vec3::new(x, y, z)).norm_squared() >= bound * bound {
+                continue;
+            }
             let [a, bb, cc] = self.mesh.corners(t as usize);
             let d2 = (closest_point(p, a, bb, cc) - p).norm_squared();
             if d2 < best2 {
-                best2 = d2;
+                (best2, best_d) = (d2, d2.sqrt());
                 best = Some(t);
             }
         }
@@ -115,7 +129,7 @@ impl<'a> DistanceField<'a> {
 
     /// Bytes held.
     pub fn bytes(&self) -> usize {
-        (self.start.len() + self.tris.len()) * 4
+        (self.start.len() + self.tris.len()) * 4 + self.spheres.len() * 32
     }
 }
 
