@@ -525,9 +525,6 @@ pub fn run(
     })
 }
 
-/// |sum of the caps' flow rates| / the larger of the inflow and `mean_inflow` (m^3/s; 0 when
-/// both are 0): at the end of diastole the inflow nearly stops, and an error relative to a
-/// vanishing flow would say nothing about the solver.
 /// The largest change from `before` to `now` of a cap's flow rate (over `mean_inflow`, m^3/s) or
 /// mean pressure (over the spread of the caps' mean pressures now, at least `dynamic` Pa);
 /// infinite without a step before.
@@ -543,6 +540,9 @@ fn cap_change(before: &[CapFlow], now: &[CapFlow], mean_inflow: f64, dynamic: f6
     })
 }
 
+/// |sum of the caps' flow rates| / the larger of the inflow and `mean_inflow` (m^3/s; 0 when
+/// both are 0): at the end of diastole the inflow nearly stops, and an error relative to a
+/// vanishing flow would say nothing about the solver.
 fn mass_balance(caps: &[CapFlow], mean_inflow: f64) -> f64 {
     let inflow: f64 = caps.iter().filter(|c| c.flow_rate < 0.0).map(|c| -c.flow_rate).sum();
     let net: f64 = caps.iter().map(|c| c.flow_rate).sum();

@@ -278,20 +278,20 @@ pub fn cap_gather(ids: &[u32], outflow: &[f32], p: &[f32]) -> Vec<f32> {
 /// Twin of `solver/speed_max`: the largest |u_x| + |u_y| + |u_z| (m/s) over the `n` cells of the
 /// component-major velocity `u`, +infinity if any is not finite; 0 for no cells.
 pub fn speed_max(u: &[f32], n: usize) -> f32 {
-    (0..n)
-        .map(|i| u[i].abs() + u[n + i].abs() + u[2 * n + i].abs())
-        .map(|s| if s <= f32::MAX { s } else { f32::INFINITY })
-        .fold(0.0, f32::max)
+    maximum((0..n).map(|i| u[i].abs() + u[n + i].abs() + u[2 * n + i].abs()))
 }
 
 /// Twin of `solver/velocity_change`: the largest |u_x - v_x| + |u_y - v_y| + |u_z - v_z| (m/s)
 /// over the `n` cells of the component-major velocities `u` (after a step) and `v` (before),
 /// +infinity if any is not finite; 0 for no cells.
 pub fn velocity_change(u: &[f32], v: &[f32], n: usize) -> f32 {
-    (0..n)
-        .map(|i| (0..3).map(|c| (u[c * n + i] - v[c * n + i]).abs()).fold(0.0, |a, b| a + b))
-        .map(|s| if s <= f32::MAX { s } else { f32::INFINITY })
-        .fold(0.0, f32::max)
+    maximum((0..n).map(|i| (0..3).map(|c| (u[c * n + i] - v[c * n + i]).abs()).fold(0.0, |a, b| a + b)))
+}
+
+/// Twin of `shared/maximum`: the largest of non-negative `values`, a value that is not finite
+/// counting as +infinity; 0 for none.
+fn maximum(values: impl Iterator<Item = f32>) -> f32 {
+    values.map(|s| if s <= f32::MAX { s } else { f32::INFINITY }).fold(0.0, f32::max)
 }
 
 /// Twin of `solver/project`: u = u* - dt grad(dp) (0 in solid cells) for the pressure
