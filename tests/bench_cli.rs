@@ -70,7 +70,7 @@ fn bench_json_reports_every_kernel_on_both_grids() {
     assert_eq!(r["bytes_per_fluid_cell"], steps[1]["bytes_per_fluid_cell"], "the vessel's solver bytes");
 
     let kernels = r["kernels"].as_array().expect("kernels");
-    for name in ["divergence", "pressure_jacobi", "project"] {
+    for name in ["divergence", "pressure_smooth", "project"] {
         for grid in ["box", "vessel"] {
             assert!(
                 kernels.iter().any(|k| k["name"] == name && k["grid"] == grid),

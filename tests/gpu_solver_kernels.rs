@@ -38,7 +38,6 @@ fn setup() -> (Grid, CellLayout, SolverParams) {
         h: 0.35e-3,
         dt: 1e-4,
         nu: 3.3e-6,
-        omega: 0.8,
         cells: layout.cells.len() as u32,
         // Random velocities flow back in through part of the outlet: momentum's backflow
         // stabilisation acts there.
@@ -143,19 +142,33 @@ fn compare_outlets(what: &str, gpu: &[f32], cpu: &[f32]) {
     compare(what, &pick(gpu), &pick(cpu), 1e-5);
 }
 
+/// One multigrid smoothing step, both colours first, with and without the coarse correction
+/// prolonged into what it reads, on the first two levels of the test grid's hierarchy (its
+/// cells with every boundary type) from seeded random values.
 #[test]
-fn pressure_jacobi_gpu_matches_cpu() {
+fn pressure_smooth_gpu_matches_cpu() {
     let (g, layout, params) = setup();
+    let h = Hierarchy::new(&g.bricks, &layout, g.spacing).unwrap();
+    let (fine, coarse) = (&h.levels[0], &h.levels[1]);
     let gpu = gpu();
-    let grid_gpu = GpuGrid::new(&gpu, &layout, &params).unwrap();
     let n = layout.cells.len();
     let (f, p) = (random(n, 2).iter().map(|x| x * 1e4).collect::<Vec<_>>(), random(n, 3));
-    let (f_buf, p_buf) = (gpu.storage("f", &f).unwrap(), gpu.storage("p", &p).unwrap());
+    let e = random(coarse.layout.cells.len(), 4);
+    let (f_buf, p_buf, e_buf) =
+        (gpu.storage("f", &f).unwrap(), gpu.storage("p", &p).unwrap(), gpu.storage("e", &e).unwrap());
+    let parent = gpu.storage("parent bricks", &fine.parent_bricks).unwrap();
     let out = gpu.storage_empty("p_out", 4 * n as u64).unwrap();
-    grid_gpu.run(&gpu, "solver/pressure_jacobi", &[("f", &f_buf), ("p_in", &p_buf), ("p_out", &out)]).unwrap();
-    let mut expected = vec![0.0; n];
-    cpu::pressure_jacobi(&layout, &g.bricks, &params, &f, &p, &mut expected);
-    compare("pressure_jacobi", &gpu.read::<f32>(&out).unwrap(), &expected, 1e-5);
+    for (colour, prolong) in [(0, 0), (1, 0), (0, 1), (1, 1)] {
+        let params = SolverParams { colour, prolong, ..params };
+        let grid_gpu = GpuGrid::new(&gpu, &layout, &params).unwrap();
+        let fields: [(&str, &dyn Bindable); 5] =
+            [("f", &f_buf), ("p_in", &p_buf), ("parent_bricks", &parent), ("e_coarse", &e_buf), ("p_out", &out)];
+        grid_gpu.run(&gpu, "solver/pressure_smooth", &fields).unwrap();
+        let mut expected = vec![0.0; n];
+        cpu::pressure_smooth(&layout, &g.bricks, &params, &f, &p, &fine.parent_bricks, &e, &mut expected);
+        let what = format!("pressure_smooth (colour {colour}, prolong {prolong})");
+        compare(&what, &gpu.read::<f32>(&out).unwrap(), &expected, 1e-5);
+    }
 }
 
 #[test]
@@ -247,7 +260,7 @@ fn multigrid_transfers_gpu_match_cpu() {
     }
     // Restriction: coarse source from a random fine residual.
     let r = random(nf, 8);
-    let coarse_params = coarse.params(params.omega);
+    let coarse_params = coarse.params();
     let coarse_gpu = GpuGrid::new(&gpu, &coarse.layout, &coarse_params).unwrap();
     let (children, r_buf) = (gpu.storage("child bricks", &coarse.child_bricks).unwrap(), gpu.storage("r", &r).unwrap());
     let fc = gpu.storage_empty("f coarse", 4 * nc as u64).unwrap();
@@ -262,25 +275,6 @@ fn multigrid_transfers_gpu_match_cpu() {
     let mut expected = vec![0.0; nc];
     cpu::mg_restrict(&coarse.layout, &coarse_params, &coarse.child_bricks, &r, &mut expected);
     compare("mg_restrict", &gpu.read::<f32>(&fc).unwrap(), &expected, 1e-6);
-    // Prolongation: fine correction from a random coarse one.
-    let (e, mut p) = (random(nc, 9), random(nf, 10));
-    let fine_params = fine.params(params.omega);
-    let fine_gpu = GpuGrid::new(&gpu, &fine.layout, &fine_params).unwrap();
-    let (parent, e_buf, p_buf) = (
-        gpu.storage("parent bricks", &fine.parent_bricks).unwrap(),
-        gpu.storage("e", &e).unwrap(),
-        gpu.storage("p", &p).unwrap(),
-    );
-    let bufs: [(&str, &dyn Bindable); 5] = [
-        ("params", &fine_gpu.params),
-        ("cells", &fine_gpu.cells),
-        ("parent_bricks", &parent),
-        ("e_coarse", &e_buf),
-        ("p_fine", &p_buf),
-    ];
-    kernels::run(&gpu, "solver/mg_prolong", &bufs, nf as u32).unwrap();
-    cpu::mg_prolong(&fine.layout, &fine_params, &fine.parent_bricks, &e, &mut p);
-    compare("mg_prolong", &gpu.read::<f32>(&p_buf).unwrap(), &p, 0.0);
 }
 
 /// Blood after Cho and Kensey (1991), kinematic: a Carreau-Yasuda fluid with a = 2.
@@ -732,12 +726,22 @@ fn the_steps_binding_plan_is_as_designed() {
     for line in &plan {
         println!("{line}");
     }
-    // Read as: u holds the Jacobi scratch (u[0]) and q (u[2]); the viscous right-hand side r, d and
+    // Read as: u holds the smoothing scratch (u[0]) and q (u[2]); the viscous right-hand side r, d and
     // the outlet flux (parts 0, 1, 2); the viscous iterate z and f (parts 0 and 2). Every level
     // above the coarsest is smoothed; the coarsest is solved (4 levels for this pipe).
     let coarsest = solver.level_cells.len() - 1;
     assert_eq!(coarsest, 3);
     let grid = "params=params neighbours=neighbours cells=cells geom=geom";
+    // A smoothing step on level l with parameters `variant`: its source and input, the
+    // prolongation's tables, and its output.
+    let smooth = |l: usize, variant: &str, input: &str, output: &str| {
+        let geometry = match l {
+            0 => "neighbours=neighbours cells=cells geom=geom".to_string(),
+            _ => format!("neighbours=level {l} neighbours cells=level {l} cells geom=level {l} geom"),
+        };
+        let tables = format!("parent_bricks=level {l} parent bricks e_coarse=level {} e", l + 1);
+        format!("solver/pressure_smooth: params=level {l} params {variant} {geometry} {input} {tables} {output}")
+    };
     let expected: Vec<String> = [
         "solver/momentum: params=params stage 0 neighbours=neighbours cells=cells geom=geom u=u u_eval=u tendency=tendency rhs=viscous rhs u_next=viscous iterate p=p viscosity=viscosity".to_string(),
         "solver/momentum: params=params stage 1 neighbours=neighbours cells=cells geom=geom u=u u_eval=viscous iterate tendency=tendency rhs=viscous rhs u_next=u* p=p viscosity=viscosity".to_string(),
@@ -747,22 +751,24 @@ fn the_steps_binding_plan_is_as_designed() {
         format!("solver/divergence: {grid} u=u* f=viscous iterate[2] p=p outflow=viscous rhs[2]"),
         format!("solver/pressure_residual: {grid} f=viscous iterate[2] p=pressure increment r=viscous rhs[0]"),
         "solver/pressure_residual: params=params without source neighbours=neighbours cells=cells geom=geom f=viscous rhs[1] p=viscous rhs[1] r=u[2]".to_string(),
-        "solver/pressure_jacobi: params=level 0 params neighbours=neighbours cells=cells geom=geom f=viscous rhs[0] p_in=viscous iterate[0] p_out=u[0]".to_string(),
-        "solver/pressure_jacobi: params=level 0 params neighbours=neighbours cells=cells geom=geom f=viscous rhs[0] p_in=u[0] p_out=viscous iterate[0]".to_string(),
+        smooth(0, "red", "f=viscous rhs[0] p_in=viscous iterate[0]", "p_out=u[0]"),
+        smooth(0, "red", "f=viscous rhs[0] p_in=u[0]", "p_out=viscous iterate[0]"),
         "solver/pressure_residual: params=level 0 params neighbours=neighbours cells=cells geom=geom f=viscous rhs[0] p=viscous iterate[0] r=u[0]".to_string(),
         "solver/mg_restrict: params=level 1 params cells=level 1 cells child_bricks=level 1 child bricks r_fine=u[0] f_coarse=level 1 f".to_string(),
-        "solver/mg_prolong: params=level 0 params cells=cells parent_bricks=level 0 parent bricks e_coarse=level 1 e p_fine=viscous iterate[0]".to_string(),
+        smooth(0, "black prolonged", "f=viscous rhs[0] p_in=viscous iterate[0]", "p_out=u[0]"),
+        smooth(0, "black", "f=viscous rhs[0] p_in=u[0]", "p_out=viscous iterate[0]"),
     ]
     .into_iter()
     .chain((1..coarsest).flat_map(|l| {
         let (this, next) = (format!("level {l}"), format!("level {}", l + 1));
         let grid = format!("params={this} params neighbours={this} neighbours cells={this} cells geom={this} geom");
         [
-            format!("solver/pressure_jacobi: {grid} f={this} f p_in={this} e p_out={this} scratch"),
-            format!("solver/pressure_jacobi: {grid} f={this} f p_in={this} scratch p_out={this} e"),
+            smooth(l, "red", &format!("f={this} f p_in={this} e"), &format!("p_out={this} scratch")),
+            smooth(l, "red", &format!("f={this} f p_in={this} scratch"), &format!("p_out={this} e")),
             format!("solver/pressure_residual: {grid} f={this} f p={this} e r={this} scratch"),
             format!("solver/mg_restrict: params={next} params cells={next} cells child_bricks={next} child bricks r_fine={this} scratch f_coarse={next} f"),
-            format!("solver/mg_prolong: params={this} params cells={this} cells parent_bricks={this} parent bricks e_coarse={next} e p_fine={this} e"),
+            smooth(l, "black prolonged", &format!("f={this} f p_in={this} e"), &format!("p_out={this} scratch")),
+            smooth(l, "black", &format!("f={this} f p_in={this} scratch"), &format!("p_out={this} e")),
         ]
     }))
     .chain([

@@ -150,7 +150,7 @@ fn twins() -> Vec<(&'static str, RustLayout)> {
                 h,
                 dt,
                 nu,
-                omega,
+                prolong,
                 cells,
                 stage,
                 implicit_advection,

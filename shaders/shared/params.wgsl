@@ -8,8 +8,8 @@ struct SolverParams {
     dt: f32,
     // Kinematic viscosity, m^2/s.
     nu: f32,
-    // Jacobi relaxation weight.
-    omega: f32,
+    // 1: pressure_smooth reads its input with the coarser level's correction added; 0: as is.
+    prolong: u32,
     // Cells in allocated bricks.
     cells: u32,
     // The momentum pass's Runge-Kutta stage: 0, 1, or 2 (the last, which writes the predictor's
@@ -42,7 +42,8 @@ struct SolverParams {
     yield_stress: f32,
     // The apparent viscosity's cap, m^2/s (Casson's diverges at zero shear).
     nu_max: f32,
-    // The colour viscous_sweep updates: 0 (red) or 1 (black), the parity of a cell's x + y + z.
+    // The colour viscous_sweep updates, and the one pressure_smooth updates first: 0 (red) or 1
+    // (black), the parity of a cell's x + y + z.
     colour: u32,
     _pad0: u32,
     _pad1: u32,

@@ -1,5 +1,5 @@
 // Stage mg_coarse_solve: the coarsest multigrid level's correction, exact: e = M^+ f over its n
-// fluid cells, with M^+ the pseudo-inverse of its operator (M of pressure_jacobi), dense and
+// fluid cells, with M^+ the pseudo-inverse of its operator (M of pressure_residual), dense and
 // row-major, made on the host (hemoflow::solver::multigrid::CoarseInverse). One invocation per
 // fluid cell i: e[ids[i]] = sum_j inverse[i n + j] f[ids[j]], summed in order of j. The other
 // cells of e are left as they are (zero: the V-cycle clears e). n is at most MAX_COARSEST.

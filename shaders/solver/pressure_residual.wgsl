@@ -1,6 +1,6 @@
 // Stage pressure_residual: r = f - M p for the cut-cell pressure operator
 //     M p = sum_f A_f (p - p_nb) / h^2 + c p / h^2   (walls closed, c at pressure outlets)
-// (see pressure_jacobi). With params.without_source it gives -M p (f unread), the operator
+// (see pressure_smooth). With params.without_source it gives -M p (f unread), the operator
 // itself for conjugate gradients.
 // CPU twin: hemoflow::solver::cpu::pressure_residual.
 

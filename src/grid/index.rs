@@ -29,6 +29,10 @@ pub fn local_coords(local: u32) -> [u32; 3] {
     [local % BRICK, (local / BRICK) % BRICK, local / (BRICK * BRICK)]
 }
 
+/// The colours of [`coloured_cell`]: even x + y + z, and odd.
+pub const RED: u32 = 0;
+pub const BLACK: u32 = 1;
+
 /// Storage id of the `t`-th cell of colour `colour` (0 or 1, the parity of its x + y + z), for
 /// `t` below half the allocated cells: brick `t / (BRICK_CELLS / 2)`, then two cells of the
 /// colour in each of the brick's rows along x. A brick's edge is even, so a cell's colour is its

@@ -113,36 +113,78 @@ pub fn divergence(
     }
 }
 
-/// Twin of `solver/pressure_jacobi`: one weighted Jacobi sweep of M p = f, with
-/// M p = sum_f A_f (p - p_nb) / h^2 (walls closed), from `p_in` into `p_out`.
-pub fn pressure_jacobi(
+/// Twin of `solver/pressure_smooth`: one red-black Gauss-Seidel sweep of M p = f inside each
+/// brick (colour `params.colour` first), from `p_in` into `p_out`, neighbours in other bricks
+/// taken from `p_in`; with `params.prolong` = 1 every value read from `p_in` has the coarse
+/// correction `e_coarse` added at its parent (through `parent_bricks`, as the shader).
+#[allow(clippy::too_many_arguments)]
+pub fn pressure_smooth(
     layout: &CellLayout,
     bricks: &Bricks,
     params: &SolverParams,
     f: &[f32],
     p_in: &[f32],
+    parent_bricks: &[u32],
+    e_coarse: &[f32],
     p_out: &mut [f32],
 ) {
-    for id in 0..params.cells {
-        let i = id as usize;
-        if !layout.is_fluid(id) {
-            p_out[i] = 0.0;
-            continue;
+    let start_value = |id: u32| {
+        let mut v = p_in[id as usize];
+        if params.prolong == 1 {
+            let entry = parent_bricks[(id / BRICK_CELLS) as usize];
+            if entry != NO_SLOT {
+                v += e_coarse[index::parent_cell(id, entry) as usize];
+            }
         }
-        let (mut sa, mut sp) = (0.0f32, 0.0f32);
-        for d in 0..6 {
-            let Some(nb) = fluid_neighbour(layout, bricks, id, d) else { continue };
-            let a = layout.aperture(id, d);
-            sa += a;
-            sp += a * p_in[nb as usize];
+        v
+    };
+    /// A cell's fixed part of the update: fluid, sum_f A_f, the other bricks' sum_f A_f p_nb,
+    /// h^2 f, and its neighbours inside the brick (local index and A_f).
+    #[derive(Default, Clone, Copy)]
+    struct Fixed {
+        fluid: bool,
+        sa: f32,
+        outside: f32,
+        source: f32,
+        inside: [Option<(usize, f32)>; 6],
+    }
+    let n = BRICK_CELLS as usize;
+    for brick in 0..params.cells / BRICK_CELLS {
+        let mut block = vec![0.0f32; n];
+        let mut fixed = vec![Fixed::default(); n];
+        for (local, (value, cell)) in block.iter_mut().zip(fixed.iter_mut()).enumerate() {
+            let id = brick * BRICK_CELLS + local as u32;
+            if !layout.is_fluid(id) {
+                continue;
+            }
+            cell.fluid = true;
+            *value = start_value(id);
+            for d in 0..6 {
+                let Some(nb) = fluid_neighbour(layout, bricks, id, d) else { continue };
+                let a = layout.aperture(id, d);
+                cell.sa += a;
+                if nb / BRICK_CELLS == brick {
+                    cell.inside[d] = Some(((nb % BRICK_CELLS) as usize, a));
+                } else {
+                    cell.outside += a * start_value(nb);
+                }
+            }
+            cell.sa += layout.boundary(id).coefficient;
+            cell.source = params.h * params.h * f[id as usize];
         }
-        sa += layout.boundary(id).coefficient;
-        if sa == 0.0 {
-            p_out[i] = p_in[i];
-            continue;
+        for half in 0..2 {
+            for local in 0..n {
+                let c = index::local_coords(local as u32);
+                let cell = fixed[local];
+                if !cell.fluid || cell.sa == 0.0 || (c[0] + c[1] + c[2]) & 1 != params.colour ^ half {
+                    continue;
+                }
+                let s = cell.inside.iter().flatten().fold(cell.outside, |s, &(l, a)| s + a * block[l]);
+                block[local] = (s + cell.source) / cell.sa;
+            }
         }
-        let jacobi = (sp + params.h * params.h * f[i]) / sa;
-        p_out[i] = (1.0 - params.omega) * p_in[i] + params.omega * jacobi;
+        let base = (brick * BRICK_CELLS) as usize;
+        p_out[base..base + n].copy_from_slice(&block);
     }
 }
 
@@ -200,24 +242,6 @@ pub fn mg_restrict(
         } else {
             0.0
         };
-    }
-}
-
-/// Twin of `solver/mg_prolong`: p_fine += e_coarse[parent] (piecewise constant) in the fluid
-/// cells of the fine level (`fine`, `params` its); `parent_bricks` holds per fine slot the
-/// coarse slot covering it * 8 + the brick's octant in it.
-pub fn mg_prolong(
-    fine: &CellLayout,
-    params: &SolverParams,
-    parent_bricks: &[u32],
-    e_coarse: &[f32],
-    p_fine: &mut [f32],
-) {
-    for id in 0..params.cells {
-        let entry = parent_bricks[(id / BRICK_CELLS) as usize];
-        if fine.is_fluid(id) && entry != NO_SLOT {
-            p_fine[id as usize] += e_coarse[index::parent_cell(id, entry) as usize];
-        }
     }
 }
 

@@ -45,8 +45,9 @@ pub struct SolverParams {
     pub dt: f32,
     /// Kinematic viscosity, m^2/s.
     pub nu: f32,
-    /// Jacobi relaxation weight (1 = plain Jacobi).
-    pub omega: f32,
+    /// 1: `pressure_smooth` reads its input with the next coarser level's correction added
+    /// (the multigrid prolongation, fused); 0: as it is.
+    pub prolong: u32,
     /// Cells in allocated bricks (the length of every per-cell array).
     pub cells: u32,
     /// The momentum pass's Runge-Kutta stage: 0, 1 or 2 (the last, which writes the predictor's
@@ -85,8 +86,8 @@ pub struct SolverParams {
     pub yield_stress: f32,
     /// The apparent viscosity's cap, m^2/s.
     pub nu_max: f32,
-    /// The colour `viscous_sweep` updates: 0 (red) or 1 (black), the parity of a cell's
-    /// x + y + z ([`crate::grid::index::coloured_cell`]).
+    /// The colour `viscous_sweep` updates, and the one `pressure_smooth` updates first: 0 (red)
+    /// or 1 (black), the parity of a cell's x + y + z ([`crate::grid::index::coloured_cell`]).
     pub colour: u32,
     pub _pad0: u32,
     pub _pad1: u32,

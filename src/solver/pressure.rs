@@ -19,6 +19,7 @@ use super::settings::Settings;
 use super::SolverParams;
 use crate::gpu::vector::{CgScalarsParams, VectorOp, Vectors};
 use crate::gpu::{Dispatch, Gate, Gates, Gpu, GpuError, Span};
+use crate::grid::index::{BLACK, RED};
 
 /// Where the finest level's arrays live.
 pub(super) struct PressureVectors {
@@ -32,7 +33,7 @@ pub(super) struct PressureVectors {
     pub d: Span,
     pub z: Span,
     pub q: Span,
-    /// The finest level's Jacobi and residual scratch.
+    /// The finest level's smoothing and residual scratch.
     pub scratch: Span,
 }
 
@@ -56,14 +57,16 @@ struct GpuLevel {
 enum LevelPasses {
     /// Above the coarsest level: smoothing and the transfers to and from the next level.
     Smoothed {
-        /// Jacobi sweep e -> scratch, and scratch -> e.
-        sweep: [Dispatch; 2],
-        /// Residual f - M e into the sweeps' scratch (free between the pre- and post-smoothing).
+        /// Smoothing steps before the coarse correction (starting at red): e -> scratch, and
+        /// scratch -> e.
+        pre: [Dispatch; 2],
+        /// Residual f - M e into the smoothing's scratch (free between the two smoothings).
         residual: Dispatch,
         /// Restriction of this level's residual into the next level's f.
         restrict: Dispatch,
-        /// Prolongation of the next level's e into this level's e.
-        prolong: Dispatch,
+        /// Smoothing steps after it (starting at black): e with the next level's e prolonged ->
+        /// scratch, then scratch -> e, and (for more than one pair) e -> scratch.
+        post: Vec<Dispatch>,
     },
     /// The coarsest level's exact solve, `solver/mg_coarse_solve`.
     Coarsest(Dispatch),
@@ -108,14 +111,17 @@ pub(super) struct PressureSolve {
 }
 
 impl LevelPasses {
-    /// Each distinct pass, with how often one V-cycle runs it on this level (`sweeps` Jacobi
-    /// sweeps before and after the coarse correction, in pairs).
+    /// Each distinct pass, with how often one V-cycle runs it on this level (`sweeps`
+    /// smoothing steps before and after the coarse correction, in pairs).
     fn runs(&self, sweeps: usize) -> Vec<(&Dispatch, u64)> {
         match self {
             LevelPasses::Coarsest(solve) => vec![(solve, 1)],
-            LevelPasses::Smoothed { sweep, residual, restrict, prolong } => {
-                let pairs = 2 * sweeps.div_ceil(2) as u64;
-                vec![(&sweep[0], pairs), (&sweep[1], pairs), (residual, 1), (restrict, 1), (prolong, 1)]
+            LevelPasses::Smoothed { pre, residual, restrict, post } => {
+                let pairs = sweeps.div_ceil(2) as u64;
+                vec![(&pre[0], pairs), (&pre[1], pairs), (residual, 1), (restrict, 1), (&post[0], 1), (&post[1], pairs)]
+                    .into_iter()
+                    .chain(post.get(2).map(|d| (d, pairs - 1)))
+                    .collect()
             }
         }
     }
@@ -137,7 +143,7 @@ impl PressureSolve {
         let mut levels: Vec<GpuLevel> = Vec::new();
         for (l, level) in hierarchy.levels.iter().enumerate().rev() {
             let nl = level.layout.cells.len() as u32;
-            let lp = buffers.uniform(&format!("level {l} params"), &level.params(multigrid.omega))?;
+            let lp = buffers.uniform(&format!("level {l} params"), &level.params())?;
             // Level 0's grid and vectors are the step's; the coarsest level needs no neighbours,
             // geometry or scratch (its solve reads none).
             let whole = |b: wgpu::Buffer| Span::whole(&b);
@@ -170,16 +176,39 @@ impl PressureSolve {
                     };
                     let base: [Named; 4] =
                         [("params", &lp), ("neighbours", &lnb), ("cells", &lcells), ("geom", &lgeom)];
-                    let jacobi = |from: &Span, to: &Span| {
-                        let fields: [Named; 3] = [("f", &lf), ("p_in", from), ("p_out", to)];
-                        Dispatch::new(gpu, "solver/pressure_jacobi", &[&base[..], &fields].concat(), nl)
-                    };
-                    let sweep = [jacobi(&le, &tmp)?, jacobi(&tmp, &le)?];
-                    let fields: [Named; 3] = [("f", &lf), ("p", &le), ("r", &tmp)];
-                    let residual = Dispatch::new(gpu, "solver/pressure_residual", &[&base[..], &fields].concat(), nl)?;
                     let children = buffers
                         .storage(&format!("level {} child bricks", l + 1), &hierarchy.levels[l + 1].child_bricks)?;
                     let parent = buffers.storage(&format!("level {l} parent bricks"), &level.parent_bricks)?;
+                    // The smoothing steps' parameters: starting at red; at black with the coarse
+                    // correction; at black.
+                    let mut variant = |name: &str, colour: u32, prolong: u32| {
+                        let params = SolverParams { colour, prolong, ..level.params() };
+                        buffers.uniform(&format!("level {l} params {name}"), &params)
+                    };
+                    let red = variant("red", RED, 0)?;
+                    let prolonged = variant("black prolonged", BLACK, 1)?;
+                    let black = variant("black", BLACK, 0)?;
+                    let smooth = |params: &wgpu::Buffer, from: &Span, to: &Span| {
+                        let bufs: [Named; 9] = [
+                            ("params", params),
+                            ("neighbours", &lnb),
+                            ("cells", &lcells),
+                            ("geom", &lgeom),
+                            ("f", &lf),
+                            ("p_in", from),
+                            ("parent_bricks", &parent),
+                            ("e_coarse", &coarse.e),
+                            ("p_out", to),
+                        ];
+                        Dispatch::new(gpu, "solver/pressure_smooth", &bufs, nl)
+                    };
+                    let pre = [smooth(&red, &le, &tmp)?, smooth(&red, &tmp, &le)?];
+                    let mut post = vec![smooth(&prolonged, &le, &tmp)?, smooth(&black, &tmp, &le)?];
+                    if multigrid.sweeps > 2 {
+                        post.push(smooth(&black, &le, &tmp)?);
+                    }
+                    let fields: [Named; 3] = [("f", &lf), ("p", &le), ("r", &tmp)];
+                    let residual = Dispatch::new(gpu, "solver/pressure_residual", &[&base[..], &fields].concat(), nl)?;
                     let restrict_bufs: [Named; 5] = [
                         ("params", &coarse.params),
                         ("cells", &coarse.cells),
@@ -188,15 +217,7 @@ impl PressureSolve {
                         ("f_coarse", &coarse.f),
                     ];
                     let restrict = Dispatch::new(gpu, "solver/mg_restrict", &restrict_bufs, coarse.count)?;
-                    let prolong_bufs: [Named; 5] = [
-                        ("params", &lp),
-                        ("cells", &lcells),
-                        ("parent_bricks", &parent),
-                        ("e_coarse", &coarse.e),
-                        ("p_fine", &le),
-                    ];
-                    let prolong = Dispatch::new(gpu, "solver/mg_prolong", &prolong_bufs, nl)?;
-                    LevelPasses::Smoothed { sweep, residual, restrict, prolong }
+                    LevelPasses::Smoothed { pre, residual, restrict, post }
                 }
             };
             levels.push(GpuLevel { f: lf, e: le, params: lp, cells: lcells, count: nl, passes });
@@ -354,22 +375,24 @@ impl PressureSolve {
             Some(gate) => d.record_gated(enc, gate),
             None => d.record(enc),
         };
-        let (sweep, residual, restrict, prolong) = match &level.passes {
+        let (pre, residual, restrict, post) = match &level.passes {
             LevelPasses::Coarsest(solve) => return record(enc, solve),
-            LevelPasses::Smoothed { sweep, residual, restrict, prolong } => (sweep, residual, restrict, prolong),
+            LevelPasses::Smoothed { pre, residual, restrict, post } => (pre, residual, restrict, post),
         };
-        let sweeps = |enc: &mut wgpu::CommandEncoder| {
-            for _ in 0..self.multigrid.sweeps.div_ceil(2) {
-                record(enc, &sweep[0]);
-                record(enc, &sweep[1]);
-            }
-        };
-        sweeps(enc);
+        let pairs = self.multigrid.sweeps.div_ceil(2);
+        for _ in 0..pairs {
+            record(enc, &pre[0]);
+            record(enc, &pre[1]);
+        }
         record(enc, residual);
         record(enc, restrict);
         self.v_cycle(gpu, enc, l + 1, gate);
-        record(enc, prolong);
-        sweeps(enc);
+        record(enc, &post[0]);
+        record(enc, &post[1]);
+        for _ in 1..pairs {
+            record(enc, &post[2]);
+            record(enc, &post[1]);
+        }
     }
 
     /// The passes of one V-cycle, level after level, with how often each runs.

@@ -1,0 +1,108 @@
+// Stage pressure_smooth: one smoothing step of the multigrid V-cycle for the cut-cell pressure
+// equation M p = f (M of pressure_residual), brick by brick. A workgroup takes one brick: it
+// reads the brick's cells from p_in into workgroup memory, runs one red-black Gauss-Seidel
+// sweep over them there (the cells of colour params.colour first, then the others; colour the
+// parity of x + y + z, as coloured_cell), each update
+//     p = (sum_f A_f p_nb + h^2 f) / (sum_f A_f + c)   (unchanged where that sum is 0)
+// taking neighbours inside the brick from workgroup memory and neighbours in other bricks from
+// p_in as they were, and writes the brick to p_out (0 in solid cells). Between bricks it is a
+// Jacobi step, inside them Gauss-Seidel: it smooths as two weighted Jacobi sweeps do, in one
+// pass over the data. The step that starts the sweep at the other colour is its adjoint, so a
+// V-cycle smoothing with one before the coarse correction and the other after is symmetric,
+// as conjugate gradients needs of a preconditioner.
+// With params.prolong = 1, every value read from p_in is read as p_in + e_coarse[parent]: the
+// coarse level's correction prolonged (piecewise constant), fused into the first smoothing step
+// after it. `parent_bricks` holds, per slot, the coarse slot covering it * 8 + the brick's
+// octant in it (NO_SLOT where none). p in m^2/s^2, f in 1/s^2.
+// CPU twin: hemoflow::solver::cpu::pressure_smooth.
+
+#import shared/dispatch
+#import shared/cells
+
+@group(0) @binding(0) var<uniform> params: SolverParams;
+@group(0) @binding(1) var<storage, read> neighbours: array<u32>;
+@group(0) @binding(2) var<storage, read> cells: array<u32>;
+@group(0) @binding(3) var<storage, read> geom: array<f32>;
+@group(0) @binding(4) var<storage, read> f: array<f32>;
+@group(0) @binding(5) var<storage, read> p_in: array<f32>;
+@group(0) @binding(6) var<storage, read> parent_bricks: array<u32>;
+@group(0) @binding(7) var<storage, read> e_coarse: array<f32>;
+@group(0) @binding(8) var<storage, read_write> p_out: array<f32>;
+
+var<workgroup> block: array<f32, BRICK_CELLS>;
+
+// p_in at cell id, with the coarse correction where params.prolong = 1.
+fn start_value(id: u32) -> f32 {
+    var v = p_in[id];
+    if params.prolong == 1u {
+        let entry = parent_bricks[id / BRICK_CELLS];
+        if entry != NO_SLOT {
+            v += e_coarse[parent_cell(id, entry)];
+        }
+    }
+    return v;
+}
+
+@compute @workgroup_size(BRICK_CELLS)
+fn pressure_smooth(
+    @builtin(global_invocation_id) gid: vec3<u32>,
+    @builtin(num_workgroups) nwg: vec3<u32>,
+    @builtin(local_invocation_index) lid: u32,
+) {
+    // A workgroup is one brick (allocated cells come in whole bricks), so `in_grid` is the same
+    // for all of its invocations; none returns early, as all reach the barriers.
+    let id = flat_index(gid, nwg, BRICK_CELLS);
+    let in_grid = id < params.cells;
+    let fluid = in_grid && is_fluid(id);
+    // The update's parts that stay fixed: sum_f A_f, the other bricks' A_f p_nb, and the
+    // brick's own neighbours (local index, NO_SLOT for none) with their A_f.
+    var sa = 0.0;
+    var outside = 0.0;
+    var inside: array<u32, 6>;
+    var a_inside: array<f32, 6>;
+    var own = 0.0;
+    var source = 0.0;
+    for (var d = 0u; d < 6u; d++) {
+        inside[d] = NO_SLOT;
+    }
+    if fluid {
+        own = start_value(id);
+        for (var d = 0u; d < 6u; d++) {
+            let nb = fluid_neighbour(id, d);
+            if nb == NO_SLOT {
+                continue;
+            }
+            let a = aperture(id, d);
+            sa += a;
+            if nb / BRICK_CELLS == id / BRICK_CELLS {
+                inside[d] = nb % BRICK_CELLS;
+                a_inside[d] = a;
+            } else {
+                outside += a * start_value(nb);
+            }
+        }
+        sa += bc(id, GEOM_BC_COEFFICIENT);
+        source = params.h * params.h * f[id];
+    }
+    block[lid] = own;
+    workgroupBarrier();
+    let l = local_coords(lid);
+    let colour = (l.x + l.y + l.z) & 1u;
+    // A half-sweep reads only the other colour (face neighbours differ in colour), so it may
+    // write in place.
+    for (var half = 0u; half < 2u; half++) {
+        if fluid && sa != 0.0 && colour == (params.colour ^ half) {
+            var s = outside;
+            for (var d = 0u; d < 6u; d++) {
+                if inside[d] != NO_SLOT {
+                    s += a_inside[d] * block[inside[d]];
+                }
+            }
+            block[lid] = (s + source) / sa;
+        }
+        workgroupBarrier();
+    }
+    if in_grid {
+        p_out[id] = block[lid];
+    }
+}
