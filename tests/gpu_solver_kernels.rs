@@ -7,7 +7,7 @@ mod common;
 
 use common::gpu;
 use hemoflow::gpu::Bindable;
-use hemoflow::grid::index::{self, BRICK_CELLS};
+use hemoflow::grid::index::{self, BRICK_CELLS, NO_SLOT};
 use hemoflow::grid::{self, Grid, DIRECTIONS};
 use hemoflow::mesh::generate::{bifurcation, BifurcationSpec};
 use hemoflow::mesh::Vec3;
@@ -258,23 +258,35 @@ fn multigrid_transfers_gpu_match_cpu() {
             assert_eq!(Some(index::child_cell(id, slot, k)), fine.bricks.cell_id(child), "child {k} of {id}");
         }
     }
-    // Restriction: coarse source from a random fine residual.
-    let r = random(nf, 8);
-    let coarse_params = coarse.params();
-    let coarse_gpu = GpuGrid::new(&gpu, &coarse.layout, &coarse_params).unwrap();
-    let (children, r_buf) = (gpu.storage("child bricks", &coarse.child_bricks).unwrap(), gpu.storage("r", &r).unwrap());
+    // Restriction of the residual f - M p of random fine f and p, computed as it restricts; on
+    // the CPU also from the residual stored first (pressure_residual), to rounding.
+    let (f, p) = (random(nf, 8).iter().map(|x| x * 1e4).collect::<Vec<_>>(), random(nf, 9));
+    let fine_params = fine.params();
+    let fine_gpu = GpuGrid::new(&gpu, &fine.layout, &fine_params).unwrap();
+    let children = gpu.storage("child bricks", &coarse.child_bricks).unwrap();
+    let coarse_cells = gpu.storage("coarse cells", &coarse.layout.cells).unwrap();
+    let (f_buf, p_buf) = (gpu.storage("f", &f).unwrap(), gpu.storage("p", &p).unwrap());
     let fc = gpu.storage_empty("f coarse", 4 * nc as u64).unwrap();
-    let bufs: [(&str, &dyn Bindable); 5] = [
-        ("params", &coarse_gpu.params),
-        ("cells", &coarse_gpu.cells),
-        ("child_bricks", &children),
-        ("r_fine", &r_buf),
-        ("f_coarse", &fc),
-    ];
+    let fields: [(&str, &dyn Bindable); 5] =
+        [("f", &f_buf), ("p", &p_buf), ("coarse_cells", &coarse_cells), ("child_bricks", &children), ("f_coarse", &fc)];
+    let bufs: Vec<(&str, &dyn Bindable)> = fine_gpu.bindings().into_iter().chain(fields).collect();
     kernels::run(&gpu, "solver/mg_restrict", &bufs, nc as u32).unwrap();
     let mut expected = vec![0.0; nc];
-    cpu::mg_restrict(&coarse.layout, &coarse_params, &coarse.child_bricks, &r, &mut expected);
+    let (fl, children) = (&fine.layout, &coarse.child_bricks);
+    cpu::mg_restrict(fl, &fine.bricks, &fine_params, &f, &p, &coarse.layout, children, &mut expected);
     compare("mg_restrict", &gpu.read::<f32>(&fc).unwrap(), &expected, 1e-6);
+    let mut r = vec![0.0; nf];
+    cpu::pressure_residual(fl, &fine.bricks, &fine_params, &f, &p, &mut r);
+    let stored: Vec<f32> = (0..nc as u32)
+        .map(|id| {
+            let slot = children[(id / BRICK_CELLS * 8 + index::child_octant(id)) as usize];
+            if !coarse.layout.is_fluid(id) || slot == NO_SLOT {
+                return 0.0;
+            }
+            (0..8).map(|k| r[index::child_cell(id, slot, k) as usize]).sum::<f32>() * 0.125
+        })
+        .collect();
+    compare("mg_restrict against the stored residual restricted", &expected, &stored, 1e-5);
 }
 
 /// Blood after Cho and Kensey (1991), kinematic: a Carreau-Yasuda fluid with a = 2.
@@ -753,8 +765,7 @@ fn the_steps_binding_plan_is_as_designed() {
         "solver/pressure_residual: params=params without source neighbours=neighbours cells=cells geom=geom f=viscous rhs[1] p=viscous rhs[1] r=u[2]".to_string(),
         smooth(0, "red", "f=viscous rhs[0] p_in=viscous iterate[0]", "p_out=u[0]"),
         smooth(0, "red", "f=viscous rhs[0] p_in=u[0]", "p_out=viscous iterate[0]"),
-        "solver/pressure_residual: params=level 0 params neighbours=neighbours cells=cells geom=geom f=viscous rhs[0] p=viscous iterate[0] r=u[0]".to_string(),
-        "solver/mg_restrict: params=level 1 params cells=level 1 cells child_bricks=level 1 child bricks r_fine=u[0] f_coarse=level 1 f".to_string(),
+        "solver/mg_restrict: params=level 0 params neighbours=neighbours cells=cells geom=geom f=viscous rhs[0] p=viscous iterate[0] coarse_cells=level 1 cells child_bricks=level 1 child bricks f_coarse=level 1 f".to_string(),
         smooth(0, "black prolonged", "f=viscous rhs[0] p_in=viscous iterate[0]", "p_out=u[0]"),
         smooth(0, "black", "f=viscous rhs[0] p_in=u[0]", "p_out=viscous iterate[0]"),
     ]
@@ -765,8 +776,7 @@ fn the_steps_binding_plan_is_as_designed() {
         [
             smooth(l, "red", &format!("f={this} f p_in={this} e"), &format!("p_out={this} scratch")),
             smooth(l, "red", &format!("f={this} f p_in={this} scratch"), &format!("p_out={this} e")),
-            format!("solver/pressure_residual: {grid} f={this} f p={this} e r={this} scratch"),
-            format!("solver/mg_restrict: params={next} params cells={next} cells child_bricks={next} child bricks r_fine={this} scratch f_coarse={next} f"),
+            format!("solver/mg_restrict: {grid} f={this} f p={this} e coarse_cells={next} cells child_bricks={next} child bricks f_coarse={next} f"),
             smooth(l, "black prolonged", &format!("f={this} f p_in={this} e"), &format!("p_out={this} scratch")),
             smooth(l, "black", &format!("f={this} f p_in={this} scratch"), &format!("p_out={this} e")),
         ]

@@ -5,7 +5,7 @@
 // CPU twin: hemoflow::solver::cpu::pressure_residual.
 
 #import shared/dispatch
-#import shared/cells
+#import shared/pressure_operator
 
 @group(0) @binding(0) var<uniform> params: SolverParams;
 @group(0) @binding(1) var<storage, read> neighbours: array<u32>;
@@ -25,15 +25,7 @@ fn pressure_residual(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num
         r[id] = 0.0;
         return;
     }
-    var m = 0.0;
-    for (var d = 0u; d < 6u; d++) {
-        let nb = fluid_neighbour(id, d);
-        if nb == NO_SLOT {
-            continue;
-        }
-        m += aperture(id, d) * (p[id] - p[nb]);
-    }
-    m += bc(id, GEOM_BC_COEFFICIENT) * p[id];
+    let m = pressure_operator(id);
     let source = select(f[id], 0.0, params.without_source == 1u);
     r[id] = source - m / (params.h * params.h);
 }

@@ -188,6 +188,18 @@ pub fn pressure_smooth(
     }
 }
 
+/// Twin of `pressure_operator` (shared/pressure_operator): h^2 (M p) at cell `id`,
+/// sum_f A_f (p - p_nb) over the faces open to fluid plus the outlet coefficient times p.
+pub fn pressure_operator(layout: &CellLayout, bricks: &Bricks, p: &[f32], id: u32) -> f32 {
+    let i = id as usize;
+    let mut m = 0.0f32;
+    for d in 0..6 {
+        let Some(nb) = fluid_neighbour(layout, bricks, id, d) else { continue };
+        m += layout.aperture(id, d) * (p[i] - p[nb as usize]);
+    }
+    m + layout.boundary(id).coefficient * p[i]
+}
+
 /// Twin of `solver/pressure_residual`: r = f - M p (-M p with `params.without_source`).
 pub fn pressure_residual(
     layout: &CellLayout,
@@ -203,12 +215,7 @@ pub fn pressure_residual(
             r[i] = 0.0;
             continue;
         }
-        let mut m = 0.0f32;
-        for d in 0..6 {
-            let Some(nb) = fluid_neighbour(layout, bricks, id, d) else { continue };
-            m += layout.aperture(id, d) * (p[i] - p[nb as usize]);
-        }
-        m += layout.boundary(id).coefficient * p[i];
+        let m = pressure_operator(layout, bricks, p, id);
         let source = if params.without_source == 1 { 0.0 } else { f[i] };
         r[i] = source - m / (params.h * params.h);
     }
@@ -224,20 +231,32 @@ pub fn mg_coarse_solve(ids: &[u32], inverse: &[f32], f: &[f32], e: &mut [f32]) {
     }
 }
 
-/// Twin of `solver/mg_restrict`: f_coarse = (sum of the 8 children's r_fine) / 8 in the fluid
-/// cells of the coarse level (`coarse`, `params` its), 0 elsewhere; `child_bricks` holds the
-/// finer level's slot for each octant of each coarse slot.
+/// Twin of `solver/mg_restrict`: f_coarse = (sum of the 8 children's residual f - M p) / 8 in
+/// the fluid cells of the coarse level (`coarse`), 0 elsewhere; `fine`, `bricks`, `params`, `f`
+/// and `p` are the finer level's, and `child_bricks` holds its slot for each octant of each
+/// coarse slot.
+#[allow(clippy::too_many_arguments)]
 pub fn mg_restrict(
-    coarse: &CellLayout,
+    fine: &CellLayout,
+    bricks: &Bricks,
     params: &SolverParams,
+    f: &[f32],
+    p: &[f32],
+    coarse: &CellLayout,
     child_bricks: &[u32],
-    r_fine: &[f32],
     f_coarse: &mut [f32],
 ) {
-    for id in 0..params.cells {
+    let h2 = params.h * params.h;
+    for (id, out) in (0..coarse.cells.len() as u32).zip(f_coarse.iter_mut()) {
         let fine_slot = child_bricks[(id / BRICK_CELLS) as usize * 8 + index::child_octant(id) as usize];
-        f_coarse[id as usize] = if coarse.is_fluid(id) && fine_slot != NO_SLOT {
-            let s = (0..8).fold(0.0f32, |s, k| s + r_fine[index::child_cell(id, fine_slot, k) as usize]);
+        *out = if coarse.is_fluid(id) && fine_slot != NO_SLOT {
+            let s = (0..8).map(|k| index::child_cell(id, fine_slot, k)).fold(0.0f32, |s, child| {
+                if fine.is_fluid(child) {
+                    s + (f[child as usize] - pressure_operator(fine, bricks, p, child) / h2)
+                } else {
+                    s
+                }
+            });
             s * 0.125
         } else {
             0.0

@@ -253,11 +253,11 @@ impl Default for MultigridSettings {
 }
 
 /// One V-cycle for M e = f on level `l` and below, from e = 0 (CPU twins): `s.sweeps` smoothing
-/// steps that start each brick's sweep at red, the residual restricted, the coarser level's
-/// V-cycle, and as many steps that start at black, the first of them reading the coarse
-/// correction prolonged (`params.prolong`). Each step's adjoint is the one starting at the
-/// other colour, so the cycle is a symmetric operator, as conjugate gradients needs of a
-/// preconditioner.
+/// steps that start each brick's sweep at red, the residual restricted (`mg_restrict` computes
+/// it as it restricts), the coarser level's V-cycle, and as many steps that start at black, the
+/// first of them reading the coarse correction prolonged (`params.prolong`). Each step's
+/// adjoint is the one starting at the other colour, so the cycle is a symmetric operator, as
+/// conjugate gradients needs of a preconditioner.
 pub fn v_cycle_cpu(h: &Hierarchy, s: &MultigridSettings, l: usize, f: &[f32]) -> Vec<f32> {
     let level = &h.levels[l];
     let params = level.params();
@@ -278,10 +278,10 @@ pub fn v_cycle_cpu(h: &Hierarchy, s: &MultigridSettings, l: usize, f: &[f32]) ->
         }
     };
     smooth(&mut e, &mut tmp, RED, &[], false);
-    cpu::pressure_residual(&level.layout, &level.bricks, &params, f, &e, &mut tmp);
     let coarse = &h.levels[l + 1];
     let mut fc = vec![0.0f32; coarse.layout.cells.len()];
-    cpu::mg_restrict(&coarse.layout, &coarse.params(), &coarse.child_bricks, &tmp, &mut fc);
+    let (fine, children) = (&level.layout, &coarse.child_bricks);
+    cpu::mg_restrict(fine, &level.bricks, &params, f, &e, &coarse.layout, children, &mut fc);
     let ec = v_cycle_cpu(h, s, l + 1, &fc);
     smooth(&mut e, &mut tmp, BLACK, &ec, true);
     e

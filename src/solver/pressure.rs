@@ -43,8 +43,7 @@ struct GpuLevel {
     f: Span,
     /// Correction (level 0: the preconditioned residual z).
     e: Span,
-    /// Its parameters and cell words (the next finer level's restriction binds them).
-    params: wgpu::Buffer,
+    /// Its cell words (the next finer level's restriction binds them).
     cells: wgpu::Buffer,
     /// Cells in its allocated bricks.
     count: u32,
@@ -60,9 +59,7 @@ enum LevelPasses {
         /// Smoothing steps before the coarse correction (starting at red): e -> scratch, and
         /// scratch -> e.
         pre: [Dispatch; 2],
-        /// Residual f - M e into the smoothing's scratch (free between the two smoothings).
-        residual: Dispatch,
-        /// Restriction of this level's residual into the next level's f.
+        /// This level's residual f - M e, restricted into the next level's f.
         restrict: Dispatch,
         /// Smoothing steps after it (starting at black): e with the next level's e prolonged ->
         /// scratch, then scratch -> e, and (for more than one pair) e -> scratch.
@@ -116,9 +113,9 @@ impl LevelPasses {
     fn runs(&self, sweeps: usize) -> Vec<(&Dispatch, u64)> {
         match self {
             LevelPasses::Coarsest(solve) => vec![(solve, 1)],
-            LevelPasses::Smoothed { pre, residual, restrict, post } => {
+            LevelPasses::Smoothed { pre, restrict, post } => {
                 let pairs = sweeps.div_ceil(2) as u64;
-                vec![(&pre[0], pairs), (&pre[1], pairs), (residual, 1), (restrict, 1), (&post[0], 1), (&post[1], pairs)]
+                vec![(&pre[0], pairs), (&pre[1], pairs), (restrict, 1), (&post[0], 1), (&post[1], pairs)]
                     .into_iter()
                     .chain(post.get(2).map(|d| (d, pairs - 1)))
                     .collect()
@@ -174,8 +171,6 @@ impl PressureSolve {
                             whole(buffers.empty(&format!("level {l} scratch"), nl as u64)?),
                         )
                     };
-                    let base: [Named; 4] =
-                        [("params", &lp), ("neighbours", &lnb), ("cells", &lcells), ("geom", &lgeom)];
                     let children = buffers
                         .storage(&format!("level {} child bricks", l + 1), &hierarchy.levels[l + 1].child_bricks)?;
                     let parent = buffers.storage(&format!("level {l} parent bricks"), &level.parent_bricks)?;
@@ -207,20 +202,22 @@ impl PressureSolve {
                     if multigrid.sweeps > 2 {
                         post.push(smooth(&black, &le, &tmp)?);
                     }
-                    let fields: [Named; 3] = [("f", &lf), ("p", &le), ("r", &tmp)];
-                    let residual = Dispatch::new(gpu, "solver/pressure_residual", &[&base[..], &fields].concat(), nl)?;
-                    let restrict_bufs: [Named; 5] = [
-                        ("params", &coarse.params),
-                        ("cells", &coarse.cells),
+                    let restrict_bufs: [Named; 9] = [
+                        ("params", &lp),
+                        ("neighbours", &lnb),
+                        ("cells", &lcells),
+                        ("geom", &lgeom),
+                        ("f", &lf),
+                        ("p", &le),
+                        ("coarse_cells", &coarse.cells),
                         ("child_bricks", &children),
-                        ("r_fine", &tmp),
                         ("f_coarse", &coarse.f),
                     ];
                     let restrict = Dispatch::new(gpu, "solver/mg_restrict", &restrict_bufs, coarse.count)?;
-                    LevelPasses::Smoothed { pre, residual, restrict, post }
+                    LevelPasses::Smoothed { pre, restrict, post }
                 }
             };
-            levels.push(GpuLevel { f: lf, e: le, params: lp, cells: lcells, count: nl, passes });
+            levels.push(GpuLevel { f: lf, e: le, cells: lcells, count: nl, passes });
         }
         levels.reverse();
         let fields: [Named; 3] = [("f", &v.f), ("p", &v.dp), ("r", &v.r)];
@@ -375,16 +372,15 @@ impl PressureSolve {
             Some(gate) => d.record_gated(enc, gate),
             None => d.record(enc),
         };
-        let (pre, residual, restrict, post) = match &level.passes {
+        let (pre, restrict, post) = match &level.passes {
             LevelPasses::Coarsest(solve) => return record(enc, solve),
-            LevelPasses::Smoothed { pre, residual, restrict, post } => (pre, residual, restrict, post),
+            LevelPasses::Smoothed { pre, restrict, post } => (pre, restrict, post),
         };
         let pairs = self.multigrid.sweeps.div_ceil(2);
         for _ in 0..pairs {
             record(enc, &pre[0]);
             record(enc, &pre[1]);
         }
-        record(enc, residual);
         record(enc, restrict);
         self.v_cycle(gpu, enc, l + 1, gate);
         record(enc, &post[0]);
