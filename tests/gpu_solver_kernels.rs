@@ -238,7 +238,7 @@ fn pressure_residual_without_source_gpu_matches_cpu_and_is_minus_the_operator() 
 
 #[test]
 fn multigrid_transfers_gpu_match_cpu() {
-    let (g, layout, params) = setup();
+    let (g, layout, _) = setup();
     let h = Hierarchy::new(&g.bricks, &layout, g.spacing).unwrap();
     assert!(h.levels.len() >= 2, "the test grid must coarsen");
     let gpu = gpu();
