@@ -1,13 +1,12 @@
 // Stage pressure_smooth: one smoothing step of the multigrid V-cycle for the cut-cell pressure
-// equation M p = f (M of pressure_residual), brick by brick. A workgroup takes one brick: it
-// reads the brick's cells from p_in into workgroup memory, runs one red-black Gauss-Seidel
-// sweep over them there (the cells of colour params.colour first, then the others; colour the
-// parity of x + y + z, as coloured_cell), each update
+// equation M p = f (M of pressure_residual), brick by brick. A workgroup takes one brick and
+// runs one red-black Gauss-Seidel sweep over it (the cells of colour params.colour first, then
+// the others; colour the parity of x + y + z, as coloured_cell), each update
 //     p = (sum_f A_f p_nb + h^2 f) / (sum_f A_f + c)   (unchanged where that sum is 0)
-// taking neighbours inside the brick from workgroup memory and neighbours in other bricks from
-// p_in as they were, and writes the brick to p_out (0 in solid cells). Between bricks it is a
-// Jacobi step, inside them Gauss-Seidel: it smooths as two weighted Jacobi sweeps do, in one
-// pass over the data. The step that starts the sweep at the other colour is its adjoint, so a
+// the first half from p_in, leaving its values in workgroup memory for the second; neighbours in
+// other bricks are read from p_in as they were. It writes the brick to p_out (0 in solid
+// cells). Between bricks it is a Jacobi step, inside them Gauss-Seidel: it smooths about as two
+// weighted Jacobi sweeps do, in one pass over the data and one barrier. The step that starts the sweep at the other colour is its adjoint, so a
 // V-cycle smoothing with one before the coarse correction and the other after is symmetric,
 // as conjugate gradients needs of a preconditioner.
 // With params.prolong = 1, every value read from p_in is read as p_in + e_coarse[parent]: the
@@ -55,7 +54,7 @@ fn pressure_smooth(
     let in_grid = id < params.cells;
     let fluid = in_grid && is_fluid(id);
     // The update's parts that stay fixed: sum_f A_f, the other bricks' A_f p_nb, and the
-    // brick's own neighbours (local index, NO_SLOT for none) with their A_f.
+    // brick's own fluid neighbours (NO_SLOT for none) with their A_f.
     var sa = 0.0;
     var outside = 0.0;
     var inside: array<u32, 6>;
@@ -75,7 +74,7 @@ fn pressure_smooth(
             let a = aperture(id, d);
             sa += a;
             if nb / BRICK_CELLS == id / BRICK_CELLS {
-                inside[d] = nb % BRICK_CELLS;
+                inside[d] = nb;
                 a_inside[d] = a;
             } else {
                 outside += a * start_value(nb);
@@ -84,25 +83,37 @@ fn pressure_smooth(
         sa += bc(id, GEOM_BC_COEFFICIENT);
         source = params.h * params.h * f[id];
     }
-    block[lid] = own;
-    workgroupBarrier();
     let l = local_coords(lid);
-    let colour = (l.x + l.y + l.z) & 1u;
-    // A half-sweep reads only the other colour (face neighbours differ in colour), so it may
-    // write in place.
-    for (var half = 0u; half < 2u; half++) {
-        if fluid && sa != 0.0 && colour == (params.colour ^ half) {
+    let first = ((l.x + l.y + l.z) & 1u) == params.colour;
+    let update = fluid && sa != 0.0;
+    // First half: the cells of colour params.colour, from their neighbours' values as read
+    // (face neighbours have the other colour). Each leaves its value in workgroup memory for
+    // the second half; the other colour's cells need not (they read only the first colour).
+    var value = own;
+    if first {
+        if update {
             var s = outside;
             for (var d = 0u; d < 6u; d++) {
                 if inside[d] != NO_SLOT {
-                    s += a_inside[d] * block[inside[d]];
+                    s += a_inside[d] * start_value(inside[d]);
                 }
             }
-            block[lid] = (s + source) / sa;
+            value = (s + source) / sa;
         }
-        workgroupBarrier();
+        block[lid] = value;
+    }
+    workgroupBarrier();
+    // Second half: the other colour, from the first half's values.
+    if !first && update {
+        var s = outside;
+        for (var d = 0u; d < 6u; d++) {
+            if inside[d] != NO_SLOT {
+                s += a_inside[d] * block[inside[d] % BRICK_CELLS];
+            }
+        }
+        value = (s + source) / sa;
     }
     if in_grid {
-        p_out[id] = block[lid];
+        p_out[id] = value;
     }
 }
