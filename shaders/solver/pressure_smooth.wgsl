@@ -6,9 +6,10 @@
 // the first half from p_in, leaving its values in workgroup memory for the second; neighbours in
 // other bricks are read from p_in as they were. It writes the brick to p_out (0 in solid
 // cells). Between bricks it is a Jacobi step, inside them Gauss-Seidel: it smooths about as two
-// weighted Jacobi sweeps do, in one pass over the data and one barrier. The step that starts the sweep at the other colour is its adjoint, so a
-// V-cycle smoothing with one before the coarse correction and the other after is symmetric,
-// as conjugate gradients needs of a preconditioner.
+// weighted Jacobi sweeps do, in one pass over the data and one barrier. The step that starts
+// the sweep at the other colour is its adjoint, so a V-cycle smoothing with one before the
+// coarse correction and the other after is symmetric, as conjugate gradients needs of a
+// preconditioner.
 // With params.prolong = 1, every value read from p_in is read as p_in + e_coarse[parent]: the
 // coarse level's correction prolonged (piecewise constant), fused into the first smoothing step
 // after it. `parent_bricks` holds, per slot, the coarse slot covering it * 8 + the brick's
