@@ -12,7 +12,9 @@ use std::sync::{mpsc, Arc, Mutex};
 use bytemuck::Pod;
 use wgpu::util::DeviceExt as _;
 
-use super::{choose, counters, enumerate_adapters, instance, AdapterReport, Bindable, Counters, GpuError, Kernel};
+use super::{
+    choose, counters, enumerate_adapters, instance, AdapterReport, Bindable, Counters, GpuError, Kernel, Span,
+};
 
 /// The runtime checks compiled into every stage: wgpu's defaults (buffer and array bounds,
 /// integer division by zero), less the counter wgpu adds to every loop so that a driver may not
@@ -153,15 +155,42 @@ impl Gpu {
         size: u64,
         counted: bool,
     ) -> Result<Vec<u8>, GpuError> {
+        let mut parts = self.read_ranges(&[(buffer, offset, size)], counted)?;
+        Ok(parts.pop().expect("one range"))
+    }
+
+    /// Copies several buffers (or spans of them, `COPY_SRC`) back to the host in one round trip
+    /// (counted): one staging buffer, one wait for all submitted work. The bytes of each, in order.
+    pub fn read_spans(&self, spans: &[&dyn Bindable]) -> Result<Vec<Vec<u8>>, GpuError> {
+        let ranges: Vec<Span> = spans.iter().map(|b| b.span()).collect();
+        let ranges: Vec<(&wgpu::Buffer, u64, u64)> =
+            ranges.iter().map(|s| (s.buffer(), s.offset(), s.size())).collect();
+        self.read_ranges(&ranges, true)
+    }
+
+    /// [`Self::read_spans`] of (buffer, offset, size) ranges, the wait counted when `counted`.
+    fn read_ranges(&self, ranges: &[(&wgpu::Buffer, u64, u64)], counted: bool) -> Result<Vec<Vec<u8>>, GpuError> {
+        // Each range at a multiple of 8 bytes in the staging buffer (copies need 4).
+        let starts: Vec<u64> = ranges
+            .iter()
+            .scan(0u64, |at, &(_, _, size)| {
+                let start = *at;
+                *at += size.next_multiple_of(8);
+                Some(start)
+            })
+            .collect();
+        let total = ranges.iter().map(|r| r.2.next_multiple_of(8)).sum::<u64>().max(8);
         let staging = self.device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("read-back staging"),
-            size,
+            size: total,
             usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
             mapped_at_creation: false,
         });
         let mut encoder =
             self.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("read-back") });
-        encoder.copy_buffer_to_buffer(buffer, offset, &staging, 0, size);
+        for (&(buffer, offset, size), &start) in ranges.iter().zip(&starts) {
+            encoder.copy_buffer_to_buffer(buffer, offset, &staging, start, size);
+        }
         self.queue.submit([encoder.finish()]);
         let (tx, rx) = mpsc::channel();
         staging.map_async(wgpu::MapMode::Read, .., move |result| {
@@ -178,7 +207,11 @@ impl Gpu {
             .map_err(|e| GpuError::Validation { what: "read-back mapping".into(), message: e.to_string() })?
             .to_vec();
         staging.unmap();
-        Ok(bytes)
+        Ok(ranges
+            .iter()
+            .zip(&starts)
+            .map(|(r, &start)| bytes[start as usize..(start + r.2) as usize].to_vec())
+            .collect())
     }
 
     /// Lays out `groups` workgroups as x * y within the per-dimension limit (y = 1 where it fits);

@@ -110,9 +110,12 @@ impl Stepper<'_> {
         let mut attempt = 0;
         loop {
             let dt = ts.towards(time, event);
-            let (dt, at) =
-                if super::history::reached(event, time + dt) { (event - time, event) } else { (dt, time + dt) };
+            let lands = super::history::reached(event, time + dt);
+            let (dt, at) = if lands { (event - time, event) } else { (dt, time + dt) };
             solver.set_dt(dt);
+            // A step onto an event (a snapshot, a checkpoint, a cycle's end) reads the state
+            // back with its figures.
+            solver.capture_next(lands);
             let inflow = drives.set(solver, at, last);
             let stats = solver.step()?;
             if self.profiled {

@@ -126,8 +126,9 @@ pub struct RunSummary {
     /// Most pressure iterations in a step.
     pub pressure_iterations_max: usize,
     /// What a step cost the GPU and the host over this run's steps, per step: compute
-    /// dispatches (all, and per stage) and host round trips (waits for the GPU; the snapshots'
-    /// and checkpoints' read-backs included).
+    /// dispatches (all, and per stage) and host round trips (waits for the GPU: the step's
+    /// read-back, which also brings the state of a step that lands on a snapshot or a cycle's
+    /// end; a checkpoint's read-backs, and a steady run's last snapshot, count apart).
     pub counters: StepCounters,
     /// Largest divergence after projection over the steps, relative (see
     /// [`crate::solver::gpu_solver::StepStats::divergence`]: 1 is a divergence of the inflow's
@@ -401,11 +402,16 @@ pub fn run(
             history.residuals.push(r.as_row());
             residuals = Some(r);
         }
+        // The state after the step, where it landed on an event (read back with it).
+        let mut captured = solver.take_captured();
         last_caps = s.caps;
         drives.accept(&last_caps, s.dt, s.inflow);
         mass_balance_max = mass_balance_max.max(mass_balance(&last_caps, mean_inflow));
         if history.push_caps(time, &last_caps) {
-            let averages = solver.averages()?;
+            let averages = match captured.as_mut().and_then(|c| c.averages.take()) {
+                Some(averages) => averages,
+                None => solver.averages()?,
+            };
             solver.reset_averages();
             recorder.cycle(&g, history.cycles.last().expect("a cycle closed"), time, &averages, density)?;
         }
@@ -423,13 +429,19 @@ pub fn run(
         let last = reached(end, time) || is_steady || step >= steady_limit;
         if reached(next_output, time) || last {
             next_output += interval;
-            let u = solver.velocity()?;
-            let p = solver.pressure()?;
+            let (u, p, stress) = match captured.take() {
+                Some(c) => (c.u, c.p, c.stress),
+                None => (solver.velocity()?, solver.pressure()?, None),
+            };
             if let Some(bad) = u.iter().chain(&p).position(|x| !x.is_finite()) {
                 let what = format!("a non-finite value in the fields (entry {bad})");
                 return Err(diverged(time, what));
             }
-            recorder.snapshot(&g, time, (&u, &p), density, &solver.wall_stress()?, &history)?;
+            let stress = match stress {
+                Some(stress) => stress,
+                None => solver.wall_stress()?,
+            };
+            recorder.snapshot(&g, time, (&u, &p), density, &stress, &history)?;
         }
         // After the snapshot, so that a restart takes up the snapshots where this run would.
         if let (Some(at), Some(ci)) = (next_checkpoint, checkpoint_interval) {

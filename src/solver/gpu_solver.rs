@@ -50,7 +50,7 @@ use super::pressure::{self, PressureSolve, PressureVectors};
 pub use super::settings::{Advection, Rheology, Settings};
 use super::wall_shear::WallStencil;
 use super::{CellLayout, SolverError, SolverParams};
-use crate::gpu::{Dispatch, Gpu, GpuError, Span};
+use crate::gpu::{Bindable, Dispatch, Gpu, GpuError, Span};
 use crate::grid::Grid;
 use crate::mesh::Vec3;
 
@@ -150,6 +150,10 @@ pub struct GpuSolver<'g> {
     readback: wgpu::Buffer,
     /// What the last step read back (None before the first).
     values: Option<CapValues>,
+    /// Whether the next step reads its state back with its figures ([`Self::capture_next`]),
+    /// and what the last one so read.
+    capture: bool,
+    captured: Option<Captured>,
     /// Pressure iterations of the last step (the next one's budget follows from it).
     last_iterations: usize,
     /// The state before the last step, for [`GpuSolver::undo`] (with [`GpuSolver::keep_undo`]).
@@ -173,6 +177,22 @@ pub struct Averages {
     pub wall: Vec<[f32; 4]>,
     /// Per cell: the integrals of u (m, component-major), then of the kinematic pressure (m^2/s).
     pub fields: Vec<f32>,
+}
+
+/// The state after a step, read back with the step's own read-back where
+/// [`GpuSolver::capture_next`] asked for it: what a snapshot and a cycle's end write, at no
+/// further round trip.
+#[derive(Clone, Debug, Default)]
+pub struct Captured {
+    /// The velocity, m/s (component-major).
+    pub u: Vec<f32>,
+    /// The kinematic pressure, m^2/s^2.
+    pub p: Vec<f32>,
+    /// Per wall triangle, as [`GpuSolver::wall_stress`] gives it, where every step computes it
+    /// (a wall attached with accumulate).
+    pub stress: Option<Vec<[f32; 4]>>,
+    /// The time integrals, as [`GpuSolver::averages`] gives them, where every step adds to them.
+    pub averages: Option<Averages>,
 }
 
 impl<'g> GpuSolver<'g> {
@@ -265,6 +285,8 @@ impl<'g> GpuSolver<'g> {
             velocity_change: None,
             readback,
             values: None,
+            capture: false,
+            captured: None,
             // The first step's budget: a start from rest takes a few iterations.
             last_iterations: 8,
             undo: None,
@@ -381,6 +403,7 @@ impl<'g> GpuSolver<'g> {
             undo.steps = self.steps;
             undo.ready = true;
         }
+        self.captured = None;
         let h = self.params_value.h as f64;
         self.pressure.prepare(gpu, &self.settings, h, self.fluid_cells);
         let max = self.settings.max_iterations;
@@ -399,7 +422,7 @@ impl<'g> GpuSolver<'g> {
             self.pressure.record_check(enc);
             self.record_tail(enc);
         });
-        let (mut values, mut report) = self.read_back()?;
+        let (mut values, mut report, mut captured) = self.read_back()?;
         self.pressure.count_iterations(report.iterations);
         while let Some(restart) = pressure::next_round(&report) {
             let done_before = report.iterations;
@@ -413,7 +436,7 @@ impl<'g> GpuSolver<'g> {
                 self.pressure.record_check(enc);
                 self.record_tail(enc);
             });
-            (values, report) = self.read_back()?;
+            (values, report, captured) = self.read_back()?;
             self.pressure.count_iterations(report.iterations - done_before);
         }
         self.tail().iter().for_each(|d| d.count_ran(1));
@@ -422,7 +445,11 @@ impl<'g> GpuSolver<'g> {
         self.last_iterations = report.iterations;
         if let Some(wall) = self.wall.as_mut() {
             wall.time += wall.accumulate as u32 as f64 * self.settings.dt;
+            if let Some(averages) = captured.as_mut().and_then(|c| c.averages.as_mut()) {
+                averages.time = wall.time;
+            }
         }
+        self.captured = captured;
         self.steps += 1;
         Ok(StepStats {
             iterations: report.iterations,
@@ -453,16 +480,49 @@ impl<'g> GpuSolver<'g> {
         self.pressure.record_report(self.gpu, enc, &Span::range(&self.readback, caps.size(), scalars));
     }
 
-    /// Reads back the caps' values, the largest speed and the solve's report: the step's round
-    /// trip.
-    fn read_back(&self) -> Result<(CapValues, Report), GpuError> {
-        let mut values = self.gpu.read::<f32>(&self.readback)?;
+    /// Reads back the caps' values, the largest speed and the solve's report, and with
+    /// [`Self::capture_next`] the state after the step: the step's round trip. (The captured
+    /// averages' time is the caller's to set.)
+    fn read_back(&self) -> Result<(CapValues, Report, Option<Captured>), GpuError> {
+        let wall = self.wall.as_ref().filter(|w| w.accumulate);
+        let mut spans: Vec<&dyn Bindable> = vec![&self.readback];
+        if self.capture {
+            spans.extend([&self.core.u as &dyn Bindable, &self.core.p]);
+            if let Some(w) = wall {
+                spans.extend([&w.stress as &dyn Bindable, &w.sums, w.accumulating()]);
+            }
+        }
+        let mut parts = self.gpu.read_spans(&spans)?.into_iter();
+        let mut next = || parts.next().expect("one part per span");
+        let mut values: Vec<f32> = bytemuck::pod_collect_to_vec(&next());
         let scalars = values.split_off(values.len() - slot::COUNT as usize);
         let report = Report::from_values(&scalars[slot::REPORT as usize..][..REPORT_LEN]);
         let velocity_change = values.pop().expect("the velocity change's entry") as f64;
         let speed_max = values.pop().expect("the speed's entry") as f64;
         let pressure = values.split_off(self.cap_ids.len());
-        Ok((CapValues { outflow: values, pressure, speed_max, velocity_change }, report))
+        let captured = self.capture.then(|| {
+            let (u, p) = (bytemuck::pod_collect_to_vec(&next()), bytemuck::pod_collect_to_vec(&next()));
+            let stress = wall.map(|_| bytemuck::pod_collect_to_vec(&next()));
+            let averages = wall.map(|_| {
+                let (wall, fields) = (bytemuck::pod_collect_to_vec(&next()), bytemuck::pod_collect_to_vec(&next()));
+                Averages { time: 0.0, wall, fields }
+            });
+            Captured { u, p, stress, averages }
+        });
+        Ok((CapValues { outflow: values, pressure, speed_max, velocity_change }, report, captured))
+    }
+
+    /// Makes the next step read back, with its own figures, the state it ends in (velocity,
+    /// pressure, and where every step computes them the wall's stress and time integrals), for
+    /// [`Self::take_captured`]: a snapshot at no further round trip.
+    pub fn capture_next(&mut self, capture: bool) {
+        self.capture = capture;
+    }
+
+    /// What the last step captured ([`Self::capture_next`]); None once taken, and after
+    /// [`Self::undo`].
+    pub fn take_captured(&mut self) -> Option<Captured> {
+        self.captured.take()
     }
 
     /// Records copying the state a step changes into `undo` (`save`) or back from it.
@@ -563,6 +623,7 @@ impl<'g> GpuSolver<'g> {
     pub fn undo(&mut self) -> bool {
         let Some(undo) = self.undo.as_mut().filter(|u| u.ready) else { return false };
         undo.ready = false;
+        self.captured = None;
         let (wall_time, steps) = (undo.wall_time, undo.steps);
         let undo = self.undo.as_ref().expect("checked");
         submit(self.gpu, |enc| self.copy_state(enc, undo, false));

@@ -14,7 +14,7 @@ pub(super) struct GpuWall {
     /// Whether every step computes the stress and adds to the time integrals.
     pub accumulate: bool,
     /// Per triangle: wall shear stress (Pa) and wall pressure (Pa).
-    stress: wgpu::Buffer,
+    pub stress: wgpu::Buffer,
     /// Per triangle: the sums of tau dt and |tau| dt (Pa s).
     pub sums: wgpu::Buffer,
     /// `solver/time_average` and the integrals of u and p since the last reset (accumulating).
@@ -120,7 +120,7 @@ impl GpuWall {
         self.time = time;
     }
 
-    fn accumulating(&self) -> &wgpu::Buffer {
+    pub(super) fn accumulating(&self) -> &wgpu::Buffer {
         self.integrals().expect("attach_wall with accumulate before the averages")
     }
 }
