@@ -33,11 +33,11 @@
 //! as the next solve's first guess); a non-Newtonian fluid adds its viscosity, and
 //! [`GpuSolver::keep_undo`] the copies of u and p (4 more) and of the time integrals. The arrays
 //! of the rest of the step (the pressure source f, the outlet flux, CG's r, z, d, q, and the
-//! finest level's smoothing and residual scratch) live in parts of u, the viscous right-hand side and the viscous iterate, which are dead from the
-//! end of the viscous sweeps until `project` writes u and the next step's momentum and sweeps
-//! write the other two; [`GpuSolver::new`] places them, [`GpuSolver::binding_plan`] lists every
-//! pass's bindings (a test holds them), and a test traces two steps to check that no read sees
-//! another array's write ([`crate::gpu::trace`]).
+//! finest level's smoothing scratch) live in parts of u, the viscous right-hand side and the
+//! viscous iterate, which are dead from the end of the viscous sweeps until `project` writes u
+//! and the next step's momentum and sweeps write the other two; [`GpuSolver::new`] places them,
+//! [`GpuSolver::binding_plan`] lists every pass's bindings (a test holds them), and a test
+//! traces two steps to check that no read sees another array's write ([`crate::gpu::trace`]).
 
 use super::addon::{AddOn, StepBuffers};
 use super::boundary::CapUpdate;
@@ -222,7 +222,7 @@ impl<'g> GpuSolver<'g> {
         // dead from the last viscous sweep on: u until `project` writes it, rhs and the iterate
         // until the next step's momentum and sweeps. Placed so that no dispatch binds one buffer
         // both read-only and read-write (wgpu tracks usage per buffer) and no copy stays inside
-        // one buffer: u holds the smoothing and residual scratch and q; rhs holds r, d and the
+        // one buffer: u holds the smoothing scratch and q; rhs holds r, d and the
         // outlet flux (read by the host after the step); the iterate holds z and f (the outlet
         // flux not in u, which `project` writes while updating the flux).
         let part = |buffer: &wgpu::Buffer, index: u64| Span::part(buffer, index, 4 * n as u64);

@@ -33,7 +33,7 @@ pub(super) struct PressureVectors {
     pub d: Span,
     pub z: Span,
     pub q: Span,
-    /// The finest level's smoothing and residual scratch.
+    /// The finest level's smoothing scratch.
     pub scratch: Span,
 }
 
@@ -140,7 +140,6 @@ impl PressureSolve {
         let mut levels: Vec<GpuLevel> = Vec::new();
         for (l, level) in hierarchy.levels.iter().enumerate().rev() {
             let nl = level.layout.cells.len() as u32;
-            let lp = buffers.uniform(&format!("level {l} params"), &level.params())?;
             // Level 0's grid and vectors are the step's; the coarsest level needs no neighbours,
             // geometry or scratch (its solve reads none).
             let whole = |b: wgpu::Buffer| Span::whole(&b);
@@ -171,6 +170,7 @@ impl PressureSolve {
                             whole(buffers.empty(&format!("level {l} scratch"), nl as u64)?),
                         )
                     };
+                    let lp = buffers.uniform(&format!("level {l} params"), &level.params())?;
                     let children = buffers
                         .storage(&format!("level {} child bricks", l + 1), &hierarchy.levels[l + 1].child_bricks)?;
                     let parent = buffers.storage(&format!("level {l} parent bricks"), &level.parent_bricks)?;
