@@ -489,7 +489,7 @@ impl<'g> GpuSolver<'g> {
         if self.capture {
             spans.extend([&self.core.u as &dyn Bindable, &self.core.p]);
             if let Some(w) = wall {
-                spans.extend([&w.stress as &dyn Bindable, &w.sums, w.accumulating()]);
+                spans.extend(w.state().map(|b| b as &dyn Bindable));
             }
         }
         let mut parts = self.gpu.read_spans(&spans)?.into_iter();

@@ -14,7 +14,7 @@ pub(super) struct GpuWall {
     /// Whether every step computes the stress and adds to the time integrals.
     pub accumulate: bool,
     /// Per triangle: wall shear stress (Pa) and wall pressure (Pa).
-    pub stress: wgpu::Buffer,
+    stress: wgpu::Buffer,
     /// Per triangle: the sums of tau dt and |tau| dt (Pa s).
     pub sums: wgpu::Buffer,
     /// `solver/time_average` and the integrals of u and p since the last reset (accumulating).
@@ -98,6 +98,12 @@ impl GpuWall {
         gpu.read(&self.stress)
     }
 
+    /// What a step's read-back takes of the wall's state: the stress, the wall's time integrals
+    /// and the fields'. Panics unless accumulating.
+    pub(super) fn state(&self) -> [&wgpu::Buffer; 3] {
+        [&self.stress, &self.sums, self.accumulating()]
+    }
+
     /// The wall's and the fields' time integrals. Panics unless accumulating.
     pub(super) fn averages(&self, gpu: &Gpu) -> Result<(Vec<[f32; 4]>, Vec<f32>), GpuError> {
         Ok((gpu.read(&self.sums)?, gpu.read(self.accumulating())?))
@@ -120,7 +126,7 @@ impl GpuWall {
         self.time = time;
     }
 
-    pub(super) fn accumulating(&self) -> &wgpu::Buffer {
+    fn accumulating(&self) -> &wgpu::Buffer {
         self.integrals().expect("attach_wall with accumulate before the averages")
     }
 }

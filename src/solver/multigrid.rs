@@ -268,9 +268,10 @@ pub fn v_cycle_cpu(h: &Hierarchy, s: &MultigridSettings, l: usize, f: &[f32]) ->
         return e;
     }
     let mut tmp = vec![0.0f32; n];
-    let smooth = |e: &mut Vec<f32>, tmp: &mut Vec<f32>, colour: u32, ec: &[f32], first: bool| {
+    // `sweeps` steps starting at `colour`, the first reading the correction `ec` if `prolonged`.
+    let smooth = |e: &mut Vec<f32>, tmp: &mut Vec<f32>, colour: u32, ec: &[f32], prolonged: bool| {
         for k in 0..2 * s.sweeps.div_ceil(2) {
-            let prolong = u32::from(first && k == 0);
+            let prolong = u32::from(prolonged && k == 0);
             let p = SolverParams { colour, prolong, ..params };
             let (lb, pb) = (&level.layout, &level.parent_bricks);
             cpu::pressure_smooth(lb, &level.bricks, &p, f, e, pb, ec, tmp);

@@ -9,6 +9,7 @@ use super::buffers::{Buffers, Core, Named};
 use super::settings::{Advection, Rheology, Settings};
 use super::SolverParams;
 use crate::gpu::{Dispatch, Gpu, GpuError, Span};
+use crate::grid::index::BLACK;
 
 /// Red-black Gauss-Seidel sweeps per step of the predictor's system. Jacobi's spectral radius is
 /// at most rho = (s + a) / (1 + s + a), s = dt nu / 2 * 12 / h^2 and, with implicit advection,
@@ -46,7 +47,7 @@ pub const STEADY_REDUCTION: f64 = 0.3;
 pub(super) struct Predictor {
     /// Copies of the parameters for the momentum's Runge-Kutta stages 0 and 1 (explicit mode).
     stage_params: [wgpu::Buffer; 2],
-    /// A copy of the parameters with colour 1, for the black half of the viscous sweeps.
+    /// A copy of the parameters with colour black, for the black half of the viscous sweeps.
     black_params: wgpu::Buffer,
     /// `solver/shear_viscosity` (non-Newtonian fluids).
     shear_viscosity: Option<Dispatch>,
@@ -112,8 +113,8 @@ impl Predictor {
             ],
             Advection::Implicit => vec![momentum_pass(&core.params, u, iterate, true)?],
         };
-        // The red half binds the step's parameters (colour 0), the black half a copy.
-        let black_params = buffers.uniform("params black", &SolverParams { colour: 1, ..*params })?;
+        // The red half binds the step's parameters (colour red, 0), the black half a copy.
+        let black_params = buffers.uniform("params black", &SolverParams { colour: BLACK, ..*params })?;
         let viscous_half = |params: &wgpu::Buffer| {
             let bufs: [Named; 8] = [
                 ("params", params),
@@ -136,7 +137,7 @@ impl Predictor {
     /// Writes the copies of the step's `params`: the black sweeps' and the Runge-Kutta stages'
     /// (explicit mode).
     pub(super) fn update(&self, gpu: &Gpu, params: &SolverParams) {
-        gpu.queue.write_buffer(&self.black_params, 0, bytemuck::bytes_of(&SolverParams { colour: 1, ..*params }));
+        gpu.queue.write_buffer(&self.black_params, 0, bytemuck::bytes_of(&SolverParams { colour: BLACK, ..*params }));
         if self.momentum.len() == 3 {
             for (stage, buffer) in self.stage_params.iter().enumerate() {
                 let value = SolverParams { stage: stage as u32, ..*params };
