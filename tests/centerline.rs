@@ -128,6 +128,7 @@ print(n, float(g['radius'][:].min()))\n";
     let printed = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "h5py/XDMF check failed: {printed}");
     println!("h5py: {printed}");
+    common::paraview_check(&[&h5.with_extension("xdmf")]);
     let (code, _, text) = common::hemoflow(&["centerline", "meshes/stenosis.obj", "--source", "nowhere"]);
     assert_eq!(code, 2, "{text}");
     assert!(text.contains("no cap named `nowhere`") && !text.contains("panicked"), "{text}");

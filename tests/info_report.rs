@@ -444,9 +444,24 @@ fn report_writes_a_page_with_pictures_and_numbers() {
     ] {
         assert!(html.contains(needle), "index.html lacks {needle:?}");
     }
+    // Self-contained: every script inline, nothing fetched (the one URL, in three.js, is the
+    // XHTML namespace's name).
+    assert!(html.contains("<section id=\"view3d\"") && html.contains("id=\"view3d-data\""), "no 3D view");
     let lower = html.to_ascii_lowercase();
-    for banned in ["<script", "http://", "https://", "<link", "@import", "url("] {
+    for banned in ["<script src", "src=\"http", "href=\"http", "<link", "xmlhttprequest"] {
         assert!(!lower.contains(banned), "index.html holds {banned:?}");
+    }
+    // fetch( as a call of its own (GLSL's texelFetch( is no fetch).
+    let fetches = lower
+        .match_indices("fetch(")
+        .filter(|(at, _)| !lower[..*at].ends_with(|c: char| c.is_ascii_alphanumeric() || c == '_'));
+    assert_eq!(fetches.count(), 0, "index.html calls fetch(");
+    for style in lower.split("<style>").skip(1).map(|s| s.split("</style>").next().unwrap()) {
+        assert!(!style.contains("@import") && !style.contains("url("), "a style sheet loads a resource: {style}");
+    }
+    for (at, _) in lower.match_indices("http") {
+        let url: String = lower[at..].chars().take_while(|c| !c.is_whitespace() && !"\"'`<>".contains(*c)).collect();
+        assert!(url == "http://www.w3.org/1999/xhtml" || !url.contains("://"), "index.html names {url}");
     }
     let json: Value = serde_json::from_str(&std::fs::read_to_string(report.join("summary.json")).unwrap()).unwrap();
     check(&json, "/wall/cycle/low_tawss/percent", 25.0);

@@ -160,10 +160,43 @@ fn stenting_the_stenosis_example_brings_its_drop_to_hagen_poiseuille() {
     );
     assert!(err.abs() < 0.05, "post-stent drop {:.2}% off Hagen-Poiseuille (bound 5%)", 100.0 * err);
     assert!(before > 3.0 * after, "the stenosis's drop ({before} Pa) should be several times the stented pipe's");
-    for png in ["compare_wss.png", "compare_speed.png", "compare.json"] {
+    for png in ["compare_wss.png", "compare_speed.png", "compare.json", "index.html"] {
         assert!(pictures.join(png).is_file(), "compare -o wrote no {png}");
     }
     check_output(&post);
+    compare_page(&pictures.join("index.html"), &pre);
+}
+
+/// The comparison's page in headless Chromium: both runs drawn, turning together, the stent
+/// outlined, the slice through the stent, and the readout on PRE's wall equal to the file's value
+/// (`hemoflow info --probe`). A screenshot is left in target/tmp/view3d/.
+fn compare_page(page: &std::path::Path, pre: &std::path::Path) {
+    let r = common::page_selftest(page, "");
+    // Measured: 3.4% of the left picture in colour, 6.9% changed by the turn.
+    common::check_page(&r, 0.01);
+    assert_eq!(r["panels"], 2);
+    assert_eq!(r["field"], "wss", "the view opens on the pictures' wall field");
+    assert_eq!(r["cameras_turned_together"], true, "turning PRE's view did not turn POST's");
+    let outlined: Vec<u64> = r["outlined_triangles"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect();
+    let edges: Vec<u64> = r["outline_edges"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect();
+    assert!(
+        outlined.iter().zip(&edges).all(|(&n, &e)| n > 100 && e > 20),
+        "the stented wall is not outlined on both: {outlined:?} triangles, {edges:?} border edges"
+    );
+    assert_eq!(r["slice"]["panels_cut"], 2, "the slice through the stent cut no fluid: {}", r["slice"]);
+    let read = &r["readout"];
+    let shown = read["value"].as_f64().unwrap();
+    let position: Vec<f64> = read["position_mm"].as_array().unwrap().iter().map(|c| c.as_f64().unwrap()).collect();
+    let file = common::probe(pre, &position, "wss");
+    let err = (shown - file).abs() / file.abs();
+    println!(
+        "readout \"{}\"; info --probe on PRE there: {file} Pa ({err:.2e} relative)",
+        read["text"].as_str().unwrap()
+    );
+    assert!(err < 0.01, "the readout's WSS {shown} Pa is not PRE's {file} Pa there (bound 1%)");
+    let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("view3d");
+    std::fs::create_dir_all(&shots).unwrap();
+    common::page_screenshot(page, "hover=centre", &shots.join("stenosis_compare.png"));
 }
 
 /// tools/check_output_h5.py on a run's output (/stents, /regions and /centerlines included).

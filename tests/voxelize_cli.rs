@@ -1,5 +1,6 @@
 //! `hemoflow voxelize` end to end: JSON figures, the HDF5/XDMF it writes (read back with the
-//! hdf5 crate, h5py and h5dump), bad input, and memory on a 300 x 300 x 600 bounding grid.
+//! hdf5 crate, h5py, h5dump and ParaView), bad input, and memory on a 300 x 300 x 600 bounding
+//! grid.
 
 mod common;
 
@@ -66,6 +67,7 @@ fn voxelize_json_and_grid_file_read_back() {
         Command::new("h5dump").arg("-H").arg(&h5).output().expect("h5dump missing: run tools/setup (hdf5-tools)");
     assert!(dump.status.success());
     assert!(String::from_utf8_lossy(&dump.stdout).contains("DATASET \"cell_kind\""));
+    common::paraview_check(&[&xdmf]);
 }
 
 #[test]

@@ -3,12 +3,11 @@
 //! triangle; the sac's dome sees far lower TAWSS than the parent artery (the flow passes the
 //! sac by); `hemoflow render` draws the TAWSS map (a PNG showing many colours); `hemoflow info`
 //! reports the wall statistics and the low-TAWSS area; ParaView's pvpython opens both XDMF files
-//! where it is installed.
+//! and probes them against h5py (tools/check_paraview.py).
 
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use common::hemoflow;
 
@@ -126,20 +125,5 @@ fn aneurysm_sac_has_low_tawss_and_the_render_shows_the_map() {
     println!("info: TAWSS {}, low-TAWSS area {}", cycle["tawss"], cycle["low_tawss"]);
     assert!(cycle["low_tawss"]["area"].as_f64().unwrap() > 0.0, "the sac's wall is below 0.4 Pa");
 
-    paraview_opens(&h5);
-}
-
-/// Opens the volume and wall XDMF with ParaView's pvpython (tools/check_paraview.py) where
-/// pvpython is installed (Debian: apt install paraview); says so where it is not.
-fn paraview_opens(h5: &Path) {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/check_paraview.py");
-    let xdmf = [h5.with_extension("xdmf"), h5.with_extension("wall.xdmf")];
-    match Command::new("pvpython").arg(&script).args(&xdmf).output() {
-        Err(_) => println!("pvpython not found: the ParaView check did not run (apt install paraview)"),
-        Ok(out) => {
-            let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
-            println!("{text}");
-            assert!(out.status.success(), "pvpython could not open the XDMF files:\n{text}");
-        }
-    }
+    common::paraview_check(&[&h5.with_extension("xdmf"), &h5.with_extension("wall.xdmf")]);
 }

@@ -1,10 +1,13 @@
-//! `hemoflow info OUT.h5 [--json]`: the numbers of a run's output file (per-cap flow and
-//! pressure, pressure drops, wall shear statistics), from [`hemoflow::post::OutputSummary`].
+//! `hemoflow info OUT.h5 [--json] [--probe X,Y,Z]`: the numbers of a run's output file (per-cap
+//! flow and pressure, pressure drops, wall shear statistics), from
+//! [`hemoflow::post::OutputSummary`]; or the wall's values at a point
+//! ([`hemoflow::post::probe::WallProbe`]).
 
 use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::Args;
+use hemoflow::post::probe::WallProbe;
 use hemoflow::post::{OutputFile, OutputSummary};
 
 #[derive(Args)]
@@ -37,14 +40,44 @@ pub struct InfoArgs {
     /// Print everything as JSON in SI units (keys below, in --help).
     #[arg(long)]
     json: bool,
+    /// Print instead the wall's values at a point X,Y,Z (m, the run's coordinates): the nearest wall
+    /// triangle (index, centroid, distance) and |WSS| and wall pressure (Pa) of the last snapshot,
+    /// TAWSS (Pa), OSI and RRT (1/Pa) of the last cycle there. With --json: {point, triangle, centroid,
+    /// distance (m), values [{field, unit, from, value}]}.
+    #[arg(long, value_name = "X,Y,Z", value_parser = parse_point)]
+    probe: Option<[f64; 3]>,
+}
+
+/// "X,Y,Z" in metres.
+fn parse_point(s: &str) -> std::result::Result<[f64; 3], String> {
+    let bad = || format!("\"{s}\" is not a point: expected X,Y,Z in metres, e.g. 0.01,-0.002,0.035");
+    let v: Vec<f64> =
+        s.split(',').map(|c| c.trim().parse::<f64>()).collect::<std::result::Result<_, _>>().map_err(|_| bad())?;
+    match v.as_slice() {
+        [x, y, z] if v.iter().all(|c| c.is_finite()) => Ok([*x, *y, *z]),
+        _ => Err(bad()),
+    }
 }
 
 /// Prints the summary of the file. Errors in the file (missing, not a run's output, a dataset of
 /// the wrong shape) are `PostError`s: exit code 2, through `cli::render::is_user_error`.
 pub fn run(args: &InfoArgs) -> Result<()> {
     let file = OutputFile::open(&args.file)?;
-    let summary = OutputSummary::read(&file)?;
-    let text = if args.json { serde_json::to_string_pretty(&summary)? + "\n" } else { summary.text() };
+    let text = if let Some(point) = args.probe {
+        let probe = WallProbe::at(&file, point)?;
+        if args.json {
+            serde_json::to_string_pretty(&probe)? + "\n"
+        } else {
+            probe.text()
+        }
+    } else {
+        let summary = OutputSummary::read(&file)?;
+        if args.json {
+            serde_json::to_string_pretty(&summary)? + "\n"
+        } else {
+            summary.text()
+        }
+    };
     // Written, not printed: `hemoflow info F | head` closes the pipe early, which is no error.
     match std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),

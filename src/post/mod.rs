@@ -35,12 +35,15 @@
 //! ```
 
 pub mod compare;
+pub mod page;
+pub mod probe;
 pub mod read;
 pub mod render;
 pub mod report;
 pub mod sample;
 mod stents;
 pub mod summary;
+pub mod view3d;
 
 use std::path::PathBuf;
 

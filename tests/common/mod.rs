@@ -102,6 +102,110 @@ pub fn check_output_h5(files: &[&Path]) -> (bool, String) {
     (py.status.success(), out)
 }
 
+/// ParaView's pvpython opens `xdmf` files (tools/check_paraview.py: every time step, the arrays,
+/// and a probe against h5py's value); panics with what it printed where it fails, and with how to
+/// install ParaView where pvpython is missing (never skipped).
+#[allow(dead_code)]
+pub fn paraview_check(xdmf: &[&Path]) {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/check_paraview.py");
+    let out = Command::new("pvpython").arg(&script).args(xdmf).output().unwrap_or_else(|e| {
+        panic!("pvpython could not start ({e}): the ParaView checks need Debian's paraview (tools/setup installs it)")
+    });
+    let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    println!("{text}");
+    assert!(out.status.success(), "ParaView could not read the XDMF files as h5py does:\n{text}");
+    assert_eq!(text.matches("ParaView reads").count(), xdmf.len(), "not every file was checked:\n{text}");
+}
+
+/// Headless Chromium's flags for the pages' tests: software WebGL (SwiftShader), no network, a
+/// fresh profile in `profile`, a 1200 x 1100 window.
+fn chromium(profile: &Path) -> Command {
+    let mut c = Command::new("chromium");
+    c.args([
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--use-angle=swiftshader",
+        "--enable-unsafe-swiftshader",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--hide-scrollbars",
+        "--window-size=1200,1100",
+        "--virtual-time-budget=30000",
+    ])
+    .arg(format!("--user-data-dir={}", profile.display()));
+    c
+}
+
+/// Runs headless Chromium on `page`; panics, saying how to install it, where it is missing.
+fn run_chromium(page: &Path, fragment: &str, extra: &[&str]) -> std::process::Output {
+    let profile = tempfile::tempdir().unwrap();
+    let url = format!("file://{}#{fragment}", page.canonicalize().unwrap().display());
+    chromium(profile.path()).args(extra).arg(url).output().unwrap_or_else(|e| {
+        panic!("chromium could not start ({e}): the page tests need Debian's chromium (tools/setup installs it)")
+    })
+}
+
+/// Opens `page` (a report's or a comparison's index.html) in headless Chromium with
+/// `#selftest&FRAGMENT` and returns what the page's self-check found (view3d.js, `selfTest`),
+/// after checking that Chromium's log shows no uncaught error.
+#[allow(dead_code)]
+pub fn page_selftest(page: &Path, fragment: &str) -> Value {
+    let out = run_chromium(page, &format!("selftest&{fragment}"), &["--enable-logging=stderr", "--v=0", "--dump-dom"]);
+    let dom = String::from_utf8_lossy(&out.stdout);
+    let log = String::from_utf8_lossy(&out.stderr);
+    let uncaught: Vec<&str> = log.lines().filter(|l| l.contains(":CONSOLE") && l.contains("Uncaught")).collect();
+    assert!(uncaught.is_empty(), "{}: uncaught errors in the page:\n{}", page.display(), uncaught.join("\n"));
+    let marker = "<pre id=\"selftest\">";
+    let start = dom.find(marker).unwrap_or_else(|| {
+        panic!("{}: the page wrote no self-check (exit {:?}); Chromium said:\n{log}", page.display(), out.status)
+    });
+    let json = &dom[start + marker.len()..];
+    let json = &json[..json.find("</pre>").expect("the self-check's end")];
+    let json = json.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&amp;", "&");
+    serde_json::from_str(&json).unwrap_or_else(|e| panic!("the self-check is not JSON ({e}): {json}"))
+}
+
+/// A screenshot of `page` opened with `#FRAGMENT` (1200 x 1100 pixels) into `png`.
+#[allow(dead_code)]
+pub fn page_screenshot(page: &Path, fragment: &str, png: &Path) {
+    let out = run_chromium(page, fragment, &[&format!("--screenshot={}", png.display())]);
+    assert!(png.is_file(), "no screenshot of {}: {}", page.display(), String::from_utf8_lossy(&out.stderr));
+}
+
+/// The value `info --probe` gives for `field` at `point_mm` (the run's coordinates, mm).
+#[allow(dead_code)]
+pub fn probe(h5: &Path, point_mm: &[f64], field: &str) -> f64 {
+    let point = point_mm.iter().map(|c| format!("{}", c * 1e-3)).collect::<Vec<_>>().join(",");
+    let (code, json, text) = hemoflow(&["info", h5.to_str().unwrap(), "--probe", &point, "--json"]);
+    assert_eq!(code, 0, "{text}");
+    let values = json["values"].as_array().unwrap_or_else(|| panic!("no values in {json:#}"));
+    let v = values.iter().find(|v| v["field"] == field).unwrap_or_else(|| panic!("no {field} in {json:#}"));
+    println!("info --probe {point}: triangle {}, {} {} ({})", json["triangle"], field, v["value"], v["from"]);
+    v["value"].as_f64().unwrap()
+}
+
+/// The self-check's figures every page must meet: no errors, at least `share` of the first
+/// panel's pixels in colour, the colour bar's ends the colour map's, a turn that changes at least
+/// `share` of the pixels.
+#[allow(dead_code)]
+pub fn check_page(r: &Value, share: f64) {
+    println!("self-check: {r:#}");
+    assert_eq!(r["errors"], serde_json::json!([]), "the page logged errors");
+    let coloured = r["coloured_share"].as_f64().unwrap();
+    assert!(coloured > share, "{:.2}% of the picture in colour (at least {:.1}%)", 100.0 * coloured, 100.0 * share);
+    for (bar, map) in r["bar_ends"].as_array().unwrap().iter().zip(r["colormap_ends"].as_array().unwrap()) {
+        for (b, m) in bar.as_array().unwrap().iter().zip(map.as_array().unwrap()) {
+            let (b, m) = (b.as_f64().unwrap(), m.as_f64().unwrap());
+            assert!((b - m).abs() <= 2.0, "the colour bar's end {bar} is not the colour map's {map}");
+        }
+    }
+    let turned = r["rotation_changed_share"].as_f64().unwrap();
+    assert!(turned > share, "a 60-degree turn changed {:.2}% of the picture", 100.0 * turned);
+}
+
 /// An add-on's passes against its CPU twin (`hemoflow::solver::addon`): prepares `add_on` on
 /// `layout` with `params`, runs its passes on `u` (u*, component-major) and returns (GPU result,
 /// CPU twin's result) for the caller to compare with its stated tolerance.

@@ -1,6 +1,6 @@
-//! The pictures of `hemoflow compare -o DIR`: PRE on the left, POST on the right, one colour range
-//! for both, titled "pre" and "post", drawn with the pictures' own path ([`build_scene`],
-//! [`render`]) and pasted side by side ([`Image::side_by_side`]):
+//! The pictures of `hemoflow compare -o DIR`, planned (read from the files; `write.rs` draws and
+//! writes them): PRE on the left, POST on the right, one colour range for both, titled "pre" and
+//! "post", built with the pictures' own path ([`build_scene`]) and pasted side by side:
 //!
 //! - `compare_tawss.png` (both files have cycles) or `compare_wss.png` (|WSS| at the last
 //!   snapshot): the wall, iso view;
@@ -12,17 +12,19 @@
 //!   colours up to the 90th percentile of the speeds inside the region (a sac's flow is far
 //!   slower than the artery's).
 //!
-//! Beside them `compare.json`, the [`Comparison`] as `hemoflow compare --json` prints it.
+//! And the interactive view's two panels ([`crate::post::view3d`]), opening on the wall field of
+//! the first picture and the speed picture's plane.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
+use super::measure::stented;
 use super::types::{Comparison, RegionChange, Side};
-use crate::gpu::Gpu;
 use crate::mesh::Vec3;
 use crate::post::read::OutputFile;
 use crate::post::render::request::{build_scene, Field, RenderRequest, Slice};
-use crate::post::render::{render, Paint, Scene, View};
-use crate::post::{Image, PostError};
+use crate::post::render::{Paint, Scene, View};
+use crate::post::view3d::{wall_centre, Panel, Start};
+use crate::post::PostError;
 
 /// One side-by-side picture: PRE's and POST's scenes with a shared colour range.
 pub struct Pair {
@@ -44,6 +46,10 @@ pub struct ComparePictures {
     pub left_out: Vec<String>,
     /// Size of each half, pixels.
     pub size: [u32; 2],
+    /// The interactive view: PRE's and POST's panels (None where a file has no wall).
+    pub view: Option<[Panel; 2]>,
+    /// Where the view opens: the wall's field of the pictures, the speed slice's plane.
+    pub start: Start,
 }
 
 impl ComparePictures {
@@ -98,33 +104,34 @@ impl ComparePictures {
                 }
             }
         }
-        Ok(ComparePictures { pairs, left_out, size })
-    }
-
-    /// Draws the pictures on `gpu` and writes them and `compare.json` (`comparison`) into `dir`
-    /// (created if needed; files of the same names are replaced). Returns the paths written,
-    /// the JSON last.
-    pub fn write(&self, gpu: &Gpu, dir: &Path, comparison: &Comparison) -> Result<Vec<PathBuf>, PostError> {
-        let write_err = |path: &Path| {
-            let path = path.to_path_buf();
-            move |source| PostError::Write { path, source }
+        let start = Start { field: Some(field.name()), slice: Some((slice.axis, slice.value)) };
+        let view = match (pre.exists("/wall/triangles"), post.exists("/wall/triangles")) {
+            (true, true) => Some(view_panels(pre, post, comparison)?),
+            _ => {
+                left_out.push("3D view: a file has no wall surface".into());
+                None
+            }
         };
-        std::fs::create_dir_all(dir).map_err(write_err(dir))?;
-        let mut written = Vec::new();
-        for pair in &self.pairs {
-            let [a, b] = &pair.scenes;
-            let image =
-                Image::side_by_side(&render(gpu, a, pair.view, self.size)?, &render(gpu, b, pair.view, self.size)?);
-            let path = dir.join(&pair.file_name);
-            image.write_png(&path)?;
-            written.push(path);
-        }
-        let json = dir.join("compare.json");
-        let text = serde_json::to_string_pretty(comparison).expect("the comparison serializes");
-        std::fs::write(&json, text + "\n").map_err(write_err(&json))?;
-        written.push(json);
-        Ok(written)
+        Ok(ComparePictures { pairs, left_out, size, view, start })
     }
+}
+
+/// PRE's and POST's panels of the view, about one centre (PRE's wall's) so that their cameras
+/// can be linked, POST's stents outlined on both walls.
+fn view_panels(pre: &OutputFile, post: &OutputFile, c: &Comparison) -> Result<[Panel; 2], PostError> {
+    let centre = wall_centre(&pre.wall()?.vertices).into();
+    let name = |f: &Side| Path::new(&f.file).file_name().map_or(f.file.clone(), |n| n.to_string_lossy().into());
+    let mut panels = [
+        Panel::read(pre, &format!("before: {}", name(&c.pre)), Some(centre))?,
+        Panel::read(post, &format!("after: {}", name(&c.post)), Some(centre))?,
+    ];
+    let stents = post.stents()?;
+    if !stents.is_empty() {
+        for (panel, file) in panels.iter_mut().zip([pre, post]) {
+            panel.outline(&stented(&file.wall()?, &stents));
+        }
+    }
+    Ok(panels)
 }
 
 /// The range [0, the 90th percentile] of the scenes' values drawn inside `region` (triangles

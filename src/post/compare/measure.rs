@@ -4,7 +4,7 @@
 
 use super::types::{cycle_name, snapshot_name, Change, RegionFlow, StatsChange, StentChange, WallPart, STENT_REACH};
 use crate::io::{RegionRecord, StentRecord};
-use crate::mesh::Vec3;
+use crate::mesh::{Vec3, WallSurface};
 use crate::post::read::{GridData, OutputFile};
 use crate::post::render::request::{wall_values, Field};
 use crate::post::sample::{self, Surface};
@@ -112,16 +112,20 @@ impl Run<'_> {
             return Ok(None);
         }
         let wall = self.file.wall()?;
-        let areas = triangle_areas(&wall);
-        let lines: Vec<(Vec<Vec3>, f64)> = stents
-            .iter()
-            .map(|s| (s.centerline.iter().map(|&p| Vec3::from(p)).collect(), STENT_REACH * s.diameter / 2.0))
-            .collect();
-        let stented = (0..wall.triangles.len())
-            .map(|t| lines.iter().any(|(line, reach)| sample::near_polyline(wall.centroid(t), line, *reach)))
-            .collect();
-        Ok(Some(StentedWall { areas, stented }))
+        Ok(Some(StentedWall { areas: triangle_areas(&wall), stented: stented(&wall, stents) }))
     }
+}
+
+/// Which of `wall`'s triangles are stented: centroid within [`STENT_REACH`] stent radii of a
+/// stent's centreline, its foot between the ends.
+pub(super) fn stented(wall: &WallSurface, stents: &[StentRecord]) -> Vec<bool> {
+    let lines: Vec<(Vec<Vec3>, f64)> = stents
+        .iter()
+        .map(|s| (s.centerline.iter().map(|&p| Vec3::from(p)).collect(), STENT_REACH * s.diameter / 2.0))
+        .collect();
+    (0..wall.triangles.len())
+        .map(|t| lines.iter().any(|(line, reach)| sample::near_polyline(wall.centroid(t), line, *reach)))
+        .collect()
 }
 
 /// A file's wall triangles: their areas (m^2) and whether each is stented.

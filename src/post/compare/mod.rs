@@ -23,7 +23,8 @@
 //! on one file or a pair: the stents' cross-sections, the stented wall, the regions' inflow),
 //! `comparison.rs` ([`Comparison::read`]: the two files checked against each other and
 //! measured), `text.rs` (the text form), `images.rs` ([`ComparePictures`]: the side-by-side
-//! pictures).
+//! pictures and the interactive view, planned), `write.rs` (them drawn and written, with
+//! `compare.json` and the page `index.html`).
 //!
 //! [`OutputSummary`]: super::OutputSummary
 //! [`sample::plane_mean`]: super::sample::plane_mean
@@ -35,6 +36,7 @@ mod images;
 mod measure;
 mod text;
 mod types;
+mod write;
 
 pub use images::ComparePictures;
 pub use types::{

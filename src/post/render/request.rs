@@ -258,7 +258,7 @@ pub(crate) fn wall_values(file: &OutputFile, field: Field, group: &str, m: usize
 }
 
 /// The default colour range of `values` and a note for the title.
-fn default_range(field: Field, values: &[f32]) -> ([f64; 2], String) {
+pub(crate) fn default_range(field: Field, values: &[f32]) -> ([f64; 2], String) {
     let mut finite: Vec<f64> = values.iter().filter(|v| v.is_finite()).map(|&v| v as f64).collect();
     finite.sort_by(f64::total_cmp);
     let (lo, hi) = match (finite.first(), finite.last()) {

@@ -1,4 +1,4 @@
-//! `hemoflow report`: a self-contained HTML page (inline CSS, no script, no external resource)
+//! `hemoflow report`: a self-contained HTML page (inline CSS and scripts, no external resource)
 //! with the key numbers of a [`OutputSummary`], a plain-words sentence for each, and pictures drawn
 //! with [`mod@super::render`] (PNG files beside the page, linked relatively).
 //!

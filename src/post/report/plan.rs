@@ -4,6 +4,7 @@
 use crate::post::render::request::{build_scene, Field, RenderRequest};
 use crate::post::render::{Scene, View};
 use crate::post::summary::{OutputSummary, HIGH_OSI, LOW_TAWSS};
+use crate::post::view3d::Panel;
 use crate::post::{OutputFile, PostError};
 
 /// A picture of the report: its scene, file name and caption.
@@ -26,6 +27,8 @@ pub struct Report<'a> {
     pub summary: &'a OutputSummary,
     /// The pictures, in page order (pairs of views per field).
     pub pictures: Vec<Picture>,
+    /// The interactive 3D view's data (None: the file has no wall surface).
+    pub view: Option<Panel>,
     /// Pictures that could not be drawn from this file, with the reason.
     pub left_out: Vec<String>,
     /// Picture size, pixels.
@@ -86,7 +89,13 @@ impl<'a> Report<'a> {
             .ok()
             .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
             .map(|d| d.as_secs());
-        Ok(Report { summary, pictures, left_out, size, modified })
+        let view = if file.exists("/wall/triangles") {
+            let name = file.path().file_name().map_or(String::new(), |n| n.to_string_lossy().into());
+            Some(Panel::read(file, &name, None)?)
+        } else {
+            None
+        };
+        Ok(Report { summary, pictures, view, left_out, size, modified })
     }
 }
 
