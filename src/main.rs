@@ -161,9 +161,12 @@ enum Command {
     /// (pressure, speed), with a colour bar in SI units. Off-screen wgpu; works on lavapipe.
     Render(cli::render::RenderArgs),
     /// Print a run's numbers: per-cap flow (mL/s) and pressure (mmHg), pressure drops, wall shear
-    /// statistics (area-weighted); --json for everything in SI units.
+    /// statistics (area-weighted); --json for everything in SI units; --probe X,Y,Z (m) for the
+    /// wall's values at a point.
     Info(cli::info::InfoArgs),
-    /// Write an HTML report (index.html, PNG pictures, summary.json) of a run's output to a folder.
+    /// Write an HTML report of a run's output to a folder: index.html (the vessel in an
+    /// interactive 3D view, offline in any browser; the numbers explained; pictures), the PNG
+    /// pictures and summary.json.
     Report(cli::report::ReportArgs),
     /// Compare two runs of one vessel, before (PRE) and after (POST) virtual stenting.
     ///
@@ -171,7 +174,8 @@ enum Command {
     /// pressure drop along it (mmHg and Pa) and Pd/Pa; area-weighted |WSS| and TAWSS (Pa) on the
     /// stented wall and the rest; the inflow (mL/s) into each region (an aneurysm sac). --json for
     /// everything in SI units; -o DIR for side-by-side pictures (pre left, post right, one colour
-    /// range) and compare.json.
+    /// range), compare.json and index.html (both vessels in the interactive 3D view, cameras
+    /// linked, the stented wall outlined).
     Compare(cli::compare::CompareArgs),
 }
 

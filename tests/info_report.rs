@@ -323,6 +323,34 @@ fn info_text_has_the_key_lines() {
     }
 }
 
+/// `info --probe X,Y,Z`: the wall triangle nearest the point, with the known values there
+/// (triangle 1: |WSS| 0.5 Pa at the last snapshot; cycle 2's TAWSS 1 Pa, OSI 0.25, RRT 2 1/Pa),
+/// in JSON and in text; a point that is not X,Y,Z exits 2.
+#[test]
+fn info_probe_gives_the_nearest_triangles_values() {
+    let path = out_dir().join("probe.h5");
+    write_output(&path, ALL);
+    // 1 mm in front of triangle 1 (corners (3,0,0), (6,0,0), (3,0,2) mm), over its inside.
+    let (code, j, text) = hemoflow(&["info", path.to_str().unwrap(), "--probe", "0.004,-0.001,0.0005", "--json"]);
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(j["triangle"], 1, "{j:#}");
+    check(&j, "/distance", 1e-3);
+    check(&j, "/centroid/0", 4e-3);
+    let value = |field: &str| {
+        let v = j["values"].as_array().unwrap().iter().find(|v| v["field"] == field);
+        v.unwrap_or_else(|| panic!("no {field} in {j:#}"))["value"].as_f64().unwrap()
+    };
+    for (field, want) in [("wss", 0.5), ("tawss", 1.0), ("osi", 0.25), ("rrt", 2.0)] {
+        assert!(close(value(field), want), "{field}: {}, expected {want}", value(field));
+    }
+    let (code, _, text) = hemoflow(&["info", path.to_str().unwrap(), "--probe", "0.004,-0.001,0.0005"]);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("triangle 1,") && text.contains("tawss     1.000 Pa (cycle 2)"), "{text}");
+    let (code, _, text) = hemoflow(&["info", path.to_str().unwrap(), "--probe", "1,2"]);
+    assert_eq!(code, 2, "{text}");
+    assert!(text.contains("is not a point"), "{text}");
+}
+
 /// Mistakes in the input exit with 2 and one line naming the file and the dataset, no panic.
 #[test]
 fn info_bad_input_exits_2_naming_file_and_dataset() {

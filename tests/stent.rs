@@ -172,8 +172,8 @@ fn stenting_the_stenosis_example_brings_its_drop_to_hagen_poiseuille() {
 /// (`hemoflow info --probe`). A screenshot is left in target/tmp/view3d/.
 fn compare_page(page: &std::path::Path, pre: &std::path::Path) {
     let r = common::page_selftest(page, "");
-    // Measured: 3.4% of the left picture in colour, 6.9% changed by the turn.
-    common::check_page(&r, 0.01);
+    // Measured: 5.4% of the left picture in colour, 4.2% changed by the turn.
+    common::check_page(&r, 0.02, 0.015);
     assert_eq!(r["panels"], 2);
     assert_eq!(r["field"], "wss", "the view opens on the pictures' wall field");
     assert_eq!(r["cameras_turned_together"], true, "turning PRE's view did not turn POST's");

@@ -41,9 +41,9 @@ fn the_demo_report_shows_the_vessel_in_3d_and_its_readout_is_the_files_value() {
     assert!(bytes < 10_000_000, "the report's page is {bytes} bytes (at most 10 MB)");
 
     let r = common::page_selftest(&page, "");
-    // Measured: 2.9% of the picture in colour (a slender aorta seen whole), 4.6% changed by the
-    // turn; a blank or grey wall gives 0.
-    common::check_page(&r, 0.01);
+    // Measured: 3.4% of the picture in colour (a slender aorta seen whole), 3.9% changed by the
+    // turn.
+    common::check_page(&r, 0.015, 0.015);
     assert_eq!(r["panels"], 1);
     assert_eq!(r["field"], "tawss", "the view opens on TAWSS where the run has a heartbeat");
     for f in ["tawss", "osi", "rrt", "wss", "pressure"] {
@@ -62,7 +62,9 @@ fn the_demo_report_shows_the_vessel_in_3d_and_its_readout_is_the_files_value() {
 
     // A slice through the fluid: the page draws it and its bar.
     let r = common::page_selftest(&page, "field=wss&slice=y");
-    common::check_page(&r, 0.01);
+    // Measured: 1.3% in colour (the see-through wall is pale: the slice's cells are counted),
+    // 3.5% changed by the turn.
+    common::check_page(&r, 0.005, 0.015);
     assert_eq!(r["slice"]["panels_cut"], 1, "the y slice cut no fluid: {}", r["slice"]);
 
     let back = shots().join("demo_report_tawss_back.png");

@@ -46,7 +46,9 @@ pub struct CompareArgs {
     json: bool,
     /// Folder for the side-by-side pictures (PNG: the wall's TAWSS or |WSS|, a speed slice through
     /// the first stent or region, and for the first region a slice through it coloured over its
-    /// own speeds) and compare.json (created if needed; files of the same names are replaced).
+    /// own speeds), compare.json and index.html (both runs in the interactive 3D view, the pictures
+    /// and the numbers; open it in any browser) (created if needed; files of the same names are
+    /// replaced).
     #[arg(short, long, value_name = "DIR")]
     output: Option<PathBuf>,
     /// Size of each half of a picture, pixels.

@@ -40,10 +40,10 @@ pub struct InfoArgs {
     /// Print everything as JSON in SI units (keys below, in --help).
     #[arg(long)]
     json: bool,
-    /// Print instead the wall's values at a point X,Y,Z (m, the run's coordinates): the nearest wall
-    /// triangle (index, centroid, distance) and |WSS| and wall pressure (Pa) of the last snapshot,
-    /// TAWSS (Pa), OSI and RRT (1/Pa) of the last cycle there. With --json: {point, triangle, centroid,
-    /// distance (m), values [{field, unit, from, value}]}.
+    /// Print instead the wall's values at a point X,Y,Z (m, the run's coordinates): the nearest
+    /// wall triangle (index, centroid, distance) and |WSS| and wall pressure (Pa) of the last
+    /// snapshot, TAWSS (Pa), OSI and RRT (1/Pa) of the last cycle there. With --json: {point,
+    /// triangle, centroid, distance (m), values [{field, unit, from, value}]}.
     #[arg(long, value_name = "X,Y,Z", value_parser = parse_point)]
     probe: Option<[f64; 3]>,
 }

@@ -1,6 +1,6 @@
-//! `hemoflow report OUT.h5 -o DIR`: an HTML page with the run's key numbers, explained in plain
-//! words, and pictures of the wall shear stress, pressure and speed (see
-//! [`hemoflow::post::report`]).
+//! `hemoflow report OUT.h5 -o DIR`: an HTML page with the vessel in an interactive 3D view, the
+//! run's key numbers, explained in plain words, and pictures of the wall shear stress, pressure
+//! and speed (see [`hemoflow::post::report`]).
 
 use std::path::PathBuf;
 
@@ -14,8 +14,9 @@ use hemoflow::post::{OutputFile, OutputSummary, PostError};
 pub struct ReportArgs {
     /// Output file of `hemoflow run` (HDF5).
     file: PathBuf,
-    /// Folder for index.html, its pictures (PNG) and summary.json (created if needed; files of
-    /// the same names are replaced).
+    /// Folder for index.html (the page: open it from disk in any browser; the 3D view's controls
+    /// are in the README), its pictures (PNG) and summary.json (created if needed; files of the
+    /// same names are replaced).
     #[arg(short, long, value_name = "DIR")]
     output: PathBuf,
     /// Use the adapter whose name contains NAME (case-insensitive).

@@ -1,10 +1,12 @@
 //! `hemoflow report`: a self-contained HTML page (inline CSS and scripts, no external resource)
-//! with the key numbers of a [`OutputSummary`], a plain-words sentence for each, and pictures drawn
-//! with [`mod@super::render`] (PNG files beside the page, linked relatively).
+//! with the vessel in the interactive 3D view ([`super::view3d`]), the key numbers of a
+//! [`OutputSummary`], a plain-words sentence for each, and pictures drawn with
+//! [`mod@super::render`] (PNG files beside the page, linked relatively).
 //!
 //! Two steps, so that mistakes in the file show before the GPU is opened: [`Report::plan`] reads
-//! everything the pictures need and builds their scenes; [`Report::write`] draws them on one GPU
-//! and writes `index.html`, the PNGs and `summary.json` (the same JSON as `hemoflow info --json`).
+//! everything the pictures and the view need and builds their scenes; [`Report::write`] draws
+//! them on one GPU and writes `index.html`, the PNGs and `summary.json` (the same JSON as
+//! `hemoflow info --json`).
 //!
 //! ```no_run
 //! use hemoflow::gpu::Gpu;
