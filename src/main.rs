@@ -94,9 +94,10 @@ enum Command {
     /// The case file is TOML (keys in docs/case.md; SI units). Build the
     /// grid, step the incompressible Navier-Stokes equations on the GPU, write HDF5 snapshots
     /// (pressure Pa, velocity m/s, wall shear stress Pa on the wall's triangles) with XDMF time
-    /// series of the volume and of the wall, every step's cap flows and pressures, and per
-    /// cardiac cycle ([time] period) TAWSS (Pa), OSI and RRT (1/Pa) accumulated every step with
-    /// the cycle-averaged velocity and pressure. The time step (s) adapts to the fastest cell to
+    /// series of the volume (OUT.xdmf) and of the wall (OUT.wall.xdmf), every step's cap flows
+    /// and pressures, and per cardiac cycle ([time] period) TAWSS (Pa), OSI and RRT (1/Pa)
+    /// accumulated every step with the cycle-averaged velocity and pressure (the wall's series
+    /// over the cycles: OUT.cycles.xdmf). The time step (s) adapts to the fastest cell to
     /// keep the Courant number under [time] cfl, and a step that goes bad is undone and retried
     /// smaller; [time] dt fixes it instead. [time] steady = true runs a constant inflow until
     /// the flow stops changing: every step's residuals (velocity change, mass imbalance, caps'

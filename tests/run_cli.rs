@@ -95,10 +95,14 @@ fn profile_times_every_stage_on_the_gpu() {
     assert!(r["counters"]["timing"].is_null(), "{}", r["counters"]);
 }
 
-/// h5py reads every dataset of a run's output, and the layout, the volume XDMF and the wall
-/// XDMF are as documented (tools/check_output_h5.py).
+/// h5py reads every dataset of a run's output, and the layout, the volume XDMF and the wall's
+/// (over the snapshots, and over the cycles where the run has any) are as documented
+/// (tools/check_output_h5.py).
 fn check_output(h5: &Path) {
-    let (ok, out) = common::check_output_h5(&[h5, &h5.with_extension("xdmf"), &h5.with_extension("wall.xdmf")]);
+    let sidecars = ["xdmf", "wall.xdmf", "cycles.xdmf"].map(|e| h5.with_extension(e));
+    let files: Vec<&Path> =
+        std::iter::once(h5).chain(sidecars.iter().map(|p| p.as_path()).filter(|p| p.exists())).collect();
+    let (ok, out) = common::check_output_h5(&files);
     assert!(ok, "{out}");
 }
 

@@ -2,17 +2,18 @@
 
 usage: pvpython tools/check_paraview.py FILE.xdmf [FILE.wall.xdmf ...]
 
-Each file is one of the four XDMF files hemoflow writes: a run's volume series (OUT.xdmf, the
+Each file is one of the five XDMF files hemoflow writes: a run's volume series (OUT.xdmf, the
 snapshots' cell_kind, pressure and velocity), the grid alone (`voxelize`: cell_kind,
-volume_fraction), a run's wall series (OUT.wall.xdmf: wss, wall_pressure, and tawss, osi, rrt
-over the cycles) and centrelines (`centerline`: polylines with radius and abscissa). For each:
+volume_fraction), a run's wall series over the snapshots (OUT.wall.xdmf: wss, wall_pressure)
+and over the cycles (OUT.cycles.xdmf: tawss, osi, rrt), and centrelines (`centerline`:
+polylines with radius and abscissa). For each:
 
 - ParaView's XDMF reader loads every time step; the data has cells (or points) and the arrays
   that kind declares, with finite ranges;
 - one probe, compared with h5py's value in the HDF5 file the XDMF names: ParaView's
   ProbeLocation at the centre of the middle fluid cell (volume, grid) or at the centroid of the
-  middle wall triangle (wall), at the last time step (and the last cycle's end for the wall's
-  TAWSS and OSI), gives that cell's or triangle's values; the
+  middle wall triangle (wall, cycles), at the last time step, gives that cell's or triangle's
+  values at the last snapshot or cycle; the
   middle point of the first centreline has its position, radius and abscissa. Equal to 1e-6 of
   the largest magnitude in the compared values (both read the same stored numbers).
 
@@ -55,6 +56,8 @@ def kind_of(path):
         return "centerlines", h5
     if path.endswith(".wall.xdmf"):
         return "wall", h5
+    if path.endswith(".cycles.xdmf"):
+        return "cycles", h5
     with h5py.File(h5, "r") as f:
         return ("volume" if "fields" in f else "grid"), h5
 
@@ -63,6 +66,7 @@ WANT = {
     "volume": {"cell_kind", "pressure", "velocity"},
     "grid": {"cell_kind", "volume_fraction"},
     "wall": {"wss", "wall_pressure"},
+    "cycles": {"tawss", "osi", "rrt"},
     "centerlines": {"radius", "abscissa"},
 }
 
@@ -146,31 +150,20 @@ def check_volume(path, h5, reader, times, kind):
     return f"probe at cell ({i}, {j}, {k}): " + ", ".join(said)
 
 
-def check_wall(path, h5, reader, times):
+def check_wall(path, h5, reader, times, kind):
     with h5py.File(h5, "r") as f:
         vertices = f["wall"]["vertices"][()]
         triangles = f["wall"]["triangles"][()]
         t = len(triangles) // 2
         centroid = vertices[triangles[t]].mean(axis=0)
-        last = sorted(f["fields"].keys())[-1]
-        expect = {"wss": f["fields"][last]["wss"][t, :], "wall_pressure": [f["fields"][last]["wall_pressure"][t]]}
-    # The snapshots' grids alone: with the cycles' collection beside them, ProbeLocation answers
-    # with the first snapshot's values at every time (ParaView 5.11), though the reader's own
-    # output is right at each time (read_all).
-    grids = list(reader.GridStatus.Available)
-    reader.GridStatus = [g for g in grids if g.startswith("wall_")]
+        if kind == "wall":
+            g = f["fields"][sorted(f["fields"].keys())[-1]]
+            expect = {"wss": g["wss"][t, :], "wall_pressure": [g["wall_pressure"][t]]}
+        else:
+            g = f["cycles"][sorted(f["cycles"].keys())[-1]]
+            expect = {name: [g[name][t]] for name in ("tawss", "osi", "rrt")}
     found = probe(reader, centroid, max(times))
     said = [same(path, name, found.get(name, ()), value) for name, value in expect.items()]
-    cycles = [g for g in grids if g.startswith("cycles_")]
-    if cycles:
-        # The last cycle's grid alone, at its time (the cycle's end).
-        reader.GridStatus = cycles[-1:]
-        with h5py.File(h5, "r") as f:
-            c = f["cycles"][sorted(f["cycles"].keys())[-1]]
-            end = float(np.asarray(c.attrs["end"]).ravel()[0])
-            expect = {name: [c[name][t]] for name in ("tawss", "osi")}
-        found = probe(reader, centroid, end)
-        said += [same(path, name, found.get(name, ()), value) for name, value in expect.items()]
     return f"probe at triangle {t}: " + ", ".join(said)
 
 
@@ -195,8 +188,8 @@ def check(path):
     reader, times, arrays = read_all(path, kind)
     if kind in ("volume", "grid"):
         probed = check_volume(path, h5, reader, times, kind)
-    elif kind == "wall":
-        probed = check_wall(path, h5, reader, times)
+    elif kind in ("wall", "cycles"):
+        probed = check_wall(path, h5, reader, times, kind)
     else:
         probed = check_centerlines(path, h5, reader)
     print(f"{path} ({kind}): ParaView reads {len(times)} time step(s), arrays {', '.join(sorted(arrays))}; {probed}")

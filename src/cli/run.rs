@@ -182,8 +182,10 @@ pub fn run_case(
             mm(st.to)
         );
     }
+    let cycles =
+        summary.cycles_xdmf.as_ref().map_or(String::new(), |c| format!(", {} (the wall's cycles)", c.display()));
     println!(
-        "wrote {} snapshot(s) and {} cycle(s) to {}, with {} (the volume) and {} (the wall) for ParaView",
+        "wrote {} snapshot(s) and {} cycle(s) to {}, with {} (the volume), {} (the wall){cycles} for ParaView",
         summary.snapshots,
         summary.cycles.len(),
         summary.output.display(),

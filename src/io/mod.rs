@@ -38,10 +38,11 @@
 //! kill (how, and what was measured: `staged.rs`); [`OutputLock`] keeps two runs from writing
 //! one file.
 //!
-//! Three XDMF sidecars exist: [`write_grid_xdmf`] (the grid and its fields alone),
+//! Four XDMF sidecars exist: [`write_grid_xdmf`] (the grid and its fields alone),
 //! [`write_time_series_xdmf`] (a temporal collection over the snapshots, for ParaView's time
-//! controls) and [`write_wall_xdmf`] (the wall surface over the snapshots and the cycles). All
-//! are replaced atomically, so a run may rewrite them after each snapshot.
+//! controls), [`write_wall_xdmf`] (the wall surface over the snapshots) and [`write_cycles_xdmf`]
+//! (the wall surface over the cycles). All are replaced atomically, so a run may rewrite them
+//! after each snapshot.
 //!
 //! ```no_run
 //! use hemoflow::io::{write_grid_xdmf, write_time_series_xdmf, CapRecord, FieldType, GridMeta, H5Output};
@@ -93,7 +94,7 @@ pub use grid::{grid_meta, write_grid_file};
 pub use h5::H5Output;
 pub use lock::{LockError, OutputLock};
 pub use stent::{RegionRecord, StentRecord};
-pub use wall::{cycle_group, write_wall_xdmf, CycleRecord};
+pub use wall::{cycle_group, write_cycles_xdmf, write_wall_xdmf, CycleRecord};
 pub use xdmf::{write_grid_xdmf, write_time_series_xdmf};
 
 /// Largest snapshot index: group names under `/fields` have exactly 6 digits.

@@ -1,6 +1,6 @@
 //! The wall and the cardiac cycles in the output file: `/wall` (the surface), the wall fields of
-//! each snapshot, and `/cycles/NNNNNN` (the cycle-averaged indices and fields), with the wall's
-//! XDMF sidecar.
+//! each snapshot, and `/cycles/NNNNNN` (the cycle-averaged indices and fields), with the XDMF
+//! sidecars of the wall over the snapshots and over the cycles.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -139,63 +139,73 @@ impl H5Output {
 }
 
 /// Writes the wall's XDMF sidecar: a temporal collection `wall` over the snapshots (cell data
-/// `wss`, a vector, and `wall_pressure`, Pa) and, when there are any, a temporal collection
-/// `cycles` over the cardiac cycles at their end times (`tawss`, `osi`, `rrt`), both on the
-/// triangles of `/wall` (`vertices` points, `triangles` M triangles). Replaced atomically.
+/// `wss`, a vector, and `wall_pressure`, Pa) on the triangles of `/wall` (`vertices` points,
+/// `triangles` M triangles). Replaced atomically.
 pub fn write_wall_xdmf(
     xdmf_path: &Path,
     h5_path: &Path,
     points: usize,
     triangles: usize,
     snapshots: &[(usize, f64)],
+) -> Result<(), IoError> {
+    let fields = [("wss", true), ("wall_pressure", false)];
+    write_surface_series(xdmf_path, h5_path, [points, triangles], "wall", snapshots, &fields, &snapshot_group)
+}
+
+/// Writes the cycles' XDMF sidecar: a temporal collection `cycles` over the cardiac cycles at
+/// their end times (cell data `tawss`, Pa, `osi` and `rrt`, 1/Pa) on the triangles of `/wall`.
+/// A file of its own beside the wall's: with both collections in one file, ParaView 5.11's
+/// Probe Location answers at some times with another time's values. Replaced atomically.
+pub fn write_cycles_xdmf(
+    xdmf_path: &Path,
+    h5_path: &Path,
+    points: usize,
+    triangles: usize,
     cycles: &[(usize, f64)],
+) -> Result<(), IoError> {
+    let fields = [("tawss", false), ("osi", false), ("rrt", false)];
+    write_surface_series(xdmf_path, h5_path, [points, triangles], "cycles", cycles, &fields, &cycle_group)
+}
+
+/// An XDMF temporal collection `name` on the wall's surface: for each (index, time) of `items`,
+/// the cell data `fields` (name, whether a vector) from the group `group(index)`.
+fn write_surface_series(
+    xdmf_path: &Path,
+    h5_path: &Path,
+    [points, triangles]: [usize; 2],
+    name: &str,
+    items: &[(usize, f64)],
+    fields: &[(&str, bool)],
+    group: &dyn Fn(usize) -> String,
 ) -> Result<(), IoError> {
     let h5 = h5_reference(xdmf_path, h5_path)?;
     let mut s = String::new();
     open_document(&mut s);
-    let surface = |s: &mut String| {
+    let _ = writeln!(s, "    <Grid Name=\"{name}\" GridType=\"Collection\" CollectionType=\"Temporal\">");
+    for &(index, time) in items {
         let _ = writeln!(
             s,
-            "        <Topology TopologyType=\"Triangle\" NumberOfElements=\"{triangles}\">\n          \
+            "      <Grid Name=\"{name}_{index:06}\" GridType=\"Uniform\">\n        <Time Value=\"{time:e}\"/>\n        \
+             <Topology TopologyType=\"Triangle\" NumberOfElements=\"{triangles}\">\n          \
              <DataItem Dimensions=\"{triangles} 3\" NumberType=\"UInt\" Precision=\"4\" Format=\"HDF\">{h5}:/wall/triangles</DataItem>\n        \
              </Topology>\n        <Geometry GeometryType=\"XYZ\">\n          \
              <DataItem Dimensions=\"{points} 3\" NumberType=\"Float\" Precision=\"8\" Format=\"HDF\">{h5}:/wall/vertices</DataItem>\n        \
              </Geometry>"
         );
-    };
-    let attribute = |s: &mut String, name: &str, dataset: &str, vector: bool| {
-        let (kind, dims) =
-            if vector { ("Vector", format!("{triangles} 3")) } else { ("Scalar", triangles.to_string()) };
-        let _ = writeln!(
-            s,
-            "        <Attribute Name=\"{name}\" AttributeType=\"{kind}\" Center=\"Cell\">\n          \
-             <DataItem Dimensions=\"{dims}\" NumberType=\"Float\" Precision=\"4\" Format=\"HDF\">{h5}:{dataset}</DataItem>\n        \
-             </Attribute>"
-        );
-    };
-    let collection = |s: &mut String,
-                      name: &str,
-                      items: &[(usize, f64)],
-                      fields: &[(&str, bool)],
-                      group: &dyn Fn(usize) -> String| {
-        let _ = writeln!(s, "    <Grid Name=\"{name}\" GridType=\"Collection\" CollectionType=\"Temporal\">");
-        for &(index, time) in items {
+        for &(field, vector) in fields {
+            let (kind, dims) =
+                if vector { ("Vector", format!("{triangles} 3")) } else { ("Scalar", triangles.to_string()) };
             let _ = writeln!(
                 s,
-                "      <Grid Name=\"{name}_{index:06}\" GridType=\"Uniform\">\n        <Time Value=\"{time:e}\"/>"
+                "        <Attribute Name=\"{field}\" AttributeType=\"{kind}\" Center=\"Cell\">\n          \
+                 <DataItem Dimensions=\"{dims}\" NumberType=\"Float\" Precision=\"4\" Format=\"HDF\">{h5}:{}/{field}</DataItem>\n        \
+                 </Attribute>",
+                group(index)
             );
-            surface(s);
-            for &(field, vector) in fields {
-                attribute(s, field, &format!("{}/{field}", group(index)), vector);
-            }
-            s.push_str("      </Grid>\n");
         }
-        s.push_str("    </Grid>\n");
-    };
-    collection(&mut s, "wall", snapshots, &[("wss", true), ("wall_pressure", false)], &snapshot_group);
-    if !cycles.is_empty() {
-        collection(&mut s, "cycles", cycles, &[("tawss", false), ("osi", false), ("rrt", false)], &cycle_group);
+        s.push_str("      </Grid>\n");
     }
+    s.push_str("    </Grid>\n");
     close_document(&mut s);
     write_atomically(xdmf_path, &s)
 }

@@ -317,6 +317,7 @@
       colours.needsUpdate = true;
     }
     frameText.textContent = when;
+    wallLegend.box.style.display = label ? '' : 'none';
     wallLegend.set(label + ' (' + when + ')', r);
   }
 

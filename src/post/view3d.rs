@@ -36,10 +36,13 @@ console.error=((f)=>(...a)=>{HEMOFLOW_ERRORS.push(a.join(' '));f(...a)})(console
 const SCRIPT: &str = include_str!("view3d.js");
 
 /// At most this many snapshots of a snapshot field go into the page (evenly spread, the last
-/// kept), so that a long run's page stays small.
+/// kept), and at most [`MAX_FIELD_BYTES`] of them, so that a long run's page stays small.
 pub const MAX_FRAMES: usize = 60;
+/// Bytes of values per snapshot field at most (2 per wall triangle and snapshot; a wall of
+/// 14,000 triangles keeps 60 snapshots, one of 200,000 keeps 20).
+pub const MAX_FIELD_BYTES: usize = 8_000_000;
 /// Fluid cells above this leave the speed slice out (each costs 8 bytes in the page).
-pub const MAX_SLICE_CELLS: usize = 4_000_000;
+pub const MAX_SLICE_CELLS: usize = 2_000_000;
 
 /// One value per wall triangle at one time (a snapshot) or over one cycle.
 #[derive(Serialize)]
@@ -140,13 +143,18 @@ fn quantise<'a>(all: impl Iterator<Item = &'a [f32]> + Clone) -> (f64, f64, Vec<
     (lo, hi, encoded)
 }
 
-/// At most [`MAX_FRAMES`] of `numbers`, evenly spread, first and last kept.
-fn spread(numbers: &[usize]) -> Vec<usize> {
-    if numbers.len() <= MAX_FRAMES {
+/// At most `most` of `numbers` (at least one), evenly spread, the last kept (and the first,
+/// for two or more).
+fn spread(numbers: &[usize], most: usize) -> Vec<usize> {
+    let most = most.max(1);
+    if numbers.len() <= most {
         return numbers.to_vec();
     }
+    if most == 1 {
+        return numbers[numbers.len() - 1..].to_vec();
+    }
     let last = numbers.len() - 1;
-    let mut picked: Vec<usize> = (0..MAX_FRAMES).map(|i| numbers[i * last / (MAX_FRAMES - 1)]).collect();
+    let mut picked: Vec<usize> = (0..most).map(|i| numbers[i * last / (most - 1)]).collect();
     picked.dedup();
     picked
 }
@@ -167,11 +175,12 @@ impl Panel {
         let mut fields = Vec::new();
         let snapshots = if file.exists("/fields") { file.numbers("fields")? } else { Vec::new() };
         let cycles = if file.exists("/cycles") { file.numbers("cycles")? } else { Vec::new() };
+        let frames = MAX_FRAMES.min(MAX_FIELD_BYTES / (2 * m.max(1)));
         for field in [Field::Tawss, Field::Osi, Field::Rrt, Field::Wss, Field::Pressure] {
             let (dataset, groups) = match field {
-                Field::Wss => ("wss", spread(&snapshots)),
-                Field::Pressure => ("wall_pressure", spread(&snapshots)),
-                _ => (field.name(), cycles.clone()),
+                Field::Wss => ("wss", spread(&snapshots, frames)),
+                Field::Pressure => ("wall_pressure", spread(&snapshots, frames)),
+                _ => (field.name(), spread(&cycles, frames)),
             };
             let group_of = |n: usize| format!("/{}/{n:06}", if field.is_cycle_average() { "cycles" } else { "fields" });
             let groups: Vec<usize> =
@@ -308,4 +317,20 @@ pub fn section(panels: &[Panel], linked: bool, start: &Start) -> String {
          same fields.</noscript></section>\n<script>{ERRORS}</script>\n<script>{THREE}</script>\n<script type=\"application/json\" \
          id=\"view3d-data\">{json}</script>\n<script>{SCRIPT}</script>\n"
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::spread;
+
+    #[test]
+    fn spread_keeps_the_last_and_at_most_the_number_asked() {
+        let n: Vec<usize> = (0..100).collect();
+        assert_eq!(spread(&n[..5], 60), vec![0, 1, 2, 3, 4]);
+        assert_eq!(spread(&n, 1), vec![99]);
+        assert_eq!(spread(&n, 0), vec![99]);
+        let picked = spread(&n, 60);
+        assert_eq!((picked.len(), picked[0], picked[59]), (60, 0, 99));
+        assert!(picked.windows(2).all(|w| w[0] < w[1]));
+    }
 }

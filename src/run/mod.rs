@@ -160,8 +160,10 @@ pub struct RunSummary {
     pub output: PathBuf,
     /// Its XDMF time series.
     pub xdmf: PathBuf,
-    /// The wall's XDMF (the surface over the snapshots and cycles).
+    /// The wall's XDMF over the snapshots.
     pub wall_xdmf: PathBuf,
+    /// The wall's XDMF over the cycles (None: no cycle finished).
+    pub cycles_xdmf: Option<PathBuf>,
     /// Wall triangles (where the wall shear stress is computed).
     pub wall_triangles: usize,
     /// GPU bytes of the wall shear stress and the cycle averages (beside
@@ -473,6 +475,7 @@ pub fn run(
         }
     }
     let (xdmf, wall_xdmf, snapshots) = (recorder.xdmf.clone(), recorder.wall_xdmf.clone(), recorder.snapshots.len());
+    let cycles_xdmf = (!recorder.cycles.is_empty()).then(|| recorder.cycles_xdmf.clone());
     recorder.close()?;
     drop(locks);
     if profile {
@@ -517,6 +520,7 @@ pub fn run(
         output,
         xdmf,
         wall_xdmf,
+        cycles_xdmf,
         wall_triangles: wall.triangles.len(),
         wall_gpu_bytes: solver.wall_bytes(),
         wall_unresolved: stencil.unresolved,

@@ -13,7 +13,8 @@ use super::setup::centerline_records;
 use crate::case::Case;
 use crate::grid::{self, kind};
 use crate::io::{
-    write_time_series_xdmf, write_wall_xdmf, CycleRecord, GridMeta, H5Output, IoError, RegionRecord, StentRecord,
+    write_cycles_xdmf, write_time_series_xdmf, write_wall_xdmf, CycleRecord, GridMeta, H5Output, IoError, RegionRecord,
+    StentRecord,
 };
 use crate::mesh::WallSurface;
 use crate::solver::gpu_solver::Averages;
@@ -23,17 +24,19 @@ use crate::stent::Deployed;
 /// A run's output file, open for writing.
 pub(super) struct Recorder {
     out: H5Output,
-    /// The output file, and its volume and wall XDMF sidecars.
+    /// The output file, and its XDMF sidecars: the volume, the wall over the snapshots and over
+    /// the cycles (written once there is one).
     output: PathBuf,
     pub xdmf: PathBuf,
     pub wall_xdmf: PathBuf,
+    pub cycles_xdmf: PathBuf,
     meta: GridMeta,
     /// The wall's points and triangles.
     wall_sizes: (usize, usize),
     /// Snapshots written: (number, time in s).
     pub snapshots: Vec<(usize, f64)>,
     /// Cycles written: (number, end time in s).
-    cycles: Vec<(usize, f64)>,
+    pub cycles: Vec<(usize, f64)>,
 }
 
 /// What the output's header says about the run.
@@ -100,6 +103,7 @@ impl Recorder {
             output: output.to_path_buf(),
             xdmf: output.with_extension("xdmf"),
             wall_xdmf: output.with_extension("wall.xdmf"),
+            cycles_xdmf: output.with_extension("cycles.xdmf"),
             meta: crate::io::grid_meta(g),
             wall_sizes: (wall.vertices.len(), wall.triangles.len()),
             snapshots: Vec::new(),
@@ -109,7 +113,10 @@ impl Recorder {
 
     fn write_wall_series(&self) -> Result<(), RunError> {
         let (points, triangles) = self.wall_sizes;
-        write_wall_xdmf(&self.wall_xdmf, &self.output, points, triangles, &self.snapshots, &self.cycles)?;
+        write_wall_xdmf(&self.wall_xdmf, &self.output, points, triangles, &self.snapshots)?;
+        if !self.cycles.is_empty() {
+            write_cycles_xdmf(&self.cycles_xdmf, &self.output, points, triangles, &self.cycles)?;
+        }
         Ok(())
     }
 

@@ -48,7 +48,8 @@ pub fn page(report: &Report, now: u64) -> String {
     pictures(&mut h, report);
     h += "<h2>Data</h2>\n<p>All numbers above, in SI units (m, m<sup>3</sup>/s, Pa), are in \
           <a href=\"summary.json\">summary.json</a> beside this page (the same as <code>hemoflow info --json</code>). \
-          The full results open in ParaView through the .xdmf file beside the .h5 file.</p>\n</body>\n</html>\n";
+          The full results open in ParaView through the .xdmf files beside the .h5 file (the volume; .wall.xdmf, the \
+          wall over the snapshots; .cycles.xdmf, over the heartbeats).</p>\n</body>\n</html>\n";
     h
 }
 
