@@ -250,7 +250,7 @@
   const startSlice = start.slice ? 'xyz'[start.slice[0]] : '';
   const state = {
     field: [params.get('field'), start.field].find((f) => fieldNames.includes(f)) || fieldNames[0],
-    frame: null,
+    frame: params.has('frame') ? Math.max(Math.floor(Number(params.get('frame'))) || 0, 0) : null,
     view: params.get('view') || 'iso',
     slice: ['x', 'y', 'z'].includes(params.get('slice')) ? params.get('slice') : startSlice,
     // The slice's position along its axis, mm in the run's coordinates.
@@ -288,7 +288,7 @@
 
   function paintWall() {
     const n = frameCount();
-    if (state.frame === null || state.frame >= n) state.frame = params.has('frame') ? Math.min(Number(params.get('frame')) || 0, n - 1) : n - 1;
+    if (state.frame === null || state.frame >= n) state.frame = n - 1;
     frameSlider.max = n - 1;
     frameSlider.value = state.frame;
     frameSlider.disabled = play.disabled = n < 2;
@@ -509,16 +509,22 @@
     sliceAt.value = state.at;
   }
   fitSlider();
+  const repaint = () => {
+    paintWall();
+    drawAll();
+  };
+  const reslice = () => {
+    buildSlices();
+    drawAll();
+  };
   fieldSelect.addEventListener('change', () => {
     state.field = fieldSelect.value;
     state.frame = null;
-    paintWall();
-    drawAll();
+    repaint();
   });
   frameSlider.addEventListener('input', () => {
     state.frame = Number(frameSlider.value);
-    paintWall();
-    drawAll();
+    repaint();
   });
   let timer = null;
   play.addEventListener('click', () => {
@@ -531,8 +537,7 @@
     play.textContent = 'Pause';
     timer = setInterval(() => {
       state.frame = (state.frame + 1) % frameCount();
-      paintWall();
-      drawAll();
+      repaint();
     }, 300);
   });
   const applyView = () => {
@@ -542,18 +547,16 @@
   viewSelect.addEventListener('change', applyView);
   reset.addEventListener('click', applyView);
   window.addEventListener('keydown', (e) => {
-    if (e.key === 'r' && !(e.target instanceof HTMLInputElement)) applyView();
+    if (e.key === 'r' && !(e.target instanceof HTMLInputElement || e.target instanceof HTMLSelectElement)) applyView();
   });
   sliceAxis.addEventListener('change', () => {
     state.slice = sliceAxis.value;
     fitSlider();
-    buildSlices();
-    drawAll();
+    reslice();
   });
   sliceAt.addEventListener('input', () => {
     state.at = Number(sliceAt.value);
-    buildSlices();
-    drawAll();
+    reslice();
   });
   window.addEventListener('resize', () => {
     panels.forEach(resize);
