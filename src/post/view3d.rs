@@ -189,7 +189,7 @@ impl Panel {
                 continue;
             }
             let mut values = Vec::new();
-            let mut frames = Vec::new();
+            let mut framed = Vec::new();
             for n in groups {
                 let group = group_of(n);
                 let v = wall_values(file, field, &group, m)?;
@@ -199,13 +199,14 @@ impl Panel {
                 } else {
                     format!("t = {:.4} s", file.scalar_attr(&group, "time")?)
                 };
-                frames.push(Frame { when, range: default_range(field, &v).0, values: String::new() });
+                framed.push(Frame { when, range: default_range(field, &v).0, values: String::new() });
                 values.push(v);
             }
             let (lo, hi, encoded) = quantise(values.iter().map(|v| v.as_slice()));
-            for (frame, e) in frames.iter_mut().zip(encoded) {
+            for (frame, e) in framed.iter_mut().zip(encoded) {
                 frame.values = e;
             }
+            let frames = framed;
             fields.push(FieldFrames { name: field.name(), label: field.label(), unit: field.unit(), lo, hi, frames });
         }
         let mut caps = Vec::new();

@@ -1,5 +1,9 @@
-//! CPU twins of the solver kernels: the same loops as `shaders/solver/*.wgsl`, in f32, one
-//! function per stage with the stage's name. They are the oracles of the GPU-vs-CPU tests.
+//! CPU twins of the solver kernels: the same per-cell arithmetic as `shaders/solver/*.wgsl`, in
+//! f32, one function per stage with the stage's name. They are the oracles of the GPU-vs-CPU
+//! tests. The heavy ones run in parallel with rayon, over cells or (`pressure_smooth`) bricks:
+//! each cell's new values are computed from the inputs as they were and then written, so the
+//! results do not depend on the number of threads (a red-black half sweep reads only the other
+//! colour). `benches/twins.rs` measures them.
 
 use super::boundary::codes;
 use super::layout::rheology;
@@ -7,6 +11,7 @@ use super::wall_shear::{WallParams, WallPoint, WALL_STENCIL};
 use super::{CellLayout, SolverParams};
 use crate::grid::index::{self, Bricks, BRICK_CELLS, NO_SLOT};
 use crate::grid::DIRECTIONS;
+use rayon::prelude::*;
 
 /// A link crossing counts as the cap's when its direction's cosine with the cap normal exceeds
 /// this (WGSL: CAP_ALIGNMENT in shared/cells.wgsl).
@@ -71,12 +76,13 @@ pub fn divergence(
 ) {
     let n = params.cells as usize;
     let dt = params.dt;
-    for id in 0..params.cells {
-        let i = id as usize;
-        outflow[i] = 0.0;
+    let cells = &mut f[..n];
+    cells.par_iter_mut().zip(&mut outflow[..n]).enumerate().for_each(|(i, (f_i, outflow_i))| {
+        let id = i as u32;
+        *outflow_i = 0.0;
         if !layout.is_fluid(id) {
-            f[i] = 0.0;
-            continue;
+            *f_i = 0.0;
+            return;
         }
         let p_cap = |c: u32| layout.boundary(c).pressure;
         let grad = pressure_gradient(layout, bricks, params, p, id, p_cap(id));
@@ -103,14 +109,14 @@ pub fn divergence(
         if c_out > 0.0 {
             let moved = [uc[0] + dt * grad[0], uc[1] + dt * grad[1], uc[2] + dt * grad[2]];
             let out = cap_flux(layout, id, moved) + dt * c_out * (p[i] - p_cap(id)) / params.h;
-            outflow[i] = out;
+            *outflow_i = out;
             s += out;
         } else {
             s += cap_flux(layout, id, uc);
         }
         // -V div / dt with div = s / (V h).
-        f[i] = if dt > 0.0 { -s / (params.h * dt) } else { 0.0 };
-    }
+        *f_i = if dt > 0.0 { -s / (params.h * dt) } else { 0.0 };
+    });
 }
 
 /// Twin of `solver/pressure_smooth`: one red-black Gauss-Seidel sweep of M p = f inside each
@@ -149,7 +155,9 @@ pub fn pressure_smooth(
         inside: [Option<(usize, f32)>; 6],
     }
     let n = BRICK_CELLS as usize;
-    for brick in 0..params.cells / BRICK_CELLS {
+    let bricks_count = (params.cells / BRICK_CELLS) as usize;
+    p_out[..bricks_count * n].par_chunks_mut(n).enumerate().for_each(|(brick, out)| {
+        let brick = brick as u32;
         let mut block = vec![0.0f32; n];
         let mut fixed = vec![Fixed::default(); n];
         for (local, (value, cell)) in block.iter_mut().zip(fixed.iter_mut()).enumerate() {
@@ -183,9 +191,8 @@ pub fn pressure_smooth(
                 block[local] = (s + cell.source) / cell.sa;
             }
         }
-        let base = (brick * BRICK_CELLS) as usize;
-        p_out[base..base + n].copy_from_slice(&block);
-    }
+        out.copy_from_slice(&block);
+    });
 }
 
 /// Twin of `pressure_operator` (shared/pressure_operator): h^2 (M p) at cell `id`,
@@ -209,25 +216,28 @@ pub fn pressure_residual(
     p: &[f32],
     r: &mut [f32],
 ) {
-    for id in 0..params.cells {
-        let i = id as usize;
-        if !layout.is_fluid(id) {
-            r[i] = 0.0;
-            continue;
-        }
-        let m = pressure_operator(layout, bricks, p, id);
-        let source = if params.without_source == 1 { 0.0 } else { f[i] };
-        r[i] = source - m / (params.h * params.h);
-    }
+    r[..params.cells as usize].par_iter_mut().enumerate().for_each(|(i, r)| {
+        let id = i as u32;
+        *r = if layout.is_fluid(id) {
+            let m = pressure_operator(layout, bricks, p, id);
+            let source = if params.without_source == 1 { 0.0 } else { f[i] };
+            source - m / (params.h * params.h)
+        } else {
+            0.0
+        };
+    });
 }
 
 /// Twin of `solver/mg_coarse_solve`: e[ids[i]] = sum_j inverse[i n + j] f[ids[j]] in order of j,
 /// for the n = `ids.len()` fluid cells of the coarsest level (other cells of `e` untouched).
 pub fn mg_coarse_solve(ids: &[u32], inverse: &[f32], f: &[f32], e: &mut [f32]) {
     let n = ids.len();
-    for (i, &id) in ids.iter().enumerate() {
-        let row = &inverse[i * n..(i + 1) * n];
-        e[id as usize] = row.iter().zip(ids).fold(0.0f32, |s, (&a, &j)| s + a * f[j as usize]);
+    let rows: Vec<f32> = (0..n)
+        .into_par_iter()
+        .map(|i| inverse[i * n..(i + 1) * n].iter().zip(ids).fold(0.0f32, |s, (&a, &j)| s + a * f[j as usize]))
+        .collect();
+    for (&id, value) in ids.iter().zip(rows) {
+        e[id as usize] = value;
     }
 }
 
@@ -247,7 +257,8 @@ pub fn mg_restrict(
     f_coarse: &mut [f32],
 ) {
     let h2 = params.h * params.h;
-    for (id, out) in (0..coarse.cells.len() as u32).zip(f_coarse.iter_mut()) {
+    f_coarse[..coarse.cells.len()].par_iter_mut().enumerate().for_each(|(id, out)| {
+        let id = id as u32;
         let fine_slot = child_bricks[(id / BRICK_CELLS) as usize * 8 + index::child_octant(id) as usize];
         *out = if coarse.is_fluid(id) && fine_slot != NO_SLOT {
             let s = (0..8).map(|k| index::child_cell(id, fine_slot, k)).fold(0.0f32, |s, child| {
@@ -261,7 +272,7 @@ pub fn mg_restrict(
         } else {
             0.0
         };
-    }
+    });
 }
 
 /// Twin of `pressure_gradient_axis` (shared/gradient): component `axis` of the gradient of `p`
@@ -351,20 +362,28 @@ pub fn project(
     outflow: &mut [f32],
 ) {
     let n = params.cells as usize;
-    for id in 0..params.cells {
-        let i = id as usize;
+    let [ux, uy, uz] = components(u, n);
+    let cells = (ux.par_iter_mut(), uy.par_iter_mut(), uz.par_iter_mut(), outflow[..n].par_iter_mut());
+    cells.into_par_iter().enumerate().for_each(|(i, (ux, uy, uz, outflow))| {
+        let id = i as u32;
+        let out = [ux, uy, uz];
         if !layout.is_fluid(id) {
-            for axis in 0..3 {
-                u[axis * n + i] = 0.0;
-            }
-            continue;
+            out.into_iter().for_each(|v| *v = 0.0);
+            return;
         }
-        outflow[i] += params.dt * layout.boundary(id).coefficient * p[i] / params.h;
+        *outflow += params.dt * layout.boundary(id).coefficient * p[i] / params.h;
         let grad = pressure_gradient(layout, bricks, params, p, id, 0.0);
-        for (axis, g) in grad.iter().enumerate() {
-            u[axis * n + i] = u_star[axis * n + i] - params.dt * g;
+        for (axis, (v, g)) in out.into_iter().zip(grad).enumerate() {
+            *v = u_star[axis * n + i] - params.dt * g;
         }
-    }
+    });
+}
+
+/// The three components of a component-major array of `n` cells, each `n` long.
+fn components(v: &mut [f32], n: usize) -> [&mut [f32]; 3] {
+    let (x, rest) = v[..3 * n].split_at_mut(n);
+    let (y, z) = rest.split_at_mut(n);
+    [x, y, z]
 }
 
 /// Kind of one side of a cell's viscous stencil (WGSL: SIDE_* in shared/viscous.wgsl).
@@ -612,18 +631,18 @@ pub fn momentum(
     let h = params.h;
     let stage = params.stage;
     let force = [params.force_x, params.force_y, params.force_z];
-    for id in 0..params.cells {
+    // Each cell's new tendency, rhs and next velocity (None: left as it is), computed in
+    // parallel from the arrays as they were (a cell reads its own old tendency and rhs only),
+    // then written.
+    let (tendency_in, rhs_in) = (&*tendency, &*rhs);
+    let cell = |id: u32| -> [Option<[f32; 3]>; 3] {
         let i = id as usize;
         if !layout.is_fluid(id) {
-            for c in 0..3 {
-                tendency[c * n + i] = 0.0;
-                if stage == 2 {
-                    rhs[c * n + i] = 0.0;
-                } else {
-                    u_next[c * n + i] = 0.0;
-                }
-            }
-            continue;
+            return if stage == 2 {
+                [Some([0.0; 3]), Some([0.0; 3]), None]
+            } else {
+                [Some([0.0; 3]), None, Some([0.0; 3])]
+            };
         }
         let vol_adv = layout.volume(id).max(ADVECTION_MIN_VOLUME) * h;
         let b = layout.boundary(id);
@@ -650,6 +669,7 @@ pub fn momentum(
             [0.0; 3]
         };
         let dt = params.dt;
+        let (mut t_new, mut rhs_new, mut next_new) = ([0.0f32; 3], [0.0f32; 3], [0.0f32; 3]);
         for c in 0..3 {
             let uc = un[c];
             let k = c * n + i;
@@ -659,17 +679,17 @@ pub fn momentum(
             }
             if stage == 1 {
                 // u2 = 3/4 u + 1/4 (u1 + dt (A(u1) + C_off - D u2')), with dt C_off from u1.
-                let t_old = tendency[k];
-                tendency[k] = t_old + advection / 6.0;
+                let t_old = tendency_in[k];
+                t_new[c] = t_old + advection / 6.0;
                 let stepped =
                     (v[c] * (2.0 + dt * diagonal) - uc + dt * (advection - 6.0 * t_old)) / (1.0 + dt * diagonal);
-                u_next[k] = 0.75 * uc + 0.25 * stepped;
+                next_new[c] = 0.75 * uc + 0.25 * stepped;
                 continue;
             }
             if stage == 2 && !implicit {
-                let t = tendency[k] + advection * (2.0 / 3.0);
-                tendency[k] = t;
-                rhs[k] += dt * t;
+                let t = tendency_in[k] + advection * (2.0 / 3.0);
+                t_new[c] = t;
+                rhs_new[c] = rhs_in[k] + dt * t;
                 continue;
             }
             let (mut lap, mut wall_value) = (0.0f32, 0.0f32);
@@ -685,9 +705,9 @@ pub fn momentum(
             if stage == 0 {
                 // C = off - diagonal u.
                 let off = lap + fluid_sides * uc + wall_value + force[c] - grad_p[c];
-                tendency[k] = advection / 6.0;
-                u_next[k] = (uc + dt * (advection + off)) / (1.0 + dt * diagonal);
-                rhs[k] = base;
+                t_new[c] = advection / 6.0;
+                next_new[c] = (uc + dt * (advection + off)) / (1.0 + dt * diagonal);
+                rhs_new[c] = base;
                 continue;
             }
             // Implicit: backward Euler, the first-order upwind operator that viscous_sweep
@@ -699,8 +719,23 @@ pub fn momentum(
                     t += inflow * (uc - u[c * n + nb as usize]);
                 }
             }
-            tendency[k] = t;
-            rhs[k] = base + dt * t;
+            t_new[c] = t;
+            rhs_new[c] = base + dt * t;
+        }
+        match (stage, implicit) {
+            (1, _) => [Some(t_new), None, Some(next_new)],
+            (0, _) => [Some(t_new), Some(rhs_new), Some(next_new)],
+            _ => [Some(t_new), Some(rhs_new), None],
+        }
+    };
+    let updated: Vec<[Option<[f32; 3]>; 3]> = (0..params.cells).into_par_iter().map(cell).collect();
+    for (i, [t, r, next]) in updated.into_iter().enumerate() {
+        for (out, values) in [(&mut *tendency, t), (&mut *rhs, r), (&mut *u_next, next)] {
+            if let Some(values) = values {
+                for (c, x) in values.into_iter().enumerate() {
+                    out[c * n + i] = x;
+                }
+            }
         }
     }
 }
@@ -721,48 +756,56 @@ pub fn viscous_sweep(
 ) {
     let n = params.cells as usize;
     let k = params.dt;
-    for t in 0..params.cells / 2 {
-        let id = index::coloured_cell(t, params.colour);
-        let i = id as usize;
-        if !layout.is_fluid(id) {
-            for c in 0..3 {
-                v[c * n + i] = 0.0;
+    // A cell's face neighbours are of the other colour: the half's new values read none of
+    // them, so they are computed at once and written after.
+    let updated: Vec<(usize, [f32; 3])> = (0..params.cells / 2)
+        .into_par_iter()
+        .map(|t| {
+            let id = index::coloured_cell(t, params.colour);
+            let i = id as usize;
+            if !layout.is_fluid(id) {
+                return (i, [0.0; 3]);
             }
-            continue;
-        }
-        let st = viscous_stencil(layout, bricks, params, viscosity, id);
-        let mut diag = 1.0f32;
-        for (side, coef) in st {
-            match side {
-                Side::Fluid(_) => diag += 0.5 * k * coef,
-                Side::Wall(_) => diag += k * coef,
-                Side::Skip => {}
-            }
-        }
-        let mut a_in = [(0.0f32, 0u32); 6];
-        if params.implicit_advection == 1 {
-            let vol_adv = layout.volume(id).max(ADVECTION_MIN_VOLUME) * params.h;
-            for (d, a) in a_in.iter_mut().enumerate() {
-                let Some(nb) = fluid_neighbour(layout, bricks, id, d) else { continue };
-                *a = (params.dt * (-face_volume_flux(layout, u, id, nb, d)).max(0.0) / vol_adv, nb);
-                diag += a.0;
-            }
-            diag += params.dt * (-inlet_volume_flux(layout, id)).max(0.0) / vol_adv;
-        }
-        for c in 0..3 {
-            let mut off = 0.0f32;
+            let st = viscous_stencil(layout, bricks, params, viscosity, id);
+            let mut diag = 1.0f32;
             for (side, coef) in st {
-                if let Side::Fluid(nb) = side {
-                    off += coef * v[c * n + nb as usize];
+                match side {
+                    Side::Fluid(_) => diag += 0.5 * k * coef,
+                    Side::Wall(_) => diag += k * coef,
+                    Side::Skip => {}
                 }
             }
-            let mut adv = 0.0f32;
-            for &(a, nb) in &a_in {
-                if a > 0.0 {
-                    adv += a * v[c * n + nb as usize];
+            let mut a_in = [(0.0f32, 0u32); 6];
+            if params.implicit_advection == 1 {
+                let vol_adv = layout.volume(id).max(ADVECTION_MIN_VOLUME) * params.h;
+                for (d, a) in a_in.iter_mut().enumerate() {
+                    let Some(nb) = fluid_neighbour(layout, bricks, id, d) else { continue };
+                    *a = (params.dt * (-face_volume_flux(layout, u, id, nb, d)).max(0.0) / vol_adv, nb);
+                    diag += a.0;
                 }
+                diag += params.dt * (-inlet_volume_flux(layout, id)).max(0.0) / vol_adv;
             }
-            v[c * n + i] = (rhs[c * n + i] + 0.5 * k * off + adv) / diag;
+            let value = std::array::from_fn(|c| {
+                let mut off = 0.0f32;
+                for (side, coef) in st {
+                    if let Side::Fluid(nb) = side {
+                        off += coef * v[c * n + nb as usize];
+                    }
+                }
+                let mut adv = 0.0f32;
+                for &(a, nb) in &a_in {
+                    if a > 0.0 {
+                        adv += a * v[c * n + nb as usize];
+                    }
+                }
+                (rhs[c * n + i] + 0.5 * k * off + adv) / diag
+            });
+            (i, value)
+        })
+        .collect();
+    for (i, value) in updated {
+        for (c, x) in value.into_iter().enumerate() {
+            v[c * n + i] = x;
         }
     }
 }

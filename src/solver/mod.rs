@@ -12,7 +12,7 @@
 //! 4. projection of the face velocities (divergence-free to the solver tolerance) and of the
 //!    centres (u -= dt grad p).
 //!
-//! Every kernel (`shaders/solver/*.wgsl`) has a CPU twin in [`cpu`] with the same loops (an
+//! Every kernel (`shaders/solver/*.wgsl`) has a CPU twin in [`cpu`] with the same arithmetic (an
 //! add-on's, with its [`addon::AddOn`] type), used as the oracle of a GPU-vs-CPU test on seeded
 //! random input.
 //!

@@ -1,0 +1,62 @@
+//! The CPU twins of the solver's kernels (`hemoflow::solver::cpu`), parallel over cells or
+//! bricks with rayon, on the grid `hemoflow bench --size 32` calls `box` (a square duct of
+//! 32^3 fluid cells at 0.1 mm) with seeded values: the groundwork of a native CPU backend, whose
+//! stages would be these twins. Throughput in fluid cells per second (million: MLUPS), as the
+//! bench reports the GPU's; a red-black half sweep counts the half it updates.
+//!
+//! `cargo bench --bench twins` (and `RAYON_NUM_THREADS=1` for one core).
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use hemoflow::grid;
+use hemoflow::solver::{cpu, CellLayout, SolverParams};
+
+/// Seeded values in [-1, 1).
+fn values(n: usize, seed: u64) -> Vec<f32> {
+    let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    (0..n)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 40) as f32 / (1u64 << 23) as f32 - 1.0
+        })
+        .collect()
+}
+
+fn bench(c: &mut Criterion) {
+    let (n_side, h) = (32u32, 1e-4);
+    let g = grid::voxelize(&hemoflow::bench::duct_mesh((n_side as f64 + 0.25) * h), h).expect("the duct");
+    let layout = CellLayout::new(&g).expect("its layout");
+    let n = layout.cells.len();
+    let fluid = (0..n as u32).filter(|&id| layout.is_fluid(id)).count() as u64;
+    let params = SolverParams { h: h as f32, dt: 1e-5, nu: 3.3e-6, cells: n as u32, ..Default::default() };
+    let (u, u_eval, p, f) = (values(3 * n, 1), values(3 * n, 2), values(n, 3), values(n, 4));
+    let viscosity = vec![0.0f32; 1];
+    let (mut out3, mut out3b, mut out3c, mut out1, mut out1b) =
+        (vec![0.0f32; 3 * n], vec![0.0f32; 3 * n], vec![0.0f32; 3 * n], vec![0.0f32; n], vec![0.0f32; n]);
+    let parents = vec![u32::MAX; n / 64];
+    let b = &g.bricks;
+    let mut group = c.benchmark_group(format!("twins_box_{n_side}"));
+    group.sample_size(10).throughput(Throughput::Elements(fluid));
+    group.bench_function("divergence", |bench| {
+        bench.iter(|| cpu::divergence(&layout, b, &params, &u, &p, &mut out1, &mut out1b))
+    });
+    group.bench_function("pressure_smooth", |bench| {
+        bench.iter(|| cpu::pressure_smooth(&layout, b, &params, &f, &p, &parents, &p, &mut out1))
+    });
+    group.bench_function("project", |bench| {
+        bench.iter(|| cpu::project(&layout, b, &params, &p, &u, &mut out3, &mut out1))
+    });
+    group.bench_function("momentum_stage_0", |bench| {
+        bench
+            .iter(|| cpu::momentum(&layout, b, &params, &u, &u_eval, &mut out3, &mut out3b, &mut out3c, &p, &viscosity))
+    });
+    group.throughput(Throughput::Elements(fluid / 2));
+    group.bench_function("viscous_sweep_half", |bench| {
+        bench.iter(|| cpu::viscous_sweep(&layout, b, &params, &u_eval, &u, &mut out3, &viscosity))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
