@@ -67,6 +67,12 @@ fn the_demo_report_shows_the_vessel_in_3d_and_its_readout_is_the_files_value() {
     common::check_page(&r, 0.005, 0.015);
     assert_eq!(r["slice"]["panels_cut"], 1, "the y slice cut no fluid: {}", r["slice"]);
 
+    // A browser without WebGL (switched off here) gets a note instead of a blank box.
+    let r = common::page_selftest_with(&page, "", &["--disable-webgl"]);
+    assert_eq!(r["errors"], serde_json::json!([]), "the page logged errors without WebGL: {r:#}");
+    assert!(r["webgl"].is_null(), "WebGL was not switched off: {r:#}");
+    assert!(r["fallback"].as_str().unwrap().contains("cannot show the 3D view"), "no note without WebGL: {r:#}");
+
     let back = shots().join("demo_report_tawss_back.png");
     common::page_screenshot(&page, "field=tawss&view=back&hover=centre", &back);
     common::page_screenshot(&page, "field=wss&slice=y&hover=centre", &shots().join("demo_report_speed_slice.png"));

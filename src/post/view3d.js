@@ -76,6 +76,27 @@
     if (parent) parent.appendChild(e);
     return e;
   };
+  // Without WebGL 2 (switched off by a browser's settings or policy, or a browser from before
+  // 2021), a note in place of the view: the pictures below show the same fields.
+  if (!document.createElement('canvas').getContext('webgl2')) {
+    const note = el(
+      'p',
+      {
+        className: 'note',
+        id: 'v3-no-webgl',
+        textContent:
+          'This browser cannot show the 3D view: WebGL 2 is switched off or missing (in Chrome or Edge: ' +
+          'Settings, System, "Use graphics acceleration when available"). The pictures below show the same ' +
+          'fields.',
+      },
+      root
+    );
+    if (selftest) {
+      const result = { errors: (window.HEMOFLOW_ERRORS || []).slice(), webgl: null, fallback: note.textContent };
+      el('pre', { id: 'selftest', textContent: JSON.stringify(result) }, document.body);
+    }
+    return;
+  }
   const bar = el('div', { className: 'v3-bar' }, root);
   const labelled = (text, control) => {
     const l = el('label', { textContent: text + ' ' }, bar);

@@ -153,7 +153,14 @@ fn run_chromium(page: &Path, fragment: &str, extra: &[&str]) -> std::process::Ou
 /// after checking that Chromium's log shows no uncaught error.
 #[allow(dead_code)]
 pub fn page_selftest(page: &Path, fragment: &str) -> Value {
-    let out = run_chromium(page, &format!("selftest&{fragment}"), &["--enable-logging=stderr", "--v=0", "--dump-dom"]);
+    page_selftest_with(page, fragment, &[])
+}
+
+/// [`page_selftest`] with more of Chromium's flags (e.g. `--disable-webgl`).
+#[allow(dead_code)]
+pub fn page_selftest_with(page: &Path, fragment: &str, flags: &[&str]) -> Value {
+    let args = [&["--enable-logging=stderr", "--v=0", "--dump-dom"], flags].concat();
+    let out = run_chromium(page, &format!("selftest&{fragment}"), &args);
     let dom = String::from_utf8_lossy(&out.stdout);
     let log = String::from_utf8_lossy(&out.stderr);
     let uncaught: Vec<&str> = log.lines().filter(|l| l.contains(":CONSOLE") && l.contains("Uncaught")).collect();
