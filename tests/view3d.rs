@@ -2,9 +2,9 @@
 //! heartbeat, its report opened in headless Chromium (software WebGL), and the page's own check
 //! read back (view3d.js, `selfTest`): no errors, the vessel drawn in colour, the colour bar, a
 //! turn that changes the picture, the caps' names, and the hover readout at a wall point against
-//! `hemoflow info --probe` there. Screenshots (TAWSS from the back with the readout; the speed
-//! slice) are left in target/tmp/view3d/ to be looked at. The stenosis comparison's page is
-//! checked in tests/stent.rs.
+//! `hemoflow info --probe` there; with WebGL switched off, the note in its place. Screenshots
+//! (TAWSS from the back with the readout; the speed slice) are left in target/tmp/view3d/ to be
+//! looked at. The stenosis comparison's page is checked in tests/stent.rs.
 
 mod common;
 

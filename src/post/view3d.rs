@@ -1,6 +1,7 @@
 //! The interactive 3D view of `hemoflow report` and `hemoflow compare -o`: the wall coloured by
 //! a wall field, a speed slice through the fluid and the caps' names, turned with the mouse or
-//! by touch in any browser with WebGL, offline (no network: everything is inside the page).
+//! by touch in any browser with WebGL 2, offline (no network: everything is inside the page).
+//! Without WebGL 2 the page says so where the view would be; the pictures remain.
 //!
 //! [`Panel::read`] takes what the view needs from an output file, stored compactly: vertices as
 //! f32 (mm, about the wall's centre), triangles as u32, every field value as a u16 over the
