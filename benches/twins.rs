@@ -1,31 +1,19 @@
 //! The CPU twins of the solver's kernels (`hemoflow::solver::cpu`), parallel over cells or
 //! bricks with rayon, on the grid `hemoflow bench --size 32` calls `box` (a square duct of
-//! 32^3 fluid cells at 0.1 mm) with seeded values: the groundwork of a native CPU backend, whose
-//! stages would be these twins. Throughput in fluid cells per second (million: MLUPS), as the
-//! bench reports the GPU's; a red-black half sweep counts the half it updates.
+//! 32^3 fluid cells at 0.1 mm) with its seeded values: the groundwork of a native CPU backend,
+//! whose stages would be these twins. Throughput in fluid cells per second (million: MLUPS), as
+//! the bench reports the GPU's; a red-black half sweep counts the half it updates.
 //!
 //! `cargo bench --bench twins` (and `RAYON_NUM_THREADS=1` for one core).
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use hemoflow::bench::{duct_mesh, pseudo_random as values};
 use hemoflow::grid;
 use hemoflow::solver::{cpu, CellLayout, SolverParams};
 
-/// Seeded values in [-1, 1).
-fn values(n: usize, seed: u64) -> Vec<f32> {
-    let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
-    (0..n)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            (x >> 40) as f32 / (1u64 << 23) as f32 - 1.0
-        })
-        .collect()
-}
-
 fn bench(c: &mut Criterion) {
     let (n_side, h) = (32u32, 1e-4);
-    let g = grid::voxelize(&hemoflow::bench::duct_mesh((n_side as f64 + 0.25) * h), h).expect("the duct");
+    let g = grid::voxelize(&duct_mesh((n_side as f64 + 0.25) * h), h).expect("the duct");
     let layout = CellLayout::new(&g).expect("its layout");
     let n = layout.cells.len();
     let fluid = (0..n as u32).filter(|&id| layout.is_fluid(id)).count() as u64;

@@ -654,8 +654,9 @@ pub fn duct_mesh(side: f64) -> SurfaceMesh {
     SurfaceMesh { vertices, triangles, labels, groups }
 }
 
-/// Seeded xorshift values in [-1, 1), never zero.
-fn pseudo_random(n: usize, seed: u64) -> Vec<f32> {
+/// Seeded xorshift values in [-1, 1), never zero (the kernels' inputs here and in
+/// `benches/twins.rs`).
+pub fn pseudo_random(n: usize, seed: u64) -> Vec<f32> {
     let mut s = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
     (0..n)
         .map(|_| {
