@@ -1,5 +1,9 @@
 //! What the HTML pages of `hemoflow report` and `hemoflow compare -o` share: their style sheet,
-//! HTML escaping and the date line.
+//! HTML escaping, the date line, and writing their folder's files.
+
+use std::path::Path;
+
+use super::PostError;
 
 /// The pages' style sheet (inline in each page).
 pub const STYLE: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif;max-width:1100px;\
@@ -12,6 +16,21 @@ font-variant-numeric:tabular-nums}td.v{font-variant-numeric:tabular-nums}td.what
 .pair{display:grid;grid-template-columns:repeat(auto-fit,minmax(380px,1fr));gap:1.2em;margin:1em 0 2em}\
 figure{margin:0}figure img{width:100%;height:auto;border:1px solid #ddd}figcaption{font-size:.9em;color:#333}\
 code{background:#f3f3f3;padding:0 .2em}";
+
+/// Makes the folder `dir` (with its parents, where missing).
+pub fn create_dir(dir: &Path) -> Result<(), PostError> {
+    std::fs::create_dir_all(dir).map_err(|source| PostError::Write { path: dir.to_path_buf(), source })
+}
+
+/// Writes `contents` to `path`, replacing a file of that name.
+pub fn write_file(path: &Path, contents: impl AsRef<[u8]>) -> Result<(), PostError> {
+    std::fs::write(path, contents).map_err(|source| PostError::Write { path: path.to_path_buf(), source })
+}
+
+/// Seconds since 1970 (UTC), now: when a page is made.
+pub fn now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
 
 /// `text` with HTML's special characters escaped.
 pub fn esc(text: &str) -> String {

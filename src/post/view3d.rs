@@ -25,7 +25,7 @@ use super::read::OutputFile;
 use super::render::colormap::{CONTROL_POINTS, MISSING};
 use super::render::request::{default_range, wall_values, Field};
 use super::PostError;
-use crate::mesh::Vec3;
+use crate::mesh::{Vec3, WallSurface};
 
 /// three.js, bundled with the OrbitControls (one minified file; see vendor/three/README.md).
 const THREE: &str = include_str!("../../vendor/three/three.bundle.min.js");
@@ -161,13 +161,17 @@ fn spread(numbers: &[usize], most: usize) -> Vec<usize> {
 }
 
 impl Panel {
-    /// Reads the view of `file` (which must have a wall surface): the wall fields it holds
-    /// (WSS and wall pressure over its snapshots, TAWSS, OSI and RRT over its cycles), the caps'
-    /// names, and the speed of the last snapshot's fluid cells. Positions are stored about
+    /// Reads the view of `file`, whose wall is `wall` (`OutputFile::wall`): the wall fields it
+    /// holds (WSS and wall pressure over its snapshots, TAWSS, OSI and RRT over its cycles), the
+    /// caps' names, and the speed of the last snapshot's fluid cells. Positions are stored about
     /// `centre` (m; None: the middle of the wall's bounding box): panels whose cameras are linked
     /// share one.
-    pub fn read(file: &OutputFile, title: &str, centre: Option<[f64; 3]>) -> Result<Panel, PostError> {
-        let wall = file.wall()?;
+    pub fn read(
+        file: &OutputFile,
+        wall: &WallSurface,
+        title: &str,
+        centre: Option<[f64; 3]>,
+    ) -> Result<Panel, PostError> {
         let m = wall.triangles.len();
         let centre = centre.map_or_else(|| wall_centre(&wall.vertices), Vec3::from);
         let mm = |p: Vec3| ((p - centre) * 1e3).map(|c| c as f32);

@@ -475,7 +475,7 @@ pub fn run(
         }
     }
     let (xdmf, wall_xdmf, snapshots) = (recorder.xdmf.clone(), recorder.wall_xdmf.clone(), recorder.snapshots.len());
-    let cycles_xdmf = (!recorder.cycles.is_empty()).then(|| recorder.cycles_xdmf.clone());
+    let cycles_xdmf = recorder.cycles_xdmf();
     recorder.close()?;
     drop(locks);
     if profile {

@@ -29,14 +29,14 @@ pub(super) struct Recorder {
     output: PathBuf,
     pub xdmf: PathBuf,
     pub wall_xdmf: PathBuf,
-    pub cycles_xdmf: PathBuf,
+    cycles_xdmf: PathBuf,
     meta: GridMeta,
     /// The wall's points and triangles.
     wall_sizes: (usize, usize),
     /// Snapshots written: (number, time in s).
     pub snapshots: Vec<(usize, f64)>,
     /// Cycles written: (number, end time in s).
-    pub cycles: Vec<(usize, f64)>,
+    cycles: Vec<(usize, f64)>,
 }
 
 /// What the output's header says about the run.
@@ -109,6 +109,11 @@ impl Recorder {
             snapshots: Vec::new(),
             cycles: Vec::new(),
         })
+    }
+
+    /// The wall's XDMF over the cycles, once a cycle has been written.
+    pub fn cycles_xdmf(&self) -> Option<PathBuf> {
+        (!self.cycles.is_empty()).then(|| self.cycles_xdmf.clone())
     }
 
     fn write_wall_series(&self) -> Result<(), RunError> {

@@ -119,16 +119,17 @@ impl ComparePictures {
 /// PRE's and POST's panels of the view, about one centre (PRE's wall's) so that their cameras
 /// can be linked, POST's stents outlined on both walls.
 fn view_panels(pre: &OutputFile, post: &OutputFile, c: &Comparison) -> Result<[Panel; 2], PostError> {
-    let centre = wall_centre(&pre.wall()?.vertices).into();
+    let walls = [pre.wall()?, post.wall()?];
+    let centre = wall_centre(&walls[0].vertices).into();
     let name = |f: &Side| Path::new(&f.file).file_name().map_or(f.file.clone(), |n| n.to_string_lossy().into());
     let mut panels = [
-        Panel::read(pre, &format!("before: {}", name(&c.pre)), Some(centre))?,
-        Panel::read(post, &format!("after: {}", name(&c.post)), Some(centre))?,
+        Panel::read(pre, &walls[0], &format!("before: {}", name(&c.pre)), Some(centre))?,
+        Panel::read(post, &walls[1], &format!("after: {}", name(&c.post)), Some(centre))?,
     ];
     let stents = post.stents()?;
     if !stents.is_empty() {
-        for (panel, file) in panels.iter_mut().zip([pre, post]) {
-            panel.outline(&stented(&file.wall()?, &stents));
+        for (panel, wall) in panels.iter_mut().zip(&walls) {
+            panel.outline(&stented(wall, &stents));
         }
     }
     Ok(panels)

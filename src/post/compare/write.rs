@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use super::images::ComparePictures;
 use super::types::Comparison;
 use crate::gpu::Gpu;
-use crate::post::page::{esc, utc, STYLE};
+use crate::post::page::{create_dir, esc, now, utc, write_file, STYLE};
 use crate::post::render::render;
 use crate::post::{view3d, Image, PostError};
 
@@ -18,11 +18,7 @@ impl ComparePictures {
     /// `index.html` into `dir` (created if needed; files of the same names are replaced). Returns
     /// the paths written: the pictures, the JSON, the page.
     pub fn write(&self, gpu: &Gpu, dir: &Path, comparison: &Comparison) -> Result<Vec<PathBuf>, PostError> {
-        let write_err = |path: &Path| {
-            let path = path.to_path_buf();
-            move |source| PostError::Write { path, source }
-        };
-        std::fs::create_dir_all(dir).map_err(write_err(dir))?;
+        create_dir(dir)?;
         let mut written = Vec::new();
         for pair in &self.pairs {
             let [a, b] = &pair.scenes;
@@ -34,11 +30,10 @@ impl ComparePictures {
         }
         let json = dir.join("compare.json");
         let text = serde_json::to_string_pretty(comparison).expect("the comparison serializes");
-        std::fs::write(&json, text + "\n").map_err(write_err(&json))?;
+        write_file(&json, text + "\n")?;
         written.push(json);
         let index = dir.join("index.html");
-        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-        std::fs::write(&index, self.page(comparison, now)).map_err(write_err(&index))?;
+        write_file(&index, self.page(comparison, now()))?;
         written.push(index);
         Ok(written)
     }

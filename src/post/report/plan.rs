@@ -91,7 +91,7 @@ impl<'a> Report<'a> {
             .map(|d| d.as_secs());
         let view = if file.exists("/wall/triangles") {
             let name = file.path().file_name().map_or(String::new(), |n| n.to_string_lossy().into());
-            Some(Panel::read(file, &name, None)?)
+            Some(Panel::read(file, &file.wall()?, &name, None)?)
         } else {
             None
         };

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use super::plan::Report;
 use crate::gpu::Gpu;
+use crate::post::page::{create_dir, now, write_file};
 use crate::post::render::render;
 use crate::post::PostError;
 
@@ -23,11 +24,7 @@ impl Report<'_> {
     /// Draws the pictures on `gpu` and writes them, `index.html` and `summary.json` into `dir`
     /// (created if needed; files of the same names are replaced).
     pub fn write(&self, gpu: &Gpu, dir: &Path) -> Result<Written, PostError> {
-        let write_err = |path: &Path| {
-            let path = path.to_path_buf();
-            move |source| PostError::Write { path, source }
-        };
-        std::fs::create_dir_all(dir).map_err(write_err(dir))?;
+        create_dir(dir)?;
         let mut written = Vec::new();
         for picture in &self.pictures {
             let image = render(gpu, &picture.scene, picture.view, self.size)?;
@@ -37,10 +34,9 @@ impl Report<'_> {
         }
         let json = dir.join("summary.json");
         let text = serde_json::to_string_pretty(self.summary).expect("the summary serializes");
-        std::fs::write(&json, text + "\n").map_err(write_err(&json))?;
+        write_file(&json, text + "\n")?;
         let index = dir.join("index.html");
-        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-        std::fs::write(&index, super::html::page(self, now)).map_err(write_err(&index))?;
+        write_file(&index, super::html::page(self, now()))?;
         Ok(Written { index, pictures: written, json })
     }
 }
