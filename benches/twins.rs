@@ -23,25 +23,25 @@ fn bench(c: &mut Criterion) {
     let (mut out3, mut out3b, mut out3c, mut out1, mut out1b) =
         (vec![0.0f32; 3 * n], vec![0.0f32; 3 * n], vec![0.0f32; 3 * n], vec![0.0f32; n], vec![0.0f32; n]);
     let parents = vec![u32::MAX; n / 64];
-    let b = &g.bricks;
     let mut group = c.benchmark_group(format!("twins_box_{n_side}"));
     group.sample_size(10).throughput(Throughput::Elements(fluid));
     group.bench_function("divergence", |bench| {
-        bench.iter(|| cpu::divergence(&layout, b, &params, &u, &p, &mut out1, &mut out1b))
+        bench.iter(|| cpu::divergence(&layout.view(), &params, &u, &p, &mut out1, &mut out1b))
     });
     group.bench_function("pressure_smooth", |bench| {
-        bench.iter(|| cpu::pressure_smooth(&layout, b, &params, &f, &p, &parents, &p, &mut out1))
+        bench.iter(|| cpu::pressure_smooth(&layout.view(), &params, &f, &p, &parents, &p, &mut out1))
     });
     group.bench_function("project", |bench| {
-        bench.iter(|| cpu::project(&layout, b, &params, &p, &u, &mut out3, &mut out1))
+        bench.iter(|| cpu::project(&layout.view(), &params, &p, &u, &mut out3, &mut out1))
     });
     group.bench_function("momentum_stage_0", |bench| {
-        bench
-            .iter(|| cpu::momentum(&layout, b, &params, &u, &u_eval, &mut out3, &mut out3b, &mut out3c, &p, &viscosity))
+        bench.iter(|| {
+            cpu::momentum(&layout.view(), &params, &u, &u_eval, &mut out3, &mut out3b, &mut out3c, &p, &viscosity)
+        })
     });
     group.throughput(Throughput::Elements(fluid / 2));
     group.bench_function("viscous_sweep_half", |bench| {
-        bench.iter(|| cpu::viscous_sweep(&layout, b, &params, &u_eval, &u, &mut out3, &viscosity))
+        bench.iter(|| cpu::viscous_sweep(&layout.view(), &params, &u_eval, &u, &mut out3, &viscosity))
     });
     group.finish();
 }

@@ -57,7 +57,10 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use crate::gpu::{device_type_name, shader, AdapterReport, Bindable, Dispatch, Gpu, GpuError, StepCounters};
+use crate::gpu::{
+    backend_name, device_type_name, shader, AdapterReport, Bindable, ComputeBackend, Dispatch, Gpu, GpuError,
+    StepCounters,
+};
 use crate::grid::{self, GridError};
 use crate::mesh::generate::{self, BifurcationSpec, GenerateError};
 use crate::mesh::{FaceGroup, SurfaceMesh, Vec3};
@@ -165,6 +168,8 @@ pub struct BenchOptions {
     pub size: u32,
     /// Use the adapter whose name contains this (case-insensitive); `None` = the one `run` uses.
     pub adapter: Option<String>,
+    /// The GPU (`adapter`) or the CPU backend.
+    pub backend: ComputeBackend,
     /// Timed batches per measurement.
     pub repetitions: u32,
     /// Target duration of one batch, s.
@@ -186,6 +191,7 @@ impl Default for BenchOptions {
         BenchOptions {
             size: 64,
             adapter: None,
+            backend: ComputeBackend::Gpu,
             repetitions: 7,
             batch_seconds: 0.025,
             warmup_seconds: 0.1,
@@ -358,6 +364,8 @@ pub struct StepReport {
 pub struct BenchReport {
     /// The adapter it ran on (name, backend, type, driver, limits).
     pub adapter: AdapterReport,
+    /// "gpu", or "cpu" for the CPU backend.
+    pub backend: &'static str,
     /// Why that adapter was chosen.
     pub reason: String,
     /// Grid scale N.
@@ -427,7 +435,7 @@ pub fn run(opts: &BenchOptions) -> Result<BenchReport, BenchError> {
         check_kernel(k)?;
     }
     let t0 = Instant::now();
-    let (gpu, has_timestamps) = open(opts.adapter.as_deref(), opts.gpu_timestamps)?;
+    let (gpu, has_timestamps) = open(opts.backend, opts.adapter.as_deref(), opts.gpu_timestamps)?;
     let mut timer = Timer::new(&gpu, has_timestamps, opts);
 
     let copy = copy_bench(&gpu, &mut timer)?;
@@ -496,6 +504,7 @@ pub fn run(opts: &BenchOptions) -> Result<BenchReport, BenchError> {
     let bytes_per_fluid_cell = steps.last().map_or(f64::NAN, |s| s.bytes_per_fluid_cell);
     Ok(BenchReport {
         adapter: gpu.report.clone(),
+        backend: gpu.backend().name(),
         reason: gpu.reason.clone(),
         size: opts.size,
         timing_method: timer.method(),
@@ -589,11 +598,11 @@ fn step_bench(
     })
 }
 
-/// Opens the adapter as [`Gpu::new`] does, with `TIMESTAMP_QUERY` enabled when `timestamps`
-/// and the adapter has it; returns whether the adapter has it.
-fn open(wanted: Option<&str>, timestamps: bool) -> Result<(Gpu, bool), GpuError> {
+/// Opens `backend` as [`Gpu::open`] does (the adapter `wanted` on the GPU), with
+/// `TIMESTAMP_QUERY` enabled when `timestamps` and the adapter has it; returns whether it has it.
+fn open(backend: ComputeBackend, wanted: Option<&str>, timestamps: bool) -> Result<(Gpu, bool), GpuError> {
     let want = if timestamps { wgpu::Features::TIMESTAMP_QUERY } else { wgpu::Features::empty() };
-    let gpu = Gpu::with_features(wanted, want)?;
+    let gpu = Gpu::open(backend, wanted, want)?;
     let has = gpu.adapter.features().contains(wgpu::Features::TIMESTAMP_QUERY);
     Ok((gpu, has))
 }
@@ -857,9 +866,10 @@ pub fn text(r: &BenchReport) -> String {
     let driver = format!("{} {}", a.driver, a.driver_info).trim().to_string();
     let _ = writeln!(
         out,
-        "adapter: {} ({}, {}, driver {})",
+        "adapter: {} ({} backend: {}, {}, driver {})",
         a.name,
-        a.backend.to_str(),
+        r.backend,
+        backend_name(a.backend),
         device_type_name(a.device_type),
         if driver.is_empty() { "unknown" } else { &driver }
     );

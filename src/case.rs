@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::gpu::ComputeBackend;
 use crate::mesh::Units;
 use crate::physio::waveform::FlowUnits;
 use crate::solver::gpu_solver::Advection;
@@ -422,6 +423,10 @@ pub struct SolverKeys {
     /// Backflow stabilisation coefficient at outlets (default 0.2, svSolver's; 0 turns it off).
     #[serde(default = "default_backflow")]
     pub backflow: Spanned<f64>,
+    /// Where the stages run: `gpu` (default: the preferred GPU adapter, lavapipe without one) or
+    /// `cpu` (the CPU twins on the host's cores); `run --backend` overrides it.
+    #[serde(default)]
+    pub backend: ComputeBackend,
 }
 
 fn default_backflow() -> Spanned<f64> {
@@ -443,6 +448,7 @@ impl Default for SolverKeys {
             max_iterations: default_max_iterations(),
             advection: Advection::default(),
             backflow: default_backflow(),
+            backend: ComputeBackend::default(),
         }
     }
 }

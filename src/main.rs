@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
+use hemoflow::gpu::ComputeBackend;
 use hemoflow::mesh::{self, Units};
 
 mod cli;
@@ -77,10 +78,14 @@ enum Command {
         /// the adapter's largest storage binding (the error names the sizes).
         #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(16..=1024))]
         size: u32,
-        /// Use the adapter whose name contains NAME (case-insensitive).
+        /// Use the adapter whose name contains NAME (case-insensitive; GPU backend only).
         #[arg(long, value_name = "NAME")]
         adapter: Option<String>,
-        /// Print JSON: adapter, copy_gbs (GB/s), kernels [{name, grid, cells, fluid_cells, ms,
+        /// Bench the GPU (gpu: the preferred adapter or --adapter) or the CPU backend (cpu: the
+        /// stages' CPU twins on this machine's cores, RAYON_NUM_THREADS of them).
+        #[arg(long, value_enum, default_value_t = ComputeBackend::Gpu, value_name = "BACKEND")]
+        backend: ComputeBackend,
+        /// Print JSON: adapter, backend ("gpu" or "cpu"), copy_gbs (GB/s), kernels [{name, grid, cells, fluid_cells, ms,
         /// mlups, gbs, percent_of_copy, bytes_per_cell (bytes)}], steps [{grid, fluid_cells, dt
         /// (s), ms, mlups, pressure_iterations, bytes_per_fluid_cell (bytes), counters {dispatches and
         /// round_trips per step, stages {stage: dispatches per step}, stage_ms {stage: GPU ms per
@@ -127,9 +132,15 @@ enum Command {
         /// by whole snapshots.
         #[arg(short, long, value_name = "OUT.h5")]
         output: Option<PathBuf>,
-        /// Use the adapter whose name contains NAME (case-insensitive).
+        /// Use the adapter whose name contains NAME (case-insensitive; GPU backend only).
         #[arg(long, value_name = "NAME")]
         adapter: Option<String>,
+        /// Where the stages run: gpu (the preferred adapter; lavapipe, software Vulkan, where
+        /// there is no GPU) or cpu (the stages' CPU twins in parallel on this machine's cores;
+        /// RAYON_NUM_THREADS sets how many). Replaces the case's [solver] backend (default gpu).
+        /// Outputs and checkpoints are the same on both.
+        #[arg(long, value_enum, value_name = "BACKEND")]
+        backend: Option<ComputeBackend>,
         /// Go on from this checkpoint of the same case (written by [output] checkpoint). The
         /// snapshots go to -o, else to the case's output file with .restart before .h5 (the
         /// first run's file is kept).
@@ -266,14 +277,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Voxelize { file, spacing, units, output, json } => {
             cli::voxelize::run(&file, spacing, units, output.as_deref(), json)
         }
-        Command::Bench { size, adapter, json } => cli::bench::run(size, adapter, json),
+        Command::Bench { size, adapter, backend, json } => cli::bench::run(size, adapter, backend, json),
         Command::Centerline(args) => cli::centerline::run(&args).map(|_| ExitCode::SUCCESS),
         Command::Render(args) => cli::render::run(&args).map(|_| ExitCode::SUCCESS),
         Command::Info(args) => cli::info::run(&args).map(|_| ExitCode::SUCCESS),
         Command::Report(args) => cli::report::run(&args).map(|_| ExitCode::SUCCESS),
         Command::Compare(args) => cli::compare::run(&args).map(|_| ExitCode::SUCCESS),
-        Command::Run { case, output, adapter, restart, json, dry_run, profile } => {
-            cli::run::run_case(case.as_deref(), output, adapter.as_deref(), restart.as_deref(), json, dry_run, profile)
+        Command::Run { case, output, adapter, backend, restart, json, dry_run, profile } => {
+            let target = cli::run::Target { adapter: adapter.as_deref(), backend };
+            cli::run::run_case(case.as_deref(), output, target, restart.as_deref(), json, dry_run, profile)
         }
     }
 }

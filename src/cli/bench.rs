@@ -4,10 +4,12 @@
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
+use hemoflow::gpu::ComputeBackend;
 
-/// Runs the bench with `size` and `adapter`, printing its text or (`json`) its JSON report.
-pub fn run(size: u32, adapter: Option<String>, json: bool) -> Result<ExitCode> {
-    let opts = hemoflow::bench::BenchOptions { size, adapter, ..Default::default() };
+/// Runs the bench with `size` on `backend` (`adapter` on the GPU), printing its text or (`json`)
+/// its JSON report.
+pub fn run(size: u32, adapter: Option<String>, backend: ComputeBackend, json: bool) -> Result<ExitCode> {
+    let opts = hemoflow::bench::BenchOptions { size, adapter, backend, ..Default::default() };
     let report = hemoflow::bench::run(&opts).context("hemoflow bench")?;
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);

@@ -35,12 +35,20 @@ fn demo_case() -> Result<(Case, tempfile::TempDir)> {
     Ok((case, dir))
 }
 
+/// Where `run` puts the stages: `--adapter` and `--backend` (None: the case's).
+pub struct Target<'a> {
+    /// A GPU adapter's name fragment.
+    pub adapter: Option<&'a str>,
+    /// Replaces the case's `[solver] backend`.
+    pub backend: Option<hemoflow::gpu::ComputeBackend>,
+}
+
 /// `hemoflow run`: reads the case (`case_path`, or the bundled demo), applies `-o` and
 /// `--restart`, and runs it (or with `dry_run` checks it), printing the summary (`json`: as JSON).
 pub fn run_case(
     case_path: Option<&Path>,
     output: Option<PathBuf>,
-    adapter: Option<&str>,
+    target: Target,
     restart: Option<&Path>,
     json: bool,
     dry_run: bool,
@@ -50,6 +58,9 @@ pub fn run_case(
         Some(path) => (Case::read(path)?, None),
         None => demo_case().map(|(case, dir)| (case, Some(dir)))?,
     };
+    if let Some(backend) = target.backend {
+        case.solver.backend = backend;
+    }
     if let Some(out) = output {
         case.output.file = std::env::current_dir()?.join(out);
     } else if restart.is_some() {
@@ -65,7 +76,7 @@ pub fn run_case(
         )
         .expect("valid template"),
     );
-    let summary = hemoflow::run::run(&case, adapter, restart, profile, &mut |p| {
+    let summary = hemoflow::run::run(&case, target.adapter, restart, profile, &mut |p| {
         bar.set_length(p.steps);
         bar.set_position(p.step);
         let cycle = p.cycle.map_or(String::new(), |c| format!("cycle {c}  "));
@@ -85,7 +96,7 @@ pub fn run_case(
     }
     println!(
         "{} steps to t = {:.4} s ({} time step {:.3e} s, from {:.3e} to {:.3e} s; {} step(s) retried smaller) in {:.1} \
-         s on {} ({:.2} MLUPS, {} fluid cells, {:.0} GPU bytes per fluid cell)",
+         s on {} ({} backend; {:.2} MLUPS, {} fluid cells, {:.0} GPU bytes per fluid cell)",
         summary.steps,
         summary.simulated_time,
         if summary.adaptive { "adaptive: mean" } else { "fixed:" },
@@ -95,6 +106,7 @@ pub fn run_case(
         summary.retries,
         summary.seconds,
         summary.adapter,
+        summary.backend,
         summary.mlups,
         summary.fluid_cells,
         summary.bytes_per_fluid_cell

@@ -13,7 +13,8 @@ use bytemuck::Pod;
 use wgpu::util::DeviceExt as _;
 
 use super::{
-    choose, counters, enumerate_adapters, instance, AdapterReport, Bindable, Counters, GpuError, Kernel, Span,
+    choose, counters, enumerate_adapters, instance, AdapterReport, Bindable, ComputeBackend, Counters, GpuError,
+    Kernel, Span,
 };
 
 /// The runtime checks compiled into every stage: wgpu's defaults (buffer and array bounds,
@@ -59,6 +60,42 @@ impl Gpu {
     /// (case-insensitive), requesting the adapter's real limits rather than wgpu's defaults.
     pub fn new(wanted: Option<&str>) -> Result<Gpu, GpuError> {
         Self::with_features(wanted, wgpu::Features::empty())
+    }
+
+    /// Opens `backend`: the GPU as [`Gpu::with_features`], or the CPU backend ([`Gpu::cpu`];
+    /// `wanted` must then be None).
+    pub fn open(backend: ComputeBackend, wanted: Option<&str>, optional: wgpu::Features) -> Result<Gpu, GpuError> {
+        match (backend, wanted) {
+            (ComputeBackend::Gpu, _) => Self::with_features(wanted, optional),
+            (ComputeBackend::Cpu, None) => Self::cpu(),
+            (ComputeBackend::Cpu, Some(name)) => Err(GpuError::AdapterWithCpu(name.to_string())),
+        }
+    }
+
+    /// Opens the CPU backend ([`super::host`]): every stage runs as its CPU twin, in parallel on
+    /// rayon's threads.
+    pub fn cpu() -> Result<Gpu, GpuError> {
+        let adapter = super::host::adapter();
+        let report = AdapterReport::from_adapter(&adapter);
+        let reason = format!("CPU backend as asked: the stages' CPU twins on {} threads", rayon::current_num_threads());
+        let desc = wgpu::DeviceDescriptor { label: Some("hemoflow CPU backend"), ..Default::default() };
+        let (device, queue) = pollster::block_on(adapter.request_device(&desc))
+            .map_err(|source| GpuError::RequestDevice { adapter: report.name.clone(), source })?;
+        Ok(Gpu { adapter, report, reason, device, queue, kernels: Mutex::default(), counters: Default::default() })
+    }
+
+    /// Whether this is the CPU backend ([`Gpu::cpu`]).
+    pub fn is_cpu(&self) -> bool {
+        self.report.backend == wgpu::Backend::Noop
+    }
+
+    /// Which backend this is.
+    pub fn backend(&self) -> ComputeBackend {
+        if self.is_cpu() {
+            ComputeBackend::Cpu
+        } else {
+            ComputeBackend::Gpu
+        }
     }
 
     /// [`Gpu::new`], also enabling those of `optional` features the adapter has.

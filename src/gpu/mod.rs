@@ -9,11 +9,13 @@
 //! read-back, pipeline and dispatch helpers; [`shader`] embeds and preprocesses the WGSL stages;
 //! [`span`] binds whole buffers or parts of them; [`kernel`] dispatches stages by binding name;
 //! [`counters`] counts and times what a step records, [`trace`] what it reads and writes;
-//! [`probe`] holds the host twins of the test-only stage `test/grid_probe`.
+//! [`probe`] holds the host twins of the test-only stage `test/grid_probe`; [`host`] is the CPU
+//! backend, a device whose stages are their CPU twins ([`ComputeBackend::Cpu`]).
 
 pub mod context;
 pub mod counters;
 pub mod gate;
+pub mod host;
 pub mod kernel;
 pub mod probe;
 pub mod shader;
@@ -33,9 +35,45 @@ use std::fmt::Write as _;
 use serde::{Serialize, Serializer};
 use wgpu::{Backend, DeviceType};
 
+/// Where the solver's stages run (`--backend`, the case file's `[solver] backend`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum ComputeBackend {
+    /// A wgpu adapter: the GPU [`choose`] prefers or `--adapter` names (lavapipe, software
+    /// Vulkan on the CPU, where there is no GPU).
+    #[default]
+    Gpu,
+    /// The stages' CPU twins on the host's cores ([`host`]; `RAYON_NUM_THREADS` threads).
+    Cpu,
+}
+
+impl ComputeBackend {
+    /// "gpu" or "cpu".
+    pub fn name(self) -> &'static str {
+        match self {
+            ComputeBackend::Gpu => "gpu",
+            ComputeBackend::Cpu => "cpu",
+        }
+    }
+}
+
+/// The name of a backend as hemoflow prints it: wgpu's ("vulkan", "gl", ...), and "cpu" for the
+/// CPU backend (which wgpu knows as its custom `noop`).
+pub fn backend_name(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Noop => "cpu",
+        other => other.to_str(),
+    }
+}
+
 /// Errors from finding and choosing a GPU adapter.
 #[derive(Debug, thiserror::Error)]
 pub enum GpuError {
+    /// `--adapter` was given with the CPU backend, which has no adapters to choose from.
+    #[error(
+        "--adapter \"{0}\" names a GPU adapter, but the CPU backend uses none (drop --adapter or use --backend gpu)"
+    )]
+    AdapterWithCpu(String),
     /// wgpu found no adapter on any backend.
     #[error("no GPU adapter found: install mesa-vulkan-drivers (lavapipe, software Vulkan) or a GPU driver")]
     NoAdapter,
@@ -181,7 +219,7 @@ impl AdapterReport {
 }
 
 fn ser_backend<S: Serializer>(backend: &Backend, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(backend.to_str())
+    s.serialize_str(backend_name(*backend))
 }
 
 fn ser_device_type<S: Serializer>(device_type: &DeviceType, s: S) -> Result<S::Ok, S::Error> {
@@ -299,7 +337,7 @@ pub fn gpus_text(adapters: &[AdapterReport], chosen: Option<(usize, &str)>) -> S
             [
                 i.to_string(),
                 a.name.clone(),
-                a.backend.to_str().to_string(),
+                backend_name(a.backend).to_string(),
                 device_type_name(a.device_type).to_string(),
                 driver,
                 mib(a.max_storage_buffer_binding_size),
@@ -336,8 +374,12 @@ pub fn gpus_text(adapters: &[AdapterReport], chosen: Option<(usize, &str)>) -> S
     }
     match chosen {
         Some((i, reason)) if i < adapters.len() => {
-            let _ =
-                writeln!(out, "run would use #{i} {} ({}): {reason}", adapters[i].name, adapters[i].backend.to_str());
+            let _ = writeln!(
+                out,
+                "run would use #{i} {} ({}): {reason}",
+                adapters[i].name,
+                backend_name(adapters[i].backend)
+            );
         }
         _ => out.push_str("run would use: none chosen\n"),
     }

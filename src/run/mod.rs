@@ -98,6 +98,8 @@ pub struct SteadySummary {
 pub struct RunSummary {
     /// Adapter name.
     pub adapter: String,
+    /// Where the stages ran: "gpu" or "cpu" (`[solver] backend`, `run --backend`).
+    pub backend: &'static str,
     /// Steps taken.
     pub steps: u64,
     /// Simulated time, s.
@@ -195,7 +197,8 @@ pub struct StentSummary {
     pub layer_cells: usize,
 }
 
-/// Runs `case` on the adapter `adapter` (by name) or the preferred one; with `restart`, from
+/// Runs `case` on its backend (`[solver] backend`): on the GPU, the adapter `adapter` (by name)
+/// or the preferred one; on the CPU backend, `adapter` must be None; with `restart`, from
 /// that checkpoint of the same case on; with `profile`, timing each stage ([`Gpu::profile`]:
 /// GPU timestamps, or the wall clock where the adapter has none).
 pub fn run(
@@ -242,7 +245,8 @@ pub fn run(
         })
         .collect();
 
-    let gpu = if profile { Gpu::with_features(adapter, wgpu::Features::TIMESTAMP_QUERY)? } else { Gpu::new(adapter)? };
+    let features = if profile { wgpu::Features::TIMESTAMP_QUERY } else { wgpu::Features::empty() };
+    let gpu = Gpu::open(case.solver.backend, adapter, features)?;
     if profile {
         gpu.profile();
     }
@@ -494,6 +498,7 @@ pub fn run(
     });
     Ok(RunSummary {
         adapter: gpu.report.name.clone(),
+        backend: gpu.backend().name(),
         steps: step,
         simulated_time: time,
         dt: dts.iter().sum::<f64>() / this_run as f64,

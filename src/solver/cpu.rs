@@ -6,10 +6,10 @@
 //! colour). `benches/twins.rs` measures them.
 
 use super::boundary::codes;
-use super::layout::rheology;
+use super::layout::{is_fluid_word, rheology};
 use super::wall_shear::{WallParams, WallPoint, WALL_STENCIL};
-use super::{CellLayout, SolverParams};
-use crate::grid::index::{self, Bricks, BRICK_CELLS, NO_SLOT};
+use super::{CellView, SolverParams};
+use crate::grid::index::{self, BRICK_CELLS, NO_SLOT};
 use crate::grid::DIRECTIONS;
 use rayon::prelude::*;
 
@@ -28,7 +28,7 @@ fn dot3(a: [f32; 3], b: [f32; 3]) -> f32 {
 /// Twin of `cap_flux` (shared/cells): the flux out of `id` through its cap over h^2 (m/s) before
 /// projection: an inlet's imposed velocity or, at an outlet, the cell's velocity `uc`, across
 /// the cap's open area; 0 elsewhere.
-pub fn cap_flux(layout: &CellLayout, id: u32, uc: [f32; 3]) -> f32 {
+pub fn cap_flux(layout: &CellView, id: u32, uc: [f32; 3]) -> f32 {
     let b = layout.boundary(id);
     if b.kind == codes::INLET {
         inlet_volume_flux(layout, id)
@@ -41,7 +41,7 @@ pub fn cap_flux(layout: &CellLayout, id: u32, uc: [f32; 3]) -> f32 {
 
 /// Twin of `inlet_volume_flux` (shared/cells): an inlet cell's imposed volume flux out through
 /// its cap over h^2 (m/s, negative for inflow); 0 in other cells.
-pub fn inlet_volume_flux(layout: &CellLayout, id: u32) -> f32 {
+pub fn inlet_volume_flux(layout: &CellView, id: u32) -> f32 {
     let b = layout.boundary(id);
     if b.kind != codes::INLET {
         return 0.0;
@@ -51,29 +51,21 @@ pub fn inlet_volume_flux(layout: &CellLayout, id: u32) -> f32 {
 
 /// Twin of `face_volume_flux` (shared/advection): the volume flux out of `id` through its face
 /// `d` towards the fluid neighbour `nb` over h^2 (m/s), from the velocity `u`.
-fn face_volume_flux(layout: &CellLayout, u: &[f32], id: u32, nb: u32, d: usize) -> f32 {
+fn face_volume_flux(layout: &CellView, u: &[f32], id: u32, nb: u32, d: usize) -> f32 {
     let (n, axis) = (layout.cells.len(), d / 2);
     let side_sign = if d & 1 == 1 { 1.0 } else { -1.0 };
     side_sign * layout.aperture(id, d) * 0.5 * (u[axis * n + id as usize] + u[axis * n + nb as usize])
 }
 
-pub(crate) fn fluid_neighbour(layout: &CellLayout, bricks: &Bricks, id: u32, d: usize) -> Option<u32> {
-    bricks.neighbour(id, DIRECTIONS[d]).filter(|&nb| layout.is_fluid(nb))
+pub(crate) fn fluid_neighbour(layout: &CellView, id: u32, d: usize) -> Option<u32> {
+    layout.neighbour(id, DIRECTIONS[d]).filter(|&nb| layout.is_fluid(nb))
 }
 
 /// Twin of `solver/divergence`: the pressure-increment source f = -V div / dt (1/s^2) of the
 /// predicted face velocities' divergence div (Rhie-Chow: the centred pressure gradient of `p`,
 /// the last step's pressure, swapped for the face one) from `u` (u*, m/s, component-major,
 /// 3 * cells), and each outlet cell's flux over h^2 before the increment into `outflow`.
-pub fn divergence(
-    layout: &CellLayout,
-    bricks: &Bricks,
-    params: &SolverParams,
-    u: &[f32],
-    p: &[f32],
-    f: &mut [f32],
-    outflow: &mut [f32],
-) {
+pub fn divergence(layout: &CellView, params: &SolverParams, u: &[f32], p: &[f32], f: &mut [f32], outflow: &mut [f32]) {
     let n = params.cells as usize;
     let dt = params.dt;
     let cells = &mut f[..n];
@@ -85,14 +77,14 @@ pub fn divergence(
             return;
         }
         let p_cap = |c: u32| layout.boundary(c).pressure;
-        let grad = pressure_gradient(layout, bricks, params, p, id, p_cap(id));
+        let grad = pressure_gradient(layout, params, p, id, p_cap(id));
         let mut s = 0.0f32;
         for d in 0..6 {
-            let Some(nb) = fluid_neighbour(layout, bricks, id, d) else { continue };
+            let Some(nb) = fluid_neighbour(layout, id, d) else { continue };
             let axis = d / 2;
             let c = axis * n;
-            let grad_nb = pressure_gradient_axis(layout, bricks, params, p, nb, axis, p_cap(nb));
-            let outer = (fluid_neighbour(layout, bricks, id, d ^ 1), fluid_neighbour(layout, bricks, nb, d));
+            let grad_nb = pressure_gradient_axis(layout, params, p, nb, axis, p_cap(nb));
+            let outer = (fluid_neighbour(layout, id, d ^ 1), fluid_neighbour(layout, nb, d));
             let face = match outer {
                 (Some(oa), Some(ob)) => {
                     (9.0 * (u[c + i] + u[c + nb as usize]) - u[c + oa as usize] - u[c + ob as usize]) / 16.0
@@ -125,8 +117,7 @@ pub fn divergence(
 /// correction `e_coarse` added at its parent (through `parent_bricks`, as the shader).
 #[allow(clippy::too_many_arguments)]
 pub fn pressure_smooth(
-    layout: &CellLayout,
-    bricks: &Bricks,
+    layout: &CellView,
     params: &SolverParams,
     f: &[f32],
     p_in: &[f32],
@@ -168,7 +159,7 @@ pub fn pressure_smooth(
             cell.fluid = true;
             *value = start_value(id);
             for d in 0..6 {
-                let Some(nb) = fluid_neighbour(layout, bricks, id, d) else { continue };
+                let Some(nb) = fluid_neighbour(layout, id, d) else { continue };
                 let a = layout.aperture(id, d);
                 cell.sa += a;
                 if nb / BRICK_CELLS == brick {
@@ -197,29 +188,22 @@ pub fn pressure_smooth(
 
 /// Twin of `pressure_operator` (shared/pressure_operator): h^2 (M p) at cell `id`,
 /// sum_f A_f (p - p_nb) over the faces open to fluid plus the outlet coefficient times p.
-pub fn pressure_operator(layout: &CellLayout, bricks: &Bricks, p: &[f32], id: u32) -> f32 {
+pub fn pressure_operator(layout: &CellView, p: &[f32], id: u32) -> f32 {
     let i = id as usize;
     let mut m = 0.0f32;
     for d in 0..6 {
-        let Some(nb) = fluid_neighbour(layout, bricks, id, d) else { continue };
+        let Some(nb) = fluid_neighbour(layout, id, d) else { continue };
         m += layout.aperture(id, d) * (p[i] - p[nb as usize]);
     }
     m + layout.boundary(id).coefficient * p[i]
 }
 
 /// Twin of `solver/pressure_residual`: r = f - M p (-M p with `params.without_source`).
-pub fn pressure_residual(
-    layout: &CellLayout,
-    bricks: &Bricks,
-    params: &SolverParams,
-    f: &[f32],
-    p: &[f32],
-    r: &mut [f32],
-) {
+pub fn pressure_residual(layout: &CellView, params: &SolverParams, f: &[f32], p: &[f32], r: &mut [f32]) {
     r[..params.cells as usize].par_iter_mut().enumerate().for_each(|(i, r)| {
         let id = i as u32;
         *r = if layout.is_fluid(id) {
-            let m = pressure_operator(layout, bricks, p, id);
+            let m = pressure_operator(layout, p, id);
             let source = if params.without_source == 1 { 0.0 } else { f[i] };
             source - m / (params.h * params.h)
         } else {
@@ -242,28 +226,27 @@ pub fn mg_coarse_solve(ids: &[u32], inverse: &[f32], f: &[f32], e: &mut [f32]) {
 }
 
 /// Twin of `solver/mg_restrict`: f_coarse = (sum of the 8 children's residual f - M p) / 8 in
-/// the fluid cells of the coarse level (`coarse`), 0 elsewhere; `fine`, `bricks`, `params`, `f`
-/// and `p` are the finer level's, and `child_bricks` holds its slot for each octant of each
-/// coarse slot.
+/// the fluid cells of the coarse level (its cell words `coarse_cells`), 0 elsewhere; `fine`,
+/// `params`, `f` and `p` are the finer level's, and `child_bricks` holds its slot for each octant
+/// of each coarse slot.
 #[allow(clippy::too_many_arguments)]
 pub fn mg_restrict(
-    fine: &CellLayout,
-    bricks: &Bricks,
+    fine: &CellView,
     params: &SolverParams,
     f: &[f32],
     p: &[f32],
-    coarse: &CellLayout,
+    coarse_cells: &[u32],
     child_bricks: &[u32],
     f_coarse: &mut [f32],
 ) {
     let h2 = params.h * params.h;
-    f_coarse[..coarse.cells.len()].par_iter_mut().enumerate().for_each(|(id, out)| {
+    f_coarse[..coarse_cells.len()].par_iter_mut().enumerate().for_each(|(id, out)| {
         let id = id as u32;
         let fine_slot = child_bricks[(id / BRICK_CELLS) as usize * 8 + index::child_octant(id) as usize];
-        *out = if coarse.is_fluid(id) && fine_slot != NO_SLOT {
+        *out = if is_fluid_word(coarse_cells[id as usize]) && fine_slot != NO_SLOT {
             let s = (0..8).map(|k| index::child_cell(id, fine_slot, k)).fold(0.0f32, |s, child| {
                 if fine.is_fluid(child) {
-                    s + (f[child as usize] - pressure_operator(fine, bricks, p, child) / h2)
+                    s + (f[child as usize] - pressure_operator(fine, p, child) / h2)
                 } else {
                     s
                 }
@@ -279,8 +262,7 @@ pub fn mg_restrict(
 /// at the centre of `id` (the aperture-weighted mean of the open faces' gradients along the
 /// axis, an outlet's towards `p_cap`), m/s^2 for a kinematic pressure.
 pub fn pressure_gradient_axis(
-    layout: &CellLayout,
-    bricks: &Bricks,
+    layout: &CellView,
     params: &SolverParams,
     p: &[f32],
     id: u32,
@@ -297,7 +279,7 @@ pub fn pressure_gradient_axis(
     }
     for side in 0..2 {
         let d = 2 * axis + side;
-        let Some(nb) = fluid_neighbour(layout, bricks, id, d) else { continue };
+        let Some(nb) = fluid_neighbour(layout, id, d) else { continue };
         let side_sign = if side == 1 { 1.0 } else { -1.0 };
         let a = layout.aperture(id, d);
         g += a * side_sign * (p[nb as usize] - p[i]) / params.h;
@@ -312,15 +294,8 @@ pub fn pressure_gradient_axis(
 
 /// Twin of `pressure_gradient` (shared/gradient): the three components of
 /// [`pressure_gradient_axis`].
-pub fn pressure_gradient(
-    layout: &CellLayout,
-    bricks: &Bricks,
-    params: &SolverParams,
-    p: &[f32],
-    id: u32,
-    p_cap: f32,
-) -> [f32; 3] {
-    std::array::from_fn(|axis| pressure_gradient_axis(layout, bricks, params, p, id, axis, p_cap))
+pub fn pressure_gradient(layout: &CellView, params: &SolverParams, p: &[f32], id: u32, p_cap: f32) -> [f32; 3] {
+    std::array::from_fn(|axis| pressure_gradient_axis(layout, params, p, id, axis, p_cap))
 }
 
 /// Twin of `solver/cap_gather`: for the caps' cell list `ids`, the cells' `outflow` values,
@@ -353,8 +328,7 @@ fn maximum(values: impl Iterator<Item = f32>) -> f32 {
 /// += dt c dp / h.
 #[allow(clippy::too_many_arguments)]
 pub fn project(
-    layout: &CellLayout,
-    bricks: &Bricks,
+    layout: &CellView,
     params: &SolverParams,
     p: &[f32],
     u_star: &[f32],
@@ -372,7 +346,7 @@ pub fn project(
             return;
         }
         *outflow += params.dt * layout.boundary(id).coefficient * p[i] / params.h;
-        let grad = pressure_gradient(layout, bricks, params, p, id, 0.0);
+        let grad = pressure_gradient(layout, params, p, id, 0.0);
         for (axis, (v, g)) in out.into_iter().zip(grad).enumerate() {
             *v = u_star[axis * n + i] - params.dt * g;
         }
@@ -400,7 +374,7 @@ pub enum Side {
 /// Twin of `stencil_geometry` (shared/viscous.wgsl): the Shortley-Weller sides, geometric
 /// coefficients 2 / (dist * sum * h^2) (1/m^2) and distances over h of fluid cell `id`, in
 /// DIRECTIONS order.
-pub fn stencil_geometry(layout: &CellLayout, bricks: &Bricks, params: &SolverParams, id: u32) -> [(Side, f32, f32); 6] {
+pub fn stencil_geometry(layout: &CellView, params: &SolverParams, id: u32) -> [(Side, f32, f32); 6] {
     let b = layout.boundary(id);
     let (bc_type, bc_normal) = (b.kind, b.normal);
     let h2 = params.h * params.h;
@@ -410,7 +384,7 @@ pub fn stencil_geometry(layout: &CellLayout, bricks: &Bricks, params: &SolverPar
         for (side, dist) in dist.iter_mut().enumerate() {
             let d = 2 * axis + side;
             let l = layout.link(id, d);
-            out[d].0 = match fluid_neighbour(layout, bricks, id, d) {
+            out[d].0 = match fluid_neighbour(layout, id, d) {
                 Some(nb) if l >= 1.0 => Side::Fluid(nb),
                 _ => {
                     *dist = if l < 1.0 { l } else { 0.5 };
@@ -449,15 +423,9 @@ pub fn cell_viscosity(params: &SolverParams, viscosity: &[f32], id: u32) -> f32 
 /// Twin of `viscous_stencil` (shared/viscous.wgsl): the sides and coefficients (1/s) of fluid
 /// cell `id`, each geometric coefficient times its face's viscosity (the mean of the two cells'
 /// for a fluid side, the cell's for the others).
-pub fn viscous_stencil(
-    layout: &CellLayout,
-    bricks: &Bricks,
-    params: &SolverParams,
-    viscosity: &[f32],
-    id: u32,
-) -> [(Side, f32); 6] {
+pub fn viscous_stencil(layout: &CellView, params: &SolverParams, viscosity: &[f32], id: u32) -> [(Side, f32); 6] {
     let nu = cell_viscosity(params, viscosity, id);
-    stencil_geometry(layout, bricks, params, id).map(|(side, coef, _)| {
+    stencil_geometry(layout, params, id).map(|(side, coef, _)| {
         let nu_face = match side {
             Side::Fluid(nb) => 0.5 * (nu + cell_viscosity(params, viscosity, nb)),
             _ => nu,
@@ -486,7 +454,7 @@ pub fn apparent_viscosity(params: &SolverParams, gamma: f32) -> f32 {
 
 /// Twin of `solver/shear_viscosity`: each fluid cell's apparent viscosity (m^2/s) from the
 /// shear rate of `u` (0 in solid cells).
-pub fn shear_viscosity(layout: &CellLayout, bricks: &Bricks, params: &SolverParams, u: &[f32], viscosity: &mut [f32]) {
+pub fn shear_viscosity(layout: &CellView, params: &SolverParams, u: &[f32], viscosity: &mut [f32]) {
     let n = params.cells as usize;
     for id in 0..params.cells {
         let i = id as usize;
@@ -494,7 +462,7 @@ pub fn shear_viscosity(layout: &CellLayout, bricks: &Bricks, params: &SolverPara
             viscosity[i] = 0.0;
             continue;
         }
-        let st = stencil_geometry(layout, bricks, params, id);
+        let st = stencil_geometry(layout, params, id);
         let wall = layout.boundary(id).velocity;
         let value = |d: usize, c: usize| match st[d].0 {
             Side::Fluid(nb) => u[c * n + nb as usize],
@@ -558,8 +526,7 @@ impl AxisDifference {
 /// fluid cell `id` for a flow of velocity component `w` along the axis, from the cell's stencil
 /// `st`.
 fn axis_difference(
-    layout: &CellLayout,
-    bricks: &Bricks,
+    layout: &CellView,
     h: f32,
     id: u32,
     axis: usize,
@@ -572,7 +539,7 @@ fn axis_difference(
     let scale = if forward { 1.0 } else { -1.0 } / h;
     let mut out = AxisDifference { cells: [id; 3], weights: [0.0; 3], own: 0.0, wall: 0.0 };
     if let Side::Fluid(nb_up) = st[up].0 {
-        if let Some(behind) = fluid_neighbour(layout, bricks, nb_up, up) {
+        if let Some(behind) = fluid_neighbour(layout, nb_up, up) {
             out.cells = [nb_up, id, behind];
             (out.own, out.weights) = if let Side::Fluid(nb_down) = st[down].0 {
                 out.cells[1] = nb_down;
@@ -616,8 +583,7 @@ fn axis_difference(
 /// pass read `p` and the neighbours' u^n: stage 1 recovers dt C_off from u1 itself.
 #[allow(clippy::too_many_arguments)]
 pub fn momentum(
-    layout: &CellLayout,
-    bricks: &Bricks,
+    layout: &CellView,
     params: &SolverParams,
     u: &[f32],
     u_eval: &[f32],
@@ -648,12 +614,12 @@ pub fn momentum(
         let b = layout.boundary(id);
         let (bc_type, bc_velocity) = (b.kind, b.velocity);
         let implicit = params.implicit_advection == 1;
-        let geometry = stencil_geometry(layout, bricks, params, id);
-        let coefs = viscous_stencil(layout, bricks, params, viscosity, id);
+        let geometry = stencil_geometry(layout, params, id);
+        let coefs = viscous_stencil(layout, params, viscosity, id);
         let un = [u[i], u[n + i], u[2 * n + i]];
         let v = [u_eval[i], u_eval[n + i], u_eval[2 * n + i]];
         let differences: [AxisDifference; 3] =
-            std::array::from_fn(|axis| axis_difference(layout, bricks, h, id, axis, v[axis], &geometry));
+            std::array::from_fn(|axis| axis_difference(layout, h, id, axis, v[axis], &geometry));
         let backflow = if bc_type == codes::OUTLET {
             0.5 * params.backflow * (-cap_flux(layout, id, un)).max(0.0) / vol_adv
         } else {
@@ -663,11 +629,8 @@ pub fn momentum(
         let fluid_sides =
             coefs.iter().filter(|(side, _)| matches!(side, Side::Fluid(_))).fold(0.0, |s, (_, coef)| s + coef);
         // Stage 0 and the implicit pass evaluate C; stages 1 and 2 reuse it.
-        let grad_p = if stage == 0 || implicit {
-            pressure_gradient(layout, bricks, params, p, id, b.pressure)
-        } else {
-            [0.0; 3]
-        };
+        let grad_p =
+            if stage == 0 || implicit { pressure_gradient(layout, params, p, id, b.pressure) } else { [0.0; 3] };
         let dt = params.dt;
         let (mut t_new, mut rhs_new, mut next_new) = ([0.0f32; 3], [0.0f32; 3], [0.0f32; 3]);
         for c in 0..3 {
@@ -714,7 +677,7 @@ pub fn momentum(
             // subtracts at the new velocity.
             let mut t = advection + (-inlet_volume_flux(layout, id)).max(0.0) / vol_adv * uc;
             for d in 0..6 {
-                if let Some(nb) = fluid_neighbour(layout, bricks, id, d) {
+                if let Some(nb) = fluid_neighbour(layout, id, d) {
                     let inflow = (-face_volume_flux(layout, u, id, nb, d)).max(0.0) / vol_adv;
                     t += inflow * (uc - u[c * n + nb as usize]);
                 }
@@ -746,8 +709,7 @@ pub fn momentum(
 /// the other colour's values.
 #[allow(clippy::too_many_arguments)]
 pub fn viscous_sweep(
-    layout: &CellLayout,
-    bricks: &Bricks,
+    layout: &CellView,
     params: &SolverParams,
     rhs: &[f32],
     u: &[f32],
@@ -766,7 +728,7 @@ pub fn viscous_sweep(
             if !layout.is_fluid(id) {
                 return (i, [0.0; 3]);
             }
-            let st = viscous_stencil(layout, bricks, params, viscosity, id);
+            let st = viscous_stencil(layout, params, viscosity, id);
             let mut diag = 1.0f32;
             for (side, coef) in st {
                 match side {
@@ -779,7 +741,7 @@ pub fn viscous_sweep(
             if params.implicit_advection == 1 {
                 let vol_adv = layout.volume(id).max(ADVECTION_MIN_VOLUME) * params.h;
                 for (d, a) in a_in.iter_mut().enumerate() {
-                    let Some(nb) = fluid_neighbour(layout, bricks, id, d) else { continue };
+                    let Some(nb) = fluid_neighbour(layout, id, d) else { continue };
                     *a = (params.dt * (-face_volume_flux(layout, u, id, nb, d)).max(0.0) / vol_adv, nb);
                     diag += a.0;
                 }

@@ -197,9 +197,109 @@ impl CellLayout {
         Ok(CellLayout { neighbours, cells, geom })
     }
 
+    /// The layout borrowed as the kernels read it ([`CellView`]).
+    pub fn view(&self) -> CellView<'_> {
+        CellView { neighbours: &self.neighbours, cells: &self.cells, geom: &self.geom }
+    }
+
     /// Whether cell `id` is fluid (any kind but solid).
     pub fn is_fluid(&self, id: u32) -> bool {
-        self.cells[id as usize] & 0xff != kind::SOLID as u32
+        self.view().is_fluid(id)
+    }
+
+    fn record(&self, id: u32) -> Option<usize> {
+        self.view().record(id)
+    }
+
+    fn boundary_records(&self) -> usize {
+        self.view().boundary_records()
+    }
+
+    /// Fluid cells with a geometry record.
+    pub fn records(&self) -> usize {
+        self.view().records()
+    }
+
+    /// Wetted fraction of face `d` of fluid cell `id` (1 for a regular cell).
+    pub fn aperture(&self, id: u32, d: usize) -> f32 {
+        self.view().aperture(id, d)
+    }
+
+    /// Distance to the wall along link `d` over h (1 when no wall is crossed).
+    pub fn link(&self, id: u32, d: usize) -> f32 {
+        self.view().link(id, d)
+    }
+
+    /// Volume fraction of fluid cell `id`.
+    pub fn volume(&self, id: u32) -> f32 {
+        self.view().volume(id)
+    }
+
+    /// Cell `id`'s boundary record (see [`CellView::boundary`]).
+    pub fn boundary(&self, id: u32) -> BoundaryRecord {
+        self.view().boundary(id)
+    }
+
+    /// Replaces cell `id`'s boundary record; the cell must have one.
+    pub fn set_boundary(&mut self, id: u32, record: &BoundaryRecord) {
+        match self.record(id) {
+            Some(r) if r < self.boundary_records() => {
+                let at = 1 + BC_STRIDE * r;
+                self.geom[at..at + BC_STRIDE].copy_from_slice(&record.to_part());
+            }
+            _ => panic!("cell {id} has no boundary condition"),
+        }
+    }
+
+    /// Length of the head of `geom` that holds the boundary parts (with their count).
+    pub fn boundary_parts_len(&self) -> usize {
+        1 + BC_STRIDE * self.boundary_records()
+    }
+
+    /// Bytes the grid description takes on the GPU.
+    pub fn bytes(&self) -> usize {
+        4 * (self.neighbours.len() + self.cells.len() + self.geom.len())
+    }
+}
+
+/// Whether a cell word (see the module docs) is a fluid cell's.
+pub fn is_fluid_word(word: u32) -> bool {
+    word & 0xff != kind::SOLID as u32
+}
+
+/// A [`CellLayout`] borrowed: the three arrays as the kernels bind them, from a `CellLayout`
+/// ([`CellLayout::view`]) or from the buffers of a stage run on the CPU backend
+/// ([`crate::gpu::host`]). The CPU twins read the grid through it.
+#[derive(Clone, Copy, Debug)]
+pub struct CellView<'a> {
+    /// Neighbour slots, 27 per slot.
+    pub neighbours: &'a [u32],
+    /// One word per cell.
+    pub cells: &'a [u32],
+    /// Geometry records.
+    pub geom: &'a [f32],
+}
+
+impl CellView<'_> {
+    /// Cells in allocated bricks.
+    pub fn len(&self) -> usize {
+        self.cells.len()
+    }
+
+    /// Whether there are no cells.
+    pub fn is_empty(&self) -> bool {
+        self.cells.is_empty()
+    }
+
+    /// The cell next to `id` across offset `d` (allocated, fluid or not), as
+    /// [`Bricks::neighbour`].
+    pub fn neighbour(&self, id: u32, d: [i32; 3]) -> Option<u32> {
+        crate::grid::index::neighbour_in(self.neighbours, id, d)
+    }
+
+    /// Whether cell `id` is fluid (any kind but solid).
+    pub fn is_fluid(&self, id: u32) -> bool {
+        is_fluid_word(self.cells[id as usize])
     }
 
     fn record(&self, id: u32) -> Option<usize> {
@@ -246,26 +346,5 @@ impl CellLayout {
             }
             _ => BoundaryRecord::default(),
         }
-    }
-
-    /// Replaces cell `id`'s boundary record; the cell must have one.
-    pub fn set_boundary(&mut self, id: u32, record: &BoundaryRecord) {
-        match self.record(id) {
-            Some(r) if r < self.boundary_records() => {
-                let at = 1 + BC_STRIDE * r;
-                self.geom[at..at + BC_STRIDE].copy_from_slice(&record.to_part());
-            }
-            _ => panic!("cell {id} has no boundary condition"),
-        }
-    }
-
-    /// Length of the head of `geom` that holds the boundary parts (with their count).
-    pub fn boundary_parts_len(&self) -> usize {
-        1 + BC_STRIDE * self.boundary_records()
-    }
-
-    /// Bytes the grid description takes on the GPU.
-    pub fn bytes(&self) -> usize {
-        4 * (self.neighbours.len() + self.cells.len() + self.geom.len())
     }
 }

@@ -45,4 +45,4 @@ pub mod summary;
 pub mod timestep;
 pub mod wall_shear;
 
-pub use layout::{CellLayout, SolverError, SolverParams};
+pub use layout::{CellLayout, CellView, SolverError, SolverParams};

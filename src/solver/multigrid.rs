@@ -80,7 +80,7 @@ impl CoarseInverse {
     /// whose eigenvalues come out near 1e-16; a chain of 512 cells has its smallest other one
     /// near 1e-5).
     pub fn new(level: &Level) -> CoarseInverse {
-        let (layout, bricks) = (&level.layout, &level.bricks);
+        let layout = &level.layout;
         let ids: Vec<u32> = (0..layout.cells.len() as u32).filter(|&id| layout.is_fluid(id)).collect();
         let n = ids.len();
         let mut row_of = vec![usize::MAX; layout.cells.len()];
@@ -91,7 +91,7 @@ impl CoarseInverse {
         let mut m = nalgebra::DMatrix::<f64>::zeros(n, n);
         for (i, &id) in ids.iter().enumerate() {
             for d in 0..6 {
-                let Some(nb) = cpu::fluid_neighbour(layout, bricks, id, d) else { continue };
+                let Some(nb) = cpu::fluid_neighbour(&layout.view(), id, d) else { continue };
                 let a = layout.aperture(id, d) as f64;
                 m[(i, i)] += a;
                 m[(i, row_of[nb as usize])] -= a;
@@ -274,7 +274,7 @@ pub fn v_cycle_cpu(h: &Hierarchy, s: &MultigridSettings, l: usize, f: &[f32]) ->
             let prolong = u32::from(prolonged && k == 0);
             let p = SolverParams { colour, prolong, ..params };
             let (lb, pb) = (&level.layout, &level.parent_bricks);
-            cpu::pressure_smooth(lb, &level.bricks, &p, f, e, pb, ec, tmp);
+            cpu::pressure_smooth(&lb.view(), &p, f, e, pb, ec, tmp);
             std::mem::swap(e, tmp);
         }
     };
@@ -282,7 +282,7 @@ pub fn v_cycle_cpu(h: &Hierarchy, s: &MultigridSettings, l: usize, f: &[f32]) ->
     let coarse = &h.levels[l + 1];
     let mut fc = vec![0.0f32; coarse.layout.cells.len()];
     let (fine, children) = (&level.layout, &coarse.child_bricks);
-    cpu::mg_restrict(fine, &level.bricks, &params, f, &e, &coarse.layout, children, &mut fc);
+    cpu::mg_restrict(&fine.view(), &params, f, &e, &coarse.layout.cells, children, &mut fc);
     let ec = v_cycle_cpu(h, s, l + 1, &fc);
     smooth(&mut e, &mut tmp, BLACK, &ec, true);
     e
@@ -315,14 +315,14 @@ pub fn pcg_cpu(
     // The residual without its source is -M x (the source argument is not read).
     let operator = SolverParams { without_source: 1, ..params };
     let apply = |x: &[f32], out: &mut [f32]| {
-        cpu::pressure_residual(&level.layout, &level.bricks, &operator, x, x, out);
+        cpu::pressure_residual(&level.layout.view(), &operator, x, x, out);
         for v in out.iter_mut() {
             *v = -*v;
         }
     };
     let norm_f = dot(f, f).sqrt().max(f64::MIN_POSITIVE);
     let mut r = vec![0.0f32; n];
-    cpu::pressure_residual(&level.layout, &level.bricks, &params, f, p, &mut r);
+    cpu::pressure_residual(&level.layout.view(), &params, f, p, &mut r);
     let mut z = v_cycle_cpu(h, s, 0, &r);
     let mut d = z.clone();
     let mut rz = dot(&r, &z);

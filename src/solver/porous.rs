@@ -72,6 +72,24 @@ pub fn drag_divisor(dt: f32, darcy: f32, forchheimer: f32, speed: f32) -> f32 {
     0.5 * (c + (c * c + 4.0 * dt * forchheimer * speed).sqrt())
 }
 
+/// Twin of `solver/porous_drag` (the layer's pass): for each cell of `layer`, the velocity's
+/// component w* along the layer's normal becomes the w that solves
+/// w (1 + dt (darcy + forchheimer |w|)) = w* (backward Euler):
+/// w = w* / s, s = (c + sqrt(c^2 + 4 dt forchheimer |w*|)) / 2, c = 1 + dt darcy.
+pub fn porous_drag(params: &SolverParams, layer: &[PorousCell], u: &mut [f32]) {
+    let n = params.cells as usize;
+    for e in layer {
+        let c = e.cell as usize;
+        let v = [u[c], u[n + c], u[2 * n + c]];
+        let normal = [e.normal_x, e.normal_y, e.normal_z];
+        let w = v[0] * normal[0] + v[1] * normal[1] + v[2] * normal[2];
+        let s = drag_divisor(params.dt, e.darcy, e.forchheimer, w.abs());
+        for k in 0..3 {
+            u[k * n + c] = v[k] + normal[k] * (w / s - w);
+        }
+    }
+}
+
 /// A porous layer's cells: the drag as an add-on of the solver (stage `solver/porous_drag`).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PorousLayer(pub Vec<PorousCell>);
@@ -91,20 +109,7 @@ impl AddOn for PorousLayer {
         Ok(Prepared { passes: vec![pass], bytes: layer.size() })
     }
 
-    /// For each cell of the layer, the velocity's component w* along the layer's normal becomes
-    /// the w that solves w (1 + dt (darcy + forchheimer |w|)) = w* (backward Euler):
-    /// w = w* / s, s = (c + sqrt(c^2 + 4 dt forchheimer |w*|)) / 2, c = 1 + dt darcy.
     fn apply_cpu(&self, params: &SolverParams, u: &mut [f32]) {
-        let n = params.cells as usize;
-        for e in &self.0 {
-            let c = e.cell as usize;
-            let v = [u[c], u[n + c], u[2 * n + c]];
-            let normal = [e.normal_x, e.normal_y, e.normal_z];
-            let w = v[0] * normal[0] + v[1] * normal[1] + v[2] * normal[2];
-            let s = drag_divisor(params.dt, e.darcy, e.forchheimer, w.abs());
-            for k in 0..3 {
-                u[k * n + c] = v[k] + normal[k] * (w / s - w);
-            }
-        }
+        porous_drag(params, &self.0, u);
     }
 }

@@ -66,6 +66,22 @@ impl PorousRegion {
     }
 }
 
+/// Twin of `solver/porous_region` (the region's pass): for each cell of `region`, the new u
+/// solves u (1 + dt (darcy + forchheimer |u|)) = u* (backward Euler): u = u* / s,
+/// s = (c + sqrt(c^2 + 4 dt forchheimer |u*|)) / 2, c = 1 + dt darcy.
+pub fn porous_region(params: &SolverParams, region: &[RegionCell], u: &mut [f32]) {
+    let n = params.cells as usize;
+    for e in region {
+        let c = e.cell as usize;
+        let v = [u[c], u[n + c], u[2 * n + c]];
+        let speed = (v[0] * v[0] + v[1] * v[1] + v[2] * v[2]).sqrt();
+        let s = super::porous::drag_divisor(params.dt, e.darcy, e.forchheimer, speed);
+        for k in 0..3 {
+            u[k * n + c] = v[k] / s;
+        }
+    }
+}
+
 impl AddOn for PorousRegion {
     fn name(&self) -> &str {
         "porous region"
@@ -81,19 +97,7 @@ impl AddOn for PorousRegion {
         Ok(Prepared { passes: vec![pass], bytes: region.size() })
     }
 
-    /// For each cell of the region, the new u solves u (1 + dt (darcy + forchheimer |u|)) = u*
-    /// (backward Euler): u = u* / s, s = (c + sqrt(c^2 + 4 dt forchheimer |u*|)) / 2,
-    /// c = 1 + dt darcy.
     fn apply_cpu(&self, params: &SolverParams, u: &mut [f32]) {
-        let n = params.cells as usize;
-        for e in &self.0 {
-            let c = e.cell as usize;
-            let v = [u[c], u[n + c], u[2 * n + c]];
-            let speed = (v[0] * v[0] + v[1] * v[1] + v[2] * v[2]).sqrt();
-            let s = super::porous::drag_divisor(params.dt, e.darcy, e.forchheimer, speed);
-            for k in 0..3 {
-                u[k * n + c] = v[k] / s;
-            }
-        }
+        porous_region(params, &self.0, u);
     }
 }

@@ -282,7 +282,7 @@ fn advective_force(
         SolverParams { h: h as f32, dt: 1.0, nu: case.nu as f32, cells: n as u32, stage: 1, ..Default::default() };
     let (mut tendency, mut rhs, mut next) = (vec![0.0f32; 3 * n], vec![0.0f32; 3 * n], vec![0.0f32; 3 * n]);
     let viscosity = vec![case.nu as f32; n];
-    cpu::momentum(layout, &g.bricks, &params, u, u, &mut tendency, &mut rhs, &mut next, &vec![0.0; n], &viscosity);
+    cpu::momentum(&layout.view(), &params, u, u, &mut tendency, &mut rhs, &mut next, &vec![0.0; n], &viscosity);
     let (mut total, mut wall, mut volume) = (0.0, 0.0, 0.0);
     for id in fluid(g) {
         let (s, radial2) = place(g, id, axis);
