@@ -67,7 +67,8 @@ struct Cavity {
 }
 
 fn cavity(n_cells: f64, re: f64, t_end: f64, cfl: f64, advection: Advection) -> Cavity {
-    let gpu = common::gpu();
+    // On the CPU backend: lavapipe takes minutes here; the backends agree (tests/cpu_backend.rs).
+    let gpu = common::cpu();
     let h = 1.0 / n_cells;
     let full = grid::voxelize(&cube(), h).unwrap();
     let mid = full.bricks.brick_dims[2] / 2;

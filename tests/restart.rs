@@ -1,7 +1,7 @@
 //! Checkpoint and restart through `hemoflow run` on lavapipe: a pulsatile run (a periodic flow
 //! table with a Womersley inlet, an RCR outlet) that writes a checkpoint half-way, then a second
 //! run restarted from that checkpoint. The two must end with the same fields, to the bit, and
-//! the same per-step cap history.
+//! the same per-step cap history; restarted on the CPU backend, within the backends' rounding.
 
 mod common;
 
@@ -81,6 +81,24 @@ fn two_halves_end_where_the_whole_run_ends() {
     assert_eq!(a.3, b.3, "per-step cap flows differ");
     assert_eq!(a.4, b.4, "per-step cap pressures differ");
     assert_eq!(whole["cycles"], half["cycles"], "the cycle summaries differ");
+    // The checkpoint is the backends' common format: restarted on the CPU backend, the run ends
+    // where the whole run on lavapipe does, to the backends' rounding (tests/cpu_backend.rs).
+    let on_cpu = dir.path().join("out/on_cpu.h5");
+    let (path_s, checkpoint_s, on_cpu_s) =
+        (path.to_str().unwrap(), checkpoint.to_str().unwrap(), on_cpu.to_str().unwrap());
+    let (code, _, text) = hemoflow(&["run", path_s, "--restart", checkpoint_s, "--backend", "cpu", "-o", on_cpu_s]);
+    assert_eq!(code, 0, "{text}");
+    let c = last(&on_cpu);
+    let relative = |x: &[f32], y: &[f32]| {
+        let scale = y.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+        x.iter().zip(y).fold(0.0f32, |m, (p, q)| m.max((p - q).abs())) / scale
+    };
+    let (du, dp) = (relative(&c.1, &a.1), relative(&c.2, &a.2));
+    println!(
+        "restarted on the CPU backend: velocity {du:.1e}, pressure {dp:.1e} of their largest values from the whole run"
+    );
+    assert_eq!(a.0, c.0, "both end at the same time");
+    assert!(du < 1e-5 && dp < 1e-5, "the CPU backend's restart ends {du:.2e} (velocity), {dp:.2e} (pressure) away");
     // A checkpoint of another case: exit 2, naming the file and what differs.
     let other = std::fs::read_to_string(&path).unwrap().replace("spacing = 0.25", "spacing = 0.3");
     std::fs::write(&path, other).unwrap();

@@ -115,10 +115,12 @@ fn stents_that_do_not_fit_are_case_errors_with_key_and_line() {
     }
 }
 
-/// Runs `hemoflow run CASE -o DIR/NAME.h5`, returning the output path and the JSON summary.
+/// Runs `hemoflow run CASE -o DIR/NAME.h5 --backend cpu` (lavapipe takes minutes here; the
+/// backends agree, tests/cpu_backend.rs), returning the output path and the JSON summary.
 fn run(case: &std::path::Path, dir: &std::path::Path, name: &str) -> (std::path::PathBuf, serde_json::Value) {
     let out = dir.join(format!("{name}.h5"));
-    let (code, json, text) = common::hemoflow(&["run", case.to_str().unwrap(), "-o", out.to_str().unwrap(), "--json"]);
+    let args = ["run", case.to_str().unwrap(), "-o", out.to_str().unwrap(), "--json", "--backend", "cpu"];
+    let (code, json, text) = common::hemoflow(&args);
     assert_eq!(code, 0, "{name}: {text}");
     (out, json)
 }

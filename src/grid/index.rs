@@ -184,19 +184,7 @@ impl Bricks {
     /// arithmetic on the storage id, reading the neighbour table only where the face is on the
     /// brick's boundary (the kernels' form; the WGSL twin is `face_neighbour`).
     pub fn face_neighbour(&self, id: u32, d: usize) -> Option<u32> {
-        let axis = d / 2;
-        let up = d % 2 == 1;
-        let stride = BRICK.pow(axis as u32);
-        let local = id % BRICK_CELLS;
-        let l = (local / stride) % BRICK;
-        if (up && l < BRICK - 1) || (!up && l > 0) {
-            return Some(if up { id + stride } else { id - stride });
-        }
-        let mut offset = [0i32; 3];
-        offset[axis] = if up { 1 } else { -1 };
-        let nslot = self.neighbours[(id / BRICK_CELLS) as usize][neighbour_entry(offset)];
-        let wrap = (BRICK - 1) * stride;
-        (nslot != NO_SLOT).then(|| nslot * BRICK_CELLS + if up { local - wrap } else { local + wrap })
+        face_neighbour_in(self.neighbours.as_flattened(), id, d)
     }
 
     /// Storage id of the cell `d` cells away from cell `id` (each |d| at most [`BRICK`]), or
@@ -207,8 +195,27 @@ impl Bricks {
     }
 }
 
+/// [`Bricks::face_neighbour`] over the flattened neighbour table (27 slots per slot).
+#[inline]
+pub fn face_neighbour_in(neighbours: &[u32], id: u32, d: usize) -> Option<u32> {
+    let axis = d / 2;
+    let up = d % 2 == 1;
+    let stride = BRICK.pow(axis as u32);
+    let local = id % BRICK_CELLS;
+    let l = (local / stride) % BRICK;
+    if (up && l < BRICK - 1) || (!up && l > 0) {
+        return Some(if up { id + stride } else { id - stride });
+    }
+    let mut offset = [0i32; 3];
+    offset[axis] = if up { 1 } else { -1 };
+    let nslot = neighbours[(id / BRICK_CELLS) as usize * NEIGHBOURS + neighbour_entry(offset)];
+    let wrap = (BRICK - 1) * stride;
+    (nslot != NO_SLOT).then(|| nslot * BRICK_CELLS + if up { local - wrap } else { local + wrap })
+}
+
 /// [`Bricks::neighbour`] over the flattened neighbour table (27 slots per slot, as
 /// `Bricks::neighbours` flattened and the GPU's `neighbours` buffer hold it).
+#[inline]
 pub fn neighbour_in(neighbours: &[u32], id: u32, d: [i32; 3]) -> Option<u32> {
     let (slot, local) = (id / BRICK_CELLS, id % BRICK_CELLS);
     let l = local_coords(local);

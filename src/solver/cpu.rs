@@ -57,8 +57,9 @@ fn face_volume_flux(layout: &CellView, u: &[f32], id: u32, nb: u32, d: usize) ->
     side_sign * layout.aperture(id, d) * 0.5 * (u[axis * n + id as usize] + u[axis * n + nb as usize])
 }
 
+#[inline]
 pub(crate) fn fluid_neighbour(layout: &CellView, id: u32, d: usize) -> Option<u32> {
-    layout.neighbour(id, DIRECTIONS[d]).filter(|&nb| layout.is_fluid(nb))
+    layout.face_neighbour(id, d).filter(|&nb| layout.is_fluid(nb))
 }
 
 /// Twin of `solver/divergence`: the pressure-increment source f = -V div / dt (1/s^2) of the
@@ -149,8 +150,8 @@ pub fn pressure_smooth(
     let bricks_count = (params.cells / BRICK_CELLS) as usize;
     p_out[..bricks_count * n].par_chunks_mut(n).enumerate().for_each(|(brick, out)| {
         let brick = brick as u32;
-        let mut block = vec![0.0f32; n];
-        let mut fixed = vec![Fixed::default(); n];
+        let mut block = [0.0f32; BRICK_CELLS as usize];
+        let mut fixed = [Fixed::default(); BRICK_CELLS as usize];
         for (local, (value, cell)) in block.iter_mut().zip(fixed.iter_mut()).enumerate() {
             let id = brick * BRICK_CELLS + local as u32;
             if !layout.is_fluid(id) {
@@ -388,7 +389,7 @@ pub fn stencil_geometry(layout: &CellView, params: &SolverParams, id: u32) -> [(
                 Some(nb) if l >= 1.0 => Side::Fluid(nb),
                 _ => {
                     *dist = if l < 1.0 { l } else { 0.5 };
-                    let dir = crate::grid::DIRECTIONS[d].map(|x| x as f32);
+                    let dir = DIRECTIONS[d].map(|x| x as f32);
                     if bc_type != codes::NONE && dot3(dir, bc_normal) > CAP_ALIGNMENT {
                         if bc_type == codes::OUTLET {
                             Side::Skip
@@ -424,8 +425,18 @@ pub fn cell_viscosity(params: &SolverParams, viscosity: &[f32], id: u32) -> f32 
 /// cell `id`, each geometric coefficient times its face's viscosity (the mean of the two cells'
 /// for a fluid side, the cell's for the others).
 pub fn viscous_stencil(layout: &CellView, params: &SolverParams, viscosity: &[f32], id: u32) -> [(Side, f32); 6] {
+    viscous_coefficients(params, viscosity, id, &stencil_geometry(layout, params, id))
+}
+
+/// [`viscous_stencil`] from the cell's [`stencil_geometry`], already computed.
+fn viscous_coefficients(
+    params: &SolverParams,
+    viscosity: &[f32],
+    id: u32,
+    geometry: &[(Side, f32, f32); 6],
+) -> [(Side, f32); 6] {
     let nu = cell_viscosity(params, viscosity, id);
-    stencil_geometry(layout, params, id).map(|(side, coef, _)| {
+    geometry.map(|(side, coef, _)| {
         let nu_face = match side {
             Side::Fluid(nb) => 0.5 * (nu + cell_viscosity(params, viscosity, nb)),
             _ => nu,
@@ -597,10 +608,12 @@ pub fn momentum(
     let h = params.h;
     let stage = params.stage;
     let force = [params.force_x, params.force_y, params.force_z];
-    // Each cell's new tendency, rhs and next velocity (None: left as it is), computed in
-    // parallel from the arrays as they were (a cell reads its own old tendency and rhs only),
-    // then written.
-    let (tendency_in, rhs_in) = (&*tendency, &*rhs);
+    // Each cell's new tendency, rhs and next velocity (None: left as it is), from the inputs
+    // and its own old tendency and rhs only, written in parallel (each cell its own entries).
+    let outputs = [Disjoint::new(tendency), Disjoint::new(rhs), Disjoint::new(u_next)];
+    // SAFETY: cell i reads and writes entries c n + i only.
+    let tendency_in = |k: usize| unsafe { outputs[0].get(k) };
+    let rhs_in = |k: usize| unsafe { outputs[1].get(k) };
     let cell = |id: u32| -> [Option<[f32; 3]>; 3] {
         let i = id as usize;
         if !layout.is_fluid(id) {
@@ -615,7 +628,7 @@ pub fn momentum(
         let (bc_type, bc_velocity) = (b.kind, b.velocity);
         let implicit = params.implicit_advection == 1;
         let geometry = stencil_geometry(layout, params, id);
-        let coefs = viscous_stencil(layout, params, viscosity, id);
+        let coefs = viscous_coefficients(params, viscosity, id, &geometry);
         let un = [u[i], u[n + i], u[2 * n + i]];
         let v = [u_eval[i], u_eval[n + i], u_eval[2 * n + i]];
         let differences: [AxisDifference; 3] =
@@ -642,7 +655,7 @@ pub fn momentum(
             }
             if stage == 1 {
                 // u2 = 3/4 u + 1/4 (u1 + dt (A(u1) + C_off - D u2')), with dt C_off from u1.
-                let t_old = tendency_in[k];
+                let t_old = tendency_in(k);
                 t_new[c] = t_old + advection / 6.0;
                 let stepped =
                     (v[c] * (2.0 + dt * diagonal) - uc + dt * (advection - 6.0 * t_old)) / (1.0 + dt * diagonal);
@@ -650,9 +663,9 @@ pub fn momentum(
                 continue;
             }
             if stage == 2 && !implicit {
-                let t = tendency_in[k] + advection * (2.0 / 3.0);
+                let t = tendency_in(k) + advection * (2.0 / 3.0);
                 t_new[c] = t;
-                rhs_new[c] = rhs_in[k] + dt * t;
+                rhs_new[c] = rhs_in(k) + dt * t;
                 continue;
             }
             let (mut lap, mut wall_value) = (0.0f32, 0.0f32);
@@ -691,15 +704,47 @@ pub fn momentum(
             _ => [Some(t_new), Some(rhs_new), None],
         }
     };
-    let updated: Vec<[Option<[f32; 3]>; 3]> = (0..params.cells).into_par_iter().map(cell).collect();
-    for (i, [t, r, next]) in updated.into_iter().enumerate() {
-        for (out, values) in [(&mut *tendency, t), (&mut *rhs, r), (&mut *u_next, next)] {
-            if let Some(values) = values {
-                for (c, x) in values.into_iter().enumerate() {
-                    out[c * n + i] = x;
-                }
+    (0..params.cells).into_par_iter().with_min_len(BRICK_CELLS as usize).for_each(|id| {
+        let i = id as usize;
+        for (out, values) in outputs.iter().zip(cell(id)) {
+            for (c, x) in values.into_iter().flatten().enumerate() {
+                // SAFETY: as above.
+                unsafe { out.set(c * n + i, x) };
             }
         }
+    });
+}
+
+/// A slice written by parallel cells at disjoint entries: entry k is read and written by one
+/// cell only, or written by one cell and read by none while it is (a red-black sweep's cells
+/// read the other colour). The callers keep that contract; the twins stay free of a serial
+/// scatter of their results.
+struct Disjoint<'a> {
+    ptr: *mut f32,
+    len: usize,
+    _slice: std::marker::PhantomData<&'a mut [f32]>,
+}
+
+// SAFETY: the writes are disjoint (the contract above).
+unsafe impl Sync for Disjoint<'_> {}
+
+impl<'a> Disjoint<'a> {
+    fn new(slice: &'a mut [f32]) -> Disjoint<'a> {
+        Disjoint { ptr: slice.as_mut_ptr(), len: slice.len(), _slice: std::marker::PhantomData }
+    }
+
+    /// # Safety
+    /// No other thread writes entry `k` meanwhile.
+    unsafe fn get(&self, k: usize) -> f32 {
+        assert!(k < self.len, "entry {k} of {}", self.len);
+        unsafe { *self.ptr.add(k) }
+    }
+
+    /// # Safety
+    /// No other thread reads or writes entry `k` meanwhile.
+    unsafe fn set(&self, k: usize, x: f32) {
+        assert!(k < self.len, "entry {k} of {}", self.len);
+        unsafe { *self.ptr.add(k) = x }
     }
 }
 
@@ -719,57 +764,59 @@ pub fn viscous_sweep(
     let n = params.cells as usize;
     let k = params.dt;
     // A cell's face neighbours are of the other colour: the half's new values read none of
-    // them, so they are computed at once and written after.
-    let updated: Vec<(usize, [f32; 3])> = (0..params.cells / 2)
-        .into_par_iter()
-        .map(|t| {
-            let id = index::coloured_cell(t, params.colour);
-            let i = id as usize;
-            if !layout.is_fluid(id) {
-                return (i, [0.0; 3]);
-            }
-            let st = viscous_stencil(layout, params, viscosity, id);
-            let mut diag = 1.0f32;
-            for (side, coef) in st {
-                match side {
-                    Side::Fluid(_) => diag += 0.5 * k * coef,
-                    Side::Wall(_) => diag += k * coef,
-                    Side::Skip => {}
-                }
-            }
-            let mut a_in = [(0.0f32, 0u32); 6];
-            if params.implicit_advection == 1 {
-                let vol_adv = layout.volume(id).max(ADVECTION_MIN_VOLUME) * params.h;
-                for (d, a) in a_in.iter_mut().enumerate() {
-                    let Some(nb) = fluid_neighbour(layout, id, d) else { continue };
-                    *a = (params.dt * (-face_volume_flux(layout, u, id, nb, d)).max(0.0) / vol_adv, nb);
-                    diag += a.0;
-                }
-                diag += params.dt * (-inlet_volume_flux(layout, id)).max(0.0) / vol_adv;
-            }
-            let value = std::array::from_fn(|c| {
-                let mut off = 0.0f32;
-                for (side, coef) in st {
-                    if let Side::Fluid(nb) = side {
-                        off += coef * v[c * n + nb as usize];
-                    }
-                }
-                let mut adv = 0.0f32;
-                for &(a, nb) in &a_in {
-                    if a > 0.0 {
-                        adv += a * v[c * n + nb as usize];
-                    }
-                }
-                (rhs[c * n + i] + 0.5 * k * off + adv) / diag
-            });
-            (i, value)
-        })
-        .collect();
-    for (i, value) in updated {
-        for (c, x) in value.into_iter().enumerate() {
-            v[c * n + i] = x;
+    // them, so they are written as they come.
+    let v = Disjoint::new(v);
+    // SAFETY: the half reads entries of the other colour only and writes its own.
+    let v_at = |k: usize| unsafe { v.get(k) };
+    let update = |t: u32| -> (usize, [f32; 3]) {
+        let id = index::coloured_cell(t, params.colour);
+        let i = id as usize;
+        if !layout.is_fluid(id) {
+            return (i, [0.0; 3]);
         }
-    }
+        let st = viscous_stencil(layout, params, viscosity, id);
+        let mut diag = 1.0f32;
+        for (side, coef) in st {
+            match side {
+                Side::Fluid(_) => diag += 0.5 * k * coef,
+                Side::Wall(_) => diag += k * coef,
+                Side::Skip => {}
+            }
+        }
+        let mut a_in = [(0.0f32, 0u32); 6];
+        if params.implicit_advection == 1 {
+            let vol_adv = layout.volume(id).max(ADVECTION_MIN_VOLUME) * params.h;
+            for (d, a) in a_in.iter_mut().enumerate() {
+                let Some(nb) = fluid_neighbour(layout, id, d) else { continue };
+                *a = (params.dt * (-face_volume_flux(layout, u, id, nb, d)).max(0.0) / vol_adv, nb);
+                diag += a.0;
+            }
+            diag += params.dt * (-inlet_volume_flux(layout, id)).max(0.0) / vol_adv;
+        }
+        let value = std::array::from_fn(|c| {
+            let mut off = 0.0f32;
+            for (side, coef) in st {
+                if let Side::Fluid(nb) = side {
+                    off += coef * v_at(c * n + nb as usize);
+                }
+            }
+            let mut adv = 0.0f32;
+            for &(a, nb) in &a_in {
+                if a > 0.0 {
+                    adv += a * v_at(c * n + nb as usize);
+                }
+            }
+            (rhs[c * n + i] + 0.5 * k * off + adv) / diag
+        });
+        (i, value)
+    };
+    (0..params.cells / 2).into_par_iter().with_min_len(BRICK_CELLS as usize / 2).for_each(|t| {
+        let (i, value) = update(t);
+        for (c, x) in value.into_iter().enumerate() {
+            // SAFETY: as above.
+            unsafe { v.set(c * n + i, x) };
+        }
+    });
 }
 
 /// Twin of `wall/wall_shear`: per wall triangle the wall shear stress (Pa) and wall pressure

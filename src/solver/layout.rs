@@ -297,22 +297,32 @@ impl CellView<'_> {
         crate::grid::index::neighbour_in(self.neighbours, id, d)
     }
 
+    /// The cell next to `id` across face `d` (DIRECTIONS order), as [`Bricks::face_neighbour`].
+    #[inline]
+    pub fn face_neighbour(&self, id: u32, d: usize) -> Option<u32> {
+        crate::grid::index::face_neighbour_in(self.neighbours, id, d)
+    }
+
     /// Whether cell `id` is fluid (any kind but solid).
+    #[inline]
     pub fn is_fluid(&self, id: u32) -> bool {
         is_fluid_word(self.cells[id as usize])
     }
 
+    #[inline]
     fn record(&self, id: u32) -> Option<usize> {
         let r = self.cells[id as usize] >> 8;
         (r != 0).then(|| r as usize - 1)
     }
 
     /// Records with a boundary part (numbered first).
+    #[inline]
     fn boundary_records(&self) -> usize {
         self.geom[0] as usize
     }
 
     /// Index in `geom` of the wall part of record `r`.
+    #[inline]
     fn wall_part(&self, r: usize) -> usize {
         1 + BC_STRIDE * self.boundary_records() + WALL_STRIDE * r
     }
@@ -323,22 +333,26 @@ impl CellView<'_> {
     }
 
     /// Wetted fraction of face `d` of fluid cell `id` (1 for a regular cell).
+    #[inline]
     pub fn aperture(&self, id: u32, d: usize) -> f32 {
         self.record(id).map_or(1.0, |r| self.geom[self.wall_part(r) + geom::APERTURE + d])
     }
 
     /// Distance to the wall along link `d` over h (1 when no wall is crossed).
+    #[inline]
     pub fn link(&self, id: u32, d: usize) -> f32 {
         self.record(id).map_or(1.0, |r| self.geom[self.wall_part(r) + geom::LINK + d])
     }
 
     /// Volume fraction of fluid cell `id`.
+    #[inline]
     pub fn volume(&self, id: u32) -> f32 {
         self.record(id).map_or(1.0, |r| self.geom[self.wall_part(r) + geom::VOLUME])
     }
 
     /// Cell `id`'s boundary record (all zeros, type [`codes::NONE`], without one): the twin of
     /// `bc_type`, `bc` and `bc3` in shaders/shared/cells.wgsl.
+    #[inline]
     pub fn boundary(&self, id: u32) -> BoundaryRecord {
         match self.record(id) {
             Some(r) if r < self.boundary_records() => {

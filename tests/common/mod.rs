@@ -16,6 +16,15 @@ pub fn gpu() -> hemoflow::gpu::Gpu {
     })
 }
 
+/// The CPU backend (the stages' CPU twins on this machine's cores): where the long solver runs
+/// go, at a fraction of lavapipe's time. The tests in `tests/cpu_backend.rs` hold it to the GPU
+/// (the same cases on both, field by field), and every stage's twin is checked against its
+/// WGSL on seeded input (`tests/gpu_solver_kernels.rs`, `tests/gpu_vector.rs`).
+#[allow(dead_code)]
+pub fn cpu() -> hemoflow::gpu::Gpu {
+    hemoflow::gpu::Gpu::cpu().expect("the CPU backend opens")
+}
+
 /// Held while a test writes an HDF5 file and while it starts a `hemoflow` process: HDF5 opens
 /// files without close-on-exec, so a child started meanwhile by another test thread would inherit
 /// the writer's lock and keep the file locked against the next reader until that child exits.

@@ -79,7 +79,8 @@ pub fn steady_flow(
     dt: f64,
     velocity_scale: f64,
 ) -> (Vec<(usize, f64, f64)>, Vec<f64>, f64, f64) {
-    let gpu = super::common::gpu();
+    // On the CPU backend: lavapipe takes minutes here; the backends agree (tests/cpu_backend.rs).
+    let gpu = super::common::cpu();
     let settings = Settings {
         nu,
         dt,
