@@ -866,12 +866,12 @@ pub fn text(r: &BenchReport) -> String {
     let driver = format!("{} {}", a.driver, a.driver_info).trim().to_string();
     let _ = writeln!(
         out,
-        "adapter: {} ({} backend: {}, {}, driver {})",
+        "adapter: {} ({}, {}, driver {}) on the {} backend",
         a.name,
-        r.backend,
         backend_name(a.backend),
         device_type_name(a.device_type),
-        if driver.is_empty() { "unknown" } else { &driver }
+        if driver.is_empty() { "unknown" } else { &driver },
+        r.backend
     );
     let _ = writeln!(out, "timing: {}", r.timing);
     let c = &r.copy;

@@ -22,9 +22,11 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// List the GPU adapters wgpu finds and say which one `run` would use.
+    /// List the GPU adapters wgpu finds and say which one `run` would use (and the CPU backend,
+    /// `--backend cpu`, with its thread count).
     Gpus {
-        /// Print JSON: {"adapters": [...], "chosen": index, "reason": "..."}; sizes in bytes.
+        /// Print JSON: {"adapters": [...], "chosen": index, "reason": "...", "cpu_backend": {name,
+        /// threads}}; sizes in bytes.
         #[arg(long)]
         json: bool,
         /// Prefer the adapter whose name contains NAME (case-insensitive).

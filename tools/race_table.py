@@ -102,6 +102,7 @@ def main(work, hf, np_ranks, res_tol):
     t = timings(work)
     out = {}
     ns = sorted({int(m) for m in re.findall(r"_n(\d+)\b", " ".join(t))})
+    cores = os.environ.get("RAYON_NUM_THREADS") or os.cpu_count()
     lines = []
     for n in ns:
         rows = []
@@ -121,7 +122,8 @@ def main(work, hf, np_ranks, res_tol):
             r["note"] = f"{r['iterations']} SIMPLE iterations" + ("" if r["converged"] else ", NOT converged") + \
                 f" to residuals {res_tol}; mesh {r['mesh_s']:.1f} s"
             rows.append((label, r))
-        for key, label in ((f"hemoflow_n{n}", "hemoflow steady mode, lavapipe"),
+        for key, label in ((f"hemoflow_cpu_n{n}", f"hemoflow steady mode, CPU backend ({cores} threads)"),
+                           (f"hemoflow_n{n}", "hemoflow steady mode, lavapipe"),
                            (f"hemoflow_before_n{n}", f"hemoflow at {before}, lavapipe (implicit, Courant 4, to 1 s)")):
             if key in t and t[key]["rc"] == 0:
                 r = dict(t[key], **hemoflow_run(work, key, hf, t[key]["wall_s"]))

@@ -1,4 +1,5 @@
-//! `hemoflow gpus`: the adapters wgpu finds and the one a run would choose.
+//! `hemoflow gpus`: the adapters wgpu finds and the one a run would choose, and the CPU
+//! backend (`--backend cpu`).
 
 use std::process::ExitCode;
 
@@ -14,11 +15,16 @@ pub fn run(json: bool, wanted: Option<&str>) -> Result<ExitCode> {
             Ok((i, r)) => (Some(*i), r.clone()),
             Err(e) => (None, e.to_string()),
         };
-        let value = serde_json::json!({ "adapters": adapters, "chosen": index, "reason": reason });
+        let cpu = serde_json::json!({ "name": gpu::host::adapter_name(), "threads": rayon::current_num_threads() });
+        let value = serde_json::json!({ "adapters": adapters, "chosen": index, "reason": reason, "cpu_backend": cpu });
         println!("{}", serde_json::to_string_pretty(&value)?);
     } else {
         let c = chosen.as_ref().ok().map(|(i, r)| (*i, r.as_str()));
         print!("{}", gpu::gpus_text(&adapters, c));
+        println!(
+            "--backend cpu runs on {} (the stages' CPU twins; RAYON_NUM_THREADS sets the threads)",
+            gpu::host::adapter_name()
+        );
     }
     chosen.map(|_| ExitCode::SUCCESS).context("choosing an adapter")
 }
