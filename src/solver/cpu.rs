@@ -126,6 +126,19 @@ pub fn pressure_smooth(
     e_coarse: &[f32],
     p_out: &mut [f32],
 ) {
+    pressure_smooth_with(&pressure_stencil(layout), params, f, p_in, parent_bricks, e_coarse, p_out);
+}
+
+/// [`pressure_smooth`] on the level's [`pressure_stencil`].
+pub fn pressure_smooth_with(
+    stencil: &PressureStencil,
+    params: &SolverParams,
+    f: &[f32],
+    p_in: &[f32],
+    parent_bricks: &[u32],
+    e_coarse: &[f32],
+    p_out: &mut [f32],
+) {
     let start_value = |id: u32| {
         let mut v = p_in[id as usize];
         if params.prolong == 1 {
@@ -137,14 +150,15 @@ pub fn pressure_smooth(
         v
     };
     /// A cell's fixed part of the update: fluid, sum_f A_f, the other bricks' sum_f A_f p_nb,
-    /// h^2 f, and its neighbours inside the brick (local index and A_f).
+    /// h^2 f, and its neighbours inside the brick (local index and A_f), in face order.
     #[derive(Default, Clone, Copy)]
     struct Fixed {
         fluid: bool,
         sa: f32,
         outside: f32,
         source: f32,
-        inside: [Option<(usize, f32)>; 6],
+        inside: [(usize, f32); 6],
+        inside_count: usize,
     }
     let n = BRICK_CELLS as usize;
     let bricks_count = (params.cells / BRICK_CELLS) as usize;
@@ -154,22 +168,22 @@ pub fn pressure_smooth(
         let mut fixed = [Fixed::default(); BRICK_CELLS as usize];
         for (local, (value, cell)) in block.iter_mut().zip(fixed.iter_mut()).enumerate() {
             let id = brick * BRICK_CELLS + local as u32;
-            if !layout.is_fluid(id) {
+            let row = &stencil.rows[id as usize];
+            if !row.fluid {
                 continue;
             }
             cell.fluid = true;
             *value = start_value(id);
-            for d in 0..6 {
-                let Some(nb) = fluid_neighbour(layout, id, d) else { continue };
-                let a = layout.aperture(id, d);
+            for &(nb, a) in row.faces() {
                 cell.sa += a;
                 if nb / BRICK_CELLS == brick {
-                    cell.inside[d] = Some(((nb % BRICK_CELLS) as usize, a));
+                    cell.inside[cell.inside_count] = ((nb % BRICK_CELLS) as usize, a);
+                    cell.inside_count += 1;
                 } else {
                     cell.outside += a * start_value(nb);
                 }
             }
-            cell.sa += layout.boundary(id).coefficient;
+            cell.sa += row.coefficient;
             cell.source = params.h * params.h * f[id as usize];
         }
         for half in 0..2 {
@@ -179,12 +193,64 @@ pub fn pressure_smooth(
                 if !cell.fluid || cell.sa == 0.0 || (c[0] + c[1] + c[2]) & 1 != params.colour ^ half {
                     continue;
                 }
-                let s = cell.inside.iter().flatten().fold(cell.outside, |s, &(l, a)| s + a * block[l]);
+                let inside = &cell.inside[..cell.inside_count];
+                let s = inside.iter().fold(cell.outside, |s, &(l, a)| s + a * block[l]);
                 block[local] = (s + cell.source) / cell.sa;
             }
         }
         out.copy_from_slice(&block);
     });
+}
+
+/// The pressure operator's rows on one level, what [`pressure_operator`] reads from the grid:
+/// per cell whether it is fluid, its faces open to fluid in DIRECTIONS order (the neighbour
+/// and the face's aperture A_f) and its outlet coefficient. It changes only with the grid (and
+/// the outlets' records), so the CPU backend makes it once for a level's sweeps and residuals.
+pub struct PressureStencil {
+    rows: Vec<PressureRow>,
+}
+
+#[derive(Clone, Copy, Default)]
+struct PressureRow {
+    fluid: bool,
+    faces: [(u32, f32); 6],
+    count: u8,
+    coefficient: f32,
+}
+
+impl PressureRow {
+    fn faces(&self) -> &[(u32, f32)] {
+        &self.faces[..self.count as usize]
+    }
+}
+
+/// The [`PressureStencil`] of a level.
+pub fn pressure_stencil(layout: &CellView) -> PressureStencil {
+    let row = |id: u32| {
+        let mut row = PressureRow::default();
+        if !layout.is_fluid(id) {
+            return row;
+        }
+        row.fluid = true;
+        for d in 0..6 {
+            let Some(nb) = fluid_neighbour(layout, id, d) else { continue };
+            row.faces[row.count as usize] = (nb, layout.aperture(id, d));
+            row.count += 1;
+        }
+        row.coefficient = layout.boundary(id).coefficient;
+        row
+    };
+    PressureStencil { rows: (0..layout.len() as u32).into_par_iter().with_min_len(64).map(row).collect() }
+}
+
+impl PressureStencil {
+    /// [`pressure_operator`] at fluid cell `id`, the same arithmetic.
+    fn operator(&self, p: &[f32], id: u32) -> f32 {
+        let i = id as usize;
+        let row = &self.rows[i];
+        let m = row.faces().iter().fold(0.0f32, |m, &(nb, a)| m + a * (p[i] - p[nb as usize]));
+        m + row.coefficient * p[i]
+    }
 }
 
 /// Twin of `pressure_operator` (shared/pressure_operator): h^2 (M p) at cell `id`,
@@ -201,10 +267,14 @@ pub fn pressure_operator(layout: &CellView, p: &[f32], id: u32) -> f32 {
 
 /// Twin of `solver/pressure_residual`: r = f - M p (-M p with `params.without_source`).
 pub fn pressure_residual(layout: &CellView, params: &SolverParams, f: &[f32], p: &[f32], r: &mut [f32]) {
-    r[..params.cells as usize].par_iter_mut().enumerate().for_each(|(i, r)| {
-        let id = i as u32;
-        *r = if layout.is_fluid(id) {
-            let m = pressure_operator(layout, p, id);
+    pressure_residual_with(&pressure_stencil(layout), params, f, p, r);
+}
+
+/// [`pressure_residual`] on the level's [`pressure_stencil`].
+pub fn pressure_residual_with(stencil: &PressureStencil, params: &SolverParams, f: &[f32], p: &[f32], r: &mut [f32]) {
+    r[..params.cells as usize].par_iter_mut().enumerate().with_min_len(64).for_each(|(i, r)| {
+        *r = if stencil.rows[i].fluid {
+            let m = stencil.operator(p, i as u32);
             let source = if params.without_source == 1 { 0.0 } else { f[i] };
             source - m / (params.h * params.h)
         } else {
@@ -240,14 +310,27 @@ pub fn mg_restrict(
     child_bricks: &[u32],
     f_coarse: &mut [f32],
 ) {
+    mg_restrict_with(&pressure_stencil(fine), params, f, p, coarse_cells, child_bricks, f_coarse);
+}
+
+/// [`mg_restrict`] on the finer level's [`pressure_stencil`].
+pub fn mg_restrict_with(
+    fine: &PressureStencil,
+    params: &SolverParams,
+    f: &[f32],
+    p: &[f32],
+    coarse_cells: &[u32],
+    child_bricks: &[u32],
+    f_coarse: &mut [f32],
+) {
     let h2 = params.h * params.h;
-    f_coarse[..coarse_cells.len()].par_iter_mut().enumerate().for_each(|(id, out)| {
+    f_coarse[..coarse_cells.len()].par_iter_mut().enumerate().with_min_len(64).for_each(|(id, out)| {
         let id = id as u32;
         let fine_slot = child_bricks[(id / BRICK_CELLS) as usize * 8 + index::child_octant(id) as usize];
         *out = if is_fluid_word(coarse_cells[id as usize]) && fine_slot != NO_SLOT {
             let s = (0..8).map(|k| index::child_cell(id, fine_slot, k)).fold(0.0f32, |s, child| {
-                if fine.is_fluid(child) {
-                    s + (f[child as usize] - pressure_operator(fine, p, child) / h2)
+                if fine.rows[child as usize].fluid {
+                    s + (f[child as usize] - fine.operator(p, child) / h2)
                 } else {
                     s
                 }
@@ -376,9 +459,17 @@ pub enum Side {
 /// coefficients 2 / (dist * sum * h^2) (1/m^2) and distances over h of fluid cell `id`, in
 /// DIRECTIONS order.
 pub fn stencil_geometry(layout: &CellView, params: &SolverParams, id: u32) -> [(Side, f32, f32); 6] {
+    let h2 = params.h * params.h;
+    if layout.is_regular(id) {
+        // Six fluid neighbours at distance 1: the general case's arithmetic with dist 1, sum 2.
+        let coef = 2.0 / (1.0 * 2.0 * h2);
+        return std::array::from_fn(|d| {
+            let nb = layout.face_neighbour(id, d).expect("a regular cell's neighbours are fluid");
+            (Side::Fluid(nb), coef, 1.0)
+        });
+    }
     let b = layout.boundary(id);
     let (bc_type, bc_normal) = (b.kind, b.normal);
-    let h2 = params.h * params.h;
     let mut out = [(Side::Skip, 0.0f32, 1.0f32); 6];
     for axis in 0..3 {
         let mut dist = [1.0f32; 2];
@@ -751,7 +842,7 @@ impl<'a> Disjoint<'a> {
 /// Twin of `solver/viscous_sweep`: the half of a red-black Gauss-Seidel sweep of the implicit
 /// viscous system (with the upwind advection by `u` when `params.implicit_advection` is 1) that
 /// updates the cells of colour `params.colour` ([`index::coloured_cell`]) of `v` in place from
-/// the other colour's values.
+/// the other colour's values: [`sweep_stencil`], then [`viscous_sweep_with`].
 #[allow(clippy::too_many_arguments)]
 pub fn viscous_sweep(
     layout: &CellView,
@@ -761,60 +852,95 @@ pub fn viscous_sweep(
     v: &mut [f32],
     viscosity: &[f32],
 ) {
-    let n = params.cells as usize;
+    viscous_sweep_with(&sweep_stencil(layout, params, u, viscosity), params, rhs, v);
+}
+
+/// The viscous sweep's system at the cells of one colour: what does not change between the
+/// sweeps of a step (the grid, the parameters, the advecting velocity and the viscosity), so
+/// that the CPU backend makes it once for the step's sweeps of that colour.
+pub struct SweepStencil {
+    cells: Vec<SweepCell>,
+}
+
+/// One cell's row: its diagonal, its fluid sides' coefficients (in side order) and its
+/// inflowing faces' advection weights (in face order), each with the neighbour; `diag` 0 for a
+/// solid cell (set to 0).
+#[derive(Clone, Copy, Default)]
+struct SweepCell {
+    diag: f32,
+    fluid: [(f32, u32); 6],
+    fluid_count: u8,
+    inflow: [(f32, u32); 6],
+    inflow_count: u8,
+}
+
+/// The rows of the cells of colour `params.colour` (see [`viscous_sweep`]).
+pub fn sweep_stencil(layout: &CellView, params: &SolverParams, u: &[f32], viscosity: &[f32]) -> SweepStencil {
     let k = params.dt;
-    // A cell's face neighbours are of the other colour: the half's new values read none of
-    // them, so they are written as they come.
-    let v = Disjoint::new(v);
-    // SAFETY: the half reads entries of the other colour only and writes its own.
-    let v_at = |k: usize| unsafe { v.get(k) };
-    let update = |t: u32| -> (usize, [f32; 3]) {
+    let row = |t: u32| -> SweepCell {
         let id = index::coloured_cell(t, params.colour);
-        let i = id as usize;
+        let mut row = SweepCell::default();
         if !layout.is_fluid(id) {
-            return (i, [0.0; 3]);
+            return row;
         }
         let st = viscous_stencil(layout, params, viscosity, id);
         let mut diag = 1.0f32;
         for (side, coef) in st {
             match side {
-                Side::Fluid(_) => diag += 0.5 * k * coef,
+                Side::Fluid(nb) => {
+                    diag += 0.5 * k * coef;
+                    row.fluid[row.fluid_count as usize] = (coef, nb);
+                    row.fluid_count += 1;
+                }
                 Side::Wall(_) => diag += k * coef,
                 Side::Skip => {}
             }
         }
-        let mut a_in = [(0.0f32, 0u32); 6];
         if params.implicit_advection == 1 {
             let vol_adv = layout.volume(id).max(ADVECTION_MIN_VOLUME) * params.h;
-            for (d, a) in a_in.iter_mut().enumerate() {
-                let Some(nb) = fluid_neighbour(layout, id, d) else { continue };
-                *a = (params.dt * (-face_volume_flux(layout, u, id, nb, d)).max(0.0) / vol_adv, nb);
-                diag += a.0;
+            for (d, &(side, _)) in st.iter().enumerate() {
+                let nb = match side {
+                    Side::Fluid(nb) => Some(nb),
+                    _ => fluid_neighbour(layout, id, d),
+                };
+                let Some(nb) = nb else { continue };
+                let a = params.dt * (-face_volume_flux(layout, u, id, nb, d)).max(0.0) / vol_adv;
+                diag += a;
+                if a > 0.0 {
+                    row.inflow[row.inflow_count as usize] = (a, nb);
+                    row.inflow_count += 1;
+                }
             }
             diag += params.dt * (-inlet_volume_flux(layout, id)).max(0.0) / vol_adv;
         }
-        let value = std::array::from_fn(|c| {
-            let mut off = 0.0f32;
-            for (side, coef) in st {
-                if let Side::Fluid(nb) = side {
-                    off += coef * v_at(c * n + nb as usize);
-                }
-            }
-            let mut adv = 0.0f32;
-            for &(a, nb) in &a_in {
-                if a > 0.0 {
-                    adv += a * v_at(c * n + nb as usize);
-                }
-            }
-            (rhs[c * n + i] + 0.5 * k * off + adv) / diag
-        });
-        (i, value)
+        row.diag = diag;
+        row
     };
-    (0..params.cells / 2).into_par_iter().with_min_len(BRICK_CELLS as usize / 2).for_each(|t| {
-        let (i, value) = update(t);
-        for (c, x) in value.into_iter().enumerate() {
+    SweepStencil { cells: (0..params.cells / 2).into_par_iter().with_min_len(64).map(row).collect() }
+}
+
+/// [`viscous_sweep`] with its cells' rows made ([`sweep_stencil`] of the same colour).
+pub fn viscous_sweep_with(stencil: &SweepStencil, params: &SolverParams, rhs: &[f32], v: &mut [f32]) {
+    let n = params.cells as usize;
+    let k = params.dt;
+    // A cell's face neighbours are of the other colour: the half's new values read none of
+    // them, so they are written as they come.
+    let v = Disjoint::new(v);
+    let cells = &stencil.cells[..(params.cells / 2) as usize];
+    cells.par_iter().enumerate().with_min_len(BRICK_CELLS as usize / 2).for_each(|(t, row)| {
+        let i = index::coloured_cell(t as u32, params.colour) as usize;
+        for c in 0..3 {
+            let value = if row.diag == 0.0 {
+                0.0
+            } else {
+                // SAFETY: the half reads entries of the other colour only and writes its own.
+                let at = |nb: u32| unsafe { v.get(c * n + nb as usize) };
+                let off = row.fluid[..row.fluid_count as usize].iter().fold(0.0f32, |s, &(coef, nb)| s + coef * at(nb));
+                let adv = row.inflow[..row.inflow_count as usize].iter().fold(0.0f32, |s, &(a, nb)| s + a * at(nb));
+                (rhs[c * n + i] + 0.5 * k * off + adv) / row.diag
+            };
             // SAFETY: as above.
-            unsafe { v.set(c * n + i, x) };
+            unsafe { v.set(c * n + i, value) };
         }
     });
 }

@@ -309,6 +309,14 @@ impl CellView<'_> {
         is_fluid_word(self.cells[id as usize])
     }
 
+    /// Whether cell `id` is a regular fluid cell (see the module docs: its six face neighbours
+    /// fluid, every link 1, every face open, volume fraction 1, no boundary condition).
+    #[inline]
+    pub fn is_regular(&self, id: u32) -> bool {
+        let word = self.cells[id as usize];
+        is_fluid_word(word) && word >> 8 == 0
+    }
+
     #[inline]
     fn record(&self, id: u32) -> Option<usize> {
         let r = self.cells[id as usize] >> 8;

@@ -18,9 +18,11 @@
 
 pub mod stages;
 
+use std::any::Any;
 use std::cell::{Cell, UnsafeCell};
 use std::ops::Range;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use wgpu::custom::{self as wc};
@@ -33,8 +35,13 @@ pub fn adapter_name() -> String {
     format!("hemoflow CPU backend (rayon, {} threads)", rayon::current_num_threads())
 }
 
-/// The host memory of one buffer: words, so that every `f32` and `u32` view is aligned.
-struct Memory(Box<[UnsafeCell<u32>]>);
+/// The host memory of one buffer: words, so that every `f32` and `u32` view is aligned, and a
+/// count of the writes to it (each write, copy, clear or dispatch that may write it adds one),
+/// which tells [`Bound::derived`] whether what it made from the buffer still holds.
+struct Memory {
+    words: Box<[UnsafeCell<u32>]>,
+    version: AtomicU64,
+}
 
 // SAFETY: commands run one at a time on the submitting thread; a stage's rayon threads reach
 // the memory only through [`Bound`], which hands out disjoint or read-only slices.
@@ -49,15 +56,24 @@ impl std::fmt::Debug for Memory {
 
 impl Memory {
     fn new(bytes: u64) -> Memory {
-        Memory((0..bytes.div_ceil(4)).map(|_| UnsafeCell::new(0)).collect())
+        Memory { words: (0..bytes.div_ceil(4)).map(|_| UnsafeCell::new(0)).collect(), version: AtomicU64::new(0) }
     }
 
     fn len(&self) -> usize {
-        4 * self.0.len()
+        4 * self.words.len()
     }
 
     fn ptr(&self) -> *mut u8 {
-        UnsafeCell::raw_get(self.0.as_ptr()).cast()
+        UnsafeCell::raw_get(self.words.as_ptr()).cast()
+    }
+
+    /// Counts a write.
+    fn touch(&self) {
+        self.version.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn version(&self) -> u64 {
+        self.version.load(Ordering::Relaxed)
     }
 
     /// Panics unless `range` lies inside the buffer.
@@ -73,6 +89,7 @@ impl Memory {
         let (from, at, size) = (from as usize, at as usize, size as usize);
         self.check(&(from..from + size), "copy source");
         to.check(&(at..at + size), "copy destination");
+        to.touch();
         // SAFETY: both ranges are inside their buffers; `copy` allows overlap.
         unsafe { std::ptr::copy(self.ptr().add(from), to.ptr().add(at), size) }
     }
@@ -80,6 +97,7 @@ impl Memory {
     fn write(&self, at: u64, data: &[u8]) {
         let at = at as usize;
         self.check(&(at..at + data.len()), "write");
+        self.touch();
         // SAFETY: inside the buffer; `data` is another allocation.
         unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), self.ptr().add(at), data.len()) }
     }
@@ -87,6 +105,7 @@ impl Memory {
     fn clear(&self, at: u64, size: u64) {
         let (at, size) = (at as usize, size as usize);
         self.check(&(at..at + size), "clear");
+        self.touch();
         // SAFETY: inside the buffer.
         unsafe { std::ptr::write_bytes(self.ptr().add(at), 0, size) }
     }
@@ -116,9 +135,24 @@ struct BoundRange {
 pub struct Bound<'a> {
     stage: &'a str,
     ranges: &'a [BoundRange],
+    derived: &'a Mutex<Vec<Derived>>,
     shared: Cell<u64>,
     mutable: Cell<u64>,
 }
+
+/// A value a twin made from some of its bindings ([`Bound::derived`]).
+struct Derived {
+    /// What it is.
+    what: &'static str,
+    /// The bindings it was made from: each buffer (its address) and byte range.
+    inputs: Vec<(usize, Range<usize>)>,
+    /// Those buffers' versions when it was made.
+    versions: Vec<u64>,
+    value: Arc<dyn Any + Send + Sync>,
+}
+
+/// Derived values kept at most: a few per multigrid level and colour.
+const DERIVED_KEPT: usize = 64;
 
 impl<'a> Bound<'a> {
     fn find(&self, name: &str) -> usize {
@@ -161,6 +195,39 @@ impl<'a> Bound<'a> {
         assert!((ptr as usize).is_multiple_of(align_of::<T>()), "stage \"{}\": \"{name}\" misaligned", self.stage);
         // SAFETY: as `get`; this binding overlaps no other and is handed out once.
         unsafe { std::slice::from_raw_parts_mut(ptr.cast::<T>(), len / size_of::<T>()) }
+    }
+
+    /// What `make` makes from the bindings `inputs` alone (a stencil compiled from the grid and
+    /// the parameters, say), kept by the device and made again only when a buffer of `inputs`
+    /// was written since: the same value as `make()`, made once for all the dispatches that read
+    /// the same inputs (a step's viscous sweeps of one colour; every multigrid sweep and residual
+    /// of a level while its grid is unchanged).
+    pub fn derived<T: Any + Send + Sync>(
+        &self,
+        what: &'static str,
+        inputs: &[&str],
+        make: impl FnOnce() -> T,
+    ) -> Arc<T> {
+        let ranges: Vec<&BoundRange> = inputs.iter().map(|name| &self.ranges[self.find(name)]).collect();
+        let key: Vec<(usize, Range<usize>)> =
+            ranges.iter().map(|r| (Arc::as_ptr(&r.memory) as usize, r.range.clone())).collect();
+        let versions: Vec<u64> = ranges.iter().map(|r| r.memory.version()).collect();
+        let mut cache = self.derived.lock().expect("derived values");
+        let found = cache.iter().position(|d| d.what == what && d.inputs == key);
+        if let Some(k) = found {
+            if cache[k].versions == versions {
+                if let Ok(value) = cache[k].value.clone().downcast::<T>() {
+                    return value;
+                }
+            }
+            cache.remove(k);
+        }
+        let value = Arc::new(make());
+        if cache.len() >= DERIVED_KEPT {
+            cache.remove(0);
+        }
+        cache.push(Derived { what, inputs: key, versions, value: value.clone() });
+        value
     }
 
     /// The uniform (or any binding) `name` read as one `T`.
@@ -215,7 +282,7 @@ fn limits() -> wgpu::Limits {
 impl wc::AdapterInterface for Adapter {
     fn request_device(&self, _desc: &wgpu::DeviceDescriptor<'_>) -> Pin<Box<dyn wc::RequestDeviceFuture>> {
         let device = wc::DispatchDevice::custom(Device { scopes: Mutex::default() });
-        let queue = wc::DispatchQueue::custom(Queue);
+        let queue = wc::DispatchQueue::custom(Queue { derived: Mutex::default() });
         Box::pin(std::future::ready(Ok((device, queue))))
     }
     fn is_surface_supported(&self, _surface: &wc::DispatchSurface) -> bool {
@@ -334,9 +401,17 @@ struct Pass {
 #[derive(Debug)]
 struct Commands(Mutex<Vec<Command>>);
 
-/// The queue: runs what is submitted at once.
-#[derive(Debug)]
-struct Queue;
+/// The queue: runs what is submitted at once, and keeps the values the twins derived
+/// ([`Bound::derived`]).
+struct Queue {
+    derived: Mutex<Vec<Derived>>,
+}
+
+impl std::fmt::Debug for Queue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Queue").finish_non_exhaustive()
+    }
+}
 
 fn memory_of(buffer: &wc::DispatchBuffer) -> Arc<Memory> {
     buffer.as_custom::<Buffer>().expect("a CPU backend buffer").0.clone()
@@ -539,7 +614,7 @@ impl wc::QueueInterface for Queue {
         for buffer in command_buffers {
             let commands = buffer.as_custom::<Commands>().expect("a CPU backend command buffer");
             for command in commands.0.lock().expect("commands").drain(..) {
-                run(command);
+                run(command, &self.derived);
             }
         }
         0
@@ -558,8 +633,8 @@ impl wc::QueueInterface for Queue {
     }
 }
 
-/// Runs one command.
-fn run(command: Command) {
+/// Runs one command (with the device's derived values, [`Bound::derived`]).
+fn run(command: Command, derived: &Mutex<Vec<Derived>>) {
     match command {
         Command::Copy { from, from_offset, to, to_offset, size } => from.copy_to(from_offset, &to, to_offset, size),
         Command::Clear { memory, offset, size } => memory.clear(offset, size),
@@ -571,8 +646,12 @@ fn run(command: Command) {
                 }
             }
             let Some(twin) = pipeline.twin else { return };
-            let bound = Bound { stage: &pipeline.name, ranges: &bind, shared: Cell::new(0), mutable: Cell::new(0) };
+            let ranges = &bind;
+            let bound = Bound { stage: &pipeline.name, ranges, derived, shared: Cell::new(0), mutable: Cell::new(0) };
             twin(&bound);
+            for r in ranges.iter().filter(|r| matches!(r.slot.kind, BindingKind::Storage { writable: true, .. })) {
+                r.memory.touch();
+            }
         }
     }
 }
@@ -620,6 +699,7 @@ impl wc::BufferMappedRangeInterface for Mapped {
         unsafe { std::slice::from_raw_parts(self.memory.ptr().add(self.range.start), self.range.len()) }
     }
     unsafe fn write_slice(&mut self) -> wgpu::WriteOnly<'_, [u8]> {
+        self.memory.touch();
         // SAFETY: as `read_slice`; the mapping is the only access while it lives.
         let bytes =
             unsafe { std::slice::from_raw_parts_mut(self.memory.ptr().add(self.range.start), self.range.len()) };

@@ -3,6 +3,8 @@
 //! here cannot run on the CPU backend (its pipeline fails, naming it); `tests/cpu_backend.rs`
 //! checks that every stage the solver uses has one.
 
+use std::sync::Arc;
+
 use super::Bound;
 use crate::gpu::vector::{self, AxpyParams, CgScalarsParams, DotPartialParams, SumPartialParams, XpayParams};
 use crate::solver::cg_control::{cg_control, CgControlParams};
@@ -61,7 +63,11 @@ fn momentum(b: &Bound) {
 }
 
 fn viscous_sweep(b: &Bound) {
-    cpu::viscous_sweep(&grid(b), &params(b), b.get("rhs"), b.get("u"), b.get_mut("v"), b.get("viscosity"));
+    // The rows change with the step (its parameters, u and viscosity), not between its sweeps.
+    let inputs = ["params", "neighbours", "cells", "geom", "u", "viscosity"];
+    let stencil = b
+        .derived("sweep stencil", &inputs, || cpu::sweep_stencil(&grid(b), &params(b), b.get("u"), b.get("viscosity")));
+    cpu::viscous_sweep_with(&stencil, &params(b), b.get("rhs"), b.get_mut("v"));
 }
 
 fn shear_viscosity(b: &Bound) {
@@ -76,18 +82,23 @@ fn project(b: &Bound) {
     cpu::project(&grid(b), &params(b), b.get("p"), b.get("u_star"), b.get_mut("u"), b.get_mut("outflow"));
 }
 
+/// The level's pressure operator, made once while its grid is unchanged.
+fn pressure_stencil(b: &Bound) -> Arc<cpu::PressureStencil> {
+    b.derived("pressure stencil", &["neighbours", "cells", "geom"], || cpu::pressure_stencil(&grid(b)))
+}
+
 fn pressure_smooth(b: &Bound) {
     let (f, p_in, parents, e_coarse) = (b.get("f"), b.get("p_in"), b.get("parent_bricks"), b.get("e_coarse"));
-    cpu::pressure_smooth(&grid(b), &params(b), f, p_in, parents, e_coarse, b.get_mut("p_out"));
+    cpu::pressure_smooth_with(&pressure_stencil(b), &params(b), f, p_in, parents, e_coarse, b.get_mut("p_out"));
 }
 
 fn pressure_residual(b: &Bound) {
-    cpu::pressure_residual(&grid(b), &params(b), b.get("f"), b.get("p"), b.get_mut("r"));
+    cpu::pressure_residual_with(&pressure_stencil(b), &params(b), b.get("f"), b.get("p"), b.get_mut("r"));
 }
 
 fn mg_restrict(b: &Bound) {
     let (f, p, coarse, children) = (b.get("f"), b.get("p"), b.get("coarse_cells"), b.get("child_bricks"));
-    cpu::mg_restrict(&grid(b), &params(b), f, p, coarse, children, b.get_mut("f_coarse"));
+    cpu::mg_restrict_with(&pressure_stencil(b), &params(b), f, p, coarse, children, b.get_mut("f_coarse"));
 }
 
 fn mg_coarse_solve(b: &Bound) {
