@@ -67,6 +67,19 @@ pub(crate) fn fluid_neighbour(layout: &CellView, id: u32, d: usize) -> Option<u3
 /// the last step's pressure, swapped for the face one) from `u` (u*, m/s, component-major,
 /// 3 * cells), and each outlet cell's flux over h^2 before the increment into `outflow`.
 pub fn divergence(layout: &CellView, params: &SolverParams, u: &[f32], p: &[f32], f: &mut [f32], outflow: &mut [f32]) {
+    divergence_with(layout, &pressure_stencil(layout), params, u, p, f, outflow);
+}
+
+/// [`divergence`] with the grid's [`pressure_stencil`].
+pub fn divergence_with(
+    layout: &CellView,
+    stencil: &PressureStencil,
+    params: &SolverParams,
+    u: &[f32],
+    p: &[f32],
+    f: &mut [f32],
+    outflow: &mut [f32],
+) {
     let n = params.cells as usize;
     let dt = params.dt;
     let cells = &mut f[..n];
@@ -78,14 +91,13 @@ pub fn divergence(layout: &CellView, params: &SolverParams, u: &[f32], p: &[f32]
             return;
         }
         let p_cap = |c: u32| layout.boundary(c).pressure;
-        let grad = pressure_gradient(layout, params, p, id, p_cap(id));
+        let grad = stencil.gradient(layout, params, p, id, p_cap(id));
         let mut s = 0.0f32;
-        for d in 0..6 {
-            let Some(nb) = fluid_neighbour(layout, id, d) else { continue };
+        for (d, nb, a) in stencil.rows[i].faces() {
             let axis = d / 2;
             let c = axis * n;
-            let grad_nb = pressure_gradient_axis(layout, params, p, nb, axis, p_cap(nb));
-            let outer = (fluid_neighbour(layout, id, d ^ 1), fluid_neighbour(layout, nb, d));
+            let grad_nb = stencil.gradient_axis(layout, params, p, nb, axis, p_cap(nb));
+            let outer = (stencil.fluid_neighbour(id, d ^ 1), stencil.fluid_neighbour(nb, d));
             let face = match outer {
                 (Some(oa), Some(ob)) => {
                     (9.0 * (u[c + i] + u[c + nb as usize]) - u[c + oa as usize] - u[c + ob as usize]) / 16.0
@@ -94,7 +106,6 @@ pub fn divergence(layout: &CellView, params: &SolverParams, u: &[f32], p: &[f32]
             };
             let uf = face + dt * 0.5 * (grad[axis] + grad_nb);
             let side_sign = if d & 1 == 1 { 1.0 } else { -1.0 };
-            let a = layout.aperture(id, d);
             s += side_sign * a * uf - dt * a * (p[nb as usize] - p[i]) / params.h;
         }
         let uc = [u[i], u[n + i], u[2 * n + i]];
@@ -174,7 +185,7 @@ pub fn pressure_smooth_with(
             }
             cell.fluid = true;
             *value = start_value(id);
-            for &(nb, a) in row.faces() {
+            for (_, nb, a) in row.faces() {
                 cell.sa += a;
                 if nb / BRICK_CELLS == brick {
                     cell.inside[cell.inside_count] = ((nb % BRICK_CELLS) as usize, a);
@@ -210,32 +221,34 @@ pub struct PressureStencil {
     rows: Vec<PressureRow>,
 }
 
-#[derive(Clone, Copy, Default)]
+#[derive(Clone, Copy)]
 struct PressureRow {
     fluid: bool,
-    faces: [(u32, f32); 6],
-    count: u8,
+    /// The fluid neighbour across each face, or NO_SLOT.
+    neighbour: [u32; 6],
+    /// Each face's aperture (where it has a fluid neighbour).
+    aperture: [f32; 6],
     coefficient: f32,
 }
 
 impl PressureRow {
-    fn faces(&self) -> &[(u32, f32)] {
-        &self.faces[..self.count as usize]
+    /// The faces open to fluid, in DIRECTIONS order: (face, neighbour, aperture).
+    fn faces(&self) -> impl Iterator<Item = (usize, u32, f32)> + '_ {
+        (0..6).filter(|&d| self.neighbour[d] != NO_SLOT).map(|d| (d, self.neighbour[d], self.aperture[d]))
     }
 }
 
 /// The [`PressureStencil`] of a level.
 pub fn pressure_stencil(layout: &CellView) -> PressureStencil {
     let row = |id: u32| {
-        let mut row = PressureRow::default();
+        let mut row = PressureRow { fluid: false, neighbour: [NO_SLOT; 6], aperture: [0.0; 6], coefficient: 0.0 };
         if !layout.is_fluid(id) {
             return row;
         }
         row.fluid = true;
         for d in 0..6 {
             let Some(nb) = fluid_neighbour(layout, id, d) else { continue };
-            row.faces[row.count as usize] = (nb, layout.aperture(id, d));
-            row.count += 1;
+            (row.neighbour[d], row.aperture[d]) = (nb, layout.aperture(id, d));
         }
         row.coefficient = layout.boundary(id).coefficient;
         row
@@ -248,8 +261,60 @@ impl PressureStencil {
     fn operator(&self, p: &[f32], id: u32) -> f32 {
         let i = id as usize;
         let row = &self.rows[i];
-        let m = row.faces().iter().fold(0.0f32, |m, &(nb, a)| m + a * (p[i] - p[nb as usize]));
+        let m = row.faces().fold(0.0f32, |m, (_, nb, a)| m + a * (p[i] - p[nb as usize]));
         m + row.coefficient * p[i]
+    }
+
+    /// The fluid neighbour of `id` across face `d`, as [`fluid_neighbour`] finds it.
+    fn fluid_neighbour(&self, id: u32, d: usize) -> Option<u32> {
+        let nb = self.rows[id as usize].neighbour[d];
+        (nb != NO_SLOT).then_some(nb)
+    }
+
+    /// Twin of `pressure_gradient_axis` (shared/gradient): component `axis` of the gradient of
+    /// `p` at the centre of `id` (the aperture-weighted mean of the open faces' gradients along
+    /// the axis, an outlet's towards `p_cap`), m/s^2 for a kinematic pressure; `layout` is the
+    /// level's grid (for the outlet's record).
+    pub fn gradient_axis(
+        &self,
+        layout: &CellView,
+        params: &SolverParams,
+        p: &[f32],
+        id: u32,
+        axis: usize,
+        p_cap: f32,
+    ) -> f32 {
+        let i = id as usize;
+        let row = &self.rows[i];
+        let (mut g, mut w) = (0.0f32, 0.0f32);
+        if row.coefficient > 0.0 {
+            let b = layout.boundary(id);
+            let na = b.normal[axis];
+            g += na.abs() * na * b.coefficient * (p_cap - p[i]) / params.h;
+            w += b.open * na.abs();
+        }
+        for side in 0..2 {
+            let d = 2 * axis + side;
+            let nb = row.neighbour[d];
+            if nb == NO_SLOT {
+                continue;
+            }
+            let side_sign = if side == 1 { 1.0 } else { -1.0 };
+            let a = row.aperture[d];
+            g += a * side_sign * (p[nb as usize] - p[i]) / params.h;
+            w += a;
+        }
+        if w > 0.0 {
+            g / w.max(1e-30)
+        } else {
+            0.0
+        }
+    }
+
+    /// Twin of `pressure_gradient` (shared/gradient): the three components of
+    /// [`Self::gradient_axis`].
+    pub fn gradient(&self, layout: &CellView, params: &SolverParams, p: &[f32], id: u32, p_cap: f32) -> [f32; 3] {
+        std::array::from_fn(|axis| self.gradient_axis(layout, params, p, id, axis, p_cap))
     }
 }
 
@@ -342,46 +407,6 @@ pub fn mg_restrict_with(
     });
 }
 
-/// Twin of `pressure_gradient_axis` (shared/gradient): component `axis` of the gradient of `p`
-/// at the centre of `id` (the aperture-weighted mean of the open faces' gradients along the
-/// axis, an outlet's towards `p_cap`), m/s^2 for a kinematic pressure.
-pub fn pressure_gradient_axis(
-    layout: &CellView,
-    params: &SolverParams,
-    p: &[f32],
-    id: u32,
-    axis: usize,
-    p_cap: f32,
-) -> f32 {
-    let i = id as usize;
-    let (mut g, mut w) = (0.0f32, 0.0f32);
-    let b = layout.boundary(id);
-    if b.coefficient > 0.0 {
-        let na = b.normal[axis];
-        g += na.abs() * na * b.coefficient * (p_cap - p[i]) / params.h;
-        w += b.open * na.abs();
-    }
-    for side in 0..2 {
-        let d = 2 * axis + side;
-        let Some(nb) = fluid_neighbour(layout, id, d) else { continue };
-        let side_sign = if side == 1 { 1.0 } else { -1.0 };
-        let a = layout.aperture(id, d);
-        g += a * side_sign * (p[nb as usize] - p[i]) / params.h;
-        w += a;
-    }
-    if w > 0.0 {
-        g / w.max(1e-30)
-    } else {
-        0.0
-    }
-}
-
-/// Twin of `pressure_gradient` (shared/gradient): the three components of
-/// [`pressure_gradient_axis`].
-pub fn pressure_gradient(layout: &CellView, params: &SolverParams, p: &[f32], id: u32, p_cap: f32) -> [f32; 3] {
-    std::array::from_fn(|axis| pressure_gradient_axis(layout, params, p, id, axis, p_cap))
-}
-
 /// Twin of `solver/cap_gather`: for the caps' cell list `ids`, the cells' `outflow` values,
 /// then their `p` values.
 pub fn cap_gather(ids: &[u32], outflow: &[f32], p: &[f32]) -> Vec<f32> {
@@ -419,6 +444,20 @@ pub fn project(
     u: &mut [f32],
     outflow: &mut [f32],
 ) {
+    project_with(layout, &pressure_stencil(layout), params, p, u_star, u, outflow);
+}
+
+/// [`project`] with the grid's [`pressure_stencil`].
+#[allow(clippy::too_many_arguments)]
+pub fn project_with(
+    layout: &CellView,
+    stencil: &PressureStencil,
+    params: &SolverParams,
+    p: &[f32],
+    u_star: &[f32],
+    u: &mut [f32],
+    outflow: &mut [f32],
+) {
     let n = params.cells as usize;
     let [ux, uy, uz] = components(u, n);
     let cells = (ux.par_iter_mut(), uy.par_iter_mut(), uz.par_iter_mut(), outflow[..n].par_iter_mut());
@@ -430,7 +469,7 @@ pub fn project(
             return;
         }
         *outflow += params.dt * layout.boundary(id).coefficient * p[i] / params.h;
-        let grad = pressure_gradient(layout, params, p, id, 0.0);
+        let grad = stencil.gradient(layout, params, p, id, 0.0);
         for (axis, (v, g)) in out.into_iter().zip(grad).enumerate() {
             *v = u_star[axis * n + i] - params.dt * g;
         }
@@ -695,6 +734,24 @@ pub fn momentum(
     p: &[f32],
     viscosity: &[f32],
 ) {
+    let stencil = pressure_stencil(layout);
+    momentum_with(layout, &stencil, params, u, u_eval, tendency, rhs, u_next, p, viscosity);
+}
+
+/// [`momentum`] with the grid's [`pressure_stencil`].
+#[allow(clippy::too_many_arguments)]
+pub fn momentum_with(
+    layout: &CellView,
+    stencil: &PressureStencil,
+    params: &SolverParams,
+    u: &[f32],
+    u_eval: &[f32],
+    tendency: &mut [f32],
+    rhs: &mut [f32],
+    u_next: &mut [f32],
+    p: &[f32],
+    viscosity: &[f32],
+) {
     let n = params.cells as usize;
     let h = params.h;
     let stage = params.stage;
@@ -734,7 +791,7 @@ pub fn momentum(
             coefs.iter().filter(|(side, _)| matches!(side, Side::Fluid(_))).fold(0.0, |s, (_, coef)| s + coef);
         // Stage 0 and the implicit pass evaluate C; stages 1 and 2 reuse it.
         let grad_p =
-            if stage == 0 || implicit { pressure_gradient(layout, params, p, id, b.pressure) } else { [0.0; 3] };
+            if stage == 0 || implicit { stencil.gradient(layout, params, p, id, b.pressure) } else { [0.0; 3] };
         let dt = params.dt;
         let (mut t_new, mut rhs_new, mut next_new) = ([0.0f32; 3], [0.0f32; 3], [0.0f32; 3]);
         for c in 0..3 {

@@ -59,7 +59,8 @@ fn params(b: &Bound) -> SolverParams {
 fn momentum(b: &Bound) {
     let (tendency, rhs, u_next) = (b.get_mut("tendency"), b.get_mut("rhs"), b.get_mut("u_next"));
     let (u, u_eval, p, viscosity) = (b.get("u"), b.get("u_eval"), b.get("p"), b.get("viscosity"));
-    cpu::momentum(&grid(b), &params(b), u, u_eval, tendency, rhs, u_next, p, viscosity);
+    let st = pressure_stencil(b);
+    cpu::momentum_with(&grid(b), &st, &params(b), u, u_eval, tendency, rhs, u_next, p, viscosity);
 }
 
 fn viscous_sweep(b: &Bound) {
@@ -75,14 +76,18 @@ fn shear_viscosity(b: &Bound) {
 }
 
 fn divergence(b: &Bound) {
-    cpu::divergence(&grid(b), &params(b), b.get("u"), b.get("p"), b.get_mut("f"), b.get_mut("outflow"));
+    let (u, p, f, outflow) = (b.get("u"), b.get("p"), b.get_mut("f"), b.get_mut("outflow"));
+    cpu::divergence_with(&grid(b), &pressure_stencil(b), &params(b), u, p, f, outflow);
 }
 
 fn project(b: &Bound) {
-    cpu::project(&grid(b), &params(b), b.get("p"), b.get("u_star"), b.get_mut("u"), b.get_mut("outflow"));
+    let (p, u_star, u, outflow) = (b.get("p"), b.get("u_star"), b.get_mut("u"), b.get_mut("outflow"));
+    cpu::project_with(&grid(b), &pressure_stencil(b), &params(b), p, u_star, u, outflow);
 }
 
-/// The level's pressure operator, made once while its grid is unchanged.
+/// The level's pressure operator (its cells' open faces), made once while its grid is
+/// unchanged: the multigrid's passes and the finest level's divergence, projection and momentum
+/// read it.
 fn pressure_stencil(b: &Bound) -> Arc<cpu::PressureStencil> {
     b.derived("pressure stencil", &["neighbours", "cells", "geom"], || cpu::pressure_stencil(&grid(b)))
 }
