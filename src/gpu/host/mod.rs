@@ -212,17 +212,18 @@ impl<'a> Bound<'a> {
         let key: Vec<(usize, Range<usize>)> =
             ranges.iter().map(|r| (Arc::as_ptr(&r.memory) as usize, r.range.clone())).collect();
         let versions: Vec<u64> = ranges.iter().map(|r| r.memory.version()).collect();
-        let mut cache = self.derived.lock().expect("derived values");
-        let found = cache.iter().position(|d| d.what == what && d.inputs == key);
-        if let Some(k) = found {
-            if cache[k].versions == versions {
-                if let Ok(value) = cache[k].value.clone().downcast::<T>() {
-                    return value;
-                }
-            }
-            cache.remove(k);
+        let found = {
+            let cache = self.derived.lock().expect("derived values");
+            let hit = cache.iter().find(|d| d.what == what && d.inputs == key && d.versions == versions);
+            hit.and_then(|d| d.value.clone().downcast::<T>().ok())
+        };
+        if let Some(value) = found {
+            return value;
         }
+        // Made unlocked: `make` may derive values of its own.
         let value = Arc::new(make());
+        let mut cache = self.derived.lock().expect("derived values");
+        cache.retain(|d| !(d.what == what && d.inputs == key));
         if cache.len() >= DERIVED_KEPT {
             cache.remove(0);
         }
