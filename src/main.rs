@@ -62,7 +62,8 @@ enum Command {
     /// Prints each line's length and radius range and its narrowest point (a stenosis shows
     /// there); --json and -o give the points (m).
     Centerline(cli::centerline::CenterlineArgs),
-    /// Benchmark the GPU on the engine's kernels (MLUPS, GB/s against a copy kernel).
+    /// Benchmark the GPU (or the CPU backend) on the engine's kernels (MLUPS, GB/s against a copy
+    /// kernel).
     ///
     /// Copy bandwidth, then each solver kernel on a box and a vessel grid, then full solver steps
     /// on both.
@@ -99,7 +100,8 @@ enum Command {
     /// Run a simulation from a case file, or the bundled demo.
     ///
     /// The case file is TOML (keys in docs/case.md; SI units). Build the
-    /// grid, step the incompressible Navier-Stokes equations on the GPU, write HDF5 snapshots
+    /// grid, step the incompressible Navier-Stokes equations on the GPU (or, with --backend cpu,
+    /// on this machine's cores), write HDF5 snapshots
     /// (pressure Pa, velocity m/s, wall shear stress Pa on the wall's triangles) with XDMF time
     /// series of the volume (OUT.xdmf) and of the wall (OUT.wall.xdmf), every step's cap flows
     /// and pressures, and per cardiac cycle ([time] period) TAWSS (Pa), OSI and RRT (1/Pa)
