@@ -1,7 +1,7 @@
 //! The CPU twins of the solver's kernels (`hemoflow::solver::cpu`), parallel over cells or
 //! bricks with rayon, on the grid `hemoflow bench --size 32` calls `box` (a square duct of
-//! 32^3 fluid cells at 0.1 mm) with its seeded values: the groundwork of a native CPU backend,
-//! whose stages would be these twins. Throughput in fluid cells per second (million: MLUPS), as
+//! 32^3 fluid cells at 0.1 mm) with its seeded values: the stages of the CPU backend
+//! (`--backend cpu`), each with its stencil made afresh as a test calls it. Throughput in fluid cells per second (million: MLUPS), as
 //! the bench reports the GPU's; a red-black half sweep counts the half it updates.
 //!
 //! `cargo bench --bench twins` (and `RAYON_NUM_THREADS=1` for one core).

@@ -1,9 +1,12 @@
 //! CPU twins of the solver kernels: the same per-cell arithmetic as `shaders/solver/*.wgsl`, in
 //! f32, one function per stage with the stage's name. They are the oracles of the GPU-vs-CPU
-//! tests. The heavy ones run in parallel with rayon, over cells or (`pressure_smooth`) bricks:
-//! each cell's new values are computed from the inputs as they were and then written, so the
-//! results do not depend on the number of threads (a red-black half sweep reads only the other
-//! colour). `benches/twins.rs` measures them.
+//! tests and the stages of the CPU backend (`crate::gpu::host`). The heavy ones run in parallel
+//! with rayon, over cells or (`pressure_smooth`) bricks: each cell's new values come from the
+//! inputs as they were, so the results do not depend on the number of threads (a red-black half
+//! sweep reads only the other colour). Where a stage reads a stencil that changes less often
+//! than it runs (a level's pressure operator, [`PressureStencil`]; a step's viscous rows,
+//! [`SweepStencil`]), its twin is that stencil's construction then a `_with` function applying
+//! it, and the CPU backend keeps the stencil between runs. `benches/twins.rs` measures them.
 
 use super::boundary::codes;
 use super::layout::{is_fluid_word, rheology};
