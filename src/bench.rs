@@ -598,11 +598,11 @@ fn step_bench(
     })
 }
 
-/// Opens `backend` as [`Gpu::open`] does (the adapter `wanted` on the GPU), with
+/// Opens `backend` as [`crate::solver::twins::open`] does (the adapter `wanted` on the GPU), with
 /// `TIMESTAMP_QUERY` enabled when `timestamps` and the adapter has it; returns whether it has it.
 fn open(backend: ComputeBackend, wanted: Option<&str>, timestamps: bool) -> Result<(Gpu, bool), GpuError> {
     let want = if timestamps { wgpu::Features::TIMESTAMP_QUERY } else { wgpu::Features::empty() };
-    let gpu = Gpu::open(backend, wanted, want)?;
+    let gpu = crate::solver::twins::open(backend, wanted, want)?;
     let has = gpu.adapter.features().contains(wgpu::Features::TIMESTAMP_QUERY);
     Ok((gpu, has))
 }

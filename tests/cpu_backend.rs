@@ -18,7 +18,8 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use hemoflow::case::Case;
-use hemoflow::gpu::{host, shader, ComputeBackend, Gpu, GpuError};
+use hemoflow::gpu::{shader, ComputeBackend, GpuError};
+use hemoflow::solver::twins;
 
 #[test]
 fn every_stage_the_solver_records_has_a_twin_on_the_cpu_backend() {
@@ -30,7 +31,7 @@ fn every_stage_the_solver_records_has_a_twin_on_the_cpu_backend() {
         if stage.starts_with("render/") || stage == "test/grid_probe" {
             continue;
         }
-        assert!(host::stages::find(stage).is_some(), "stage {stage} has no twin on the CPU backend");
+        assert!(twins::find(stage).is_some(), "stage {stage} has no twin on the CPU backend");
         gpu.kernel(stage).unwrap_or_else(|e| panic!("{stage} on the CPU backend: {e}"));
         with_twin += 1;
     }
@@ -41,7 +42,7 @@ fn every_stage_the_solver_records_has_a_twin_on_the_cpu_backend() {
         other => panic!("a stage without a twin gave {:?}", other.map(|k| k.name.clone())),
     }
     // --adapter means a GPU: with the CPU backend it is an error, not ignored.
-    let e = Gpu::open(ComputeBackend::Cpu, Some("llvmpipe"), wgpu::Features::empty()).err().expect("an error");
+    let e = twins::open(ComputeBackend::Cpu, Some("llvmpipe"), wgpu::Features::empty()).err().expect("an error");
     assert!(e.to_string().contains("--adapter"), "{e}");
 }
 

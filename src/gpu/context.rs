@@ -12,6 +12,7 @@ use std::sync::{mpsc, Arc, Mutex};
 use bytemuck::Pod;
 use wgpu::util::DeviceExt as _;
 
+use super::host::Twins;
 use super::{
     choose, counters, enumerate_adapters, instance, AdapterReport, Bindable, ComputeBackend, Counters, GpuError,
     Kernel, Span,
@@ -62,20 +63,25 @@ impl Gpu {
         Self::with_features(wanted, wgpu::Features::empty())
     }
 
-    /// Opens `backend`: the GPU as [`Gpu::with_features`], or the CPU backend ([`Gpu::cpu`];
-    /// `wanted` must then be None).
-    pub fn open(backend: ComputeBackend, wanted: Option<&str>, optional: wgpu::Features) -> Result<Gpu, GpuError> {
+    /// Opens `backend`: the GPU as [`Gpu::with_features`], or the CPU backend with `twins`
+    /// ([`Gpu::cpu`]; `wanted` must then be None).
+    pub fn open(
+        backend: ComputeBackend,
+        wanted: Option<&str>,
+        optional: wgpu::Features,
+        twins: Twins,
+    ) -> Result<Gpu, GpuError> {
         match (backend, wanted) {
             (ComputeBackend::Gpu, _) => Self::with_features(wanted, optional),
-            (ComputeBackend::Cpu, None) => Self::cpu(),
+            (ComputeBackend::Cpu, None) => Self::cpu(twins),
             (ComputeBackend::Cpu, Some(name)) => Err(GpuError::AdapterWithCpu(name.to_string())),
         }
     }
 
-    /// Opens the CPU backend ([`super::host`]): every stage runs as its CPU twin, in parallel on
-    /// rayon's threads.
-    pub fn cpu() -> Result<Gpu, GpuError> {
-        let adapter = super::host::adapter();
+    /// Opens the CPU backend ([`super::host`]): every stage runs as its CPU twin from `twins`
+    /// (the solver's: `crate::solver::twins::find`), in parallel on rayon's threads.
+    pub fn cpu(twins: Twins) -> Result<Gpu, GpuError> {
+        let adapter = super::host::adapter(twins);
         let report = AdapterReport::from_adapter(&adapter);
         let reason = format!("CPU backend as asked: the stages' CPU twins on {} threads", rayon::current_num_threads());
         let desc = wgpu::DeviceDescriptor { label: Some("hemoflow CPU backend"), ..Default::default() };

@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::case::Case;
-use crate::gpu::{Gpu, StepCounters};
+use crate::gpu::StepCounters;
 use crate::grid::kind;
 use crate::io::{Checkpoint, OutputLock};
 use crate::solver::boundary::Boundary;
@@ -199,8 +199,8 @@ pub struct StentSummary {
 
 /// Runs `case` on its backend (`[solver] backend`): on the GPU, the adapter `adapter` (by name)
 /// or the preferred one; on the CPU backend, `adapter` must be None; with `restart`, from
-/// that checkpoint of the same case on; with `profile`, timing each stage ([`Gpu::profile`]:
-/// GPU timestamps, or the wall clock where the adapter has none).
+/// that checkpoint of the same case on; with `profile`, timing each stage
+/// ([`crate::gpu::Gpu::profile`]: GPU timestamps, or the wall clock where the adapter has none).
 pub fn run(
     case: &Case,
     adapter: Option<&str>,
@@ -246,7 +246,7 @@ pub fn run(
         .collect();
 
     let features = if profile { wgpu::Features::TIMESTAMP_QUERY } else { wgpu::Features::empty() };
-    let gpu = Gpu::open(case.solver.backend, adapter, features)?;
+    let gpu = crate::solver::twins::open(case.solver.backend, adapter, features)?;
     if profile {
         gpu.profile();
     }

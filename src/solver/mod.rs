@@ -43,6 +43,7 @@ mod pressure;
 pub mod settings;
 pub mod summary;
 pub mod timestep;
+pub mod twins;
 pub mod wall_shear;
 
 pub use layout::{CellLayout, CellView, SolverError, SolverParams};

@@ -22,7 +22,7 @@ pub fn gpu() -> hemoflow::gpu::Gpu {
 /// WGSL on seeded input (`tests/gpu_solver_kernels.rs`, `tests/gpu_vector.rs`).
 #[allow(dead_code)]
 pub fn cpu() -> hemoflow::gpu::Gpu {
-    hemoflow::gpu::Gpu::cpu().expect("the CPU backend opens")
+    hemoflow::gpu::Gpu::cpu(hemoflow::solver::twins::find).expect("the CPU backend opens")
 }
 
 /// Held while a test writes an HDF5 file and while it starts a `hemoflow` process: HDF5 opens

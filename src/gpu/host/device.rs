@@ -9,16 +9,18 @@ use std::sync::{Arc, Mutex};
 
 use wgpu::custom::{self as wc};
 
-use super::{adapter_name, stages, Bound, BoundRange, Derived, Memory};
+use super::{adapter_name, Bound, BoundRange, Derived, Memory, Twin, Twins};
 use crate::gpu::kernel::{reflect, BindingKind, BindingSlot};
 
 /// The CPU backend's adapter: [`wgpu::Adapter::from_custom`] of it opens a [`Device`].
 #[derive(Debug)]
-pub struct Adapter;
+pub struct Adapter {
+    twins: Twins,
+}
 
-/// A wgpu adapter on the CPU backend.
-pub fn adapter() -> wgpu::Adapter {
-    wgpu::Adapter::from_custom(Adapter)
+/// A wgpu adapter on the CPU backend, running the stages `twins` has twins for.
+pub fn adapter(twins: Twins) -> wgpu::Adapter {
+    wgpu::Adapter::from_custom(Adapter { twins })
 }
 
 fn info() -> wgpu::AdapterInfo {
@@ -53,7 +55,7 @@ fn limits() -> wgpu::Limits {
 
 impl wc::AdapterInterface for Adapter {
     fn request_device(&self, _desc: &wgpu::DeviceDescriptor<'_>) -> Pin<Box<dyn wc::RequestDeviceFuture>> {
-        let device = wc::DispatchDevice::custom(Device { scopes: Mutex::default() });
+        let device = wc::DispatchDevice::custom(Device { twins: self.twins, scopes: Mutex::default() });
         let queue = wc::DispatchQueue::custom(Queue { derived: Mutex::default() });
         Box::pin(std::future::ready(Ok((device, queue))))
     }
@@ -90,6 +92,8 @@ fn unsupported(what: &str) -> ! {
 /// The CPU backend's device: buffers, pipelines of twins, bind groups, encoders.
 #[derive(Debug)]
 struct Device {
+    /// The stages' twins.
+    twins: Twins,
     /// Open error scopes, innermost last: the first error caught in each.
     scopes: Mutex<Vec<Option<wgpu::Error>>>,
 }
@@ -122,7 +126,7 @@ struct ShaderModule {
 #[derive(Debug)]
 struct Pipeline {
     name: String,
-    twin: Option<stages::Twin>,
+    twin: Option<Twin>,
     layout: Arc<Vec<BindingSlot>>,
 }
 
@@ -269,7 +273,7 @@ impl wc::DeviceInterface for Device {
         let entry = desc.entry_point.unwrap_or(&module.name);
         let (slots, twin) = match reflect(&module.name, entry, &module.source) {
             Ok((slots, _)) => {
-                let twin = stages::find(&module.name);
+                let twin = (self.twins)(&module.name);
                 if twin.is_none() {
                     self.error(format!("stage \"{}\" has no CPU twin", module.name));
                 }

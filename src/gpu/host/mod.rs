@@ -1,5 +1,6 @@
 //! The CPU backend: a wgpu device whose memory is the host's and whose compute stages are the
-//! stages' CPU twins ([`stages`]), run in parallel with rayon.
+//! stages' CPU twins ([`Twins`]: the solver's are `crate::solver::twins`), run in parallel with
+//! rayon.
 //!
 //! It is a wgpu custom backend (wgpu's `custom` feature), so everything above the device runs
 //! unchanged: the solver binds its buffers by name and records its steps through
@@ -10,8 +11,8 @@
 //!
 //! Each command runs when its command buffer is submitted, in order, on the submitting thread
 //! (each stage spreads its cells over rayon's threads: `RAYON_NUM_THREADS` sets how many); a
-//! wait has nothing left to wait for. A compute pipeline is the stage's twin from
-//! [`stages::find`] and the stage's bindings as its WGSL declares them ([`super::kernel::reflect`]);
+//! wait has nothing left to wait for. A compute pipeline is the stage's twin from the device's
+//! [`Twins`] and the stage's bindings as its WGSL declares them ([`super::kernel::reflect`]);
 //! a stage without a twin fails when its pipeline is made, as a validation error naming it.
 //! Textures, render passes and timestamp queries do not exist here (the pictures are drawn
 //! on a wgpu adapter; stages are timed by the wall clock).
@@ -27,7 +28,6 @@
 //! memory and what a twin reads of it ([`Bound`]).
 
 pub mod device;
-pub mod stages;
 
 pub use device::{adapter, Adapter};
 
@@ -38,6 +38,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use super::kernel::{BindingKind, BindingSlot};
+
+/// A stage's twin over its bindings.
+pub type Twin = fn(&Bound);
+
+/// The twin of each stage the backend can run, by stage name (e.g. `"solver/momentum"`): the
+/// upper layers name theirs when they open the backend (`crate::solver::twins::find`).
+pub type Twins = fn(&str) -> Option<Twin>;
 
 /// The adapter name the CPU backend reports (with its thread count), as `hemoflow gpus` and the
 /// run summaries print it.

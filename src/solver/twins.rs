@@ -1,20 +1,24 @@
-//! Each compute stage's CPU twin as the CPU backend runs it: the stage's bindings, by their WGSL
-//! names, handed to the twin the GPU-vs-CPU tests check the stage against. A stage missing
-//! here cannot run on the CPU backend (its pipeline fails, naming it); `tests/cpu_backend.rs`
-//! checks that every stage the solver uses has one.
+//! Each compute stage's CPU twin as the CPU backend (`crate::gpu::host`) runs it: the stage's
+//! bindings, by their WGSL names, handed to the twin the GPU-vs-CPU tests check the stage
+//! against. A stage missing here cannot run on the CPU backend (its pipeline fails, naming it);
+//! `tests/cpu_backend.rs` checks that every stage the solver uses has one. [`open`] opens a
+//! backend with these twins.
 
 use std::sync::Arc;
 
-use super::Bound;
+use crate::gpu::host::{Bound, Twin};
 use crate::gpu::vector::{self, AxpyParams, CgScalarsParams, DotPartialParams, SumPartialParams, XpayParams};
+use crate::gpu::{ComputeBackend, Gpu, GpuError};
 use crate::solver::cg_control::{cg_control, CgControlParams};
 use crate::solver::porous::{porous_drag, PorousCell};
 use crate::solver::porous_region::{porous_region, RegionCell};
 use crate::solver::wall_shear::{WallParams, WallPoint};
 use crate::solver::{cpu, CellView, SolverParams};
 
-/// A stage's twin over its bindings.
-pub type Twin = fn(&Bound);
+/// Opens `backend` as [`Gpu::open`] does, the CPU backend with these twins.
+pub fn open(backend: ComputeBackend, wanted: Option<&str>, optional: wgpu::Features) -> Result<Gpu, GpuError> {
+    Gpu::open(backend, wanted, optional, find)
+}
 
 /// The twin of stage `name` (e.g. `"solver/momentum"`), if it has one.
 pub fn find(name: &str) -> Option<Twin> {
