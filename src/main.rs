@@ -257,6 +257,7 @@ fn is_user_error(e: &anyhow::Error) -> bool {
             || c.is::<hemoflow::io::IoError>()
             || c.is::<hemoflow::case::CaseError>()
             || cli::render::is_user_error(c)
+            || matches!(c.downcast_ref::<hemoflow::gpu::GpuError>(), Some(hemoflow::gpu::GpuError::AdapterWithCpu(_)))
             || matches!(
                 c.downcast_ref::<hemoflow::run::RunError>(),
                 Some(

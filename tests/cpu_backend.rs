@@ -44,6 +44,9 @@ fn every_stage_the_solver_records_has_a_twin_on_the_cpu_backend() {
     // --adapter means a GPU: with the CPU backend it is an error, not ignored.
     let e = twins::open(ComputeBackend::Cpu, Some("llvmpipe"), wgpu::Features::empty()).err().expect("an error");
     assert!(e.to_string().contains("--adapter"), "{e}");
+    // From the command line: a usage error, exit 2, before any grid is built.
+    let (code, _, text) = common::hemoflow(&["run", "--backend", "cpu", "--adapter", "llvmpipe", "--dry-run"]);
+    assert!(code == 2 && text.contains("--adapter \"llvmpipe\"") && !text.contains("panicked"), "{code}: {text}");
 }
 
 /// A case of the repository's meshes run for 10 steps of `dt` (s) on `backend`, its output in

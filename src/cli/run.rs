@@ -61,6 +61,10 @@ pub fn run_case(
     if let Some(backend) = target.backend {
         case.solver.backend = backend;
     }
+    // Before the grid is built: --adapter names a GPU, which the CPU backend does not use.
+    if let (hemoflow::gpu::ComputeBackend::Cpu, Some(name)) = (case.solver.backend, target.adapter) {
+        return Err(hemoflow::gpu::GpuError::AdapterWithCpu(name.to_string()).into());
+    }
     if let Some(out) = output {
         case.output.file = std::env::current_dir()?.join(out);
     } else if restart.is_some() {
