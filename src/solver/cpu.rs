@@ -670,7 +670,7 @@ impl AxisDifference {
 /// fluid cell `id` for a flow of velocity component `w` along the axis, from the cell's stencil
 /// `st`.
 fn axis_difference(
-    layout: &CellView,
+    stencil: &PressureStencil,
     h: f32,
     id: u32,
     axis: usize,
@@ -683,7 +683,7 @@ fn axis_difference(
     let scale = if forward { 1.0 } else { -1.0 } / h;
     let mut out = AxisDifference { cells: [id; 3], weights: [0.0; 3], own: 0.0, wall: 0.0 };
     if let Side::Fluid(nb_up) = st[up].0 {
-        if let Some(behind) = fluid_neighbour(layout, nb_up, up) {
+        if let Some(behind) = stencil.fluid_neighbour(nb_up, up) {
             out.cells = [nb_up, id, behind];
             (out.own, out.weights) = if let Side::Fluid(nb_down) = st[down].0 {
                 out.cells[1] = nb_down;
@@ -783,7 +783,7 @@ pub fn momentum_with(
         let un = [u[i], u[n + i], u[2 * n + i]];
         let v = [u_eval[i], u_eval[n + i], u_eval[2 * n + i]];
         let differences: [AxisDifference; 3] =
-            std::array::from_fn(|axis| axis_difference(layout, h, id, axis, v[axis], &geometry));
+            std::array::from_fn(|axis| axis_difference(stencil, h, id, axis, v[axis], &geometry));
         let backflow = if bc_type == codes::OUTLET {
             0.5 * params.backflow * (-cap_flux(layout, id, un)).max(0.0) / vol_adv
         } else {
@@ -796,6 +796,14 @@ pub fn momentum_with(
         let grad_p =
             if stage == 0 || implicit { stencil.gradient(layout, params, p, id, b.pressure) } else { [0.0; 3] };
         let dt = params.dt;
+        // The implicit pass's inflow through each face (over the volume), the same for every
+        // component.
+        let mut inflows = [(0.0f32, 0u32); 6];
+        if implicit && stage != 1 {
+            for (d, nb, _) in stencil.rows[i].faces() {
+                inflows[d] = ((-face_volume_flux(layout, u, id, nb, d)).max(0.0) / vol_adv, nb);
+            }
+        }
         let (mut t_new, mut rhs_new, mut next_new) = ([0.0f32; 3], [0.0f32; 3], [0.0f32; 3]);
         for c in 0..3 {
             let uc = un[c];
@@ -840,11 +848,9 @@ pub fn momentum_with(
             // Implicit: backward Euler, the first-order upwind operator that viscous_sweep
             // subtracts at the new velocity.
             let mut t = advection + (-inlet_volume_flux(layout, id)).max(0.0) / vol_adv * uc;
-            for d in 0..6 {
-                if let Some(nb) = fluid_neighbour(layout, id, d) {
-                    let inflow = (-face_volume_flux(layout, u, id, nb, d)).max(0.0) / vol_adv;
-                    t += inflow * (uc - u[c * n + nb as usize]);
-                }
+            for (d, _, _) in stencil.rows[i].faces() {
+                let (inflow, nb) = inflows[d];
+                t += inflow * (uc - u[c * n + nb as usize]);
             }
             t_new[c] = t;
             rhs_new[c] = base + dt * t;
