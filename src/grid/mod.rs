@@ -40,6 +40,7 @@ pub(crate) mod distance;
 mod fractions;
 pub mod index;
 mod marks;
+pub mod partition;
 mod periodic;
 mod sweep;
 
