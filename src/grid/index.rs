@@ -191,7 +191,25 @@ impl Bricks {
     /// `None` when that cell's brick is not allocated (outside the bounding grid included). This
     /// is the solver's neighbour access: one table look-up, no search.
     pub fn neighbour(&self, id: u32, d: [i32; 3]) -> Option<u32> {
-        neighbour_in(self.neighbours.as_flattened(), id, d)
+        let (slot, local) = (id / BRICK_CELLS, id % BRICK_CELLS);
+        let l = local_coords(local);
+        let b = BRICK as i32;
+        // Fast path: the neighbour is in the same brick.
+        if (0..3).all(|a| (0..b).contains(&(l[a] as i32 + d[a]))) {
+            return Some(slot * BRICK_CELLS + local_index([0, 1, 2].map(|a| (l[a] as i32 + d[a]) as u32)));
+        }
+        let mut brick_offset = [0i32; 3];
+        let mut nl = [0u32; 3];
+        for a in 0..3 {
+            let x = l[a] as i32 + d[a];
+            brick_offset[a] = x.div_euclid(b);
+            nl[a] = x.rem_euclid(b) as u32;
+        }
+        let nslot = self.neighbours[slot as usize][neighbour_entry(brick_offset)];
+        if nslot == NO_SLOT {
+            return None;
+        }
+        Some(nslot * BRICK_CELLS + local_index(nl))
     }
 }
 
@@ -211,31 +229,6 @@ pub fn face_neighbour_in(neighbours: &[u32], id: u32, d: usize) -> Option<u32> {
     let nslot = neighbours[(id / BRICK_CELLS) as usize * NEIGHBOURS + neighbour_entry(offset)];
     let wrap = (BRICK - 1) * stride;
     (nslot != NO_SLOT).then(|| nslot * BRICK_CELLS + if up { local - wrap } else { local + wrap })
-}
-
-/// [`Bricks::neighbour`] over the flattened neighbour table (27 slots per slot, as
-/// `Bricks::neighbours` flattened and the GPU's `neighbours` buffer hold it).
-#[inline]
-pub fn neighbour_in(neighbours: &[u32], id: u32, d: [i32; 3]) -> Option<u32> {
-    let (slot, local) = (id / BRICK_CELLS, id % BRICK_CELLS);
-    let l = local_coords(local);
-    let b = BRICK as i32;
-    // Fast path: the neighbour is in the same brick.
-    if (0..3).all(|a| (0..b).contains(&(l[a] as i32 + d[a]))) {
-        return Some(slot * BRICK_CELLS + local_index([0, 1, 2].map(|a| (l[a] as i32 + d[a]) as u32)));
-    }
-    let mut brick_offset = [0i32; 3];
-    let mut nl = [0u32; 3];
-    for a in 0..3 {
-        let x = l[a] as i32 + d[a];
-        brick_offset[a] = x.div_euclid(b);
-        nl[a] = x.rem_euclid(b) as u32;
-    }
-    let nslot = neighbours[slot as usize * NEIGHBOURS + neighbour_entry(brick_offset)];
-    if nslot == NO_SLOT {
-        return None;
-    }
-    Some(nslot * BRICK_CELLS + local_index(nl))
 }
 
 #[cfg(test)]

@@ -93,8 +93,8 @@ pub fn stats(grid: &Grid, partition: &Partition) -> PartitionStats {
         }
         let own = part(id);
         fluid[own] += 1;
-        for (d, offset) in DIRECTIONS.iter().enumerate() {
-            let Some(nb) = bricks.neighbour(id, *offset) else { continue };
+        for d in 0..DIRECTIONS.len() {
+            let Some(nb) = bricks.face_neighbour(id, d) else { continue };
             if !fluid_cell(nb) || part(nb) == own {
                 continue;
             }

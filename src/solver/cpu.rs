@@ -216,7 +216,7 @@ pub fn pressure_smooth_with(
     });
 }
 
-/// The pressure operator's rows on one level, what [`pressure_operator`] reads from the grid:
+/// The pressure operator's rows on one level, what `pressure_operator` (shared/pressure_operator) reads from the grid:
 /// per cell whether it is fluid, its faces open to fluid in DIRECTIONS order (the neighbour
 /// and the face's aperture A_f) and its outlet coefficient. It changes only with the grid (and
 /// the outlets' records), so the CPU backend makes it once for a level's sweeps and residuals.
@@ -260,7 +260,8 @@ pub fn pressure_stencil(layout: &CellView) -> PressureStencil {
 }
 
 impl PressureStencil {
-    /// [`pressure_operator`] at fluid cell `id`, the same arithmetic.
+    /// Twin of `pressure_operator` (shared/pressure_operator): h^2 (M p) at fluid cell `id`,
+    /// sum_f A_f (p - p_nb) over the faces open to fluid plus the outlet coefficient times p.
     fn operator(&self, p: &[f32], id: u32) -> f32 {
         let i = id as usize;
         let row = &self.rows[i];
@@ -319,18 +320,6 @@ impl PressureStencil {
     pub fn gradient(&self, layout: &CellView, params: &SolverParams, p: &[f32], id: u32, p_cap: f32) -> [f32; 3] {
         std::array::from_fn(|axis| self.gradient_axis(layout, params, p, id, axis, p_cap))
     }
-}
-
-/// Twin of `pressure_operator` (shared/pressure_operator): h^2 (M p) at cell `id`,
-/// sum_f A_f (p - p_nb) over the faces open to fluid plus the outlet coefficient times p.
-pub fn pressure_operator(layout: &CellView, p: &[f32], id: u32) -> f32 {
-    let i = id as usize;
-    let mut m = 0.0f32;
-    for d in 0..6 {
-        let Some(nb) = fluid_neighbour(layout, id, d) else { continue };
-        m += layout.aperture(id, d) * (p[i] - p[nb as usize]);
-    }
-    m + layout.boundary(id).coefficient * p[i]
 }
 
 /// Twin of `solver/pressure_residual`: r = f - M p (-M p with `params.without_source`).
@@ -501,17 +490,9 @@ pub enum Side {
 /// coefficients 2 / (dist * sum * h^2) (1/m^2) and distances over h of fluid cell `id`, in
 /// DIRECTIONS order.
 pub fn stencil_geometry(layout: &CellView, params: &SolverParams, id: u32) -> [(Side, f32, f32); 6] {
-    let h2 = params.h * params.h;
-    if layout.is_regular(id) {
-        // Six fluid neighbours at distance 1: the general case's arithmetic with dist 1, sum 2.
-        let coef = 2.0 / (1.0 * 2.0 * h2);
-        return std::array::from_fn(|d| {
-            let nb = layout.face_neighbour(id, d).expect("a regular cell's neighbours are fluid");
-            (Side::Fluid(nb), coef, 1.0)
-        });
-    }
     let b = layout.boundary(id);
     let (bc_type, bc_normal) = (b.kind, b.normal);
+    let h2 = params.h * params.h;
     let mut out = [(Side::Skip, 0.0f32, 1.0f32); 6];
     for axis in 0..3 {
         let mut dist = [1.0f32; 2];
@@ -798,10 +779,10 @@ pub fn momentum_with(
         let dt = params.dt;
         // The implicit pass's inflow through each face (over the volume), the same for every
         // component.
-        let mut inflows = [(0.0f32, 0u32); 6];
+        let mut inflows = [0.0f32; 6];
         if implicit && stage != 1 {
             for (d, nb, _) in stencil.rows[i].faces() {
-                inflows[d] = ((-face_volume_flux(layout, u, id, nb, d)).max(0.0) / vol_adv, nb);
+                inflows[d] = (-face_volume_flux(layout, u, id, nb, d)).max(0.0) / vol_adv;
             }
         }
         let (mut t_new, mut rhs_new, mut next_new) = ([0.0f32; 3], [0.0f32; 3], [0.0f32; 3]);
@@ -848,9 +829,8 @@ pub fn momentum_with(
             // Implicit: backward Euler, the first-order upwind operator that viscous_sweep
             // subtracts at the new velocity.
             let mut t = advection + (-inlet_volume_flux(layout, id)).max(0.0) / vol_adv * uc;
-            for (d, _, _) in stencil.rows[i].faces() {
-                let (inflow, nb) = inflows[d];
-                t += inflow * (uc - u[c * n + nb as usize]);
+            for (d, nb, _) in stencil.rows[i].faces() {
+                t += inflows[d] * (uc - u[c * n + nb as usize]);
             }
             t_new[c] = t;
             rhs_new[c] = base + dt * t;

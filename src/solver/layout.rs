@@ -291,12 +291,6 @@ impl CellView<'_> {
         self.cells.is_empty()
     }
 
-    /// The cell next to `id` across offset `d` (allocated, fluid or not), as
-    /// [`Bricks::neighbour`].
-    pub fn neighbour(&self, id: u32, d: [i32; 3]) -> Option<u32> {
-        crate::grid::index::neighbour_in(self.neighbours, id, d)
-    }
-
     /// The cell next to `id` across face `d` (DIRECTIONS order), as [`Bricks::face_neighbour`].
     #[inline]
     pub fn face_neighbour(&self, id: u32, d: usize) -> Option<u32> {
@@ -307,14 +301,6 @@ impl CellView<'_> {
     #[inline]
     pub fn is_fluid(&self, id: u32) -> bool {
         is_fluid_word(self.cells[id as usize])
-    }
-
-    /// Whether cell `id` is a regular fluid cell (see the module docs: its six face neighbours
-    /// fluid, every link 1, every face open, volume fraction 1, no boundary condition).
-    #[inline]
-    pub fn is_regular(&self, id: u32) -> bool {
-        let word = self.cells[id as usize];
-        is_fluid_word(word) && word >> 8 == 0
     }
 
     #[inline]
