@@ -8,12 +8,15 @@
 //! and 16 on one axis; `-- CASES` with CASES like `re=100,dh=10,axis=2` picks cases.
 //! `cargo test --benches` (or cargo-nextest, which lists it as `smoke`) runs one small case as a
 //! smoke check. Output: a Markdown table on stdout, and JSON lines in target/accuracy.jsonl.
+//! `BACKEND=cpu` runs it on the CPU backend (the same fields, tests/cpu_backend.rs; minutes for
+//! the whole table here instead of hours).
 
 use std::io::Write;
 
-use hemoflow::gpu::Gpu;
+use hemoflow::gpu::ComputeBackend;
 use hemoflow::mesh::Vec3;
 use hemoflow::solver::gpu_solver::Advection;
+use hemoflow::solver::twins;
 use hemoflow::verify::{oblique_pipe, PipeCase, PipeErrors};
 
 /// Axes none of which is near a grid axis.
@@ -31,7 +34,10 @@ fn main() {
         }
         return;
     }
-    let gpu = Gpu::new(None).unwrap_or_else(|e| panic!("{e}: install mesa-vulkan-drivers (tools/setup does)"));
+    let backend =
+        if std::env::var("BACKEND").as_deref() == Ok("cpu") { ComputeBackend::Cpu } else { ComputeBackend::Gpu };
+    let gpu = twins::open(backend, None, wgpu::Features::empty())
+        .unwrap_or_else(|e| panic!("{e}: install mesa-vulkan-drivers (tools/setup does)"));
     println!("adapter: {}", gpu.report.name);
     let mut cases: Vec<(usize, f64, f64)> = Vec::new();
     if !bench {

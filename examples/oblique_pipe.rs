@@ -1,11 +1,13 @@
 //! One verification pipe (hemoflow::verify::pipe) from the command line:
 //! `cargo run --release --example oblique_pipe -- D_OVER_H REYNOLDS [explicit|implicit] [COURANT] [AX,AY,AZ] [DIAMETERS] [MAX_STEPS]`
 //! prints its errors against Hagen-Poiseuille as JSON. FROM_REST=1 starts from rest, BACKFLOW=B sets
-//! the outlet's backflow stabilisation, STEADY=S the steady criterion.
+//! the outlet's backflow stabilisation, STEADY=S the steady criterion, BACKEND=cpu runs it on the
+//! CPU backend (default: the GPU, lavapipe where there is none).
 
-use hemoflow::gpu::Gpu;
+use hemoflow::gpu::ComputeBackend;
 use hemoflow::mesh::Vec3;
 use hemoflow::solver::gpu_solver::Advection;
+use hemoflow::solver::twins;
 use hemoflow::verify::{oblique_pipe, PipeCase};
 
 fn main() -> anyhow::Result<()> {
@@ -40,7 +42,9 @@ fn main() -> anyhow::Result<()> {
     if let Ok(b) = std::env::var("BACKFLOW") {
         case.backflow = b.parse()?;
     }
-    let gpu = Gpu::new(None)?;
+    let backend =
+        if std::env::var("BACKEND").as_deref() == Ok("cpu") { ComputeBackend::Cpu } else { ComputeBackend::Gpu };
+    let gpu = twins::open(backend, None, wgpu::Features::empty())?;
     let t = std::time::Instant::now();
     let e = oblique_pipe(&gpu, &case)?;
     println!("{} {:.1}s", serde_json::to_string(&e)?, t.elapsed().as_secs_f64());

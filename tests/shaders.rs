@@ -246,6 +246,7 @@ fn geometry_record_constants_match_their_rust_twins() {
         ("GEOM_BC_VELOCITY", codes::VELOCITY as f64),
         ("GEOM_BC_COEFFICIENT", codes::COEFFICIENT as f64),
         ("GEOM_BC_PRESSURE", codes::PRESSURE as f64),
+        ("GEOM_BC_CAP_SIDES", codes::CAP_SIDES as f64),
     ]
     .into_iter()
     .map(|(n, v)| (n.to_string(), v))

@@ -21,9 +21,6 @@ const GEOM_WALL_STRIDE: u32 = 13u;
 const GEOM_LINK: u32 = 0u;
 const GEOM_APERTURE: u32 = 6u;
 const GEOM_VOLUME: u32 = 12u;
-// A link crossing counts as the cap's when its direction is at most ~63 degrees off the cap
-// normal (Rust: solver::cpu::CAP_ALIGNMENT).
-const CAP_ALIGNMENT: f32 = 0.45;
 // Rust: grid::kind::SOLID.
 const KIND_SOLID: u32 = 0u;
 

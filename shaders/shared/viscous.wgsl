@@ -60,7 +60,7 @@ fn cell_viscosity(id: u32) -> f32 {
 fn stencil_geometry(id: u32, nbs: array<u32, 6>) -> Stencil {
     var s: Stencil;
     let bc_kind = bc_type(id);
-    let bc_normal = bc3(id, GEOM_BC_NORMAL);
+    let cap_sides = u32(bc(id, GEOM_BC_CAP_SIDES));
     let h2 = params.h * params.h;
     for (var axis = 0u; axis < 3u; axis++) {
         var dist = vec2<f32>(1.0, 1.0);
@@ -76,7 +76,7 @@ fn stencil_geometry(id: u32, nbs: array<u32, 6>) -> Stencil {
             } else {
                 dist[side] = select(0.5, l, l < 1.0);
                 s.side[d] = SIDE_WALL;
-                if bc_kind != BC_NONE && dot(vec3<f32>(direction(d)), bc_normal) > CAP_ALIGNMENT {
+                if bc_kind != BC_NONE && (cap_sides & (1u << d)) != 0u {
                     if bc_kind == BC_OUTLET {
                         s.side[d] = SIDE_SKIP;
                     } else {

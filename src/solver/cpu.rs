@@ -13,12 +13,7 @@ use super::layout::{is_fluid_word, rheology};
 use super::wall_shear::{WallParams, WallPoint, WALL_STENCIL};
 use super::{CellView, SolverParams};
 use crate::grid::index::{self, BRICK_CELLS, NO_SLOT};
-use crate::grid::DIRECTIONS;
 use rayon::prelude::*;
-
-/// A link crossing counts as the cap's when its direction's cosine with the cap normal exceeds
-/// this (WGSL: CAP_ALIGNMENT in shared/cells.wgsl).
-pub const CAP_ALIGNMENT: f32 = 0.45;
 
 /// The momentum kernel's advective update divides by at least this volume fraction, so sliver
 /// cut cells do not limit the time step (WGSL: ADVECTION_MIN_VOLUME in shared/advection.wgsl).
@@ -491,7 +486,7 @@ pub enum Side {
 /// DIRECTIONS order.
 pub fn stencil_geometry(layout: &CellView, params: &SolverParams, id: u32) -> [(Side, f32, f32); 6] {
     let b = layout.boundary(id);
-    let (bc_type, bc_normal) = (b.kind, b.normal);
+    let bc_type = b.kind;
     let h2 = params.h * params.h;
     let mut out = [(Side::Skip, 0.0f32, 1.0f32); 6];
     for axis in 0..3 {
@@ -503,8 +498,7 @@ pub fn stencil_geometry(layout: &CellView, params: &SolverParams, id: u32) -> [(
                 Some(nb) if l >= 1.0 => Side::Fluid(nb),
                 _ => {
                     *dist = if l < 1.0 { l } else { 0.5 };
-                    let dir = DIRECTIONS[d].map(|x| x as f32);
-                    if bc_type != codes::NONE && dot3(dir, bc_normal) > CAP_ALIGNMENT {
+                    if bc_type != codes::NONE && b.cap_sides & (1 << d) != 0 {
                         if bc_type == codes::OUTLET {
                             Side::Skip
                         } else {

@@ -109,6 +109,10 @@ pub struct PipeErrors {
     pub advective_force: f64,
     /// Its part from the cells whose centres lie within h of the wall.
     pub advective_force_wall: f64,
+    /// The inlet cap's pressure (its cells' open-area mean) above the middle third's pressure
+    /// line at the cells' positions, over the pipe's Hagen-Poiseuille pressure drop: what the
+    /// inlet's own cells add to an inlet-to-outlet pressure drop.
+    pub inlet_pressure_excess: f64,
     /// Along the pipe, in slabs half a diameter long: the slab's middle (in diameters from the
     /// inlet), its centreline error and the pressure gradient error from the slab before.
     pub slabs: Vec<(f64, f64, f64)>,
@@ -235,6 +239,14 @@ pub fn oblique_pipe(gpu: &Gpu, case: &PipeCase) -> Result<PipeErrors, VerifyErro
         })
         .collect();
     let slope = (s0 * ssp - s1 * sp) / (s0 * s2 - s1 * s1);
+    // The inlet cap's cells' pressure over the middle third's line at their positions.
+    let line = |s: f64| (sp - slope * s1) / s0 + slope * s;
+    let (mut excess, mut open) = (0.0, 0.0);
+    for &(id, a) in &g.caps[0].cells {
+        excess += a * (p[id as usize] as f64 - line(place(&g, id as usize, axis).0));
+        open += a;
+    }
+    let inlet_pressure_excess = excess / open / (gradient * length);
     let (advective_force, advective_force_wall) = advective_force(&g, &solver.layout, &u, case, gradient, &middle);
     let surface = WallSurface::from_mesh(&mesh);
     let inside: Vec<usize> = (0..surface.triangles.len()).filter(|&t| middle(surface.centroid(t).dot(&axis))).collect();
@@ -260,6 +272,7 @@ pub fn oblique_pipe(gpu: &Gpu, case: &PipeCase) -> Result<PipeErrors, VerifyErro
         peak: err(peak, u_peak),
         advective_force,
         advective_force_wall,
+        inlet_pressure_excess,
         slabs,
     })
 }

@@ -12,7 +12,7 @@ pub const OUTLET: u32 = 2;
 pub const MOVING: u32 = 3;
 
 /// f32 in a record's boundary part.
-pub const STRIDE: usize = 10;
+pub const STRIDE: usize = 11;
 /// Offset of the type (one of the codes above, stored as an f32 of that value).
 pub const TYPE: usize = 0;
 /// Offset of the cap's open area through the cell over h^2.
@@ -26,6 +26,9 @@ pub const VELOCITY: usize = 5;
 pub const COEFFICIENT: usize = 8;
 /// Offset of the outlet's imposed kinematic pressure, m^2/s^2.
 pub const PRESSURE: usize = 9;
+/// Offset of the cap's sides: bit d (DIRECTIONS order) set where the link from the cell centre
+/// along direction d leaves the fluid through the cap, not the wall (an f32 of the mask).
+pub const CAP_SIDES: usize = 10;
 
 /// Every constant above under its WGSL name, with the comment `build.rs` writes above it.
 pub const WGSL: &[(&str, u32, &str)] = &[
@@ -39,5 +42,6 @@ pub const WGSL: &[(&str, u32, &str)] = &[
     ("GEOM_BC_NORMAL", NORMAL as u32, "unit normal out of the fluid (3),"),
     ("GEOM_BC_VELOCITY", VELOCITY as u32, "imposed velocity, m/s (3),"),
     ("GEOM_BC_COEFFICIENT", COEFFICIENT as u32, "outlet coefficient,"),
-    ("GEOM_BC_PRESSURE", PRESSURE as u32, "outlet kinematic pressure, m^2/s^2."),
+    ("GEOM_BC_PRESSURE", PRESSURE as u32, "outlet kinematic pressure, m^2/s^2,"),
+    ("GEOM_BC_CAP_SIDES", CAP_SIDES as u32, "the sides whose link leaves through the cap (bit d)."),
 ];
