@@ -1,15 +1,18 @@
 //! What splitting a large vessel over ranks would cost, partitioning alone (no run): the
 //! repository's bifurcation (`meshes/bifurcation.obj`) voxelized at SPACING mm (default 0.04:
-//! about 9 million fluid cells) and split along the Morton curve (`grid::partition`) into 2 to
-//! 256 parts; per count, the load balance, the fluid faces cut and the halo cells, and the bytes
-//! the parts receive per exchange of one f32 per cell (a step exchanges several fields: the
-//! velocity's 3, the pressure, and two CG vectors per pressure iteration).
+//! about 9 million fluid cells) and split by each of `grid::partition`'s methods (runs of the
+//! Morton or the Hilbert curve, recursive bisection) into 2 to 256 parts; per count and method,
+//! the load balance, the fluid
+//! faces cut and the halo cells, and the bytes the parts receive per exchange of one f32 per cell
+//! (a step exchanges several fields: the velocity's 3, the pressure, and two CG vectors per
+//! pressure iteration).
 //!
 //! `cargo run --release --example partition_study -- [SPACING_MM]`
 
 use std::path::Path;
 
-use hemoflow::grid::{self, kind, partition};
+use hemoflow::grid::partition::{self, Method};
+use hemoflow::grid::{self, kind};
 use hemoflow::mesh::{self, Units};
 
 fn main() -> anyhow::Result<()> {
@@ -19,13 +22,19 @@ fn main() -> anyhow::Result<()> {
     let g = grid::voxelize(&surface, spacing * 1e-3)?;
     let fluid = g.kind.iter().filter(|&&k| k != kind::SOLID).count();
     println!("bifurcation at {spacing} mm: {fluid} fluid cells in {} bricks", g.bricks.slots());
-    println!("parts  cells/part  imbalance %  cut faces  halo cells  max halo/part  halo/own %  MB per f32 field");
-    for parts in [2usize, 4, 8, 16, 32, 64, 128, 256] {
-        let s = partition::stats(&g, &partition::morton_partition(&g, parts));
+    println!(
+        "method     parts  cells/part  imbalance %  cut faces  halo cells  max halo/part  halo/own %  MB per f32 field"
+    );
+    let counts = [2usize, 4, 8, 16, 32, 64, 128, 256];
+    for (method, parts) in
+        [Method::Morton, Method::Hilbert, Method::Bisection].into_iter().flat_map(|m| counts.map(|n| (m, n)))
+    {
+        let s = partition::stats(&g, &partition::partition(&g, parts, method));
         let halo: u64 = s.halo.iter().sum();
         let max_halo = s.halo.iter().copied().max().unwrap_or(0);
         println!(
-            "{parts:5}  {:10}  {:11.2}  {:9}  {:10}  {:13}  {:10.1}  {:16.2}",
+            "{:9}  {parts:5}  {:10}  {:11.2}  {:9}  {:10}  {:13}  {:10.1}  {:16.2}",
+            format!("{method:?}"),
             fluid / parts,
             100.0 * s.imbalance,
             s.cut_faces,

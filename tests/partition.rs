@@ -1,22 +1,25 @@
-//! The bricks split into parts along the Morton curve (`grid::partition`, groundwork of the
-//! multi-rank issue) on a real vessel: every brick in one part, the parts balanced on fluid
-//! cells to within one brick's worth, and the cut faces and halo counted as an independent
-//! count over cell coordinates finds them.
+//! The bricks split into parts by each method of `grid::partition` (runs of the Morton or the
+//! Hilbert curve, recursive coordinate bisection; groundwork of the multi-rank issue) on a real
+//! vessel: every brick in one part, the parts
+//! balanced on fluid cells to within one brick's worth, and the cut faces and halo counted as an
+//! independent count over cell coordinates finds them.
 
 use std::path::Path;
 
-use hemoflow::grid::partition::{morton_partition, stats};
+use hemoflow::grid::partition::{partition, stats, Method};
 use hemoflow::grid::{self, index::BRICK_CELLS, kind, DIRECTIONS};
 use hemoflow::mesh::{self, Units};
 
 #[test]
-fn morton_parts_are_balanced_and_their_cut_is_counted() {
+fn parts_by_every_method_are_balanced_and_their_cut_is_counted() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("meshes/bifurcation.obj");
     let surface = mesh::load(&path, Units::Mm).unwrap().0;
     let g = grid::voxelize(&surface, 0.1e-3).unwrap();
     let total = g.kind.iter().filter(|&&k| k != kind::SOLID).count() as u64;
-    for parts in [1, 2, 3, 8, 32] {
-        let p = morton_partition(&g, parts);
+    for (parts, method) in
+        [1, 2, 3, 8, 32].into_iter().flat_map(|n| [(n, Method::Morton), (n, Method::Hilbert), (n, Method::Bisection)])
+    {
+        let p = partition(&g, parts, method);
         let s = stats(&g, &p);
         assert_eq!(s.fluid.iter().sum::<u64>(), total);
         assert!(s.fluid.iter().all(|&f| f > 0), "{parts} parts: an empty part {:?}", s.fluid);
@@ -24,7 +27,7 @@ fn morton_parts_are_balanced_and_their_cut_is_counted() {
         let mean = total as f64 / parts as f64;
         let bound = (BRICK_CELLS as f64 / mean).max(0.0);
         println!(
-            "{parts} parts of {total} fluid cells: imbalance {:.2}% (bound {:.2}%), {} cut faces, halo {} cells ({} \
+            "{method:?}, {parts} parts of {total} fluid cells: imbalance {:.2}% (bound {:.2}%), {} cut faces, halo {} cells ({} \
              bytes per f32 field exchanged)",
             100.0 * s.imbalance,
             100.0 * bound.min(0.05),
