@@ -26,13 +26,14 @@ pub struct Partition {
 }
 
 /// How the bricks are split.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Method {
     /// Runs of Z-order: the coordinates' bits interleaved.
     Morton,
     /// Runs of Hilbert's curve (Skilling's transpose form, 10 bits per axis).
     Hilbert,
     /// Recursive coordinate bisection.
+    #[default]
     Bisection,
 }
 
