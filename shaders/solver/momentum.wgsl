@@ -84,12 +84,14 @@ struct AxisDifference {
 // - else centred through the two sides at their distances (a fluid cell at h, a wall's value at
 //   its link distance, at least ADVECTION_MIN_DISTANCE; an outlet: zero gradient, a mirror
 //   value at h), where the downwind side is at least as far as the upwind one and the upwind
-//   side is not an inlet's (or a moving wall's) cap;
-// - else first-order upwind from the upwind side.
+//   side is not an inlet's (or a moving wall's) cap, nor an outlet's;
+// - else first-order upwind from the upwind side (from an outlet's mirror value: no gradient).
 // All but the last are exact for quadratic profiles (first-order upwinding in every near-wall
 // cell raised an oblique pipe's pressure gradient by 15% at Re 100), and none has a growing
 // diagonal (the centred difference with the downwind side nearer would). Across an inlet's cap
 // the centred difference grew at Re 500; first-order upwind from the imposed velocity is stable.
+// Where flow comes back in through an outlet, the centred difference through its mirror value
+// is a downwind one, which grew in the outlet's cut cells at Re 500.
 fn axis_difference(id: u32, axis: u32, w: f32, st: Stencil) -> AxisDifference {
     // The upwind and downwind sides by select between the axis's two (constant indices: an
     // index that varies per cell into the stencil's arrays is slow on lavapipe).
@@ -126,7 +128,7 @@ fn axis_difference(id: u32, axis: u32, w: f32, st: Stencil) -> AxisDifference {
     let b = select(1.0, max(dist_down, ADVECTION_MIN_DISTANCE), side_down == SIDE_WALL);
     var w_up: f32;
     var w_down = 0.0;
-    if b < a || (side_up == SIDE_WALL && moving_up) {
+    if b < a || (side_up == SIDE_WALL && moving_up) || side_up == SIDE_SKIP {
         out.own = scale / a;
         w_up = -scale / a;
     } else {

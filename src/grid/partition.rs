@@ -1,17 +1,15 @@
 //! Splitting the sparse grid's bricks into parts, one per MPI rank (groundwork of the
-//! multi-rank issue): the bricks in the order of a space-filling curve through their brick
-//! coordinates, cut into contiguous runs of nearly equal fluid cells. A curve needs no graph
-//! library, is deterministic, keeps each part compact (the curve's runs are clusters of nearby
-//! bricks) and balances to within one brick of fluid cells; [`PartitionStats`] measures what it
-//! costs: the fluid cell faces cut between parts and the halo cells each part would receive per
-//! exchanged field. Three methods ([`Method`]): runs of Morton's curve (Z-order) or Hilbert's,
+//! multi-rank issue), balanced on fluid cells to within a brick or so, deterministic and with no
+//! graph library; [`PartitionStats`] measures what a split costs: the fluid cell faces cut
+//! between parts and the halo cells each part would receive per exchanged field. Three methods
+//! ([`Method`]): runs of Morton's curve (Z-order) or Hilbert's through the bricks' coordinates,
 //! and recursive coordinate bisection (the default): the bricks halved, again and again, across
 //! the longest side of their bounding box, at the brick that splits their fluid cells in the
 //! ratio of the parts on either side. Vessels are tubes, so a bisection cuts across them where
-//! a curve's octants cut where the octree's planes fall: on the bifurcation at 0.04 mm (8.9
-//! million fluid cells, `examples/partition_study`) bisection cuts 1.5 to 2.9 times fewer faces
-//! than the better curve from 2 to 32 parts and 1.2 to 1.4 times fewer from 64 to 256 (699,506
-//! against Hilbert's 866,486 and Morton's 903,762 at 256), at the same balance (0.13%).
+//! a curve cuts where its octants' planes fall: on the bifurcation at 0.04 mm (8.9 million fluid
+//! cells, `examples/partition_study`) bisection cuts 1.5 to 2.9 times fewer faces than the
+//! better curve from 2 to 32 parts and 1.2 to 1.4 times fewer from 64 to 256 (699,506 against
+//! Hilbert's 866,486 and Morton's 903,762 at 256), at the same balance (0.13%).
 
 use super::index::{Bricks, BRICK_CELLS};
 use super::{kind, Grid, DIRECTIONS};

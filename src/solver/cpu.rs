@@ -676,7 +676,7 @@ fn axis_difference(
         _ => 1.0,
     };
     let (a, b) = (dist(up), dist(down));
-    let (w_up, w_down) = if b < a || st[up].0 == Side::Wall(true) {
+    let (w_up, w_down) = if b < a || matches!(st[up].0, Side::Wall(true) | Side::Skip) {
         out.own = scale / a;
         (-scale / a, 0.0)
     } else {

@@ -218,42 +218,33 @@ pub fn records(grid: &Grid, boundaries: &[Boundary]) -> Vec<Option<BoundaryRecor
                 velocity: f(velocity),
                 coefficient: coefficient as f32,
                 pressure: pressure as f32,
-                cap_sides: cap_sides(grid, cap, id, kind),
+                cap_sides: cap_sides(grid, cap, id),
             });
         }
     }
     records
 }
 
-/// An outlet's sides are those whose direction's cosine with its normal exceeds this.
-const OUTLET_ALIGNMENT: f64 = 0.45;
-
-/// The sides of cap cell `id` (bit d, DIRECTIONS order) that the cap of type `kind` closes
-/// rather than the wall. An inlet's or a moving wall's: the links that leave the fluid through
-/// the cap (where the link records a crossing, it lies on the cap's plane; where it records
-/// none, the plane lies ahead within h); they carry the imposed velocity. Taking them by angle,
-/// as outlets still do (below), made the links more than 63 degrees off an oblique inlet's
-/// normal no-slip walls: the oblique pipe's inlet cells came out 13% slow on the axis (6% now)
-/// and the bifurcation's inlet pressure 1.5 Pa high. An outlet's: the links within 63 degrees of
-/// its normal (zero normal gradient). Its links through the cap at flatter angles stay no-slip
-/// walls: as zero-gradient sides they let the explicit oblique pipe at Re 500 diverge under the
-/// default backflow stabilisation (0.2; it ran at 1).
-pub fn cap_sides(grid: &Grid, cap: &GridCap, id: u32, kind: u32) -> u32 {
+/// The sides of cap cell `id` (bit d, DIRECTIONS order) whose link leaves the fluid through the
+/// cap rather than the wall: where the link records a crossing, it lies on the cap's plane;
+/// where it records none, the plane lies ahead within h. An inlet's or a moving wall's carry the
+/// imposed velocity, an outlet's a zero normal gradient. (Taken by angle, links within 63
+/// degrees of the cap's normal, the flatter links through an oblique cap were no-slip walls: the
+/// oblique pipe's inlet cells came out 13% slow on the axis (6% now), and the bifurcation's
+/// inlet pressure 1.5 Pa high and its outlets' resistance too high.)
+pub fn cap_sides(grid: &Grid, cap: &GridCap, id: u32) -> u32 {
     let (normal, centroid) = (Vec3::from(cap.normal), Vec3::from(cap.centroid));
     let (h, x) = (grid.spacing, grid.cell_centre(id));
     let ahead = normal.dot(&(centroid - x));
     let mut sides = 0;
     for (d, dir) in DIRECTIONS.iter().enumerate() {
         let along = Vec3::new(dir[0] as f64, dir[1] as f64, dir[2] as f64).dot(&normal);
+        if along <= 0.0 {
+            continue;
+        }
         let link = grid.link[id as usize][d] as f64;
-        let closes = if kind == codes::OUTLET {
-            along > OUTLET_ALIGNMENT
-        } else if link < 1.0 {
-            along > 0.0 && (along * link * h - ahead).abs() <= 1e-3 * h
-        } else {
-            along > 0.0 && ahead <= along * h
-        };
-        if closes {
+        let through_cap = if link < 1.0 { (along * link * h - ahead).abs() <= 1e-3 * h } else { ahead <= along * h };
+        if through_cap {
             sides |= 1 << d;
         }
     }
