@@ -13,6 +13,7 @@
 
 use std::io::Write;
 
+use clap::ValueEnum;
 use hemoflow::gpu::ComputeBackend;
 use hemoflow::mesh::Vec3;
 use hemoflow::solver::gpu_solver::Advection;
@@ -34,8 +35,9 @@ fn main() {
         }
         return;
     }
-    let backend =
-        if std::env::var("BACKEND").as_deref() == Ok("cpu") { ComputeBackend::Cpu } else { ComputeBackend::Gpu };
+    let backend = std::env::var("BACKEND").map_or(ComputeBackend::default(), |b| {
+        ComputeBackend::from_str(&b, true).unwrap_or_else(|e| panic!("BACKEND={b}: {e}"))
+    });
     let gpu = twins::open(backend, None, wgpu::Features::empty())
         .unwrap_or_else(|e| panic!("{e}: install mesa-vulkan-drivers (tools/setup does)"));
     println!("adapter: {}", gpu.report.name);

@@ -4,6 +4,7 @@
 //! the outlet's backflow stabilisation, STEADY=S the steady criterion, BACKEND=cpu runs it on the
 //! CPU backend (default: the GPU, lavapipe where there is none).
 
+use clap::ValueEnum;
 use hemoflow::gpu::ComputeBackend;
 use hemoflow::mesh::Vec3;
 use hemoflow::solver::gpu_solver::Advection;
@@ -42,8 +43,10 @@ fn main() -> anyhow::Result<()> {
     if let Ok(b) = std::env::var("BACKFLOW") {
         case.backflow = b.parse()?;
     }
-    let backend =
-        if std::env::var("BACKEND").as_deref() == Ok("cpu") { ComputeBackend::Cpu } else { ComputeBackend::Gpu };
+    let backend = match std::env::var("BACKEND") {
+        Ok(b) => ComputeBackend::from_str(&b, true).map_err(|e| anyhow::anyhow!("BACKEND={b}: {e}"))?,
+        Err(_) => ComputeBackend::default(),
+    };
     let gpu = twins::open(backend, None, wgpu::Features::empty())?;
     let t = std::time::Instant::now();
     let e = oblique_pipe(&gpu, &case)?;

@@ -2,10 +2,9 @@
 //! repository's bifurcation (`meshes/bifurcation.obj`) voxelized at SPACING mm (default 0.04:
 //! about 9 million fluid cells) and split by each of `grid::partition`'s methods (runs of the
 //! Morton or the Hilbert curve, recursive bisection) into 2 to 256 parts; per count and method,
-//! the load balance, the fluid
-//! faces cut and the halo cells, and the bytes the parts receive per exchange of one f32 per cell
-//! (a step exchanges several fields: the velocity's 3, the pressure, and two CG vectors per
-//! pressure iteration).
+//! the load balance, the fluid faces cut and the halo cells, and the bytes the parts receive per
+//! exchange of one f32 per cell (a step exchanges several fields: the velocity's 3, the
+//! pressure, and two CG vectors per pressure iteration).
 //!
 //! `cargo run --release --example partition_study -- [SPACING_MM]`
 
