@@ -1,5 +1,6 @@
 //! The accuracy study of steady Hagen-Poiseuille flow in straight pipes oblique to the grid
-//! (hemoflow::verify::pipe), on the GPU path (lavapipe where there is no GPU): for each axis,
+//! (hemoflow::verify::pipe), long enough that their middle third is fully developed flow
+//! (verify::pipe::developed_diameters), on the GPU path (lavapipe where there is no GPU): for each axis,
 //! Reynolds number and resolution, the errors of the pressure gradient, centreline velocity and
 //! area-weighted wall shear stress, the worst wall triangle, the net advective force on the
 //! middle third (over its pressure force; none in fully developed flow) and the part of it within
@@ -18,7 +19,7 @@ use hemoflow::gpu::ComputeBackend;
 use hemoflow::mesh::Vec3;
 use hemoflow::solver::gpu_solver::Advection;
 use hemoflow::solver::twins;
-use hemoflow::verify::{oblique_pipe, PipeCase, PipeErrors};
+use hemoflow::verify::{developed_diameters, oblique_pipe, PipeCase, PipeErrors};
 
 /// Axes none of which is near a grid axis.
 const AXES: [[f64; 3]; 3] = [[0.3, -0.5, 0.8], [1.0, 1.0, 1.0], [0.2, 0.7, -0.45]];
@@ -83,6 +84,8 @@ fn main() {
             d_over_h: dh,
             advection: Advection::Explicit,
             courant: 0.5,
+            // The smoke check's pipe is the default five diameters: it checks that the study runs.
+            diameters: if bench { developed_diameters(re) } else { PipeCase::default().diameters },
             ..Default::default()
         };
         let e = oblique_pipe(&gpu, &case).unwrap_or_else(|err| panic!("axis {axis}, Re {re}, D/h {dh}: {err}"));

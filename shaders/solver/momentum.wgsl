@@ -28,8 +28,9 @@
 // stable for the third-order upwind-biased difference to a Courant number (sum_i |u_i| dt / h)
 // of 1.6 and for centred differences to 1.7. With params.implicit_advection, one pass (stage 2,
 // u_eval = u) writes T = A(u) plus the first-order upwind operator on the mean-velocity face
-// fluxes that viscous_sweep applies at the new velocity (backward Euler, deferred correction):
-// a steady state of either mode solves the same discrete equations.
+// fluxes and the near-wall differences' own part (shared/advection near_wall_rate), which
+// viscous_sweep applies at the new velocity (backward Euler, deferred correction): a steady
+// state of either mode solves the same discrete equations.
 // Caps: an inlet's velocity is the value of the links that cross it (advection and diffusion), a
 // moving wall's likewise, an outlet has zero normal gradient (where the flow reverses there, the
 // backflow stabilisation's drag). Units: u m/s, T m/s^2. CPU twin: hemoflow::solver::cpu::momentum.
@@ -57,105 +58,6 @@
 @group(0) @binding(9) var<storage, read> p: array<f32>;
 // Kinematic viscosity per cell (non-Newtonian fluids), m^2/s.
 @group(0) @binding(10) var<storage, read> viscosity: array<f32>;
-
-// Advective differences take a wall or cap nearer than this (over h) as this far, so that a
-// sliver cell does not set the time step (an inlet's velocity right across its cap would) (Rust:
-// solver::cpu::ADVECTION_MIN_DISTANCE).
-const ADVECTION_MIN_DISTANCE: f32 = 0.5;
-
-// Along one axis, the advective difference as weights (1/m) on the cell's own value, three
-// cells' values (upwind, downwind, behind the upwind one; the cell itself where unused, with
-// weight 0) and the moving sides' velocity: built once per axis from the stencil, applied to the
-// three components (dynamic indexing of the stencil per component took half the stage's time on
-// lavapipe).
-struct AxisDifference {
-    cells: vec3<u32>,
-    weights: vec3<f32>,
-    own: f32,
-    wall: f32,
-}
-
-// Along `axis`, the derivative of v = u_eval at fluid cell id for a flow of velocity component w
-// along the axis:
-// - both sides fluid and a fluid cell behind the upwind neighbour: third-order upwind-biased,
-//   (2 v_D + 3 v_C - 6 v_U + v_UU) / 6h;
-// - else the upwind side fluid with a cell behind it: second-order upwind,
-//   (3 v_C - 4 v_U + v_UU) / 2h;
-// - else centred through the two sides at their distances (a fluid cell at h, a wall's value at
-//   its link distance, at least ADVECTION_MIN_DISTANCE; an outlet: zero gradient, a mirror
-//   value at h), where the downwind side is at least as far as the upwind one and the upwind
-//   side is not an inlet's (or a moving wall's) cap, nor an outlet's;
-// - else first-order upwind from the upwind side (from an outlet's mirror value: no gradient).
-// All but the last are exact for quadratic profiles (first-order upwinding in every near-wall
-// cell raised an oblique pipe's pressure gradient by 15% at Re 100), and none has a growing
-// diagonal (the centred difference with the downwind side nearer would). Across an inlet's cap
-// the centred difference grew at Re 500; first-order upwind from the imposed velocity is stable.
-// Where flow comes back in through an outlet, the centred difference through its mirror value
-// is a downwind one, which grew in the outlet's cut cells at Re 500.
-fn axis_difference(id: u32, axis: u32, w: f32, st: Stencil) -> AxisDifference {
-    // The upwind and downwind sides by select between the axis's two (constant indices: an
-    // index that varies per cell into the stencil's arrays is slow on lavapipe).
-    let forward = w >= 0.0;
-    let lo = 2u * axis;
-    let hi = lo + 1u;
-    let up = select(hi, lo, forward);
-    let side_up = select(st.side[hi], st.side[lo], forward);
-    let side_down = select(st.side[lo], st.side[hi], forward);
-    let nb_up = select(st.nb[hi], st.nb[lo], forward);
-    let nb_down = select(st.nb[lo], st.nb[hi], forward);
-    let scale = select(-1.0, 1.0, forward) / params.h;
-    var out = AxisDifference(vec3<u32>(id), vec3<f32>(0.0), 0.0, 0.0);
-    if side_up == SIDE_FLUID {
-        let behind = fluid_neighbour(nb_up, up);
-        if behind != NO_SLOT {
-            if side_down == SIDE_FLUID {
-                out.cells = vec3<u32>(nb_up, nb_down, behind);
-                out.own = 0.5 * scale;
-                out.weights = vec3<f32>(-1.0, 1.0 / 3.0, 1.0 / 6.0) * scale;
-            } else {
-                out.cells = vec3<u32>(nb_up, id, behind);
-                out.own = 1.5 * scale;
-                out.weights = vec3<f32>(-2.0, 0.0, 0.5) * scale;
-            }
-            return out;
-        }
-    }
-    let moving_up = select(st.moving[hi], st.moving[lo], forward);
-    let moving_down = select(st.moving[lo], st.moving[hi], forward);
-    let dist_up = select(st.dist[hi], st.dist[lo], forward);
-    let dist_down = select(st.dist[lo], st.dist[hi], forward);
-    let a = select(1.0, max(dist_up, ADVECTION_MIN_DISTANCE), side_up == SIDE_WALL);
-    let b = select(1.0, max(dist_down, ADVECTION_MIN_DISTANCE), side_down == SIDE_WALL);
-    var w_up: f32;
-    var w_down = 0.0;
-    if b < a || (side_up == SIDE_WALL && moving_up) || side_up == SIDE_SKIP {
-        out.own = scale / a;
-        w_up = -scale / a;
-    } else {
-        out.own = scale * (b * b - a * a) / (a * b * (a + b));
-        w_up = -scale * b / (a * (a + b));
-        w_down = scale * a / (b * (a + b));
-    }
-    // Each side's weight goes to its fluid cell, a moving wall's velocity, or (an outlet's
-    // mirror value) the cell's own.
-    if side_up == SIDE_FLUID {
-        out.cells.x = nb_up;
-        out.weights.x = w_up;
-    } else if side_up == SIDE_WALL {
-        out.wall += select(0.0, w_up, moving_up);
-    } else {
-        out.own += w_up;
-    }
-    if side_down == SIDE_FLUID {
-        out.cells.y = nb_down;
-        out.weights.y = w_down;
-    } else if side_down == SIDE_WALL {
-        out.wall += select(0.0, w_down, moving_down);
-    } else {
-        out.own += w_down;
-    }
-    return out;
-}
 
 // The derivative of component c of u_eval (value vc at the cell) by difference `a`, with `wall`
 // the velocity of the cell's moving sides.
@@ -199,6 +101,7 @@ fn momentum(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
     let dx = axis_difference(id, 0u, v.x, st);
     let dy = axis_difference(id, 1u, v.y, st);
     let dz = axis_difference(id, 2u, v.z, st);
+    let near_rate = near_wall_rate(v, dx, dy, dz);
     // Backflow stabilisation (Esmaily Moghadam et al. 2011): where flow comes back in through
     // an outlet, a drag of beta / 2 times the inflowing flux per volume (1/s) on the cell's
     // velocity takes out the kinetic energy the inflow would bring in.
@@ -276,8 +179,9 @@ fn momentum(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
             continue;
         }
         // Implicit: backward Euler; viscous_sweep subtracts this first-order upwind operator
-        // at the new velocity (an inflowing inlet's part is the u it displaces).
-        var t = advection + max(-inlet_volume_flux(id), 0.0) / vol_adv * uc;
+        // at the new velocity (an inflowing inlet's part is the u it displaces), and the
+        // near-wall differences' own part.
+        var t = advection + (max(-inlet_volume_flux(id), 0.0) / vol_adv + near_rate) * uc;
         for (var d = 0u; d < 6u; d++) {
             if nbf[d] != NO_SLOT {
                 let inflow = max(-face_volume_flux(id, nbf[d], d), 0.0) / vol_adv;

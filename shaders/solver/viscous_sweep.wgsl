@@ -6,7 +6,8 @@
 // params.implicit_advection, the first-order upwind advection by the current velocity u is
 // implicit too: a_f = dt |F_f| / V for each face whose volume flux F_f (from u, as in momentum)
 // flows in, and a their sum plus an inflowing inlet's dt |F| / V (V at least
-// ADVECTION_MIN_VOLUME cells); otherwise a = 0.
+// ADVECTION_MIN_VOLUME cells) and dt times the near-wall differences' own rate
+// (shared/advection near_wall_rate); otherwise a = 0.
 // Invocation t updates cell coloured_cell(t, params.colour) of v in place: its face neighbours
 // are all of the other colour (bricks and periodic wraps span an even number of cells), so the
 // half-sweep reads none of the values it writes and is a Jacobi update of its colour from the
@@ -70,6 +71,11 @@ fn viscous_sweep(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wor
             diag += a_in[d];
         }
         diag += params.dt * max(-inlet_volume_flux(id), 0.0) / vol_adv;
+        let w = vec3<f32>(u[id], u[n + id], u[2u * n + id]);
+        let dx = axis_difference(id, 0u, w.x, st);
+        let dy = axis_difference(id, 1u, w.y, st);
+        let dz = axis_difference(id, 2u, w.z, st);
+        diag += params.dt * near_wall_rate(w, dx, dy, dz);
     }
     for (var c = 0u; c < 3u; c++) {
         var off = 0.0;

@@ -614,18 +614,30 @@ pub fn shear_viscosity(layout: &CellView, params: &SolverParams, u: &[f32], visc
     }
 }
 
-/// The momentum kernel's advective differences take a wall or cap nearer than this (over h) as
-/// this far (WGSL: ADVECTION_MIN_DISTANCE in solver/momentum.wgsl).
+/// The momentum kernel's advective differences take a side that carries a velocity (an inlet's
+/// cap, a moving wall) nearer than this (over h) as this far (WGSL: ADVECTION_MIN_DISTANCE in
+/// solver/momentum.wgsl).
 pub const ADVECTION_MIN_DISTANCE: f32 = 0.5;
 
-/// Twin of `AxisDifference` (solver/momentum.wgsl): the advective difference along one axis as
+/// ... and a no-slip wall nearer than this (WGSL: ADVECTION_MIN_WALL_DISTANCE).
+pub const ADVECTION_MIN_WALL_DISTANCE: f32 = 0.1;
+
+/// Twin of `AxisDifference` (shared/advection.wgsl): the advective difference along one axis as
 /// weights, 1/m, on the cell's own value, three cells' values (upwind, downwind, behind the
-/// upwind one; the cell itself where unused, with weight 0) and the moving sides' velocity.
+/// upwind one; the cell itself where unused, with weight 0) and the moving sides' velocity;
+/// `near` the own weight of a difference through a wall or cap at its distance (0 between cells).
 struct AxisDifference {
     cells: [u32; 3],
     weights: [f32; 3],
     own: f32,
     wall: f32,
+    near: f32,
+}
+
+/// Twin of `near_wall_rate` (shared/advection.wgsl): the rate, 1/s, at which the differences
+/// through walls and caps take the cell's own value for a flow of velocity `v`.
+fn near_wall_rate(v: [f32; 3], differences: &[AxisDifference; 3]) -> f32 {
+    (0..3).map(|axis| (v[axis] * differences[axis].near).max(0.0)).sum()
 }
 
 impl AxisDifference {
@@ -641,11 +653,11 @@ impl AxisDifference {
     }
 }
 
-/// Twin of `axis_difference` (solver/momentum.wgsl): along `axis`, the advective difference at
+/// Twin of `axis_difference` (shared/advection.wgsl): along `axis`, the advective difference at
 /// fluid cell `id` for a flow of velocity component `w` along the axis, from the cell's stencil
-/// `st`.
+/// `st`, with `fluid_beyond(nb, d)` the fluid neighbour of cell nb through its face d.
 fn axis_difference(
-    stencil: &PressureStencil,
+    fluid_beyond: impl Fn(u32, usize) -> Option<u32>,
     h: f32,
     id: u32,
     axis: usize,
@@ -656,9 +668,9 @@ fn axis_difference(
     let up = if forward { 2 * axis } else { 2 * axis + 1 };
     let down = up ^ 1;
     let scale = if forward { 1.0 } else { -1.0 } / h;
-    let mut out = AxisDifference { cells: [id; 3], weights: [0.0; 3], own: 0.0, wall: 0.0 };
+    let mut out = AxisDifference { cells: [id; 3], weights: [0.0; 3], own: 0.0, wall: 0.0, near: 0.0 };
     if let Side::Fluid(nb_up) = st[up].0 {
-        if let Some(behind) = stencil.fluid_neighbour(nb_up, up) {
+        if let Some(behind) = fluid_beyond(nb_up, up) {
             out.cells = [nb_up, id, behind];
             (out.own, out.weights) = if let Side::Fluid(nb_down) = st[down].0 {
                 out.cells[1] = nb_down;
@@ -672,7 +684,8 @@ fn axis_difference(
         }
     }
     let dist = |d: usize| match st[d].0 {
-        Side::Wall(_) => st[d].2.max(ADVECTION_MIN_DISTANCE),
+        Side::Wall(true) => st[d].2.max(ADVECTION_MIN_DISTANCE),
+        Side::Wall(false) => st[d].2.max(ADVECTION_MIN_WALL_DISTANCE),
         _ => 1.0,
     };
     let (a, b) = (dist(up), dist(down));
@@ -691,6 +704,7 @@ fn axis_difference(
             Side::Skip => out.own += weight,
         }
     }
+    out.near = out.own;
     out
 }
 
@@ -757,8 +771,10 @@ pub fn momentum_with(
         let coefs = viscous_coefficients(params, viscosity, id, &geometry);
         let un = [u[i], u[n + i], u[2 * n + i]];
         let v = [u_eval[i], u_eval[n + i], u_eval[2 * n + i]];
-        let differences: [AxisDifference; 3] =
-            std::array::from_fn(|axis| axis_difference(stencil, h, id, axis, v[axis], &geometry));
+        let differences: [AxisDifference; 3] = std::array::from_fn(|axis| {
+            axis_difference(|nb, d| stencil.fluid_neighbour(nb, d), h, id, axis, v[axis], &geometry)
+        });
+        let near_rate = near_wall_rate(v, &differences);
         let backflow = if bc_type == codes::OUTLET {
             0.5 * params.backflow * (-cap_flux(layout, id, un)).max(0.0) / vol_adv
         } else {
@@ -820,9 +836,9 @@ pub fn momentum_with(
                 rhs_new[c] = base;
                 continue;
             }
-            // Implicit: backward Euler, the first-order upwind operator that viscous_sweep
-            // subtracts at the new velocity.
-            let mut t = advection + (-inlet_volume_flux(layout, id)).max(0.0) / vol_adv * uc;
+            // Implicit: backward Euler, the first-order upwind operator and the near-wall
+            // differences' own part that viscous_sweep subtracts at the new velocity.
+            let mut t = advection + ((-inlet_volume_flux(layout, id)).max(0.0) / vol_adv + near_rate) * uc;
             for (d, nb, _) in stencil.rows[i].faces() {
                 t += inflows[d] * (uc - u[c * n + nb as usize]);
             }
@@ -952,6 +968,13 @@ pub fn sweep_stencil(layout: &CellView, params: &SolverParams, u: &[f32], viscos
                 }
             }
             diag += params.dt * (-inlet_volume_flux(layout, id)).max(0.0) / vol_adv;
+            let (i, n) = (id as usize, params.cells as usize);
+            let w = [u[i], u[n + i], u[2 * n + i]];
+            let geometry = stencil_geometry(layout, params, id);
+            let differences: [AxisDifference; 3] = std::array::from_fn(|axis| {
+                axis_difference(|nb, d| fluid_neighbour(layout, nb, d), params.h, id, axis, w[axis], &geometry)
+            });
+            diag += params.dt * near_wall_rate(w, &differences);
         }
         row.diag = diag;
         row

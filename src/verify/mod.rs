@@ -6,7 +6,7 @@
 
 pub mod pipe;
 
-pub use pipe::{oblique_pipe, PipeCase, PipeErrors};
+pub use pipe::{developed_diameters, oblique_pipe, PipeCase, PipeErrors};
 
 /// Why a verification case could not be measured.
 #[derive(Debug, thiserror::Error)]
