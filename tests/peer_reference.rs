@@ -9,12 +9,12 @@
 //! - Bifurcation (parent R 1 mm, daughters R 0.85 and 0.70 mm at 70 degrees) at 16 cells per
 //!   smaller-daughter diameter (h = 0.0875 mm, 117k cells), the bounds: flow split within
 //!   0.5 point, inlet-to-outlet pressure drop within 1%, area-weighted mean and 95th-percentile
-//!   wall shear stress within 2%. Measured: +0.03 pt, -0.78%, -0.59%, -0.80% (+1.95% on the
+//!   wall shear stress within 2%. Measured: +0.03 pt, -0.74%, -0.68%, -0.86% (+1.95% on the
 //!   drop while the links through an oblique cap more than 63 degrees off its normal were
-//!   no-slip walls). At 8 cells (not tested): +0.65 pt, -1.37%, -0.30%, +8.6%.
+//!   no-slip walls). At 8 cells (not tested): +0.67 pt, -1.12%, -0.50%, +8.5%.
 //! - Stenosis (R 1 mm, 75% area, 4 mm long) at 20 cells per parent diameter (h = 0.1 mm, 89k
-//!   cells): pressure drop within 2% (measured -1.85%), and the jet bounded: its largest cell
-//!   speed within OpenFOAM's band of the jet speed (0.902 +- 0.020 m/s; measured 0.916). At 10
+//!   cells): pressure drop within 2% (measured -1.54%), and the jet bounded: its largest cell
+//!   speed within OpenFOAM's band of the jet speed (0.902 +- 0.020 m/s; measured 0.919). At 10
 //!   cells (not tested) the drop is +33%: the throat is five cells across.
 
 mod common;
