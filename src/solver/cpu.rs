@@ -896,7 +896,8 @@ impl<'a> Disjoint<'a> {
 }
 
 /// Twin of `solver/viscous_sweep`: the half of a red-black Gauss-Seidel sweep of the implicit
-/// viscous system (with the upwind advection by `u` when `params.implicit_advection` is 1) that
+/// viscous system (with the upwind advection by `u` and the near-wall differences' own rate when
+/// `params.implicit_advection` is 1) that
 /// updates the cells of colour `params.colour` ([`index::coloured_cell`]) of `v` in place from
 /// the other colour's values: [`sweep_stencil`], then [`viscous_sweep_with`].
 #[allow(clippy::too_many_arguments)]
@@ -939,7 +940,8 @@ pub fn sweep_stencil(layout: &CellView, params: &SolverParams, u: &[f32], viscos
         if !layout.is_fluid(id) {
             return row;
         }
-        let st = viscous_stencil(layout, params, viscosity, id);
+        let geometry = stencil_geometry(layout, params, id);
+        let st = viscous_coefficients(params, viscosity, id, &geometry);
         let mut diag = 1.0f32;
         for (side, coef) in st {
             match side {
@@ -970,7 +972,6 @@ pub fn sweep_stencil(layout: &CellView, params: &SolverParams, u: &[f32], viscos
             diag += params.dt * (-inlet_volume_flux(layout, id)).max(0.0) / vol_adv;
             let (i, n) = (id as usize, params.cells as usize);
             let w = [u[i], u[n + i], u[2 * n + i]];
-            let geometry = stencil_geometry(layout, params, id);
             let differences: [AxisDifference; 3] = std::array::from_fn(|axis| {
                 axis_difference(|nb, d| fluid_neighbour(layout, nb, d), params.h, id, axis, w[axis], &geometry)
             });
