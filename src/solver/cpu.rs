@@ -616,7 +616,7 @@ pub fn shear_viscosity(layout: &CellView, params: &SolverParams, u: &[f32], visc
 
 /// The momentum kernel's advective differences take a side that carries a velocity (an inlet's
 /// cap, a moving wall) nearer than this (over h) as this far (WGSL: ADVECTION_MIN_DISTANCE in
-/// solver/momentum.wgsl).
+/// shared/advection.wgsl).
 pub const ADVECTION_MIN_DISTANCE: f32 = 0.5;
 
 /// ... and a no-slip wall nearer than this (WGSL: ADVECTION_MIN_WALL_DISTANCE).
