@@ -1,8 +1,8 @@
 //! The bricks split into parts by each method of `grid::partition` (runs of the Morton or the
 //! Hilbert curve, recursive coordinate bisection; groundwork of the multi-rank issue) on a real
-//! vessel: every brick in one part, the parts
-//! balanced on fluid cells to within one brick's worth, and the cut faces and halo counted as an
-//! independent count over cell coordinates finds them.
+//! vessel: every brick in one part, the parts balanced on fluid cells to within one brick's
+//! worth, and the cut faces and halo counted as an independent count over cell coordinates
+//! finds them.
 
 use std::path::Path;
 
