@@ -24,6 +24,7 @@
 pub mod bench;
 pub mod case;
 pub mod centerline;
+pub mod comm;
 pub mod gpu;
 pub mod grid;
 pub mod io;

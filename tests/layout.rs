@@ -8,9 +8,10 @@
 use std::path::Path;
 
 /// Each module's rank: a module may import those of lower rank only.
-const RANKS: [(&str, u32); 14] = [
+const RANKS: [(&str, u32); 15] = [
     ("mesh", 0),
     ("grid", 1),
+    ("comm", 2),
     ("gpu", 2),
     ("solver", 3),
     ("physio", 4),

@@ -31,6 +31,7 @@ pub mod boundary;
 mod buffers;
 pub mod cg_control;
 pub mod cpu;
+pub mod domain;
 pub mod gpu_solver;
 mod gpu_wall;
 pub mod kernels;
