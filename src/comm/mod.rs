@@ -5,12 +5,13 @@
 //! (`solver::domain`) and halo exchange (`solver::halo`) are written against this trait alone,
 //! so they run, and are tested, the same way whatever carries the bytes.
 //!
-//! Every rank calls the collective operations ([`Comm::sum`], [`Comm::max`], [`Comm::exchange`])
-//! in the same order with the same sizes: the solver takes the same decisions on every rank
-//! because every decision is made from reduced values.
+//! Every rank calls the collective operations (all but `rank`, `size` and `abort`) in the same
+//! order with matching sizes: the solver takes the same decisions on every rank because every
+//! decision is made from reduced values.
 
 #[cfg(feature = "mpi")]
 pub mod mpi;
+pub mod threads;
 
 /// Messages between ranks: what every rank of a run can do.
 pub trait Comm {
@@ -18,6 +19,9 @@ pub trait Comm {
     fn rank(&self) -> usize;
     /// Ranks in the run.
     fn size(&self) -> usize;
+    /// This rank's number among the ranks on its machine (it takes the machine's GPU of that
+    /// number, modulo their count).
+    fn local_rank(&self) -> usize;
     /// Replaces each value by its sum over the ranks (the same on every rank: rank order).
     fn sum(&self, values: &mut [f64]);
     /// Replaces each value by its largest over the ranks.
@@ -26,6 +30,8 @@ pub trait Comm {
     /// `recvs[k].1` (its length set by the caller) from rank `recvs[k].0`. Every pair's sizes
     /// agree on both sides; no rank appears twice in either list, nor this rank.
     fn exchange(&self, sends: &[(usize, &[f32])], recvs: &mut [(usize, &mut [f32])]);
+    /// Every rank's `values` (of any length), by rank, on every rank.
+    fn all_gather(&self, values: &[f32]) -> Vec<Vec<f32>>;
     /// Ends the whole run at once, every rank, with exit code `code`, after `message` (which
     /// names this rank) is printed on standard error. The way a failing rank brings the job
     /// down: its peers would otherwise wait for it forever.
@@ -43,10 +49,16 @@ impl Comm for Solo {
     fn size(&self) -> usize {
         1
     }
+    fn local_rank(&self) -> usize {
+        0
+    }
     fn sum(&self, _: &mut [f64]) {}
     fn max(&self, _: &mut [f64]) {}
     fn exchange(&self, sends: &[(usize, &[f32])], recvs: &mut [(usize, &mut [f32])]) {
         assert!(sends.is_empty() && recvs.is_empty(), "a run on one rank has no peers to exchange with");
+    }
+    fn all_gather(&self, values: &[f32]) -> Vec<Vec<f32>> {
+        vec![values.to_vec()]
     }
     fn abort(&self, message: &str, code: i32) -> ! {
         eprintln!("{message}");

@@ -2,6 +2,7 @@
 //! here). Built with the `mpi` feature only.
 
 use mpi::collective::SystemOperation;
+use mpi::datatype::PartitionMut;
 use mpi::request::WaitGuard;
 use mpi::topology::{Communicator, SimpleCommunicator};
 use mpi::traits::*;
@@ -35,12 +36,6 @@ impl Mpi {
         let local_rank = world.split_shared(world.rank()).rank() as usize;
         Some(Mpi { world, local_rank, _universe: universe })
     }
-
-    /// This rank's number among the ranks on its node (each takes the node's GPU of that
-    /// number, modulo their count).
-    pub fn local_rank(&self) -> usize {
-        self.local_rank
-    }
 }
 
 impl Comm for Mpi {
@@ -50,6 +45,10 @@ impl Comm for Mpi {
 
     fn size(&self) -> usize {
         self.world.size() as usize
+    }
+
+    fn local_rank(&self) -> usize {
+        self.local_rank
     }
 
     fn sum(&self, values: &mut [f64]) {
@@ -74,6 +73,26 @@ impl Comm for Mpi {
                 guards.push(WaitGuard::from(process.immediate_send(scope, &buffer[..])));
             }
         });
+    }
+
+    fn all_gather(&self, values: &[f32]) -> Vec<Vec<f32>> {
+        let size = self.size();
+        let mut counts = vec![0 as mpi::Count; size];
+        self.world.all_gather_into(&(values.len() as mpi::Count), &mut counts[..]);
+        let starts: Vec<mpi::Count> = counts
+            .iter()
+            .scan(0, |at, &c| {
+                let start = *at;
+                *at += c;
+                Some(start)
+            })
+            .collect();
+        let mut all = vec![0.0f32; counts.iter().map(|&c| c as usize).sum()];
+        {
+            let mut partition = PartitionMut::new(&mut all[..], &counts[..], &starts[..]);
+            self.world.all_gather_varcount_into(values, &mut partition);
+        }
+        (0..size).map(|r| all[starts[r] as usize..][..counts[r] as usize].to_vec()).collect()
     }
 
     fn abort(&self, message: &str, code: i32) -> ! {

@@ -14,8 +14,7 @@ use wgpu::util::DeviceExt as _;
 
 use super::host::Twins;
 use super::{
-    choose, counters, enumerate_adapters, instance, AdapterReport, Bindable, ComputeBackend, Counters, GpuError,
-    Kernel, Span,
+    counters, enumerate_adapters, instance, AdapterReport, Bindable, ComputeBackend, Counters, GpuError, Kernel, Span,
 };
 
 /// The runtime checks compiled into every stage: wgpu's defaults (buffer and array bounds,
@@ -71,8 +70,20 @@ impl Gpu {
         optional: wgpu::Features,
         twins: Twins,
     ) -> Result<Gpu, GpuError> {
+        Self::open_for_rank(backend, wanted, optional, twins, 0)
+    }
+
+    /// [`Gpu::open`] for the `local`-th rank on this machine: on a GPU, the adapter
+    /// [`super::choose_for_rank`] gives it.
+    pub fn open_for_rank(
+        backend: ComputeBackend,
+        wanted: Option<&str>,
+        optional: wgpu::Features,
+        twins: Twins,
+        local: usize,
+    ) -> Result<Gpu, GpuError> {
         match (backend, wanted) {
-            (ComputeBackend::Gpu, _) => Self::with_features(wanted, optional),
+            (ComputeBackend::Gpu, _) => Self::with_features_for_rank(wanted, optional, local),
             (ComputeBackend::Cpu, None) => Self::cpu(twins),
             (ComputeBackend::Cpu, Some(name)) => Err(GpuError::AdapterWithCpu(name.to_string())),
         }
@@ -106,9 +117,13 @@ impl Gpu {
 
     /// [`Gpu::new`], also enabling those of `optional` features the adapter has.
     pub fn with_features(wanted: Option<&str>, optional: wgpu::Features) -> Result<Gpu, GpuError> {
+        Self::with_features_for_rank(wanted, optional, 0)
+    }
+
+    fn with_features_for_rank(wanted: Option<&str>, optional: wgpu::Features, local: usize) -> Result<Gpu, GpuError> {
         let adapters = enumerate_adapters(&instance());
         let reports: Vec<AdapterReport> = adapters.iter().map(AdapterReport::from_adapter).collect();
-        let (index, reason) = choose(&reports, wanted)?;
+        let (index, reason) = super::choose_for_rank(&reports, wanted, local)?;
         let adapter = adapters.into_iter().nth(index).ok_or(GpuError::NoAdapter)?;
         let report = reports[index].clone();
         let desc = wgpu::DeviceDescriptor {

@@ -33,6 +33,8 @@ pub struct Counters {
     pub dispatches: BTreeMap<String, u64>,
     /// Times the host waited for the GPU.
     pub round_trips: u64,
+    /// Bytes received from other ranks by halo exchanges (a run on several ranks).
+    pub halo_bytes: u64,
     /// GPU seconds per stage, from timestamps (profiling only).
     pub gpu_seconds: BTreeMap<String, f64>,
     /// Compute passes recorded while profiling that got no timestamps (the query set was full).
@@ -56,6 +58,8 @@ pub struct StepCounters {
     pub dispatches: f64,
     /// Host round trips per step (waits for the GPU).
     pub round_trips: f64,
+    /// Bytes this rank received by halo exchanges per step.
+    pub halo_bytes: f64,
     /// Dispatches per step, per stage.
     pub stages: BTreeMap<String, f64>,
     /// Milliseconds per step, per stage (empty unless profiled: `run --profile`, `bench`;
@@ -94,6 +98,7 @@ impl Counters {
         Counters {
             dispatches: difference(&self.dispatches, &earlier.dispatches),
             round_trips: self.round_trips - earlier.round_trips,
+            halo_bytes: self.halo_bytes - earlier.halo_bytes,
             gpu_seconds: difference(&self.gpu_seconds, &earlier.gpu_seconds),
             untimed_passes: self.untimed_passes - earlier.untimed_passes,
             timing: self.timing.clone(),
@@ -107,6 +112,7 @@ impl Counters {
             steps,
             dispatches: self.dispatches_total() as f64 / k,
             round_trips: self.round_trips as f64 / k,
+            halo_bytes: self.halo_bytes as f64 / k,
             stages: self.dispatches.iter().map(|(stage, &n)| (stage.clone(), n as f64 / k)).collect(),
             stage_ms: self.gpu_seconds.iter().map(|(stage, &t)| (stage.clone(), t * 1e3 / k)).collect(),
             untimed_passes: self.untimed_passes as f64 / k,
@@ -186,6 +192,10 @@ impl Shared {
 
     pub(crate) fn waited(&self) {
         self.0.lock().expect("counters").counters.round_trips += 1;
+    }
+
+    pub(crate) fn exchanged(&self, bytes: u64) {
+        self.0.lock().expect("counters").counters.halo_bytes += bytes;
     }
 
     pub(crate) fn snapshot(&self) -> Counters {

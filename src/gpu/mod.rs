@@ -74,6 +74,9 @@ pub enum GpuError {
         "--adapter \"{0}\" names a GPU adapter, but the CPU backend uses none (drop --adapter or use --backend gpu)"
     )]
     AdapterWithCpu(String),
+    /// A solver feature asked of a run on several ranks that only runs on one.
+    #[error("{0} does not run on several ranks yet: run this case on one (without mpirun)")]
+    OneRankOnly(&'static str),
     /// wgpu found no adapter on any backend.
     #[error("no GPU adapter found: install mesa-vulkan-drivers (lavapipe, software Vulkan) or a GPU driver")]
     NoAdapter,
@@ -314,6 +317,32 @@ pub fn choose(adapters: &[AdapterReport], wanted: Option<&str>) -> Result<(usize
         }
     }
     Ok((best, reason))
+}
+
+/// [`choose`] for the `local`-th rank on a machine (MPI's node-local rank): among the adapters
+/// of the kind and backend [`choose`] prefers, the `local`-th modulo their number, so ranks on
+/// a node with several GPUs take one each.
+pub fn choose_for_rank(
+    adapters: &[AdapterReport],
+    wanted: Option<&str>,
+    local: usize,
+) -> Result<(usize, String), GpuError> {
+    let (best, reason) = choose(adapters, wanted)?;
+    let wanted_lc = wanted.map(str::to_lowercase);
+    let alike: Vec<usize> = (0..adapters.len())
+        .filter(|&i| wanted_lc.as_ref().is_none_or(|w| adapters[i].name.to_lowercase().contains(w.as_str())))
+        .filter(|&i| {
+            adapters[i].device_type == adapters[best].device_type && adapters[i].backend == adapters[best].backend
+        })
+        .collect();
+    if alike.len() < 2 {
+        return Ok((best, reason));
+    }
+    let index = alike[local % alike.len()];
+    Ok((
+        index,
+        format!("{reason}; adapter {} of {} alike, for node-local rank {local}", local % alike.len(), alike.len()),
+    ))
 }
 
 fn mib(bytes: u64) -> String {

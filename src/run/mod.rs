@@ -17,9 +17,11 @@ mod record;
 pub mod setup;
 
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 use std::time::Instant;
 
 use crate::case::Case;
+use crate::comm::{Comm, Solo};
 use crate::gpu::StepCounters;
 use crate::grid::kind;
 use crate::io::{Checkpoint, OutputLock};
@@ -208,12 +210,32 @@ pub fn run(
     profile: bool,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<RunSummary, RunError> {
+    run_on(case, adapter, restart, profile, progress, Rc::new(Solo))
+}
+
+/// [`run`] as one rank of a run on the ranks of `comm` (`mpirun -np N hemoflow run`): every rank
+/// reads the same case, builds the same grid and steps its part of it ([`GpuSolver::new_ranked`];
+/// the rank takes its machine's GPU of its node-local number), taking every decision from values
+/// reduced over the ranks; rank 0 alone writes the output and the checkpoints and reports
+/// progress. The fields it writes are the whole grid's, as from one rank. On one rank, [`run`].
+pub fn run_on(
+    case: &Case,
+    adapter: Option<&str>,
+    restart: Option<&Path>,
+    profile: bool,
+    progress: &mut dyn FnMut(&Progress),
+    comm: Rc<dyn Comm>,
+) -> Result<RunSummary, RunError> {
+    let (root, ranked) = (comm.rank() == 0, comm.size() > 1);
     // The files this run writes are its own until it ends: a second run that would write one
     // stops here, before touching it (the locks go with the process, however it ends).
     let output = case.resolve(&case.output.file);
-    let mut locks = vec![OutputLock::acquire(&output)?];
-    if case.output.checkpoint.is_some() {
-        locks.push(OutputLock::acquire(&output.with_extension("checkpoint.h5"))?);
+    let mut locks = Vec::new();
+    if root {
+        locks.push(OutputLock::acquire(&output)?);
+        if case.output.checkpoint.is_some() {
+            locks.push(OutputLock::acquire(&output.with_extension("checkpoint.h5"))?);
+        }
     }
     let Setup {
         density,
@@ -246,7 +268,7 @@ pub fn run(
         .collect();
 
     let features = if profile { wgpu::Features::TIMESTAMP_QUERY } else { wgpu::Features::empty() };
-    let gpu = crate::solver::twins::open(case.solver.backend, adapter, features)?;
+    let gpu = crate::solver::twins::open_for_rank(case.solver.backend, adapter, features, comm.local_rank())?;
     if profile {
         gpu.profile();
     }
@@ -263,7 +285,11 @@ pub fn run(
         backflow: *case.solver.backflow.get_ref(),
         rheology,
     };
-    let mut solver = GpuSolver::new(&gpu, &g, settings)?;
+    let mut solver = if ranked {
+        GpuSolver::new_ranked(&gpu, &g, settings, comm.clone(), Some(&stencil))?
+    } else {
+        GpuSolver::new(&gpu, &g, settings)?
+    };
     // The wall shear stress at the snapshots; with a cardiac period, every step into the
     // cycle's time integrals too.
     solver.attach_wall(&stencil, density, period.is_some())?;
@@ -285,7 +311,7 @@ pub fn run(
         pair,
         stents: stented.as_ref().map(|(deployed, _, centerlines)| (&deployed[..], centerlines)),
     };
-    let mut recorder = Recorder::create(case, &output, &header)?;
+    let mut recorder = Recorder::create(case, &output, &header, root)?;
 
     let n = solver.cells as usize;
     let mut history = History::new(&names, period);
@@ -422,6 +448,11 @@ pub fn run(
             recorder.cycle(&g, history.cycles.last().expect("a cycle closed"), time, &averages, density)?;
         }
         let seconds = start.elapsed().as_secs_f64();
+        let mut progress = |p: &Progress| {
+            if root {
+                progress(p)
+            }
+        };
         progress(&Progress {
             step,
             steps: if end.is_finite() { step + ((end - time) / ts.dt).ceil().max(0.0) as u64 } else { steady_limit },
@@ -454,7 +485,8 @@ pub fn run(
             if reached(at, time) {
                 next_checkpoint = Some(at + ci);
                 let averages = if period.is_some() { solver.averages()? } else { Averages::default() };
-                Checkpoint {
+                // Gathered on every rank (the gathers are collective), written by rank 0.
+                let checkpoint = Checkpoint {
                     step,
                     time,
                     dt: ts.dt,
@@ -473,8 +505,10 @@ pub fn run(
                     average_time: averages.time,
                     wall_sums: averages.wall.into_iter().flatten().collect(),
                     time_integrals: averages.fields,
+                };
+                if root {
+                    checkpoint.write(&checkpoint_path)?;
                 }
-                .write(&checkpoint_path)?;
             }
         }
     }

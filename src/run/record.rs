@@ -21,9 +21,10 @@ use crate::solver::gpu_solver::Averages;
 use crate::solver::wall_shear::cycle_indices;
 use crate::stent::Deployed;
 
-/// A run's output file, open for writing.
+/// A run's output file, open for writing (on the rank that writes it; on the others the same
+/// bookkeeping with no file).
 pub(super) struct Recorder {
-    out: H5Output,
+    out: Option<H5Output>,
     /// The output file, and its XDMF sidecars: the volume, the wall over the snapshots and over
     /// the cycles (written once there is one).
     output: PathBuf,
@@ -53,8 +54,24 @@ pub(super) struct Header<'a> {
 }
 
 impl Recorder {
-    /// Creates `output` for `case` and writes `header` (with empty /summary), committed.
-    pub fn create(case: &Case, output: &Path, header: &Header) -> Result<Recorder, RunError> {
+    /// Creates `output` for `case` and writes `header` (with empty /summary), committed; with
+    /// `write` false (a rank that does not write), keeps count of what would be written only.
+    pub fn create(case: &Case, output: &Path, header: &Header, write: bool) -> Result<Recorder, RunError> {
+        let (g, wall) = (header.g, header.wall);
+        let mut recorder = Recorder {
+            out: None,
+            output: output.to_path_buf(),
+            xdmf: output.with_extension("xdmf"),
+            wall_xdmf: output.with_extension("wall.xdmf"),
+            cycles_xdmf: output.with_extension("cycles.xdmf"),
+            meta: crate::io::grid_meta(g),
+            wall_sizes: (wall.vertices.len(), wall.triangles.len()),
+            snapshots: Vec::new(),
+            cycles: Vec::new(),
+        };
+        if !write {
+            return Ok(recorder);
+        }
         if let Some(dir) = output.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|source| IoError::File { path: dir.to_path_buf(), source })?;
         }
@@ -62,7 +79,6 @@ impl Recorder {
         let case_text = case.source.as_ref().map_or(String::new(), |s| s.1.clone());
         let staged: &[&str] = if periodic { &["fields", "summary", "cycles"] } else { &["fields", "summary"] };
         let mut out = H5Output::create_staged(output, &case_text, staged)?;
-        let (g, wall) = (header.g, header.wall);
         out.write_grid_of(g)?;
         out.write_wall(&wall.vertices, &wall.triangles, &wall.labels, &wall.label_names)?;
         out.write_cap_types(header.names, header.cap_types, header.pair)?;
@@ -98,17 +114,8 @@ impl Recorder {
         let none = vec![Vec::new(); header.names.len()];
         out.write_summary(header.names, &[], &none, &none)?;
         out.commit()?;
-        Ok(Recorder {
-            out,
-            output: output.to_path_buf(),
-            xdmf: output.with_extension("xdmf"),
-            wall_xdmf: output.with_extension("wall.xdmf"),
-            cycles_xdmf: output.with_extension("cycles.xdmf"),
-            meta: crate::io::grid_meta(g),
-            wall_sizes: (wall.vertices.len(), wall.triangles.len()),
-            snapshots: Vec::new(),
-            cycles: Vec::new(),
-        })
+        recorder.out = Some(out);
+        Ok(recorder)
     }
 
     /// The wall's XDMF over the cycles, once a cycle has been written.
@@ -137,15 +144,19 @@ impl Recorder {
         wall_stress: &[[f32; 4]],
         history: &History,
     ) -> Result<(), RunError> {
+        let Some(out) = self.out.as_mut() else {
+            self.snapshots.push((self.snapshots.len(), time));
+            return Ok(());
+        };
         let p: Vec<f32> = p.iter().map(|&x| (density * x as f64) as f32).collect();
         let (velocity, pressure) = dense_fields(g, u, &p);
-        self.out.write_snapshot(self.snapshots.len(), time, &pressure, &velocity)?;
-        self.out.write_wall_snapshot(self.snapshots.len(), wall_stress)?;
-        self.out.write_summary(&history.names, &history.times, &history.flows, &history.pressures)?;
+        out.write_snapshot(self.snapshots.len(), time, &pressure, &velocity)?;
+        out.write_wall_snapshot(self.snapshots.len(), wall_stress)?;
+        out.write_summary(&history.names, &history.times, &history.flows, &history.pressures)?;
         if !history.residuals.is_empty() {
-            self.out.write_residuals(&history.residuals)?;
+            out.write_residuals(&history.residuals)?;
         }
-        self.out.commit()?;
+        out.commit()?;
         self.snapshots.push((self.snapshots.len(), time));
         write_time_series_xdmf(&self.xdmf, &self.output, &self.meta, &self.snapshots)?;
         self.write_wall_series()
@@ -162,6 +173,10 @@ impl Recorder {
         averages: &Averages,
         density: f64,
     ) -> Result<(), RunError> {
+        let Some(out) = self.out.as_mut() else {
+            self.cycles.push((c.cycle, time));
+            return Ok(());
+        };
         let Averages { time: integrated, wall: sums, fields: integrals } = averages;
         let integrated = *integrated;
         let n = g.kind.len();
@@ -172,7 +187,7 @@ impl Recorder {
         let (velocity, pressure) =
             dense_fields(g, &mean(&integrals[..3 * n], 1.0), &mean(&integrals[3 * n..], density));
         let per_cap = |f: fn(&super::history::CapCycle) -> f64| c.caps.iter().map(f).collect::<Vec<f64>>();
-        self.out.write_cycle(&CycleRecord {
+        out.write_cycle(&CycleRecord {
             cycle: c.cycle,
             start: (time - integrated).max(0.0),
             end: time,
@@ -188,7 +203,7 @@ impl Recorder {
                 &per_cap(|c| c.max_pressure),
             ],
         })?;
-        self.out.commit()?;
+        out.commit()?;
         self.cycles.push((c.cycle, time));
         if !self.snapshots.is_empty() {
             self.write_wall_series()?;
@@ -198,7 +213,9 @@ impl Recorder {
 
     /// Closes the file.
     pub fn close(self) -> Result<(), RunError> {
-        self.out.close()?;
+        if let Some(out) = self.out {
+            out.close()?;
+        }
         Ok(())
     }
 }

@@ -43,14 +43,19 @@ use super::addon::{AddOn, StepBuffers};
 use super::boundary::CapUpdate;
 use super::buffers::{submit, Buffers, Core, Named};
 use super::cg_control::{slot, Report, REPORT_LEN};
+use super::domain::{cut_hierarchy, decompose, stencil_bricks};
 use super::gpu_wall::GpuWall;
+use super::halo::{Ranks, Recorder};
 use super::multigrid::Hierarchy;
 use super::predictor::{viscous_sweeps, Predictor};
 use super::pressure::{self, PressureSolve, PressureVectors};
 pub use super::settings::{Advection, Rheology, Settings};
 use super::wall_shear::WallStencil;
 use super::{CellLayout, SolverError, SolverParams};
+use crate::comm::Comm;
 use crate::gpu::{Bindable, Dispatch, Gpu, GpuError, Span};
+use crate::grid::index::BRICK_CELLS;
+use crate::grid::partition::{partition, Method, Partition};
 use crate::grid::Grid;
 use crate::mesh::Vec3;
 
@@ -114,14 +119,18 @@ struct Undo {
 /// The solver's state on the GPU.
 pub struct GpuSolver<'g> {
     gpu: &'g Gpu,
-    /// The finest level's layout (boundary records included), for the summaries.
+    /// The finest level's layout (boundary records included), for the summaries: the whole
+    /// grid's.
     pub layout: CellLayout,
+    /// On several ranks, this rank's part of it (what its GPU holds).
+    part_layout: Option<CellLayout>,
     settings: Settings,
     /// Only the steady state matters ([`Self::seek_steady_state`]).
     steady: bool,
-    /// Cells in allocated bricks of the finest level.
+    /// Cells in allocated bricks of the finest level (the whole grid's, on several ranks: the
+    /// length of the fields this solver takes and gives).
     pub cells: u32,
-    /// Fluid cells of the finest level.
+    /// Fluid cells of the finest level (the whole grid's).
     pub fluid_cells: usize,
     /// Multigrid levels (cells per level, finest first).
     pub level_cells: Vec<usize>,
@@ -133,6 +142,9 @@ pub struct GpuSolver<'g> {
     /// run starts (one more entry: the end).
     cap_ids: Vec<u32>,
     cap_starts: Vec<usize>,
+    /// On several ranks: this rank, what it holds, and which entries of the lists above and of
+    /// the wall's triangles it computes ([`Self::new_ranked`]).
+    ranked: Option<Ranked>,
     predictor: Predictor,
     /// Each add-on's name and passes, in the order attached.
     add_ons: Vec<(String, Vec<Dispatch>, u64)>,
@@ -167,6 +179,93 @@ pub struct GpuSolver<'g> {
     buffer_names: Vec<(wgpu::Buffer, String)>,
 }
 
+/// A solver's part in a run on several ranks.
+struct Ranked {
+    ranks: Ranks,
+    /// Per rank, the indices in the caps' cell list of the cap cells it owns (the order of
+    /// its `solver/cap_gather` list).
+    cap_entries: Vec<Vec<u32>>,
+    /// The cap cells this rank holds: (index in the caps' cell list, local storage id).
+    held_caps: Vec<(usize, u32)>,
+    /// Per rank, the wall triangles it computes (those whose nearest cell it owns), once the
+    /// wall is attached; and the wall's triangles in all.
+    triangles: Vec<Vec<u32>>,
+    wall_triangles: usize,
+    /// The finest level's owned fluid cells.
+    owned_fluid: usize,
+}
+
+impl Ranked {
+    /// `ranks`' part of the caps' cell list `cap_ids` (storage ids of the whole grid), on the
+    /// levels of `hierarchy` (the rank's).
+    fn new(ranks: Ranks, cap_ids: &[u32], hierarchy: &Hierarchy) -> Ranked {
+        let part = &ranks.domain.levels[0];
+        let owner_of = |id: u32| ranks.owner[(id / BRICK_CELLS) as usize] as usize;
+        let cap_entries = (0..ranks.owned.len())
+            .map(|q| (0..cap_ids.len() as u32).filter(|&i| owner_of(cap_ids[i as usize]) == q).collect())
+            .collect();
+        let held_caps = cap_ids.iter().enumerate().filter_map(|(i, &id)| part.local_id(id).map(|l| (i, l))).collect();
+        let layout = &hierarchy.levels[0].layout;
+        let owned_fluid = (0..part.owned_cells() as u32).filter(|&id| layout.is_fluid(id)).count();
+        Ranked { ranks, cap_entries, held_caps, triangles: Vec::new(), wall_triangles: 0, owned_fluid }
+    }
+
+    /// The caps' values of the whole list (`total` cap cells) and the whole grid's largest
+    /// speed and change, from this rank's.
+    fn whole_values(&self, values: CapValues, total: usize) -> CapValues {
+        let mut maxima = [values.speed_max, values.velocity_change];
+        self.ranks.comm.max(&mut maxima);
+        CapValues {
+            outflow: self.ranks.gather_entries(&values.outflow, 1, &self.cap_entries, total),
+            pressure: self.ranks.gather_entries(&values.pressure, 1, &self.cap_entries, total),
+            speed_max: maxima[0],
+            velocity_change: maxima[1],
+        }
+    }
+
+    /// Per-triangle values of the triangles this rank computes, for the whole wall.
+    fn whole_wall(&self, mine: &[[f32; 4]]) -> Vec<[f32; 4]> {
+        let flat = self.ranks.gather_entries(mine.as_flattened(), 4, &self.triangles, self.wall_triangles);
+        flat.chunks_exact(4).map(|c| [c[0], c[1], c[2], c[3]]).collect()
+    }
+
+    /// The stencils of the triangles whose nearest cell this rank owns, in its own storage ids;
+    /// notes every rank's triangles for gathering.
+    fn own_triangles(&mut self, stencil: &WallStencil) -> WallStencil {
+        let k = super::wall_shear::WALL_STENCIL;
+        let owner_of = |id: u32| self.ranks.owner[(id / BRICK_CELLS) as usize] as usize;
+        self.triangles = (0..self.ranks.owned.len())
+            .map(|q| {
+                (0..stencil.points.len() as u32)
+                    .filter(|&t| owner_of(stencil.points[t as usize].nearest) == q)
+                    .collect()
+            })
+            .collect();
+        self.wall_triangles = stencil.points.len();
+        let part = &self.ranks.domain.levels[0];
+        let local = |id: u32| part.local_id(id).expect("a wall stencil's cells are held");
+        let mut own = WallStencil::default();
+        for &t in &self.triangles[self.ranks.comm.rank()] {
+            let t = t as usize;
+            let mut point = stencil.points[t];
+            point.nearest = local(point.nearest);
+            own.points.push(point);
+            for (&id, &w) in stencil.cells[t * k..][..k].iter().zip(&stencil.weights[t * k..][..k]) {
+                own.cells.push(if w != 0.0 { local(id) } else { 0 });
+                own.weights.push(w);
+            }
+        }
+        own
+    }
+
+    /// The local storage ids of the cap cells this rank owns, in its gather's order.
+    fn own_cap_cells(&self, cap_ids: &[u32]) -> Vec<u32> {
+        let part = &self.ranks.domain.levels[0];
+        let mine = &self.cap_entries[self.ranks.comm.rank()];
+        mine.iter().map(|&i| part.local_id(cap_ids[i as usize]).expect("an owned cap cell is held")).collect()
+    }
+}
+
 /// The time integrals the solver accumulates with [`GpuSolver::attach_wall`]'s accumulate (the
 /// cycle averages are these over `time`).
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -198,8 +297,50 @@ pub struct Captured {
 impl<'g> GpuSolver<'g> {
     /// Uploads `grid` (fields at rest) and prepares every pass.
     pub fn new(gpu: &'g Gpu, grid: &Grid, settings: Settings) -> Result<GpuSolver<'g>, RunError> {
-        let layout = CellLayout::with_boundaries(grid, &settings.boundaries)?;
-        let hierarchy = Hierarchy::new(&grid.bricks, &layout, grid.spacing)?;
+        Self::build(gpu, grid, settings, None)
+    }
+
+    /// [`Self::new`] for this rank's part of a run on the ranks of `comm`: the grid's bricks
+    /// split by recursive bisection (`grid::partition`), the rank holding its part and a halo
+    /// (`solver::domain`), `stencil` the wall-shear stencils [`Self::attach_wall`] will take
+    /// (their cells join the halo). Every rank builds the same grid and calls this, then every
+    /// method in the same order; the fields, cap values and wall values it takes and gives are
+    /// the whole grid's, the same on every rank.
+    pub fn new_ranked(
+        gpu: &'g Gpu,
+        grid: &Grid,
+        settings: Settings,
+        comm: std::rc::Rc<dyn Comm>,
+        stencil: Option<&WallStencil>,
+    ) -> Result<GpuSolver<'g>, RunError> {
+        let parts = partition(grid, comm.size(), Method::Bisection);
+        let extra = stencil.map_or_else(Vec::new, |s| stencil_bricks(&parts, s));
+        Self::build(gpu, grid, settings, Some((comm, parts, extra)))
+    }
+
+    /// The solver on one rank (`ranked` None), or on a rank of a run on several: its
+    /// communicator, the partition and each rank's extra bricks ([`decompose`]).
+    fn build(
+        gpu: &'g Gpu,
+        grid: &Grid,
+        settings: Settings,
+        ranked: Option<(std::rc::Rc<dyn Comm>, Partition, Vec<Vec<u32>>)>,
+    ) -> Result<GpuSolver<'g>, RunError> {
+        let whole_layout = CellLayout::with_boundaries(grid, &settings.boundaries)?;
+        let whole = Hierarchy::new(&grid.bricks, &whole_layout, grid.spacing)?;
+        let fluid_cells = whole.levels[0].fluid_cells;
+        let (hierarchy, ranks) = match ranked {
+            None => (whole, None),
+            Some((comm, parts, extra)) => {
+                let domain = decompose(&whole, &parts, comm.rank(), &extra);
+                let owner = parts.part_of_slot;
+                let owned = (0..parts.parts)
+                    .map(|q| (0..owner.len() as u32).filter(|&s| owner[s as usize] as usize == q).collect())
+                    .collect();
+                (cut_hierarchy(&whole, &domain), Some(Ranks { comm, domain, owner, owned }))
+            }
+        };
+        let layout = &hierarchy.levels[0].layout;
         let n = layout.cells.len() as u32;
         let mut params_value = SolverParams {
             h: grid.spacing as f32,
@@ -216,7 +357,7 @@ impl<'g> GpuSolver<'g> {
         };
         settings.rheology.write(&mut params_value, settings.nu);
         let mut buffers = Buffers::new(gpu);
-        let core = Core::new(&mut buffers, &layout, &params_value, settings.rheology != Rheology::Newtonian)?;
+        let core = Core::new(&mut buffers, layout, &params_value, settings.rheology != Rheology::Newtonian)?;
         let predictor = Predictor::new(&mut buffers, &core, &settings, &params_value, grid.spacing)?;
         // The arrays of the rest of the step, in parts of the velocity-sized buffers that are
         // dead from the last viscous sweep on: u until `project` writes it, rhs and the iterate
@@ -240,41 +381,58 @@ impl<'g> GpuSolver<'g> {
         let divergence = Dispatch::new(gpu, "solver/divergence", &core.with(&fields), n)?;
         let fields: [Named; 4] = [("p", &vectors.dp), ("u_star", &core.u_star), ("u", &core.u), ("outflow", &outflow)];
         let project = Dispatch::new(gpu, "solver/project", &core.with(&fields), n)?;
-        let pressure = PressureSolve::new(&mut buffers, &core, &hierarchy, &params_value, settings.multigrid, vectors)?;
+        let owned_cells = ranks.as_ref().map_or(n, |r| r.domain.levels[0].owned_cells() as u32);
+        let pressure = PressureSolve::new(
+            &mut buffers,
+            &core,
+            &hierarchy,
+            &params_value,
+            settings.multigrid,
+            vectors,
+            owned_cells,
+        )?;
         let mut cap_starts = vec![0];
         let mut cap_ids = Vec::new();
         for cap in &grid.caps {
             cap_ids.extend(cap.cells.iter().map(|&(id, _)| id));
             cap_starts.push(cap_ids.len());
         }
-        // What the host reads after every step: the caps' values (2 per cap cell), the largest
-        // speed, then the pressure solve's report.
-        let k = cap_ids.len() as u64;
+        // The cap cells the gather reads: all, or on several ranks those this rank owns.
+        let ranked = ranks.map(|ranks| Ranked::new(ranks, &cap_ids, &hierarchy));
+        let gathered: Vec<u32> = match &ranked {
+            None => cap_ids.clone(),
+            Some(r) => r.own_cap_cells(&cap_ids),
+        };
+        // What the host reads after every step: the caps' values (2 per cap cell gathered), the
+        // largest speed, then the pressure solve's report.
+        let k = gathered.len() as u64;
         let readback = buffers.empty("cap values and speed", 2 * k + 2 + u64::from(slot::COUNT))?;
         // What the gather and the speed write (the speed in the last entry).
         let caps = Span::range(&readback, 0, 4 * (2 * k + 1));
-        let cap_gather = if cap_ids.is_empty() {
+        let cap_gather = if gathered.is_empty() {
             None
         } else {
-            let ids = buffers.storage("cap ids", &cap_ids)?;
+            let ids = buffers.storage("cap ids", &gathered)?;
             let bufs: [Named; 4] = [("ids", &ids), ("outflow", &outflow), ("p", &core.p), ("out", &caps)];
-            Some(Dispatch::new(gpu, "solver/cap_gather", &bufs, cap_ids.len() as u32)?)
+            Some(Dispatch::new(gpu, "solver/cap_gather", &bufs, k as u32)?)
         };
         let bufs: [Named; 3] = [("params", &core.params), ("u", &core.u), ("out", &caps)];
         let speed_max = Dispatch::new(gpu, "solver/speed_max", &bufs, n)?;
         let mut solver = GpuSolver {
-            layout: hierarchy.levels[0].layout.clone(),
+            part_layout: ranked.is_some().then(|| hierarchy.levels[0].layout.clone()),
+            layout: whole_layout,
             gpu,
             settings,
             steady: false,
-            cells: n,
-            fluid_cells: hierarchy.levels[0].fluid_cells,
+            cells: grid.bricks.allocated_cells() as u32,
+            fluid_cells,
             level_cells: hierarchy.levels.iter().map(|l| l.fluid_cells).collect(),
             params_value,
             core,
             boundary_changed: false,
             cap_ids,
             cap_starts,
+            ranked,
             predictor,
             add_ons: Vec::new(),
             divergence,
@@ -345,8 +503,11 @@ impl<'g> GpuSolver<'g> {
     }
 
     /// Adds `add_on` to every step from the next one on (see [`super::addon`]), in place of an
-    /// attached one of the same name.
+    /// attached one of the same name. On one rank only ([`GpuError::OneRankOnly`] on several).
     pub fn attach(&mut self, add_on: &dyn AddOn) -> Result<(), GpuError> {
+        if self.ranked.is_some() {
+            return Err(GpuError::OneRankOnly("a solver add-on (a flow diverter's porous layer)"));
+        }
         self.detach(add_on.name());
         let core = &self.core;
         let step = StepBuffers {
@@ -373,7 +534,7 @@ impl<'g> GpuSolver<'g> {
     /// GPU bytes allocated for the grid, the fields, the pressure solver and the add-ons, per
     /// fluid cell (the wall's, [`Self::wall_bytes`], apart).
     pub fn bytes_per_fluid_cell(&self) -> f64 {
-        self.bytes as f64 / self.fluid_cells as f64
+        self.bytes as f64 / self.ranked.as_ref().map_or(self.fluid_cells, |r| r.owned_fluid) as f64
     }
 
     /// GPU bytes of the wall shear stress (stencils, stress, time integrals; 304 per wall
@@ -394,8 +555,9 @@ impl<'g> GpuSolver<'g> {
         gpu.queue.write_buffer(&self.core.params, 0, bytemuck::bytes_of(&self.params_value));
         self.predictor.update(gpu, &self.params_value);
         if self.boundary_changed {
-            let parts = self.layout.boundary_parts_len();
-            gpu.queue.write_buffer(&self.core.geom, 0, bytemuck::cast_slice(&self.layout.geom[..parts]));
+            let layout = self.part_layout.as_ref().unwrap_or(&self.layout);
+            let parts = layout.boundary_parts_len();
+            gpu.queue.write_buffer(&self.core.geom, 0, bytemuck::cast_slice(&layout.geom[..parts]));
             self.boundary_changed = false;
         }
         if let Some(undo) = self.undo.as_mut() {
@@ -408,34 +570,34 @@ impl<'g> GpuSolver<'g> {
         self.pressure.prepare(gpu, &self.settings, h, self.fluid_cells);
         let max = self.settings.max_iterations;
         let mut budget = pressure::budget(self.last_iterations, max);
-        submit(gpu, |enc| {
-            if let Some(undo) = &self.undo {
-                self.copy_state(enc, undo, true);
-            }
-            self.predictor.record(gpu, enc);
-            for pass in self.add_ons.iter().flat_map(|(_, p, _)| p) {
-                pass.record(enc);
-            }
-            self.divergence.record(enc);
-            self.pressure.record_start(gpu, enc);
-            self.pressure.record_iterations(gpu, enc, budget);
-            self.pressure.record_check(enc);
-            self.record_tail(enc);
-        });
+        let mut rec = Recorder::new(gpu, self.ranked.as_ref().map(|r| &r.ranks));
+        if let Some(undo) = &self.undo {
+            self.copy_state(&mut rec, undo, true);
+        }
+        self.predictor.record(gpu, &mut rec);
+        for pass in self.add_ons.iter().flat_map(|(_, p, _)| p) {
+            pass.record(&mut rec);
+        }
+        self.divergence.record(&mut rec);
+        self.pressure.record_start(gpu, &mut rec);
+        self.pressure.record_iterations(gpu, &mut rec, budget);
+        self.pressure.record_check(&mut rec);
+        self.record_tail(&mut rec);
+        rec.finish()?;
         let (mut values, mut report, mut captured) = self.read_back()?;
         self.pressure.count_iterations(report.iterations);
         while let Some(restart) = pressure::next_round(&report) {
             let done_before = report.iterations;
             // At least as many again as ran, within what the maximum leaves.
             budget = budget.max(done_before).min(max.saturating_sub(done_before)).max(1);
-            submit(gpu, |enc| {
-                if restart {
-                    self.pressure.record_start(gpu, enc);
-                }
-                self.pressure.record_iterations(gpu, enc, budget);
-                self.pressure.record_check(enc);
-                self.record_tail(enc);
-            });
+            let mut rec = Recorder::new(gpu, self.ranked.as_ref().map(|r| &r.ranks));
+            if restart {
+                self.pressure.record_start(gpu, &mut rec);
+            }
+            self.pressure.record_iterations(gpu, &mut rec, budget);
+            self.pressure.record_check(&mut rec);
+            self.record_tail(&mut rec);
+            rec.finish()?;
             (values, report, captured) = self.read_back()?;
             self.pressure.count_iterations(report.iterations - done_before);
         }
@@ -460,9 +622,11 @@ impl<'g> GpuSolver<'g> {
 
     /// Records what follows the pressure solve, behind its finish gate, then the copy of the
     /// solve's report into the read-back buffer.
-    fn record_tail(&self, enc: &mut wgpu::CommandEncoder) {
+    fn record_tail(&self, rec: &mut Recorder) {
         let gate = self.pressure.finish_gate();
-        self.project.record_gated(enc, gate);
+        self.project.record_gated(rec, gate);
+        rec.exchange(0, &self.core.u, 3);
+        let enc: &mut wgpu::CommandEncoder = rec;
         self.pressure.record_update(enc);
         let scalars = 4 * u64::from(slot::COUNT);
         let caps = Span::range(&self.readback, 0, self.readback.size() - scalars);
@@ -499,7 +663,7 @@ impl<'g> GpuSolver<'g> {
         let report = Report::from_values(&scalars[slot::REPORT as usize..][..REPORT_LEN]);
         let velocity_change = values.pop().expect("the velocity change's entry") as f64;
         let speed_max = values.pop().expect("the speed's entry") as f64;
-        let pressure = values.split_off(self.cap_ids.len());
+        let pressure = values.split_off(values.len() / 2);
         let captured = self.capture.then(|| {
             let (u, p) = (bytemuck::pod_collect_to_vec(&next()), bytemuck::pod_collect_to_vec(&next()));
             let stress = wall.map(|_| bytemuck::pod_collect_to_vec(&next()));
@@ -509,7 +673,40 @@ impl<'g> GpuSolver<'g> {
             });
             Captured { u, p, stress, averages }
         });
-        Ok((CapValues { outflow: values, pressure, speed_max, velocity_change }, report, captured))
+        let values = CapValues { outflow: values, pressure, speed_max, velocity_change };
+        Ok(match &self.ranked {
+            None => (values, report, captured),
+            Some(r) => (r.whole_values(values, self.cap_ids.len()), report, captured.map(|c| self.whole_capture(r, c))),
+        })
+    }
+
+    /// A capture of this rank's part, made whole.
+    fn whole_capture(&self, r: &Ranked, c: Captured) -> Captured {
+        let n = self.cells as usize;
+        let averages =
+            c.averages.map(|a| Averages { fields: r.ranks.gather(&a.fields, 4, n), wall: r.whole_wall(&a.wall), ..a });
+        Captured {
+            u: r.ranks.gather(&c.u, 3, n),
+            p: r.ranks.gather(&c.p, 1, n),
+            stress: c.stress.map(|s| r.whole_wall(&s)),
+            averages,
+        }
+    }
+
+    /// A field of this rank's cells (`components` arrays) made whole, or as it is on one rank.
+    fn whole(&self, local: Vec<f32>, components: usize) -> Vec<f32> {
+        match &self.ranked {
+            None => local,
+            Some(r) => r.ranks.gather(&local, components, self.cells as usize),
+        }
+    }
+
+    /// A whole field's part this rank holds (`components` arrays), or all of it on one rank.
+    fn part<'a>(&self, whole: &'a [f32], components: usize) -> std::borrow::Cow<'a, [f32]> {
+        match &self.ranked {
+            None => std::borrow::Cow::Borrowed(whole),
+            Some(r) => std::borrow::Cow::Owned(r.ranks.scatter(whole, components)),
+        }
     }
 
     /// Makes the next step read back, with its own figures, the state it ends in (velocity,
@@ -556,6 +753,11 @@ impl<'g> GpuSolver<'g> {
             update.apply(i, &mut record);
             self.layout.set_boundary(id, &record);
         }
+        if let (Some(r), Some(part)) = (&self.ranked, self.part_layout.as_mut()) {
+            for &(entry, id) in r.held_caps.iter().filter(|(e, _)| (start..end).contains(e)) {
+                part.set_boundary(id, &self.layout.boundary(self.cap_ids[entry]));
+            }
+        }
         self.boundary_changed = true;
     }
 
@@ -584,7 +786,7 @@ impl<'g> GpuSolver<'g> {
     /// [`Self::undo`] can take the step back.
     pub fn keep_undo(&mut self) -> Result<(), GpuError> {
         let gpu = self.gpu;
-        let n = self.cells as u64;
+        let n = u64::from(self.core.n);
         let u = gpu.storage_empty("undo u", 12 * n)?;
         let p = gpu.storage_empty("undo p", 4 * n)?;
         let sums = match self.wall.as_ref().and_then(|w| Some((w, w.integrals()?))) {
@@ -611,10 +813,11 @@ impl<'g> GpuSolver<'g> {
         self.steady = true;
         self.predictor.sweeps = viscous_sweeps(&self.settings, self.params_value.h as f64, true);
         let undo = self.undo.as_ref().expect("kept");
-        let k = self.cap_ids.len() as u64;
+        // The cap cells gathered (the read-back holds 2 values each, then 2 and the report).
+        let k = (self.readback.size() / 4 - 2 - u64::from(slot::COUNT)) / 2;
         let out = Span::range(&self.readback, 0, 4 * (2 * k + 2));
         let bufs: [Named; 4] = [("params", &self.core.params), ("u", &self.core.u), ("v", &undo.u), ("out", &out)];
-        self.velocity_change = Some(Dispatch::new(self.gpu, "solver/velocity_change", &bufs, self.cells)?);
+        self.velocity_change = Some(Dispatch::new(self.gpu, "solver/velocity_change", &bufs, self.core.n)?);
         self.set_gates()
     }
 
@@ -645,23 +848,23 @@ impl<'g> GpuSolver<'g> {
 
     /// Sets the velocity (m/s, component-major, 3 x cells).
     pub fn set_velocity(&self, u: &[f32]) {
-        self.gpu.queue.write_buffer(&self.core.u, 0, bytemuck::cast_slice(u));
+        self.gpu.queue.write_buffer(&self.core.u, 0, bytemuck::cast_slice(&self.part(u, 3)));
     }
 
     /// Sets the kinematic pressure (m^2/s^2, one value per cell).
     pub fn set_pressure(&self, p: &[f32]) {
-        self.gpu.queue.write_buffer(&self.core.p, 0, bytemuck::cast_slice(p));
+        self.gpu.queue.write_buffer(&self.core.p, 0, bytemuck::cast_slice(&self.part(p, 1)));
     }
 
     /// The advective tendency the last step's predictor used (m/s^2, component-major; with
     /// implicit advection its explicit remainder).
     pub fn tendency(&self) -> Result<Vec<f32>, GpuError> {
-        self.gpu.read(&self.core.tendency)
+        Ok(self.whole(self.gpu.read(&self.core.tendency)?, 3))
     }
 
     /// The last step's kinematic pressure increment (m^2/s^2), the next solve's first guess.
     pub fn increment(&self) -> Result<Vec<f32>, GpuError> {
-        self.gpu.read(self.pressure.increment())
+        Ok(self.whole(self.gpu.read(self.pressure.increment())?, 1))
     }
 
     /// Puts the solver in a saved state: velocity (m/s), kinematic pressure (m^2/s^2), tendency
@@ -669,23 +872,24 @@ impl<'g> GpuSolver<'g> {
     /// [`Self::pressure`], [`Self::tendency`] and [`Self::increment`] gave them, after `steps`
     /// steps.
     pub fn restore(&mut self, u: &[f32], p: &[f32], tendency: &[f32], increment: &[f32], steps: u64) {
-        self.gpu.queue.write_buffer(&self.core.u, 0, bytemuck::cast_slice(u));
-        self.gpu.queue.write_buffer(&self.core.p, 0, bytemuck::cast_slice(p));
-        self.gpu.queue.write_buffer(&self.core.tendency, 0, bytemuck::cast_slice(tendency));
+        self.set_velocity(u);
+        self.set_pressure(p);
+        self.gpu.queue.write_buffer(&self.core.tendency, 0, bytemuck::cast_slice(&self.part(tendency, 3)));
         let zero = vec![0.0f32; p.len()];
         let increment = if increment.is_empty() { &zero } else { increment };
-        self.gpu.queue.write_buffer(self.pressure.increment().buffer(), 0, bytemuck::cast_slice(increment));
+        let increment = self.part(increment, 1);
+        self.gpu.queue.write_buffer(self.pressure.increment().buffer(), 0, bytemuck::cast_slice(&increment));
         self.steps = steps;
     }
 
     /// The velocity (m/s, component-major).
     pub fn velocity(&self) -> Result<Vec<f32>, GpuError> {
-        self.gpu.read(&self.core.u)
+        Ok(self.whole(self.gpu.read(&self.core.u)?, 3))
     }
 
     /// The kinematic pressure (m^2/s^2).
     pub fn pressure(&self) -> Result<Vec<f32>, GpuError> {
-        self.gpu.read(&self.core.p)
+        Ok(self.whole(self.gpu.read(&self.core.p)?, 1))
     }
 
     /// Prepares the wall shear stress on the triangles of `stencil` (see [`super::wall_shear`])
@@ -693,6 +897,8 @@ impl<'g> GpuSolver<'g> {
     /// and adds to its time integrals and to those of the velocity and pressure (what
     /// [`Self::averages`] returns); without, it is computed when [`Self::wall_stress`] asks.
     pub fn attach_wall(&mut self, stencil: &WallStencil, density: f64, accumulate: bool) -> Result<(), GpuError> {
+        let own = self.ranked.as_mut().map(|r| r.own_triangles(stencil));
+        let stencil = own.as_ref().unwrap_or(stencil);
         self.wall = Some(GpuWall::new(self.gpu, &self.core, stencil, density, accumulate)?);
         self.set_gates()
     }
@@ -700,7 +906,8 @@ impl<'g> GpuSolver<'g> {
     /// Per wall triangle: the wall shear stress (Pa, xyz) and the wall pressure (Pa, w) of the
     /// current fields. Panics unless [`Self::attach_wall`] was called.
     pub fn wall_stress(&self) -> Result<Vec<[f32; 4]>, GpuError> {
-        self.wall.as_ref().expect("attach_wall before wall_stress").stress(self.gpu)
+        let stress = self.wall.as_ref().expect("attach_wall before wall_stress").stress(self.gpu)?;
+        Ok(self.ranked.as_ref().map_or(stress.clone(), |r| r.whole_wall(&stress)))
     }
 
     /// The time integrals since they were last reset. Panics unless [`Self::attach_wall`] was
@@ -708,6 +915,10 @@ impl<'g> GpuSolver<'g> {
     pub fn averages(&self) -> Result<Averages, GpuError> {
         let wall = self.wall.as_ref().expect("attach_wall with accumulate before the averages");
         let (sums, fields) = wall.averages(self.gpu)?;
+        let (sums, fields) = match &self.ranked {
+            None => (sums, fields),
+            Some(r) => (r.whole_wall(&sums), r.ranks.gather(&fields, 4, self.cells as usize)),
+        };
         Ok(Averages { time: wall.time, wall: sums, fields })
     }
 
@@ -718,12 +929,20 @@ impl<'g> GpuSolver<'g> {
 
     /// Sets the time integrals to those [`Self::averages`] gave (`None`: zero).
     pub fn restore_averages(&mut self, time: f64, values: Option<(&[[f32; 4]], &[f32])>) {
+        let parts = match (&self.ranked, values) {
+            (Some(r), Some((sums, fields))) => {
+                let mine = &r.triangles[r.ranks.comm.rank()];
+                Some((mine.iter().map(|&t| sums[t as usize]).collect::<Vec<_>>(), r.ranks.scatter(fields, 4)))
+            }
+            _ => None,
+        };
+        let values = parts.as_ref().map(|(s, f)| (&s[..], &f[..])).or(values);
         let wall = self.wall.as_mut().expect("attach_wall with accumulate before the averages");
         wall.restore(self.gpu, time, values);
     }
 
     /// The pressure source of the last step, 1/s^2.
     pub fn pressure_source(&self) -> Result<Vec<f32>, GpuError> {
-        self.gpu.read(self.pressure.source())
+        Ok(self.whole(self.gpu.read(self.pressure.source())?, 1))
     }
 }

@@ -34,6 +34,7 @@ pub mod cpu;
 pub mod domain;
 pub mod gpu_solver;
 mod gpu_wall;
+pub mod halo;
 pub mod kernels;
 pub mod layout;
 pub mod multigrid;

@@ -6,6 +6,7 @@
 //! first-order upwind advection).
 
 use super::buffers::{Buffers, Core, Named};
+use super::halo::Recorder;
 use super::settings::{Advection, Rheology, Settings};
 use super::SolverParams;
 use crate::gpu::{Dispatch, Gpu, GpuError, Span};
@@ -51,8 +52,11 @@ pub(super) struct Predictor {
     black_params: wgpu::Buffer,
     /// `solver/shear_viscosity` (non-Newtonian fluids).
     shear_viscosity: Option<Dispatch>,
-    /// The momentum passes: the three Runge-Kutta stages (explicit), or one (implicit).
-    momentum: Vec<Dispatch>,
+    /// The momentum passes: the three Runge-Kutta stages (explicit), or one (implicit), each
+    /// with the next stage's velocity it writes (whose halo a run on several ranks exchanges).
+    momentum: Vec<(Dispatch, Option<Span>)>,
+    /// The viscosity (non-Newtonian fluids).
+    viscosity: Span,
     /// The halves of a red-black sweep of the implicit viscous system on u*: red, black.
     sweep: [Dispatch; 2],
     /// The copy u -> u* the sweeps start from.
@@ -107,11 +111,11 @@ impl Predictor {
         let (u, u_star, iterate) = (&core.u, &core.u_star, &core.iterate);
         let momentum = match settings.advection {
             Advection::Explicit => vec![
-                momentum_pass(&stage_params[0], u, iterate, true)?,
-                momentum_pass(&stage_params[1], iterate, u_star, false)?,
-                momentum_pass(&core.params, u_star, iterate, false)?,
+                (momentum_pass(&stage_params[0], u, iterate, true)?, Some(Span::whole(iterate))),
+                (momentum_pass(&stage_params[1], iterate, u_star, false)?, Some(Span::whole(u_star))),
+                (momentum_pass(&core.params, u_star, iterate, false)?, None),
             ],
-            Advection::Implicit => vec![momentum_pass(&core.params, u, iterate, true)?],
+            Advection::Implicit => vec![(momentum_pass(&core.params, u, iterate, true)?, None)],
         };
         // The red half binds the step's parameters (colour red, 0), the black half a copy.
         let black_params = buffers.uniform("params black", &SolverParams { colour: BLACK, ..*params })?;
@@ -131,7 +135,8 @@ impl Predictor {
         let sweep = [viscous_half(&core.params)?, viscous_half(&black_params)?];
         let start = (Span::whole(u), Span::whole(u_star));
         let sweeps = viscous_sweeps(settings, h, false);
-        Ok(Predictor { stage_params, black_params, shear_viscosity, momentum, sweep, start, sweeps })
+        let viscosity = Span::whole(&core.viscosity);
+        Ok(Predictor { stage_params, black_params, shear_viscosity, momentum, viscosity, sweep, start, sweeps })
     }
 
     /// Writes the copies of the step's `params`: the black sweeps' and the Runge-Kutta stages'
@@ -146,26 +151,33 @@ impl Predictor {
         }
     }
 
-    /// Records the predictor into `enc`: u* in its buffer.
-    pub(super) fn record(&self, gpu: &Gpu, enc: &mut wgpu::CommandEncoder) {
+    /// Records the predictor: u* in its buffer (on several ranks, with the halo exchanges of
+    /// what the next pass reads across bricks).
+    pub(super) fn record(&self, gpu: &Gpu, rec: &mut Recorder) {
         if let Some(pass) = &self.shear_viscosity {
-            pass.record(enc);
+            pass.record(rec);
+            rec.exchange(0, &self.viscosity, 1);
         }
-        for pass in &self.momentum {
-            pass.record(enc);
+        for (pass, next) in &self.momentum {
+            pass.record(rec);
+            if let Some(next) = next {
+                rec.exchange(0, next, 3);
+            }
         }
         // The viscous solve starts from the current velocity.
-        self.start.0.copy_to(gpu, enc, &self.start.1);
+        self.start.0.copy_to(gpu, rec, &self.start.1);
         for _ in 0..self.sweeps {
-            self.sweep[0].record(enc);
-            self.sweep[1].record(enc);
+            for half in &self.sweep {
+                half.record(rec);
+                rec.exchange(0, &self.start.1, 3);
+            }
         }
     }
 
     /// Its passes in the order they are recorded (each sweep once).
     pub(super) fn passes(&self) -> Vec<&Dispatch> {
         let mut passes: Vec<&Dispatch> = self.shear_viscosity.iter().collect();
-        passes.extend(&self.momentum);
+        passes.extend(self.momentum.iter().map(|(pass, _)| pass));
         passes.extend(&self.sweep);
         passes
     }

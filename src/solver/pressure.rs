@@ -14,6 +14,7 @@
 
 use super::buffers::{Buffers, Core, Named};
 use super::cg_control::{mode, slot, CgControlParams, Report, FINISH, ITERATE};
+use super::halo::Recorder;
 use super::multigrid::{Hierarchy, MultigridSettings};
 use super::settings::Settings;
 use super::SolverParams;
@@ -43,6 +44,8 @@ struct GpuLevel {
     f: Span,
     /// Correction (level 0: the preconditioned residual z).
     e: Span,
+    /// Smoothing scratch (None on the coarsest level).
+    scratch: Option<Span>,
     /// Its cell words (the next finer level's restriction binds them).
     cells: wgpu::Buffer,
     /// Cells in its allocated bricks.
@@ -133,6 +136,7 @@ impl PressureSolve {
         params: &SolverParams,
         multigrid: MultigridSettings,
         v: PressureVectors,
+        owned: u32,
     ) -> Result<PressureSolve, GpuError> {
         let gpu = buffers.gpu;
         let n = core.n;
@@ -152,6 +156,7 @@ impl PressureSolve {
                     whole(buffers.empty(&format!("level {l} e"), nl as u64)?),
                 )
             };
+            let mut scratch = None;
             let passes = match levels.last() {
                 None => {
                     let ids = buffers.storage("coarsest fluid cells", &hierarchy.coarse.ids)?;
@@ -198,6 +203,7 @@ impl PressureSolve {
                         Dispatch::new(gpu, "solver/pressure_smooth", &bufs, nl)
                     };
                     let pre = [smooth(&red, &le, &tmp)?, smooth(&red, &tmp, &le)?];
+                    scratch = Some(tmp.clone());
                     let mut post = vec![smooth(&prolonged, &le, &tmp)?, smooth(&black, &tmp, &le)?];
                     if multigrid.sweeps > 2 {
                         post.push(smooth(&black, &le, &tmp)?);
@@ -217,7 +223,7 @@ impl PressureSolve {
                     LevelPasses::Smoothed { pre, restrict, post }
                 }
             };
-            levels.push(GpuLevel { f: lf, e: le, cells: lcells, count: nl, passes });
+            levels.push(GpuLevel { f: lf, e: le, scratch, cells: lcells, count: nl, passes });
         }
         levels.reverse();
         let fields: [Named; 3] = [("f", &v.f), ("p", &v.dp), ("r", &v.r)];
@@ -240,18 +246,19 @@ impl PressureSolve {
         gpu.queue.write_buffer(vectors.scalars(), u64::from(ONE) * 4, bytemuck::bytes_of(&1.0f32));
         // q = -M d, so dq = d.q = -(d.M d) and alpha' = rz / dq = -alpha:
         // p += alpha d is p -= alpha' d, and r -= alpha M d is r -= alpha' q.
+        // The dot products over the owned cells (all of them on one rank), which come first.
         let ops = CgOps {
-            rz: vectors.dot(gpu, &v.r, &v.z, n, RZ)?,
-            dq: vectors.dot(gpu, &v.d, &v.q, n, DQ)?,
+            rz: vectors.dot(gpu, &v.r, &v.z, owned, RZ)?,
+            dq: vectors.dot(gpu, &v.d, &v.q, owned, DQ)?,
             alpha: vectors.cg_scalars(gpu, CgScalarsParams::alpha(RZ, DQ, ALPHA))?,
             update_p: vectors.axpy(gpu, ALPHA, -1.0, &v.d, &v.dp, n)?,
             update_r: vectors.axpy(gpu, ALPHA, -1.0, &v.q, &v.r, n)?,
-            rz_new: vectors.dot(gpu, &v.r, &v.z, n, RZ_NEW)?,
+            rz_new: vectors.dot(gpu, &v.r, &v.z, owned, RZ_NEW)?,
             beta: vectors.cg_scalars(gpu, CgScalarsParams::beta(RZ_NEW, RZ, BETA))?,
             direction: vectors.xpay(gpu, BETA, &v.z, &v.d, n)?,
-            rr: vectors.dot(gpu, &v.r, &v.r, n, RR)?,
-            ff: vectors.dot(gpu, &v.f, &v.f, n, FF)?,
-            ee: vectors.dot(gpu, &v.q, &v.q, n, EE)?,
+            rr: vectors.dot(gpu, &v.r, &v.r, owned, RR)?,
+            ff: vectors.dot(gpu, &v.f, &v.f, owned, FF)?,
+            ee: vectors.dot(gpu, &v.q, &v.q, owned, EE)?,
             add_increment: vectors.axpy(gpu, ONE, 1.0, &v.dp, &core.p, n)?,
         };
         let control_params = [mode::START, mode::ITERATE, mode::CHECK]
@@ -272,10 +279,12 @@ impl PressureSolve {
         })
     }
 
-    /// The vector operations of an iteration, before the V-cycle and after it.
+    /// The vector operations of an iteration, before the V-cycle and after it (on several
+    /// ranks, the dot products of each are summed over them after its first, and after its
+    /// second for the one after).
     fn iteration_ops(&self) -> [[&VectorOp; 4]; 2] {
         let o = &self.ops;
-        [[&o.dq, &o.alpha, &o.update_p, &o.update_r], [&o.rz_new, &o.beta, &o.direction, &o.rr]]
+        [[&o.dq, &o.alpha, &o.update_p, &o.update_r], [&o.rz_new, &o.rr, &o.beta, &o.direction]]
     }
 
     /// The workgroup grids of the dispatches an iteration records (gated by [`ITERATE`]) and of
@@ -363,31 +372,39 @@ impl PressureSolve {
         passes
     }
 
-    /// Records one V-cycle on level `l` (e = 0 first) into `enc`, behind `gate` if given (the
-    /// clears of e are not gated: e is scratch, and level 0's, z, is not read after CG stops).
-    fn v_cycle(&self, gpu: &Gpu, enc: &mut wgpu::CommandEncoder, l: usize, gate: Option<Gate>) {
+    /// Records one V-cycle on level `l` (e = 0 first), behind `gate` if given (the clears of e
+    /// are not gated: e is scratch, and level 0's, z, is not read after CG stops). On several
+    /// ranks each smoothing step's and the restriction's output has its halo exchanged.
+    fn v_cycle(&self, gpu: &Gpu, rec: &mut Recorder, l: usize, gate: Option<Gate>) {
         let level = &self.levels[l];
-        level.e.clear(gpu, enc);
-        let record = |enc: &mut wgpu::CommandEncoder, d: &Dispatch| match gate {
-            Some(gate) => d.record_gated(enc, gate),
-            None => d.record(enc),
+        level.e.clear(gpu, rec);
+        let record = |rec: &mut Recorder, d: &Dispatch| match gate {
+            Some(gate) => d.record_gated(rec, gate),
+            None => d.record(rec),
         };
         let (pre, restrict, post) = match &level.passes {
-            LevelPasses::Coarsest(solve) => return record(enc, solve),
+            LevelPasses::Coarsest(solve) => return record(rec, solve),
             LevelPasses::Smoothed { pre, restrict, post } => (pre, restrict, post),
+        };
+        let scratch = level.scratch.as_ref().expect("a smoothed level's scratch");
+        // A smoothing step into scratch (`into_scratch`) or into e.
+        let smooth = |rec: &mut Recorder, d: &Dispatch, into_scratch: bool| {
+            record(rec, d);
+            rec.exchange(l, if into_scratch { scratch } else { &level.e }, 1);
         };
         let pairs = self.multigrid.sweeps.div_ceil(2);
         for _ in 0..pairs {
-            record(enc, &pre[0]);
-            record(enc, &pre[1]);
+            smooth(rec, &pre[0], true);
+            smooth(rec, &pre[1], false);
         }
-        record(enc, restrict);
-        self.v_cycle(gpu, enc, l + 1, gate);
-        record(enc, &post[0]);
-        record(enc, &post[1]);
+        record(rec, restrict);
+        rec.exchange(l + 1, &self.levels[l + 1].f, 1);
+        self.v_cycle(gpu, rec, l + 1, gate);
+        smooth(rec, &post[0], true);
+        smooth(rec, &post[1], false);
         for _ in 1..pairs {
-            record(enc, &post[2]);
-            record(enc, &post[1]);
+            smooth(rec, &post[2], true);
+            smooth(rec, &post[1], false);
         }
     }
 
@@ -398,29 +415,40 @@ impl PressureSolve {
 
     /// Records CG's start from the current dp: r = f - M dp, z = V(r), d = z, r.z, r.r, f.f and
     /// the control's start (not gated). Also a restart, after a check.
-    pub(super) fn record_start(&self, gpu: &Gpu, enc: &mut wgpu::CommandEncoder) {
-        self.initial_residual.record(enc);
-        self.v_cycle(gpu, enc, 0, None);
-        self.levels[0].e.copy_to(gpu, enc, &self.v.d);
-        self.ops.rz.record(enc);
-        self.ops.rr.record(enc);
-        self.ops.ff.record(enc);
-        self.control().1[0].record(enc);
+    pub(super) fn record_start(&self, gpu: &Gpu, rec: &mut Recorder) {
+        self.initial_residual.record(rec);
+        rec.exchange(0, &self.v.r, 1);
+        self.v_cycle(gpu, rec, 0, None);
+        self.levels[0].e.copy_to(gpu, rec, &self.v.d);
+        self.ops.rz.record(rec);
+        self.ops.rr.record(rec);
+        self.ops.ff.record(rec);
+        rec.sum(self.vectors.scalars(), &[RZ, RR, FF]);
+        self.control().1[0].record(rec);
     }
 
     /// Records `budget` CG iterations, each behind the iterate gate (each ends with the
-    /// control, which closes it once CG is within the tolerance, and does nothing after).
-    pub(super) fn record_iterations(&self, gpu: &Gpu, enc: &mut wgpu::CommandEncoder, budget: usize) {
+    /// control, which closes it once CG is within the tolerance, and does nothing after). On
+    /// several ranks, with the halo exchanges and sums, and no more once CG has stopped.
+    pub(super) fn record_iterations(&self, gpu: &Gpu, rec: &mut Recorder, budget: usize) {
         let (gates, control) = self.control();
         let gate = gates.gate(ITERATE);
         let [before, after] = self.iteration_ops();
         for _ in 0..budget {
-            self.apply.record_gated(enc, gate);
-            before.iter().for_each(|op| op.record_gated(enc, gate));
-            self.v_cycle(gpu, enc, 0, Some(gate));
-            after.iter().for_each(|op| op.record_gated(enc, gate));
+            self.apply.record_gated(rec, gate);
+            rec.exchange(0, &self.v.q, 1);
+            before[0].record_gated(rec, gate);
+            // The control's state comes back with the sum: CG stopped, the gate is closed.
+            if rec.sum(self.vectors.scalars(), &[DQ]).is_some_and(|v| v[slot::ITERATING as usize] == 0.0) {
+                break;
+            }
+            before[1..].iter().for_each(|op| op.record_gated(rec, gate));
+            self.v_cycle(gpu, rec, 0, Some(gate));
+            after[..2].iter().for_each(|op| op.record_gated(rec, gate));
+            rec.sum(self.vectors.scalars(), &[RZ_NEW, RR]);
+            after[2..].iter().for_each(|op| op.record_gated(rec, gate));
             // Not gated (it writes the gates): it does nothing once CG has stopped.
-            control[1].record(enc);
+            control[1].record(rec);
         }
     }
 
@@ -438,10 +466,11 @@ impl PressureSolve {
     }
 
     /// Records the check: f - M dp afresh, its norm, and the control's decision (not gated).
-    pub(super) fn record_check(&self, enc: &mut wgpu::CommandEncoder) {
-        self.residual_check.record(enc);
-        self.ops.ee.record(enc);
-        self.control().1[2].record(enc);
+    pub(super) fn record_check(&self, rec: &mut Recorder) {
+        self.residual_check.record(rec);
+        self.ops.ee.record(rec);
+        rec.sum(self.vectors.scalars(), &[EE]);
+        self.control().1[2].record(rec);
     }
 }
 

@@ -20,6 +20,16 @@ pub fn open(backend: ComputeBackend, wanted: Option<&str>, optional: wgpu::Featu
     Gpu::open(backend, wanted, optional, find)
 }
 
+/// [`open`] for the `local`-th rank on this machine (see [`Gpu::open_for_rank`]).
+pub fn open_for_rank(
+    backend: ComputeBackend,
+    wanted: Option<&str>,
+    optional: wgpu::Features,
+    local: usize,
+) -> Result<Gpu, GpuError> {
+    Gpu::open_for_rank(backend, wanted, optional, find, local)
+}
+
 /// The twin of stage `name` (e.g. `"solver/momentum"`), if it has one.
 pub fn find(name: &str) -> Option<Twin> {
     let twin: Twin = match name {
