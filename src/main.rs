@@ -228,21 +228,23 @@ fn main() -> ExitCode {
     match run(Cli::parse()) {
         Ok(code) => code,
         Err(e) => {
-            // The chain, each cause once (our error types already quote their source).
-            let mut message = String::new();
-            for cause in e.chain().map(|c| c.to_string()) {
-                if !message.contains(&cause) {
-                    message += &if message.is_empty() { cause } else { format!(": {cause}") };
-                }
-            }
+            let (message, code) = describe(&e);
             eprintln!("error: {message}");
-            if is_user_error(&e) {
-                ExitCode::from(2)
-            } else {
-                ExitCode::FAILURE
-            }
+            ExitCode::from(code)
         }
     }
+}
+
+/// An error's message (the chain, each cause once: our error types already quote their source)
+/// and exit code (2 for the user's input, else 1).
+fn describe(e: &anyhow::Error) -> (String, u8) {
+    let mut message = String::new();
+    for cause in e.chain().map(|c| c.to_string()) {
+        if !message.contains(&cause) {
+            message += &if message.is_empty() { cause } else { format!(": {cause}") };
+        }
+    }
+    (message, if is_user_error(e) { 2 } else { 1 })
 }
 
 /// Errors in the user's input exit with 2.
@@ -256,6 +258,7 @@ fn is_user_error(e: &anyhow::Error) -> bool {
             || c.is::<hemoflow::grid::GridError>()
             || c.is::<hemoflow::io::IoError>()
             || c.is::<hemoflow::case::CaseError>()
+            || c.is::<hemoflow::comm::CommError>()
             || cli::render::is_user_error(c)
             || matches!(c.downcast_ref::<hemoflow::gpu::GpuError>(), Some(hemoflow::gpu::GpuError::AdapterWithCpu(_)))
             || matches!(
@@ -290,7 +293,18 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Compare(args) => cli::compare::run(&args).map(|_| ExitCode::SUCCESS),
         Command::Run { case, output, adapter, backend, restart, json, dry_run, profile } => {
             let target = cli::run::Target { adapter: adapter.as_deref(), backend };
-            cli::run::run_case(case.as_deref(), output, target, restart.as_deref(), json, dry_run, profile)
+            let comm: std::rc::Rc<dyn hemoflow::comm::Comm> = hemoflow::comm::world()?.into();
+            let options = cli::run::Options { restart: restart.as_deref(), json, dry_run, profile };
+            let result = cli::run::run_case(case.as_deref(), output, target, options, comm.clone());
+            match result {
+                // A rank that fails takes the whole job down, naming itself: its peers would
+                // wait for it forever.
+                Err(e) if comm.size() > 1 => {
+                    let (message, code) = describe(&e);
+                    comm.abort(&format!("error: rank {} of {}: {message}", comm.rank(), comm.size()), code.into())
+                }
+                result => result,
+            }
         }
     }
 }

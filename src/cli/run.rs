@@ -4,8 +4,11 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use std::rc::Rc;
+
 use anyhow::{Context, Result};
 use hemoflow::case::Case;
+use hemoflow::comm::Comm;
 
 /// Pa per mmHg.
 const MMHG: f64 = 133.322;
@@ -43,17 +46,30 @@ pub struct Target<'a> {
     pub backend: Option<hemoflow::gpu::ComputeBackend>,
 }
 
+/// How `run` runs: `--restart`, `--json`, `--dry-run`, `--profile`.
+pub struct Options<'a> {
+    /// A checkpoint to start from.
+    pub restart: Option<&'a Path>,
+    /// Print the summary as JSON.
+    pub json: bool,
+    /// Check the case up to the GPU.
+    pub dry_run: bool,
+    /// Time each stage.
+    pub profile: bool,
+}
+
 /// `hemoflow run`: reads the case (`case_path`, or the bundled demo), applies `-o` and
-/// `--restart`, and runs it (or with `dry_run` checks it), printing the summary (`json`: as JSON).
+/// `--restart`, and runs it (or with `dry_run` checks it), printing the summary (`json`: as JSON),
+/// as one rank of `comm`'s (rank 0 prints; see `hemoflow::run::run_on`).
 pub fn run_case(
     case_path: Option<&Path>,
     output: Option<PathBuf>,
     target: Target,
-    restart: Option<&Path>,
-    json: bool,
-    dry_run: bool,
-    profile: bool,
+    options: Options,
+    comm: Rc<dyn Comm>,
 ) -> Result<ExitCode> {
+    let Options { restart, json, dry_run, profile } = options;
+    let root = comm.rank() == 0;
     let (mut case, _demo) = match case_path {
         Some(path) => (Case::read(path)?, None),
         None => demo_case().map(|(case, dir)| (case, Some(dir)))?,
@@ -71,29 +87,39 @@ pub fn run_case(
         case.output.file = case.output.file.with_extension("restart.h5");
     }
     if dry_run {
-        return check_case(&case, case_path.is_none(), json);
+        return if root { check_case(&case, case_path.is_none(), json) } else { Ok(ExitCode::SUCCESS) };
     }
-    let bar = if json { indicatif::ProgressBar::hidden() } else { indicatif::ProgressBar::new(0) };
+    let bar = if json || !root { indicatif::ProgressBar::hidden() } else { indicatif::ProgressBar::new(0) };
     bar.set_style(
         indicatif::ProgressStyle::with_template(
             "{bar:30} step {pos}/{len}  {msg}  [{elapsed_precise} < {eta_precise}]",
         )
         .expect("valid template"),
     );
-    let summary = hemoflow::run::run(&case, target.adapter, restart, profile, &mut |p| {
-        bar.set_length(p.steps);
-        bar.set_position(p.step);
-        let cycle = p.cycle.map_or(String::new(), |c| format!("cycle {c}  "));
-        let residuals = p.residuals.map_or(String::new(), |r| {
-            format!("  residuals: velocity {:.1e} mass {:.1e} caps {:.1e}", r.velocity, r.mass, r.caps)
-        });
-        bar.set_message(format!(
-            "{cycle}t {:.4} s  dt {:.2e} s  pressure iterations {}  {:.1} MLUPS{residuals}",
-            p.time, p.dt, p.pressure_iterations, p.mlups
-        ));
-    });
+    let summary = hemoflow::run::run_on(
+        &case,
+        target.adapter,
+        restart,
+        profile,
+        &mut |p| {
+            bar.set_length(p.steps);
+            bar.set_position(p.step);
+            let cycle = p.cycle.map_or(String::new(), |c| format!("cycle {c}  "));
+            let residuals = p.residuals.map_or(String::new(), |r| {
+                format!("  residuals: velocity {:.1e} mass {:.1e} caps {:.1e}", r.velocity, r.mass, r.caps)
+            });
+            bar.set_message(format!(
+                "{cycle}t {:.4} s  dt {:.2e} s  pressure iterations {}  {:.1} MLUPS{residuals}",
+                p.time, p.dt, p.pressure_iterations, p.mlups
+            ));
+        },
+        comm.clone(),
+    );
     bar.finish_and_clear();
     let summary = summary?;
+    if !root {
+        return Ok(ExitCode::SUCCESS);
+    }
     if json {
         println!("{}", serde_json::to_string_pretty(&summary)?);
         return Ok(ExitCode::SUCCESS);
@@ -119,6 +145,14 @@ pub fn run_case(
         "per step: {:.1} GPU dispatches, {:.1} host round trips (waits for the GPU, snapshots included)",
         summary.counters.dispatches, summary.counters.round_trips
     );
+    if comm.size() > 1 {
+        println!(
+            "on {} ranks (rank 0's figures): {:.0} halo bytes received per step, {} of the fluid cells owned",
+            comm.size(),
+            summary.counters.halo_bytes,
+            summary.owned_fluid_cells
+        );
+    }
     if let Some(text) = summary.counters.stage_ms_text() {
         println!("{text}");
     }

@@ -66,13 +66,43 @@ impl Comm for Solo {
     }
 }
 
+/// Environment variables an MPI launcher sets in the processes it starts, with the number of
+/// ranks (Open MPI's mpirun, MPICH's and Intel MPI's, a step of Slurm's srun).
+const LAUNCHER_SIZE: [&str; 3] = ["OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "SLURM_STEP_NUM_TASKS"];
+
+/// The number of ranks an MPI launcher started this process among, if one did (from its
+/// environment; MPI itself is not touched).
+pub fn launched_ranks() -> Option<usize> {
+    LAUNCHER_SIZE.iter().find_map(|v| std::env::var(v).ok()?.parse().ok())
+}
+
+/// Why the ranks cannot be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum CommError {
+    /// Started as one of several ranks by a build that cannot talk to the others.
+    #[error(
+        "started as one of {0} MPI ranks, but this hemoflow was built without MPI: each rank would run the whole \
+         case on its own; build it with `cargo build --release --features mpi` (needs libopenmpi-dev and \
+         libclang-dev), or run it without mpirun"
+    )]
+    NoMpi(usize),
+}
+
 /// The communicator of this process: MPI's world when the `mpi` feature is on and the process
 /// was started by an MPI launcher with more than one rank, else [`Solo`]. Initialises MPI
-/// (once per process); a build without the feature never touches MPI.
-pub fn world() -> Box<dyn Comm> {
+/// (once per process); a build without the feature never touches MPI, and refuses to run as
+/// one of several ranks.
+pub fn world() -> Result<Box<dyn Comm>, CommError> {
     #[cfg(feature = "mpi")]
     if let Some(world) = mpi::Mpi::launched() {
-        return Box::new(world);
+        return Ok(Box::new(world));
     }
-    Box::new(Solo)
+    #[cfg(not(feature = "mpi"))]
+    if let Some(ranks) = launched_ranks().filter(|&n| n > 1) {
+        return Err(CommError::NoMpi(ranks));
+    }
+    Ok(Box::new(Solo))
 }
+
+/// Whether this build can run on several ranks (the `mpi` feature).
+pub const MPI: bool = cfg!(feature = "mpi");

@@ -19,7 +19,8 @@ pub struct Mpi {
 /// Environment variables an MPI launcher sets in the processes it starts (Open MPI's mpirun,
 /// MPICH's and Intel MPI's, PMIx under Slurm's srun). A process without any was not launched
 /// by one, and is left a one-rank run without initialising MPI.
-const LAUNCHER_VARIABLES: [&str; 4] = ["OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK", "MPI_LOCALNRANKS"];
+const LAUNCHER_VARIABLES: [&str; 5] =
+    ["OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK", "MPI_LOCALNRANKS", "SLURM_STEP_NUM_TASKS"];
 
 impl Mpi {
     /// The world, where this process was started by an MPI launcher with more than one rank.

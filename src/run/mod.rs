@@ -123,6 +123,10 @@ pub struct RunSummary {
     pub mlups: f64,
     /// Fluid cells.
     pub fluid_cells: usize,
+    /// Of them, those this rank owns (all on one rank; on several, rank 0's part).
+    pub owned_fluid_cells: usize,
+    /// Ranks the run ran on.
+    pub ranks: usize,
     /// GPU bytes allocated per fluid cell (grid, fields, pressure solver).
     pub bytes_per_fluid_cell: f64,
     /// Mean pressure iterations per step.
@@ -543,6 +547,8 @@ pub fn run_on(
         seconds,
         mlups: solver.fluid_cells as f64 * this_run as f64 / seconds.max(1e-9) / 1e6,
         fluid_cells: solver.fluid_cells,
+        owned_fluid_cells: solver.owned_fluid_cells(),
+        ranks: comm.size(),
         bytes_per_fluid_cell: solver.bytes_per_fluid_cell(),
         pressure_iterations_mean: iterations_total as f64 / this_run as f64,
         pressure_iterations_max: iterations_max,

@@ -531,10 +531,15 @@ impl<'g> GpuSolver<'g> {
         }
     }
 
+    /// The fluid cells of the finest level this rank owns (all of them on one rank).
+    pub fn owned_fluid_cells(&self) -> usize {
+        self.ranked.as_ref().map_or(self.fluid_cells, |r| r.owned_fluid)
+    }
+
     /// GPU bytes allocated for the grid, the fields, the pressure solver and the add-ons, per
     /// fluid cell (the wall's, [`Self::wall_bytes`], apart).
     pub fn bytes_per_fluid_cell(&self) -> f64 {
-        self.bytes as f64 / self.ranked.as_ref().map_or(self.fluid_cells, |r| r.owned_fluid) as f64
+        self.bytes as f64 / self.owned_fluid_cells() as f64
     }
 
     /// GPU bytes of the wall shear stress (stencils, stress, time integrals; 304 per wall

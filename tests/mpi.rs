@@ -1,0 +1,160 @@
+//! `mpirun -np N hemoflow run` (Open MPI; the `mpi` feature, which tools/test builds with) on
+//! lavapipe, the ranks sharing this machine: a pulsatile pipe (a Womersley inlet from a flow
+//! table, an RCR outlet, two cycles, a checkpoint half-way) on 2 and 3 ranks gives what it gives
+//! on one rank; its 2-rank checkpoint restarted on 1 rank, and its 1-rank checkpoint on 2, end
+//! where the whole run does; and a rank that fails ends the job with exit code 2 and a message
+//! naming it.
+//!
+//! The bound, as in tests/ranks.rs (which runs the stenosis and the bifurcation on ranks as
+//! threads): the ranks sum the pressure solve's dot products in another order, so each field is
+//! held to 1e-5 of its largest magnitude, the velocity with one more term for the pressure
+//! level's rounding (4 eps |p|max dt / (h |u|max)), and the caps' per-step flows and pressures
+//! to 1e-5.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+/// Runs `mpirun -np RANKS hemoflow ARGS` in `dir` (as root where CI runs so, oversubscribing
+/// this machine's cores): (exit code, rank 0's stdout as JSON or Null, stdout and stderr).
+fn mpirun(dir: &Path, ranks: usize, args: &[&str]) -> (i32, serde_json::Value, String) {
+    let mut command = Command::new("mpirun");
+    command
+        .current_dir(dir)
+        .args(["--oversubscribe", "-np", &ranks.to_string(), env!("CARGO_BIN_EXE_hemoflow")])
+        .args(args)
+        .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
+        .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
+        .env("XDG_RUNTIME_DIR", std::env::temp_dir());
+    let out = {
+        let _lock = common::SPAWN.lock().unwrap_or_else(|e| e.into_inner());
+        command.output().unwrap_or_else(|e| panic!("mpirun: {e}: install Open MPI (apt-get install openmpi-bin)"))
+    };
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let json = serde_json::from_str(&stdout).unwrap_or(serde_json::Value::Null);
+    (out.status.code().unwrap_or(-1), json, stdout + &String::from_utf8_lossy(&out.stderr))
+}
+
+/// The last snapshot of an output: time, velocity, pressure, wss; and /summary's per-step
+/// flows and mean pressures; and the last cycle's TAWSS.
+struct Last {
+    time: f64,
+    fields: [Vec<f32>; 3],
+    summary: [Vec<f64>; 2],
+    tawss: Vec<f32>,
+}
+
+fn last(path: &Path) -> Last {
+    let _lock = common::SPAWN.lock().unwrap_or_else(|e| e.into_inner());
+    let f = hdf5::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let newest = |group: &str| {
+        let g = f.group(group).unwrap();
+        let mut names = g.member_names().unwrap();
+        names.sort();
+        g.group(names.last().unwrap()).unwrap()
+    };
+    let g = newest("fields");
+    let read = |g: &hdf5::Group, name: &str| g.dataset(name).unwrap().read_raw::<f32>().unwrap();
+    let summary = |name: &str| f.dataset(&format!("summary/{name}")).unwrap().read_raw::<f64>().unwrap();
+    Last {
+        time: g.attr("time").unwrap().read_scalar::<f64>().unwrap(),
+        fields: [read(&g, "velocity"), read(&g, "pressure"), read(&g, "wss")],
+        summary: [summary("flow_rate"), summary("mean_pressure")],
+        tawss: read(&newest("cycles"), "tawss"),
+    }
+}
+
+/// The largest difference of `a` from `b` over the largest magnitude of `b`.
+fn relative<T: Copy + Into<f64>>(a: &[T], b: &[T]) -> f64 {
+    assert_eq!(a.len(), b.len());
+    let scale = b.iter().fold(0.0f64, |m, &x| m.max(x.into().abs()));
+    let diff = a.iter().zip(b).fold(0.0f64, |m, (&x, &y)| m.max((x.into() - y.into()).abs()));
+    diff / scale.max(f64::MIN_POSITIVE)
+}
+
+/// `run`'s output against `whole`'s: the same end time, fields and histories within the bound.
+fn same(name: &str, run: &Last, whole: &Last, pressure_rounding: f64) {
+    const BOUND: f64 = 1e-5;
+    assert_eq!(run.time, whole.time, "{name}: the end time");
+    let mut line = format!("{name} against one rank's whole run (max |difference| / max |value|):");
+    for (k, field) in ["velocity", "pressure", "wss"].iter().enumerate() {
+        let e = relative(&run.fields[k], &whole.fields[k]);
+        let bound = if k == 1 { BOUND } else { BOUND + pressure_rounding };
+        line += &format!(" {field} {e:.1e} (bound {bound:.1e})");
+        assert!(e <= bound, "{name}: {field} differs by {e:.2e} (bound {bound:.2e})");
+    }
+    let e = relative(&run.tawss, &whole.tawss);
+    line += &format!(" last cycle's TAWSS {e:.1e}");
+    assert!(e <= BOUND + pressure_rounding, "{name}: TAWSS differs by {e:.2e}");
+    for (k, table) in ["flow_rate", "mean_pressure"].iter().enumerate() {
+        assert_eq!(run.summary[k].len(), whole.summary[k].len(), "{name}: {table}'s rows");
+        let e = relative(&run.summary[k], &whole.summary[k]);
+        line += &format!(" caps' {table} {e:.1e}");
+        assert!(e <= BOUND, "{name}: {table} differs by {e:.2e}");
+    }
+    println!("{line}");
+}
+
+#[test]
+fn mpirun_on_two_and_three_ranks_and_restarts_across_rank_counts_match_one_rank() {
+    assert!(
+        hemoflow::comm::MPI,
+        "these tests run hemoflow under mpirun: build them with `--features mpi` (tools/test does; it needs \
+         libopenmpi-dev and libclang-dev)"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let obj = d.join("pipe.obj");
+    let args = ["mesh", "generate", "pipe", "--radius", "1", "--length", "6", "--segments", "64", "-o"];
+    let (code, _, text) = common::hemoflow(&[&args[..], &[obj.to_str().unwrap()]].concat());
+    assert_eq!(code, 0, "{text}");
+    std::fs::write(d.join("inflow.csv"), "time,flow\n0,0.05\n0.005,0.2\n0.01,0.1\n0.015,0.06\n").unwrap();
+    let case = "[geometry]\nmesh = \"pipe.obj\"\nunits = \"mm\"\nspacing = 0.25\n\n[[inlet]]\nsurface = \"inlet\"\n\
+                waveform = \"inflow.csv\"\nflow_units = \"mL/s\"\nprofile = \"womersley\"\n\n[[outlet]]\n\
+                surface = \"outlet\"\ntype = \"rcr\"\nrp = 1e8\nc = 1e-11\nrd = 1e9\n\n[time]\nperiod = 0.02\n\
+                cycles = 2\n\n[output]\nfile = \"one.h5\"\ninterval = 0.005\ncheckpoint = 0.025\n";
+    std::fs::write(d.join("pulse.toml"), case).unwrap();
+
+    let (code, one, text) = common::hemoflow_in(d, &["run", "pulse.toml", "--json"]);
+    assert_eq!(code, 0, "{text}");
+    let whole = last(&d.join("one.h5"));
+    let largest = |v: &[f32]| v.iter().fold(0.0f64, |m, &x| m.max(x.abs() as f64));
+    let (p_max, u_max) = (largest(&whole.fields[1]) / 1060.0, largest(&whole.fields[0]));
+    let pressure_rounding = 4.0 * f32::EPSILON as f64 * p_max * one["dt"].as_f64().unwrap() / (0.25e-3 * u_max);
+
+    for ranks in [2, 3] {
+        let file = format!("ranks_{ranks}.h5");
+        let (code, summary, text) = mpirun(d, ranks, &["run", "pulse.toml", "-o", &file, "--json"]);
+        assert_eq!(code, 0, "{ranks} ranks: {text}");
+        assert_eq!(summary["ranks"], ranks, "{text}");
+        assert_eq!(summary["steps"], one["steps"], "{ranks} ranks: steps");
+        println!(
+            "{ranks} ranks: {} steps, {:.1} round trips and {:.0} halo bytes per step on rank 0, which owns {} of {} \
+             fluid cells",
+            summary["steps"],
+            summary["counters"]["round_trips"],
+            summary["counters"]["halo_bytes"],
+            summary["owned_fluid_cells"],
+            summary["fluid_cells"]
+        );
+        same(&format!("{ranks} ranks"), &last(&d.join(&file)), &whole, pressure_rounding);
+    }
+
+    // The 2-rank run's checkpoint on 1 rank, and the 1-rank run's on 2.
+    let (code, _, text) =
+        common::hemoflow_in(d, &["run", "pulse.toml", "--restart", "ranks_2.checkpoint.h5", "-o", "from_2_on_1.h5"]);
+    assert_eq!(code, 0, "{text}");
+    same("2 ranks' checkpoint restarted on 1", &last(&d.join("from_2_on_1.h5")), &whole, pressure_rounding);
+    let (code, _, text) =
+        mpirun(d, 2, &["run", "pulse.toml", "--restart", "one.checkpoint.h5", "-o", "from_1_on_2.h5"]);
+    assert_eq!(code, 0, "{text}");
+    same("1 rank's checkpoint restarted on 2", &last(&d.join("from_1_on_2.h5")), &whole, pressure_rounding);
+
+    // A rank that fails takes the job down: exit 2, the cause and the rank named, no panic.
+    let bad = std::fs::read_to_string(d.join("pulse.toml")).unwrap().replace("pipe.obj", "missing.obj");
+    std::fs::write(d.join("bad.toml"), bad).unwrap();
+    let (code, _, text) = mpirun(d, 2, &["run", "bad.toml"]);
+    println!("a failing case on 2 ranks -> {code}: {}", text.lines().next().unwrap_or(""));
+    assert!(code == 2 && text.contains("missing.obj") && text.contains("rank") && !text.contains("panicked"), "{text}");
+}
