@@ -6,9 +6,9 @@
 //! (its boundary conditions from [`physio`]; [`centerline`] and [`stent`] change the vessel
 //! before); [`io`] writes the output and [`post`] reads it back for numbers and pictures; [`run`]
 //! drives a whole case ([`case`]). Under them, [`gpu`] is the device: adapters, buffers, and
-//! [`gpu::Dispatch`], the one way to run a compute stage. [`mod@bench`] and [`verify`] sit on top,
-//! timing and checking the solver. SI units throughout: positions in m, areas in m^2, volumes in
-//! m^3.
+//! [`gpu::Dispatch`], the one way to run a compute stage; [`comm`] the ranks of a run on several
+//! (MPI). [`mod@bench`] and [`verify`] sit on top, timing and checking the solver. SI units
+//! throughout: positions in m, areas in m^2, volumes in m^3.
 //!
 //! ```
 //! use hemoflow::mesh::{self, generate};

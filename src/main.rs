@@ -127,6 +127,13 @@ enum Command {
     /// with code 2, naming the process that holds it. The output changes only by whole
     /// snapshots: a run killed at any moment leaves a file that h5py and `hemoflow info` open,
     /// holding every snapshot written before.
+    ///
+    /// On several ranks: `mpirun -np N hemoflow run CASE` (or srun under Slurm) with a build of
+    /// the mpi feature (`cargo build --release --features mpi`). Each rank steps its part of the
+    /// grid on its node's GPU of its node-local number (ranks share a machine's only GPU, or the
+    /// CPU backend's cores); rank 0 prints and writes the same output as one rank would, and a
+    /// checkpoint restarts on any number of ranks. A rank that fails ends the job with the
+    /// error's exit code, naming the rank.
     Run {
         /// Case file; the bundled demo when absent.
         case: Option<PathBuf>,

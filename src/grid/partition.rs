@@ -1,5 +1,5 @@
-//! Splitting the sparse grid's bricks into parts, one per MPI rank (groundwork of the
-//! multi-rank issue), balanced on fluid cells to within a brick or so, deterministic and with no
+//! Splitting the sparse grid's bricks into parts, one per MPI rank (a run on several ranks
+//! splits the grid so: `solver::domain`), balanced on fluid cells to within a brick or so, deterministic and with no
 //! graph library; [`PartitionStats`] measures what a split costs: the fluid cell faces cut
 //! between parts and the halo cells each part would receive per exchanged field. Three methods
 //! ([`Method`]): runs of Morton's curve (Z-order) or Hilbert's through the bricks' coordinates,

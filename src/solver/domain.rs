@@ -209,6 +209,24 @@ pub fn decompose(hierarchy: &Hierarchy, partition: &Partition, rank: usize, extr
     Domain { rank, ranks, levels }
 }
 
+/// Per level, per rank: the bricks it owns and its halo's bricks (what [`decompose`] gives each
+/// rank, counted without building the exchange lists; for studies of many parts).
+pub fn part_sizes(hierarchy: &Hierarchy, partition: &Partition, extra: &[Vec<u32>]) -> Vec<Vec<(usize, usize)>> {
+    let owners = owners(hierarchy, partition);
+    let held: Vec<Vec<BTreeSet<u32>>> =
+        (0..partition.parts).map(|r| held(hierarchy, &owners, r, extra.get(r).map_or(&[], |e| e))).collect();
+    (0..hierarchy.levels.len())
+        .map(|l| {
+            (0..partition.parts)
+                .map(|r| {
+                    let owned = owners[l].iter().filter(|&&o| o as usize == r).count();
+                    (owned, held[r][l].len() - owned)
+                })
+                .collect()
+        })
+        .collect()
+}
+
 /// `level` cut down to the bricks `part` holds, in its order: cell words, geometry records
 /// (those of the held cells, boundary records first as before), neighbour tables and the
 /// transfer tables (entries to bricks the neighbouring levels' parts, `finer` and `coarser`,

@@ -179,6 +179,14 @@ pub struct GpuSolver<'g> {
     buffer_names: Vec<(wgpu::Buffer, String)>,
 }
 
+/// What a rank's solver is built from: the run's communicator, the grid's partition and each
+/// rank's extra finest-level bricks ([`decompose`]).
+struct RankSetup {
+    comm: std::rc::Rc<dyn Comm>,
+    parts: Partition,
+    extra: Vec<Vec<u32>>,
+}
+
 /// A solver's part in a run on several ranks.
 struct Ranked {
     ranks: Ranks,
@@ -315,23 +323,22 @@ impl<'g> GpuSolver<'g> {
     ) -> Result<GpuSolver<'g>, RunError> {
         let parts = partition(grid, comm.size(), Method::Bisection);
         let extra = stencil.map_or_else(Vec::new, |s| stencil_bricks(&parts, s));
-        Self::build(gpu, grid, settings, Some((comm, parts, extra)))
+        Self::build(gpu, grid, settings, Some(RankSetup { comm, parts, extra }))
     }
 
-    /// The solver on one rank (`ranked` None), or on a rank of a run on several: its
-    /// communicator, the partition and each rank's extra bricks ([`decompose`]).
+    /// The solver on one rank (`ranked` None), or on a rank of a run on several.
     fn build(
         gpu: &'g Gpu,
         grid: &Grid,
         settings: Settings,
-        ranked: Option<(std::rc::Rc<dyn Comm>, Partition, Vec<Vec<u32>>)>,
+        ranked: Option<RankSetup>,
     ) -> Result<GpuSolver<'g>, RunError> {
         let whole_layout = CellLayout::with_boundaries(grid, &settings.boundaries)?;
         let whole = Hierarchy::new(&grid.bricks, &whole_layout, grid.spacing)?;
         let fluid_cells = whole.levels[0].fluid_cells;
         let (hierarchy, ranks) = match ranked {
             None => (whole, None),
-            Some((comm, parts, extra)) => {
+            Some(RankSetup { comm, parts, extra }) => {
                 let domain = decompose(&whole, &parts, comm.rank(), &extra);
                 let owner = parts.part_of_slot;
                 let owned = (0..parts.parts)

@@ -22,7 +22,8 @@
 //! [`multigrid`] (the pressure equation's hierarchy, CG on the CPU); the GPU step, by concern:
 //! [`settings`], `buffers` (what every part binds), `predictor` (u* from u), [`addon`] (terms
 //! attached to the step, [`porous`] the first), `pressure` (the solve for the increment, [`cg_control`] its decisions on the GPU),
-//! `gpu_wall` (wall shear stress and time integrals), composed by [`gpu_solver`]; then
+//! `gpu_wall` (wall shear stress and time integrals), composed by [`gpu_solver`], which on
+//! several ranks steps one rank's part ([`domain`]: the parts; [`halo`]: the exchanges); then
 //! [`wall_shear`] (the wall's stencils), [`summary`] (caps' flows and pressures) and
 //! [`timestep`] (the adaptive time step); [`kernels`] runs single stages for the tests.
 
