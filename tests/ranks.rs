@@ -1,11 +1,10 @@
-//! A case run on several ranks gives what it gives on one: the stenosis (implicit advection,
-//! a pressure outlet), the bifurcation (explicit advection, a Carreau-Yasuda fluid, 0D outlets,
-//! cycle averages) and the bundled demo's first 20 ms (a real aorta, a Womersley inlet, RCR
-//! outlets, adaptive steps) on 2 and 3 ranks (3: parts of unequal shape), each rank a thread of this
-//! process with its own device (`hemoflow::comm::threads`; `mpirun` runs the same code as
-//! processes, tests/mpi.rs). Rank 0's output against the one-rank run's: the last snapshot's
-//! velocity, pressure, wall shear stress and wall pressure, and every step's cap flows and
-//! pressures.
+//! A case run on several ranks gives what it gives on one, the ranks threads of this process
+//! (`hemoflow::comm::threads`), each with its own device: the stenosis (implicit advection, a
+//! pressure outlet) on 2 and 3 ranks (3: parts of unequal shape), on the CPU backend. The same
+//! solver as under `mpirun` (tests/mpi.rs runs it so, on more cases), with no MPI: a build
+//! without the mpi feature tests its multi-rank code here. Rank 0's output against the one-rank
+//! run's: the last snapshot's velocity, pressure, wall shear stress and wall pressure, and every
+//! step's cap flows and pressures.
 //!
 //! The bound: the ranks sum the pressure solve's dot products in another order (each rank its
 //! own cells, then over the ranks), which changes them by rounding, about 1e-7 relative, and the
@@ -122,29 +121,4 @@ fn the_stenosis_on_two_and_three_ranks_matches_one() {
     let dir = tempfile::tempdir().unwrap();
     let case = case_of(&text, dir.path(), ComputeBackend::Cpu);
     same_on_ranks("stenosis", &case, dir.path(), 0.25e-3, 1060.0);
-}
-
-#[test]
-fn the_bifurcation_on_two_and_three_ranks_matches_one() {
-    let text = format!(
-        "[geometry]\nmesh = \"{}/bifurcation.obj\"\nunits = \"mm\"\nspacing = 0.3\n\
-         [fluid]\ndensity = 1060.0\nmodel = \"carreau-yasuda\"\n\
-         [[inlet]]\nsurface = \"inlet\"\nflow_rate = 1.0e-6\nprofile = \"parabolic\"\n\
-         [[outlet]]\nsurface = \"outlet_1\"\ntype = \"resistance\"\nr = 1.0e9\n\
-         [[outlet]]\nsurface = \"outlet_2\"\ntype = \"rcr\"\nrp = 1.0e8\nc = 1.0e-10\nrd = 1.0e9\n\
-         [time]\nperiod = 0.0005\ncycles = 2\ndt = 0.0001\n[output]\nfile = \"x.h5\"\ninterval = 0.0005\n",
-        meshes()
-    );
-    let dir = tempfile::tempdir().unwrap();
-    let case = case_of(&text, dir.path(), ComputeBackend::Gpu);
-    same_on_ranks("bifurcation", &case, dir.path(), 0.3e-3, 1060.0);
-}
-
-#[test]
-fn the_demo_on_two_and_three_ranks_matches_one() {
-    let mut case = Case::read(&Path::new(env!("CARGO_MANIFEST_DIR")).join("meshes/demo.toml")).unwrap();
-    case.solver.backend = ComputeBackend::Cpu;
-    case.time.end = Some(toml::Spanned::new(0..0, 0.02));
-    let dir = tempfile::tempdir().unwrap();
-    same_on_ranks("demo (first 20 ms)", &case, dir.path(), 2e-3, 1060.0);
 }

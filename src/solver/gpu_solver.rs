@@ -38,6 +38,11 @@
 //! and the next step's momentum and sweeps write the other two; [`GpuSolver::new`] places them,
 //! [`GpuSolver::binding_plan`] lists every pass's bindings (a test holds them), and a test
 //! traces two steps to check that no read sees another array's write ([`crate::gpu::trace`]).
+//!
+//! On several ranks ([`GpuSolver::new_ranked`]) the solver holds one rank's part of the grid
+//! (`super::domain`) and records the same step with the halo exchanges and sums of
+//! `super::halo` between its stages; what it takes and gives (fields, caps' values, the wall's
+//! values) is the whole grid's, gathered from the ranks.
 
 use super::addon::{AddOn, StepBuffers};
 use super::boundary::CapUpdate;

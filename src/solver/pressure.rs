@@ -10,7 +10,9 @@
 //! let what follows the solve run once it is done. The host learns what happened from the
 //! step's one read-back ([`Report`]). The vectors of the finest level live in parts of the
 //! step's velocity-sized buffers ([`PressureVectors`], placed by
-//! [`super::gpu_solver::GpuSolver::new`]).
+//! [`super::gpu_solver::GpuSolver::new`]). On several ranks the dot products take the owned
+//! cells, and the recorder ([`super::halo::Recorder`]) ends the commands at each halo exchange
+//! and each sum over the ranks; the host then also stops recording iterations once CG stopped.
 
 use super::buffers::{Buffers, Core, Named};
 use super::cg_control::{mode, slot, CgControlParams, Report, FINISH, ITERATE};
@@ -280,8 +282,8 @@ impl PressureSolve {
     }
 
     /// The vector operations of an iteration, before the V-cycle and after it (on several
-    /// ranks, the dot products of each are summed over them after its first, and after its
-    /// second for the one after).
+    /// ranks, [`Self::record_iterations`] sums the dot products over them: d.q after the first
+    /// op, the new r.z and r.r after the second two).
     fn iteration_ops(&self) -> [[&VectorOp; 4]; 2] {
         let o = &self.ops;
         [[&o.dq, &o.alpha, &o.update_p, &o.update_r], [&o.rz_new, &o.rr, &o.beta, &o.direction]]
