@@ -65,89 +65,29 @@ fn run(text: &str, dir: &Path, backend: ComputeBackend) -> (PathBuf, serde_json:
     (case.output.file.clone(), serde_json::to_value(&summary).unwrap())
 }
 
-/// The largest difference of `a` from `b` over the largest magnitude of `b`.
-fn relative(a: &[f32], b: &[f32]) -> f64 {
-    assert_eq!(a.len(), b.len());
-    let scale = b.iter().fold(0.0f64, |m, &x| m.max(x.abs() as f64));
-    let diff = a.iter().zip(b).fold(0.0f64, |m, (&x, &y)| m.max((x as f64 - y as f64).abs()));
-    diff / scale.max(f64::MIN_POSITIVE)
-}
-
 /// Runs `text` (time step `dt` s, spacing `h` m, `density` kg/m^3) on both backends and
-/// compares what they wrote: the last snapshot's velocity, pressure, wall shear stress and wall
-/// pressure, and every step's cap flows and pressures (see the module docs for the bounds).
+/// compares what they wrote (`common::same_run`: the last snapshot's fields and wall values,
+/// every step's cap flows and pressures; bounds in the module docs).
 fn same_on_both(name: &str, text: &str, dt: f64, h: f64, density: f64) {
-    const BOUND: f64 = 1e-5;
     let dir = tempfile::tempdir().unwrap();
     let (gpu_h5, gpu_summary) = run(text, dir.path(), ComputeBackend::Gpu);
     let (cpu_h5, cpu_summary) = run(text, dir.path(), ComputeBackend::Cpu);
     assert_eq!(gpu_summary["steps"], cpu_summary["steps"], "{name}: steps");
-    let read = |h5: &Path, at: &str| -> Vec<f32> {
-        let _lock = common::SPAWN.lock().unwrap_or_else(|e| e.into_inner());
-        let f = hdf5::File::open(h5).unwrap();
-        f.dataset(at).unwrap_or_else(|e| panic!("{name}: {at}: {e}")).read_raw::<f32>().unwrap()
-    };
-    let last = {
-        let f = hdf5::File::open(&gpu_h5).unwrap();
-        f.group("fields").unwrap().member_names().unwrap().into_iter().max().unwrap()
-    };
-    let at = |field: &str| format!("fields/{last}/{field}");
-    let largest = |v: &[f32]| v.iter().fold(0.0f64, |m, &x| m.max(x.abs() as f64));
-    let p_max = largest(&read(&gpu_h5, &at("pressure"))) / density;
-    let u_max = largest(&read(&gpu_h5, &at("velocity")));
-    let pressure_rounding = 4.0 * f32::EPSILON as f64 * p_max * dt / (h * u_max);
-    let mut line = format!(
-        "{name}, {} steps, CPU backend against lavapipe (max |difference| / max |value|):",
+    let line = common::same_run(&cpu_h5, &gpu_h5, h, dt, density);
+    let (cpu_s, gpu_s) = (cpu_summary["seconds"].as_f64().unwrap(), gpu_summary["seconds"].as_f64().unwrap());
+    println!(
+        "{name}, {} steps, CPU backend against lavapipe ({line}); {cpu_s:.2} s on the CPU backend, {gpu_s:.2} s on \
+         lavapipe",
         gpu_summary["steps"]
     );
-    for field in ["velocity", "pressure", "wss", "wall_pressure"] {
-        let e = relative(&read(&cpu_h5, &at(field)), &read(&gpu_h5, &at(field)));
-        let bound = if matches!(field, "velocity" | "wss") { BOUND + pressure_rounding } else { BOUND };
-        line += &format!(" {field} {e:.1e} (bound {bound:.1e})");
-        assert!(e <= bound, "{name}: {field} differs by {e:.2e} of its largest value (bound {bound:.2e})");
-    }
-    for table in ["flow_rate", "mean_pressure"] {
-        let at = format!("summary/{table}");
-        let e = relative(&read(&cpu_h5, &at), &read(&gpu_h5, &at));
-        line += &format!(" caps' {table} {e:.1e}");
-        assert!(e <= BOUND, "{name}: {table} differs by {e:.2e} (bound {BOUND:.0e})");
-    }
-    let (cpu_s, gpu_s) = (cpu_summary["seconds"].as_f64().unwrap(), gpu_summary["seconds"].as_f64().unwrap());
-    println!("{line}; {cpu_s:.2} s on the CPU backend, {gpu_s:.2} s on lavapipe");
-}
-
-fn meshes() -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("meshes").to_str().unwrap().replace('\\', "/")
 }
 
 #[test]
 fn the_stenosis_gives_the_same_fields_on_both_backends() {
-    // Implicit advection (one momentum pass, upwind in the sweeps), a parabolic inlet, a
-    // pressure outlet.
-    let text = format!(
-        "[geometry]\nmesh = \"{}/stenosis.obj\"\nunits = \"mm\"\nspacing = 0.25\n\
-         [fluid]\ndensity = 1060.0\nviscosity = 0.0035\n\
-         [[inlet]]\nsurface = \"inlet\"\nflow_rate = 0.5e-6\nprofile = \"parabolic\"\n\
-         [[outlet]]\nsurface = \"outlet\"\npressure = 12000.0\n\
-         [time]\nend = 0.05\ndt = 0.005\n[solver]\nadvection = \"implicit\"\n[output]\nfile = \"x.h5\"\n",
-        meshes()
-    );
-    same_on_both("stenosis", &text, 0.005, 0.25e-3, 1060.0);
+    same_on_both("stenosis", &common::stenosis_case(), 0.005, 0.25e-3, 1060.0);
 }
 
 #[test]
 fn the_bifurcation_gives_the_same_fields_on_both_backends() {
-    // Explicit advection (three Runge-Kutta momentum passes), a Carreau-Yasuda fluid (the shear
-    // viscosity pass), a Womersley inlet, resistance and RCR outlets, the wall's time
-    // integrals over a short period.
-    let text = format!(
-        "[geometry]\nmesh = \"{}/bifurcation.obj\"\nunits = \"mm\"\nspacing = 0.3\n\
-         [fluid]\ndensity = 1060.0\nmodel = \"carreau-yasuda\"\n\
-         [[inlet]]\nsurface = \"inlet\"\nflow_rate = 1.0e-6\nprofile = \"parabolic\"\n\
-         [[outlet]]\nsurface = \"outlet_1\"\ntype = \"resistance\"\nr = 1.0e9\n\
-         [[outlet]]\nsurface = \"outlet_2\"\ntype = \"rcr\"\nrp = 1.0e8\nc = 1.0e-10\nrd = 1.0e9\n\
-         [time]\nperiod = 0.0005\ncycles = 2\ndt = 0.0001\n[output]\nfile = \"x.h5\"\ninterval = 0.0005\n",
-        meshes()
-    );
-    same_on_both("bifurcation", &text, 1e-4, 0.3e-3, 1060.0);
+    same_on_both("bifurcation", &common::bifurcation_case(), 1e-4, 0.3e-3, 1060.0);
 }

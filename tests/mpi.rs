@@ -9,10 +9,11 @@
 //! with exit code 2 and a message naming it.
 //!
 //! The bound, as in tests/ranks.rs: the ranks sum the pressure solve's dot products in another
-//! order (each its own cells, then over the ranks), so each field is held to 1e-5 of its largest
-//! magnitude after the run, the velocity and the wall shear stress with one more term for the
-//! pressure level's rounding (4 eps |p|max dt / (h |u|max)), and the caps' per-step flows and
-//! pressures to 1e-5. The differences measured are printed.
+//! order (each its own cells, then over the ranks), so the runs are compared as two backends are
+//! (`common::same_run`: each field, the last cycle's TAWSS and the caps' per-step flows and
+//! pressures within 1e-5 of their largest magnitude; the velocity, the wall shear stress and the
+//! TAWSS with one more term for the pressure level's rounding, 4 eps |p|max dt / (h |u|max)).
+//! The differences measured are printed.
 
 mod common;
 
@@ -39,72 +40,6 @@ fn mpirun(dir: &Path, ranks: usize, args: &[&str]) -> (i32, serde_json::Value, S
     (out.status.code().unwrap_or(-1), json, stdout + &String::from_utf8_lossy(&out.stderr))
 }
 
-/// The last snapshot of an output: time, velocity, pressure, wss, wall pressure; /summary's
-/// per-step flows and mean pressures; and the last cycle's TAWSS, if any.
-struct Last {
-    time: f64,
-    fields: [Vec<f32>; 4],
-    summary: [Vec<f64>; 2],
-    tawss: Option<Vec<f32>>,
-}
-
-fn last(path: &Path) -> Last {
-    let _lock = common::SPAWN.lock().unwrap_or_else(|e| e.into_inner());
-    let f = hdf5::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let newest = |group: &str| {
-        let g = f.group(group).unwrap();
-        let mut names = g.member_names().unwrap();
-        names.sort();
-        g.group(names.last().unwrap()).unwrap()
-    };
-    let g = newest("fields");
-    let read = |g: &hdf5::Group, name: &str| g.dataset(name).unwrap().read_raw::<f32>().unwrap();
-    let summary = |name: &str| f.dataset(&format!("summary/{name}")).unwrap().read_raw::<f64>().unwrap();
-    Last {
-        time: g.attr("time").unwrap().read_scalar::<f64>().unwrap(),
-        fields: [read(&g, "velocity"), read(&g, "pressure"), read(&g, "wss"), read(&g, "wall_pressure")],
-        summary: [summary("flow_rate"), summary("mean_pressure")],
-        tawss: f
-            .group("cycles")
-            .is_ok_and(|c| !c.member_names().unwrap().is_empty())
-            .then(|| read(&newest("cycles"), "tawss")),
-    }
-}
-
-/// The largest difference of `a` from `b` over the largest magnitude of `b`.
-fn relative<T: Copy + Into<f64>>(a: &[T], b: &[T]) -> f64 {
-    assert_eq!(a.len(), b.len());
-    let scale = b.iter().fold(0.0f64, |m, &x| m.max(x.into().abs()));
-    let diff = a.iter().zip(b).fold(0.0f64, |m, (&x, &y)| m.max((x.into() - y.into()).abs()));
-    diff / scale.max(f64::MIN_POSITIVE)
-}
-
-/// `run`'s output against `whole`'s: the same end time, fields and histories within the bound.
-fn same(name: &str, run: &Last, whole: &Last, pressure_rounding: f64) {
-    const BOUND: f64 = 1e-5;
-    assert_eq!(run.time, whole.time, "{name}: the end time");
-    let mut line = format!("{name} against one rank's whole run (max |difference| / max |value|):");
-    for (k, field) in ["velocity", "pressure", "wss", "wall_pressure"].iter().enumerate() {
-        let e = relative(&run.fields[k], &whole.fields[k]);
-        let bound = if k % 2 == 1 { BOUND } else { BOUND + pressure_rounding };
-        line += &format!(" {field} {e:.1e} (bound {bound:.1e})");
-        assert!(e <= bound, "{name}: {field} differs by {e:.2e} (bound {bound:.2e})");
-    }
-    assert_eq!(run.tawss.is_some(), whole.tawss.is_some(), "{name}: cycles written");
-    if let (Some(a), Some(b)) = (&run.tawss, &whole.tawss) {
-        let e = relative(a, b);
-        line += &format!(" last cycle's TAWSS {e:.1e}");
-        assert!(e <= BOUND + pressure_rounding, "{name}: TAWSS differs by {e:.2e}");
-    }
-    for (k, table) in ["flow_rate", "mean_pressure"].iter().enumerate() {
-        assert_eq!(run.summary[k].len(), whole.summary[k].len(), "{name}: {table}'s rows");
-        let e = relative(&run.summary[k], &whole.summary[k]);
-        line += &format!(" caps' {table} {e:.1e}");
-        assert!(e <= BOUND, "{name}: {table} differs by {e:.2e}");
-    }
-    println!("{line}");
-}
-
 /// Fails at once, saying why, where the tests were built without MPI.
 fn need_mpi() {
     if !hemoflow::comm::MPI {
@@ -115,44 +50,31 @@ fn need_mpi() {
     }
 }
 
-/// The bound's pressure term for a run whose last snapshot is `whole` (cells of `h` m, time
-/// steps up to `dt` s, a fluid of density 1060 kg/m^3).
-fn pressure_rounding(whole: &Last, h: f64, dt: f64) -> f64 {
-    let largest = |v: &[f32]| v.iter().fold(0.0f64, |m, &x| m.max(x.abs() as f64));
-    let (p_max, u_max) = (largest(&whole.fields[1]) / 1060.0, largest(&whole.fields[0]));
-    4.0 * f32::EPSILON as f64 * p_max * dt / (h * u_max)
-}
-
 /// Runs the case file `case` (cells of `h` m) in `dir` on 1 rank (into one.h5), then on 2 and 3
-/// under mpirun (ranks_N.h5), and compares; the one-rank run's last snapshot and the bound's
-/// pressure term.
-fn same_on_ranks(dir: &Path, name: &str, case: &str, h: f64) -> (Last, f64) {
+/// under mpirun (ranks_N.h5), and compares them (`common::same_run`); the one-rank run's
+/// longest time step, s.
+fn same_on_ranks(dir: &Path, name: &str, case: &str, h: f64) -> f64 {
     let (code, one, text) = common::hemoflow_in(dir, &["run", case, "-o", "one.h5", "--json"]);
     assert_eq!(code, 0, "{name}: {text}");
-    let whole = last(&dir.join("one.h5"));
-    let rounding = pressure_rounding(&whole, h, one["dt_max"].as_f64().unwrap());
+    let dt = one["dt_max"].as_f64().unwrap();
     for ranks in [2, 3] {
         let file = format!("ranks_{ranks}.h5");
         let (code, summary, text) = mpirun(dir, ranks, &["run", case, "-o", &file, "--json"]);
         assert_eq!(code, 0, "{name}, {ranks} ranks: {text}");
         assert_eq!(summary["ranks"], ranks, "{text}");
         assert_eq!(summary["steps"], one["steps"], "{name}, {ranks} ranks: steps");
+        let line = common::same_run(&dir.join(&file), &dir.join("one.h5"), h, dt, 1060.0);
         println!(
-            "{name}, {ranks} ranks: {} steps, {:.1} round trips and {:.0} halo bytes per step on rank 0, which owns \
-             {} of {} fluid cells",
+            "{name}, {} steps on {ranks} ranks against 1 ({line}); {:.1} round trips and {:.0} halo bytes per step on \
+             rank 0, which owns {} of {} fluid cells",
             summary["steps"],
             summary["counters"]["round_trips"],
             summary["counters"]["halo_bytes"],
             summary["owned_fluid_cells"],
             summary["fluid_cells"]
         );
-        same(&format!("{name} on {ranks} ranks"), &last(&dir.join(&file)), &whole, rounding);
     }
-    (whole, rounding)
-}
-
-fn meshes() -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("meshes").to_str().unwrap().replace('\\', "/")
+    dt
 }
 
 #[test]
@@ -160,26 +82,9 @@ fn mpirun_on_the_stenosis_the_bifurcation_and_the_demo_matches_one_rank() {
     need_mpi();
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let stenosis = format!(
-        "[geometry]\nmesh = \"{}/stenosis.obj\"\nunits = \"mm\"\nspacing = 0.25\n\
-         [fluid]\ndensity = 1060.0\nviscosity = 0.0035\n\
-         [[inlet]]\nsurface = \"inlet\"\nflow_rate = 0.5e-6\nprofile = \"parabolic\"\n\
-         [[outlet]]\nsurface = \"outlet\"\npressure = 12000.0\n\
-         [time]\nend = 0.05\ndt = 0.005\n[solver]\nadvection = \"implicit\"\n[output]\nfile = \"x.h5\"\n",
-        meshes()
-    );
-    std::fs::write(d.join("stenosis.toml"), stenosis).unwrap();
+    std::fs::write(d.join("stenosis.toml"), common::stenosis_case()).unwrap();
     same_on_ranks(d, "stenosis", "stenosis.toml", 0.25e-3);
-    let bifurcation = format!(
-        "[geometry]\nmesh = \"{}/bifurcation.obj\"\nunits = \"mm\"\nspacing = 0.3\n\
-         [fluid]\ndensity = 1060.0\nmodel = \"carreau-yasuda\"\n\
-         [[inlet]]\nsurface = \"inlet\"\nflow_rate = 1.0e-6\nprofile = \"parabolic\"\n\
-         [[outlet]]\nsurface = \"outlet_1\"\ntype = \"resistance\"\nr = 1.0e9\n\
-         [[outlet]]\nsurface = \"outlet_2\"\ntype = \"rcr\"\nrp = 1.0e8\nc = 1.0e-10\nrd = 1.0e9\n\
-         [time]\nperiod = 0.0005\ncycles = 2\ndt = 0.0001\n[output]\nfile = \"x.h5\"\ninterval = 0.0005\n",
-        meshes()
-    );
-    std::fs::write(d.join("bifurcation.toml"), bifurcation).unwrap();
+    std::fs::write(d.join("bifurcation.toml"), common::bifurcation_case()).unwrap();
     same_on_ranks(d, "bifurcation", "bifurcation.toml", 0.3e-3);
     // The bundled demo's first 20 ms (its case with an end time, beside its files).
     for name in ["demo_aorta_iliac.vtp", "demo_aorta_iliac.mdl", "demo_inflow.flow"] {
@@ -207,17 +112,19 @@ fn mpirun_on_a_pulsatile_pipe_restarts_across_rank_counts_and_a_failing_rank_end
                 cycles = 2\n\n[output]\nfile = \"one.h5\"\ninterval = 0.005\ncheckpoint = 0.025\n";
     std::fs::write(d.join("pulse.toml"), case).unwrap();
 
-    let (whole, pressure_rounding) = same_on_ranks(d, "pulsatile pipe", "pulse.toml", 0.25e-3);
+    let dt = same_on_ranks(d, "pulsatile pipe", "pulse.toml", 0.25e-3);
 
     // The 2-rank run's checkpoint on 1 rank, and the 1-rank run's on 2.
     let (code, _, text) =
         common::hemoflow_in(d, &["run", "pulse.toml", "--restart", "ranks_2.checkpoint.h5", "-o", "from_2_on_1.h5"]);
     assert_eq!(code, 0, "{text}");
-    same("2 ranks' checkpoint restarted on 1", &last(&d.join("from_2_on_1.h5")), &whole, pressure_rounding);
+    let line = common::same_run(&d.join("from_2_on_1.h5"), &d.join("one.h5"), 0.25e-3, dt, 1060.0);
+    println!("2 ranks' checkpoint restarted on 1 against one rank's whole run ({line})");
     let (code, _, text) =
         mpirun(d, 2, &["run", "pulse.toml", "--restart", "one.checkpoint.h5", "-o", "from_1_on_2.h5"]);
     assert_eq!(code, 0, "{text}");
-    same("1 rank's checkpoint restarted on 2", &last(&d.join("from_1_on_2.h5")), &whole, pressure_rounding);
+    let line = common::same_run(&d.join("from_1_on_2.h5"), &d.join("one.h5"), 0.25e-3, dt, 1060.0);
+    println!("1 rank's checkpoint restarted on 2 against one rank's whole run ({line})");
 
     // A rank that fails takes the job down: exit 2, the cause and the rank named, no panic.
     let bad = std::fs::read_to_string(d.join("pulse.toml")).unwrap().replace("pipe.obj", "missing.obj");

@@ -311,3 +311,100 @@ pub fn wgsl_twin_mismatch(stage: &str, rust: &RustLayout) -> Option<String> {
     }
     None
 }
+
+/// The repository's `meshes/` folder, with forward slashes (for case files).
+#[allow(dead_code)]
+pub fn meshes() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("meshes").to_str().unwrap().replace('\\', "/")
+}
+
+/// A case of the generated stenosis for comparisons of whole runs (10 steps of 5 ms): implicit
+/// advection (one momentum pass, upwind in the sweeps), a parabolic inlet, a pressure outlet;
+/// cells of 0.25 mm, output `x.h5`.
+#[allow(dead_code)]
+pub fn stenosis_case() -> String {
+    format!(
+        "[geometry]\nmesh = \"{}/stenosis.obj\"\nunits = \"mm\"\nspacing = 0.25\n\
+         [fluid]\ndensity = 1060.0\nviscosity = 0.0035\n\
+         [[inlet]]\nsurface = \"inlet\"\nflow_rate = 0.5e-6\nprofile = \"parabolic\"\n\
+         [[outlet]]\nsurface = \"outlet\"\npressure = 12000.0\n\
+         [time]\nend = 0.05\ndt = 0.005\n[solver]\nadvection = \"implicit\"\n[output]\nfile = \"x.h5\"\n",
+        meshes()
+    )
+}
+
+/// A case of the generated bifurcation for comparisons of whole runs (10 steps of 0.1 ms):
+/// explicit advection (three Runge-Kutta momentum passes), a Carreau-Yasuda fluid (the shear
+/// viscosity pass), a parabolic inlet, resistance and RCR outlets, the wall's time integrals
+/// over a short period; cells of 0.3 mm, output `x.h5`.
+#[allow(dead_code)]
+pub fn bifurcation_case() -> String {
+    format!(
+        "[geometry]\nmesh = \"{}/bifurcation.obj\"\nunits = \"mm\"\nspacing = 0.3\n\
+         [fluid]\ndensity = 1060.0\nmodel = \"carreau-yasuda\"\n\
+         [[inlet]]\nsurface = \"inlet\"\nflow_rate = 1.0e-6\nprofile = \"parabolic\"\n\
+         [[outlet]]\nsurface = \"outlet_1\"\ntype = \"resistance\"\nr = 1.0e9\n\
+         [[outlet]]\nsurface = \"outlet_2\"\ntype = \"rcr\"\nrp = 1.0e8\nc = 1.0e-10\nrd = 1.0e9\n\
+         [time]\nperiod = 0.0005\ncycles = 2\ndt = 0.0001\n[output]\nfile = \"x.h5\"\ninterval = 0.0005\n",
+        meshes()
+    )
+}
+
+/// The largest difference of `a` from `b` over the largest magnitude of `b`.
+#[allow(dead_code)]
+pub fn relative<T: Copy + Into<f64>>(a: &[T], b: &[T]) -> f64 {
+    assert_eq!(a.len(), b.len());
+    let scale = b.iter().fold(0.0f64, |m, &x| m.max(x.into().abs()));
+    let diff = a.iter().zip(b).fold(0.0f64, |m, (&x, &y)| m.max((x.into() - y.into()).abs()));
+    diff / scale.max(f64::MIN_POSITIVE)
+}
+
+/// Compares two runs' outputs of one case that may differ by f32 rounding only (another backend,
+/// another number of ranks): `run`'s against `reference`'s, for cells of `h` m, time steps up to
+/// `dt` s and a fluid of `density` kg/m^3. The same end time; the last snapshot's velocity,
+/// pressure, wall shear stress and wall pressure, the last cycle's TAWSS (where one was
+/// written) and every step's cap flows and pressures, each within `BOUND` = 1e-5 of its largest
+/// magnitude; the velocity, the wall shear stress and the TAWSS with one more term, the
+/// rounding of the pressure's level turned into a velocity by a step's gradient,
+/// 4 eps |p|max dt / (h |u|max) (kinematic). Panics past a bound; returns the differences as
+/// a line of text.
+#[allow(dead_code)]
+pub fn same_run(run: &Path, reference: &Path, h: f64, dt: f64, density: f64) -> String {
+    const BOUND: f64 = 1e-5;
+    let _lock = SPAWN.lock().unwrap_or_else(|e| e.into_inner());
+    let (a, b) = (hdf5::File::open(run).unwrap(), hdf5::File::open(reference).unwrap());
+    let newest = |f: &hdf5::File, group: &str| -> Option<hdf5::Group> {
+        let g = f.group(group).ok()?;
+        let names = g.member_names().unwrap();
+        names.into_iter().max().map(|n| g.group(&n).unwrap())
+    };
+    let read = |g: &hdf5::Group, name: &str| g.dataset(name).unwrap().read_raw::<f32>().unwrap();
+    let (sa, sb) = (newest(&a, "fields").expect("a snapshot"), newest(&b, "fields").expect("a snapshot"));
+    let time = |g: &hdf5::Group| g.attr("time").unwrap().read_scalar::<f64>().unwrap();
+    assert_eq!(time(&sa), time(&sb), "{}: the last snapshot's time", run.display());
+    let largest = |v: &[f32]| v.iter().fold(0.0f64, |m, &x| m.max(x.abs() as f64));
+    let p_max = largest(&read(&sb, "pressure")) / density;
+    let u_max = largest(&read(&sb, "velocity"));
+    let rounding = 4.0 * f32::EPSILON as f64 * p_max * dt / (h * u_max);
+    let mut line = String::from("max |difference| / max |value|:");
+    let mut check = |what: &str, e: f64, bound: f64| {
+        line += &format!(" {what} {e:.1e} (bound {bound:.1e})");
+        assert!(e <= bound, "{}: {what} differs by {e:.2e} of its largest value (bound {bound:.2e})", run.display());
+    };
+    for field in ["velocity", "pressure", "wss", "wall_pressure"] {
+        let bound = if matches!(field, "velocity" | "wss") { BOUND + rounding } else { BOUND };
+        check(field, relative(&read(&sa, field), &read(&sb, field)), bound);
+    }
+    match (newest(&a, "cycles"), newest(&b, "cycles")) {
+        (Some(ca), Some(cb)) => check("TAWSS", relative(&read(&ca, "tawss"), &read(&cb, "tawss")), BOUND + rounding),
+        (None, None) => {}
+        _ => panic!("{}: one run wrote a cycle, the other not", run.display()),
+    }
+    for table in ["flow_rate", "mean_pressure"] {
+        let at = format!("summary/{table}");
+        let (x, y) =
+            (a.dataset(&at).unwrap().read_raw::<f64>().unwrap(), b.dataset(&at).unwrap().read_raw::<f64>().unwrap());
+        check(&format!("caps' {table}"), relative(&x, &y), BOUND);
+    }
+    line
+}
