@@ -8,11 +8,12 @@
 //!
 //! A step's exchanges (solver::halo, counted from the code): the velocity's 3 components after
 //! each of the explicit Runge-Kutta stages that feed another (2), after each half of each viscous
-//! sweep (2 per sweep) and after the projection (1); on each level above the coarsest, one field
-//! after each smoothing step (4 per V-cycle with the default 2 sweeps) and the source after the
-//! restriction into it; the residual and q (one each per CG iteration) on the finest; a V-cycle
-//! per iteration and one at the start. With ITERATIONS pressure iterations (default 10) and
-//! SWEEPS viscous sweeps (default 2) per step.
+//! sweep (2 per sweep) and after the projection (1); on each distributed level, one field after
+//! each smoothing step (4 per V-cycle with the default 2 sweeps) and, below the finest, the
+//! source after the restriction into it; the gather of the first level held whole (none after:
+//! `solver::domain::WHOLE_CELLS`); the residual and q (one each per CG iteration) on the finest;
+//! a V-cycle per iteration and one at the start. With ITERATIONS pressure iterations (default
+//! 10) and SWEEPS viscous sweeps (default 2) per step.
 //!
 //! `cargo run --release --example scaling_study -- [SPACING_MM] [ITERATIONS] [SWEEPS]`
 
@@ -21,7 +22,7 @@ use std::path::Path;
 use hemoflow::grid::partition::{self, Method};
 use hemoflow::grid::{self, kind};
 use hemoflow::mesh::{self, Units};
-use hemoflow::solver::domain::part_sizes;
+use hemoflow::solver::domain::{first_whole, part_sizes};
 use hemoflow::solver::multigrid::Hierarchy;
 use hemoflow::solver::CellLayout;
 
@@ -35,16 +36,19 @@ fn main() -> anyhow::Result<()> {
     let hierarchy = Hierarchy::new(&g.bricks, &CellLayout::new(&g)?, g.spacing)?;
     let levels = hierarchy.levels.len();
     println!(
-        "bifurcation at {spacing} mm: {fluid} fluid cells in {} bricks, {levels} multigrid levels; a step with {iterations} \
-         pressure iterations and {sweeps} viscous sweeps",
-        g.bricks.slots()
+        "bifurcation at {spacing} mm: {fluid} fluid cells in {} bricks, {levels} multigrid levels ({whole} distributed, \
+         the rest held whole by every rank); a step with {iterations} pressure iterations and {sweeps} viscous sweeps",
+        g.bricks.slots(),
+        whole = first_whole(&hierarchy)
     );
     // f32 fields exchanged per step on each level (see the module docs).
     let cycles = iterations + 1.0;
+    let whole = first_whole(&hierarchy);
     let per_level: Vec<f64> = (0..levels)
         .map(|l| match l {
             0 => 3.0 * (2.0 + 2.0 * sweeps + 1.0) + 1.0 + iterations + 4.0 * cycles,
-            l if l + 1 == levels => cycles,
+            l if l == whole => cycles,
+            l if l > whole => 0.0,
             _ => 5.0 * cycles,
         })
         .collect();

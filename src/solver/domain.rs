@@ -16,9 +16,14 @@
 //! - on a level with a coarser one, the child bricks of the owned coarser bricks and their
 //!   neighbours (the restriction computes the children's residual);
 //! - on a coarser level, the parents of the owned finer bricks (the prolongation);
-//! - on the finest level, what the caller adds (the wall-shear stencils' bricks);
-//! - the coarsest level whole: its exact solve runs redundantly on every rank, from the whole
-//!   level's source gathered.
+//! - on the finest level, what the caller adds (the wall-shear stencils' bricks).
+//!
+//! The small coarse levels, from the first of at most [`WHOLE_CELLS`] allocated cells down to
+//! the coarsest, every rank holds whole ([`LevelPart::whole`]) and computes redundantly: once
+//! the source restricted into the first of them is gathered (each rank computes its owned
+//! bricks'), every rank runs the rest of the V-cycle below it on the same data, with no further
+//! exchange, and the coarsest level's exact solve with it. Each distributed level costs a host
+//! round trip per smoothing step; a whole one costs none.
 //!
 //! Kernels compute on held cells too; a halo cell's result can be wrong (its stencil may reach
 //! beyond what the rank holds), so after a stage whose output a later stage reads across a
@@ -37,6 +42,19 @@ use super::CellLayout;
 use crate::grid::index::{Bricks, BRICK_CELLS, NO_SLOT};
 use crate::grid::partition::Partition;
 
+/// A coarse level with at most this many allocated cells is held whole by every rank (128 KiB
+/// per f32 field): from the first such level down, the V-cycle runs redundantly on every rank,
+/// with no halo exchange but the gather of the first one's source.
+pub const WHOLE_CELLS: usize = 32_768;
+
+/// The first level every rank holds whole: the first coarse one of at most [`WHOLE_CELLS`]
+/// allocated cells, or the coarsest (always whole: its exact solve), or none on a one-level
+/// hierarchy (its only level is the finest).
+pub fn first_whole(hierarchy: &Hierarchy) -> usize {
+    let levels = &hierarchy.levels;
+    (1..levels.len()).find(|&l| levels[l].bricks.allocated_cells() <= WHOLE_CELLS).unwrap_or(levels.len() - 1).max(1)
+}
+
 /// One rank's part of one level.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct LevelPart {
@@ -50,6 +68,9 @@ pub struct LevelPart {
     pub send: Vec<(usize, Vec<u32>)>,
     /// Local slot of each global slot of the level, NO_SLOT where not held.
     pub local_of: Vec<u32>,
+    /// Held whole and computed redundantly on every rank: its halo is exchanged only after the
+    /// restriction into it (a gather), and only on the first such level.
+    pub whole: bool,
 }
 
 impl LevelPart {
@@ -120,7 +141,7 @@ fn fluid_per_slot(layout: &CellLayout) -> Vec<u32> {
 /// and the finest level's `extra` bricks (the caller's: the wall-shear stencils').
 fn held(hierarchy: &Hierarchy, owners: &[Vec<u32>], rank: usize, extra: &[u32]) -> Vec<BTreeSet<u32>> {
     let levels = &hierarchy.levels;
-    let last = levels.len() - 1;
+    let (last, whole) = (levels.len() - 1, first_whole(hierarchy));
     let owned = |l: usize| (0..owners[l].len() as u32).filter(move |&s| owners[l][s as usize] as usize == rank);
     let ring = |l: usize, set: &mut BTreeSet<u32>, s: u32| {
         set.extend(levels[l].bricks.neighbours[s as usize].iter().copied().filter(|&nb| nb != NO_SLOT));
@@ -128,7 +149,7 @@ fn held(hierarchy: &Hierarchy, owners: &[Vec<u32>], rank: usize, extra: &[u32]) 
     let mut held: Vec<BTreeSet<u32>> = Vec::with_capacity(levels.len());
     for l in 0..levels.len() {
         let mut set = BTreeSet::new();
-        if l == last && l > 0 {
+        if l >= whole {
             set.extend(0..levels[l].bricks.slots() as u32);
             held.push(set);
             continue;
@@ -203,7 +224,7 @@ pub fn decompose(hierarchy: &Hierarchy, partition: &Partition, rank: usize, extr
                     (!mine.is_empty()).then_some((q, mine))
                 })
                 .collect();
-            LevelPart { slots, owned, recv, send, local_of }
+            LevelPart { slots, owned, recv, send, local_of, whole: l >= first_whole(hierarchy) }
         })
         .collect();
     Domain { rank, ranks, levels }

@@ -42,12 +42,33 @@ fn runs(slots: &[u32]) -> Vec<(u32, u32)> {
 }
 
 impl Ranks {
-    /// Makes the halo of a per-cell field on level `level` current: `field` holds `components`
-    /// arrays of the level's held cells one after another (component-major). Every rank calls
-    /// it for the same field at the same point.
-    pub fn exchange(&self, gpu: &Gpu, level: usize, field: &dyn Bindable, components: u32) -> Result<(), GpuError> {
+    /// Whether a stage's output on `level` (`restricted`: the restriction's into it) has a halo
+    /// to exchange: on a distributed level with peers, always; on a level held whole only after
+    /// the restriction from a distributed level (from one held whole too, every rank computed
+    /// all of it alike).
+    fn needs_exchange(&self, level: usize, restricted: bool) -> bool {
+        let levels = &self.domain.levels;
+        let part = &levels[level];
+        let peers = !(part.send.is_empty() && part.recv.is_empty());
+        peers && (!part.whole || restricted && !levels[level - 1].whole)
+    }
+
+    /// Makes the halo of a per-cell field on level `level` current after a stage that computed
+    /// it: `field` holds `components` arrays of the level's held cells one after another
+    /// (component-major); on a level held whole, after the restriction into it (`restricted`),
+    /// the gather of its source (each rank computed its owned bricks'). Nothing where
+    /// [`Self::needs_exchange`] says so. Every rank calls it for the same field at the same
+    /// point.
+    pub fn exchange(
+        &self,
+        gpu: &Gpu,
+        level: usize,
+        field: &dyn Bindable,
+        components: u32,
+        restricted: bool,
+    ) -> Result<(), GpuError> {
         let part = &self.domain.levels[level];
-        if part.send.is_empty() && part.recv.is_empty() {
+        if !self.needs_exchange(level, restricted) {
             return Ok(());
         }
         let span = field.span();
@@ -178,12 +199,22 @@ impl<'a> Recorder<'a> {
     }
 
     /// On several ranks, makes the halo of `field` (`components` arrays of level `level`'s held
-    /// cells) current; nothing on one.
+    /// cells) current ([`Ranks::exchange`]); nothing on one.
     pub fn exchange(&mut self, level: usize, field: &dyn Bindable, components: u32) {
-        let Some(ranks) = self.ranks else { return };
+        self.exchange_after(level, field, components, false);
+    }
+
+    /// [`Self::exchange`] after the restriction into level `level`: on a level held whole, the
+    /// gather of its source.
+    pub fn exchange_restricted(&mut self, level: usize, field: &dyn Bindable) {
+        self.exchange_after(level, field, 1, true);
+    }
+
+    fn exchange_after(&mut self, level: usize, field: &dyn Bindable, components: u32, restricted: bool) {
+        let Some(ranks) = self.ranks.filter(|r| r.needs_exchange(level, restricted)) else { return };
         self.flush();
         if self.error.is_none() {
-            self.error = ranks.exchange(self.gpu, level, field, components).err();
+            self.error = ranks.exchange(self.gpu, level, field, components, restricted).err();
         }
     }
 

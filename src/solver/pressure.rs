@@ -400,7 +400,7 @@ impl PressureSolve {
             smooth(rec, &pre[1], false);
         }
         record(rec, restrict);
-        rec.exchange(l + 1, &self.levels[l + 1].f, 1);
+        rec.exchange_restricted(l + 1, &self.levels[l + 1].f);
         self.v_cycle(gpu, rec, l + 1, gate);
         smooth(rec, &post[0], true);
         smooth(rec, &post[1], false);
