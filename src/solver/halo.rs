@@ -67,20 +67,46 @@ impl Ranks {
         components: u32,
         restricted: bool,
     ) -> Result<(), GpuError> {
-        let part = &self.domain.levels[level];
         if !self.needs_exchange(level, restricted) {
             return Ok(());
         }
-        let span = field.span();
+        self.round_trip(gpu, Some((level, field, components)), None).map(|_| ())
+    }
+
+    /// Sums slots `slots` of the scalar buffer `scalars` over the ranks, in place; returns the
+    /// whole buffer as it then is.
+    pub fn sum_scalars(&self, gpu: &Gpu, scalars: &wgpu::Buffer, slots: &[u32]) -> Result<Vec<f32>, GpuError> {
+        Ok(self.round_trip(gpu, None, Some((scalars, slots)))?.expect("the scalars read"))
+    }
+
+    /// One read-back for both: the halo exchange of `halo` (level, field, components; as
+    /// [`Self::exchange`]) and the sum of `sum`'s slots of its scalar buffer (as
+    /// [`Self::sum_scalars`], whose result it returns).
+    fn round_trip(
+        &self,
+        gpu: &Gpu,
+        halo: Option<(usize, &dyn Bindable, u32)>,
+        sum: Option<(&wgpu::Buffer, &[u32])>,
+    ) -> Result<Option<Vec<f32>>, GpuError> {
+        let empty = super::domain::LevelPart::default();
+        let (part, span, components) = match halo {
+            Some((level, field, components)) => (&self.domain.levels[level], Some(field.span()), components),
+            None => (&empty, None, 0),
+        };
         let (n, cells) = (part.cells() as u64, u64::from(BRICK_CELLS));
-        let at = |c: u32, slot: u32| span.offset() + 4 * (u64::from(c) * n + u64::from(slot) * cells);
+        let at = |span: &Span, c: u32, slot: u32| span.offset() + 4 * (u64::from(c) * n + u64::from(slot) * cells);
         let mut ranges: Vec<Span> = Vec::new();
-        for (_, slots) in &part.send {
-            for c in 0..components {
-                for (first, count) in runs(slots) {
-                    ranges.push(Span::range(span.buffer(), at(c, first), 4 * u64::from(count) * cells));
+        if let Some(span) = &span {
+            for (_, slots) in &part.send {
+                for c in 0..components {
+                    for (first, count) in runs(slots) {
+                        ranges.push(Span::range(span.buffer(), at(span, c, first), 4 * u64::from(count) * cells));
+                    }
                 }
             }
+        }
+        if let Some((scalars, _)) = sum {
+            ranges.push(Span::whole(scalars));
         }
         let read: Vec<&dyn Bindable> = ranges.iter().map(|s| s as &dyn Bindable).collect();
         let mut parts = gpu.read_spans(&read)?.into_iter();
@@ -98,22 +124,32 @@ impl Ranks {
         let per_component = |run: &std::ops::Range<u32>| (run.end - run.start) as usize * BRICK_CELLS as usize;
         let mut recvs: Vec<(usize, Vec<f32>)> =
             part.recv.iter().map(|(q, run)| (*q, vec![0.0; components as usize * per_component(run)])).collect();
-        {
-            let sends: Vec<(usize, &[f32])> = sends.iter().map(|(q, v)| (*q, &v[..])).collect();
-            let mut targets: Vec<(usize, &mut [f32])> = recvs.iter_mut().map(|(q, v)| (*q, &mut v[..])).collect();
-            self.comm.exchange(&sends, &mut targets);
-        }
-        let mut bytes = 0u64;
-        for ((_, run), (_, values)) in part.recv.iter().zip(&recvs) {
-            let len = per_component(run);
-            for c in 0..components {
-                let chunk = &values[c as usize * len..][..len];
-                gpu.queue.write_buffer(span.buffer(), at(c, run.start), bytemuck::cast_slice(chunk));
+        if let Some(span) = &span {
+            {
+                let sends: Vec<(usize, &[f32])> = sends.iter().map(|(q, v)| (*q, &v[..])).collect();
+                let mut targets: Vec<(usize, &mut [f32])> = recvs.iter_mut().map(|(q, v)| (*q, &mut v[..])).collect();
+                self.comm.exchange(&sends, &mut targets);
             }
-            bytes += 4 * values.len() as u64;
+            let mut bytes = 0u64;
+            for ((_, run), (_, values)) in part.recv.iter().zip(&recvs) {
+                let len = per_component(run);
+                for c in 0..components {
+                    let chunk = &values[c as usize * len..][..len];
+                    gpu.queue.write_buffer(span.buffer(), at(span, c, run.start), bytemuck::cast_slice(chunk));
+                }
+                bytes += 4 * values.len() as u64;
+            }
+            gpu.counters.exchanged(bytes);
         }
-        gpu.counters.exchanged(bytes);
-        Ok(())
+        let Some((scalars, slots)) = sum else { return Ok(None) };
+        let mut values: Vec<f32> = bytemuck::pod_collect_to_vec(&parts.next().expect("the scalars"));
+        let mut sums: Vec<f64> = slots.iter().map(|&s| f64::from(values[s as usize])).collect();
+        self.comm.sum(&mut sums);
+        for (&s, &v) in slots.iter().zip(&sums) {
+            values[s as usize] = v as f32;
+            gpu.queue.write_buffer(scalars, 4 * u64::from(s), bytemuck::bytes_of(&(v as f32)));
+        }
+        Ok(Some(values))
     }
 
     /// A whole-grid field from every rank's owned cells, on every rank: `local` holds
@@ -157,19 +193,6 @@ impl Ranks {
             }
         }
         out
-    }
-
-    /// Sums slots `slots` of the scalar buffer `scalars` over the ranks, in place; returns the
-    /// whole buffer as it then is.
-    pub fn sum_scalars(&self, gpu: &Gpu, scalars: &wgpu::Buffer, slots: &[u32]) -> Result<Vec<f32>, GpuError> {
-        let mut values: Vec<f32> = gpu.read(scalars)?;
-        let mut sums: Vec<f64> = slots.iter().map(|&s| f64::from(values[s as usize])).collect();
-        self.comm.sum(&mut sums);
-        for (&s, &v) in slots.iter().zip(&sums) {
-            values[s as usize] = v as f32;
-            gpu.queue.write_buffer(scalars, 4 * u64::from(s), bytemuck::bytes_of(&(v as f32)));
-        }
-        Ok(values)
     }
 }
 
@@ -221,13 +244,25 @@ impl<'a> Recorder<'a> {
     /// On several ranks, sums `slots` of `scalars` over them and returns the buffer as it then
     /// is; None on one rank (or after a failure).
     pub fn sum(&mut self, scalars: &wgpu::Buffer, slots: &[u32]) -> Option<Vec<f32>> {
+        self.sum_and_exchange(scalars, slots, None)
+    }
+
+    /// [`Self::sum`] and, in the same round trip, the halo exchange of `halo` (level 0's
+    /// `components` arrays of a field, as [`Self::exchange`]).
+    pub fn sum_and_exchange(
+        &mut self,
+        scalars: &wgpu::Buffer,
+        slots: &[u32],
+        halo: Option<(&dyn Bindable, u32)>,
+    ) -> Option<Vec<f32>> {
         let ranks = self.ranks?;
         self.flush();
         if self.error.is_some() {
             return None;
         }
-        match ranks.sum_scalars(self.gpu, scalars, slots) {
-            Ok(values) => Some(values),
+        let halo = halo.filter(|_| ranks.needs_exchange(0, false)).map(|(field, components)| (0, field, components));
+        match ranks.round_trip(self.gpu, halo, Some((scalars, slots))) {
+            Ok(values) => values,
             Err(e) => {
                 self.error = Some(e);
                 None

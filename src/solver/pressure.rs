@@ -376,8 +376,9 @@ impl PressureSolve {
 
     /// Records one V-cycle on level `l` (e = 0 first), behind `gate` if given (the clears of e
     /// are not gated: e is scratch, and level 0's, z, is not read after CG stops). On several
-    /// ranks each smoothing step's and the restriction's output has its halo exchanged.
-    fn v_cycle(&self, gpu: &Gpu, rec: &mut Recorder, l: usize, gate: Option<Gate>) {
+    /// ranks each smoothing step's and the restriction's output has its halo exchanged, but for
+    /// the last one's with `defer_last` (the caller's, to share a round trip).
+    fn v_cycle(&self, gpu: &Gpu, rec: &mut Recorder, l: usize, gate: Option<Gate>, defer_last: bool) {
         let level = &self.levels[l];
         level.e.clear(gpu, rec);
         let record = |rec: &mut Recorder, d: &Dispatch| match gate {
@@ -401,11 +402,15 @@ impl PressureSolve {
         }
         record(rec, restrict);
         rec.exchange_restricted(l + 1, &self.levels[l + 1].f);
-        self.v_cycle(gpu, rec, l + 1, gate);
+        self.v_cycle(gpu, rec, l + 1, gate, false);
         smooth(rec, &post[0], true);
-        smooth(rec, &post[1], false);
         for _ in 1..pairs {
+            smooth(rec, &post[1], false);
             smooth(rec, &post[2], true);
+        }
+        if defer_last {
+            record(rec, &post[1]);
+        } else {
             smooth(rec, &post[1], false);
         }
     }
@@ -420,7 +425,7 @@ impl PressureSolve {
     pub(super) fn record_start(&self, gpu: &Gpu, rec: &mut Recorder) {
         self.initial_residual.record(rec);
         rec.exchange(0, &self.v.r, 1);
-        self.v_cycle(gpu, rec, 0, None);
+        self.v_cycle(gpu, rec, 0, None, false);
         self.levels[0].e.copy_to(gpu, rec, &self.v.d);
         self.ops.rz.record(rec);
         self.ops.rr.record(rec);
@@ -438,16 +443,19 @@ impl PressureSolve {
         let [before, after] = self.iteration_ops();
         for _ in 0..budget {
             self.apply.record_gated(rec, gate);
-            rec.exchange(0, &self.v.q, 1);
             before[0].record_gated(rec, gate);
-            // The control's state comes back with the sum: CG stopped, the gate is closed.
-            if rec.sum(self.vectors.scalars(), &[DQ]).is_some_and(|v| v[slot::ITERATING as usize] == 0.0) {
+            // d.q over the owned cells, summed in the round trip of q's halo; the control's
+            // state comes back with it: CG stopped, the gate is closed.
+            let summed = rec.sum_and_exchange(self.vectors.scalars(), &[DQ], Some((&self.v.q, 1)));
+            if summed.is_some_and(|v| v[slot::ITERATING as usize] == 0.0) {
                 break;
             }
             before[1..].iter().for_each(|op| op.record_gated(rec, gate));
-            self.v_cycle(gpu, rec, 0, Some(gate));
+            self.v_cycle(gpu, rec, 0, Some(gate), true);
+            // The new r.z and r.r over the owned cells, summed in the round trip of z's halo
+            // (the V-cycle's last smoothing step left it), which the new direction reads.
             after[..2].iter().for_each(|op| op.record_gated(rec, gate));
-            rec.sum(self.vectors.scalars(), &[RZ_NEW, RR]);
+            rec.sum_and_exchange(self.vectors.scalars(), &[RZ_NEW, RR], Some((&self.levels[0].e, 1)));
             after[2..].iter().for_each(|op| op.record_gated(rec, gate));
             // Not gated (it writes the gates): it does nothing once CG has stopped.
             control[1].record(rec);
