@@ -6,7 +6,8 @@
 //! with [`Comm::exchange`], and writes what arrives into the halo's runs (one write per peer
 //! and component). A sum reads the solve's scalar buffer, sums the named slots over the ranks
 //! (in f64) and writes them back, so `solver/cg_control` takes the same decision on every
-//! rank. On one rank (no [`Ranks`]) the [`Recorder`] is a plain command encoder.
+//! rank; an exchange and a sum can share one read-back. On one rank (no [`Ranks`]) the
+//! [`Recorder`] is a plain command encoder.
 
 use std::ops::{Deref, DerefMut};
 use std::rc::Rc;
