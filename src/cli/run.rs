@@ -3,7 +3,6 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-
 use std::rc::Rc;
 
 use anyhow::{Context, Result};

@@ -127,7 +127,8 @@ pub struct RunSummary {
     pub owned_fluid_cells: usize,
     /// Ranks the run ran on.
     pub ranks: usize,
-    /// GPU bytes allocated per fluid cell (grid, fields, pressure solver).
+    /// GPU bytes allocated per fluid cell (grid, fields, pressure solver; on several ranks,
+    /// rank 0's per fluid cell it owns, its halo included).
     pub bytes_per_fluid_cell: f64,
     /// Mean pressure iterations per step.
     pub pressure_iterations_mean: f64,
