@@ -279,6 +279,7 @@ fn is_user_error(e: &anyhow::Error) -> bool {
                         | hemoflow::run::RunError::Grid(_)
                         | hemoflow::run::RunError::Stent(_)
                         | hemoflow::run::RunError::Lock(_)
+                        | hemoflow::run::RunError::Solver(hemoflow::solver::gpu_solver::RunError::TooManyRanks { .. })
                 )
             )
     })

@@ -73,6 +73,17 @@ pub enum RunError {
     /// The GPU failed.
     #[error(transparent)]
     Gpu(#[from] GpuError),
+    /// More ranks than the grid's bricks can be shared among.
+    #[error(
+        "{ranks} ranks for a grid of {bricks} bricks (4^3 cells each, the least a rank can own): run on at most \
+         {bricks} ranks, or refine the grid"
+    )]
+    TooManyRanks {
+        /// Ranks asked for.
+        ranks: usize,
+        /// The grid's allocated bricks.
+        bricks: usize,
+    },
 }
 
 /// What one time step measured.
@@ -326,7 +337,13 @@ impl<'g> GpuSolver<'g> {
         comm: std::rc::Rc<dyn Comm>,
         stencil: Option<&WallStencil>,
     ) -> Result<GpuSolver<'g>, RunError> {
+        let bricks = grid.bricks.slots();
         let parts = partition(grid, comm.size(), Method::Bisection);
+        let mut owning = vec![false; comm.size()];
+        parts.part_of_slot.iter().for_each(|&p| owning[p as usize] = true);
+        if owning.contains(&false) {
+            return Err(RunError::TooManyRanks { ranks: comm.size(), bricks });
+        }
         let extra = stencil.map_or_else(Vec::new, |s| stencil_bricks(&parts, s));
         Self::build(gpu, grid, settings, Some(RankSetup { comm, parts, extra }))
     }
