@@ -239,9 +239,12 @@ impl Ranked {
     fn whole_values(&self, values: CapValues, total: usize) -> CapValues {
         let mut maxima = [values.speed_max, values.velocity_change];
         self.ranks.comm.max(&mut maxima);
+        // Each cap cell's flux and pressure side by side: one gather for both.
+        let pairs: Vec<f32> = values.outflow.iter().zip(&values.pressure).flat_map(|(&q, &p)| [q, p]).collect();
+        let whole = self.ranks.gather_entries(&pairs, 2, &self.cap_entries, total);
         CapValues {
-            outflow: self.ranks.gather_entries(&values.outflow, 1, &self.cap_entries, total),
-            pressure: self.ranks.gather_entries(&values.pressure, 1, &self.cap_entries, total),
+            outflow: whole.iter().step_by(2).copied().collect(),
+            pressure: whole.iter().skip(1).step_by(2).copied().collect(),
             speed_max: maxima[0],
             velocity_change: maxima[1],
         }
