@@ -4,7 +4,9 @@
 //! Reynolds number and resolution, the errors of the pressure gradient, centreline velocity and
 //! area-weighted wall shear stress, the worst wall triangle, the net advective force on the
 //! middle third (over its pressure force; none in fully developed flow) and the part of it within
-//! h of the wall, and the observed order between successive resolutions. A study, not a timing:
+//! h of the wall, the wall streak (the spread around the pipe of the axial velocity next to the
+//! wall, over 2 U, and the wall normal where it is fastest) and the observed order between
+//! successive resolutions. A study, not a timing:
 //! `cargo bench --bench accuracy` runs the whole table (hours on lavapipe); `-- quick` only D/h 8
 //! and 16 on one axis; `-- CASES` with CASES like `re=100,dh=10,axis=2` picks cases.
 //! `cargo test --benches` (or cargo-nextest, which lists it as `smoke`) runs one small case as a
@@ -72,9 +74,9 @@ fn main() {
     let log_path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/accuracy.jsonl");
     let mut log = std::fs::OpenOptions::new().create(true).append(true).open(&log_path).ok();
     println!(
-        "| axis | Re | D/h | cells | steps | dp/ds | centre | mean WSS | worst WSS | peak | advective force (wall) | order dp, centre, WSS |"
+        "| axis | Re | D/h | cells | steps | dp/ds | centre | mean WSS | worst WSS | peak | advective force (wall) | wall streak (at normal) | order dp, centre, WSS |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     let mut previous: Option<(usize, f64, f64, PipeErrors)> = None;
     for (axis, re, dh) in cases {
         let [x, y, z] = AXES[axis];
@@ -102,7 +104,7 @@ fn main() {
             _ => String::new(),
         };
         println!(
-            "| ({x}, {y}, {z}) | {re} | {dh} | {} | {}{} | {:+.2}% | {:+.2}% | {:+.2}% | {:+.2}% | {:+.2}% | {:+.2}% ({:+.2}%) | {order} |",
+            "| ({x}, {y}, {z}) | {re} | {dh} | {} | {}{} | {:+.2}% | {:+.2}% | {:+.2}% | {:+.2}% | {:+.2}% | {:+.2}% ({:+.2}%) | {:.2}% ({:.2}, {:.2}, {:.2}) | {order} |",
             e.fluid_cells,
             e.steps,
             if e.steady { "" } else { " (not steady)" },
@@ -112,7 +114,11 @@ fn main() {
             100.0 * e.wss_worst,
             100.0 * e.peak,
             100.0 * e.advective_force,
-            100.0 * e.advective_force_wall
+            100.0 * e.advective_force_wall,
+            100.0 * e.wall_streak,
+            e.wall_streak_normal[0],
+            e.wall_streak_normal[1],
+            e.wall_streak_normal[2]
         );
         if let Some(f) = log.as_mut() {
             let line = serde_json::json!({ "adapter": gpu.report.name, "axis": [x, y, z], "reynolds": re, "d_over_h": dh, "errors": e });
