@@ -14,6 +14,7 @@ mod advance;
 pub mod error;
 mod history;
 mod record;
+pub mod resolution;
 pub mod setup;
 
 use std::path::{Path, PathBuf};
@@ -181,6 +182,10 @@ pub struct RunSummary {
     /// Wall triangles with no fluid cell near them (thinner than the grid resolves): their
     /// stress is 0.
     pub wall_unresolved: usize,
+    /// The grid's spacing in wall units over the wall at the snapshot where its 95th percentile
+    /// was largest ([`resolution`]; above [`resolution::H_PLUS_LIMIT`] the accuracy study's
+    /// errors exceed 1%).
+    pub wall_resolution: resolution::WallResolution,
     /// The stents as deployed (empty without `[[stent]]`).
     pub stents: Vec<StentSummary>,
     /// A steady run's end (`time.steady`).
@@ -400,6 +405,8 @@ pub fn run_on(
     // A steady run: its last residuals, and the steps in a row within the tolerance.
     let (mut residuals, mut steady_steps) = (None, 0u64);
     let mut is_steady = false;
+    let areas: Vec<f64> = (0..wall.triangles.len()).map(|t| wall.area(t)).collect();
+    let mut wall_resolution = resolution::WallResolution::default();
     while !reached(end, time) && !is_steady && step < steady_limit {
         // The next event: a snapshot, a checkpoint, a cycle's end or the end.
         let cycle_end = period.map(|p| (history.cycles.len() + 1) as f64 * p);
@@ -484,6 +491,10 @@ pub fn run_on(
                 None => solver.wall_stress()?,
             };
             recorder.snapshot(&g, time, (&u, &p), density, &stress, &history)?;
+            let r = resolution::wall_resolution(&stress, &areas, density, nu, g.spacing, time);
+            if r.p95 > wall_resolution.p95 {
+                wall_resolution = r;
+            }
         }
         // After the snapshot, so that a restart takes up the snapshots where this run would.
         if let (Some(at), Some(ci)) = (next_checkpoint, checkpoint_interval) {
@@ -570,6 +581,7 @@ pub fn run_on(
         wall_triangles: wall.triangles.len(),
         wall_gpu_bytes: solver.wall_bytes(),
         wall_unresolved: stencil.unresolved,
+        wall_resolution,
         stents: stented.map_or(Vec::new(), |(deployed, _, _)| {
             deployed
                 .iter()
