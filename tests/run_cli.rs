@@ -256,6 +256,19 @@ fn a_wall_too_coarse_for_the_flow_is_reported_and_warned_about() {
     let warning = out.lines().find(|l| l.starts_with("warning: h+ is over 3")).expect("the warning");
     println!("{warning}");
     assert!(warning.contains("[geometry] spacing times 0."), "{warning}");
+    // Each snapshot keeps h+ per wall triangle; `info` gives the last one's statistics, which
+    // the run's highest 95th percentile bounds.
+    let h5 = dir.path().join("out/pipe.h5");
+    check_output(&h5);
+    let (code, info, text) = hemoflow(&["info", h5.to_str().unwrap(), "--json"]);
+    assert_eq!(code, 0, "{text}");
+    let last = info["wall"]["h_plus"]["stats"]["p95"].as_f64().expect("info's h+ statistics");
+    let (_, run, _) = hemoflow(&["run", path.to_str().unwrap(), "--json", "-o", "out/again.h5"]);
+    let highest = run["wall_resolution"]["p95"].as_f64().unwrap();
+    println!("h+ 95th percentile: last snapshot {last:.3}, highest {highest:.3}");
+    assert!(last > 3.0 && last <= highest, "{last} {highest}");
+    let (_, _, text) = hemoflow(&["info", h5.to_str().unwrap()]);
+    assert!(text.lines().any(|l| l.trim_start().starts_with("h+ t = ")), "{text}");
 }
 
 #[test]

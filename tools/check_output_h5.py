@@ -11,7 +11,8 @@ Layout (docs: DESIGN.md "Output layout"):
   /fields     optional; one group per snapshot, named by 6 digits, attr time (finite, increasing with
               the index); pressure float32 (nz, ny, nx), velocity float32 (nz, ny, nx, 3), both finite,
               with units "Pa" and "m/s"
-              and, with /wall, wss float32 (M, 3) and wall_pressure float32 (M,), finite, "Pa"
+              and, with /wall, wss float32 (M, 3) and wall_pressure float32 (M,), finite, "Pa", and
+              h_plus float32 (M,), finite, >= 0, "1"
   /wall       optional; vertices float64 (N, 3) finite, triangles uint32 (M, 3) < N, labels uint32
               (M,) < len(label_names), label_names strings
   /cycles     optional (needs /wall); one group per cycle, 6 digits (from 000001; a restarted run's
@@ -141,13 +142,14 @@ def check_wall(path, f, shape, snapshots):
     need(lab.dtype == np.uint32 and lab.shape == (m,), f"{where}/labels: {lab.shape} {lab.dtype}, expected ({m},)")
     need(int(lab[()].max()) < len(names), f"{where}/labels: a label >= {len(names)} label_names")
     for snap in snapshots:
-        for name, want in (("wss", (m, 3)), ("wall_pressure", (m,))):
+        for name, want, unit in (("wss", (m, 3), "Pa"), ("wall_pressure", (m,), "Pa"), ("h_plus", (m,), "1")):
             dw = f"{path}:{snap}/{name}"
             need(name in f[snap], f"{dw} missing")
             ds = f[snap][name]
             need(ds.dtype == np.float32 and ds.shape == want, f"{dw}: {ds.shape} {ds.dtype}, expected {want} float32")
-            units(ds, "Pa", dw)
+            units(ds, unit, dw)
             need(first_nonfinite(ds) is None, f"{dw}: non-finite values")
+        need(float(f[snap]["h_plus"][()].min()) >= 0.0, f"{path}:{snap}/h_plus: negative values")
     cycles = 0
     if "cycles" in f:
         n_caps = len(f["summary"]["cap_names"]) if "summary" in f else None

@@ -4,7 +4,7 @@ usage: pvpython tools/check_paraview.py FILE.xdmf [FILE.wall.xdmf ...]
 
 Each file is one of the five XDMF files hemoflow writes: a run's volume series (OUT.xdmf, the
 snapshots' cell_kind, pressure and velocity), the grid alone (`voxelize`: cell_kind,
-volume_fraction), a run's wall series over the snapshots (OUT.wall.xdmf: wss, wall_pressure)
+volume_fraction), a run's wall series over the snapshots (OUT.wall.xdmf: wss, wall_pressure, h_plus)
 and over the cycles (OUT.cycles.xdmf: tawss, osi, rrt), and centrelines (`centerline`:
 polylines with radius and abscissa). For each:
 
@@ -65,7 +65,7 @@ def kind_of(path):
 WANT = {
     "volume": {"cell_kind", "pressure", "velocity"},
     "grid": {"cell_kind", "volume_fraction"},
-    "wall": {"wss", "wall_pressure"},
+    "wall": {"wss", "wall_pressure", "h_plus"},
     "cycles": {"tawss", "osi", "rrt"},
     "centerlines": {"radius", "abscissa"},
 }
@@ -158,7 +158,8 @@ def check_wall(path, h5, reader, times, kind):
         centroid = vertices[triangles[t]].mean(axis=0)
         if kind == "wall":
             g = f["fields"][sorted(f["fields"].keys())[-1]]
-            expect = {"wss": g["wss"][t, :], "wall_pressure": [g["wall_pressure"][t]]}
+            expect = {name: [g[name][t]] for name in ("wall_pressure", "h_plus")}
+            expect["wss"] = g["wss"][t, :]
         else:
             g = f["cycles"][sorted(f["cycles"].keys())[-1]]
             expect = {name: [g[name][t]] for name in ("tawss", "osi", "rrt")}

@@ -9,8 +9,9 @@
 //! /grid/caps one subgroup per cap: cells, open_area, area, normal[3], centroid[3], index, cell_kind
 //! /fields/NNNNNN  one group per snapshot (6-digit, zero-padded index), attr time (f64, s);
 //!            datasets pressure (f32, Pa, nz x ny x nx) and velocity (f32, m/s, nz x ny x nx x 3),
-//!            and wss (f32, Pa, M x 3: the wall shear stress on each wall triangle) and
-//!            wall_pressure (f32, Pa, M), each with a `units` attribute
+//!            and wss (f32, Pa, M x 3: the wall shear stress on each wall triangle),
+//!            wall_pressure (f32, Pa, M) and h_plus (f32, 1, M: the grid's spacing in wall
+//!            units, h sqrt(|wss| / rho) / nu), each with a `units` attribute
 //! /wall      vertices (f64, m, N x 3), triangles (u32, M x 3), labels (u32, M), label_names
 //!            (strings): the wall's own triangles (caps left out)
 //! /cycles/NNNNNN  one group per cardiac cycle (6-digit number from 1), attrs start, end (s);

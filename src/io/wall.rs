@@ -82,8 +82,9 @@ impl H5Output {
 
     /// Writes the wall fields of snapshot `index` (after [`H5Output::write_snapshot`] wrote
     /// it): `wss` (f32, M x 3, Pa: the wall shear stress vector on each wall triangle) and
-    /// `wall_pressure` (f32, M, Pa), from `stress` (per triangle: the stress xyz, the pressure w).
-    pub fn write_wall_snapshot(&self, index: usize, stress: &[[f32; 4]]) -> Result<(), IoError> {
+    /// `wall_pressure` (f32, M, Pa), from `stress` (per triangle: the stress xyz, the pressure w),
+    /// and `h_plus` (f32, M, units "1": the grid's spacing in wall units at each triangle).
+    pub fn write_wall_snapshot(&self, index: usize, stress: &[[f32; 4]], h_plus: &[f32]) -> Result<(), IoError> {
         let at = snapshot_group(index);
         let fields = self.top_group(super::h5::FIELDS)?;
         let group = fields.group(&format!("{index:06}")).map_err(|e| self.h5(&format!("group {at}"), e))?;
@@ -99,6 +100,8 @@ impl H5Output {
         let p: Vec<f32> = stress.iter().map(|s| s[3]).collect();
         let ds = self.create_dense(&group, &at, "wall_pressure", &[stress.len()], &p)?;
         self.str_attr(&ds, &format!("{at}/wall_pressure"), "units", "Pa")?;
+        let ds = self.create_dense(&group, &at, "h_plus", &[h_plus.len()], h_plus)?;
+        self.str_attr(&ds, &format!("{at}/h_plus"), "units", "1")?;
         self.flush()
     }
 
@@ -139,7 +142,7 @@ impl H5Output {
 }
 
 /// Writes the wall's XDMF sidecar: a temporal collection `wall` over the snapshots (cell data
-/// `wss`, a vector, and `wall_pressure`, Pa) on the triangles of `/wall` (`vertices` points,
+/// `wss`, a vector, `wall_pressure`, Pa, and `h_plus`) on the triangles of `/wall` (`vertices` points,
 /// `triangles` M triangles). Replaced atomically.
 pub fn write_wall_xdmf(
     xdmf_path: &Path,
@@ -148,7 +151,7 @@ pub fn write_wall_xdmf(
     triangles: usize,
     snapshots: &[(usize, f64)],
 ) -> Result<(), IoError> {
-    let fields = [("wss", true), ("wall_pressure", false)];
+    let fields = [("wss", true), ("wall_pressure", false), ("h_plus", false)];
     write_surface_series(xdmf_path, h5_path, [points, triangles], "wall", snapshots, &fields, &snapshot_group)
 }
 

@@ -14,7 +14,6 @@ mod advance;
 pub mod error;
 mod history;
 mod record;
-pub mod resolution;
 pub mod setup;
 
 use std::path::{Path, PathBuf};
@@ -26,6 +25,7 @@ use crate::comm::{Comm, Solo};
 use crate::gpu::StepCounters;
 use crate::grid::kind;
 use crate::io::{Checkpoint, OutputLock};
+use crate::post::resolution::{h_plus, wall_resolution, WallResolution};
 use crate::solver::boundary::Boundary;
 use crate::solver::gpu_solver::{Averages, GpuSolver, Settings};
 use crate::solver::multigrid::MultigridSettings;
@@ -183,9 +183,9 @@ pub struct RunSummary {
     /// stress is 0.
     pub wall_unresolved: usize,
     /// The grid's spacing in wall units over the wall at the snapshot where its 95th percentile
-    /// was largest ([`resolution`]; above [`resolution::H_PLUS_LIMIT`] the accuracy study's
+    /// was largest ([`crate::post::resolution`]; above its `H_PLUS_LIMIT` the accuracy study's
     /// errors exceed 1%).
-    pub wall_resolution: resolution::WallResolution,
+    pub wall_resolution: WallResolution,
     /// The stents as deployed (empty without `[[stent]]`).
     pub stents: Vec<StentSummary>,
     /// A steady run's end (`time.steady`).
@@ -406,7 +406,7 @@ pub fn run_on(
     let (mut residuals, mut steady_steps) = (None, 0u64);
     let mut is_steady = false;
     let areas: Vec<f64> = (0..wall.triangles.len()).map(|t| wall.area(t)).collect();
-    let mut wall_resolution = resolution::WallResolution::default();
+    let mut resolution = WallResolution::default();
     while !reached(end, time) && !is_steady && step < steady_limit {
         // The next event: a snapshot, a checkpoint, a cycle's end or the end.
         let cycle_end = period.map(|p| (history.cycles.len() + 1) as f64 * p);
@@ -490,10 +490,11 @@ pub fn run_on(
                 Some(stress) => stress,
                 None => solver.wall_stress()?,
             };
-            recorder.snapshot(&g, time, (&u, &p), density, &stress, &history)?;
-            let r = resolution::wall_resolution(&stress, &areas, density, nu, g.spacing, time);
-            if r.p95 > wall_resolution.p95 {
-                wall_resolution = r;
+            let h_plus = h_plus(&stress, density, nu, g.spacing);
+            recorder.snapshot(&g, time, (&u, &p), density, (&stress, &h_plus), &history)?;
+            let r = wall_resolution(&h_plus, &areas, time);
+            if r.p95 > resolution.p95 {
+                resolution = r;
             }
         }
         // After the snapshot, so that a restart takes up the snapshots where this run would.
@@ -581,7 +582,7 @@ pub fn run_on(
         wall_triangles: wall.triangles.len(),
         wall_gpu_bytes: solver.wall_bytes(),
         wall_unresolved: stencil.unresolved,
-        wall_resolution,
+        wall_resolution: resolution,
         stents: stented.map_or(Vec::new(), |(deployed, _, _)| {
             deployed
                 .iter()

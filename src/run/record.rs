@@ -133,15 +133,16 @@ impl Recorder {
     }
 
     /// Writes a snapshot at `time` (s): the velocity `u` (m/s, component-major) and kinematic
-    /// pressure `p` (m^2/s^2) on `g`'s cells, the wall's stress (Pa, per triangle), and the
-    /// caps' history so far; committed, with the XDMF sidecars.
+    /// pressure `p` (m^2/s^2) on `g`'s cells, the wall's stress (Pa, per triangle) and h+ (per
+    /// triangle, [`super::resolution`]), and the caps' history so far; committed, with the XDMF
+    /// sidecars.
     pub fn snapshot(
         &mut self,
         g: &grid::Grid,
         time: f64,
         (u, p): (&[f32], &[f32]),
         density: f64,
-        wall_stress: &[[f32; 4]],
+        (wall_stress, h_plus): (&[[f32; 4]], &[f32]),
         history: &History,
     ) -> Result<(), RunError> {
         let Some(out) = self.out.as_mut() else {
@@ -151,7 +152,7 @@ impl Recorder {
         let p: Vec<f32> = p.iter().map(|&x| (density * x as f64) as f32).collect();
         let (velocity, pressure) = dense_fields(g, u, &p);
         out.write_snapshot(self.snapshots.len(), time, &pressure, &velocity)?;
-        out.write_wall_snapshot(self.snapshots.len(), wall_stress)?;
+        out.write_wall_snapshot(self.snapshots.len(), wall_stress, h_plus)?;
         out.write_summary(&history.names, &history.times, &history.flows, &history.pressures)?;
         if !history.residuals.is_empty() {
             out.write_residuals(&history.residuals)?;

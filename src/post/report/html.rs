@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 use super::plan::Report;
 use crate::post::page::{esc, utc, STYLE};
 use crate::post::render::request::Field;
+use crate::post::resolution::H_PLUS_LIMIT;
 use crate::post::summary::{num, OutputSummary, Stats, HIGH_OSI, LOW_TAWSS, MMHG};
 
 /// The page of `report`, made at `now` (seconds since 1970, UTC).
@@ -182,12 +183,25 @@ fn key_numbers(h: &mut String, s: &OutputSummary) {
                 ));
             }
         }
+        if let Some(st) = wall.h_plus.as_ref().and_then(|w| w.stats.as_ref()) {
+            let verdict = if st.p95 > H_PLUS_LIMIT {
+                format!("coarse: over {H_PLUS_LIMIT}, the wall's numbers may be several percent off; refine the grid")
+            } else {
+                format!("fine enough: at {H_PLUS_LIMIT} or less, checks on straight vessels were within 1%")
+            };
+            rows.push((
+                "Grid at the wall".to_string(),
+                format!("h+ {} on 95% of the wall ({verdict})", num(st.p95, 3)),
+            ));
+        }
         group(
             h,
             "Wall shear stress",
             &rows,
             "The frictional force per unit area of the flowing blood on the vessel wall, in pascals (Pa), at the \
-             last saved time. Means and percentiles are weighted by wall area.",
+             last saved time. Means and percentiles are weighted by wall area. h+ is the grid's cell size in \
+             units of the near-wall flow (h sqrt(WSS / density) / kinematic viscosity): how finely the \
+             simulation resolved the flow next to the wall.",
         );
         if let Some(c) = &wall.cycle {
             let stat = |st: &Option<Stats>, unit: &str, name: &str| {
@@ -291,6 +305,9 @@ fn wall_table(h: &mut String, s: &OutputSummary) {
     let mut rows: Vec<(String, &str, Option<&Stats>)> = Vec::new();
     if let Some(w) = &wall.wss {
         rows.push((format!("WSS at t = {:.3} s", w.time), "Pa", w.stats.as_ref()));
+    }
+    if let Some(w) = &wall.h_plus {
+        rows.push((format!("h+ at t = {:.3} s", w.time), "none", w.stats.as_ref()));
     }
     if let Some(c) = &wall.cycle {
         rows.push((format!("TAWSS, heartbeat {}", c.cycle), "Pa", c.tawss.as_ref()));

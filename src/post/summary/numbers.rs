@@ -165,18 +165,21 @@ pub struct WallSummary {
     pub area: f64,
     /// |WSS| of the last snapshot (None when it has no `wss`).
     pub wss: Option<SnapshotStats>,
+    /// h+, the grid's spacing in wall units, at the last snapshot (None when it has no
+    /// `h_plus`, as in files written before it was).
+    pub h_plus: Option<SnapshotStats>,
     /// TAWSS, OSI, RRT of the last cycle (None without cycles).
     pub cycle: Option<CycleWall>,
 }
 
-/// Wall shear stress magnitude of one snapshot.
+/// A wall field of one snapshot: the wall shear stress magnitude, or h+.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SnapshotStats {
     /// Snapshot number.
     pub snapshot: usize,
     /// Its time, s.
     pub time: f64,
-    /// |WSS| statistics, Pa (None when no value is finite).
+    /// Its statistics (|WSS|: Pa; h+: dimensionless; None when no value is finite).
     pub stats: Option<Stats>,
 }
 
@@ -418,6 +421,14 @@ fn read_wall(
         }
         _ => None,
     };
+    let h_plus = match last_snapshot {
+        Some((n, time)) if file.exists(&format!("/fields/{n:06}/h_plus")) => {
+            let v: Vec<f32> = file.read(&format!("/fields/{n:06}/h_plus"), &[m], "")?;
+            let v: Vec<f64> = v.iter().map(|&x| x as f64).collect();
+            Some(SnapshotStats { snapshot: n, time, stats: weighted_stats(&v, &areas) })
+        }
+        _ => None,
+    };
     let cycle = match last_cycle {
         Some((k, start, end)) => {
             let at = format!("/cycles/{k:06}");
@@ -453,5 +464,5 @@ fn read_wall(
         }
         None => None,
     };
-    Ok(WallSummary { triangles: m, area, wss, cycle })
+    Ok(WallSummary { triangles: m, area, wss, h_plus, cycle })
 }

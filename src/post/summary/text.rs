@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 
 use super::numbers::{OutputSummary, HIGH_OSI, LOW_TAWSS, MMHG};
 use super::stats::Stats;
+use crate::post::resolution::H_PLUS_LIMIT;
 
 /// `v` with `digits` significant digits: fixed notation from 1e-3 to 1e6, else scientific.
 pub fn num(v: f64, digits: usize) -> String {
@@ -165,6 +166,9 @@ impl OutputSummary {
         } else {
             let _ = writeln!(w, "  no wss in the last snapshot");
         }
+        if let Some(s) = &wall.h_plus {
+            rows.push((format!("h+ t = {:.4} s", s.time), "-", s.stats.as_ref()));
+        }
         if let Some(c) = &wall.cycle {
             rows.push((format!("TAWSS cycle {}", c.cycle), "Pa", c.tawss.as_ref()));
             rows.push((format!("OSI cycle {}", c.cycle), "-", c.osi.as_ref()));
@@ -195,6 +199,13 @@ impl OutputSummary {
                 }
                 let _ = writeln!(w);
             }
+        }
+        if wall.h_plus.is_some() {
+            let _ = writeln!(
+                w,
+                "  h+: the grid's spacing in wall units, h sqrt(|WSS| / rho) / nu; over {H_PLUS_LIMIT}, the oblique-pipe \
+                 study's errors pass 1%"
+            );
         }
         if let Some(c) = &wall.cycle {
             if let Some(a) = &c.low_tawss {

@@ -22,7 +22,8 @@
 //! | 6.3 | 500: 10 | 15% |
 //! | 7.9 | 500: 8 | 32% |
 //!
-//! So a run reports the h+ of its wall and warns above [`H_PLUS_LIMIT`].
+//! So a run writes each snapshot's h+ per wall triangle (`/fields/NNNNNN/h_plus`), reports the
+//! wall's and warns above [`H_PLUS_LIMIT`].
 
 /// The h+ up to which the study's errors stay within 1% (see the module docs).
 pub const H_PLUS_LIMIT: f64 = 3.0;
@@ -41,20 +42,25 @@ pub struct WallResolution {
     pub over_limit: f64,
 }
 
-/// The h+ of the wall triangles of areas `areas` (m^2) under the wall shear stress `stress`
-/// (Pa, xyz; the fourth entry unread) of a fluid of density `density` (kg/m^3) and kinematic
-/// viscosity `nu` (m^2/s; for a non-Newtonian fluid its high-shear value, which gives the largest
-/// h+) on a grid of spacing `h` (m), at time `time` (s). Triangles with no stress (none of the
-/// grid's cells near them, or no flow) are left out; none left: all zeros.
-pub fn wall_resolution(stress: &[[f32; 4]], areas: &[f64], density: f64, nu: f64, h: f64, time: f64) -> WallResolution {
-    let mut values: Vec<(f64, f64)> = stress
+/// Per wall triangle, h+ under the wall shear stress `stress` (Pa, xyz; the fourth entry
+/// unread) of a fluid of density `density` (kg/m^3) and kinematic viscosity `nu` (m^2/s; for a
+/// non-Newtonian fluid its high-shear value, which gives the largest h+) on a grid of spacing
+/// `h` (m); 0 where the stress is (no cell of the grid near the triangle, or no flow).
+pub fn h_plus(stress: &[[f32; 4]], density: f64, nu: f64, h: f64) -> Vec<f32> {
+    stress
         .iter()
-        .zip(areas)
-        .filter_map(|(s, &a)| {
+        .map(|s| {
             let tau = (s[0] as f64).hypot(s[1] as f64).hypot(s[2] as f64);
-            (tau > 0.0).then(|| (h * (tau / density).sqrt() / nu, a))
+            (h * (tau / density).sqrt() / nu) as f32
         })
-        .collect();
+        .collect()
+}
+
+/// The [`WallResolution`] at time `time` (s) of the wall triangles of areas `areas` (m^2) whose
+/// h+ is `h_plus` (those at 0, which have no stress, left out; none left: all zeros).
+pub fn wall_resolution(h_plus: &[f32], areas: &[f64], time: f64) -> WallResolution {
+    let mut values: Vec<(f64, f64)> =
+        h_plus.iter().zip(areas).filter(|(&v, _)| v > 0.0).map(|(&v, &a)| (v as f64, a)).collect();
     let total = values.iter().fold(0.0, |sum, v| sum + v.1);
     if values.is_empty() || total <= 0.0 {
         return WallResolution { time, ..Default::default() };
@@ -78,21 +84,30 @@ mod tests {
     use super::*;
 
     #[test]
+    fn h_plus_is_the_spacing_in_wall_units() {
+        // h = 1 mm, rho = 1000 kg/m^3, nu = 1e-6 m^2/s, |tau| = 5 Pa: u_tau = sqrt(5 / 1000) m/s,
+        // h+ = 1e-3 u_tau / 1e-6 = 70.7; the wall pressure (the fourth entry) plays no part.
+        let stress = [[3.0, 0.0, -4.0, 7.0], [0.0; 4]];
+        let v = h_plus(&stress, 1000.0, 1e-6, 1e-3);
+        assert!((v[0] as f64 - 1e-3 * (5.0f64 / 1000.0).sqrt() / 1e-6).abs() < 1e-4, "{v:?}");
+        assert_eq!(v[1], 0.0);
+    }
+
+    #[test]
     fn percentile_and_share_are_by_area() {
-        // h = 1, rho = 1, nu = 1: h+ = sqrt(tau). Ten triangles at h+ 1 of area 1, one at h+ 4
-        // of area 1 (9.1% of the area), one with no stress.
-        let mut stress = vec![[1.0, 0.0, 0.0, 0.0]; 10];
-        stress.push([0.0, 16.0, 0.0, 5.0]);
-        stress.push([0.0; 4]);
+        // Ten triangles at h+ 1 of area 1, one at h+ 4 of area 1 (9.1% of the area), one with no
+        // stress.
+        let mut values = vec![1.0f32; 10];
+        values.extend([4.0, 0.0]);
         let areas = vec![1.0; 12];
-        let r = wall_resolution(&stress, &areas, 1.0, 1.0, 1.0, 0.5);
+        let r = wall_resolution(&values, &areas, 0.5);
         assert_eq!((r.time, r.p95, r.max), (0.5, 4.0, 4.0));
         assert!((r.over_limit - 1.0 / 11.0).abs() < 1e-12);
         // The same triangle at a twentieth of the area falls under the 95th percentile.
         let mut areas = vec![2.0; 12];
         areas[10] = 1.0;
-        let r = wall_resolution(&stress, &areas, 1.0, 1.0, 1.0, 0.0);
+        let r = wall_resolution(&values, &areas, 0.0);
         assert_eq!((r.p95, r.max), (1.0, 4.0));
-        assert_eq!(wall_resolution(&[[0.0; 4]], &[1.0], 1.0, 1.0, 1.0, 0.0).max, 0.0);
+        assert_eq!(wall_resolution(&[0.0], &[1.0], 0.0).max, 0.0);
     }
 }
