@@ -8,7 +8,7 @@ use std::rc::Rc;
 use anyhow::{Context, Result};
 use hemoflow::case::Case;
 use hemoflow::comm::Comm;
-use hemoflow::post::resolution::H_PLUS_LIMIT;
+use hemoflow::post::summary::H_PLUS_LIMIT;
 
 /// Pa per mmHg.
 const MMHG: f64 = 133.322;

@@ -3,11 +3,10 @@
 //!
 //! - [`read`] opens an output file as an [`OutputFile`] (`hemoflow run`'s HDF5 layout: grid,
 //!   wall mesh, snapshots, cycle averages; `stents.rs` reads its stents and regions).
-//! - [`resolution`] gives the grid's spacing in wall units, h+, from the wall shear stress (how
-//!   far to trust the wall's numbers).
 //! - [`sample`] measures the fields away from the cell centres (the velocity at a point, the flux
 //!   through a region's boundary, a cross-section's mean pressure); [`summary`] reads a run's
-//!   numbers ([`OutputSummary`]: what `hemoflow info` prints), with area-weighted wall statistics.
+//!   numbers ([`OutputSummary`]: what `hemoflow info` prints), with area-weighted wall statistics
+//!   and the grid's spacing in wall units, h+ (how far to trust the wall's numbers).
 //! - [`mod@render`] turns a [`RenderRequest`] (field, slice, view, snapshot or cycle, size, range)
 //!   into a [`Scene`] of coloured triangles with its colour bar and title, draws it off-screen
 //!   with wgpu (depth test, 4x MSAA where the adapter has it), adds the title, colour bar and
@@ -42,7 +41,6 @@ pub mod probe;
 pub mod read;
 pub mod render;
 pub mod report;
-pub mod resolution;
 pub mod sample;
 mod stents;
 pub mod summary;

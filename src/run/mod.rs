@@ -25,7 +25,7 @@ use crate::comm::{Comm, Solo};
 use crate::gpu::StepCounters;
 use crate::grid::kind;
 use crate::io::{Checkpoint, OutputLock};
-use crate::post::resolution::{h_plus, wall_resolution, WallResolution};
+use crate::post::summary::{h_plus, triangle_areas, wall_resolution, WallResolution};
 use crate::solver::boundary::Boundary;
 use crate::solver::gpu_solver::{Averages, GpuSolver, Settings};
 use crate::solver::multigrid::MultigridSettings;
@@ -183,7 +183,7 @@ pub struct RunSummary {
     /// stress is 0.
     pub wall_unresolved: usize,
     /// The grid's spacing in wall units over the wall at the snapshot where its 95th percentile
-    /// was largest ([`crate::post::resolution`]; above its `H_PLUS_LIMIT` the accuracy study's
+    /// was largest ([`crate::post::summary::wall_resolution`]; above `H_PLUS_LIMIT` the accuracy study's
     /// errors exceed 1%).
     pub wall_resolution: WallResolution,
     /// The stents as deployed (empty without `[[stent]]`).
@@ -405,7 +405,7 @@ pub fn run_on(
     // A steady run: its last residuals, and the steps in a row within the tolerance.
     let (mut residuals, mut steady_steps) = (None, 0u64);
     let mut is_steady = false;
-    let areas: Vec<f64> = (0..wall.triangles.len()).map(|t| wall.area(t)).collect();
+    let areas = triangle_areas(&wall);
     let mut resolution = WallResolution::default();
     while !reached(end, time) && !is_steady && step < steady_limit {
         // The next event: a snapshot, a checkpoint, a cycle's end or the end.

@@ -7,8 +7,7 @@ use std::fmt::Write as _;
 use super::plan::Report;
 use crate::post::page::{esc, utc, STYLE};
 use crate::post::render::request::Field;
-use crate::post::resolution::H_PLUS_LIMIT;
-use crate::post::summary::{num, OutputSummary, Stats, HIGH_OSI, LOW_TAWSS, MMHG};
+use crate::post::summary::{num, OutputSummary, Stats, HIGH_OSI, H_PLUS_LIMIT, LOW_TAWSS, MMHG};
 
 /// The page of `report`, made at `now` (seconds since 1970, UTC).
 pub fn page(report: &Report, now: u64) -> String {

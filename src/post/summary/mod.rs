@@ -9,11 +9,14 @@
 //! min and max are the plain extremes. Non-finite values are left out and counted.
 //!
 //! The files, in order (each uses only those before it): `stats.rs` (area-weighted statistics
-//! of a wall field: [`Stats`], [`weighted_stats`]), `numbers.rs` ([`OutputSummary`] and its
+//! of a wall field: [`Stats`], [`weighted_stats`]), `resolution.rs` (the grid's spacing in wall
+//! units, h+, from the wall shear stress: [`h_plus`], [`wall_resolution`]), `numbers.rs`
+//! ([`OutputSummary`] and its
 //! parts, read from a file), `text.rs` (the text form, and [`num`], the number format the
 //! comparison's text and the report's page share).
 
 mod numbers;
+mod resolution;
 mod stats;
 mod text;
 
@@ -21,6 +24,7 @@ pub use numbers::{
     CapSummary, CapsOver, CycleWall, Cycles, GridSummary, OutputSummary, PressureDrop, PressureRatio, SnapshotStats,
     Snapshots, ThresholdArea, WallSummary, HIGH_OSI, LOW_TAWSS, MMHG,
 };
+pub use resolution::{h_plus, wall_resolution, WallResolution, H_PLUS_LIMIT};
 pub use stats::{triangle_areas, weighted_stats, Stats, PERCENTILES};
 pub(crate) use text::mmhg;
 pub use text::num;

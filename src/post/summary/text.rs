@@ -4,8 +4,8 @@
 use std::fmt::Write as _;
 
 use super::numbers::{OutputSummary, HIGH_OSI, LOW_TAWSS, MMHG};
+use super::resolution::H_PLUS_LIMIT;
 use super::stats::Stats;
-use crate::post::resolution::H_PLUS_LIMIT;
 
 /// `v` with `digits` significant digits: fixed notation from 1e-3 to 1e6, else scientific.
 pub fn num(v: f64, digits: usize) -> String {

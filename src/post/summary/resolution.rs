@@ -25,6 +25,8 @@
 //! So a run writes each snapshot's h+ per wall triangle (`/fields/NNNNNN/h_plus`), reports the
 //! wall's and warns above [`H_PLUS_LIMIT`].
 
+use super::stats::weighted_stats;
+
 /// The h+ up to which the study's errors stay within 1% (see the module docs).
 pub const H_PLUS_LIMIT: f64 = 3.0;
 
@@ -59,24 +61,12 @@ pub fn h_plus(stress: &[[f32; 4]], density: f64, nu: f64, h: f64) -> Vec<f32> {
 /// The [`WallResolution`] at time `time` (s) of the wall triangles of areas `areas` (m^2) whose
 /// h+ is `h_plus` (those at 0, which have no stress, left out; none left: all zeros).
 pub fn wall_resolution(h_plus: &[f32], areas: &[f64], time: f64) -> WallResolution {
-    let mut values: Vec<(f64, f64)> =
-        h_plus.iter().zip(areas).filter(|(&v, _)| v > 0.0).map(|(&v, &a)| (v as f64, a)).collect();
-    let total = values.iter().fold(0.0, |sum, v| sum + v.1);
-    if values.is_empty() || total <= 0.0 {
-        return WallResolution { time, ..Default::default() };
-    }
-    values.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let over = values.iter().filter(|v| v.0 > H_PLUS_LIMIT).fold(0.0, |sum, v| sum + v.1);
-    // The smallest h+ with at least 95% of the area at or below it.
-    let mut below = 0.0;
-    let p95 = values
-        .iter()
-        .find(|v| {
-            below += v.1;
-            below >= 0.95 * total
-        })
-        .map_or(values[values.len() - 1].0, |v| v.0);
-    WallResolution { time, p95, max: values[values.len() - 1].0, over_limit: over / total }
+    let (values, areas): (Vec<f64>, Vec<f64>) =
+        h_plus.iter().zip(areas).filter(|(&v, _)| v > 0.0).map(|(&v, &a)| (v as f64, a)).unzip();
+    let Some(stats) = weighted_stats(&values, &areas) else { return WallResolution { time, ..Default::default() } };
+    // Folded from +0 (an empty f64 sum is -0).
+    let over = values.iter().zip(&areas).filter(|(&v, _)| v > H_PLUS_LIMIT).fold(0.0, |sum, (_, &a)| sum + a);
+    WallResolution { time, p95: stats.p95, max: stats.max, over_limit: over / areas.iter().sum::<f64>() }
 }
 
 #[cfg(test)]
