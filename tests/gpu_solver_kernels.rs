@@ -795,7 +795,9 @@ fn the_steps_binding_plan_is_as_designed() {
 /// The aliasing plan, checked: two real steps of a pipe (explicit and implicit advection, a
 /// non-Newtonian fluid, a porous layer, the caps' read-back after each step) are traced pass by
 /// pass, and no read may see memory last written as another array (`hemoflow::gpu::trace`). A
-/// new stage that read u after the pressure solve (whose vectors live in u) must be caught.
+/// new stage that read u after the pressure solve (whose vectors live in u) must be caught. The
+/// second step is undone: its copies of u and p, kept in buffers the step no longer needs, bring
+/// back the state it started from, to the bit.
 #[test]
 fn no_two_arrays_sharing_a_buffer_are_live_at_once() {
     use hemoflow::gpu::{trace::overlapping_lifetimes, TracedPass};
@@ -819,13 +821,20 @@ fn no_two_arrays_sharing_a_buffer_are_live_at_once() {
         let settings = pipe_settings(advection, rheology);
         let mut solver = GpuSolver::new(&gpu, &g, settings).unwrap();
         solver.attach(&PorousLayer(layer.clone())).unwrap();
-        solver.keep_undo().unwrap();
+        solver.keep_undo();
         gpu.start_trace();
+        let mut before = (Vec::new(), Vec::new());
         for _ in 0..2 {
+            before = (solver.velocity().unwrap(), solver.pressure().unwrap());
             solver.step().unwrap();
             solver.cap_values().unwrap();
         }
+        // Undone, the last step copies back u and p from where it kept them, dead buffers.
+        assert!(solver.undo());
         let mut trace = gpu.take_trace();
+        assert!(trace.iter().rev().take(2).all(|p| p.what == "copy"), "the undo's two copies end the trace");
+        let after = (solver.velocity().unwrap(), solver.pressure().unwrap());
+        assert!(after == before, "{advection:?}: the undo did not restore u and p to the bit");
         let reads: usize = trace.iter().map(|p| p.reads.len()).sum();
         println!("{advection:?}: {} passes, {reads} reads checked", trace.len());
         let found = overlapping_lifetimes(&trace);
@@ -840,6 +849,48 @@ fn no_two_arrays_sharing_a_buffer_are_live_at_once() {
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(found[0].contains("(a new stage) reads `u`"), "{}", found[0]);
     }
+}
+
+/// The time integrals (TAWSS, OSI and the mean fields come from) take a step's share one step
+/// late, so that an undone step needs no copy of them: a step taken and undone leaves the
+/// integrals, the velocity and the pressure as the step before it left them, to the bit.
+#[test]
+fn an_undone_step_leaves_the_time_integrals_as_if_never_taken() {
+    use hemoflow::mesh::generate::{pipe, PipeSpec};
+    use hemoflow::solver::gpu_solver::GpuSolver;
+    use hemoflow::solver::wall_shear::wall_stencil_of;
+    let gpu = gpu();
+    let mesh = pipe(&PipeSpec::default()).unwrap();
+    let g = grid::voxelize(&mesh, 0.5e-3).unwrap();
+    let surface = WallSurface::from_mesh(&mesh);
+    let triangles: Vec<usize> = (0..surface.triangles.len()).collect();
+    let stencil = wall_stencil_of(&g, &surface, &triangles);
+    let settings = pipe_settings(Advection::Explicit, Rheology::Newtonian);
+    let run = |undone: bool| {
+        let mut solver = GpuSolver::new(&gpu, &g, settings.clone()).unwrap();
+        solver.attach_wall(&stencil, 1060.0, true).unwrap();
+        solver.keep_undo();
+        solver.step().unwrap();
+        if undone {
+            solver.set_dt(2.0 * settings.dt);
+            solver.step().unwrap();
+            assert!(solver.undo());
+        }
+        let averages = solver.averages().unwrap();
+        (averages, solver.velocity().unwrap(), solver.pressure().unwrap())
+    };
+    let (undone, plain) = (run(true), run(false));
+    println!(
+        "integrated {:.3e} s and {:.3e} s; |tau| dt summed over the wall {:.6e} and {:.6e} Pa s",
+        undone.0.time,
+        plain.0.time,
+        undone.0.wall.iter().map(|s| s[3] as f64).sum::<f64>(),
+        plain.0.wall.iter().map(|s| s[3] as f64).sum::<f64>()
+    );
+    assert_eq!(undone.0.time, settings.dt);
+    assert!(undone.0.wall.iter().any(|s| s[3] > 0.0), "the wall's integrals are empty");
+    assert!(undone.0 == plain.0, "the undone step left its trace in the time integrals");
+    assert!(undone.1 == plain.1 && undone.2 == plain.2, "the undo did not restore the state");
 }
 
 /// Profiling by the wall clock (the fallback where an adapter has no timestamps): every stage
@@ -858,7 +909,7 @@ fn wall_clock_profile_times_every_stage_and_changes_nothing() {
             gpu.profile_wall_clock();
         }
         let mut solver = GpuSolver::new(&gpu, &g, settings.clone()).unwrap();
-        solver.keep_undo().unwrap();
+        solver.keep_undo();
         let before = gpu.counters();
         for _ in 0..3 {
             solver.step().unwrap();

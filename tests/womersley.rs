@@ -76,7 +76,7 @@ struct IndexErrors {
 
 /// The wall indices from `solver`'s averages over a cycle of `period` (s) against the exact
 /// TAWSS and OSI.
-fn index_errors(solver: &GpuSolver, period: f64, tawss_exact: f64, osi_exact: f64) -> IndexErrors {
+fn index_errors(solver: &mut GpuSolver, period: f64, tawss_exact: f64, osi_exact: f64) -> IndexErrors {
     let averages = solver.averages().unwrap();
     let (time, sums) = (averages.time, averages.wall);
     assert!((time - period).abs() < 1e-9 * period, "integrated {time} s over a cycle of {period} s");
@@ -321,7 +321,7 @@ fn inlet(alpha: f64, axis: Vec3) -> (Errors, IndexErrors) {
     let e_near = measure_near.errors(&format!("{what}, 1 to 4 cells from the inlet"), Complex::new(q1, 0.0));
     check(&format!("Womersley inlet, alpha {alpha}, near the inlet"), &e_near);
     let e = measure.errors(&format!("{what}, half-way down"), Complex::new(q1, 0.0));
-    let indices = index_errors(&solver, period, sum_abs / period, 0.5 * (1.0 - sum.abs() / sum_abs));
+    let indices = index_errors(&mut solver, period, sum_abs / period, 0.5 * (1.0 - sum.abs() / sum_abs));
     println!(
         "{what}, {} wall triangles in the middle third: TAWSS (exact {:.5} Pa) mean {:+.2}%, worst triangle {:+.2}%; OSI (exact {:.4}) mean {:+.2}%, worst triangle {:+.2}% (absolute x 100 where the exact OSI is 0)",
         inside.len(),
@@ -441,7 +441,7 @@ fn pulsatile_indices(gpu: &Gpu, alpha: f64) {
     }
     let period = STEPS_PER_CYCLE as f64 * dt;
     let (tawss_exact, osi_exact) = (sum_abs / period, 0.5 * (1.0 - sum.abs() / sum_abs));
-    let indices = index_errors(&solver, period, tawss_exact, osi_exact);
+    let indices = index_errors(&mut solver, period, tawss_exact, osi_exact);
     let (e_tawss, e_osi) = (indices.tawss.1, indices.osi.1);
     println!(
         "pulsatile periodic pipe, Womersley number {alpha}, D/h 20, {} wall triangles: TAWSS (exact {tawss_exact:.5} Pa) mean {:+.2}%, worst triangle {:+.2}%; OSI (exact {osi_exact:.5}) mean {:+.2}%, worst triangle {:+.2}% (tolerance {:.0}% each)",

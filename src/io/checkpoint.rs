@@ -1,13 +1,11 @@
 //! Checkpoints: everything a run needs to go on from the end of a step, so that a run restarted
 //! from one ends with the same fields as a run that was never stopped (to the bit on the same
-//! adapter): the GPU state (velocity, pressure, the last step's advective tendency and pressure
-//! increment, raw f32), the
-//! step, the time step, the outlets' 0D states, and the per-step cap history of `/summary`.
+//! adapter): the GPU state (velocity, pressure and the last step's pressure increment, raw f32),
+//! the step, the time step, the outlets' 0D states, and the per-step cap history of `/summary`.
 //!
 //! One HDF5 file: attributes `step`, `time` (s), `dt` (s), `cells` (allocated cells),
 //! `inflow_before` (m^3/s), `next_output` (s), `caps`; datasets `u` (3 x cells, m/s,
-//! component-major), `p` (cells, kinematic, m^2/s^2), `tendency` (3 x cells, m/s^2),
-//! `increment` (cells, m^2/s^2; absent in checkpoints of earlier versions, then zero),
+//! component-major), `p` (cells, kinematic, m^2/s^2), `increment` (cells, m^2/s^2; absent in checkpoints of earlier versions, then zero),
 //! `outlet_states` (Pa; one per outlet, the capacitor pressure of an RCR, 0 otherwise),
 //! `history_time` (s), `history_flow_rate` and `history_mean_pressure` (steps x caps); with a
 //! cardiac period, the current cycle's time integrals: attribute `average_time` (s), datasets
@@ -38,9 +36,6 @@ pub struct Checkpoint {
     pub u: Vec<f32>,
     /// Kinematic pressure, m^2/s^2.
     pub p: Vec<f32>,
-    /// The last step's advective tendency, m/s^2, component-major (restored as it was; the
-    /// Runge-Kutta stages recompute it, so a restart does not depend on it).
-    pub tendency: Vec<f32>,
     /// The last step's kinematic pressure increment, m^2/s^2 (the next pressure solve's first
     /// guess; empty: zero).
     pub increment: Vec<f32>,
@@ -95,7 +90,7 @@ impl Checkpoint {
                 ("time_integrals", &self.time_integrals),
                 ("increment", &self.increment),
             ];
-            let fields = [("u", &self.u), ("p", &self.p), ("tendency", &self.tendency)];
+            let fields = [("u", &self.u), ("p", &self.p)];
             for (name, v) in fields.into_iter().chain(averages.into_iter().filter(|(_, v)| !v.is_empty())) {
                 file.new_dataset_builder().with_data(v.as_slice()).create(name).map_err(h5(&tmp, name))?;
             }
@@ -130,7 +125,6 @@ impl Checkpoint {
             next_output: f64_attr("next_output")?,
             u: f32s("u")?,
             p: f32s("p")?,
-            tendency: f32s("tendency")?,
             increment: optional("increment")?,
             outlet_states: f64s("outlet_states")?,
             history_time: f64s("history_time")?,
@@ -145,7 +139,6 @@ impl Checkpoint {
         let rows = c.history_time.len() * c.caps;
         if c.u.len() != 3 * n
             || c.p.len() != n
-            || c.tendency.len() != 3 * n
             || c.history_flow_rate.len() != rows
             || c.history_mean_pressure.len() != rows
             || !(c.time_integrals.is_empty() || c.time_integrals.len() == 4 * n)
@@ -179,7 +172,6 @@ mod tests {
             next_output: 0.02,
             u: vec![1.0, -2.5, 3.0, f32::MIN_POSITIVE, 5.0, 6.0],
             p: vec![0.5, -0.25],
-            tendency: vec![0.0; 6],
             increment: vec![0.125, -3.0],
             outlet_states: vec![12000.0],
             history_time: vec![0.0017, 0.0034],

@@ -307,7 +307,7 @@ pub fn run_on(
         solver.attach(&crate::solver::porous::PorousLayer(porous.clone()))?;
     }
     if !ts.fixed {
-        solver.keep_undo()?;
+        solver.keep_undo();
     }
     let steady = *case.time.steady.get_ref();
     if steady {
@@ -371,7 +371,7 @@ pub fn run_on(
         if reached(end, c.time) {
             return Err(mismatch(format!("it is at t = {} s, where this case ends", c.time)));
         }
-        solver.restore(&c.u, &c.p, &c.tendency, &c.increment, c.step);
+        solver.restore(&c.u, &c.p, &c.increment, c.step);
         if period.is_some() {
             if c.wall_sums.len() != 4 * wall.triangles.len() || c.time_integrals.len() != 4 * n {
                 let message =
@@ -452,10 +452,7 @@ pub fn run_on(
         drives.accept(&last_caps, s.dt, s.inflow);
         mass_balance_max = mass_balance_max.max(mass_balance(&last_caps, mean_inflow));
         if history.push_caps(time, &last_caps) {
-            let averages = match captured.as_mut().and_then(|c| c.averages.take()) {
-                Some(averages) => averages,
-                None => solver.averages()?,
-            };
+            let averages = solver.averages()?;
             solver.reset_averages();
             recorder.cycle(&g, history.cycles.last().expect("a cycle closed"), time, &averages, density)?;
         }
@@ -512,7 +509,6 @@ pub fn run_on(
                     next_output,
                     u: solver.velocity()?,
                     p: solver.pressure()?,
-                    tendency: solver.tendency()?,
                     increment: solver.increment()?,
                     outlet_states: drives.outlets.iter().map(|(_, m)| m.state()).collect(),
                     history_time: history.times.clone(),

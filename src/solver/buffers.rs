@@ -63,7 +63,8 @@ pub(super) struct Core {
     /// Velocity u (m/s, component-major) and the predicted u*.
     pub u: wgpu::Buffer,
     pub u_star: wgpu::Buffer,
-    /// The momentum stages' advective tendency (m/s^2; scratch within a step, kept for restarts).
+    /// The momentum stages' advective tendency (m/s^2; scratch within a step, dead from the
+    /// viscous sweeps on, when it holds the undo copy of u).
     pub tendency: wgpu::Buffer,
     /// The viscous solve's right-hand side and iterate (3 values per cell each).
     pub rhs: wgpu::Buffer,

@@ -15,10 +15,11 @@
 //! - `project` (u = u* - dt grad dp) and p += dp, then `speed_max` (the largest sum_i |u_i|, for
 //!   the adaptive time step: it comes back with the caps' values, [`GpuSolver::cap_values`], in
 //!   the step's one read-back of them), here;
-//! - `gpu_wall`: the wall shear stress and, over a cycle, the time integrals.
+//! - `gpu_wall`: the wall shear stress and, over a cycle, the time integrals (a step's share
+//!   added first thing in the next step).
 //!
-//! With [`GpuSolver::keep_undo`] the step first copies u, p and the time integrals, so that a
-//! step that went bad can be taken back ([`GpuSolver::undo`]). The face velocities of
+//! With [`GpuSolver::keep_undo`] the step copies u and p once the viscous sweeps are done, so
+//! that a step that went bad can be taken back ([`GpuSolver::undo`]). The face velocities of
 //! `divergence` and the projection couple pressure and velocity as Rhie and Chow's (the centred
 //! gradient in u* swapped for the compact face one); at a steady state dp = 0 and u* = u, so the
 //! momentum balance does not depend on dt (the Rhie-Chow term does, by dt h^2 d3p/dx3, and by how
@@ -30,12 +31,13 @@
 //!
 //! Memory: per allocated cell, 17 f32: u, u*, the momentum stages' tendency, the viscous
 //! right-hand side and iterate (3 each), p (`buffers::Core`) and the pressure increment dp (kept
-//! as the next solve's first guess); a non-Newtonian fluid adds its viscosity, and
-//! [`GpuSolver::keep_undo`] the copies of u and p (4 more) and of the time integrals. The arrays
-//! of the rest of the step (the pressure source f, the outlet flux, CG's r, z, d, q, and the
-//! finest level's smoothing scratch) live in parts of u, the viscous right-hand side and the
-//! viscous iterate, which are dead from the end of the viscous sweeps until `project` writes u
-//! and the next step's momentum and sweeps write the other two; [`GpuSolver::new`] places them,
+//! as the next solve's first guess); a non-Newtonian fluid adds its viscosity. The arrays of the
+//! rest of the step (the pressure source f, the outlet flux, CG's r, z, d, q, and the finest
+//! level's smoothing scratch) live in parts of u, the viscous right-hand side and the viscous
+//! iterate, which are dead from the end of the viscous sweeps until `project` writes u and the
+//! next step's momentum and sweeps write the other two; [`GpuSolver::keep_undo`]'s copies of u
+//! and p, in the tendency and the iterate's free part, which live until the next step's momentum
+//! (so they cost no memory); [`GpuSolver::new`] places them,
 //! [`GpuSolver::binding_plan`] lists every pass's bindings (a test holds them), and a test
 //! traces two steps to check that no read sees another array's write ([`crate::gpu::trace`]).
 //!
@@ -119,12 +121,12 @@ pub struct CapValues {
     pub velocity_change: f64,
 }
 
-/// Copies of what a step changes, so that [`GpuSolver::undo`] can take it back.
+/// Copies of what a step changes, so that [`GpuSolver::undo`] can take it back: u and p in
+/// buffers that are dead from the viscous sweeps on until the next step's momentum (the tendency
+/// and a part of the viscous iterate), copied once the sweeps are done.
 struct Undo {
-    u: wgpu::Buffer,
-    p: wgpu::Buffer,
-    /// The wall's and the fields' time integrals (with accumulate).
-    sums: Option<(wgpu::Buffer, wgpu::Buffer)>,
+    u: Span,
+    p: Span,
     /// The integrated time and the step count before the step.
     wall_time: f64,
     steps: u64,
@@ -314,11 +316,8 @@ pub struct Captured {
     pub u: Vec<f32>,
     /// The kinematic pressure, m^2/s^2.
     pub p: Vec<f32>,
-    /// Per wall triangle, as [`GpuSolver::wall_stress`] gives it, where every step computes it
-    /// (a wall attached with accumulate).
+    /// Per wall triangle, as [`GpuSolver::wall_stress`] gives it (with [`GpuSolver::attach_wall`]).
     pub stress: Option<Vec<[f32; 4]>>,
-    /// The time integrals, as [`GpuSolver::averages`] gives them, where every step adds to them.
-    pub averages: Option<Averages>,
 }
 
 impl<'g> GpuSolver<'g> {
@@ -397,7 +396,8 @@ impl<'g> GpuSolver<'g> {
         // both read-only and read-write (wgpu tracks usage per buffer) and no copy stays inside
         // one buffer: u holds the smoothing scratch and q; rhs holds r, d and the
         // outlet flux (read by the host after the step); the iterate holds z and f (the outlet
-        // flux not in u, which `project` writes while updating the flux).
+        // flux not in u, which `project` writes while updating the flux), and in its part 1
+        // the undo copy of p (`keep_undo`).
         let part = |buffer: &wgpu::Buffer, index: u64| Span::part(buffer, index, 4 * n as u64);
         let outflow = part(&core.rhs, 2);
         let vectors = PressureVectors {
@@ -490,17 +490,18 @@ impl<'g> GpuSolver<'g> {
     }
 
     /// What follows the pressure solve, in the order recorded (behind its finish gate): the
-    /// projection, the caps' gather, the largest speed, the wall's passes.
-    fn tail(&self) -> Vec<&Dispatch> {
+    /// projection, the caps' gather, the largest speed, the velocity's change and, in a step
+    /// that captures its state (`capture`), the wall's stress.
+    fn tail(&self, capture: bool) -> Vec<&Dispatch> {
         let mut tail = vec![&self.project];
         tail.extend(self.cap_gather.iter().chain([&self.speed_max]).chain(&self.velocity_change));
-        tail.extend(self.wall.iter().flat_map(|w| w.passes()));
+        tail.extend(self.wall.as_ref().filter(|_| capture).map(|w| w.stress_pass()));
         tail
     }
 
     /// Makes the pressure solve's gates for the solve and the tail.
     fn set_gates(&mut self) -> Result<(), GpuError> {
-        let grids: Vec<(u32, u32)> = self.tail().iter().map(|d| d.groups()).collect();
+        let grids: Vec<(u32, u32)> = self.tail(true).iter().map(|d| d.groups()).collect();
         self.pressure.set_gates(self.gpu, &grids)
     }
 
@@ -608,12 +609,15 @@ impl<'g> GpuSolver<'g> {
         let max = self.settings.max_iterations;
         let mut budget = pressure::budget(self.last_iterations, max);
         let mut rec = Recorder::new(gpu, self.ranked.as_ref().map(|r| &r.ranks));
-        if let Some(undo) = &self.undo {
-            self.copy_state(&mut rec, undo, true);
+        if let Some(wall) = self.wall.as_mut() {
+            wall.record_flush(gpu, &mut rec, &self.params_value);
         }
         self.predictor.record(gpu, &mut rec);
         for pass in self.add_ons.iter().flat_map(|(_, p, _)| p) {
             pass.record(&mut rec);
+        }
+        if let Some(undo) = &self.undo {
+            self.copy_state(&mut rec, undo, true);
         }
         self.divergence.record(&mut rec);
         self.pressure.record_start(gpu, &mut rec);
@@ -638,15 +642,12 @@ impl<'g> GpuSolver<'g> {
             (values, report, captured) = self.read_back()?;
             self.pressure.count_iterations(report.iterations - done_before);
         }
-        self.tail().iter().for_each(|d| d.count_ran(1));
+        self.tail(self.capture).iter().for_each(|d| d.count_ran(1));
         self.pressure.count_update();
         self.values = Some(values);
         self.last_iterations = report.iterations;
         if let Some(wall) = self.wall.as_mut() {
-            wall.time += wall.accumulate as u32 as f64 * self.settings.dt;
-            if let Some(averages) = captured.as_mut().and_then(|c| c.averages.as_mut()) {
-                averages.time = wall.time;
-            }
+            wall.stepped(self.settings.dt);
         }
         self.captured = captured;
         self.steps += 1;
@@ -675,8 +676,8 @@ impl<'g> GpuSolver<'g> {
         if let Some(pass) = &self.velocity_change {
             pass.record_gated(enc, gate);
         }
-        if let Some(wall) = &self.wall {
-            wall.record(enc, gate);
+        if let Some(wall) = self.wall.as_ref().filter(|_| self.capture) {
+            wall.stress_pass().record_gated(enc, gate);
         }
         self.pressure.record_report(self.gpu, enc, &Span::range(&self.readback, caps.size(), scalars));
     }
@@ -685,12 +686,12 @@ impl<'g> GpuSolver<'g> {
     /// [`Self::capture_next`] the state after the step: the step's round trip. (The captured
     /// averages' time is the caller's to set.)
     fn read_back(&self) -> Result<(CapValues, Report, Option<Captured>), GpuError> {
-        let wall = self.wall.as_ref().filter(|w| w.accumulate);
+        let wall = self.wall.as_ref();
         let mut spans: Vec<&dyn Bindable> = vec![&self.readback];
         if self.capture {
             spans.extend([&self.core.u as &dyn Bindable, &self.core.p]);
             if let Some(w) = wall {
-                spans.extend(w.state().map(|b| b as &dyn Bindable));
+                spans.push(w.stress_buffer());
             }
         }
         let mut parts = self.gpu.read_spans(&spans)?.into_iter();
@@ -704,11 +705,7 @@ impl<'g> GpuSolver<'g> {
         let captured = self.capture.then(|| {
             let (u, p) = (bytemuck::pod_collect_to_vec(&next()), bytemuck::pod_collect_to_vec(&next()));
             let stress = wall.map(|_| bytemuck::pod_collect_to_vec(&next()));
-            let averages = wall.map(|_| {
-                let (wall, fields) = (bytemuck::pod_collect_to_vec(&next()), bytemuck::pod_collect_to_vec(&next()));
-                Averages { time: 0.0, wall, fields }
-            });
-            Captured { u, p, stress, averages }
+            Captured { u, p, stress }
         });
         let values = CapValues { outflow: values, pressure, speed_max, velocity_change };
         Ok(match &self.ranked {
@@ -720,13 +717,10 @@ impl<'g> GpuSolver<'g> {
     /// A capture of this rank's part, made whole.
     fn whole_capture(&self, r: &Ranked, c: Captured) -> Captured {
         let n = self.cells as usize;
-        let averages =
-            c.averages.map(|a| Averages { fields: r.ranks.gather(&a.fields, 4, n), wall: r.whole_wall(&a.wall), ..a });
         Captured {
             u: r.ranks.gather(&c.u, 3, n),
             p: r.ranks.gather(&c.p, 1, n),
             stress: c.stress.map(|s| r.whole_wall(&s)),
-            averages,
         }
     }
 
@@ -761,14 +755,9 @@ impl<'g> GpuSolver<'g> {
 
     /// Records copying the state a step changes into `undo` (`save`) or back from it.
     fn copy_state(&self, enc: &mut wgpu::CommandEncoder, undo: &Undo, save: bool) {
-        let mut pairs = vec![(&self.core.u, &undo.u), (&self.core.p, &undo.p)];
-        if let (Some((sums, mean)), Some(wall)) = (&undo.sums, &self.wall) {
-            pairs.push((&wall.sums, sums));
-            pairs.push((wall.integrals().expect("with sums"), mean));
-        }
-        for (live, copy) in pairs {
-            let (from, to) = if save { (live, copy) } else { (copy, live) };
-            Span::whole(from).copy_to(self.gpu, enc, &Span::whole(to));
+        for (live, copy) in [(Span::whole(&self.core.u), &undo.u), (Span::whole(&self.core.p), &undo.p)] {
+            let (from, to) = if save { (&live, copy) } else { (copy, &live) };
+            from.copy_to(self.gpu, enc, to);
         }
     }
 
@@ -818,24 +807,14 @@ impl<'g> GpuSolver<'g> {
         self.predictor.sweeps = viscous_sweeps(&self.settings, self.params_value.h as f64, self.steady);
     }
 
-    /// From now on, every step first copies what it changes (velocity, pressure and, with the
-    /// wall's accumulate, the time integrals: 16 more GPU bytes per cell, 32 with them), so that
-    /// [`Self::undo`] can take the step back.
-    pub fn keep_undo(&mut self) -> Result<(), GpuError> {
-        let gpu = self.gpu;
+    /// From now on, every step copies the velocity and pressure it started from, once the
+    /// viscous sweeps are done, into buffers dead until the next step (no GPU bytes more; the
+    /// time integrals need no copy, see `gpu_wall`), so that [`Self::undo`] can take the step
+    /// back.
+    pub fn keep_undo(&mut self) {
         let n = u64::from(self.core.n);
-        let u = gpu.storage_empty("undo u", 12 * n)?;
-        let p = gpu.storage_empty("undo p", 4 * n)?;
-        let sums = match self.wall.as_ref().and_then(|w| Some((w, w.integrals()?))) {
-            Some((wall, integrals)) => Some((
-                gpu.storage_empty("undo wall sums", wall.sums.size())?,
-                gpu.storage_empty("undo time integrals", integrals.size())?,
-            )),
-            None => None,
-        };
-        self.bytes += u.size() + p.size() + sums.as_ref().map_or(0, |(a, b)| a.size() + b.size());
-        self.undo = Some(Undo { u, p, sums, wall_time: 0.0, steps: self.steps, ready: false });
-        Ok(())
+        let (u, p) = (Span::whole(&self.core.tendency), Span::part(&self.core.iterate, 1, 4 * n));
+        self.undo = Some(Undo { u, p, wall_time: 0.0, steps: self.steps, ready: false });
     }
 
     /// From now on only the steady state matters: every step also measures how much it changed
@@ -845,7 +824,7 @@ impl<'g> GpuSolver<'g> {
     /// to its backward Euler step; the steady state does not depend on it).
     pub fn seek_steady_state(&mut self) -> Result<(), GpuError> {
         if self.undo.is_none() {
-            self.keep_undo()?;
+            self.keep_undo();
         }
         self.steady = true;
         self.predictor.sweeps = viscous_sweeps(&self.settings, self.params_value.h as f64, true);
@@ -868,7 +847,7 @@ impl<'g> GpuSolver<'g> {
         let undo = self.undo.as_ref().expect("checked");
         submit(self.gpu, |enc| self.copy_state(enc, undo, false));
         if let Some(wall) = self.wall.as_mut() {
-            wall.time = wall_time;
+            wall.drop_pending(wall_time);
         }
         self.steps = steps;
         true
@@ -893,25 +872,18 @@ impl<'g> GpuSolver<'g> {
         self.gpu.queue.write_buffer(&self.core.p, 0, bytemuck::cast_slice(&self.part(p, 1)));
     }
 
-    /// The advective tendency the last step's predictor used (m/s^2, component-major; with
-    /// implicit advection its explicit remainder).
-    pub fn tendency(&self) -> Result<Vec<f32>, GpuError> {
-        Ok(self.whole(self.gpu.read(&self.core.tendency)?, 3))
-    }
-
     /// The last step's kinematic pressure increment (m^2/s^2), the next solve's first guess.
     pub fn increment(&self) -> Result<Vec<f32>, GpuError> {
         Ok(self.whole(self.gpu.read(self.pressure.increment())?, 1))
     }
 
-    /// Puts the solver in a saved state: velocity (m/s), kinematic pressure (m^2/s^2), tendency
-    /// (m/s^2) and pressure increment (m^2/s^2; empty: zero) as [`Self::velocity`],
-    /// [`Self::pressure`], [`Self::tendency`] and [`Self::increment`] gave them, after `steps`
-    /// steps.
-    pub fn restore(&mut self, u: &[f32], p: &[f32], tendency: &[f32], increment: &[f32], steps: u64) {
+    /// Puts the solver in a saved state: velocity (m/s), kinematic pressure (m^2/s^2) and
+    /// pressure increment (m^2/s^2; empty: zero) as [`Self::velocity`], [`Self::pressure`] and
+    /// [`Self::increment`] gave them, after `steps` steps. (The rest of a step's state, the
+    /// advective tendency included, each step writes before it reads it.)
+    pub fn restore(&mut self, u: &[f32], p: &[f32], increment: &[f32], steps: u64) {
         self.set_velocity(u);
         self.set_pressure(p);
-        self.gpu.queue.write_buffer(&self.core.tendency, 0, bytemuck::cast_slice(&self.part(tendency, 3)));
         let zero = vec![0.0f32; p.len()];
         let increment = if increment.is_empty() { &zero } else { increment };
         let increment = self.part(increment, 1);
@@ -949,9 +921,9 @@ impl<'g> GpuSolver<'g> {
 
     /// The time integrals since they were last reset. Panics unless [`Self::attach_wall`] was
     /// called with accumulate.
-    pub fn averages(&self) -> Result<Averages, GpuError> {
-        let wall = self.wall.as_ref().expect("attach_wall with accumulate before the averages");
-        let (sums, fields) = wall.averages(self.gpu)?;
+    pub fn averages(&mut self) -> Result<Averages, GpuError> {
+        let wall = self.wall.as_mut().expect("attach_wall with accumulate before the averages");
+        let (sums, fields) = wall.averages(self.gpu, &self.params_value)?;
         let (sums, fields) = match &self.ranked {
             None => (sums, fields),
             Some(r) => (r.whole_wall(&sums), r.ranks.gather(&fields, 4, self.cells as usize)),
