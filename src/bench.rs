@@ -296,7 +296,7 @@ pub struct GridReport {
     pub fluid_cells: u64,
     /// Fluid cells with a wall geometry record.
     pub wall_cells: u64,
-    /// Allocated 4^3 bricks.
+    /// Allocated bricks (2^3 cells each).
     pub bricks: u64,
     /// Bytes of the grid-description buffers created on the GPU (neighbours, cells, geom).
     pub grid_bytes: u64,
@@ -1061,9 +1061,9 @@ mod tests {
     #[test]
     fn byte_model_counts_each_part_once() {
         let k = kernel("x", &[], 10, 3, 2);
-        // 64 cells in 1 brick, 60 fluid, 5 wall cells.
-        let expected = 60 * 10 + 4 * 3 + 64 * CELL_WORD_BYTES + NEIGHBOUR_BYTES_PER_BRICK + 5 * 2 * 4;
-        assert_eq!(dispatch_bytes(&k, 64, 60, 5, 1), expected);
+        // 64 cells in 8 bricks, 60 fluid, 5 wall cells.
+        let expected = 60 * 10 + 4 * 3 + 64 * CELL_WORD_BYTES + 8 * NEIGHBOUR_BYTES_PER_BRICK + 5 * 2 * 4;
+        assert_eq!(dispatch_bytes(&k, 64, 60, 5, 8), expected);
     }
 
     #[test]

@@ -113,30 +113,31 @@ fn face_neighbour_is_the_neighbour_one_face_away() {
 #[test]
 fn gpu_neighbour_hand_checked_cases() {
     let gpu = gpu();
-    // Three bricks in a row along x, the middle one not allocated: slot 0 = cells x 0..4,
-    // slot 1 = cells x 8..12. Storage id = slot * 64 + lx + 4 * (ly + 4 * lz).
-    let gap = Bricks::new([12, 4, 4], &[true, false, true]);
+    // Three bricks in a row along x, the middle one not allocated: slot 0 = cells x 0..2,
+    // slot 1 = cells x 4..6. Storage id = slot * 8 + lx + 2 * (ly + 2 * lz).
+    assert_eq!(BRICK, 2, "the cases below are written for bricks of 2^3 cells");
+    let gap = Bricks::new([6, 2, 2], &[true, false, true]);
     let cases = [
-        (0, [0, 3, 3], 60),                     // (0,0,0) -> (0,3,3), same brick: 0 + 4 * (3 + 4 * 3)
-        (3, [1, 0, 0], NO_SLOT),                // (3,0,0) -> (4,0,0): brick 1 is not allocated
-        (0, [-1, 0, 0], NO_SLOT),               // outside the bounding grid
-        (BRICK_CELLS, [3, 1, 2], 64 + 39),      // (8,0,0) -> (11,1,2): 3 + 4 * (1 + 4 * 2) = 39
-        (BRICK_CELLS, [-4, 0, 0], NO_SLOT),     // (8,0,0) -> (4,0,0): the gap
-        (BRICK_CELLS + 3, [1, 0, 0], NO_SLOT),  // (11,0,0) -> (12,0,0): outside
-        (BRICK_CELLS + 63, [0, 0, 0], 64 + 63), // itself
+        (0, [0, 1, 1], 6),                     // (0,0,0) -> (0,1,1), same brick: 0 + 2 * (1 + 2 * 1)
+        (1, [1, 0, 0], NO_SLOT),               // (1,0,0) -> (2,0,0): brick 1 is not allocated
+        (0, [-1, 0, 0], NO_SLOT),              // outside the bounding grid
+        (BRICK_CELLS, [1, 1, 1], 8 + 7),       // (4,0,0) -> (5,1,1): 1 + 2 * (1 + 2 * 1) = 7
+        (BRICK_CELLS, [-2, 0, 0], NO_SLOT),    // (4,0,0) -> (2,0,0): the gap
+        (BRICK_CELLS + 1, [1, 0, 0], NO_SLOT), // (5,0,0) -> (6,0,0): outside
+        (BRICK_CELLS + 7, [0, 0, 0], 8 + 7),   // itself
     ];
     check_cases(&gpu, &gap, &cases);
 
     // Two adjacent bricks along x: crossing the brick face, forwards and back.
-    let pair = Bricks::new([8, 4, 4], &[true, true]);
+    let pair = Bricks::new([4, 2, 2], &[true, true]);
     let cases = [
-        (3, [1, 0, 0], 64),           // (3,0,0) -> (4,0,0) = slot 1, local 0
-        (3, [4, 3, 3], 64 + 3 + 60),  // (3,0,0) -> (7,3,3)
-        (64 + 63, [-4, -3, -3], 3),   // (7,3,3) -> (3,0,0)
-        (64, [-1, 1, 0], 3 + 4),      // (4,0,0) -> (3,1,0)
-        (64 + 16, [-1, 0, -1], 3),    // (4,0,1) -> (3,0,0)
-        (64 + 3, [1, 0, 0], NO_SLOT), // (7,0,0) -> (8,0,0): outside
-        (60, [0, 0, 1], NO_SLOT),     // (0,3,3) -> (0,3,4): outside along z
+        (1, [1, 0, 0], 8),           // (1,0,0) -> (2,0,0) = slot 1, local 0
+        (1, [2, 1, 1], 8 + 1 + 6),   // (1,0,0) -> (3,1,1)
+        (8 + 7, [-2, -1, -1], 1),    // (3,1,1) -> (1,0,0)
+        (8, [-1, 1, 0], 1 + 2),      // (2,0,0) -> (1,1,0)
+        (8 + 4, [-1, 0, -1], 1),     // (2,0,1) -> (1,0,0)
+        (8 + 1, [1, 0, 0], NO_SLOT), // (3,0,0) -> (4,0,0): outside
+        (6, [0, 0, 1], NO_SLOT),     // (0,1,1) -> (0,1,2): outside along z
     ];
     check_cases(&gpu, &pair, &cases);
 }

@@ -35,7 +35,8 @@ fn porous_region_gpu_matches_cpu() {
     // Every other fluid cell, with drag rates from none to far beyond 1/dt (the point-implicit
     // step must stay stable there), and random velocities.
     let region: Vec<RegionCell> = (0..n as u32)
-        .filter(|&id| g.kind[id as usize] != kind::SOLID && id % 2 == 0)
+        .filter(|&id| g.kind[id as usize] != kind::SOLID)
+        .step_by(2)
         .map(|cell| RegionCell {
             cell,
             darcy: uniform(0.0, 1e6) as f32,

@@ -75,7 +75,7 @@ fn the_stenosis_on_two_and_three_ranks_matches_one() {
 
 #[test]
 fn more_ranks_than_the_grid_has_bricks_are_refused_naming_both() {
-    // A 1 mm pipe, 2 mm long, at 0.25 mm: 12 bricks, so 13 ranks cannot all own one.
+    // A 1 mm pipe, 2 mm long, at 0.25 mm: 16 bricks, so 17 ranks cannot all own one.
     let dir = tempfile::tempdir().unwrap();
     let obj = dir.path().join("tiny.obj");
     let args = ["mesh", "generate", "pipe", "--radius", "0.5", "--length", "2", "--segments", "32", "-o"];
@@ -85,10 +85,10 @@ fn more_ranks_than_the_grid_has_bricks_are_refused_naming_both() {
                 flow_rate = 0.01e-6\n[[outlet]]\nsurface = \"outlet\"\npressure = 0.0\n[time]\nend = 0.002\n\
                 dt = 0.001\n[output]\nfile = \"tiny.h5\"\n";
     let case = case_of(text, dir.path(), ComputeBackend::Cpu);
-    let errors = threads::run(13, |comm| hemoflow::run::run_on(&case, None, None, false, &mut |_| {}, comm).err());
+    let errors = threads::run(17, |comm| hemoflow::run::run_on(&case, None, None, false, &mut |_| {}, comm).err());
     for (rank, e) in errors.iter().enumerate() {
         let e = e.as_ref().map(|e| e.to_string()).unwrap_or_default();
-        assert!(e.contains("13 ranks for a grid of 12 bricks"), "rank {rank}: {e}");
+        assert!(e.contains("17 ranks for a grid of 16 bricks"), "rank {rank}: {e}");
     }
-    println!("13 ranks on 12 bricks -> {}", errors[0].as_ref().unwrap());
+    println!("17 ranks on 16 bricks -> {}", errors[0].as_ref().unwrap());
 }

@@ -213,6 +213,22 @@ fn wgsl_constants(file: &str) -> Vec<(String, f64)> {
 }
 
 #[test]
+fn grid_constants_match_their_rust_twins() {
+    use hemoflow::grid::index::{ALIGN_CELLS, BRICK, NEIGHBOURS};
+    let wgsl = wgsl_constants("shared/grid");
+    let rust = [
+        ("BRICK", BRICK as f64),
+        ("BRICK_BITS", BRICK.ilog2() as f64),
+        ("NEIGHBOURS", NEIGHBOURS as f64),
+        ("ALIGN_CELLS", ALIGN_CELLS as f64),
+    ];
+    for (name, value) in rust {
+        let found = wgsl.iter().find(|(n, _)| n == name).map(|(_, v)| *v);
+        assert_eq!(found, Some(value), "shared/grid {name}: WGSL {found:?}, Rust {value}");
+    }
+}
+
+#[test]
 fn geometry_record_constants_match_their_rust_twins() {
     use hemoflow::solver::boundary::codes;
     use hemoflow::solver::layout::{geom, WALL_STRIDE};

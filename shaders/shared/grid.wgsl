@@ -17,14 +17,17 @@
 // naga validation ("no definition in scope for identifier: `neighbours`").
 
 // Cells along each edge of a brick (Rust: grid::index::BRICK), and its log2.
-const BRICK: u32 = 4u;
-const BRICK_BITS: u32 = 2u;
+const BRICK: u32 = 2u;
+const BRICK_BITS: u32 = 1u;
 // Cells in a brick (Rust: BRICK_CELLS).
 const BRICK_CELLS: u32 = BRICK * BRICK * BRICK;
 // Marks a brick (or cell) that is not allocated (Rust: NO_SLOT = u32::MAX).
 const NO_SLOT: u32 = 0xffffffffu;
 // Neighbour table entries per slot (Rust: NEIGHBOURS).
 const NEIGHBOURS: u32 = 27u;
+// Cells in the unit the solver's grids allocate in, a multiple of BRICK_CELLS (Rust:
+// ALIGN_CELLS).
+const ALIGN_CELLS: u32 = 64u;
 
 // Position of a cell inside its brick (Rust: local_index).
 fn local_index(l: vec3<u32>) -> u32 {
@@ -37,14 +40,15 @@ fn local_coords(local: u32) -> vec3<u32> {
 }
 
 // Storage id of the t-th cell of colour `colour` (the parity of its x + y + z), t < cells / 2:
-// brick t / (BRICK_CELLS / 2), then two cells of the colour in each of the brick's rows along x
-// (Rust: coloured_cell). A brick's edge is even, so a cell's colour is its local coordinates'.
+// brick t / (BRICK_CELLS / 2), then BRICK / 2 cells of the colour in each of the brick's rows
+// along x (Rust: coloured_cell). A brick's edge is even, so a cell's colour is its local
+// coordinates'.
 fn coloured_cell(t: u32, colour: u32) -> u32 {
     let q = t % (BRICK_CELLS / 2u);
-    let row = q / 2u;
+    let row = q / (BRICK / 2u);
     let ly = row % BRICK;
     let lz = row / BRICK;
-    let lx = 2u * (q % 2u) + ((ly + lz + colour) & 1u);
+    let lx = 2u * (q % (BRICK / 2u)) + ((ly + lz + colour) & 1u);
     return (t / (BRICK_CELLS / 2u)) * BRICK_CELLS + local_index(vec3<u32>(lx, ly, lz));
 }
 

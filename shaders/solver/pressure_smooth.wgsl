@@ -1,13 +1,15 @@
 // Stage pressure_smooth: one smoothing step of the multigrid V-cycle for the cut-cell pressure
-// equation M p = f (M of pressure_residual), brick by brick. A workgroup takes one brick and
-// runs one red-black Gauss-Seidel sweep over it (the cells of colour params.colour first, then
-// the others; colour the parity of x + y + z, as coloured_cell), each update
+// equation M p = f (M of pressure_residual), brick by brick. A workgroup takes ALIGN_CELLS
+// consecutive storage ids (whole bricks) and runs one red-black Gauss-Seidel sweep over each
+// brick (the cells of colour params.colour first, then the others; colour the parity of
+// x + y + z, as coloured_cell), each update
 //     p = (sum_f A_f p_nb + h^2 f) / (sum_f A_f + c)   (unchanged where that sum is 0)
 // the first half from p_in, leaving its values in workgroup memory for the second; neighbours in
-// other bricks are read from p_in as they were. It writes the brick to p_out (0 in solid
-// cells). Between bricks it is a Jacobi step, inside them Gauss-Seidel: it smooths about as two
-// weighted Jacobi sweeps do, in one pass over the data and one barrier. The step that starts
-// the sweep at the other colour is its adjoint, so a V-cycle smoothing with one before the
+// other bricks are read from p_in as they were. It writes the bricks to p_out (0 in solid
+// cells). Between bricks it is a Jacobi step, inside them Gauss-Seidel, in one pass over the data
+// and one barrier. (A brick, not the workgroup, is the block: which bricks share a workgroup
+// depends on how a run splits the grid among ranks, and the smoother must not.) The step that
+// starts the sweep at the other colour is its adjoint, so a V-cycle smoothing with one before the
 // coarse correction and the other after is symmetric, as conjugate gradients needs of a
 // preconditioner.
 // With params.prolong = 1, every value read from p_in is read as p_in + e_coarse[parent]: the
@@ -29,7 +31,7 @@
 @group(0) @binding(7) var<storage, read> e_coarse: array<f32>;
 @group(0) @binding(8) var<storage, read_write> p_out: array<f32>;
 
-var<workgroup> block: array<f32, BRICK_CELLS>;
+var<workgroup> block: array<f32, ALIGN_CELLS>;
 
 // p_in at cell id, with the coarse correction where params.prolong = 1.
 fn start_value(id: u32) -> f32 {
@@ -43,15 +45,15 @@ fn start_value(id: u32) -> f32 {
     return v;
 }
 
-@compute @workgroup_size(BRICK_CELLS)
+@compute @workgroup_size(ALIGN_CELLS)
 fn pressure_smooth(
     @builtin(global_invocation_id) gid: vec3<u32>,
     @builtin(num_workgroups) nwg: vec3<u32>,
     @builtin(local_invocation_index) lid: u32,
 ) {
-    // A workgroup is one brick (allocated cells come in whole bricks), so `in_grid` is the same
-    // for all of its invocations; none returns early, as all reach the barriers.
-    let id = flat_index(gid, nwg, BRICK_CELLS);
+    // A workgroup is ALIGN_CELLS cells (whole bricks); none returns early, as all reach the
+    // barrier.
+    let id = flat_index(gid, nwg, ALIGN_CELLS);
     let in_grid = id < params.cells;
     let fluid = in_grid && is_fluid(id);
     // The update's parts that stay fixed: sum_f A_f, the other bricks' A_f p_nb, and the
@@ -84,7 +86,7 @@ fn pressure_smooth(
         sa += bc(id, GEOM_BC_COEFFICIENT);
         source = params.h * params.h * f[id];
     }
-    let l = local_coords(lid);
+    let l = local_coords(lid % BRICK_CELLS);
     let first = ((l.x + l.y + l.z) & 1u) == params.colour;
     let update = fluid && sa != 0.0;
     // First half: the cells of colour params.colour, from their neighbours' values as read
@@ -109,7 +111,7 @@ fn pressure_smooth(
         var s = outside;
         for (var d = 0u; d < 6u; d++) {
             if inside[d] != NO_SLOT {
-                s += a_inside[d] * block[inside[d] % BRICK_CELLS];
+                s += a_inside[d] * block[inside[d] % ALIGN_CELLS];
             }
         }
         value = (s + source) / sa;

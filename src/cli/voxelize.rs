@@ -43,7 +43,7 @@ pub fn run(file: &Path, spacing: f64, units: Units, output: Option<&Path>, json:
     }
     println!("{} (units {}) at spacing {:.4} mm", file.display(), units.symbol(), s.spacing * 1e3);
     println!(
-        "grid {} x {} x {} = {} cells; fluid {} ({:.1}%); {} bricks of 4^3 ({} cells, {:.2}x the fluid cells)",
+        "grid {} x {} x {} = {} cells; fluid {} ({:.1}%); {} bricks of {}^3 ({} cells, {:.2}x the fluid cells)",
         s.dims[0],
         s.dims[1],
         s.dims[2],
@@ -51,6 +51,7 @@ pub fn run(file: &Path, spacing: f64, units: Units, output: Option<&Path>, json:
         s.fluid_cells,
         100.0 * s.fluid_fraction,
         s.bricks,
+        hemoflow::grid::index::BRICK,
         s.allocated_cells,
         s.allocated_cells as f64 / s.fluid_cells as f64
     );

@@ -4,20 +4,40 @@
 //! The bounding grid of `dims` cells is tiled by bricks of [`BRICK`]^3 cells. Only bricks holding
 //! fluid are allocated; each gets a *slot*. A cell's *storage id* is `slot * BRICK_CELLS + local`
 //! with `local = lx + BRICK * (ly + BRICK * lz)`, so every per-cell field is an array of
-//! `slots * BRICK_CELLS` values and one brick is one contiguous run (one GPU workgroup).
+//! `slots * BRICK_CELLS` values and one brick is one contiguous run. A grid the solver runs on
+//! allocates a multiple of [`ALIGN_BRICKS`] bricks ([`align_allocation`]), so that its cell
+//! count is a multiple of [`ALIGN_CELLS`], a GPU workgroup and the unit a part of a buffer is
+//! bound in.
 //! Each slot has a table of its 27 neighbouring slots (itself at the centre), indexed
 //! `(dz + 1) * 9 + (dy + 1) * 3 + (dx + 1)` for brick offsets `d` in -1..=1, holding
 //! [`NO_SLOT`] where that brick is not allocated. A cell offset of at most `BRICK` cells along
 //! each axis therefore always resolves through one table look-up.
 
 /// Cells along each edge of a brick.
-pub const BRICK: u32 = 4;
+pub const BRICK: u32 = 2;
 /// Cells in a brick.
 pub const BRICK_CELLS: u32 = BRICK * BRICK * BRICK;
 /// Marks a brick (or cell) that is not allocated.
 pub const NO_SLOT: u32 = u32::MAX;
 /// Neighbour table entries per slot.
 pub const NEIGHBOURS: usize = 27;
+/// Cells whose f32 values fill the alignment a part of a GPU buffer is bound at (256 bytes,
+/// [`crate::gpu::span::PART_ALIGNMENT`]); the solver's grids allocate a multiple of it.
+pub const ALIGN_CELLS: u32 = 64;
+/// Bricks in [`ALIGN_CELLS`] cells.
+pub const ALIGN_BRICKS: usize = (ALIGN_CELLS / BRICK_CELLS) as usize;
+
+/// Marks bricks of the tiling as used (the first unused ones, in tiling order: all solid) until
+/// the used ones are a multiple of [`ALIGN_BRICKS`]; returns how many it added. A tiling of
+/// even bricks along every axis always has enough.
+pub fn align_allocation(used: &mut [bool]) -> usize {
+    let missing = (ALIGN_BRICKS - used.iter().filter(|&&u| u).count() % ALIGN_BRICKS) % ALIGN_BRICKS;
+    let added: Vec<usize> = used.iter().enumerate().filter(|(_, &u)| !u).map(|(b, _)| b).take(missing).collect();
+    for &b in &added {
+        used[b] = true;
+    }
+    added.len()
+}
 
 /// Position of a cell inside its brick: `lx + BRICK * (ly + BRICK * lz)`.
 pub fn local_index(l: [u32; 3]) -> u32 {
@@ -34,14 +54,17 @@ pub const RED: u32 = 0;
 pub const BLACK: u32 = 1;
 
 /// Storage id of the `t`-th cell of colour `colour` (0 or 1, the parity of its x + y + z), for
-/// `t` below half the allocated cells: brick `t / (BRICK_CELLS / 2)`, then two cells of the
-/// colour in each of the brick's rows along x. A brick's edge is even, so a cell's colour is its
-/// local coordinates' parity, and face neighbours have opposite colours (a red-black ordering).
+/// `t` below half the allocated cells: brick `t / (BRICK_CELLS / 2)`, then `BRICK / 2` cells of
+/// the colour in each of the brick's rows along x. A brick's edge is even, so a cell's colour is
+/// its local coordinates' parity, and face neighbours have opposite colours (a red-black
+/// ordering).
+#[allow(clippy::modulo_one)] // BRICK / 2 is 1 (the arithmetic holds for any even BRICK)
 pub fn coloured_cell(t: u32, colour: u32) -> u32 {
     let half = BRICK_CELLS / 2;
     let q = t % half;
-    let (ly, lz) = ((q / 2) % BRICK, (q / 2) / BRICK);
-    let lx = 2 * (q % 2) + ((ly + lz + colour) & 1);
+    let row = q / (BRICK / 2);
+    let (ly, lz) = (row % BRICK, row / BRICK);
+    let lx = 2 * (q % (BRICK / 2)) + ((ly + lz + colour) & 1);
     (t / half) * BRICK_CELLS + local_index([lx, ly, lz])
 }
 
@@ -73,6 +96,7 @@ pub fn child_octant(id: u32) -> u32 {
 
 /// Storage id of child `k` (bit 0: x, bit 1: y, bit 2: z) of coarse cell `id`, in the finer
 /// level's brick `fine_slot`.
+#[allow(clippy::modulo_one)] // BRICK / 2 is 1 (the arithmetic holds for any even BRICK)
 pub fn child_cell(id: u32, fine_slot: u32, k: u32) -> u32 {
     let l = local_coords(id % BRICK_CELLS);
     let o = [k & 1, (k >> 1) & 1, k >> 2];

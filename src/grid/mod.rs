@@ -1,5 +1,5 @@
 //! The finite-volume grid built from a capped surface: a Cartesian grid of spacing `h`, stored
-//! sparse in bricks of 4^3 cells (only bricks holding fluid are allocated, see [`index`]), with
+//! sparse in bricks of 2^3 cells (only bricks holding fluid are allocated, see [`index`]), with
 //! the sub-cell wall geometry the solver's embedded boundary needs.
 //!
 //! # Wall treatment (chosen with the solver)
@@ -225,7 +225,8 @@ pub fn voxelize_with(mesh: &SurfaceMesh, h: f64, added: &[&dyn Addition]) -> Res
     }
     const PAD: f64 = 2.0;
     let origin = lo - Vec3::repeat(PAD * h);
-    let dims = [0, 1, 2].map(|a| ((((hi[a] - lo[a]) / h).ceil() + 2.0 * PAD) as u32).next_multiple_of(BRICK));
+    // An even number of bricks along each axis, so that the allocation can be aligned.
+    let dims = [0, 1, 2].map(|a| ((((hi[a] - lo[a]) / h).ceil() + 2.0 * PAD) as u32).next_multiple_of(2 * BRICK));
     let cells: u64 = dims.iter().map(|&d| d as u64).product();
     // The fluid bit set, two sweeps' crossings and the bucket grids scale with the bounding grid.
     let estimate = cells / 8 + cells / 16 + 64 * (mesh.triangles.len() as u64);
@@ -288,6 +289,7 @@ pub fn voxelize_with(mesh: &SurfaceMesh, h: f64, added: &[&dyn Addition]) -> Res
         }
     }
     lap("inside (x sweep) and bricks");
+    index::align_allocation(&mut used);
     let bricks = Bricks::new(dims, &used);
     let n = bricks.allocated_cells();
     let coords = |id: u32| bricks.cell_coords(id).map(|x| x as i64);

@@ -1,7 +1,7 @@
 //! A periodic section of a grid: fully developed flow in a straight vessel without inlet and
 //! outlet (a pipe driven by a body force), for verification against analytic solutions.
 
-use super::index::{Bricks, BRICK, BRICK_CELLS, NO_SLOT};
+use super::index::{self, Bricks, BRICK, BRICK_CELLS, NO_SLOT};
 use super::{kind, Grid, GridStats};
 
 /// Why a periodic section cannot be cut.
@@ -44,18 +44,23 @@ impl Grid {
         }
         let mut periodic = [false; 3];
         periodic[axis] = true;
+        // Bricks added to align the allocation are solid (no old cell).
+        index::align_allocation(&mut used);
         let bricks = Bricks::with_periodic(dims, &used, periodic);
         // Copy each kept brick's cells.
-        let copy = |id_new: usize| -> usize {
+        let copy = |id_new: usize| -> Option<usize> {
             let slot_new = id_new / BRICK_CELLS as usize;
             let c = bricks.coords[slot_new];
             let b = (c[0] + nbd[0] * (c[1] + nbd[1] * c[2])) as usize;
-            old_slot[b] as usize * BRICK_CELLS as usize + id_new % BRICK_CELLS as usize
+            (old_slot[b] != NO_SLOT)
+                .then(|| old_slot[b] as usize * BRICK_CELLS as usize + id_new % BRICK_CELLS as usize)
         };
         let n = bricks.allocated_cells();
-        let map: Vec<usize> = (0..n).map(copy).collect();
-        let kinds: Vec<u8> =
-            map.iter().map(|&o| if self.kind[o] == kind::SOLID { kind::SOLID } else { kind::FLUID }).collect();
+        let map: Vec<Option<usize>> = (0..n).map(copy).collect();
+        let kinds: Vec<u8> = map
+            .iter()
+            .map(|&o| if o.is_none_or(|o| self.kind[o] == kind::SOLID) { kind::SOLID } else { kind::FLUID })
+            .collect();
         // The two ends must match for the wrap to be seamless.
         for id in 0..n as u32 {
             let c = bricks.cell_coords(id);
@@ -73,7 +78,7 @@ impl Grid {
         origin[axis] += (first * BRICK) as f64 * self.spacing;
         let h = self.spacing;
         let fluid_cells = kinds.iter().filter(|&&k| k != kind::SOLID).count() as u64;
-        let volume_fraction: Vec<f32> = map.iter().map(|&o| self.volume_fraction[o]).collect();
+        let volume_fraction: Vec<f32> = map.iter().map(|&o| o.map_or(0.0, |o| self.volume_fraction[o])).collect();
         let fluid_volume = volume_fraction.iter().map(|&v| v as f64).sum::<f64>() * h * h * h;
         let cells = dims.iter().map(|&d| d as u64).product();
         let stats = GridStats {
@@ -92,7 +97,9 @@ impl Grid {
         // Old storage id -> new, for the caps' cells.
         let mut new_id = std::collections::HashMap::with_capacity(n);
         for (id, &o) in map.iter().enumerate() {
-            new_id.insert(o as u32, id as u32);
+            if let Some(o) = o {
+                new_id.insert(o as u32, id as u32);
+            }
         }
         let caps = self
             .caps
@@ -109,9 +116,9 @@ impl Grid {
             spacing: h,
             kind: kinds,
             volume_fraction,
-            aperture: map.iter().map(|&o| self.aperture[o]).collect(),
-            link: map.iter().map(|&o| self.link[o]).collect(),
-            wall: map.iter().map(|&o| self.wall[o]).collect(),
+            aperture: map.iter().map(|&o| o.map_or([0.0; 6], |o| self.aperture[o])).collect(),
+            link: map.iter().map(|&o| o.map_or([1.0; 6], |o| self.link[o])).collect(),
+            wall: map.iter().map(|&o| o.map_or([0.0; 4], |o| self.wall[o])).collect(),
             caps,
             stats,
             bricks,

@@ -39,7 +39,7 @@ use std::ops::Range;
 
 use super::multigrid::{CoarseInverse, Hierarchy, Level};
 use super::CellLayout;
-use crate::grid::index::{Bricks, BRICK_CELLS, NO_SLOT};
+use crate::grid::index::{self, Bricks, BRICK_CELLS, NO_SLOT};
 use crate::grid::partition::Partition;
 
 /// A coarse level with at most this many allocated cells is held whole by every rank (128 KiB
@@ -160,7 +160,9 @@ fn held(hierarchy: &Hierarchy, owners: &[Vec<u32>], rank: usize, extra: &[u32]) 
         if l == 0 {
             set.extend(extra.iter().copied());
         } else {
-            set.extend(owned(l - 1).map(|s| levels[l - 1].parent_bricks[s as usize] / 8));
+            // (A brick without fluid, added to align the allocation, has no parent.)
+            let parents = owned(l - 1).map(|s| levels[l - 1].parent_bricks[s as usize]);
+            set.extend(parents.filter(|&p| p != NO_SLOT).map(|p| p / 8));
         }
         if l < last {
             for s in owned(l + 1) {
@@ -172,6 +174,12 @@ fn held(hierarchy: &Hierarchy, owners: &[Vec<u32>], rank: usize, extra: &[u32]) 
             }
         }
         set.extend(owned(l));
+        if l == 0 {
+            // Aligned (`index::align_allocation`) with further bricks, received but not read.
+            let mut used: Vec<bool> = (0..levels[0].bricks.slots() as u32).map(|s| set.contains(&s)).collect();
+            index::align_allocation(&mut used);
+            set.extend((0..used.len() as u32).filter(|&s| used[s as usize]));
+        }
         held.push(set);
     }
     held

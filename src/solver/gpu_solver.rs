@@ -77,7 +77,7 @@ pub enum RunError {
     Gpu(#[from] GpuError),
     /// More ranks than the grid's bricks can be shared among.
     #[error(
-        "{ranks} ranks for a grid of {bricks} bricks (4^3 cells each, the least a rank can own): run on at most \
+        "{ranks} ranks for a grid of {bricks} bricks (2^3 cells each, the least a rank can own): run on at most \
          {bricks} ranks, or refine the grid"
     )]
     TooManyRanks {

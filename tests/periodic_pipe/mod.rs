@@ -19,11 +19,12 @@ pub fn pipe_mesh(radius: f64, rings: usize) -> SurfaceMesh {
     pipe(&spec).unwrap()
 }
 
-/// The section of a pipe of `radius` (m) at D/h = `d_over_h`, from the pipe's middle.
+/// The section of a pipe of `radius` (m) at D/h = `d_over_h`, 4 cells long, from the pipe's
+/// middle.
 pub fn periodic_pipe(radius: f64, d_over_h: f64) -> Grid {
     let full = grid::voxelize(&pipe_mesh(radius, 8), 2.0 * radius / d_over_h).unwrap();
     let mid = full.bricks.brick_dims[2] / 2;
-    full.periodic_section(2, mid, mid + 1).unwrap()
+    full.periodic_section(2, mid, mid + 4 / grid::index::BRICK).unwrap()
 }
 
 /// The wall of the pipe of `radius` (m) the section `g` was cut from (rings h / 2 long, so that
