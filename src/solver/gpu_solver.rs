@@ -308,8 +308,9 @@ pub struct Averages {
 }
 
 /// The state after a step, read back with the step's own read-back where
-/// [`GpuSolver::capture_next`] asked for it: what a snapshot and a cycle's end write, at no
-/// further round trip.
+/// [`GpuSolver::capture_next`] asked for it: what a snapshot writes, at no further round trip
+/// (a cycle's end reads the time integrals with [`GpuSolver::averages`], which adds the last
+/// step's share first).
 #[derive(Clone, Debug, Default)]
 pub struct Captured {
     /// The velocity, m/s (component-major).
@@ -683,8 +684,7 @@ impl<'g> GpuSolver<'g> {
     }
 
     /// Reads back the caps' values, the largest speed and the solve's report, and with
-    /// [`Self::capture_next`] the state after the step: the step's round trip. (The captured
-    /// averages' time is the caller's to set.)
+    /// [`Self::capture_next`] the state after the step: the step's round trip.
     fn read_back(&self) -> Result<(CapValues, Report, Option<Captured>), GpuError> {
         let wall = self.wall.as_ref();
         let mut spans: Vec<&dyn Bindable> = vec![&self.readback];
