@@ -56,7 +56,7 @@ fn main() -> anyhow::Result<()> {
         "parts  fluid/part  imbalance %  cut faces  halo cells/part (finest: mean, max)  halo/own %  coarse halo/part  \
          MB received per step (mean, max)"
     );
-    let b = 64usize;
+    let b = grid::index::BRICK_CELLS as usize;
     for parts in [2usize, 4, 8, 16, 32, 64, 128, 256] {
         let p = partition::partition(&g, parts, Method::Bisection);
         let s = partition::stats(&g, &p);

@@ -7,9 +7,9 @@
 //! the longest side of their bounding box, at the brick that splits their fluid cells in the
 //! ratio of the parts on either side. Vessels are tubes, so a bisection cuts across them where
 //! a curve cuts where its octants' planes fall: on the bifurcation at 0.04 mm (8.9 million fluid
-//! cells, `examples/partition_study`) bisection cuts 1.5 to 2.9 times fewer faces than the
-//! better curve from 2 to 32 parts and 1.2 to 1.4 times fewer from 64 to 256 (699,506 against
-//! Hilbert's 866,486 and Morton's 903,762 at 256), at the same balance (0.13%).
+//! cells, `examples/partition_study`) bisection cuts 1.4 to 2.9 times fewer faces than the
+//! better curve from 2 to 32 parts and 1.2 to 1.4 times fewer from 64 to 256 (694,712 against
+//! Hilbert's 862,727 and Morton's 904,022 at 256), at the same balance (0.02%).
 
 use super::index::{Bricks, BRICK_CELLS};
 use super::{kind, Grid, DIRECTIONS};
