@@ -27,16 +27,19 @@ pub const ALIGN_CELLS: u32 = 64;
 /// Bricks in [`ALIGN_CELLS`] cells.
 pub const ALIGN_BRICKS: usize = (ALIGN_CELLS / BRICK_CELLS) as usize;
 
+/// Bricks to add to `used` bricks to make them a multiple of [`ALIGN_BRICKS`].
+pub fn bricks_to_align(used: usize) -> usize {
+    (ALIGN_BRICKS - used % ALIGN_BRICKS) % ALIGN_BRICKS
+}
+
 /// Marks bricks of the tiling as used (the first unused ones, in tiling order: all solid) until
-/// the used ones are a multiple of [`ALIGN_BRICKS`]; returns how many it added. A tiling of
-/// even bricks along every axis always has enough.
-pub fn align_allocation(used: &mut [bool]) -> usize {
-    let missing = (ALIGN_BRICKS - used.iter().filter(|&&u| u).count() % ALIGN_BRICKS) % ALIGN_BRICKS;
-    let added: Vec<usize> = used.iter().enumerate().filter(|(_, &u)| !u).map(|(b, _)| b).take(missing).collect();
-    for &b in &added {
-        used[b] = true;
+/// the used ones are a multiple of [`ALIGN_BRICKS`]. A tiling of even bricks along every axis
+/// always has enough.
+pub fn align_allocation(used: &mut [bool]) {
+    let missing = bricks_to_align(used.iter().filter(|&&u| u).count());
+    for u in used.iter_mut().filter(|u| !**u).take(missing) {
+        *u = true;
     }
-    added.len()
 }
 
 /// Position of a cell inside its brick: `lx + BRICK * (ly + BRICK * lz)`.

@@ -5,7 +5,8 @@
 //!
 //! One HDF5 file: attributes `step`, `time` (s), `dt` (s), `cells` (allocated cells),
 //! `inflow_before` (m^3/s), `next_output` (s), `caps`; datasets `u` (3 x cells, m/s,
-//! component-major), `p` (cells, kinematic, m^2/s^2), `increment` (cells, m^2/s^2; absent in checkpoints of earlier versions, then zero),
+//! component-major), `p` (cells, kinematic, m^2/s^2), `increment` (cells, m^2/s^2; absent in
+//! checkpoints of earlier versions, then zero),
 //! `outlet_states` (Pa; one per outlet, the capacitor pressure of an RCR, 0 otherwise),
 //! `history_time` (s), `history_flow_rate` and `history_mean_pressure` (steps x caps); with a
 //! cardiac period, the current cycle's time integrals: attribute `average_time` (s), datasets

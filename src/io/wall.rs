@@ -142,8 +142,8 @@ impl H5Output {
 }
 
 /// Writes the wall's XDMF sidecar: a temporal collection `wall` over the snapshots (cell data
-/// `wss`, a vector, `wall_pressure`, Pa, and `h_plus`) on the triangles of `/wall` (`vertices` points,
-/// `triangles` M triangles). Replaced atomically.
+/// `wss`, a vector, `wall_pressure`, Pa, and `h_plus`) on the triangles of `/wall` (`vertices`
+/// points, `triangles` M triangles). Replaced atomically.
 pub fn write_wall_xdmf(
     xdmf_path: &Path,
     h5_path: &Path,

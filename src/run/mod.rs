@@ -183,8 +183,8 @@ pub struct RunSummary {
     /// stress is 0.
     pub wall_unresolved: usize,
     /// The grid's spacing in wall units over the wall at the snapshot where its 95th percentile
-    /// was largest ([`crate::post::summary::wall_resolution`]; above `H_PLUS_LIMIT` the accuracy study's
-    /// errors exceed 1%).
+    /// was largest ([`crate::post::summary::wall_resolution`]; above `H_PLUS_LIMIT` the accuracy
+    /// study's errors exceed 1%).
     pub wall_resolution: WallResolution,
     /// The stents as deployed (empty without `[[stent]]`).
     pub stents: Vec<StentSummary>,

@@ -134,8 +134,8 @@ impl Recorder {
 
     /// Writes a snapshot at `time` (s): the velocity `u` (m/s, component-major) and kinematic
     /// pressure `p` (m^2/s^2) on `g`'s cells, the wall's stress (Pa, per triangle) and h+ (per
-    /// triangle, [`super::resolution`]), and the caps' history so far; committed, with the XDMF
-    /// sidecars.
+    /// triangle, [`crate::post::summary::h_plus`]), and the caps' history so far; committed,
+    /// with the XDMF sidecars.
     pub fn snapshot(
         &mut self,
         g: &grid::Grid,

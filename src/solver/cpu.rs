@@ -159,7 +159,7 @@ pub fn pressure_smooth_with(
         v
     };
     /// A cell's fixed part of the update: fluid, sum_f A_f, the other bricks' sum_f A_f p_nb,
-    /// h^2 f, and its neighbours inside the brick (index in the block and A_f), in face order.
+    /// h^2 f, and its neighbours inside the brick (local index and A_f), in face order.
     #[derive(Default, Clone, Copy)]
     struct Fixed {
         fluid: bool,
@@ -169,16 +169,14 @@ pub fn pressure_smooth_with(
         inside: [(usize, f32); 6],
         inside_count: usize,
     }
-    // Blocks of ALIGN_CELLS consecutive cells (whole bricks; the last may be short), as the GPU's
-    // workgroups; Gauss-Seidel inside each brick.
-    let n = index::ALIGN_CELLS as usize;
-    p_out[..params.cells as usize].par_chunks_mut(n).enumerate().for_each(|(first, out)| {
-        let first = first as u32;
-        let mut block = [0.0f32; index::ALIGN_CELLS as usize];
-        let mut fixed = [Fixed::default(); index::ALIGN_CELLS as usize];
-        let len = out.len();
-        for (local, (value, cell)) in block[..len].iter_mut().zip(fixed.iter_mut()).enumerate() {
-            let id = first * index::ALIGN_CELLS + local as u32;
+    let n = BRICK_CELLS as usize;
+    let bricks_count = (params.cells / BRICK_CELLS) as usize;
+    p_out[..bricks_count * n].par_chunks_mut(n).enumerate().for_each(|(brick, out)| {
+        let brick = brick as u32;
+        let mut block = [0.0f32; BRICK_CELLS as usize];
+        let mut fixed = [Fixed::default(); BRICK_CELLS as usize];
+        for (local, (value, cell)) in block.iter_mut().zip(fixed.iter_mut()).enumerate() {
+            let id = brick * BRICK_CELLS + local as u32;
             let row = &stencil.rows[id as usize];
             if !row.fluid {
                 continue;
@@ -187,8 +185,8 @@ pub fn pressure_smooth_with(
             *value = start_value(id);
             for (_, nb, a) in row.faces() {
                 cell.sa += a;
-                if nb / BRICK_CELLS == id / BRICK_CELLS {
-                    cell.inside[cell.inside_count] = ((nb % index::ALIGN_CELLS) as usize, a);
+                if nb / BRICK_CELLS == brick {
+                    cell.inside[cell.inside_count] = ((nb % BRICK_CELLS) as usize, a);
                     cell.inside_count += 1;
                 } else {
                     cell.outside += a * start_value(nb);
@@ -198,8 +196,8 @@ pub fn pressure_smooth_with(
             cell.source = params.h * params.h * f[id as usize];
         }
         for half in 0..2 {
-            for local in 0..len {
-                let c = index::local_coords(local as u32 % BRICK_CELLS);
+            for local in 0..n {
+                let c = index::local_coords(local as u32);
                 let cell = fixed[local];
                 if !cell.fluid || cell.sa == 0.0 || (c[0] + c[1] + c[2]) & 1 != params.colour ^ half {
                     continue;
@@ -209,7 +207,7 @@ pub fn pressure_smooth_with(
                 block[local] = (s + cell.source) / cell.sa;
             }
         }
-        out.copy_from_slice(&block[..len]);
+        out.copy_from_slice(&block);
     });
 }
 

@@ -176,9 +176,10 @@ fn held(hierarchy: &Hierarchy, owners: &[Vec<u32>], rank: usize, extra: &[u32]) 
         set.extend(owned(l));
         if l == 0 {
             // Aligned (`index::align_allocation`) with further bricks, received but not read.
-            let mut used: Vec<bool> = (0..levels[0].bricks.slots() as u32).map(|s| set.contains(&s)).collect();
-            index::align_allocation(&mut used);
-            set.extend((0..used.len() as u32).filter(|&s| used[s as usize]));
+            let missing = index::bricks_to_align(set.len());
+            let extra: Vec<u32> =
+                (0..levels[0].bricks.slots() as u32).filter(|s| !set.contains(s)).take(missing).collect();
+            set.extend(extra);
         }
         held.push(set);
     }
