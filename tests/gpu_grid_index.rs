@@ -1,21 +1,24 @@
 //! The WGSL grid module (shaders/shared/grid.wgsl, run through the test stage `grid_probe`)
-//! against its Rust twin `Bricks::neighbour`, on seeded random bricks and queries and on
-//! hand-checked cases. GPU tests never skip: without an adapter they fail saying what to install.
+//! against its Rust twins, `face_neighbour_in` over the kernels' face table and the general
+//! `Bricks::neighbour`, on seeded random bricks and queries and on hand-checked cases. GPU tests
+//! never skip: without an adapter they fail saying what to install.
 
 mod common;
 
 use common::{gpu, SplitMix64};
 use hemoflow::gpu::probe::{grid_probe, GridProbeParams, GridProbeQuery};
 use hemoflow::gpu::{Bindable, Dispatch, Gpu, GpuError};
-use hemoflow::grid::index::{Bricks, BRICK, BRICK_CELLS, NO_SLOT};
+use hemoflow::grid::index::{face_neighbour_in, Bricks, BRICK, BRICK_CELLS, NO_SLOT};
 use hemoflow::grid::DIRECTIONS;
 
-/// The CPU twins' answers, `NO_SLOT` for `None`: `neighbour`, and `face_neighbour` where the
-/// offset is one face step.
-fn cpu_probe(bricks: &Bricks, q: &GridProbeQuery) -> [u32; 2] {
+/// The CPU twins' answer to a face-step query, `NO_SLOT` for `None`: `face_neighbour_in` over the
+/// face table, checked against the general `neighbour` over the 27-entry table.
+fn cpu_probe(bricks: &Bricks, table: &[u32], q: &GridProbeQuery) -> u32 {
     let d = [q.dx, q.dy, q.dz];
-    let face = DIRECTIONS.iter().position(|&f| f == d).and_then(|f| bricks.face_neighbour(q.id, f));
-    [bricks.neighbour(q.id, d).unwrap_or(NO_SLOT), face.unwrap_or(NO_SLOT)]
+    let f = DIRECTIONS.iter().position(|&f| f == d).expect("a face step");
+    let face = face_neighbour_in(table, q.id, f);
+    assert_eq!(face, bricks.neighbour(q.id, d), "cell {} face {f}: face table against the 27-entry one", q.id);
+    face.unwrap_or(NO_SLOT)
 }
 
 fn query(id: u32, d: [i32; 3]) -> GridProbeQuery {
@@ -24,20 +27,16 @@ fn query(id: u32, d: [i32; 3]) -> GridProbeQuery {
 
 /// GPU vs CPU on every query; panics listing the first mismatches (index, query, GPU, CPU).
 fn compare(gpu: &Gpu, bricks: &Bricks, queries: &[GridProbeQuery]) -> Vec<u32> {
-    compare_both(gpu, bricks, queries).iter().map(|r| r[0]).collect()
-}
-
-/// [`compare`], returning both answers per query.
-fn compare_both(gpu: &Gpu, bricks: &Bricks, queries: &[GridProbeQuery]) -> Vec<[u32; 2]> {
-    let got = grid_probe(gpu, &bricks.neighbours, queries).unwrap_or_else(|e| panic!("grid_probe: {e}"));
+    let table = bricks.face_table();
+    let got = grid_probe(gpu, &table, queries).unwrap_or_else(|e| panic!("grid_probe: {e}"));
     assert_eq!(got.len(), queries.len());
     let mismatches: Vec<String> = queries
         .iter()
         .zip(&got)
         .enumerate()
         .filter_map(|(i, (q, &g))| {
-            let c = cpu_probe(bricks, q);
-            (g != c).then(|| format!("query {i}: {q:?} (cell {:?}): GPU {g:?} CPU {c:?}", bricks.cell_coords(q.id)))
+            let c = cpu_probe(bricks, &table, q);
+            (g != c).then(|| format!("query {i}: {q:?} (cell {:?}): GPU {g} CPU {c}", bricks.cell_coords(q.id)))
         })
         .collect();
     assert!(
@@ -51,45 +50,22 @@ fn compare_both(gpu: &Gpu, bricks: &Bricks, queries: &[GridProbeQuery]) -> Vec<[
 }
 
 #[test]
-fn gpu_neighbour_matches_cpu_on_random_bricks() {
-    let mut rng = SplitMix64(0x6865_6d6f_666c_6f77);
-    let dims = [24, 20, 16];
-    let brick_count = dims.iter().map(|d| (d / BRICK) as usize).product::<usize>();
-    let used: Vec<bool> = (0..brick_count).map(|_| rng.below(100) < 40).collect();
-    let bricks = Bricks::new(dims, &used);
-    assert!(bricks.slots() > 10, "too few bricks drawn: {}", bricks.slots());
-    let cells = bricks.allocated_cells() as u32;
-    let b = BRICK as i32;
-    let queries: Vec<GridProbeQuery> =
-        (0..20_000).map(|_| query(rng.below(cells), [rng.range(-b, b), rng.range(-b, b), rng.range(-b, b)])).collect();
-
-    let got = compare(&gpu(), &bricks, &queries);
-    let missing = got.iter().filter(|&&g| g == NO_SLOT).count();
-    println!(
-        "compared {} queries on {} of {brick_count} bricks ({} cells): {} found, {missing} NO_SLOT",
-        queries.len(),
-        bricks.slots(),
-        cells,
-        queries.len() - missing
-    );
-    // Both outcomes must be exercised, or the comparison proves little.
-    assert!(missing > 1000 && queries.len() - missing > 1000, "found/missing split too lopsided: {missing} missing");
-}
-
-#[test]
 fn face_neighbour_is_the_neighbour_one_face_away() {
-    // CPU: every face of every allocated cell, on random bricks, plain and periodic along x.
+    // CPU: every face of every allocated cell, on random bricks, plain and periodic along x,
+    // by the general neighbour (27-entry table), Bricks::face_neighbour and the face table.
     let mut rng = SplitMix64(0x6661_6365);
     let dims = [16, 12, 20];
     let brick_count = dims.iter().map(|d| (d / BRICK) as usize).product::<usize>();
     let used: Vec<bool> = (0..brick_count).map(|_| rng.below(100) < 50).collect();
     for periodic in [[false; 3], [true, false, false]] {
         let bricks = Bricks::with_periodic(dims, &used, periodic);
+        let table = bricks.face_table();
         let (mut found, mut missing) = (0, 0);
         for id in 0..bricks.allocated_cells() as u32 {
             for (d, &dir) in DIRECTIONS.iter().enumerate() {
                 let want = bricks.neighbour(id, dir);
                 assert_eq!(bricks.face_neighbour(id, d), want, "cell {id} face {d} (periodic {periodic:?})");
+                assert_eq!(face_neighbour_in(&table, id, d), want, "cell {id} face {d} (periodic {periodic:?})");
                 if want.is_some() {
                     found += 1;
                 } else {
@@ -98,16 +74,18 @@ fn face_neighbour_is_the_neighbour_one_face_away() {
             }
         }
         assert!(found > 1000 && missing > 1000, "found {found}, missing {missing}");
+        // GPU: random face steps, found and missing.
+        let cells = bricks.allocated_cells() as u32;
+        let queries: Vec<GridProbeQuery> =
+            (0..20_000).map(|_| query(rng.below(cells), DIRECTIONS[rng.below(6) as usize])).collect();
+        let got = compare(&gpu(), &bricks, &queries);
+        let missing = got.iter().filter(|&&r| r == NO_SLOT).count();
+        println!("face_neighbour (periodic {periodic:?}): {} face steps, {missing} NO_SLOT", queries.len());
+        assert!(
+            missing > 1000 && queries.len() - missing > 1000,
+            "found/missing split too lopsided: {missing} missing"
+        );
     }
-    // GPU: random face steps, found and missing.
-    let bricks = Bricks::new(dims, &used);
-    let cells = bricks.allocated_cells() as u32;
-    let queries: Vec<GridProbeQuery> =
-        (0..20_000).map(|_| query(rng.below(cells), DIRECTIONS[rng.below(6) as usize])).collect();
-    let got = compare_both(&gpu(), &bricks, &queries);
-    let missing = got.iter().filter(|r| r[1] == NO_SLOT).count();
-    println!("face_neighbour: {} face steps, {missing} NO_SLOT", queries.len());
-    assert!(missing > 1000 && queries.len() - missing > 1000, "found/missing split too lopsided: {missing} missing");
 }
 
 #[test]
@@ -118,13 +96,13 @@ fn gpu_neighbour_hand_checked_cases() {
     assert_eq!(BRICK, 2, "the cases below are written for bricks of 2^3 cells");
     let gap = Bricks::new([6, 2, 2], &[true, false, true]);
     let cases = [
-        (0, [0, 1, 1], 6),                     // (0,0,0) -> (0,1,1), same brick: 0 + 2 * (1 + 2 * 1)
+        (0, [0, 1, 0], 2),                     // (0,0,0) -> (0,1,0), same brick
+        (6, [0, 0, -1], 2),                    // (0,1,1) -> (0,1,0), same brick
         (1, [1, 0, 0], NO_SLOT),               // (1,0,0) -> (2,0,0): brick 1 is not allocated
         (0, [-1, 0, 0], NO_SLOT),              // outside the bounding grid
-        (BRICK_CELLS, [1, 1, 1], 8 + 7),       // (4,0,0) -> (5,1,1): 1 + 2 * (1 + 2 * 1) = 7
-        (BRICK_CELLS, [-2, 0, 0], NO_SLOT),    // (4,0,0) -> (2,0,0): the gap
+        (BRICK_CELLS, [-1, 0, 0], NO_SLOT),    // (4,0,0) -> (3,0,0): the gap
+        (BRICK_CELLS + 1, [-1, 0, 0], 8),      // (5,0,0) -> (4,0,0)
         (BRICK_CELLS + 1, [1, 0, 0], NO_SLOT), // (5,0,0) -> (6,0,0): outside
-        (BRICK_CELLS + 7, [0, 0, 0], 8 + 7),   // itself
     ];
     check_cases(&gpu, &gap, &cases);
 
@@ -132,10 +110,8 @@ fn gpu_neighbour_hand_checked_cases() {
     let pair = Bricks::new([4, 2, 2], &[true, true]);
     let cases = [
         (1, [1, 0, 0], 8),           // (1,0,0) -> (2,0,0) = slot 1, local 0
-        (1, [2, 1, 1], 8 + 1 + 6),   // (1,0,0) -> (3,1,1)
-        (8 + 7, [-2, -1, -1], 1),    // (3,1,1) -> (1,0,0)
-        (8, [-1, 1, 0], 1 + 2),      // (2,0,0) -> (1,1,0)
-        (8 + 4, [-1, 0, -1], 1),     // (2,0,1) -> (1,0,0)
+        (7, [1, 0, 0], 8 + 6),       // (1,1,1) -> (2,1,1)
+        (8 + 6, [-1, 0, 0], 7),      // (2,1,1) -> (1,1,1)
         (8 + 1, [1, 0, 0], NO_SLOT), // (3,0,0) -> (4,0,0): outside
         (6, [0, 0, 1], NO_SLOT),     // (0,1,1) -> (0,1,2): outside along z
     ];
@@ -178,20 +154,21 @@ fn bindings_go_by_name_and_a_wrong_one_is_an_error_naming_stage_and_binding() {
     let dims = [16, 12, 8];
     let brick_count = dims.iter().map(|d| (d / BRICK) as usize).product::<usize>();
     let bricks = Bricks::new(dims, &(0..brick_count).map(|_| rng.below(100) < 50).collect::<Vec<_>>());
-    let (cells, b) = (bricks.allocated_cells() as u32, BRICK as i32);
+    let cells = bricks.allocated_cells() as u32;
     let queries: Vec<GridProbeQuery> =
-        (0..200).map(|_| query(rng.below(cells), [rng.range(-b, b), rng.range(-b, b), rng.range(-b, b)])).collect();
+        (0..200).map(|_| query(rng.below(cells), DIRECTIONS[rng.below(6) as usize])).collect();
     let n = queries.len() as u32;
     let params = gpu.uniform("params", &GridProbeParams::new(n)).unwrap();
-    let table = gpu.storage("neighbours", &bricks.neighbours).unwrap();
+    let face_table = bricks.face_table();
+    let table = gpu.storage("neighbours", &face_table).unwrap();
     let query_buf = gpu.storage("queries", &queries).unwrap();
-    let results = gpu.storage_empty("results", u64::from(n) * 8).unwrap();
+    let results = gpu.storage_empty("results", u64::from(n) * 4).unwrap();
     // The list in the opposite order of the WGSL's binding numbers gives the same answers.
     let reversed: [(&str, &dyn Bindable); 4] =
         [("results", &results), ("queries", &query_buf), ("neighbours", &table), ("params", &params)];
     Dispatch::new(&gpu, "test/grid_probe", &reversed, n).unwrap().run(&gpu).unwrap();
-    let got: Vec<[u32; 2]> = gpu.read(&results).unwrap();
-    let expected = grid_probe(&gpu, &bricks.neighbours, &queries).unwrap();
+    let got: Vec<u32> = gpu.read(&results).unwrap();
+    let expected = grid_probe(&gpu, &face_table, &queries).unwrap();
     assert_eq!(&got[..], &expected[..], "binding by name depends on the list's order");
 
     let fails = |buffers: &[(&str, &dyn Bindable)], binding: &str, words: &[&str]| {

@@ -214,12 +214,12 @@ fn wgsl_constants(file: &str) -> Vec<(String, f64)> {
 
 #[test]
 fn grid_constants_match_their_rust_twins() {
-    use hemoflow::grid::index::{ALIGN_CELLS, BRICK, NEIGHBOURS};
+    use hemoflow::grid::index::{ALIGN_CELLS, BRICK, FACE_SLOTS};
     let wgsl = wgsl_constants("shared/grid");
     let rust = [
         ("BRICK", BRICK as f64),
         ("BRICK_BITS", BRICK.ilog2() as f64),
-        ("NEIGHBOURS", NEIGHBOURS as f64),
+        ("FACE_SLOTS", FACE_SLOTS as f64),
         ("ALIGN_CELLS", ALIGN_CELLS as f64),
     ];
     for (name, value) in rust {

@@ -4,17 +4,19 @@
 //
 // The bounding grid is tiled by bricks of BRICK^3 cells; only allocated bricks get a slot. A
 // cell's storage id is `slot * BRICK_CELLS + local` with `local = lx + BRICK * (ly + BRICK * lz)`.
-// Each slot has NEIGHBOURS (27) neighbouring slots, itself at the centre, NO_SLOT where that
-// brick is not allocated (or lies outside the bounding grid).
+// The kernels step across faces only: each slot has FACE_SLOTS (6) neighbouring slots, the
+// bricks across its faces in the order -x, +x, -y, +y, -z, +z, NO_SLOT where that brick is not
+// allocated (or lies outside the bounding grid).
 //
-// Binding contract: WGSL functions cannot take buffers, so `neighbour` reads a module-scope
-// variable that the IMPORTING shader declares, under exactly this name (any group/binding):
+// Binding contract: WGSL functions cannot take buffers, so `face_neighbour` reads a
+// module-scope variable that the IMPORTING shader declares, under exactly this name (any
+// group/binding):
 //
 //     @group(0) @binding(N) var<storage, read> neighbours: array<u32>;
 //
-// holding 27 u32 per slot, entry `slot * NEIGHBOURS + neighbour_entry(d)` (Rust:
-// `Bricks::neighbours` flattened). A shader that imports this module without declaring it fails
-// naga validation ("no definition in scope for identifier: `neighbours`").
+// holding 6 u32 per slot, entry `slot * FACE_SLOTS + d` (Rust: `Bricks::face_table`). A shader
+// that imports this module without declaring it fails naga validation ("no definition in scope
+// for identifier: `neighbours`").
 
 // Cells along each edge of a brick (Rust: grid::index::BRICK), and its log2.
 const BRICK: u32 = 2u;
@@ -23,8 +25,8 @@ const BRICK_BITS: u32 = 1u;
 const BRICK_CELLS: u32 = BRICK * BRICK * BRICK;
 // Marks a brick (or cell) that is not allocated (Rust: NO_SLOT = u32::MAX).
 const NO_SLOT: u32 = 0xffffffffu;
-// Neighbour table entries per slot (Rust: NEIGHBOURS).
-const NEIGHBOURS: u32 = 27u;
+// Neighbour table entries per slot (Rust: FACE_SLOTS).
+const FACE_SLOTS: u32 = 6u;
 // Cells in the unit the solver's grids allocate in, a multiple of BRICK_CELLS (Rust:
 // ALIGN_CELLS).
 const ALIGN_CELLS: u32 = 64u;
@@ -78,30 +80,9 @@ fn child_cell(id: u32, fine_slot: u32, k: u32) -> u32 {
     return fine_slot * BRICK_CELLS + local_index(2u * (local_coords(id % BRICK_CELLS) % (BRICK / 2u)) + o);
 }
 
-// Entry of the neighbour table for brick offset d, each component in -1..=1 (Rust: neighbour_entry).
-fn neighbour_entry(d: vec3<i32>) -> u32 {
-    return u32((d.z + 1) * 9 + (d.y + 1) * 3 + (d.x + 1));
-}
-
-// Storage id of the cell d cells away from cell id (each |d| at most BRICK), or NO_SLOT when that
-// cell's brick is not allocated (Rust: Bricks::neighbour, None -> NO_SLOT). One table look-up.
-fn neighbour(id: u32, d: vec3<i32>) -> u32 {
-    let slot = id / BRICK_CELLS;
-    let x = vec3<i32>(local_coords(id % BRICK_CELLS)) + d;
-    // Euclidean division by BRICK (WGSL's `/` and `%` truncate toward zero).
-    let b = vec3<i32>(i32(BRICK));
-    let r = (x % b + b) % b;
-    let brick_offset = (x - r) / b;
-    let nslot = neighbours[slot * NEIGHBOURS + neighbour_entry(brick_offset)];
-    if nslot == NO_SLOT {
-        return NO_SLOT;
-    }
-    return nslot * BRICK_CELLS + local_index(vec3<u32>(r));
-}
-
 // Storage id of the neighbour of cell id across face d (-x, +x, -y, +y, -z, +z), or NO_SLOT
-// (Rust: Bricks::face_neighbour): neighbour(id, direction(d)) by bit arithmetic on the id,
-// reading the table only where the face is on the brick's boundary.
+// (Rust: grid::index::face_neighbour_in), by bit arithmetic on the id, reading the table only
+// where the face is on the brick's boundary.
 fn face_neighbour(id: u32, d: u32) -> u32 {
     let axis = d / 2u;
     let up = (d & 1u) == 1u;
@@ -111,9 +92,7 @@ fn face_neighbour(id: u32, d: u32) -> u32 {
     if (up && l < BRICK - 1u) || (!up && l > 0u) {
         return select(id - stride, id + stride, up);
     }
-    // Table entries of the brick offsets +-1 along x, y, z: 13 +- 1, 3, 9.
-    let step = select(select(9u, 3u, axis == 1u), 1u, axis == 0u);
-    let nslot = neighbours[(id / BRICK_CELLS) * NEIGHBOURS + select(13u - step, 13u + step, up)];
+    let nslot = neighbours[(id / BRICK_CELLS) * FACE_SLOTS + d];
     if nslot == NO_SLOT {
         return NO_SLOT;
     }

@@ -1,6 +1,6 @@
-// Test-only stage grid_probe: evaluates the grid module's `neighbour` for a list of queries, and
-// `face_neighbour` for those that are one face step, so tests/gpu_grid_index.rs can compare them
-// with the Rust twins `Bricks::neighbour` and `Bricks::face_neighbour`.
+// Test-only stage grid_probe: evaluates the grid module's `face_neighbour` for a list of queries
+// that are each one face step, so tests/gpu_grid_index.rs can compare it with the Rust twins
+// `face_neighbour_in` and `Bricks::neighbour`.
 // Host side: src/gpu/probe.rs.
 
 #import shared/dispatch
@@ -19,7 +19,7 @@ struct GridProbeParams {
 struct GridProbeQuery {
     // Storage id of an allocated cell.
     id: u32,
-    // Cell offset, each component in -BRICK..=BRICK.
+    // Cell offset: one component +-1, the others 0.
     dx: i32,
     dy: i32,
     dz: i32,
@@ -29,8 +29,8 @@ struct GridProbeQuery {
 // The neighbour table the grid module reads (its binding contract).
 @group(0) @binding(1) var<storage, read> neighbours: array<u32>;
 @group(0) @binding(2) var<storage, read> queries: array<GridProbeQuery>;
-// Two results per query: the neighbour's storage id by `neighbour`, and by `face_neighbour`
-// where the offset is one face step (else NO_SLOT); NO_SLOT where none.
+// One result per query: the neighbour's storage id by `face_neighbour`, NO_SLOT where none (or
+// where the offset is not one face step).
 @group(0) @binding(3) var<storage, read_write> results: array<u32>;
 
 @compute @workgroup_size(CELL_WORKGROUP)
@@ -41,11 +41,10 @@ fn grid_probe(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
     }
     let q = queries[i];
     let d = vec3<i32>(q.dx, q.dy, q.dz);
-    results[2u * i] = neighbour(q.id, d);
     var face = NO_SLOT;
     if abs(d.x) + abs(d.y) + abs(d.z) == 1 {
         let axis = select(select(2u, 1u, d.y != 0), 0u, d.x != 0);
         face = face_neighbour(q.id, 2u * axis + select(0u, 1u, d.x + d.y + d.z > 0));
     }
-    results[2u * i + 1u] = face;
+    results[i] = face;
 }

@@ -11,7 +11,9 @@
 //! Each slot has a table of its 27 neighbouring slots (itself at the centre), indexed
 //! `(dz + 1) * 9 + (dy + 1) * 3 + (dx + 1)` for brick offsets `d` in -1..=1, holding
 //! [`NO_SLOT`] where that brick is not allocated. A cell offset of at most `BRICK` cells along
-//! each axis therefore always resolves through one table look-up.
+//! each axis therefore always resolves through one table look-up. The kernels step across faces
+//! only, so the GPU holds the [`FACE_SLOTS`] face-adjacent entries of each slot alone
+//! ([`Bricks::face_table`]): 24 bytes a brick, not 108.
 
 /// Cells along each edge of a brick.
 pub const BRICK: u32 = 2;
@@ -21,6 +23,9 @@ pub const BRICK_CELLS: u32 = BRICK * BRICK * BRICK;
 pub const NO_SLOT: u32 = u32::MAX;
 /// Neighbour table entries per slot.
 pub const NEIGHBOURS: usize = 27;
+/// Entries per slot of the kernels' neighbour table ([`Bricks::face_table`]): the bricks across
+/// its six faces, in `grid::DIRECTIONS` order.
+pub const FACE_SLOTS: usize = 6;
 /// Cells whose f32 values fill the alignment a part of a GPU buffer is bound at (256 bytes,
 /// [`crate::gpu::span::PART_ALIGNMENT`]); the solver's grids allocate a multiple of it.
 pub const ALIGN_CELLS: u32 = 64;
@@ -209,9 +214,15 @@ impl Bricks {
     /// Storage id of the neighbour of cell `id` across face `d` (in `grid::DIRECTIONS` order:
     /// -x, +x, -y, +y, -z, +z), or `None`: [`Bricks::neighbour`] with `DIRECTIONS[d]`, by bit
     /// arithmetic on the storage id, reading the neighbour table only where the face is on the
-    /// brick's boundary (the kernels' form; the WGSL twin is `face_neighbour`).
+    /// brick's boundary (the kernels' form, [`face_neighbour_in`]).
     pub fn face_neighbour(&self, id: u32, d: usize) -> Option<u32> {
-        face_neighbour_in(self.neighbours.as_flattened(), id, d)
+        face_step(id, d, |slot| self.neighbours[slot as usize][neighbour_entry(face_offset(d))])
+    }
+
+    /// The kernels' neighbour table: for each slot, the slots of the bricks across its faces,
+    /// [`FACE_SLOTS`] per slot in `grid::DIRECTIONS` order ([`NO_SLOT`] where not allocated).
+    pub fn face_table(&self) -> Vec<u32> {
+        self.neighbours.iter().flat_map(|row| (0..FACE_SLOTS).map(|d| row[neighbour_entry(face_offset(d))])).collect()
     }
 
     /// Storage id of the cell `d` cells away from cell `id` (each |d| at most [`BRICK`]), or
@@ -240,9 +251,24 @@ impl Bricks {
     }
 }
 
-/// [`Bricks::face_neighbour`] over the flattened neighbour table (27 slots per slot).
+/// [`Bricks::face_neighbour`] over the kernels' neighbour table ([`Bricks::face_table`]; the
+/// WGSL twin is `face_neighbour`).
 #[inline]
-pub fn face_neighbour_in(neighbours: &[u32], id: u32, d: usize) -> Option<u32> {
+pub fn face_neighbour_in(face_table: &[u32], id: u32, d: usize) -> Option<u32> {
+    face_step(id, d, |slot| face_table[slot as usize * FACE_SLOTS + d])
+}
+
+/// The brick offset across face `d`.
+fn face_offset(d: usize) -> [i32; 3] {
+    let mut offset = [0i32; 3];
+    offset[d / 2] = if d % 2 == 1 { 1 } else { -1 };
+    offset
+}
+
+/// The cell across face `d` of cell `id`, with `across(slot)` the slot of the brick across
+/// that face of brick `slot`.
+#[inline]
+fn face_step(id: u32, d: usize, across: impl Fn(u32) -> u32) -> Option<u32> {
     let axis = d / 2;
     let up = d % 2 == 1;
     let stride = BRICK.pow(axis as u32);
@@ -251,9 +277,7 @@ pub fn face_neighbour_in(neighbours: &[u32], id: u32, d: usize) -> Option<u32> {
     if (up && l < BRICK - 1) || (!up && l > 0) {
         return Some(if up { id + stride } else { id - stride });
     }
-    let mut offset = [0i32; 3];
-    offset[axis] = if up { 1 } else { -1 };
-    let nslot = neighbours[(id / BRICK_CELLS) as usize * NEIGHBOURS + neighbour_entry(offset)];
+    let nslot = across(id / BRICK_CELLS);
     let wrap = (BRICK - 1) * stride;
     (nslot != NO_SLOT).then(|| nslot * BRICK_CELLS + if up { local - wrap } else { local + wrap })
 }

@@ -328,8 +328,7 @@ fn cut_layout(layout: &CellLayout, bricks: &Bricks, part: &LevelPart) -> CellLay
             r => (w & 0xff) | ((used.binary_search(&(r - 1)).expect("a held cell's record") as u32 + 1) << 8),
         })
         .collect();
-    let neighbours = bricks.neighbours.iter().flatten().copied().collect();
-    CellLayout { neighbours, cells, geom }
+    CellLayout { neighbours: bricks.face_table(), cells, geom }
 }
 
 /// The coarsest level's exact solve with its cells' ids in `part`'s numbering (the matrix is

@@ -5,7 +5,7 @@ use crate::gpu::{Bindable, Dispatch, Gpu, GpuError};
 
 /// The grid description on the GPU and the parameters uniform.
 pub struct GpuGrid {
-    /// Neighbour slots, 27 per slot.
+    /// Neighbour slots across each brick's faces, 6 per slot.
     pub neighbours: wgpu::Buffer,
     /// Cell words.
     pub cells: wgpu::Buffer,

@@ -118,7 +118,7 @@ pub enum SolverError {
 /// The grid in the kernels' form.
 #[derive(Clone, Debug)]
 pub struct CellLayout {
-    /// Neighbour slots, 27 per slot (the grid's brick table, flattened).
+    /// Neighbour slots across each brick's faces, 6 per slot ([`Bricks::face_table`]).
     pub neighbours: Vec<u32>,
     /// One word per cell (see the module docs).
     pub cells: Vec<u32>,
@@ -193,8 +193,7 @@ impl CellLayout {
             geom.extend_from_slice(&aperture[id]);
             geom.push(volume[id]);
         }
-        let neighbours = bricks.neighbours.iter().flatten().copied().collect();
-        Ok(CellLayout { neighbours, cells, geom })
+        Ok(CellLayout { neighbours: bricks.face_table(), cells, geom })
     }
 
     /// The layout borrowed as the kernels read it ([`CellView`]).
@@ -272,7 +271,7 @@ pub fn is_fluid_word(word: u32) -> bool {
 /// ([`crate::gpu::host`]). The CPU twins read the grid through it.
 #[derive(Clone, Copy, Debug)]
 pub struct CellView<'a> {
-    /// Neighbour slots, 27 per slot.
+    /// Neighbour slots across each brick's faces, 6 per slot.
     pub neighbours: &'a [u32],
     /// One word per cell.
     pub cells: &'a [u32],
