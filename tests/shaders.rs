@@ -236,8 +236,7 @@ fn geometry_record_constants_match_their_rust_twins() {
     let wgsl = wgsl_constants("shared/cells");
     let rust: &[(&str, f64)] = &[
         ("GEOM_WALL_STRIDE", WALL_STRIDE as f64),
-        ("GEOM_LINK", geom::LINK as f64),
-        ("GEOM_APERTURE", geom::APERTURE as f64),
+        ("GEOM_FACE", geom::FACE as f64),
         ("GEOM_VOLUME", geom::VOLUME as f64),
     ];
     for (name, value) in rust {

@@ -16,11 +16,11 @@
 // Rust: layout::WALL_STRIDE and the offsets in layout::geom (the boundary part's, GEOM_BC_*, and
 // the boundary types, BC_*, come from shared/boundary, generated from the Rust). `geom` holds
 // the number C of records with a boundary part (as an f32), their C boundary parts, then every
-// record's wall part.
-const GEOM_WALL_STRIDE: u32 = 13u;
-const GEOM_LINK: u32 = 0u;
-const GEOM_APERTURE: u32 = 6u;
-const GEOM_VOLUME: u32 = 12u;
+// record's wall part: one value per face (the aperture of a face that opens to a fluid
+// neighbour, the link across any other), then the volume fraction.
+const GEOM_WALL_STRIDE: u32 = 7u;
+const GEOM_FACE: u32 = 0u;
+const GEOM_VOLUME: u32 = 6u;
 // Rust: grid::kind::SOLID.
 const KIND_SOLID: u32 = 0u;
 
@@ -57,22 +57,24 @@ fn wall_field(id: u32, k: u32) -> u32 {
     return 1u + GEOM_BC_STRIDE * boundary_records() + GEOM_WALL_STRIDE * r + k;
 }
 
-// Rust: CellLayout::aperture.
-fn aperture(id: u32, d: u32) -> f32 {
-    let i = wall_field(id, GEOM_APERTURE + d);
+// The value of face d of cell id's record, 1 for a regular cell (Rust: CellView::face).
+fn face_value(id: u32, d: u32) -> f32 {
+    let i = wall_field(id, GEOM_FACE + d);
     if i == NO_SLOT {
         return 1.0;
     }
     return geom[i];
 }
 
-// Rust: CellLayout::link.
+// Flux weight of face d, a face that opens to a fluid neighbour (Rust: CellLayout::aperture).
+fn aperture(id: u32, d: u32) -> f32 {
+    return face_value(id, d);
+}
+
+// Distance to the wall along link d over h, a link to a cell that is not fluid (Rust:
+// CellLayout::link).
 fn link(id: u32, d: u32) -> f32 {
-    let i = wall_field(id, GEOM_LINK + d);
-    if i == NO_SLOT {
-        return 1.0;
-    }
-    return geom[i];
+    return face_value(id, d);
 }
 
 // Rust: CellLayout::volume.

@@ -67,13 +67,13 @@ fn stencil_geometry(id: u32, nbs: array<u32, 6>) -> Stencil {
         for (var side = 0u; side < 2u; side++) {
             let d = 2u * axis + side;
             let nb = nbs[d];
-            let l = link(id, d);
             s.nb[d] = NO_SLOT;
             s.moving[d] = false;
-            if nb != NO_SLOT && l >= 1.0 {
+            if nb != NO_SLOT {
                 s.nb[d] = nb;
                 s.side[d] = SIDE_FLUID;
             } else {
+                let l = link(id, d);
                 dist[side] = select(0.5, l, l < 1.0);
                 s.side[d] = SIDE_WALL;
                 if bc_kind != BC_NONE && (cap_sides & (1u << d)) != 0u {

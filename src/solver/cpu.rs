@@ -493,10 +493,10 @@ pub fn stencil_geometry(layout: &CellView, params: &SolverParams, id: u32) -> [(
         let mut dist = [1.0f32; 2];
         for (side, dist) in dist.iter_mut().enumerate() {
             let d = 2 * axis + side;
-            let l = layout.link(id, d);
             out[d].0 = match fluid_neighbour(layout, id, d) {
-                Some(nb) if l >= 1.0 => Side::Fluid(nb),
-                _ => {
+                Some(nb) => Side::Fluid(nb),
+                None => {
+                    let l = layout.link(id, d);
                     *dist = if l < 1.0 { l } else { 0.5 };
                     if bc_type != codes::NONE && b.cap_sides & (1 << d) != 0 {
                         if bc_type == codes::OUTLET {

@@ -7,8 +7,11 @@
 //! touches have a record, laid out as [`geom`] says: a wall part of [`WALL_STRIDE`] f32 for
 //! every record and a boundary part of [`BC_STRIDE`] f32 for the records of cells with a
 //! boundary condition, which are numbered first. The `geom` array holds the number of boundary
-//! parts C (as an f32), then the C boundary parts, then the wall parts. The WGSL twin of these
-//! accessors is `shaders/shared/cells.wgsl` (and `shared/params.wgsl`).
+//! parts C (as an f32), then the C boundary parts, then the wall parts. A wall part holds one
+//! value per face ([`geom::FACE`]): the aperture where the face opens to a fluid neighbour, the
+//! link elsewhere (a link to a fluid neighbour is always 1, and no flux crosses a face to a
+//! solid one). The WGSL twin of these accessors is `shaders/shared/cells.wgsl` (and
+//! `shared/params.wgsl`).
 //!
 //! Boundary conditions live in the records of the cells on each cap ([`BoundaryRecord`], owned
 //! by [`super::boundary`]): the cap's open area through the cell, its normal, and what the cap
@@ -19,19 +22,20 @@ use crate::grid::index::Bricks;
 use crate::grid::{kind, Grid, DIRECTIONS};
 
 /// f32 in the wall part of a geometry record.
-pub const WALL_STRIDE: usize = 13;
+pub const WALL_STRIDE: usize = 7;
 /// f32 in the boundary part of a geometry record.
 pub const BC_STRIDE: usize = codes::STRIDE;
 
 /// Offsets inside the wall part of a geometry record (the boundary part's:
 /// [`super::boundary::codes`]).
 pub mod geom {
-    /// `link[d]`, d in `DIRECTIONS` order: distance to the wall along the link over h.
-    pub const LINK: usize = 0;
-    /// `aperture[d]`: wetted fraction of face d.
-    pub const APERTURE: usize = 6;
+    /// `face[d]`, d in `DIRECTIONS` order: across a face to a fluid neighbour, the face's
+    /// aperture (its flux weight; the link there is 1); across any other face, the link (the
+    /// distance to the wall along it over h; no flux crosses that face). One value a face: the
+    /// kernels know which from the neighbour.
+    pub const FACE: usize = 0;
     /// Volume fraction (merged slivers included).
-    pub const VOLUME: usize = 12;
+    pub const VOLUME: usize = 6;
 }
 
 /// Parameters every solver kernel reads (uniform). WGSL twin: `SolverParams` in
@@ -189,8 +193,10 @@ impl CellLayout {
         let order = with_bc.iter().map(|&(id, links, _)| (id, links)).chain(wall_only);
         for (record, (id, links)) in order.enumerate() {
             cells[id] |= (record as u32 + 1) << 8;
-            geom.extend_from_slice(&links);
-            geom.extend_from_slice(&aperture[id]);
+            let fluid = |d: usize| {
+                bricks.neighbour(id as u32, DIRECTIONS[d]).is_some_and(|nb| kinds[nb as usize] != kind::SOLID)
+            };
+            geom.extend((0..6).map(|d| if fluid(d) { aperture[id][d] } else { links[d] }));
             geom.push(volume[id]);
         }
         Ok(CellLayout { neighbours: bricks.face_table(), cells, geom })
@@ -219,12 +225,14 @@ impl CellLayout {
         self.view().records()
     }
 
-    /// Wetted fraction of face `d` of fluid cell `id` (1 for a regular cell).
+    /// Flux weight (wetted aperture) of face `d` of fluid cell `id`, a face that opens to a
+    /// fluid neighbour (1 for a regular cell).
     pub fn aperture(&self, id: u32, d: usize) -> f32 {
         self.view().aperture(id, d)
     }
 
-    /// Distance to the wall along link `d` over h (1 when no wall is crossed).
+    /// Distance to the wall along link `d` over h, a link to a cell that is not fluid (1 for a
+    /// regular cell).
     pub fn link(&self, id: u32, d: usize) -> f32 {
         self.view().link(id, d)
     }
@@ -325,16 +333,24 @@ impl CellView<'_> {
         (self.geom.len() - 1 - BC_STRIDE * self.boundary_records()) / WALL_STRIDE
     }
 
-    /// Wetted fraction of face `d` of fluid cell `id` (1 for a regular cell).
+    /// The value of face `d` of fluid cell `id` ([`geom::FACE`]; 1 for a regular cell).
     #[inline]
-    pub fn aperture(&self, id: u32, d: usize) -> f32 {
-        self.record(id).map_or(1.0, |r| self.geom[self.wall_part(r) + geom::APERTURE + d])
+    fn face(&self, id: u32, d: usize) -> f32 {
+        self.record(id).map_or(1.0, |r| self.geom[self.wall_part(r) + geom::FACE + d])
     }
 
-    /// Distance to the wall along link `d` over h (1 when no wall is crossed).
+    /// Flux weight (wetted aperture) of face `d` of fluid cell `id`, a face that opens to a
+    /// fluid neighbour (1 for a regular cell).
+    #[inline]
+    pub fn aperture(&self, id: u32, d: usize) -> f32 {
+        self.face(id, d)
+    }
+
+    /// Distance to the wall along link `d` over h, a link to a cell that is not fluid (1 for a
+    /// regular cell).
     #[inline]
     pub fn link(&self, id: u32, d: usize) -> f32 {
-        self.record(id).map_or(1.0, |r| self.geom[self.wall_part(r) + geom::LINK + d])
+        self.face(id, d)
     }
 
     /// Volume fraction of fluid cell `id`.
