@@ -20,30 +20,30 @@ use hemoflow::solver::kernels::GpuGrid;
 use hemoflow::solver::{CellLayout, SolverParams};
 
 /// The advection -(u . grad) u of `u` (m/s, component-major) on `g`, from the momentum kernel's
-/// first Runge-Kutta stage (which writes A / 6 into the tendency), m/s^2.
+/// first Runge-Kutta stage without viscosity or pressure and with dt = 1 s (which writes
+/// u1 = u + A dt), m/s^2.
 fn advection(gpu: &Gpu, g: &Grid, boundaries: &[Boundary], u: &[f32]) -> Vec<f32> {
     let layout = CellLayout::with_boundaries(g, boundaries).unwrap();
     let n = layout.cells.len();
     let params =
-        SolverParams { h: g.spacing as f32, dt: 0.0, nu: 0.0, cells: n as u32, stage: 0, ..Default::default() };
+        SolverParams { h: g.spacing as f32, dt: 1.0, nu: 0.0, cells: n as u32, stage: 0, ..Default::default() };
     let grid_gpu = GpuGrid::new(gpu, &layout, &params).unwrap();
     let u_buf = gpu.storage("u", u).unwrap();
-    let t_buf = gpu.storage_empty("tendency", 12 * n as u64).unwrap();
     let rhs_buf = gpu.storage_empty("rhs", 12 * n as u64).unwrap();
     let next_buf = gpu.storage_empty("u_next", 12 * n as u64).unwrap();
     let p_buf = gpu.storage_empty("p", 4 * n as u64).unwrap();
     let nu_buf = gpu.storage_empty("viscosity", 4).unwrap();
-    let fields: [(&str, &dyn Bindable); 7] = [
+    let fields: [(&str, &dyn Bindable); 6] = [
         ("u", &u_buf),
         ("u_eval", &u_buf),
-        ("tendency", &t_buf),
         ("rhs", &rhs_buf),
         ("u_next", &next_buf),
         ("p", &p_buf),
         ("viscosity", &nu_buf),
     ];
     grid_gpu.run(gpu, "solver/momentum", &fields).unwrap();
-    gpu.read::<f32>(&t_buf).unwrap().iter().map(|t| 6.0 * t).collect()
+    let next = gpu.read::<f32>(&next_buf).unwrap();
+    next.iter().zip(u).map(|(u1, u)| u1 - u).collect()
 }
 
 fn fluid(g: &Grid) -> impl Iterator<Item = usize> + '_ {

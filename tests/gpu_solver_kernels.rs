@@ -177,8 +177,11 @@ fn project_gpu_matches_cpu() {
     let gpu = gpu();
     let grid_gpu = GpuGrid::new(&gpu, &layout, &params).unwrap();
     let n = layout.cells.len();
-    // u starts random too: the kernel must write every cell (0 in solid ones).
-    let (p, u_star, mut u) = (random(n, 4), random(3 * n, 5), random(3 * n, 20));
+    // u starts random too: the kernel must write every cell (0 in solid ones), and give what u
+    // held back in u*; the pressure gets the increment and leaves what it held.
+    let (p, mut u_star, mut u) = (random(n, 4), random(3 * n, 5), random(3 * n, 20));
+    let (mut pressure, mut before) = (random(n, 21), vec![0.0f32; n]);
+    let u_before = u.clone();
     // The outlet fluxes before the increment, as `divergence` leaves them: outlet cells only.
     let mut outflow: Vec<f32> = random(n, 18);
     for (id, x) in outflow.iter_mut().enumerate() {
@@ -189,14 +192,27 @@ fn project_gpu_matches_cpu() {
     let p_buf = gpu.storage("p", &p).unwrap();
     let (us_buf, u_buf) = (gpu.storage("u*", &u_star).unwrap(), gpu.storage("u", &u).unwrap());
     let out_buf = gpu.storage("outflow", &outflow).unwrap();
-    grid_gpu
-        .run(&gpu, "solver/project", &[("p", &p_buf), ("u_star", &us_buf), ("u", &u_buf), ("outflow", &out_buf)])
-        .unwrap();
-    cpu::project(&layout.view(), &params, &p, &u_star, &mut u, &mut outflow);
+    let (pressure_buf, before_buf) =
+        (gpu.storage("pressure", &pressure).unwrap(), gpu.storage_empty("p^n", 4 * n as u64).unwrap());
+    let fields: [(&str, &dyn Bindable); 6] = [
+        ("p", &p_buf),
+        ("u_star", &us_buf),
+        ("u", &u_buf),
+        ("outflow", &out_buf),
+        ("pressure", &pressure_buf),
+        ("pressure_before", &before_buf),
+    ];
+    grid_gpu.run(&gpu, "solver/project", &fields).unwrap();
+    let pressure_in = pressure.clone();
+    cpu::project(&layout.view(), &params, &p, &mut u_star, &mut u, &mut outflow, &mut pressure, &mut before);
     let solid = (0..n as u32).filter(|&id| !layout.is_fluid(id)).count();
     assert!(solid > 0 && (0..3 * n).all(|k| layout.is_fluid((k % n) as u32) || u[k] == 0.0));
+    assert!(u_star == u_before && before == pressure_in, "the twin keeps u^n and p^n");
     compare("project", &gpu.read::<f32>(&u_buf).unwrap(), &u, 1e-5);
     compare_outlets("project outflow", &gpu.read::<f32>(&out_buf).unwrap(), &outflow);
+    assert!(gpu.read::<f32>(&us_buf).unwrap() == u_before, "project keeps u^n in u*, to the bit");
+    assert!(gpu.read::<f32>(&before_buf).unwrap() == pressure_in, "project keeps p^n, to the bit");
+    compare("project's pressure", &gpu.read::<f32>(&pressure_buf).unwrap(), &pressure, 1e-6);
 }
 
 #[test]
@@ -384,11 +400,11 @@ fn momentum_gpu_matches_cpu() {
     let gpu = gpu();
     let n = layout.cells.len();
     let u: Vec<f32> = random(3 * n, 11).iter().map(|x| 0.3 * x).collect();
-    // The velocity advection is evaluated at (a Runge-Kutta stage's), and the tendency so far.
+    // The velocity advection is evaluated at (a Runge-Kutta stage's), K = dt C_off as stage 0
+    // leaves it in rhs for stages 1 and 2, and u1 as stage 0 leaves it in u_next for stage 2.
     let u_eval: Vec<f32> = random(3 * n, 18).iter().map(|x| 0.3 * x).collect();
-    let t_prev = random(3 * n, 12);
-    // rhs without the tendency, as stage 0 leaves it for stage 2.
-    let rhs_prev = random(3 * n, 19);
+    let rhs_prev: Vec<f32> = random(3 * n, 19).iter().map(|x| 0.01 * x).collect();
+    let u1: Vec<f32> = random(3 * n, 12).iter().map(|x| 0.3 * x).collect();
     let p: Vec<f32> = random(n, 16).iter().map(|x| 1e-3 * x).collect();
     let viscosity = random_viscosity(n, 17);
     let nu_buf = gpu.storage("viscosity", &viscosity).unwrap();
@@ -403,24 +419,21 @@ fn momentum_gpu_matches_cpu() {
         }
         let grid_gpu = GpuGrid::new(&gpu, &layout, &params).unwrap();
         let (u_buf, eval_buf) = (gpu.storage("u", &u).unwrap(), gpu.storage("u_eval", &u_eval).unwrap());
-        let t_buf = gpu.storage("tendency", &t_prev).unwrap();
         let p_buf = gpu.storage("p", &p).unwrap();
         let rhs_buf = gpu.storage("rhs", &rhs_prev).unwrap();
-        let next_buf = gpu.storage_empty("u_next", 12 * n as u64).unwrap();
-        let fields: [(&str, &dyn Bindable); 7] = [
+        let next_buf = gpu.storage("u_next", &u1).unwrap();
+        let fields: [(&str, &dyn Bindable); 6] = [
             ("u", &u_buf),
             ("u_eval", &eval_buf),
-            ("tendency", &t_buf),
             ("rhs", &rhs_buf),
             ("u_next", &next_buf),
             ("p", &p_buf),
             ("viscosity", &nu_buf),
         ];
         grid_gpu.run(&gpu, "solver/momentum", &fields).unwrap();
-        let (mut tendency, mut rhs, mut next) = (t_prev.clone(), rhs_prev.clone(), vec![0.0; 3 * n]);
-        cpu::momentum(&layout.view(), &params, &u, &u_eval, &mut tendency, &mut rhs, &mut next, &p, &viscosity);
+        let (mut rhs, mut next) = (rhs_prev.clone(), u1.clone());
+        cpu::momentum(&layout.view(), &params, &u, &u_eval, &mut rhs, &mut next, &p, &viscosity);
         let case = format!("stage {stage}, implicit {implicit}, rheology {}", params.rheology);
-        compare(&format!("momentum tendency ({case})"), &gpu.read::<f32>(&t_buf).unwrap(), &tendency, 1e-4);
         if stage != 1 {
             compare(&format!("momentum rhs ({case})"), &gpu.read::<f32>(&rhs_buf).unwrap(), &rhs, 1e-5);
         }
@@ -755,19 +768,19 @@ fn the_steps_binding_plan_is_as_designed() {
         format!("solver/pressure_smooth: params=level {l} params {variant} {geometry} {input} {tables} {output}")
     };
     let expected: Vec<String> = [
-        "solver/momentum: params=params stage 0 neighbours=neighbours cells=cells geom=geom u=u u_eval=u tendency=tendency rhs=viscous rhs u_next=viscous iterate p=p viscosity=viscosity".to_string(),
-        "solver/momentum: params=params stage 1 neighbours=neighbours cells=cells geom=geom u=u u_eval=viscous iterate tendency=tendency rhs=viscous rhs u_next=u* p=p viscosity=viscosity".to_string(),
-        format!("solver/momentum: {grid} u=u u_eval=u* tendency=tendency rhs=viscous rhs u_next=viscous iterate p=p viscosity=viscosity"),
+        "solver/momentum: params=params stage 0 neighbours=neighbours cells=cells geom=geom u=u u_eval=u rhs=viscous rhs u_next=viscous iterate p=p viscosity=viscosity".to_string(),
+        "solver/momentum: params=params stage 1 neighbours=neighbours cells=cells geom=geom u=u u_eval=viscous iterate rhs=viscous rhs u_next=u* p=p viscosity=viscosity".to_string(),
+        format!("solver/momentum: {grid} u=u u_eval=u* rhs=viscous rhs u_next=viscous iterate p=p viscosity=viscosity"),
         format!("solver/viscous_sweep: {grid} rhs=viscous rhs u=u v=u* viscosity=viscosity"),
         "solver/viscous_sweep: params=params black neighbours=neighbours cells=cells geom=geom rhs=viscous rhs u=u v=u* viscosity=viscosity".to_string(),
-        format!("solver/divergence: {grid} u=u* f=viscous iterate[2] p=p outflow=viscous rhs[2]"),
-        format!("solver/pressure_residual: {grid} f=viscous iterate[2] p=pressure increment r=viscous rhs[0]"),
-        "solver/pressure_residual: params=params without source neighbours=neighbours cells=cells geom=geom f=viscous rhs[1] p=viscous rhs[1] r=u[2]".to_string(),
-        smooth(0, "red", "f=viscous rhs[0] p_in=viscous iterate[0]", "p_out=u[0]"),
-        smooth(0, "red", "f=viscous rhs[0] p_in=u[0]", "p_out=viscous iterate[0]"),
+        format!("solver/divergence: {grid} u=u* f=viscous iterate[1] p=p outflow=viscous iterate[2]"),
+        format!("solver/pressure_residual: {grid} f=viscous iterate[1] p=pressure increment r=viscous rhs[0]"),
+        "solver/pressure_residual: params=params without source neighbours=neighbours cells=cells geom=geom f=viscous rhs[1] p=viscous rhs[1] r=pressure scratch".to_string(),
+        smooth(0, "red", "f=viscous rhs[0] p_in=viscous iterate[0]", "p_out=pressure scratch"),
+        smooth(0, "red", "f=viscous rhs[0] p_in=pressure scratch", "p_out=viscous iterate[0]"),
         "solver/mg_restrict: params=level 0 params neighbours=neighbours cells=cells geom=geom f=viscous rhs[0] p=viscous iterate[0] coarse_cells=level 1 cells child_bricks=level 1 child bricks f_coarse=level 1 f".to_string(),
-        smooth(0, "black prolonged", "f=viscous rhs[0] p_in=viscous iterate[0]", "p_out=u[0]"),
-        smooth(0, "black", "f=viscous rhs[0] p_in=u[0]", "p_out=viscous iterate[0]"),
+        smooth(0, "black prolonged", "f=viscous rhs[0] p_in=viscous iterate[0]", "p_out=pressure scratch"),
+        smooth(0, "black", "f=viscous rhs[0] p_in=pressure scratch", "p_out=viscous iterate[0]"),
     ]
     .into_iter()
     .chain((1..coarsest).flat_map(|l| {
@@ -783,9 +796,9 @@ fn the_steps_binding_plan_is_as_designed() {
     }))
     .chain([
         format!("solver/mg_coarse_solve: ids=coarsest fluid cells inverse=coarsest inverse f=level {coarsest} f e=level {coarsest} e"),
-        format!("solver/pressure_residual: {grid} f=viscous iterate[2] p=pressure increment r=u[2]"),
-        format!("solver/project: {grid} p=pressure increment u_star=u* u=u outflow=viscous rhs[2]"),
-        "solver/cap_gather: ids=cap ids outflow=viscous rhs[2] p=p out=cap values and speed[0]".to_string(),
+        format!("solver/pressure_residual: {grid} f=viscous iterate[1] p=pressure increment r=viscous rhs[2]"),
+        format!("solver/project: {grid} p=pressure increment u_star=u* u=u outflow=viscous iterate[2] pressure=p pressure_before=viscous rhs[2]"),
+        "solver/cap_gather: ids=cap ids outflow=viscous iterate[2] p=p out=cap values and speed[0]".to_string(),
         "solver/speed_max: params=params u=u out=cap values and speed[0]".to_string(),
     ])
     .collect();
@@ -839,15 +852,16 @@ fn no_two_arrays_sharing_a_buffer_are_live_at_once() {
         println!("{advection:?}: {} passes, {reads} reads checked", trace.len());
         let found = overlapping_lifetimes(&trace);
         assert!(found.is_empty(), "{advection:?}: arrays sharing memory overlap:\n{}", found.join("\n"));
-        // A stage reading u between the pressure solve and the projection (of the second step).
-        let u = trace.iter().find(|p| p.what == "solver/speed_max").unwrap().reads[1].clone();
-        assert_eq!(u.0, "u");
+        // A stage reading the viscous rhs between the pressure solve and the projection (of the
+        // second step), where the solve's r, d and check live.
+        let sweep = trace.iter().find(|p| p.what == "solver/viscous_sweep").unwrap();
+        let rhs = sweep.reads.iter().find(|r| r.0 == "rhs").unwrap().clone();
         let project = trace.iter().rposition(|p| p.what == "solver/project").unwrap();
-        trace.insert(project, TracedPass { what: "a new stage".into(), reads: vec![u], writes: vec![] });
+        trace.insert(project, TracedPass { what: "a new stage".into(), reads: vec![rhs], writes: vec![] });
         let found = overlapping_lifetimes(&trace);
         println!("{}", found.join("\n"));
         assert_eq!(found.len(), 1, "{found:?}");
-        assert!(found[0].contains("(a new stage) reads `u`"), "{}", found[0]);
+        assert!(found[0].contains("(a new stage) reads `rhs`"), "{}", found[0]);
     }
 }
 

@@ -15,25 +15,29 @@
 //                                      walls included), W its moving walls' part, grad p the
 //                                      last step's pressure gradient (shared/gradient; the
 //                                      projection solves for the increment).
-//   stage 0: u1 = u + dt (A(u) + C),                 T = A(u) / 6
-//   stage 1: u2 = 3/4 u + 1/4 (u1 + dt (A(u1) + C)), T += A(u1) / 6
-// (C's diagonal point-implicit: dt C = dt (C_off - D u) becomes dt (C_off - D u_new), so that a
-// wall's stiff term does not throw the stage velocities off, from rest say),
-//   stage 2: T += 2/3 A(u2); rhs = u + dt (T + 1/2 L_fluid u + W - grad p + force - backflow u)
-// (Crank-Nicolson: viscous_sweep holds the other half of L and the walls). Only stage 0 reads
-// the pressure and the neighbours' u^n: it writes rhs without T, and stage 1 recovers dt C_off
-// from u1 itself (dt C_off = u1 (1 + dt D) - u - dt A(u)), so stages 1 and 2 evaluate advection
-// alone (the diagonal D is geometry and the backflow drag). At a steady state
+//   stage 0: u1 = u + dt (A(u) + C)
+//   stage 1: u2 = 3/4 u + 1/4 (u1 + dt (A(u1) + C))
+//   stage 2: rhs = u + dt (T + 1/2 L_fluid u + W - grad p + force - backflow u),
+//            T = A(u) / 6 + A(u1) / 6 + 2/3 A(u2)
+// (Crank-Nicolson: viscous_sweep holds the other half of L and the walls). C's diagonal is taken
+// point-implicitly: dt C = dt (C_off - D u) becomes dt (C_off - D u_new), so that a wall's stiff
+// term does not throw the stage velocities off, from rest say. Only stage 0 reads the pressure;
+// it leaves K = dt C_off in rhs, which stage 1 reads back, and stage 2 recovers the earlier
+// stages' advection from the velocities: dt A(u) = u1 (1 + dt D) - u - K and
+// dt A(u1) = (4 u2 - 3 u) (1 + dt D) - u1 - K (the diagonal D is geometry and the backflow drag),
+// then overwrites K with rhs (L_fluid u from u's neighbours again). So the stages keep no
+// tendency of their own: u1 in the viscous iterate, u2 in u*, K in rhs. At a steady state
 // A(u) + C = 0, so u1 = u2 = u and T = A(u): the steady state does not depend on dt. SSP-RK3 is
 // stable for the third-order upwind-biased difference to a Courant number (sum_i |u_i| dt / h)
 // of 1.6 and for centred differences to 1.7. With params.implicit_advection, one pass (stage 2,
-// u_eval = u) writes T = A(u) plus the first-order upwind operator on the mean-velocity face
-// fluxes and the near-wall differences' own part (shared/advection near_wall_rate), which
-// viscous_sweep applies at the new velocity (backward Euler, deferred correction): a steady
-// state of either mode solves the same discrete equations.
+// u_eval = u) writes rhs with T = A(u) plus the first-order upwind operator on the
+// mean-velocity face fluxes and the near-wall differences' own part (shared/advection
+// near_wall_rate), which viscous_sweep applies at the new velocity (backward Euler, deferred
+// correction): a steady state of either mode solves the same discrete equations.
 // Caps: an inlet's velocity is the value of the links that cross it (advection and diffusion), a
 // moving wall's likewise, an outlet has zero normal gradient (where the flow reverses there, the
-// backflow stabilisation's drag). Units: u m/s, T m/s^2. CPU twin: hemoflow::solver::cpu::momentum.
+// backflow stabilisation's drag). Units: u m/s, T m/s^2, K m/s. CPU twin:
+// hemoflow::solver::cpu::momentum.
 
 #import shared/dispatch
 #import shared/viscous
@@ -48,16 +52,15 @@
 @group(0) @binding(4) var<storage, read> u: array<f32>;
 // The velocity advection is evaluated at: u (stage 0, implicit mode), u1 (stage 1), u2 (stage 2).
 @group(0) @binding(5) var<storage, read> u_eval: array<f32>;
-// The stages' advective tendency T, m/s^2, component-major (each cell its own).
-@group(0) @binding(6) var<storage, read_write> tendency: array<f32>;
-// Right-hand side of the viscous solve (see viscous_sweep), m/s: stage 2 writes it.
-@group(0) @binding(7) var<storage, read_write> rhs: array<f32>;
-// The next stage's velocity (u1 from stage 0, u2 from stage 1), m/s.
-@group(0) @binding(8) var<storage, read_write> u_next: array<f32>;
+// K = dt C_off (stage 0 writes it, stage 1 reads it), then the right-hand side of the viscous
+// solve (see viscous_sweep; stage 2 and the implicit pass write it), m/s.
+@group(0) @binding(6) var<storage, read_write> rhs: array<f32>;
+// The next stage's velocity (u1 from stage 0, u2 from stage 1; stage 2 reads u1 there), m/s.
+@group(0) @binding(7) var<storage, read_write> u_next: array<f32>;
 // Pressure of the last step, kinematic, m^2/s^2.
-@group(0) @binding(9) var<storage, read> p: array<f32>;
+@group(0) @binding(8) var<storage, read> p: array<f32>;
 // Kinematic viscosity per cell (non-Newtonian fluids), m^2/s.
-@group(0) @binding(10) var<storage, read> viscosity: array<f32>;
+@group(0) @binding(9) var<storage, read> viscosity: array<f32>;
 
 // The derivative of component c of u_eval (value vc at the cell) by difference `a`, with `wall`
 // the velocity of the cell's moving sides.
@@ -77,10 +80,10 @@ fn momentum(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
     let stage = params.stage;
     if !is_fluid(id) {
         for (var c = 0u; c < 3u; c++) {
-            tendency[c * n + id] = 0.0;
-            if stage == 2u {
+            if stage != 1u {
                 rhs[c * n + id] = 0.0;
-            } else {
+            }
+            if stage != 2u {
                 u_next[c * n + id] = 0.0;
             }
         }
@@ -109,15 +112,14 @@ fn momentum(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
     if bc_kind == BC_OUTLET {
         backflow = 0.5 * params.backflow * max(-cap_flux(id, un), 0.0) / vol_adv;
     }
-    // The tendency so far, and (stage 2) rhs without it, loaded before this cell's first store:
-    // loading them between the stores (the buffers are read-write) took a third of this stage's
-    // time on an H200.
-    var t_old = vec3<f32>(0.0);
-    var rhs_old = vec3<f32>(0.0);
+    // What the earlier stages left, loaded before this cell's first store: loading between the
+    // stores (the buffers are read-write) took a third of this stage's time on an H200.
+    var k_old = vec3<f32>(0.0);
+    var u1 = vec3<f32>(0.0);
     if stage != 0u && !implicit {
-        t_old = vec3<f32>(tendency[id], tendency[n + id], tendency[2u * n + id]);
+        k_old = vec3<f32>(rhs[id], rhs[n + id], rhs[2u * n + id]);
         if stage == 2u {
-            rhs_old = vec3<f32>(rhs[id], rhs[n + id], rhs[2u * n + id]);
+            u1 = vec3<f32>(u_next[id], u_next[n + id], u_next[2u * n + id]);
         }
     }
     // C's diagonal, 1/s: every side of the viscous stencil but an outlet's, and the backflow
@@ -143,16 +145,9 @@ fn momentum(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
         let advection = -(v.x * apply_difference(dx, c, v[c], bc_velocity) + v.y * apply_difference(dy, c, v[c], bc_velocity)
             + v.z * apply_difference(dz, c, v[c], bc_velocity));
         if stage == 1u {
-            // u2 = 3/4 u + 1/4 (u1 + dt (A(u1) + C_off - D u2')), with dt C_off from u1.
-            tendency[k] = t_old[c] + advection / 6.0;
-            let stepped = (v[c] * (2.0 + dt * diagonal) - uc + dt * (advection - 6.0 * t_old[c])) / (1.0 + dt * diagonal);
+            // u2 = 3/4 u + 1/4 (u1 + dt (A(u1) + C_off - D u2')).
+            let stepped = (v[c] + dt * advection + k_old[c]) / (1.0 + dt * diagonal);
             u_next[k] = 0.75 * uc + 0.25 * stepped;
-            continue;
-        }
-        if stage == 2u && !implicit {
-            let t = t_old[c] + advection * (2.0 / 3.0);
-            tendency[k] = t;
-            rhs[k] = rhs_old[c] + dt * t;
             continue;
         }
         // Diffusion (Shortley-Weller) at u^n: the fluid sides, the moving walls' values, and the
@@ -166,6 +161,14 @@ fn momentum(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
                 wall_value += st.coef[d] * bc_velocity[c];
             }
         }
+        if stage == 2u && !implicit {
+            // The earlier stages' advection (times dt) from u1, u2 and K, then rhs (below).
+            let a0 = u1[c] * (1.0 + dt * diagonal) - uc - k_old[c];
+            let a1 = (4.0 * v[c] - 3.0 * uc) * (1.0 + dt * diagonal) - u1[c] - k_old[c];
+            let base = uc + k_old[c] - dt * (0.5 * lap + (fluid_sides + backflow) * uc);
+            rhs[k] = base + (a0 + a1) / 6.0 + dt * advection * (2.0 / 3.0);
+            continue;
+        }
         // rhs of the viscous solve without the advective tendency.
         let base = uc + dt * (0.5 * lap + wall_value + force[c] - grad_p[c] - backflow * uc);
         if stage == 0u {
@@ -173,9 +176,8 @@ fn momentum(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
             // drag) point-implicitly: stiff where a wall is near, and steady states are kept.
             // C = off - diagonal u.
             let off = lap + fluid_sides * uc + wall_value + force[c] - grad_p[c];
-            tendency[k] = advection / 6.0;
             u_next[k] = (uc + dt * (advection + off)) / (1.0 + dt * diagonal);
-            rhs[k] = base;
+            rhs[k] = dt * off;
             continue;
         }
         // Implicit: backward Euler; viscous_sweep subtracts this first-order upwind operator
@@ -188,7 +190,6 @@ fn momentum(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
                 t += inflow * (uc - u[c * n + nbf[d]]);
             }
         }
-        tendency[k] = t;
         rhs[k] = base + dt * t;
     }
 }

@@ -4,7 +4,9 @@
 // the predictor's gradient). dp kinematic (m^2/s^2), u in m/s. Also finishes each outlet cell's
 // projected volume flux out through the cap over h^2 (from `divergence`, + dt c dp / h, m/s; 0
 // elsewhere): the flux the pressure equation balanced, so the outlets' sum equals the inflow to
-// the solver tolerance. CPU twin: hemoflow::solver::cpu::project.
+// the solver tolerance; and adds dp to the pressure. What the step started from, u^n and p^n,
+// goes where u* and the pressure's copy were (each cell its own entries), so that the step can be
+// taken back (GpuSolver::undo) without copies of its own. CPU twin: hemoflow::solver::cpu::project.
 
 #import shared/dispatch
 #import shared/gradient
@@ -15,12 +17,16 @@
 @group(0) @binding(3) var<storage, read> geom: array<f32>;
 // Pressure increment, kinematic, m^2/s^2.
 @group(0) @binding(4) var<storage, read> p: array<f32>;
-// Predicted velocity u*, m/s, component-major.
-@group(0) @binding(5) var<storage, read> u_star: array<f32>;
-// Projected velocity, m/s, component-major.
+// Predicted velocity u* in, u^n out, m/s, component-major.
+@group(0) @binding(5) var<storage, read_write> u_star: array<f32>;
+// Velocity u^n in, the projected velocity out, m/s, component-major.
 @group(0) @binding(6) var<storage, read_write> u: array<f32>;
 // Outlet flux over h^2, m/s: before the increment in, projected out.
 @group(0) @binding(7) var<storage, read_write> outflow: array<f32>;
+// Kinematic pressure, m^2/s^2: p^n in, p^n + dp out.
+@group(0) @binding(8) var<storage, read_write> pressure: array<f32>;
+// p^n out, m^2/s^2.
+@group(0) @binding(9) var<storage, read_write> pressure_before: array<f32>;
 
 @compute @workgroup_size(CELL_WORKGROUP)
 fn project(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
@@ -28,16 +34,23 @@ fn project(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroup
     if id >= params.cells {
         return;
     }
+    let before = pressure[id];
+    pressure_before[id] = before;
+    pressure[id] = before + p[id];
+    let n = params.cells;
     if !is_fluid(id) {
         for (var axis = 0u; axis < 3u; axis++) {
-            u[axis * params.cells + id] = 0.0;
+            u_star[axis * n + id] = u[axis * n + id];
+            u[axis * n + id] = 0.0;
         }
         return;
     }
     outflow[id] += params.dt * bc(id, GEOM_BC_COEFFICIENT) * p[id] / params.h;
     let grad = pressure_gradient(id, 0.0);
     for (var axis = 0u; axis < 3u; axis++) {
-        let k = axis * params.cells + id;
-        u[k] = u_star[k] - params.dt * grad[axis];
+        let k = axis * n + id;
+        let projected = u_star[k] - params.dt * grad[axis];
+        u_star[k] = u[k];
+        u[k] = projected;
     }
 }

@@ -60,12 +60,10 @@ pub(super) struct Core {
     pub neighbours: wgpu::Buffer,
     pub cells: wgpu::Buffer,
     pub geom: wgpu::Buffer,
-    /// Velocity u (m/s, component-major) and the predicted u*.
+    /// Velocity u (m/s, component-major) and the predicted u* (from the projection on, the u^n
+    /// the step started from, for the undo).
     pub u: wgpu::Buffer,
     pub u_star: wgpu::Buffer,
-    /// The momentum stages' advective tendency (m/s^2; scratch within a step, dead from the
-    /// viscous sweeps on, when it holds the undo copy of u).
-    pub tendency: wgpu::Buffer,
     /// The viscous solve's right-hand side and iterate (3 values per cell each).
     pub rhs: wgpu::Buffer,
     pub iterate: wgpu::Buffer,
@@ -94,7 +92,6 @@ impl Core {
             geom: buffers.storage("geom", &layout.geom)?,
             u: buffers.empty("u", n3)?,
             u_star: buffers.empty("u*", n3)?,
-            tendency: buffers.empty("tendency", n3)?,
             rhs: buffers.empty("viscous rhs", n3)?,
             iterate: buffers.empty("viscous iterate", n3)?,
             p: buffers.empty("p", n as u64)?,

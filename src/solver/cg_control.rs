@@ -25,8 +25,8 @@ pub const ITERATE: u32 = 1;
 pub const FINISH: u32 = 2;
 
 /// Slots of the scalar buffer (WGSL twins in solver/cg_control.wgsl): CG's dot products and
-/// coefficients first (r.z, d.q, alpha, the new r.z, beta, r.r, f.f, e.e of the check, and 1.0
-/// for p += dp), then the control's state, which the host reads back ([`REPORT`] on).
+/// coefficients first (r.z, d.q, alpha, the new r.z, beta, r.r, f.f, e.e of the check; slot 8
+/// unused), then the control's state, which the host reads back ([`REPORT`] on).
 pub mod slot {
     pub const RZ: u32 = 0;
     pub const DQ: u32 = 1;
@@ -36,7 +36,6 @@ pub mod slot {
     pub const RR: u32 = 5;
     pub const FF: u32 = 6;
     pub const EE: u32 = 7;
-    pub const ONE: u32 = 8;
     /// Iterations so far this step.
     pub const ITERATIONS: u32 = 9;
     /// max(|f|, floor), what the residuals are relative to.

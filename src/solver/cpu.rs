@@ -420,18 +420,21 @@ fn maximum(values: impl Iterator<Item = f32>) -> f32 {
 }
 
 /// Twin of `solver/project`: u = u* - dt grad(dp) (0 in solid cells) for the pressure
-/// increment `p` (0 across outlets), and `outflow` (the outlet fluxes from `divergence`)
-/// += dt c dp / h.
+/// increment `p` (0 across outlets), `outflow` (the outlet fluxes from `divergence`)
+/// += dt c dp / h and `pressure` += dp; what `u` and `pressure` held (u^n, p^n) goes into `u_star`
+/// and `pressure_before`.
 #[allow(clippy::too_many_arguments)]
 pub fn project(
     layout: &CellView,
     params: &SolverParams,
     p: &[f32],
-    u_star: &[f32],
+    u_star: &mut [f32],
     u: &mut [f32],
     outflow: &mut [f32],
+    pressure: &mut [f32],
+    pressure_before: &mut [f32],
 ) {
-    project_with(layout, &pressure_stencil(layout), params, p, u_star, u, outflow);
+    project_with(layout, &pressure_stencil(layout), params, p, u_star, u, outflow, pressure, pressure_before);
 }
 
 /// [`project`] with the grid's [`pressure_stencil`].
@@ -441,24 +444,33 @@ pub fn project_with(
     stencil: &PressureStencil,
     params: &SolverParams,
     p: &[f32],
-    u_star: &[f32],
+    u_star: &mut [f32],
     u: &mut [f32],
     outflow: &mut [f32],
+    pressure: &mut [f32],
+    pressure_before: &mut [f32],
 ) {
     let n = params.cells as usize;
-    let [ux, uy, uz] = components(u, n);
-    let cells = (ux.par_iter_mut(), uy.par_iter_mut(), uz.par_iter_mut(), outflow[..n].par_iter_mut());
-    cells.into_par_iter().enumerate().for_each(|(i, (ux, uy, uz, outflow))| {
+    let ([ux, uy, uz], [sx, sy, sz]) = (components(u, n), components(u_star, n));
+    let velocity = (ux.par_iter_mut(), uy.par_iter_mut(), uz.par_iter_mut());
+    let predicted = (sx.par_iter_mut(), sy.par_iter_mut(), sz.par_iter_mut());
+    let scalars = (outflow[..n].par_iter_mut(), pressure[..n].par_iter_mut(), pressure_before[..n].par_iter_mut());
+    (velocity, predicted, scalars).into_par_iter().enumerate().for_each(|(i, (velocity, predicted, scalars))| {
         let id = i as u32;
-        let out = [ux, uy, uz];
-        if !layout.is_fluid(id) {
-            out.into_iter().for_each(|v| *v = 0.0);
-            return;
-        }
-        *outflow += params.dt * layout.boundary(id).coefficient * p[i] / params.h;
-        let grad = stencil.gradient(layout, params, p, id, 0.0);
-        for (axis, (v, g)) in out.into_iter().zip(grad).enumerate() {
-            *v = u_star[axis * n + i] - params.dt * g;
+        let (outflow, pressure, before) = scalars;
+        *before = *pressure;
+        *pressure += p[i];
+        let (out, star) = ([velocity.0, velocity.1, velocity.2], [predicted.0, predicted.1, predicted.2]);
+        let grad = if layout.is_fluid(id) {
+            *outflow += params.dt * layout.boundary(id).coefficient * p[i] / params.h;
+            Some(stencil.gradient(layout, params, p, id, 0.0))
+        } else {
+            None
+        };
+        for (axis, (v, s)) in out.into_iter().zip(star).enumerate() {
+            let projected = grad.map_or(0.0, |g| *s - params.dt * g[axis]);
+            *s = *v;
+            *v = projected;
         }
     });
 }
@@ -710,24 +722,23 @@ fn axis_difference(
 
 /// Twin of `solver/momentum`: Runge-Kutta stage `params.stage` of the explicit part of the
 /// predictor, from u^n `u` and the velocity advection is evaluated at, `u_eval`: stages 0 and 1
-/// write the next stage's velocity into `u_next` and accumulate the advective tendency in
-/// `tendency`, stage 0 writes the viscous solve's right-hand side `rhs` without the tendency, and
-/// stage 2 adds it (the implicit mode's one pass writes both whole). Only stage 0 and the implicit
-/// pass read `p` and the neighbours' u^n: stage 1 recovers dt C_off from u1 itself.
+/// write the next stage's velocity into `u_next`; stage 0 writes K = dt C_off into `rhs`, which
+/// stage 1 reads, and stage 2 the viscous solve's right-hand side over it, recovering the
+/// earlier stages' advection from u1 (in `u_next`), u2 and K (the implicit mode's one pass
+/// writes `rhs` whole). Only stage 0 and the implicit pass read `p`.
 #[allow(clippy::too_many_arguments)]
 pub fn momentum(
     layout: &CellView,
     params: &SolverParams,
     u: &[f32],
     u_eval: &[f32],
-    tendency: &mut [f32],
     rhs: &mut [f32],
     u_next: &mut [f32],
     p: &[f32],
     viscosity: &[f32],
 ) {
     let stencil = pressure_stencil(layout);
-    momentum_with(layout, &stencil, params, u, u_eval, tendency, rhs, u_next, p, viscosity);
+    momentum_with(layout, &stencil, params, u, u_eval, rhs, u_next, p, viscosity);
 }
 
 /// [`momentum`] with the grid's [`pressure_stencil`].
@@ -738,7 +749,6 @@ pub fn momentum_with(
     params: &SolverParams,
     u: &[f32],
     u_eval: &[f32],
-    tendency: &mut [f32],
     rhs: &mut [f32],
     u_next: &mut [f32],
     p: &[f32],
@@ -748,20 +758,16 @@ pub fn momentum_with(
     let h = params.h;
     let stage = params.stage;
     let force = [params.force_x, params.force_y, params.force_z];
-    // Each cell's new tendency, rhs and next velocity (None: left as it is), from the inputs
-    // and its own old tendency and rhs only, written in parallel (each cell its own entries).
-    let outputs = [Disjoint::new(tendency), Disjoint::new(rhs), Disjoint::new(u_next)];
+    // Each cell's new rhs and next velocity (None: left as it is), from the inputs and its own
+    // old rhs and next velocity only, written in parallel (each cell its own entries).
+    let outputs = [Disjoint::new(rhs), Disjoint::new(u_next)];
     // SAFETY: cell i reads and writes entries c n + i only.
-    let tendency_in = |k: usize| unsafe { outputs[0].get(k) };
-    let rhs_in = |k: usize| unsafe { outputs[1].get(k) };
-    let cell = |id: u32| -> [Option<[f32; 3]>; 3] {
+    let rhs_in = |k: usize| unsafe { outputs[0].get(k) };
+    let next_in = |k: usize| unsafe { outputs[1].get(k) };
+    let cell = |id: u32| -> [Option<[f32; 3]>; 2] {
         let i = id as usize;
         if !layout.is_fluid(id) {
-            return if stage == 2 {
-                [Some([0.0; 3]), Some([0.0; 3]), None]
-            } else {
-                [Some([0.0; 3]), None, Some([0.0; 3])]
-            };
+            return [(stage != 1).then_some([0.0; 3]), (stage != 2).then_some([0.0; 3])];
         }
         let vol_adv = layout.volume(id).max(ADVECTION_MIN_VOLUME) * h;
         let b = layout.boundary(id);
@@ -795,7 +801,7 @@ pub fn momentum_with(
                 inflows[d] = (-face_volume_flux(layout, u, id, nb, d)).max(0.0) / vol_adv;
             }
         }
-        let (mut t_new, mut rhs_new, mut next_new) = ([0.0f32; 3], [0.0f32; 3], [0.0f32; 3]);
+        let (mut rhs_new, mut next_new) = ([0.0f32; 3], [0.0f32; 3]);
         for c in 0..3 {
             let uc = un[c];
             let k = c * n + i;
@@ -804,18 +810,9 @@ pub fn momentum_with(
                 advection -= v[axis] * diff.apply(u_eval, n, c, v[c], bc_velocity);
             }
             if stage == 1 {
-                // u2 = 3/4 u + 1/4 (u1 + dt (A(u1) + C_off - D u2')), with dt C_off from u1.
-                let t_old = tendency_in(k);
-                t_new[c] = t_old + advection / 6.0;
-                let stepped =
-                    (v[c] * (2.0 + dt * diagonal) - uc + dt * (advection - 6.0 * t_old)) / (1.0 + dt * diagonal);
+                // u2 = 3/4 u + 1/4 (u1 + dt (A(u1) + C_off - D u2')).
+                let stepped = (v[c] + dt * advection + rhs_in(k)) / (1.0 + dt * diagonal);
                 next_new[c] = 0.75 * uc + 0.25 * stepped;
-                continue;
-            }
-            if stage == 2 && !implicit {
-                let t = tendency_in(k) + advection * (2.0 / 3.0);
-                t_new[c] = t;
-                rhs_new[c] = rhs_in(k) + dt * t;
                 continue;
             }
             let (mut lap, mut wall_value) = (0.0f32, 0.0f32);
@@ -826,14 +823,22 @@ pub fn momentum_with(
                     _ => {}
                 }
             }
+            if stage == 2 && !implicit {
+                // The earlier stages' advection (times dt) from u1, u2 and K.
+                let (k_old, u1) = (rhs_in(k), next_in(k));
+                let a0 = u1 * (1.0 + dt * diagonal) - uc - k_old;
+                let a1 = (4.0 * v[c] - 3.0 * uc) * (1.0 + dt * diagonal) - u1 - k_old;
+                let base = uc + k_old - dt * (0.5 * lap + (fluid_sides + backflow) * uc);
+                rhs_new[c] = base + (a0 + a1) / 6.0 + dt * advection * (2.0 / 3.0);
+                continue;
+            }
             // rhs of the viscous solve without the advective tendency.
             let base = uc + dt * (0.5 * lap + wall_value + force[c] - grad_p[c] - backflow * uc);
             if stage == 0 {
                 // C = off - diagonal u.
                 let off = lap + fluid_sides * uc + wall_value + force[c] - grad_p[c];
-                t_new[c] = advection / 6.0;
                 next_new[c] = (uc + dt * (advection + off)) / (1.0 + dt * diagonal);
-                rhs_new[c] = base;
+                rhs_new[c] = dt * off;
                 continue;
             }
             // Implicit: backward Euler, the first-order upwind operator and the near-wall
@@ -842,13 +847,12 @@ pub fn momentum_with(
             for (d, nb, _) in stencil.rows[i].faces() {
                 t += inflows[d] * (uc - u[c * n + nb as usize]);
             }
-            t_new[c] = t;
             rhs_new[c] = base + dt * t;
         }
-        match (stage, implicit) {
-            (1, _) => [Some(t_new), None, Some(next_new)],
-            (0, _) => [Some(t_new), Some(rhs_new), Some(next_new)],
-            _ => [Some(t_new), Some(rhs_new), None],
+        match stage {
+            0 => [Some(rhs_new), Some(next_new)],
+            1 => [None, Some(next_new)],
+            _ => [Some(rhs_new), None],
         }
     };
     (0..params.cells).into_par_iter().with_min_len(BRICK_CELLS as usize).for_each(|id| {

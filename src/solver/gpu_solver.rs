@@ -12,14 +12,16 @@
 //! - `divergence` (div u*, source f = -V div / dt), here;
 //! - `pressure`: M dp = f for the pressure increment by conjugate gradients
 //!   preconditioned with one multigrid V-cycle, and the divergence the projection will leave;
-//! - `project` (u = u* - dt grad dp) and p += dp, then `speed_max` (the largest sum_i |u_i|, for
+//! - `project` (u = u* - dt grad dp, p += dp, u^n and p^n kept), then `speed_max` (the largest
+//!   sum_i |u_i|, for
 //!   the adaptive time step: it comes back with the caps' values, [`GpuSolver::cap_values`], in
 //!   the step's one read-back of them), here;
 //! - `gpu_wall`: the wall shear stress and, over a cycle, the time integrals (a step's share
 //!   added first thing in the next step).
 //!
-//! With [`GpuSolver::keep_undo`] the step copies u and p once the viscous sweeps are done, so
-//! that a step that went bad can be taken back ([`GpuSolver::undo`]). The face velocities of
+//! The projection leaves the u and p the step started from where u* and the pressure solve's
+//! check were, so that a step that went bad can be taken back ([`GpuSolver::undo`]). The face
+//! velocities of
 //! `divergence` and the projection couple pressure and velocity as Rhie and Chow's (the centred
 //! gradient in u* swapped for the compact face one); at a steady state dp = 0 and u* = u, so the
 //! momentum balance does not depend on dt (the Rhie-Chow term does, by dt h^2 d3p/dx3, and by how
@@ -29,17 +31,17 @@
 //! 0.6; +2.3% and +3.6% before the wall's flux weights were balanced for shear flows along the
 //! wall, `grid/balance.rs`).
 //!
-//! Memory: per allocated cell, 17 f32: u, u*, the momentum stages' tendency, the viscous
-//! right-hand side and iterate (3 each), p (`buffers::Core`) and the pressure increment dp (kept
-//! as the next solve's first guess); a non-Newtonian fluid adds its viscosity. The arrays of the
-//! rest of the step (the pressure source f, the outlet flux, CG's r, z, d, q, and the finest
-//! level's smoothing scratch) live in parts of u, the viscous right-hand side and the viscous
-//! iterate, which are dead from the end of the viscous sweeps until `project` writes u and the
-//! next step's momentum and sweeps write the other two; [`GpuSolver::keep_undo`]'s copies of u
-//! and p, in the tendency and the iterate's free part, which live until the next step's momentum
-//! (so they cost no memory); [`GpuSolver::new`] places them,
-//! [`GpuSolver::binding_plan`] lists every pass's bindings (a test holds them), and a test
-//! traces two steps to check that no read sees another array's write ([`crate::gpu::trace`]).
+//! Memory: per allocated cell, 15 f32: u, u*, the viscous right-hand side and iterate (3 each;
+//! the momentum stages keep their intermediate velocities and terms in the last three), p
+//! (`buffers::Core`), the pressure increment dp (kept as the next solve's first guess) and one
+//! scratch array of the pressure solve (its q and the finest level's smoothing scratch); a
+//! non-Newtonian fluid adds its viscosity. The other arrays of the rest of the step (the
+//! pressure source f, the outlet flux, CG's r, z, d and the check's residual) live in parts of
+//! the viscous right-hand side and iterate, which are dead from the end of the viscous sweeps
+//! until the next step's momentum writes them, and so do the undo's p^n (u^n in u*, dead from
+//! the projection on); [`GpuSolver::new`] places them, [`GpuSolver::binding_plan`] lists every
+//! pass's bindings (a test holds them), and a test traces two steps to check that no read sees
+//! another array's write ([`crate::gpu::trace`]).
 //!
 //! On several ranks ([`GpuSolver::new_ranked`]) the solver holds one rank's part of the grid
 //! (`super::domain`) and records the same step with the halo exchanges and sums of
@@ -121,9 +123,9 @@ pub struct CapValues {
     pub velocity_change: f64,
 }
 
-/// Copies of what a step changes, so that [`GpuSolver::undo`] can take it back: u and p in
-/// buffers that are dead from the viscous sweeps on until the next step's momentum (the tendency
-/// and a part of the viscous iterate), copied once the sweeps are done.
+/// Where what a step changed is kept, so that [`GpuSolver::undo`] can take it back: `project`
+/// leaves u^n in u* and p^n in a part of the viscous rhs, both dead until the next step's
+/// momentum.
 struct Undo {
     u: Span,
     p: Span,
@@ -391,28 +393,37 @@ impl<'g> GpuSolver<'g> {
         let mut buffers = Buffers::new(gpu);
         let core = Core::new(&mut buffers, layout, &params_value, settings.rheology != Rheology::Newtonian)?;
         let predictor = Predictor::new(&mut buffers, &core, &settings, &params_value, grid.spacing)?;
-        // The arrays of the rest of the step, in parts of the velocity-sized buffers that are
-        // dead from the last viscous sweep on: u until `project` writes it, rhs and the iterate
-        // until the next step's momentum and sweeps. Placed so that no dispatch binds one buffer
-        // both read-only and read-write (wgpu tracks usage per buffer) and no copy stays inside
-        // one buffer: u holds the smoothing scratch and q; rhs holds r, d and the
-        // outlet flux (read by the host after the step); the iterate holds z and f (the outlet
-        // flux not in u, which `project` writes while updating the flux), and in its part 1
-        // the undo copy of p (`keep_undo`).
+        // The arrays of the rest of the step, in parts of the viscous rhs and iterate, which are
+        // dead from the last viscous sweep on until the next step's momentum, and in one buffer
+        // of their own. Placed so that no dispatch binds one buffer both read-only and
+        // read-write (wgpu tracks usage per buffer): rhs holds r, d and the check's residual,
+        // the iterate z, f and the outlet flux (read by the host after the step), and the
+        // buffer of their own q and the finest level's smoothing scratch (the smoothing reads
+        // r and z and writes the scratch, so those three need three buffers). `project` leaves
+        // u^n in u* and p^n in the check's part, for `undo`.
         let part = |buffer: &wgpu::Buffer, index: u64| Span::part(buffer, index, 4 * n as u64);
-        let outflow = part(&core.rhs, 2);
+        let outflow = part(&core.iterate, 2);
+        let scratch = Span::whole(&buffers.empty("pressure scratch", n as u64)?);
         let vectors = PressureVectors {
-            f: part(&core.iterate, 2),
+            f: part(&core.iterate, 1),
             dp: Span::whole(&buffers.empty("pressure increment", n as u64)?),
             r: part(&core.rhs, 0),
             d: part(&core.rhs, 1),
             z: part(&core.iterate, 0),
-            q: part(&core.u, 2),
-            scratch: part(&core.u, 0),
+            q: scratch.clone(),
+            scratch,
+            check: part(&core.rhs, 2),
         };
         let fields: [Named; 4] = [("u", &core.u_star), ("f", &vectors.f), ("p", &core.p), ("outflow", &outflow)];
         let divergence = Dispatch::new(gpu, "solver/divergence", &core.with(&fields), n)?;
-        let fields: [Named; 4] = [("p", &vectors.dp), ("u_star", &core.u_star), ("u", &core.u), ("outflow", &outflow)];
+        let fields: [Named; 6] = [
+            ("p", &vectors.dp),
+            ("u_star", &core.u_star),
+            ("u", &core.u),
+            ("outflow", &outflow),
+            ("pressure", &core.p),
+            ("pressure_before", &vectors.check),
+        ];
         let project = Dispatch::new(gpu, "solver/project", &core.with(&fields), n)?;
         let owned_cells = ranks.as_ref().map_or(n, |r| r.domain.levels[0].owned_cells() as u32);
         let pressure = PressureSolve::new(
@@ -617,9 +628,6 @@ impl<'g> GpuSolver<'g> {
         for pass in self.add_ons.iter().flat_map(|(_, p, _)| p) {
             pass.record(&mut rec);
         }
-        if let Some(undo) = &self.undo {
-            self.copy_state(&mut rec, undo, true);
-        }
         self.divergence.record(&mut rec);
         self.pressure.record_start(gpu, &mut rec);
         self.pressure.record_iterations(gpu, &mut rec, budget);
@@ -644,7 +652,6 @@ impl<'g> GpuSolver<'g> {
             self.pressure.count_iterations(report.iterations - done_before);
         }
         self.tail(self.capture).iter().for_each(|d| d.count_ran(1));
-        self.pressure.count_update();
         self.values = Some(values);
         self.last_iterations = report.iterations;
         if let Some(wall) = self.wall.as_mut() {
@@ -666,7 +673,6 @@ impl<'g> GpuSolver<'g> {
         self.project.record_gated(rec, gate);
         rec.exchange(0, &self.core.u, 3);
         let enc: &mut wgpu::CommandEncoder = rec;
-        self.pressure.record_update(enc);
         let scalars = 4 * u64::from(slot::COUNT);
         let caps = Span::range(&self.readback, 0, self.readback.size() - scalars);
         caps.clear(self.gpu, enc);
@@ -753,14 +759,6 @@ impl<'g> GpuSolver<'g> {
         self.captured.take()
     }
 
-    /// Records copying the state a step changes into `undo` (`save`) or back from it.
-    fn copy_state(&self, enc: &mut wgpu::CommandEncoder, undo: &Undo, save: bool) {
-        for (live, copy) in [(Span::whole(&self.core.u), &undo.u), (Span::whole(&self.core.p), &undo.p)] {
-            let (from, to) = if save { (&live, copy) } else { (copy, &live) };
-            from.copy_to(self.gpu, enc, to);
-        }
-    }
-
     /// The storage ids of cap `cap`'s cells, in the order of the grid's `caps[cap].cells`.
     pub fn cap_cells(&self, cap: usize) -> &[u32] {
         &self.cap_ids[self.cap_starts[cap]..self.cap_starts[cap + 1]]
@@ -807,13 +805,12 @@ impl<'g> GpuSolver<'g> {
         self.predictor.sweeps = viscous_sweeps(&self.settings, self.params_value.h as f64, self.steady);
     }
 
-    /// From now on, every step copies the velocity and pressure it started from, once the
-    /// viscous sweeps are done, into buffers dead until the next step (no GPU bytes more; the
-    /// time integrals need no copy, see `gpu_wall`), so that [`Self::undo`] can take the step
-    /// back.
+    /// From now on [`Self::undo`] can take the last step back: every step's projection leaves
+    /// the velocity and pressure it started from in buffers dead until the next step (no GPU
+    /// bytes, no copies; the time integrals need none either, see `gpu_wall`).
     pub fn keep_undo(&mut self) {
         let n = u64::from(self.core.n);
-        let (u, p) = (Span::whole(&self.core.tendency), Span::part(&self.core.iterate, 1, 4 * n));
+        let (u, p) = (Span::whole(&self.core.u_star), Span::part(&self.core.rhs, 2, 4 * n));
         self.undo = Some(Undo { u, p, wall_time: 0.0, steps: self.steps, ready: false });
     }
 
@@ -845,7 +842,10 @@ impl<'g> GpuSolver<'g> {
         self.captured = None;
         let (wall_time, steps) = (undo.wall_time, undo.steps);
         let undo = self.undo.as_ref().expect("checked");
-        submit(self.gpu, |enc| self.copy_state(enc, undo, false));
+        submit(self.gpu, |enc| {
+            undo.u.copy_to(self.gpu, enc, &Span::whole(&self.core.u));
+            undo.p.copy_to(self.gpu, enc, &Span::whole(&self.core.p));
+        });
         if let Some(wall) = self.wall.as_mut() {
             wall.drop_pending(wall_time);
         }
@@ -879,8 +879,8 @@ impl<'g> GpuSolver<'g> {
 
     /// Puts the solver in a saved state: velocity (m/s), kinematic pressure (m^2/s^2) and
     /// pressure increment (m^2/s^2; empty: zero) as [`Self::velocity`], [`Self::pressure`] and
-    /// [`Self::increment`] gave them, after `steps` steps. (The rest of a step's state, the
-    /// advective tendency included, each step writes before it reads it.)
+    /// [`Self::increment`] gave them, after `steps` steps. (The rest of a step's state each step
+    /// writes before it reads it.)
     pub fn restore(&mut self, u: &[f32], p: &[f32], increment: &[f32], steps: u64) {
         self.set_velocity(u);
         self.set_pressure(p);

@@ -84,38 +84,38 @@ impl Predictor {
             None
         };
         // Momentum: explicit SSP-RK3 in three passes (u1 in the viscous iterate, u2 in u*, both
-        // dead until the sweeps), or the implicit mode's one pass; each binds u^n, the velocity
-        // it evaluates advection at, the tendency, rhs and the next stage's velocity.
+        // dead until the sweeps, and K = dt C_off in rhs), or the implicit mode's one pass; each
+        // binds u^n, the velocity it evaluates advection at, rhs and the next stage's velocity.
         let stage_params = [
             buffers.uniform("params stage 0", &SolverParams { stage: 0, ..*params })?,
             buffers.uniform("params stage 1", &SolverParams { stage: 1, ..*params })?,
         ];
-        // Stage 0 and the implicit pass write the tendency and rhs without reading them.
-        let momentum_pass = |params: &wgpu::Buffer, eval: &wgpu::Buffer, next: &wgpu::Buffer, first: bool| {
-            let bufs: [Named; 11] = [
+        // What a pass writes without reading it: stage 0 and the implicit pass rhs and u_next
+        // (the implicit pass writes neither u_next nor reads it), stage 1 u_next.
+        let momentum_pass = |params: &wgpu::Buffer, eval: &wgpu::Buffer, next: &wgpu::Buffer, fresh: &[&str]| {
+            let bufs: [Named; 10] = [
                 ("params", params),
                 ("neighbours", &core.neighbours),
                 ("cells", &core.cells),
                 ("geom", &core.geom),
                 ("u", &core.u),
                 ("u_eval", eval),
-                ("tendency", &core.tendency),
                 ("rhs", &core.rhs),
                 ("u_next", next),
                 ("p", &core.p),
                 ("viscosity", &core.viscosity),
             ];
-            let pass = Dispatch::new(gpu, "solver/momentum", &bufs, n)?;
-            Ok::<_, GpuError>(if first { pass.overwrites(&["tendency", "rhs"]) } else { pass })
+            Ok::<_, GpuError>(Dispatch::new(gpu, "solver/momentum", &bufs, n)?.overwrites(fresh))
         };
         let (u, u_star, iterate) = (&core.u, &core.u_star, &core.iterate);
+        let first = ["rhs", "u_next"];
         let momentum = match settings.advection {
             Advection::Explicit => vec![
-                (momentum_pass(&stage_params[0], u, iterate, true)?, Some(Span::whole(iterate))),
-                (momentum_pass(&stage_params[1], iterate, u_star, false)?, Some(Span::whole(u_star))),
-                (momentum_pass(&core.params, u_star, iterate, false)?, None),
+                (momentum_pass(&stage_params[0], u, iterate, &first)?, Some(Span::whole(iterate))),
+                (momentum_pass(&stage_params[1], iterate, u_star, &["u_next"])?, Some(Span::whole(u_star))),
+                (momentum_pass(&core.params, u_star, iterate, &[])?, None),
             ],
-            Advection::Implicit => vec![(momentum_pass(&core.params, u, iterate, true)?, None)],
+            Advection::Implicit => vec![(momentum_pass(&core.params, u, iterate, &first)?, None)],
         };
         // The red half binds the step's parameters (colour red, 0), the black half a copy.
         let black_params = buffers.uniform("params black", &SolverParams { colour: BLACK, ..*params })?;

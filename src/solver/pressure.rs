@@ -36,8 +36,11 @@ pub(super) struct PressureVectors {
     pub d: Span,
     pub z: Span,
     pub q: Span,
-    /// The finest level's smoothing scratch.
+    /// The finest level's smoothing scratch (it may be q's memory: q is dead from r's update
+    /// until the next iteration's operator).
     pub scratch: Span,
+    /// The check's residual f - M dp, afresh after the solve.
+    pub check: Span,
 }
 
 /// One multigrid level on the GPU: its buffers and the passes of a V-cycle on it.
@@ -74,7 +77,7 @@ enum LevelPasses {
     Coarsest(Dispatch),
 }
 
-use slot::{ALPHA, BETA, DQ, EE, FF, ONE, RR, RZ, RZ_NEW};
+use slot::{ALPHA, BETA, DQ, EE, FF, RR, RZ, RZ_NEW};
 
 /// The prepared vector operations of one CG iteration.
 struct CgOps {
@@ -89,8 +92,6 @@ struct CgOps {
     rr: VectorOp,
     ff: VectorOp,
     ee: VectorOp,
-    /// p += dp.
-    add_increment: VectorOp,
 }
 
 /// The pressure solve's passes and buffers.
@@ -100,7 +101,7 @@ pub(super) struct PressureSolve {
     initial_residual: Dispatch,
     /// q = -M d.
     apply: Dispatch,
-    /// f - M dp into q (after the solve).
+    /// f - M dp into the check's residual (after the solve).
     residual_check: Dispatch,
     levels: Vec<GpuLevel>,
     vectors: Vectors,
@@ -230,7 +231,7 @@ impl PressureSolve {
         levels.reverse();
         let fields: [Named; 3] = [("f", &v.f), ("p", &v.dp), ("r", &v.r)];
         let initial_residual = Dispatch::new(gpu, "solver/pressure_residual", &core.with(&fields), n)?;
-        let fields: [Named; 3] = [("f", &v.f), ("p", &v.dp), ("r", &v.q)];
+        let fields: [Named; 3] = [("f", &v.f), ("p", &v.dp), ("r", &v.check)];
         let residual_check = Dispatch::new(gpu, "solver/pressure_residual", &core.with(&fields), n)?;
         // q = -M d: pressure_residual without its source (the source binding is not read).
         let apply_params = buffers.uniform("params without source", &SolverParams { without_source: 1, ..*params })?;
@@ -245,7 +246,6 @@ impl PressureSolve {
         ];
         let apply = Dispatch::new(gpu, "solver/pressure_residual", &apply_bufs, n)?;
         let vectors = Vectors::new(gpu, slot::COUNT)?;
-        gpu.queue.write_buffer(vectors.scalars(), u64::from(ONE) * 4, bytemuck::bytes_of(&1.0f32));
         // q = -M d, so dq = d.q = -(d.M d) and alpha' = rz / dq = -alpha:
         // p += alpha d is p -= alpha' d, and r -= alpha M d is r -= alpha' q.
         // The dot products over the owned cells (all of them on one rank), which come first.
@@ -260,8 +260,7 @@ impl PressureSolve {
             direction: vectors.xpay(gpu, BETA, &v.z, &v.d, n)?,
             rr: vectors.dot(gpu, &v.r, &v.r, owned, RR)?,
             ff: vectors.dot(gpu, &v.f, &v.f, owned, FF)?,
-            ee: vectors.dot(gpu, &v.q, &v.q, owned, EE)?,
-            add_increment: vectors.axpy(gpu, ONE, 1.0, &v.dp, &core.p, n)?,
+            ee: vectors.dot(gpu, &v.check, &v.check, owned, EE)?,
         };
         let control_params = [mode::START, mode::ITERATE, mode::CHECK]
             .map(|mode| buffers.uniform("cg control", &CgControlParams { mode, ..Default::default() }));
@@ -289,10 +288,9 @@ impl PressureSolve {
         [[&o.dq, &o.alpha, &o.update_p, &o.update_r], [&o.rz_new, &o.rr, &o.beta, &o.direction]]
     }
 
-    /// The workgroup grids of the dispatches an iteration records (gated by [`ITERATE`]) and of
-    /// p += dp (gated by [`FINISH`]).
+    /// The workgroup grids of the dispatches an iteration records (gated by [`ITERATE`]).
     fn grids(&self) -> Vec<(u32, u32)> {
-        let ops = self.iteration_ops().into_iter().flatten().chain([&self.ops.add_increment]);
+        let ops = self.iteration_ops().into_iter().flatten();
         let mut grids: Vec<(u32, u32)> = ops.flat_map(VectorOp::workgroups).collect();
         grids.extend(self.v_cycle_runs().iter().map(|(d, _)| d.groups()).chain([self.apply.groups()]));
         grids
@@ -358,11 +356,6 @@ impl PressureSolve {
     /// The source f (1/s^2), which `divergence` writes.
     pub(super) fn source(&self) -> &Span {
         &self.v.f
-    }
-
-    /// Records p += dp, once the solve is done (behind the finish gate).
-    pub(super) fn record_update(&self, enc: &mut wgpu::CommandEncoder) {
-        self.ops.add_increment.record_gated(enc, self.finish_gate());
     }
 
     /// The passes of a solve with one iteration (its vector operations apart), in the order
@@ -468,11 +461,6 @@ impl PressureSolve {
         self.apply.count_ran(k);
         self.iteration_ops().into_iter().flatten().for_each(|op| op.count_ran(k));
         self.v_cycle_runs().iter().for_each(|(d, runs)| d.count_ran(k * runs));
-    }
-
-    /// Counts p += dp's run.
-    pub(super) fn count_update(&self) {
-        self.ops.add_increment.count_ran(1);
     }
 
     /// Records the check: f - M dp afresh, its norm, and the control's decision (not gated).

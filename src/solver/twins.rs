@@ -71,10 +71,10 @@ fn params(b: &Bound) -> SolverParams {
 }
 
 fn momentum(b: &Bound) {
-    let (tendency, rhs, u_next) = (b.get_mut("tendency"), b.get_mut("rhs"), b.get_mut("u_next"));
+    let (rhs, u_next) = (b.get_mut("rhs"), b.get_mut("u_next"));
     let (u, u_eval, p, viscosity) = (b.get("u"), b.get("u_eval"), b.get("p"), b.get("viscosity"));
     let st = pressure_stencil(b);
-    cpu::momentum_with(&grid(b), &st, &params(b), u, u_eval, tendency, rhs, u_next, p, viscosity);
+    cpu::momentum_with(&grid(b), &st, &params(b), u, u_eval, rhs, u_next, p, viscosity);
 }
 
 fn viscous_sweep(b: &Bound) {
@@ -95,8 +95,9 @@ fn divergence(b: &Bound) {
 }
 
 fn project(b: &Bound) {
-    let (p, u_star, u, outflow) = (b.get("p"), b.get("u_star"), b.get_mut("u"), b.get_mut("outflow"));
-    cpu::project_with(&grid(b), &pressure_stencil(b), &params(b), p, u_star, u, outflow);
+    let (p, u_star, u, outflow) = (b.get("p"), b.get_mut("u_star"), b.get_mut("u"), b.get_mut("outflow"));
+    let (pressure, before) = (b.get_mut("pressure"), b.get_mut("pressure_before"));
+    cpu::project_with(&grid(b), &pressure_stencil(b), &params(b), p, u_star, u, outflow, pressure, before);
 }
 
 /// The level's pressure operator (its cells' open faces), made once while its grid is

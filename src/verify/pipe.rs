@@ -353,12 +353,12 @@ fn advective_force(
 ) -> (f64, f64) {
     let (n, h, r) = (u.len() / 3, g.spacing, case.radius);
     let axis = case.axis.normalize();
-    // Stage 1 of the momentum twin from a zero tendency leaves A(u) / 6 in it.
-    let params =
-        SolverParams { h: h as f32, dt: 1.0, nu: case.nu as f32, cells: n as u32, stage: 1, ..Default::default() };
-    let (mut tendency, mut rhs, mut next) = (vec![0.0f32; 3 * n], vec![0.0f32; 3 * n], vec![0.0f32; 3 * n]);
-    let viscosity = vec![case.nu as f32; n];
-    cpu::momentum(&layout.view(), &params, u, u, &mut tendency, &mut rhs, &mut next, &vec![0.0; n], &viscosity);
+    // Stage 0 of the momentum twin without viscosity or pressure, over dt = 1 s, leaves
+    // u1 = u + A(u) dt.
+    let params = SolverParams { h: h as f32, dt: 1.0, nu: 0.0, cells: n as u32, stage: 0, ..Default::default() };
+    let (mut rhs, mut next) = (vec![0.0f32; 3 * n], vec![0.0f32; 3 * n]);
+    let (viscosity, p) = (vec![0.0f32; 1], vec![0.0f32; n]);
+    cpu::momentum(&layout.view(), &params, u, u, &mut rhs, &mut next, &p, &viscosity);
     let (mut total, mut wall, mut volume) = (0.0, 0.0, 0.0);
     for id in fluid(g) {
         let (s, radial2) = place(g, id, axis);
@@ -366,7 +366,7 @@ fn advective_force(
             continue;
         }
         let v = g.volume_fraction[id] as f64;
-        let force = v * (0..3).map(|c| 6.0 * tendency[c * n + id] as f64 * axis[c]).sum::<f64>();
+        let force = v * (0..3).map(|c| (next[c * n + id] - u[c * n + id]) as f64 * axis[c]).sum::<f64>();
         total += force;
         if r - radial2.sqrt() < h {
             wall += force;
