@@ -94,8 +94,8 @@ pub struct KernelSpec {
 /// `kernel(stage, fields, fluid_bytes, solid_bytes, geom_floats)` (byte model in the module docs).
 /// [`check_kernel`] compares each line's fields with the bindings its shader uses.
 pub const KERNELS: &[KernelSpec] = &[
-    // Reads u (3 f32) and p, writes f and outflow; 6 apertures and the volume from a wall
-    // cell's record.
+    // Reads u (3 f32) and p, writes f and outflow; a wall cell's record (its 6 faces' values
+    // and the volume).
     kernel("solver/divergence", &[("u", 3), ("f", 1), ("p", 1), ("outflow", 1)], 12 + 4 + 4 + 4, 8, 7),
     // A smoothing step (two half-sweeps of a brick in workgroup memory, one pass over the data):
     // reads f and p_in, writes p_out; apertures and the outlet coefficient. The prolongation's
@@ -109,19 +109,26 @@ pub const KERNELS: &[KernelSpec] = &[
     ),
     // Reads f and p, writes r; apertures.
     kernel("solver/pressure_residual", &[("f", 1), ("p", 1), ("r", 1)], 4 + 4 + 4, 4, 6),
-    // Reads p and u*, writes u, reads and writes the outlet flux (solid cells: u = 0);
-    // apertures.
-    kernel("solver/project", &[("p", 1), ("u_star", 3), ("u", 3), ("outflow", 1)], 4 + 12 + 12 + 8, 12, 6),
+    // Reads dp, u* and u, writes u and u* (u^n kept), reads and writes the outlet flux and the
+    // pressure, writes p^n (solid cells: all but dp and the outlet flux); apertures.
+    kernel(
+        "solver/project",
+        &[("p", 1), ("u_star", 3), ("u", 3), ("outflow", 1), ("pressure", 1), ("pressure_before", 1)],
+        4 + 4 * 12 + 8 + 8 + 4,
+        3 * 12 + 8 + 4,
+        6,
+    ),
     // Runge-Kutta stage 0, the heaviest of the three a step runs (stages 1 and 2 evaluate
-    // advection alone): reads u and the stage's velocity, writes the tendency, the next stage's
-    // velocity and rhs (3 f32 each), reads p; links, apertures, volume, caps. (The viscosity
-    // field is read only for non-Newtonian fluids, which the bench's parameters leave off.)
+    // advection alone, stage 2 with the viscous term again): reads u and the stage's velocity,
+    // writes the next stage's velocity and rhs (3 f32 each), reads p; a wall cell's record,
+    // caps. (The viscosity field is read only for non-Newtonian fluids, which the bench's
+    // parameters leave off.)
     kernel(
         "solver/momentum",
-        &[("u", 3), ("u_eval", 3), ("tendency", 3), ("rhs", 3), ("u_next", 3), ("p", 1), ("viscosity", 1)],
-        5 * 12 + 4,
+        &[("u", 3), ("u_eval", 3), ("rhs", 3), ("u_next", 3), ("p", 1), ("viscosity", 1)],
+        4 * 12 + 4,
         24,
-        13,
+        7,
     ),
     // Half a red-black sweep (the red cells, colour 0 in the bench's parameters): per cell
     // updated, reads rhs and writes v (3 f32 each), and reads v at its neighbours, of the other
