@@ -787,11 +787,12 @@ fn the_steps_binding_plan_is_as_designed() {
         let (this, next) = (format!("level {l}"), format!("level {}", l + 1));
         let grid = format!("params={this} params neighbours={this} neighbours cells={this} cells geom={this} geom");
         [
-            smooth(l, "red", &format!("f={this} f p_in={this} e"), &format!("p_out={this} scratch")),
-            smooth(l, "red", &format!("f={this} f p_in={this} scratch"), &format!("p_out={this} e")),
+            // Every coarser level smooths in the head of the finest level's scratch.
+            smooth(l, "red", &format!("f={this} f p_in={this} e"), "p_out=pressure scratch[0]"),
+            smooth(l, "red", &format!("f={this} f p_in=pressure scratch[0]"), &format!("p_out={this} e")),
             format!("solver/mg_restrict: {grid} f={this} f p={this} e coarse_cells={next} cells child_bricks={next} child bricks f_coarse={next} f"),
-            smooth(l, "black prolonged", &format!("f={this} f p_in={this} e"), &format!("p_out={this} scratch")),
-            smooth(l, "black", &format!("f={this} f p_in={this} scratch"), &format!("p_out={this} e")),
+            smooth(l, "black prolonged", &format!("f={this} f p_in={this} e"), "p_out=pressure scratch[0]"),
+            smooth(l, "black", &format!("f={this} f p_in=pressure scratch[0]"), &format!("p_out={this} e")),
         ]
     }))
     .chain([

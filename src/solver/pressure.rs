@@ -169,13 +169,21 @@ impl PressureSolve {
                     LevelPasses::Coarsest(Dispatch::new(gpu, "solver/mg_coarse_solve", &bufs, count)?)
                 }
                 Some(coarse) => {
+                    // A level's smoothing scratch is dead outside its own smoothing steps, which
+                    // the coarser levels' part of the V-cycle does not interleave: every level
+                    // smooths in the head of the finest level's scratch (where it fits).
                     let (lnb, lgeom, tmp) = if l == 0 {
                         (core.neighbours.clone(), core.geom.clone(), v.scratch.clone())
                     } else {
+                        let tmp = if nl <= n {
+                            Span::range(v.scratch.buffer(), 0, 4 * u64::from(nl))
+                        } else {
+                            whole(buffers.empty(&format!("level {l} scratch"), nl as u64)?)
+                        };
                         (
                             buffers.storage(&format!("level {l} neighbours"), &level.layout.neighbours)?,
                             buffers.storage(&format!("level {l} geom"), &level.layout.geom)?,
-                            whole(buffers.empty(&format!("level {l} scratch"), nl as u64)?),
+                            tmp,
                         )
                     };
                     let lp = buffers.uniform(&format!("level {l} params"), &level.params())?;
