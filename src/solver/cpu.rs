@@ -335,13 +335,15 @@ pub fn pressure_residual_with(stencil: &PressureStencil, params: &SolverParams, 
     });
 }
 
-/// Twin of `solver/mg_coarse_solve`: e[ids[i]] = sum_j inverse[i n + j] f[ids[j]] in order of j,
-/// for the n = `ids.len()` fluid cells of the coarsest level (other cells of `e` untouched).
+/// Twin of `solver/mg_coarse_solve`: e[ids[i]] = sum_j M+_ij f[ids[j]] in order of j, M+ the
+/// symmetric `inverse` stored as its upper triangle ([`super::multigrid::packed_index`]), for the
+/// n = `ids.len()` fluid cells of the coarsest level (other cells of `e` untouched).
 pub fn mg_coarse_solve(ids: &[u32], inverse: &[f32], f: &[f32], e: &mut [f32]) {
     let n = ids.len();
+    let at = |i: usize, j: usize| inverse[super::multigrid::packed_index(n, i, j)];
     let rows: Vec<f32> = (0..n)
         .into_par_iter()
-        .map(|i| inverse[i * n..(i + 1) * n].iter().zip(ids).fold(0.0f32, |s, (&a, &j)| s + a * f[j as usize]))
+        .map(|i| ids.iter().enumerate().fold(0.0f32, |s, (j, &id)| s + at(i, j) * f[id as usize]))
         .collect();
     for (&id, value) in ids.iter().zip(rows) {
         e[id as usize] = value;

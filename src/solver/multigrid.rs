@@ -59,15 +59,23 @@ pub struct Hierarchy {
 pub struct CoarseInverse {
     /// The coarsest level's fluid cells (storage ids), the matrix's order.
     pub ids: Vec<u32>,
-    /// Row-major, n x n for n = `ids.len()`.
+    /// The upper triangle, row after row (entry (i, j), i <= j, at [`packed_index`]), n (n + 1) / 2
+    /// values for n = `ids.len()`: the matrix is symmetric.
     pub inverse: Vec<f32>,
 }
 
-/// The coarsest level has at most this many fluid cells (its dense inverse at most 1 MiB).
+/// Where entry (i, j) of a symmetric n x n matrix lies in its upper triangle stored row after row
+/// (WGSL twin in `solver/mg_coarse_solve`).
+pub fn packed_index(n: usize, i: usize, j: usize) -> usize {
+    let (a, b) = (i.min(j), i.max(j));
+    a * n - a * (a + 1) / 2 + b
+}
+
+/// The coarsest level has at most this many fluid cells (its dense inverse at most 0.5 MiB).
 pub const COARSEST_CELLS: usize = 512;
 
 /// Fluid cells the coarsening aims at for a finest level of `fluid_cells`: sqrt(2 N), within
-/// 64..=[`COARSEST_CELLS`], so the dense inverse costs at most 8 bytes and 2 multiply-adds per
+/// 64..=[`COARSEST_CELLS`], so the dense inverse costs at most 4 bytes and 2 multiply-adds per
 /// fluid cell of the finest level (above 64^2 / 2 of them), and fewer levels than coarsening to
 /// a fixed handful of cells would take.
 pub fn coarsest_target(fluid_cells: usize) -> usize {
@@ -105,8 +113,8 @@ impl CoarseInverse {
         let inverted = eigen.eigenvalues.map(|l| if l.abs() > 1e-10 * largest { 1.0 / l } else { 0.0 });
         let v = &eigen.eigenvectors;
         let inverse = v * nalgebra::DMatrix::from_diagonal(&inverted) * v.transpose();
-        // Row-major (nalgebra stores columns; the matrix is symmetric, so either reads alike).
-        let inverse = (0..n * n).map(|k| inverse[(k / n, k % n)] as f32).collect();
+        // The upper triangle, row after row.
+        let inverse = (0..n).flat_map(|i| (i..n).map(move |j| (i, j))).map(|(i, j)| inverse[(i, j)] as f32).collect();
         CoarseInverse { ids, inverse }
     }
 }
@@ -348,4 +356,24 @@ pub fn pcg_cpu(
         }
     }
     stats
+}
+
+#[cfg(test)]
+mod tests {
+    use super::packed_index;
+
+    #[test]
+    fn the_packed_upper_triangle_is_stored_row_after_row() {
+        for n in [1, 2, 7] {
+            let mut next = 0;
+            for i in 0..n {
+                for j in i..n {
+                    assert_eq!(packed_index(n, i, j), next, "n {n}: ({i}, {j})");
+                    assert_eq!(packed_index(n, j, i), next, "n {n}: ({j}, {i}) reads ({i}, {j})");
+                    next += 1;
+                }
+            }
+            assert_eq!(next, n * (n + 1) / 2);
+        }
+    }
 }
