@@ -17,7 +17,7 @@ const MAX_COARSEST: u32 = 512u;
 @group(0) @binding(3) var<storage, read_write> e: array<f32>;
 
 // Where entry (i, j) lies in the upper triangle of the n x n matrix (Rust:
-// multigrid::packed_index).
+// solver::cpu::packed_index).
 fn packed_index(n: u32, i: u32, j: u32) -> u32 {
     let a = min(i, j);
     return a * n - a * (a + 1u) / 2u + max(i, j);

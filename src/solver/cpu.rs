@@ -335,12 +335,19 @@ pub fn pressure_residual_with(stencil: &PressureStencil, params: &SolverParams, 
     });
 }
 
+/// Where entry (i, j) of a symmetric n x n matrix lies in its upper triangle stored row after row
+/// (twin of `packed_index` in `solver/mg_coarse_solve`).
+pub fn packed_index(n: usize, i: usize, j: usize) -> usize {
+    let (a, b) = (i.min(j), i.max(j));
+    a * n - a * (a + 1) / 2 + b
+}
+
 /// Twin of `solver/mg_coarse_solve`: e[ids[i]] = sum_j M+_ij f[ids[j]] in order of j, M+ the
-/// symmetric `inverse` stored as its upper triangle ([`super::multigrid::packed_index`]), for the
-/// n = `ids.len()` fluid cells of the coarsest level (other cells of `e` untouched).
+/// symmetric `inverse` stored as its upper triangle ([`packed_index`]), for the n = `ids.len()`
+/// fluid cells of the coarsest level (other cells of `e` untouched).
 pub fn mg_coarse_solve(ids: &[u32], inverse: &[f32], f: &[f32], e: &mut [f32]) {
     let n = ids.len();
-    let at = |i: usize, j: usize| inverse[super::multigrid::packed_index(n, i, j)];
+    let at = |i: usize, j: usize| inverse[packed_index(n, i, j)];
     let rows: Vec<f32> = (0..n)
         .into_par_iter()
         .map(|i| ids.iter().enumerate().fold(0.0f32, |s, (j, &id)| s + at(i, j) * f[id as usize]))
@@ -1064,5 +1071,25 @@ pub fn time_average(params: &SolverParams, u: &[f32], p: &[f32], mean: &mut [f32
             mean[c * n + id] += params.dt * u[c * n + id];
         }
         mean[3 * n + id] += params.dt * p[id];
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::packed_index;
+
+    #[test]
+    fn the_packed_upper_triangle_is_stored_row_after_row() {
+        for n in [1, 2, 7] {
+            let mut next = 0;
+            for i in 0..n {
+                for j in i..n {
+                    assert_eq!(packed_index(n, i, j), next, "n {n}: ({i}, {j})");
+                    assert_eq!(packed_index(n, j, i), next, "n {n}: ({j}, {i}) reads ({i}, {j})");
+                    next += 1;
+                }
+            }
+            assert_eq!(next, n * (n + 1) / 2);
+        }
     }
 }

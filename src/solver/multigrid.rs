@@ -59,16 +59,9 @@ pub struct Hierarchy {
 pub struct CoarseInverse {
     /// The coarsest level's fluid cells (storage ids), the matrix's order.
     pub ids: Vec<u32>,
-    /// The upper triangle, row after row (entry (i, j), i <= j, at [`packed_index`]), n (n + 1) / 2
-    /// values for n = `ids.len()`: the matrix is symmetric.
+    /// The upper triangle, row after row (entry (i, j), i <= j, at [`cpu::packed_index`]),
+    /// n (n + 1) / 2 values for n = `ids.len()`: the matrix is symmetric.
     pub inverse: Vec<f32>,
-}
-
-/// Where entry (i, j) of a symmetric n x n matrix lies in its upper triangle stored row after row
-/// (WGSL twin in `solver/mg_coarse_solve`).
-pub fn packed_index(n: usize, i: usize, j: usize) -> usize {
-    let (a, b) = (i.min(j), i.max(j));
-    a * n - a * (a + 1) / 2 + b
 }
 
 /// The coarsest level has at most this many fluid cells (its dense inverse at most 0.5 MiB).
@@ -356,24 +349,4 @@ pub fn pcg_cpu(
         }
     }
     stats
-}
-
-#[cfg(test)]
-mod tests {
-    use super::packed_index;
-
-    #[test]
-    fn the_packed_upper_triangle_is_stored_row_after_row() {
-        for n in [1, 2, 7] {
-            let mut next = 0;
-            for i in 0..n {
-                for j in i..n {
-                    assert_eq!(packed_index(n, i, j), next, "n {n}: ({i}, {j})");
-                    assert_eq!(packed_index(n, j, i), next, "n {n}: ({j}, {i}) reads ({i}, {j})");
-                    next += 1;
-                }
-            }
-            assert_eq!(next, n * (n + 1) / 2);
-        }
-    }
 }
