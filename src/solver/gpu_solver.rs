@@ -13,23 +13,21 @@
 //! - `pressure`: M dp = f for the pressure increment by conjugate gradients
 //!   preconditioned with one multigrid V-cycle, and the divergence the projection will leave;
 //! - `project` (u = u* - dt grad dp, p += dp, u^n and p^n kept), then `speed_max` (the largest
-//!   sum_i |u_i|, for
-//!   the adaptive time step: it comes back with the caps' values, [`GpuSolver::cap_values`], in
-//!   the step's one read-back of them), here;
+//!   sum_i |u_i|, for the adaptive time step: it comes back with the caps' values,
+//!   [`GpuSolver::cap_values`], in the step's one read-back of them), here;
 //! - `gpu_wall`: the wall shear stress and, over a cycle, the time integrals (a step's share
 //!   added first thing in the next step).
 //!
 //! The projection leaves the u and p the step started from where u* and the pressure solve's
 //! check were, so that a step that went bad can be taken back ([`GpuSolver::undo`]). The face
-//! velocities of
-//! `divergence` and the projection couple pressure and velocity as Rhie and Chow's (the centred
-//! gradient in u* swapped for the compact face one); at a steady state dp = 0 and u* = u, so the
-//! momentum balance does not depend on dt (the Rhie-Chow term does, by dt h^2 d3p/dx3, and by how
-//! it absorbs what flux imbalance the wall's cut cells leave: at a driven cavity's lid corners,
-//! and in vessels oblique to the grid, where a pipe along the grid diagonal at Re 100 and D/h 10
-//! has its pressure gradient +0.83% off Hagen-Poiseuille at Courant 3 (implicit) and +0.98% at
-//! 0.6; +2.3% and +3.6% before the wall's flux weights were balanced for shear flows along the
-//! wall, `grid/balance.rs`).
+//! velocities of `divergence` and the projection couple pressure and velocity as Rhie and Chow's
+//! (the centred gradient in u* swapped for the compact face one); at a steady state dp = 0 and
+//! u* = u, so the momentum balance does not depend on dt (the Rhie-Chow term does, by
+//! dt h^2 d3p/dx3, and by how it absorbs what flux imbalance the wall's cut cells leave: at a
+//! driven cavity's lid corners, and in vessels oblique to the grid, where a pipe along the grid
+//! diagonal at Re 100 and D/h 10 has its pressure gradient +0.83% off Hagen-Poiseuille at
+//! Courant 3 (implicit) and +0.98% at 0.6; +2.3% and +3.6% before the wall's flux weights were
+//! balanced for shear flows along the wall, `grid/balance.rs`).
 //!
 //! Memory: per allocated cell, 15 f32: u, u*, the viscous right-hand side and iterate (3 each;
 //! the momentum stages keep their intermediate velocities and terms in the last three), p
@@ -809,14 +807,13 @@ impl<'g> GpuSolver<'g> {
     /// the velocity and pressure it started from in buffers dead until the next step (no GPU
     /// bytes, no copies; the time integrals need none either, see `gpu_wall`).
     pub fn keep_undo(&mut self) {
-        let n = u64::from(self.core.n);
-        let (u, p) = (Span::whole(&self.core.u_star), Span::part(&self.core.rhs, 2, 4 * n));
+        let (u, p) = (Span::whole(&self.core.u_star), self.pressure.check_residual().clone());
         self.undo = Some(Undo { u, p, wall_time: 0.0, steps: self.steps, ready: false });
     }
 
     /// From now on only the steady state matters: every step also measures how much it changed
     /// the velocity ([`CapValues::velocity_change`], read back with the caps' values), from the
-    /// copy [`Self::keep_undo`] keeps (called here if it was not), and with implicit advection
+    /// u^n [`Self::keep_undo`] keeps (called here if it was not), and with implicit advection
     /// the viscous solve stops at a 3-fold error reduction per step (a step moves 70% of the way
     /// to its backward Euler step; the steady state does not depend on it).
     pub fn seek_steady_state(&mut self) -> Result<(), GpuError> {

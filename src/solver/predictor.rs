@@ -90,8 +90,8 @@ impl Predictor {
             buffers.uniform("params stage 0", &SolverParams { stage: 0, ..*params })?,
             buffers.uniform("params stage 1", &SolverParams { stage: 1, ..*params })?,
         ];
-        // What a pass writes without reading it: stage 0 and the implicit pass rhs and u_next
-        // (the implicit pass writes neither u_next nor reads it), stage 1 u_next.
+        // What a pass writes without reading it: stage 0 rhs and u_next, stage 1 u_next, the
+        // implicit pass rhs (and u_next, which it neither reads nor writes).
         let momentum_pass = |params: &wgpu::Buffer, eval: &wgpu::Buffer, next: &wgpu::Buffer, fresh: &[&str]| {
             let bufs: [Named; 10] = [
                 ("params", params),

@@ -366,6 +366,11 @@ impl PressureSolve {
         &self.v.f
     }
 
+    /// The check's residual (1/s^2), dead once the solve is done (`project` keeps p^n there).
+    pub(super) fn check_residual(&self) -> &Span {
+        &self.v.check
+    }
+
     /// The passes of a solve with one iteration (its vector operations apart), in the order
     /// they are recorded: the residual, the operator, each level's V-cycle passes, the check.
     pub(super) fn passes(&self) -> Vec<&Dispatch> {
