@@ -65,7 +65,7 @@ use crate::grid::{self, GridError};
 use crate::mesh::generate::{self, BifurcationSpec, GenerateError};
 use crate::mesh::{FaceGroup, SurfaceMesh, Vec3};
 use crate::solver::boundary::{Boundary, Profile};
-use crate::solver::gpu_solver::{Advection, GpuSolver, Rheology, RunError, Settings};
+use crate::solver::gpu_solver::{Advection, GpuSolver, MemoryParts, Rheology, RunError, Settings};
 use crate::solver::kernels::GpuGrid;
 use crate::solver::layout::SolverError;
 use crate::solver::multigrid::MultigridSettings;
@@ -360,6 +360,9 @@ pub struct StepReport {
     pub pressure_iterations: f64,
     /// Every GPU byte the solver allocated, per fluid cell, bytes.
     pub bytes_per_fluid_cell: f64,
+    /// Those bytes in their parts (fields, pressure, cell words, geometry, neighbours,
+    /// multigrid, other), per fluid cell.
+    pub memory: MemoryParts,
     /// Per timed step: compute dispatches (all, and per stage), host round trips (waits for
     /// the GPU, the bench's own wait after each step included) and, where the adapter has
     /// timestamps, each stage's GPU milliseconds (`stage_ms`).
@@ -601,6 +604,7 @@ fn step_bench(
         mlups: solver.fluid_cells as f64 / (ms * 1e-3) / 1e6,
         pressure_iterations: iterations as f64 / times.len() as f64,
         bytes_per_fluid_cell: solver.bytes_per_fluid_cell(),
+        memory: solver.memory(),
         counters: gpu.counters().since(&counted).per_step(times.len() as u64),
     })
 }
@@ -989,6 +993,21 @@ pub fn text(r: &BenchReport) -> String {
         .collect();
     table(&mut out, &header, &rows, 1);
     for s in &r.steps {
+        let m = &s.memory;
+        let _ = writeln!(
+            out,
+            "{}: GPU bytes per fluid cell {:.1} = fields {:.1} + pressure {:.1} + cell words {:.1} + geometry {:.1} + \
+             neighbours {:.1} + multigrid {:.1} + other {:.1}",
+            s.grid,
+            s.bytes_per_fluid_cell,
+            m.fields,
+            m.pressure,
+            m.cell_words,
+            m.geometry,
+            m.neighbours,
+            m.multigrid,
+            m.other
+        );
         if let Some(text) = s.counters.stage_ms_text() {
             let _ = writeln!(out, "{}: {text}", s.grid);
         }

@@ -90,9 +90,10 @@ enum Command {
         backend: ComputeBackend,
         /// Print JSON: adapter, backend ("gpu" or "cpu"), copy_gbs (GB/s), kernels [{name, grid, cells, fluid_cells, ms,
         /// mlups, gbs, percent_of_copy, bytes_per_cell (bytes)}], steps [{grid, fluid_cells, dt
-        /// (s), ms, mlups, pressure_iterations, bytes_per_fluid_cell (bytes), counters {dispatches and
-        /// round_trips per step, stages {stage: dispatches per step}, stage_ms {stage: GPU ms per
-        /// step, with timestamps}}}],
+        /// (s), ms, mlups, pressure_iterations, bytes_per_fluid_cell (bytes), memory {fields,
+        /// pressure, cell_words, geometry, neighbours, multigrid, other: its parts, bytes per fluid
+        /// cell}, counters {dispatches and round_trips per step, stages {stage: dispatches per
+        /// step}, stage_ms {stage: GPU ms per step, with timestamps}}}],
         /// bytes_per_fluid_cell (bytes, every solver buffer on the vessel), timing_method.
         #[arg(long)]
         json: bool,

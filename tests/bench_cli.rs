@@ -59,6 +59,15 @@ fn bench_json_reports_every_kernel_on_both_grids() {
             positive(s, key, "full step");
         }
         assert!(s["pressure_iterations"].as_f64().is_some_and(|i| i >= 0.0), "full step: {s}");
+        // The memory's parts add up to the whole; those of every solver are there.
+        let memory = &s["memory"];
+        for key in ["fields", "pressure", "cell_words", "geometry", "neighbours", "multigrid"] {
+            positive(memory, key, "full step's memory");
+        }
+        let parts = ["fields", "pressure", "cell_words", "geometry", "neighbours", "multigrid", "other"];
+        let sum: f64 = parts.iter().map(|k| memory[k].as_f64().unwrap_or(f64::NAN)).sum();
+        let whole = s["bytes_per_fluid_cell"].as_f64().unwrap();
+        assert!((sum - whole).abs() <= 1e-9 * whole && memory["other"].as_f64() >= Some(0.0), "{memory} vs {whole}");
         let counters = &s["counters"];
         assert_eq!(counters["stages"]["solver/momentum"].as_f64(), Some(3.0), "full step: {s}");
         assert!(counters["round_trips"].as_f64().is_some_and(|r| r >= 1.0), "full step: {s}");

@@ -121,6 +121,28 @@ pub struct CapValues {
     pub velocity_change: f64,
 }
 
+/// Where a solver's GPU bytes go, per fluid cell (bytes; [`GpuSolver::memory`]): the parts of
+/// [`GpuSolver::bytes_per_fluid_cell`], bricks' padding included.
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize)]
+pub struct MemoryParts {
+    /// u, u*, the viscous right-hand side and iterate (which also hold the Runge-Kutta stages,
+    /// the pressure solve's vectors and the undo's p^n), and a non-Newtonian fluid's viscosity.
+    pub fields: f64,
+    /// The pressure, its last increment and the pressure solve's scratch.
+    pub pressure: f64,
+    /// The cell words (kind and geometry record).
+    pub cell_words: f64,
+    /// The geometry records (the wall cells' and the caps' boundary parts).
+    pub geometry: f64,
+    /// The neighbour tables.
+    pub neighbours: f64,
+    /// The multigrid's coarser levels (their grids, vectors and transfers, the coarsest
+    /// level's inverse).
+    pub multigrid: f64,
+    /// The rest: the caps' cell list and read-back, attached add-ons.
+    pub other: f64,
+}
+
 /// Where what a step changed is kept, so that [`GpuSolver::undo`] can take it back: `project`
 /// leaves u^n in u* and p^n in a part of the viscous rhs, both dead until the next step's
 /// momentum.
@@ -583,6 +605,28 @@ impl<'g> GpuSolver<'g> {
     /// fluid cell (the wall's, [`Self::wall_bytes`], apart).
     pub fn bytes_per_fluid_cell(&self) -> f64 {
         self.bytes as f64 / self.owned_fluid_cells() as f64
+    }
+
+    /// [`Self::bytes_per_fluid_cell`] in its parts, by the buffers' names.
+    pub fn memory(&self) -> MemoryParts {
+        let per_cell = 1.0 / self.owned_fluid_cells() as f64;
+        let mut parts = MemoryParts::default();
+        let storage = self.buffer_names.iter().filter(|(b, _)| b.usage().contains(wgpu::BufferUsages::STORAGE));
+        for (buffer, name) in storage {
+            let part = match name.as_str() {
+                "u" | "u*" | "viscous rhs" | "viscous iterate" | "viscosity" => &mut parts.fields,
+                "p" | "pressure increment" | "pressure scratch" => &mut parts.pressure,
+                "cells" => &mut parts.cell_words,
+                "geom" => &mut parts.geometry,
+                "neighbours" => &mut parts.neighbours,
+                n if n.starts_with("level ") || n.starts_with("coarsest ") => &mut parts.multigrid,
+                _ => continue,
+            };
+            *part += buffer.size() as f64 * per_cell;
+        }
+        let named = parts.fields + parts.pressure + parts.cell_words + parts.geometry + parts.neighbours;
+        parts.other = self.bytes_per_fluid_cell() - named - parts.multigrid;
+        parts
     }
 
     /// GPU bytes of the wall shear stress (stencils, stress, time integrals; 304 per wall
