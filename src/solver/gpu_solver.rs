@@ -143,16 +143,13 @@ pub struct MemoryParts {
     pub other: f64,
 }
 
-/// Where what a step changed is kept, so that [`GpuSolver::undo`] can take it back: `project`
-/// leaves u^n in u* and p^n in a part of the viscous rhs, both dead until the next step's
-/// momentum.
+/// What [`GpuSolver::undo`] needs besides the fields, which `project` keeps (u^n in u*, p^n in
+/// the pressure solve's check residual, both dead until the next step's momentum).
 struct Undo {
-    u: Span,
-    p: Span,
     /// The integrated time and the step count before the step.
     wall_time: f64,
     steps: u64,
-    /// Whether the copies hold the state before the last step.
+    /// Whether u* and the check's part hold the state before the last step.
     ready: bool,
 }
 
@@ -851,26 +848,25 @@ impl<'g> GpuSolver<'g> {
     /// the velocity and pressure it started from in buffers dead until the next step (no GPU
     /// bytes, no copies; the time integrals need none either, see `gpu_wall`).
     pub fn keep_undo(&mut self) {
-        let (u, p) = (Span::whole(&self.core.u_star), self.pressure.check_residual().clone());
-        self.undo = Some(Undo { u, p, wall_time: 0.0, steps: self.steps, ready: false });
+        self.undo = Some(Undo { wall_time: 0.0, steps: self.steps, ready: false });
     }
 
     /// From now on only the steady state matters: every step also measures how much it changed
     /// the velocity ([`CapValues::velocity_change`], read back with the caps' values), from the
-    /// u^n [`Self::keep_undo`] keeps (called here if it was not), and with implicit advection
-    /// the viscous solve stops at a 3-fold error reduction per step (a step moves 70% of the way
-    /// to its backward Euler step; the steady state does not depend on it).
+    /// u^n the projection leaves in u*; [`Self::keep_undo`] is called if it was not; with implicit
+    /// advection the viscous solve stops at a 3-fold error reduction per step (a step moves 70% of
+    /// the way to its backward Euler step; the steady state does not depend on it).
     pub fn seek_steady_state(&mut self) -> Result<(), GpuError> {
         if self.undo.is_none() {
             self.keep_undo();
         }
         self.steady = true;
         self.predictor.sweeps = viscous_sweeps(&self.settings, self.params_value.h as f64, true);
-        let undo = self.undo.as_ref().expect("kept");
         // The cap cells gathered (the read-back holds 2 values each, then 2 and the report).
         let k = (self.readback.size() / 4 - 2 - u64::from(slot::COUNT)) / 2;
         let out = Span::range(&self.readback, 0, 4 * (2 * k + 2));
-        let bufs: [Named; 4] = [("params", &self.core.params), ("u", &self.core.u), ("v", &undo.u), ("out", &out)];
+        let bufs: [Named; 4] =
+            [("params", &self.core.params), ("u", &self.core.u), ("v", &self.core.u_star), ("out", &out)];
         self.velocity_change = Some(Dispatch::new(self.gpu, "solver/velocity_change", &bufs, self.core.n)?);
         self.set_gates()
     }
@@ -882,10 +878,9 @@ impl<'g> GpuSolver<'g> {
         undo.ready = false;
         self.captured = None;
         let (wall_time, steps) = (undo.wall_time, undo.steps);
-        let undo = self.undo.as_ref().expect("checked");
         submit(self.gpu, |enc| {
-            undo.u.copy_to(self.gpu, enc, &Span::whole(&self.core.u));
-            undo.p.copy_to(self.gpu, enc, &Span::whole(&self.core.p));
+            Span::whole(&self.core.u_star).copy_to(self.gpu, enc, &Span::whole(&self.core.u));
+            self.pressure.check_residual().copy_to(self.gpu, enc, &Span::whole(&self.core.p));
         });
         if let Some(wall) = self.wall.as_mut() {
             wall.drop_pending(wall_time);

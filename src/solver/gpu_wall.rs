@@ -157,7 +157,6 @@ impl GpuWall {
     pub(super) fn restore(&mut self, gpu: &Gpu, time: f64, values: Option<(&[[f32; 4]], &[f32])>) {
         let flush = self.flush.as_mut().expect("attach_wall with accumulate before the averages");
         flush.pending = 0.0;
-        let flush = self.accumulating();
         match values {
             Some((sums, integrals)) => {
                 gpu.queue.write_buffer(&flush.sums, 0, bytemuck::cast_slice(sums));
