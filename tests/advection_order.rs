@@ -29,18 +29,11 @@ fn advection(gpu: &Gpu, g: &Grid, boundaries: &[Boundary], u: &[f32]) -> Vec<f32
         SolverParams { h: g.spacing as f32, dt: 1.0, nu: 0.0, cells: n as u32, stage: 0, ..Default::default() };
     let grid_gpu = GpuGrid::new(gpu, &layout, &params).unwrap();
     let u_buf = gpu.storage("u", u).unwrap();
-    let rhs_buf = gpu.storage_empty("rhs", 12 * n as u64).unwrap();
-    let next_buf = gpu.storage_empty("u_next", 12 * n as u64).unwrap();
+    let next_buf = gpu.storage_empty("out", 12 * n as u64).unwrap();
     let p_buf = gpu.storage_empty("p", 4 * n as u64).unwrap();
     let nu_buf = gpu.storage_empty("viscosity", 4).unwrap();
-    let fields: [(&str, &dyn Bindable); 6] = [
-        ("u", &u_buf),
-        ("u_eval", &u_buf),
-        ("rhs", &rhs_buf),
-        ("u_next", &next_buf),
-        ("p", &p_buf),
-        ("viscosity", &nu_buf),
-    ];
+    let fields: [(&str, &dyn Bindable); 5] =
+        [("u", &u_buf), ("u_eval", &u_buf), ("out", &next_buf), ("p", &p_buf), ("viscosity", &nu_buf)];
     grid_gpu.run(gpu, "solver/momentum", &fields).unwrap();
     let next = gpu.read::<f32>(&next_buf).unwrap();
     next.iter().zip(u).map(|(u1, u)| u1 - u).collect()

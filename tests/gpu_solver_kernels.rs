@@ -400,10 +400,9 @@ fn momentum_gpu_matches_cpu() {
     let gpu = gpu();
     let n = layout.cells.len();
     let u: Vec<f32> = random(3 * n, 11).iter().map(|x| 0.3 * x).collect();
-    // The velocity advection is evaluated at (a Runge-Kutta stage's), K = dt C_off as stage 0
-    // leaves it in rhs for stages 1 and 2, and u1 as stage 0 leaves it in u_next for stage 2.
+    // The velocity advection is evaluated at (a Runge-Kutta stage's), and what `out` holds
+    // before: u1 as stage 0 leaves it for stage 2 (the other passes overwrite it).
     let u_eval: Vec<f32> = random(3 * n, 18).iter().map(|x| 0.3 * x).collect();
-    let rhs_prev: Vec<f32> = random(3 * n, 19).iter().map(|x| 0.01 * x).collect();
     let u1: Vec<f32> = random(3 * n, 12).iter().map(|x| 0.3 * x).collect();
     let p: Vec<f32> = random(n, 16).iter().map(|x| 1e-3 * x).collect();
     let viscosity = random_viscosity(n, 17);
@@ -420,26 +419,14 @@ fn momentum_gpu_matches_cpu() {
         let grid_gpu = GpuGrid::new(&gpu, &layout, &params).unwrap();
         let (u_buf, eval_buf) = (gpu.storage("u", &u).unwrap(), gpu.storage("u_eval", &u_eval).unwrap());
         let p_buf = gpu.storage("p", &p).unwrap();
-        let rhs_buf = gpu.storage("rhs", &rhs_prev).unwrap();
-        let next_buf = gpu.storage("u_next", &u1).unwrap();
-        let fields: [(&str, &dyn Bindable); 6] = [
-            ("u", &u_buf),
-            ("u_eval", &eval_buf),
-            ("rhs", &rhs_buf),
-            ("u_next", &next_buf),
-            ("p", &p_buf),
-            ("viscosity", &nu_buf),
-        ];
+        let out_buf = gpu.storage("out", &u1).unwrap();
+        let fields: [(&str, &dyn Bindable); 5] =
+            [("u", &u_buf), ("u_eval", &eval_buf), ("out", &out_buf), ("p", &p_buf), ("viscosity", &nu_buf)];
         grid_gpu.run(&gpu, "solver/momentum", &fields).unwrap();
-        let (mut rhs, mut next) = (rhs_prev.clone(), u1.clone());
-        cpu::momentum(&layout.view(), &params, &u, &u_eval, &mut rhs, &mut next, &p, &viscosity);
+        let mut out = u1.clone();
+        cpu::momentum(&layout.view(), &params, &u, &u_eval, &mut out, &p, &viscosity);
         let case = format!("stage {stage}, implicit {implicit}, rheology {}", params.rheology);
-        if stage != 1 {
-            compare(&format!("momentum rhs ({case})"), &gpu.read::<f32>(&rhs_buf).unwrap(), &rhs, 1e-5);
-        }
-        if stage != 2 {
-            compare(&format!("momentum next stage ({case})"), &gpu.read::<f32>(&next_buf).unwrap(), &next, 1e-5);
-        }
+        compare(&format!("momentum ({case})"), &gpu.read::<f32>(&out_buf).unwrap(), &out, 1e-5);
     }
 }
 
@@ -734,10 +721,10 @@ fn pipe_settings(advection: Advection, rheology: Rheology) -> Settings {
 }
 
 /// The step's binding plan: the buffer (or part of one) every pass binds to each of its
-/// bindings. The pressure solve's arrays live in parts of u, the viscous right-hand side and
-/// the viscous iterate (dead from the last viscous sweep until `project` and the next step's
-/// momentum write them); this is where that aliasing is written down, and two buffers swapped
-/// in any of the solver's dispatches change it.
+/// bindings. The momentum stages' velocities live in the viscous right-hand side and u*, and the
+/// pressure solve's arrays in parts of the right-hand side (dead from the last viscous sweep
+/// until the next step's momentum writes it) and in its scratch; this is where that aliasing is
+/// written down, and two buffers swapped in any of the solver's dispatches change it.
 #[test]
 fn the_steps_binding_plan_is_as_designed() {
     use hemoflow::mesh::generate::{pipe, PipeSpec};
@@ -751,9 +738,11 @@ fn the_steps_binding_plan_is_as_designed() {
     for line in &plan {
         println!("{line}");
     }
-    // Read as: u holds the smoothing scratch (u[0]) and q (u[2]); the viscous right-hand side r, d and
-    // the outlet flux (parts 0, 1, 2); the viscous iterate z and f (parts 0 and 2). Every level
-    // above the coarsest is smoothed; the coarsest is solved (4 levels for this pipe).
+    // Read as: the momentum stages write u1 into the viscous right-hand side and u2 into u*; the
+    // right-hand side then holds r (and the check's residual), d and the outlet flux (parts 0,
+    // 1, 2); the pressure scratch f, q and the smoothing scratch; z its own buffer, where the
+    // projection leaves p^n. Every level above the coarsest is smoothed; the coarsest is solved
+    // (4 levels for this pipe).
     let coarsest = solver.level_cells.len() - 1;
     assert_eq!(coarsest, 3);
     let grid = "params=params neighbours=neighbours cells=cells geom=geom";
@@ -768,19 +757,19 @@ fn the_steps_binding_plan_is_as_designed() {
         format!("solver/pressure_smooth: params=level {l} params {variant} {geometry} {input} {tables} {output}")
     };
     let expected: Vec<String> = [
-        "solver/momentum: params=params stage 0 neighbours=neighbours cells=cells geom=geom u=u u_eval=u rhs=viscous rhs u_next=viscous iterate p=p viscosity=viscosity".to_string(),
-        "solver/momentum: params=params stage 1 neighbours=neighbours cells=cells geom=geom u=u u_eval=viscous iterate rhs=viscous rhs u_next=u* p=p viscosity=viscosity".to_string(),
-        format!("solver/momentum: {grid} u=u u_eval=u* rhs=viscous rhs u_next=viscous iterate p=p viscosity=viscosity"),
+        "solver/momentum: params=params stage 0 neighbours=neighbours cells=cells geom=geom u=u u_eval=u out=viscous rhs p=p viscosity=viscosity".to_string(),
+        "solver/momentum: params=params stage 1 neighbours=neighbours cells=cells geom=geom u=u u_eval=viscous rhs out=u* p=p viscosity=viscosity".to_string(),
+        format!("solver/momentum: {grid} u=u u_eval=u* out=viscous rhs p=p viscosity=viscosity"),
         format!("solver/viscous_sweep: {grid} rhs=viscous rhs u=u v=u* viscosity=viscosity"),
         "solver/viscous_sweep: params=params black neighbours=neighbours cells=cells geom=geom rhs=viscous rhs u=u v=u* viscosity=viscosity".to_string(),
-        format!("solver/divergence: {grid} u=u* f=viscous iterate[1] p=p outflow=viscous iterate[2]"),
-        format!("solver/pressure_residual: {grid} f=viscous iterate[1] p=pressure increment r=viscous rhs[0]"),
+        format!("solver/divergence: {grid} u=u* f=pressure scratch p=p outflow=viscous rhs[2]"),
+        format!("solver/pressure_residual: {grid} f=pressure scratch p=pressure increment r=viscous rhs[0]"),
         "solver/pressure_residual: params=params without source neighbours=neighbours cells=cells geom=geom f=viscous rhs[1] p=viscous rhs[1] r=pressure scratch".to_string(),
-        smooth(0, "red", "f=viscous rhs[0] p_in=viscous iterate[0]", "p_out=pressure scratch"),
-        smooth(0, "red", "f=viscous rhs[0] p_in=pressure scratch", "p_out=viscous iterate[0]"),
-        "solver/mg_restrict: params=level 0 params neighbours=neighbours cells=cells geom=geom f=viscous rhs[0] p=viscous iterate[0] coarse_cells=level 1 cells child_bricks=level 1 child bricks f_coarse=level 1 f".to_string(),
-        smooth(0, "black prolonged", "f=viscous rhs[0] p_in=viscous iterate[0]", "p_out=pressure scratch"),
-        smooth(0, "black", "f=viscous rhs[0] p_in=pressure scratch", "p_out=viscous iterate[0]"),
+        smooth(0, "red", "f=viscous rhs[0] p_in=pressure z", "p_out=pressure scratch"),
+        smooth(0, "red", "f=viscous rhs[0] p_in=pressure scratch", "p_out=pressure z"),
+        "solver/mg_restrict: params=level 0 params neighbours=neighbours cells=cells geom=geom f=viscous rhs[0] p=pressure z coarse_cells=level 1 cells child_bricks=level 1 child bricks f_coarse=level 1 f".to_string(),
+        smooth(0, "black prolonged", "f=viscous rhs[0] p_in=pressure z", "p_out=pressure scratch"),
+        smooth(0, "black", "f=viscous rhs[0] p_in=pressure scratch", "p_out=pressure z"),
     ]
     .into_iter()
     .chain((1..coarsest).flat_map(|l| {
@@ -797,9 +786,10 @@ fn the_steps_binding_plan_is_as_designed() {
     }))
     .chain([
         format!("solver/mg_coarse_solve: ids=coarsest fluid cells inverse=coarsest inverse f=level {coarsest} f e=level {coarsest} e"),
-        format!("solver/pressure_residual: {grid} f=viscous iterate[1] p=pressure increment r=viscous rhs[2]"),
-        format!("solver/project: {grid} p=pressure increment u_star=u* u=u outflow=viscous iterate[2] pressure=p pressure_before=viscous rhs[2]"),
-        "solver/cap_gather: ids=cap ids outflow=viscous iterate[2] p=p out=cap values and speed[0]".to_string(),
+        format!("solver/divergence: {grid} u=u* f=pressure scratch p=p outflow=viscous rhs[2]"),
+        format!("solver/pressure_residual: {grid} f=pressure scratch p=pressure increment r=viscous rhs[0]"),
+        format!("solver/project: {grid} p=pressure increment u_star=u* u=u outflow=viscous rhs[2] pressure=p pressure_before=pressure z"),
+        "solver/cap_gather: ids=cap ids outflow=viscous rhs[2] p=p out=cap values and speed[0]".to_string(),
         "solver/speed_max: params=params u=u out=cap values and speed[0]".to_string(),
     ])
     .collect();

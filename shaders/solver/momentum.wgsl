@@ -21,12 +21,13 @@
 //            T = A(u) / 6 + A(u1) / 6 + 2/3 A(u2)
 // (Crank-Nicolson: viscous_sweep holds the other half of L and the walls). C's diagonal is taken
 // point-implicitly: dt C = dt (C_off - D u) becomes dt (C_off - D u_new), so that a wall's stiff
-// term does not throw the stage velocities off, from rest say. Only stage 0 reads the pressure;
-// it leaves K = dt C_off in rhs, which stage 1 reads back, and stage 2 recovers the earlier
-// stages' advection from the velocities: dt A(u) = u1 (1 + dt D) - u - K and
-// dt A(u1) = (4 u2 - 3 u) (1 + dt D) - u1 - K (the diagonal D is geometry and the backflow drag),
-// then overwrites K with rhs (L_fluid u from u's neighbours again). So the stages keep no
-// tendency of their own: u1 in the viscous iterate, u2 in u*, K in rhs. At a steady state
+// term does not throw the stage velocities off, from rest say. Every stage evaluates
+// K = dt C_off from u^n and p afresh (the same operations, so the same value), and stage 2
+// recovers the earlier stages' advection from the velocities: dt A(u) = u1 (1 + dt D) - u - K
+// and dt A(u1) = (4 u2 - 3 u) (1 + dt D) - u1 - K (the diagonal D is geometry and the backflow
+// drag). So the stages keep nothing but their velocities, in the buffers the step has anyway:
+// u1 where rhs goes, u2 in u*, and stage 2 reads a cell's u1 before it writes the cell's rhs
+// over it. At a steady state
 // A(u) + C = 0, so u1 = u2 = u and T = A(u): the steady state does not depend on dt. SSP-RK3 is
 // stable for the third-order upwind-biased difference to a Courant number (sum_i |u_i| dt / h)
 // of 1.6 and for centred differences to 1.7. With params.implicit_advection, one pass (stage 2,
@@ -52,15 +53,13 @@
 @group(0) @binding(4) var<storage, read> u: array<f32>;
 // The velocity advection is evaluated at: u (stage 0, implicit mode), u1 (stage 1), u2 (stage 2).
 @group(0) @binding(5) var<storage, read> u_eval: array<f32>;
-// K = dt C_off (stage 0 writes it, stage 1 reads it), then the right-hand side of the viscous
-// solve (see viscous_sweep; stage 2 and the implicit pass write it), m/s.
-@group(0) @binding(6) var<storage, read_write> rhs: array<f32>;
-// The next stage's velocity (u1 from stage 0, u2 from stage 1; stage 2 reads u1 there), m/s.
-@group(0) @binding(7) var<storage, read_write> u_next: array<f32>;
+// What the pass writes, m/s: u1 (stage 0), u2 (stage 1), the right-hand side of the viscous solve
+// (stage 2 and the implicit pass; see viscous_sweep). Stage 2 reads u1 there first.
+@group(0) @binding(6) var<storage, read_write> out: array<f32>;
 // Pressure of the last step, kinematic, m^2/s^2.
-@group(0) @binding(8) var<storage, read> p: array<f32>;
+@group(0) @binding(7) var<storage, read> p: array<f32>;
 // Kinematic viscosity per cell (non-Newtonian fluids), m^2/s.
-@group(0) @binding(9) var<storage, read> viscosity: array<f32>;
+@group(0) @binding(8) var<storage, read> viscosity: array<f32>;
 
 // The derivative of component c of u_eval (value vc at the cell) by difference `a`, with `wall`
 // the velocity of the cell's moving sides.
@@ -80,12 +79,7 @@ fn momentum(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
     let stage = params.stage;
     if !is_fluid(id) {
         for (var c = 0u; c < 3u; c++) {
-            if stage != 1u {
-                rhs[c * n + id] = 0.0;
-            }
-            if stage != 2u {
-                u_next[c * n + id] = 0.0;
-            }
+            out[c * n + id] = 0.0;
         }
         return;
     }
@@ -95,8 +89,6 @@ fn momentum(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
     let bc_kind = bc_type(id);
     let bc_velocity = bc3(id, GEOM_BC_VELOCITY);
     let implicit = params.implicit_advection == 1u;
-    // Stage 0 and the implicit pass evaluate C; stages 1 and 2 reuse it.
-    let full = stage == 0u || implicit;
     let nbf = fluid_neighbours(id);
     let st = viscous_stencil(id, nbf);
     let un = vec3<f32>(u[id], u[n + id], u[2u * n + id]);
@@ -112,15 +104,11 @@ fn momentum(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
     if bc_kind == BC_OUTLET {
         backflow = 0.5 * params.backflow * max(-cap_flux(id, un), 0.0) / vol_adv;
     }
-    // What the earlier stages left, loaded before this cell's first store: loading between the
-    // stores (the buffers are read-write) took a third of this stage's time on an H200.
-    var k_old = vec3<f32>(0.0);
+    // Stage 2's u1, loaded before this cell's first store: loading between the stores (the
+    // buffer is read-write) took a third of this stage's time on an H200.
     var u1 = vec3<f32>(0.0);
-    if stage != 0u && !implicit {
-        k_old = vec3<f32>(rhs[id], rhs[n + id], rhs[2u * n + id]);
-        if stage == 2u {
-            u1 = vec3<f32>(u_next[id], u_next[n + id], u_next[2u * n + id]);
-        }
+    if stage == 2u && !implicit {
+        u1 = vec3<f32>(out[id], out[n + id], out[2u * n + id]);
     }
     // C's diagonal, 1/s: every side of the viscous stencil but an outlet's, and the backflow
     // drag; `fluid_sides` the fluid sides' part (in lap).
@@ -134,22 +122,13 @@ fn momentum(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
             diagonal += st.coef[d];
         }
     }
-    var grad_p = vec3<f32>(0.0);
-    if full {
-        grad_p = pressure_gradient_of(id, bc(id, GEOM_BC_PRESSURE), nbf);
-    }
+    let grad_p = pressure_gradient_of(id, bc(id, GEOM_BC_PRESSURE), nbf);
     let dt = params.dt;
     for (var c = 0u; c < 3u; c++) {
         let uc = un[c];
         let k = c * n + id;
         let advection = -(v.x * apply_difference(dx, c, v[c], bc_velocity) + v.y * apply_difference(dy, c, v[c], bc_velocity)
             + v.z * apply_difference(dz, c, v[c], bc_velocity));
-        if stage == 1u {
-            // u2 = 3/4 u + 1/4 (u1 + dt (A(u1) + C_off - D u2')).
-            let stepped = (v[c] + dt * advection + k_old[c]) / (1.0 + dt * diagonal);
-            u_next[k] = 0.75 * uc + 0.25 * stepped;
-            continue;
-        }
         // Diffusion (Shortley-Weller) at u^n: the fluid sides, the moving walls' values, and the
         // walls' own part (implicit in viscous_sweep).
         var lap = 0.0;
@@ -161,25 +140,31 @@ fn momentum(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
                 wall_value += st.coef[d] * bc_velocity[c];
             }
         }
-        if stage == 2u && !implicit {
-            // The earlier stages' advection (times dt) from u1, u2 and K, then rhs (below).
-            let a0 = u1[c] * (1.0 + dt * diagonal) - uc - k_old[c];
-            let a1 = (4.0 * v[c] - 3.0 * uc) * (1.0 + dt * diagonal) - u1[c] - k_old[c];
-            let base = uc + k_old[c] - dt * (0.5 * lap + (fluid_sides + backflow) * uc);
-            rhs[k] = base + (a0 + a1) / 6.0 + dt * advection * (2.0 / 3.0);
+        // The stages take C's diagonal (the cell's own part of L, the walls', the backflow drag)
+        // point-implicitly: stiff where a wall is near, and steady states are kept.
+        // C = off - diagonal u, and K = dt off.
+        let off = lap + fluid_sides * uc + wall_value + force[c] - grad_p[c];
+        let k_off = dt * off;
+        if stage == 0u && !implicit {
+            out[k] = (uc + dt * (advection + off)) / (1.0 + dt * diagonal);
+            continue;
+        }
+        if stage == 1u {
+            // u2 = 3/4 u + 1/4 (u1 + dt (A(u1) + C_off - D u2')).
+            let stepped = (v[c] + dt * advection + k_off) / (1.0 + dt * diagonal);
+            out[k] = 0.75 * uc + 0.25 * stepped;
+            continue;
+        }
+        if !implicit {
+            // The earlier stages' advection (times dt) from u1, u2 and K, then rhs.
+            let a0 = u1[c] * (1.0 + dt * diagonal) - uc - k_off;
+            let a1 = (4.0 * v[c] - 3.0 * uc) * (1.0 + dt * diagonal) - u1[c] - k_off;
+            let base = uc + k_off - dt * (0.5 * lap + (fluid_sides + backflow) * uc);
+            out[k] = base + (a0 + a1) / 6.0 + dt * advection * (2.0 / 3.0);
             continue;
         }
         // rhs of the viscous solve without the advective tendency.
         let base = uc + dt * (0.5 * lap + wall_value + force[c] - grad_p[c] - backflow * uc);
-        if stage == 0u {
-            // The stages take C's diagonal (the cell's own part of L, the walls', the backflow
-            // drag) point-implicitly: stiff where a wall is near, and steady states are kept.
-            // C = off - diagonal u.
-            let off = lap + fluid_sides * uc + wall_value + force[c] - grad_p[c];
-            u_next[k] = (uc + dt * (advection + off)) / (1.0 + dt * diagonal);
-            rhs[k] = dt * off;
-            continue;
-        }
         // Implicit: backward Euler; viscous_sweep subtracts this first-order upwind operator
         // at the new velocity (an inflowing inlet's part is the u it displaces), and the
         // near-wall differences' own part.
@@ -190,6 +175,6 @@ fn momentum(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
                 t += inflow * (uc - u[c * n + nbf[d]]);
             }
         }
-        rhs[k] = base + dt * t;
+        out[k] = base + dt * t;
     }
 }

@@ -407,17 +407,17 @@ mod tests {
         let source = shader::source("solver/momentum").unwrap();
         let (slots, workgroup) = reflect("solver/momentum", "momentum", &source).unwrap();
         let names: Vec<&str> = slots.iter().map(|s| s.name.as_str()).collect();
-        let expected = ["params", "neighbours", "cells", "geom", "u", "u_eval", "rhs", "u_next", "p", "viscosity"];
+        let expected = ["params", "neighbours", "cells", "geom", "u", "u_eval", "out", "p", "viscosity"];
         assert_eq!(names, expected);
         assert_eq!(workgroup, 64);
         assert!(matches!(slots[0].kind, BindingKind::Uniform { .. }));
         assert_eq!(slots[6].kind, BindingKind::Storage { writable: true, fixed: 0, stride: 4 });
         assert_eq!(slots[4].kind, BindingKind::Storage { writable: false, fixed: 0, stride: 4 });
-        // What the entry point does with them: u read, rhs read (stages 1 and 2) and written,
-        // u_next written (stages 0 and 1) and read (stage 2).
+        // What the entry point does with them: u read, out written (every stage) and read
+        // (stage 2's u1).
         assert!(slots[4].reads && !slots[4].writes);
         assert!(slots[6].reads && slots[6].writes);
-        assert!(slots[7].reads && slots[7].writes);
+        assert!(!slots[7].writes);
     }
 
     #[test]

@@ -64,9 +64,9 @@ pub(super) struct Core {
     /// the step started from, for the undo).
     pub u: wgpu::Buffer,
     pub u_star: wgpu::Buffer,
-    /// The viscous solve's right-hand side and iterate (3 values per cell each).
+    /// The viscous solve's right-hand side (3 values per cell; the momentum stages' u1 before
+    /// it, the pressure solve's r, d and the outlet flux after it).
     pub rhs: wgpu::Buffer,
-    pub iterate: wgpu::Buffer,
     /// Kinematic pressure, m^2/s^2.
     pub p: wgpu::Buffer,
     /// Each cell's viscosity (non-Newtonian fluids; one unread value otherwise), m^2/s.
@@ -93,7 +93,6 @@ impl Core {
             u: buffers.empty("u", n3)?,
             u_star: buffers.empty("u*", n3)?,
             rhs: buffers.empty("viscous rhs", n3)?,
-            iterate: buffers.empty("viscous iterate", n3)?,
             p: buffers.empty("p", n as u64)?,
             viscosity: buffers.empty("viscosity", if non_newtonian { n as u64 } else { 1 })?,
             n,

@@ -730,24 +730,22 @@ fn axis_difference(
 }
 
 /// Twin of `solver/momentum`: Runge-Kutta stage `params.stage` of the explicit part of the
-/// predictor, from u^n `u` and the velocity advection is evaluated at, `u_eval`: stages 0 and 1
-/// write the next stage's velocity into `u_next`; stage 0 writes K = dt C_off into `rhs`, which
-/// stage 1 reads, and stage 2 the viscous solve's right-hand side over it, recovering the
-/// earlier stages' advection from u1 (in `u_next`), u2 and K (the implicit mode's one pass
-/// writes `rhs` whole). Only stage 0 and the implicit pass read `p`.
+/// predictor, from u^n `u` and the velocity advection is evaluated at, `u_eval`, into `out`:
+/// u1 (stage 0), u2 (stage 1), or the viscous solve's right-hand side (stage 2, which reads u1 in
+/// `out` first and recovers the earlier stages' advection from u1, u2 and K = dt C_off, and the
+/// implicit mode's one pass). Every stage evaluates K from `u` and `p` afresh.
 #[allow(clippy::too_many_arguments)]
 pub fn momentum(
     layout: &CellView,
     params: &SolverParams,
     u: &[f32],
     u_eval: &[f32],
-    rhs: &mut [f32],
-    u_next: &mut [f32],
+    out: &mut [f32],
     p: &[f32],
     viscosity: &[f32],
 ) {
     let stencil = pressure_stencil(layout);
-    momentum_with(layout, &stencil, params, u, u_eval, rhs, u_next, p, viscosity);
+    momentum_with(layout, &stencil, params, u, u_eval, out, p, viscosity);
 }
 
 /// [`momentum`] with the grid's [`pressure_stencil`].
@@ -758,8 +756,7 @@ pub fn momentum_with(
     params: &SolverParams,
     u: &[f32],
     u_eval: &[f32],
-    rhs: &mut [f32],
-    u_next: &mut [f32],
+    out: &mut [f32],
     p: &[f32],
     viscosity: &[f32],
 ) {
@@ -767,16 +764,15 @@ pub fn momentum_with(
     let h = params.h;
     let stage = params.stage;
     let force = [params.force_x, params.force_y, params.force_z];
-    // Each cell's new rhs and next velocity (None: left as it is), from the inputs and its own
-    // old rhs and next velocity only, written in parallel (each cell its own entries).
-    let outputs = [Disjoint::new(rhs), Disjoint::new(u_next)];
+    // Each cell's output, from the inputs and its own old output only (stage 2's u1), written
+    // in parallel (each cell its own entries).
+    let output = Disjoint::new(out);
     // SAFETY: cell i reads and writes entries c n + i only.
-    let rhs_in = |k: usize| unsafe { outputs[0].get(k) };
-    let next_in = |k: usize| unsafe { outputs[1].get(k) };
-    let cell = |id: u32| -> [Option<[f32; 3]>; 2] {
+    let out_in = |k: usize| unsafe { output.get(k) };
+    let cell = |id: u32| -> [f32; 3] {
         let i = id as usize;
         if !layout.is_fluid(id) {
-            return [(stage != 1).then_some([0.0; 3]), (stage != 2).then_some([0.0; 3])];
+            return [0.0; 3];
         }
         let vol_adv = layout.volume(id).max(ADVECTION_MIN_VOLUME) * h;
         let b = layout.boundary(id);
@@ -798,9 +794,7 @@ pub fn momentum_with(
         let diagonal = coefs.iter().filter(|(side, _)| *side != Side::Skip).fold(backflow, |s, (_, coef)| s + coef);
         let fluid_sides =
             coefs.iter().filter(|(side, _)| matches!(side, Side::Fluid(_))).fold(0.0, |s, (_, coef)| s + coef);
-        // Stage 0 and the implicit pass evaluate C; stages 1 and 2 reuse it.
-        let grad_p =
-            if stage == 0 || implicit { stencil.gradient(layout, params, p, id, b.pressure) } else { [0.0; 3] };
+        let grad_p = stencil.gradient(layout, params, p, id, b.pressure);
         let dt = params.dt;
         // The implicit pass's inflow through each face (over the volume), the same for every
         // component.
@@ -810,19 +804,13 @@ pub fn momentum_with(
                 inflows[d] = (-face_volume_flux(layout, u, id, nb, d)).max(0.0) / vol_adv;
             }
         }
-        let (mut rhs_new, mut next_new) = ([0.0f32; 3], [0.0f32; 3]);
+        let u1: [f32; 3] = std::array::from_fn(|c| if stage == 2 && !implicit { out_in(c * n + i) } else { 0.0 });
+        let mut out_new = [0.0f32; 3];
         for c in 0..3 {
             let uc = un[c];
-            let k = c * n + i;
             let mut advection = 0.0f32;
             for (axis, diff) in differences.iter().enumerate() {
                 advection -= v[axis] * diff.apply(u_eval, n, c, v[c], bc_velocity);
-            }
-            if stage == 1 {
-                // u2 = 3/4 u + 1/4 (u1 + dt (A(u1) + C_off - D u2')).
-                let stepped = (v[c] + dt * advection + rhs_in(k)) / (1.0 + dt * diagonal);
-                next_new[c] = 0.75 * uc + 0.25 * stepped;
-                continue;
             }
             let (mut lap, mut wall_value) = (0.0f32, 0.0f32);
             for (side, coef) in coefs {
@@ -832,45 +820,44 @@ pub fn momentum_with(
                     _ => {}
                 }
             }
-            if stage == 2 && !implicit {
+            // C = off - diagonal u, and K = dt off.
+            let off = lap + fluid_sides * uc + wall_value + force[c] - grad_p[c];
+            let k_off = dt * off;
+            if stage == 0 && !implicit {
+                out_new[c] = (uc + dt * (advection + off)) / (1.0 + dt * diagonal);
+                continue;
+            }
+            if stage == 1 {
+                // u2 = 3/4 u + 1/4 (u1 + dt (A(u1) + C_off - D u2')).
+                let stepped = (v[c] + dt * advection + k_off) / (1.0 + dt * diagonal);
+                out_new[c] = 0.75 * uc + 0.25 * stepped;
+                continue;
+            }
+            if !implicit {
                 // The earlier stages' advection (times dt) from u1, u2 and K.
-                let (k_old, u1) = (rhs_in(k), next_in(k));
-                let a0 = u1 * (1.0 + dt * diagonal) - uc - k_old;
-                let a1 = (4.0 * v[c] - 3.0 * uc) * (1.0 + dt * diagonal) - u1 - k_old;
-                let base = uc + k_old - dt * (0.5 * lap + (fluid_sides + backflow) * uc);
-                rhs_new[c] = base + (a0 + a1) / 6.0 + dt * advection * (2.0 / 3.0);
+                let a0 = u1[c] * (1.0 + dt * diagonal) - uc - k_off;
+                let a1 = (4.0 * v[c] - 3.0 * uc) * (1.0 + dt * diagonal) - u1[c] - k_off;
+                let base = uc + k_off - dt * (0.5 * lap + (fluid_sides + backflow) * uc);
+                out_new[c] = base + (a0 + a1) / 6.0 + dt * advection * (2.0 / 3.0);
                 continue;
             }
             // rhs of the viscous solve without the advective tendency.
             let base = uc + dt * (0.5 * lap + wall_value + force[c] - grad_p[c] - backflow * uc);
-            if stage == 0 {
-                // C = off - diagonal u.
-                let off = lap + fluid_sides * uc + wall_value + force[c] - grad_p[c];
-                next_new[c] = (uc + dt * (advection + off)) / (1.0 + dt * diagonal);
-                rhs_new[c] = dt * off;
-                continue;
-            }
             // Implicit: backward Euler, the first-order upwind operator and the near-wall
             // differences' own part that viscous_sweep subtracts at the new velocity.
             let mut t = advection + ((-inlet_volume_flux(layout, id)).max(0.0) / vol_adv + near_rate) * uc;
             for (d, nb, _) in stencil.rows[i].faces() {
                 t += inflows[d] * (uc - u[c * n + nb as usize]);
             }
-            rhs_new[c] = base + dt * t;
+            out_new[c] = base + dt * t;
         }
-        match stage {
-            0 => [Some(rhs_new), Some(next_new)],
-            1 => [None, Some(next_new)],
-            _ => [Some(rhs_new), None],
-        }
+        out_new
     };
     (0..params.cells).into_par_iter().with_min_len(BRICK_CELLS as usize).for_each(|id| {
         let i = id as usize;
-        for (out, values) in outputs.iter().zip(cell(id)) {
-            for (c, x) in values.into_iter().flatten().enumerate() {
-                // SAFETY: as above.
-                unsafe { out.set(c * n + i, x) };
-            }
+        for (c, x) in cell(id).into_iter().enumerate() {
+            // SAFETY: as above.
+            unsafe { output.set(c * n + i, x) };
         }
     });
 }

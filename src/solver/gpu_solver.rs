@@ -29,15 +29,15 @@
 //! Courant 3 (implicit) and +0.98% at 0.6; +2.3% and +3.6% before the wall's flux weights were
 //! balanced for shear flows along the wall, `grid/balance.rs`).
 //!
-//! Memory: per allocated cell, 15 f32: u, u*, the viscous right-hand side and iterate (3 each;
-//! the momentum stages keep their intermediate velocities and terms in the last three), p
-//! (`buffers::Core`), the pressure increment dp (kept as the next solve's first guess) and one
-//! scratch array of the pressure solve (its q and the finest level's smoothing scratch); a
-//! non-Newtonian fluid adds its viscosity. The other arrays of the rest of the step (the
-//! pressure source f, the outlet flux, CG's r, z, d and the check's residual) live in parts of
-//! the viscous right-hand side and iterate, which are dead from the end of the viscous sweeps
-//! until the next step's momentum writes them, and so do the undo's p^n (u^n in u*, dead from
-//! the projection on); [`GpuSolver::new`] places them, [`GpuSolver::binding_plan`] lists every
+//! Memory: per allocated cell, 13 f32: u, u* and the viscous right-hand side (3 each; the
+//! momentum stages keep their intermediate velocities in the last two), p (`buffers::Core`),
+//! the pressure increment dp (kept as the next solve's first guess), and two arrays of the
+//! pressure solve: its z (where the projection then leaves the undo's p^n; u^n goes to u*,
+//! dead from the projection on) and a scratch (its source f, which `divergence` writes again
+//! for the check, q and the finest level's smoothing scratch); a non-Newtonian fluid adds its
+//! viscosity. CG's r, d and the check's residual, and the outlet flux, live in parts of the
+//! viscous right-hand side, dead from the end of the viscous sweeps until the next step's
+//! momentum writes it; [`GpuSolver::new`] places them, [`GpuSolver::binding_plan`] lists every
 //! pass's bindings (a test holds them), and a test traces two steps to check that no read sees
 //! another array's write ([`crate::gpu::trace`]).
 //!
@@ -125,10 +125,11 @@ pub struct CapValues {
 /// [`GpuSolver::bytes_per_fluid_cell`], bricks' padding included.
 #[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize)]
 pub struct MemoryParts {
-    /// u, u*, the viscous right-hand side and iterate (which also hold the Runge-Kutta stages,
-    /// the pressure solve's vectors and the undo's p^n), and a non-Newtonian fluid's viscosity.
+    /// u, u* and the viscous right-hand side (which also hold the Runge-Kutta stages and parts
+    /// of the pressure solve's vectors), and a non-Newtonian fluid's viscosity.
     pub fields: f64,
-    /// The pressure, its last increment and the pressure solve's scratch.
+    /// The pressure, its last increment, the pressure solve's z (and the undo's p^n) and its
+    /// scratch.
     pub pressure: f64,
     /// The cell words (kind and geometry record).
     pub cell_words: f64,
@@ -144,12 +145,12 @@ pub struct MemoryParts {
 }
 
 /// What [`GpuSolver::undo`] needs besides the fields, which `project` keeps (u^n in u*, p^n in
-/// the pressure solve's check residual, both dead until the next step's momentum).
+/// the pressure solve's z, both dead until the next step's predictor and solve).
 struct Undo {
     /// The integrated time and the step count before the step.
     wall_time: f64,
     steps: u64,
-    /// Whether u* and the check's part hold the state before the last step.
+    /// Whether u* and the pressure solve's z hold the state before the last step.
     ready: bool,
 }
 
@@ -185,7 +186,6 @@ pub struct GpuSolver<'g> {
     predictor: Predictor,
     /// Each add-on's name and passes, in the order attached.
     add_ons: Vec<(String, Vec<Dispatch>, u64)>,
-    divergence: Dispatch,
     pressure: PressureSolve,
     project: Dispatch,
     /// `solver/cap_gather` (None without caps).
@@ -410,26 +410,29 @@ impl<'g> GpuSolver<'g> {
         let mut buffers = Buffers::new(gpu);
         let core = Core::new(&mut buffers, layout, &params_value, settings.rheology != Rheology::Newtonian)?;
         let predictor = Predictor::new(&mut buffers, &core, &settings, &params_value, grid.spacing)?;
-        // The arrays of the rest of the step, in parts of the viscous rhs and iterate, which are
-        // dead from the last viscous sweep on until the next step's momentum, and in one buffer
-        // of their own. Placed so that no dispatch binds one buffer both read-only and
-        // read-write (wgpu tracks usage per buffer): rhs holds r, d and the check's residual,
-        // the iterate z, f and the outlet flux (read by the host after the step), and the
-        // buffer of their own q and the finest level's smoothing scratch (the smoothing reads
-        // r and z and writes the scratch, so those three need three buffers). `project` leaves
-        // u^n in u* and p^n in the check's part, for `undo`.
+        // The arrays of the rest of the step, in parts of the viscous rhs, which is dead from
+        // the last viscous sweep on until the next step's momentum, and in two buffers of their
+        // own. Placed so that no dispatch binds one buffer both read-only and read-write (wgpu
+        // tracks usage per buffer): the smoothing reads r and z and writes the scratch, so
+        // those three need three buffers. rhs holds r (and the check's residual: a restart
+        // computes r as that again), d and the outlet flux (read by the host after the step);
+        // z has its own; the scratch holds f (read only by the residuals, right after
+        // `divergence`, which the check runs again), q and the finest level's smoothing
+        // scratch. `project` leaves u^n in u* and p^n in z, for `undo`.
         let part = |buffer: &wgpu::Buffer, index: u64| Span::part(buffer, index, 4 * n as u64);
-        let outflow = part(&core.iterate, 2);
+        let outflow = part(&core.rhs, 2);
         let scratch = Span::whole(&buffers.empty("pressure scratch", n as u64)?);
+        let z = Span::whole(&buffers.empty("pressure z", n as u64)?);
         let vectors = PressureVectors {
-            f: part(&core.iterate, 1),
+            f: scratch.clone(),
             dp: Span::whole(&buffers.empty("pressure increment", n as u64)?),
             r: part(&core.rhs, 0),
             d: part(&core.rhs, 1),
-            z: part(&core.iterate, 0),
+            z: z.clone(),
             q: scratch.clone(),
             scratch,
-            check: part(&core.rhs, 2),
+            check: part(&core.rhs, 0),
+            before: z,
         };
         let fields: [Named; 4] = [("u", &core.u_star), ("f", &vectors.f), ("p", &core.p), ("outflow", &outflow)];
         let divergence = Dispatch::new(gpu, "solver/divergence", &core.with(&fields), n)?;
@@ -439,7 +442,7 @@ impl<'g> GpuSolver<'g> {
             ("u", &core.u),
             ("outflow", &outflow),
             ("pressure", &core.p),
-            ("pressure_before", &vectors.check),
+            ("pressure_before", &vectors.before),
         ];
         let project = Dispatch::new(gpu, "solver/project", &core.with(&fields), n)?;
         let owned_cells = ranks.as_ref().map_or(n, |r| r.domain.levels[0].owned_cells() as u32);
@@ -450,6 +453,7 @@ impl<'g> GpuSolver<'g> {
             &params_value,
             settings.multigrid,
             vectors,
+            divergence,
             owned_cells,
         )?;
         let mut cap_starts = vec![0];
@@ -496,7 +500,6 @@ impl<'g> GpuSolver<'g> {
             ranked,
             predictor,
             add_ons: Vec::new(),
-            divergence,
             pressure,
             project,
             cap_gather,
@@ -551,7 +554,6 @@ impl<'g> GpuSolver<'g> {
         };
         let mut passes = self.predictor.passes();
         passes.extend(self.add_ons.iter().flat_map(|(_, p, _)| p));
-        passes.push(&self.divergence);
         passes.extend(self.pressure.passes());
         passes.push(&self.project);
         passes.extend(self.cap_gather.iter().chain([&self.speed_max]).chain(&self.velocity_change));
@@ -611,8 +613,8 @@ impl<'g> GpuSolver<'g> {
         let storage = self.buffer_names.iter().filter(|(b, _)| b.usage().contains(wgpu::BufferUsages::STORAGE));
         for (buffer, name) in storage {
             let part = match name.as_str() {
-                "u" | "u*" | "viscous rhs" | "viscous iterate" | "viscosity" => &mut parts.fields,
-                "p" | "pressure increment" | "pressure scratch" => &mut parts.pressure,
+                "u" | "u*" | "viscous rhs" | "viscosity" => &mut parts.fields,
+                "p" | "pressure increment" | "pressure scratch" | "pressure z" => &mut parts.pressure,
                 "cells" => &mut parts.cell_words,
                 "geom" => &mut parts.geometry,
                 "neighbours" => &mut parts.neighbours,
@@ -667,7 +669,7 @@ impl<'g> GpuSolver<'g> {
         for pass in self.add_ons.iter().flat_map(|(_, p, _)| p) {
             pass.record(&mut rec);
         }
-        self.divergence.record(&mut rec);
+        self.pressure.record_source(&mut rec);
         self.pressure.record_start(gpu, &mut rec);
         self.pressure.record_iterations(gpu, &mut rec, budget);
         self.pressure.record_check(&mut rec);
@@ -880,7 +882,7 @@ impl<'g> GpuSolver<'g> {
         let (wall_time, steps) = (undo.wall_time, undo.steps);
         submit(self.gpu, |enc| {
             Span::whole(&self.core.u_star).copy_to(self.gpu, enc, &Span::whole(&self.core.u));
-            self.pressure.check_residual().copy_to(self.gpu, enc, &Span::whole(&self.core.p));
+            self.pressure.pressure_before().copy_to(self.gpu, enc, &Span::whole(&self.core.p));
         });
         if let Some(wall) = self.wall.as_mut() {
             wall.drop_pending(wall_time);

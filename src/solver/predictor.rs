@@ -83,39 +83,36 @@ impl Predictor {
         } else {
             None
         };
-        // Momentum: explicit SSP-RK3 in three passes (u1 in the viscous iterate, u2 in u*, both
-        // dead until the sweeps, and K = dt C_off in rhs), or the implicit mode's one pass; each
-        // binds u^n, the velocity it evaluates advection at, rhs and the next stage's velocity.
+        // Momentum: explicit SSP-RK3 in three passes (u1 in rhs, u2 in u*, which are dead until
+        // the last pass and the sweeps), or the implicit mode's one pass; each binds u^n, the
+        // velocity it evaluates advection at and what it writes.
         let stage_params = [
             buffers.uniform("params stage 0", &SolverParams { stage: 0, ..*params })?,
             buffers.uniform("params stage 1", &SolverParams { stage: 1, ..*params })?,
         ];
-        // What a pass writes without reading it: stage 0 rhs and u_next, stage 1 u_next, the
-        // implicit pass rhs (and u_next, which it neither reads nor writes).
-        let momentum_pass = |params: &wgpu::Buffer, eval: &wgpu::Buffer, next: &wgpu::Buffer, fresh: &[&str]| {
-            let bufs: [Named; 10] = [
+        // Every pass but stage 2 (which reads u1 where it writes) writes `out` without reading it.
+        let momentum_pass = |params: &wgpu::Buffer, eval: &wgpu::Buffer, out: &wgpu::Buffer, fresh: &[&str]| {
+            let bufs: [Named; 9] = [
                 ("params", params),
                 ("neighbours", &core.neighbours),
                 ("cells", &core.cells),
                 ("geom", &core.geom),
                 ("u", &core.u),
                 ("u_eval", eval),
-                ("rhs", &core.rhs),
-                ("u_next", next),
+                ("out", out),
                 ("p", &core.p),
                 ("viscosity", &core.viscosity),
             ];
             Ok::<_, GpuError>(Dispatch::new(gpu, "solver/momentum", &bufs, n)?.overwrites(fresh))
         };
-        let (u, u_star, iterate) = (&core.u, &core.u_star, &core.iterate);
-        let first = ["rhs", "u_next"];
+        let (u, u_star, rhs) = (&core.u, &core.u_star, &core.rhs);
         let momentum = match settings.advection {
             Advection::Explicit => vec![
-                (momentum_pass(&stage_params[0], u, iterate, &first)?, Some(Span::whole(iterate))),
-                (momentum_pass(&stage_params[1], iterate, u_star, &["u_next"])?, Some(Span::whole(u_star))),
-                (momentum_pass(&core.params, u_star, iterate, &[])?, None),
+                (momentum_pass(&stage_params[0], u, rhs, &["out"])?, Some(Span::whole(rhs))),
+                (momentum_pass(&stage_params[1], rhs, u_star, &["out"])?, Some(Span::whole(u_star))),
+                (momentum_pass(&core.params, u_star, rhs, &[])?, None),
             ],
-            Advection::Implicit => vec![(momentum_pass(&core.params, u, iterate, &first)?, None)],
+            Advection::Implicit => vec![(momentum_pass(&core.params, u, rhs, &["out"])?, None)],
         };
         // The red half binds the step's parameters (colour red, 0), the black half a copy.
         let black_params = buffers.uniform("params black", &SolverParams { colour: BLACK, ..*params })?;

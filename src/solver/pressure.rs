@@ -1,8 +1,8 @@
 //! The step's pressure solve on the GPU: M dp = f for the pressure increment, by conjugate
 //! gradients preconditioned with one multigrid V-cycle (the same sequence as the CPU twin,
 //! [`super::multigrid::pcg_cpu`]), from the last step's increment, then the divergence the
-//! projection will leave, computed afresh as f - M dp (CG restarts from that true residual while
-//! it is above the tolerance).
+//! projection will leave, computed afresh as f - M dp with f from u* again (CG restarts from that
+//! true residual while it is above the tolerance).
 //!
 //! The host records the start, a budget of iterations and the check at once, and reads nothing
 //! back: `solver/cg_control` ([`super::cg_control`]) decides on the GPU after each, through
@@ -26,7 +26,8 @@ use crate::grid::index::{BLACK, RED};
 
 /// Where the finest level's arrays live.
 pub(super) struct PressureVectors {
-    /// The source, 1/s^2 (written by `divergence`).
+    /// The source, 1/s^2 (written by `divergence`; read only by the residuals, right after it,
+    /// so it may be the scratch's memory).
     pub f: Span,
     /// The increment dp, m^2/s^2 (read by `project`; kept from step to step, the next solve's
     /// first guess).
@@ -39,8 +40,11 @@ pub(super) struct PressureVectors {
     /// The finest level's smoothing scratch (it may be q's memory: q is dead from r's update
     /// until the next iteration's operator).
     pub scratch: Span,
-    /// The check's residual f - M dp, afresh after the solve.
+    /// The check's residual f - M dp, afresh after the solve (it may be r's memory: a restart
+    /// computes r as that again).
     pub check: Span,
+    /// Where `project` leaves p^n for the undo (dead after the solve: z's memory).
+    pub before: Span,
 }
 
 /// One multigrid level on the GPU: its buffers and the passes of a V-cycle on it.
@@ -97,6 +101,9 @@ struct CgOps {
 /// The pressure solve's passes and buffers.
 pub(super) struct PressureSolve {
     v: PressureVectors,
+    /// `solver/divergence`: f from u* (and the outlets' fluxes), before the start and again
+    /// before the check.
+    source: Dispatch,
     /// r = f - M dp into level 0's f.
     initial_residual: Dispatch,
     /// q = -M d.
@@ -132,6 +139,7 @@ impl LevelPasses {
 
 impl PressureSolve {
     /// Prepares the levels of `hierarchy` (the finest is `core`'s grid) and CG's operations.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn new(
         buffers: &mut Buffers,
         core: &Core,
@@ -139,6 +147,7 @@ impl PressureSolve {
         params: &SolverParams,
         multigrid: MultigridSettings,
         v: PressureVectors,
+        source: Dispatch,
         owned: u32,
     ) -> Result<PressureSolve, GpuError> {
         let gpu = buffers.gpu;
@@ -276,6 +285,7 @@ impl PressureSolve {
         let control_params = [a?, b?, c?];
         Ok(PressureSolve {
             v,
+            source,
             initial_residual,
             apply,
             residual_check,
@@ -361,22 +371,23 @@ impl PressureSolve {
         &self.v.dp
     }
 
-    /// The source f (1/s^2), which `divergence` writes.
+    /// The source f (1/s^2), as the step's last `divergence` left it.
     pub(super) fn source(&self) -> &Span {
         &self.v.f
     }
 
-    /// The check's residual (1/s^2), dead once the solve is done (`project` keeps p^n there).
-    pub(super) fn check_residual(&self) -> &Span {
-        &self.v.check
+    /// Where `project` leaves p^n (m^2/s^2) for the undo.
+    pub(super) fn pressure_before(&self) -> &Span {
+        &self.v.before
     }
 
     /// The passes of a solve with one iteration (its vector operations apart), in the order
-    /// they are recorded: the residual, the operator, each level's V-cycle passes, the check.
+    /// they are recorded: the source, the residual, the operator, each level's V-cycle passes,
+    /// the source again and the check.
     pub(super) fn passes(&self) -> Vec<&Dispatch> {
-        let mut passes = vec![&self.initial_residual, &self.apply];
+        let mut passes = vec![&self.source, &self.initial_residual, &self.apply];
         passes.extend(self.v_cycle_runs().into_iter().map(|(d, _)| d));
-        passes.push(&self.residual_check);
+        passes.extend([&self.source, &self.residual_check]);
         passes
     }
 
@@ -426,16 +437,21 @@ impl PressureSolve {
         self.levels.iter().flat_map(|level| level.passes.runs(self.multigrid.sweeps)).collect()
     }
 
-    /// Records CG's start from the current dp: r = f - M dp, z = V(r), d = z, r.z, r.r, f.f and
-    /// the control's start (not gated). Also a restart, after a check.
+    /// Records f from u* (the step's first start: a restart follows a check, which left it).
+    pub(super) fn record_source(&self, rec: &mut Recorder) {
+        self.source.record(rec);
+    }
+
+    /// Records CG's start from the current dp and f: f.f, r = f - M dp, z = V(r), d = z, r.z,
+    /// r.r and the control's start (not gated). Also a restart, after a check.
     pub(super) fn record_start(&self, gpu: &Gpu, rec: &mut Recorder) {
+        self.ops.ff.record(rec);
         self.initial_residual.record(rec);
         rec.exchange(0, &self.v.r, 1);
         self.v_cycle(gpu, rec, 0, None, false);
         self.levels[0].e.copy_to(gpu, rec, &self.v.d);
         self.ops.rz.record(rec);
         self.ops.rr.record(rec);
-        self.ops.ff.record(rec);
         rec.sum(self.vectors.scalars(), &[RZ, RR, FF]);
         self.control().1[0].record(rec);
     }
@@ -476,8 +492,10 @@ impl PressureSolve {
         self.v_cycle_runs().iter().for_each(|(d, runs)| d.count_ran(k * runs));
     }
 
-    /// Records the check: f - M dp afresh, its norm, and the control's decision (not gated).
+    /// Records the check: f from u* again (the V-cycles used its memory), f - M dp, its norm,
+    /// and the control's decision (not gated).
     pub(super) fn record_check(&self, rec: &mut Recorder) {
+        self.source.record(rec);
         self.residual_check.record(rec);
         self.ops.ee.record(rec);
         rec.sum(self.vectors.scalars(), &[EE]);

@@ -71,10 +71,9 @@ fn params(b: &Bound) -> SolverParams {
 }
 
 fn momentum(b: &Bound) {
-    let (rhs, u_next) = (b.get_mut("rhs"), b.get_mut("u_next"));
     let (u, u_eval, p, viscosity) = (b.get("u"), b.get("u_eval"), b.get("p"), b.get("viscosity"));
     let st = pressure_stencil(b);
-    cpu::momentum_with(&grid(b), &st, &params(b), u, u_eval, rhs, u_next, p, viscosity);
+    cpu::momentum_with(&grid(b), &st, &params(b), u, u_eval, b.get_mut("out"), p, viscosity);
 }
 
 fn viscous_sweep(b: &Bound) {
