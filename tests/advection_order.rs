@@ -30,10 +30,11 @@ fn advection(gpu: &Gpu, g: &Grid, boundaries: &[Boundary], u: &[f32]) -> Vec<f32
     let grid_gpu = GpuGrid::new(gpu, &layout, &params).unwrap();
     let u_buf = gpu.storage("u", u).unwrap();
     let next_buf = gpu.storage_empty("out", 12 * n as u64).unwrap();
+    let k_buf = gpu.storage_empty("k", 12 * n as u64).unwrap();
     let p_buf = gpu.storage_empty("p", 4 * n as u64).unwrap();
     let nu_buf = gpu.storage_empty("viscosity", 4).unwrap();
-    let fields: [(&str, &dyn Bindable); 5] =
-        [("u", &u_buf), ("u_eval", &u_buf), ("out", &next_buf), ("p", &p_buf), ("viscosity", &nu_buf)];
+    let fields: [(&str, &dyn Bindable); 6] =
+        [("u", &u_buf), ("u_eval", &u_buf), ("out", &next_buf), ("k", &k_buf), ("p", &p_buf), ("viscosity", &nu_buf)];
     grid_gpu.run(gpu, "solver/momentum", &fields).unwrap();
     let next = gpu.read::<f32>(&next_buf).unwrap();
     next.iter().zip(u).map(|(u1, u)| u1 - u).collect()

@@ -401,9 +401,10 @@ fn momentum_gpu_matches_cpu() {
     let n = layout.cells.len();
     let u: Vec<f32> = random(3 * n, 11).iter().map(|x| 0.3 * x).collect();
     // The velocity advection is evaluated at (a Runge-Kutta stage's), and what `out` holds
-    // before: u1 as stage 0 leaves it for stage 2 (the other passes overwrite it).
+    // before: K as stage 0 leaves it for stage 1, u1 for stage 2 (the other passes overwrite it).
     let u_eval: Vec<f32> = random(3 * n, 18).iter().map(|x| 0.3 * x).collect();
     let u1: Vec<f32> = random(3 * n, 12).iter().map(|x| 0.3 * x).collect();
+    let k_before: Vec<f32> = random(3 * n, 19).iter().map(|x| 0.01 * x).collect();
     let p: Vec<f32> = random(n, 16).iter().map(|x| 1e-3 * x).collect();
     let viscosity = random_viscosity(n, 17);
     let nu_buf = gpu.storage("viscosity", &viscosity).unwrap();
@@ -419,14 +420,24 @@ fn momentum_gpu_matches_cpu() {
         let grid_gpu = GpuGrid::new(&gpu, &layout, &params).unwrap();
         let (u_buf, eval_buf) = (gpu.storage("u", &u).unwrap(), gpu.storage("u_eval", &u_eval).unwrap());
         let p_buf = gpu.storage("p", &p).unwrap();
-        let out_buf = gpu.storage("out", &u1).unwrap();
-        let fields: [(&str, &dyn Bindable); 5] =
-            [("u", &u_buf), ("u_eval", &eval_buf), ("out", &out_buf), ("p", &p_buf), ("viscosity", &nu_buf)];
+        let before = if stage == 1 { &k_before } else { &u1 };
+        let (out_buf, k_buf) = (gpu.storage("out", before).unwrap(), gpu.storage("k", &k_before).unwrap());
+        let fields: [(&str, &dyn Bindable); 6] = [
+            ("u", &u_buf),
+            ("u_eval", &eval_buf),
+            ("out", &out_buf),
+            ("k", &k_buf),
+            ("p", &p_buf),
+            ("viscosity", &nu_buf),
+        ];
         grid_gpu.run(&gpu, "solver/momentum", &fields).unwrap();
-        let mut out = u1.clone();
-        cpu::momentum(&layout.view(), &params, &u, &u_eval, &mut out, &p, &viscosity);
+        let (mut out, mut k) = (before.clone(), k_before.clone());
+        cpu::momentum(&layout.view(), &params, &u, &u_eval, &mut out, &mut k, &p, &viscosity);
         let case = format!("stage {stage}, implicit {implicit}, rheology {}", params.rheology);
         compare(&format!("momentum ({case})"), &gpu.read::<f32>(&out_buf).unwrap(), &out, 1e-5);
+        if stage == 0 && implicit == 0 {
+            compare(&format!("momentum K ({case})"), &gpu.read::<f32>(&k_buf).unwrap(), &k, 1e-5);
+        }
     }
 }
 
@@ -757,9 +768,9 @@ fn the_steps_binding_plan_is_as_designed() {
         format!("solver/pressure_smooth: params=level {l} params {variant} {geometry} {input} {tables} {output}")
     };
     let expected: Vec<String> = [
-        "solver/momentum: params=params stage 0 neighbours=neighbours cells=cells geom=geom u=u u_eval=u out=viscous rhs p=p viscosity=viscosity".to_string(),
-        "solver/momentum: params=params stage 1 neighbours=neighbours cells=cells geom=geom u=u u_eval=viscous rhs out=u* p=p viscosity=viscosity".to_string(),
-        format!("solver/momentum: {grid} u=u u_eval=u* out=viscous rhs p=p viscosity=viscosity"),
+        "solver/momentum: params=params stage 0 neighbours=neighbours cells=cells geom=geom u=u u_eval=u out=viscous rhs p=p viscosity=viscosity k=u*".to_string(),
+        "solver/momentum: params=params stage 1 neighbours=neighbours cells=cells geom=geom u=u u_eval=viscous rhs out=u* p=p viscosity=viscosity k=pressure scratch".to_string(),
+        format!("solver/momentum: {grid} u=u u_eval=u* out=viscous rhs p=p viscosity=viscosity k=pressure scratch"),
         format!("solver/viscous_sweep: {grid} rhs=viscous rhs u=u v=u* viscosity=viscosity"),
         "solver/viscous_sweep: params=params black neighbours=neighbours cells=cells geom=geom rhs=viscous rhs u=u v=u* viscosity=viscosity".to_string(),
         format!("solver/divergence: {grid} u=u* f=pressure scratch p=p outflow=viscous rhs[2]"),

@@ -21,13 +21,14 @@
 //            T = A(u) / 6 + A(u1) / 6 + 2/3 A(u2)
 // (Crank-Nicolson: viscous_sweep holds the other half of L and the walls). C's diagonal is taken
 // point-implicitly: dt C = dt (C_off - D u) becomes dt (C_off - D u_new), so that a wall's stiff
-// term does not throw the stage velocities off, from rest say. Every stage evaluates
-// K = dt C_off from u^n and p afresh (the same operations, so the same value), and stage 2
-// recovers the earlier stages' advection from the velocities: dt A(u) = u1 (1 + dt D) - u - K
-// and dt A(u1) = (4 u2 - 3 u) (1 + dt D) - u1 - K (the diagonal D is geometry and the backflow
-// drag). So the stages keep nothing but their velocities, in the buffers the step has anyway:
-// u1 where rhs goes, u2 in u*, and stage 2 reads a cell's u1 before it writes the cell's rhs
-// over it. At a steady state
+// term does not throw the stage velocities off, from rest say. Stage 0 leaves K = dt C_off where
+// stage 1 writes u2, which reads a cell's K there before it writes the cell's u2 over it; stage
+// 2 evaluates K from u^n and p afresh (the same operations, so the same value) and recovers the
+// earlier stages' advection from the velocities: dt A(u) = u1 (1 + dt D) - u - K and
+// dt A(u1) = (4 u2 - 3 u) (1 + dt D) - u1 - K (the diagonal D is geometry and the backflow
+// drag). So the stages keep nothing but K and their velocities, in the buffers the step has
+// anyway: u1 where rhs goes, K then u2 in u*, and stage 2 reads a cell's u1 before it writes the
+// cell's rhs over it. At a steady state
 // A(u) + C = 0, so u1 = u2 = u and T = A(u): the steady state does not depend on dt. SSP-RK3 is
 // stable for the third-order upwind-biased difference to a Courant number (sum_i |u_i| dt / h)
 // of 1.6 and for centred differences to 1.7. With params.implicit_advection, one pass (stage 2,
@@ -54,8 +55,10 @@
 // The velocity advection is evaluated at: u (stage 0, implicit mode), u1 (stage 1), u2 (stage 2).
 @group(0) @binding(5) var<storage, read> u_eval: array<f32>;
 // What the pass writes, m/s: u1 (stage 0), u2 (stage 1), the right-hand side of the viscous solve
-// (stage 2 and the implicit pass; see viscous_sweep). Stage 2 reads u1 there first.
+// (stage 2 and the implicit pass; see viscous_sweep). Stage 1 reads K there first, stage 2 u1.
 @group(0) @binding(6) var<storage, read_write> out: array<f32>;
+// K = dt C_off, m/s: stage 0 writes it (where stage 1 writes u2); the other passes do not use it.
+@group(0) @binding(9) var<storage, read_write> k: array<f32>;
 // Pressure of the last step, kinematic, m^2/s^2.
 @group(0) @binding(7) var<storage, read> p: array<f32>;
 // Kinematic viscosity per cell (non-Newtonian fluids), m^2/s.
@@ -104,11 +107,12 @@ fn momentum(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
     if bc_kind == BC_OUTLET {
         backflow = 0.5 * params.backflow * max(-cap_flux(id, un), 0.0) / vol_adv;
     }
-    // Stage 2's u1, loaded before this cell's first store: loading between the stores (the
-    // buffer is read-write) took a third of this stage's time on an H200.
-    var u1 = vec3<f32>(0.0);
-    if stage == 2u && !implicit {
-        u1 = vec3<f32>(out[id], out[n + id], out[2u * n + id]);
+    // What the earlier stages left (stage 1's K, stage 2's u1), loaded before this cell's first
+    // store: loading between the stores (the buffer is read-write) took a third of this stage's
+    // time on an H200.
+    var left = vec3<f32>(0.0);
+    if stage != 0u && !implicit {
+        left = vec3<f32>(out[id], out[n + id], out[2u * n + id]);
     }
     // C's diagonal, 1/s: every side of the viscous stencil but an outlet's, and the backflow
     // drag; `fluid_sides` the fluid sides' part (in lap).
@@ -122,13 +126,24 @@ fn momentum(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
             diagonal += st.coef[d];
         }
     }
-    let grad_p = pressure_gradient_of(id, bc(id, GEOM_BC_PRESSURE), nbf);
+    // Stage 1 takes K as stage 0 left it; the others evaluate it.
+    let evaluate = stage != 1u || implicit;
+    var grad_p = vec3<f32>(0.0);
+    if evaluate {
+        grad_p = pressure_gradient_of(id, bc(id, GEOM_BC_PRESSURE), nbf);
+    }
     let dt = params.dt;
     for (var c = 0u; c < 3u; c++) {
         let uc = un[c];
-        let k = c * n + id;
+        let k_at = c * n + id;
         let advection = -(v.x * apply_difference(dx, c, v[c], bc_velocity) + v.y * apply_difference(dy, c, v[c], bc_velocity)
             + v.z * apply_difference(dz, c, v[c], bc_velocity));
+        if !evaluate {
+            // u2 = 3/4 u + 1/4 (u1 + dt (A(u1) + C_off - D u2')).
+            let stepped = (v[c] + dt * advection + left[c]) / (1.0 + dt * diagonal);
+            out[k_at] = 0.75 * uc + 0.25 * stepped;
+            continue;
+        }
         // Diffusion (Shortley-Weller) at u^n: the fluid sides, the moving walls' values, and the
         // walls' own part (implicit in viscous_sweep).
         var lap = 0.0;
@@ -146,21 +161,17 @@ fn momentum(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
         let off = lap + fluid_sides * uc + wall_value + force[c] - grad_p[c];
         let k_off = dt * off;
         if stage == 0u && !implicit {
-            out[k] = (uc + dt * (advection + off)) / (1.0 + dt * diagonal);
-            continue;
-        }
-        if stage == 1u {
-            // u2 = 3/4 u + 1/4 (u1 + dt (A(u1) + C_off - D u2')).
-            let stepped = (v[c] + dt * advection + k_off) / (1.0 + dt * diagonal);
-            out[k] = 0.75 * uc + 0.25 * stepped;
+            out[k_at] = (uc + dt * (advection + off)) / (1.0 + dt * diagonal);
+            k[k_at] = k_off;
             continue;
         }
         if !implicit {
             // The earlier stages' advection (times dt) from u1, u2 and K, then rhs.
-            let a0 = u1[c] * (1.0 + dt * diagonal) - uc - k_off;
-            let a1 = (4.0 * v[c] - 3.0 * uc) * (1.0 + dt * diagonal) - u1[c] - k_off;
+            let u1 = left[c];
+            let a0 = u1 * (1.0 + dt * diagonal) - uc - k_off;
+            let a1 = (4.0 * v[c] - 3.0 * uc) * (1.0 + dt * diagonal) - u1 - k_off;
             let base = uc + k_off - dt * (0.5 * lap + (fluid_sides + backflow) * uc);
-            out[k] = base + (a0 + a1) / 6.0 + dt * advection * (2.0 / 3.0);
+            out[k_at] = base + (a0 + a1) / 6.0 + dt * advection * (2.0 / 3.0);
             continue;
         }
         // rhs of the viscous solve without the advective tendency.
@@ -175,6 +186,6 @@ fn momentum(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
                 t += inflow * (uc - u[c * n + nbf[d]]);
             }
         }
-        out[k] = base + dt * t;
+        out[k_at] = base + dt * t;
     }
 }

@@ -407,17 +407,18 @@ mod tests {
         let source = shader::source("solver/momentum").unwrap();
         let (slots, workgroup) = reflect("solver/momentum", "momentum", &source).unwrap();
         let names: Vec<&str> = slots.iter().map(|s| s.name.as_str()).collect();
-        let expected = ["params", "neighbours", "cells", "geom", "u", "u_eval", "out", "p", "viscosity"];
+        let expected = ["params", "neighbours", "cells", "geom", "u", "u_eval", "out", "p", "viscosity", "k"];
         assert_eq!(names, expected);
         assert_eq!(workgroup, 64);
         assert!(matches!(slots[0].kind, BindingKind::Uniform { .. }));
         assert_eq!(slots[6].kind, BindingKind::Storage { writable: true, fixed: 0, stride: 4 });
         assert_eq!(slots[4].kind, BindingKind::Storage { writable: false, fixed: 0, stride: 4 });
         // What the entry point does with them: u read, out written (every stage) and read
-        // (stage 2's u1).
+        // (stage 1's K, stage 2's u1), k written (stage 0).
         assert!(slots[4].reads && !slots[4].writes);
         assert!(slots[6].reads && slots[6].writes);
         assert!(!slots[7].writes);
+        assert!(slots[9].writes && !slots[9].reads);
     }
 
     #[test]

@@ -69,6 +69,10 @@ pub(super) struct Core {
     pub rhs: wgpu::Buffer,
     /// Kinematic pressure, m^2/s^2.
     pub p: wgpu::Buffer,
+    /// The pressure solve's scratch (one value per cell; its source f, q and the finest level's
+    /// smoothing scratch), dead during the predictor: the momentum passes that write no K bind
+    /// it as theirs.
+    pub scratch: wgpu::Buffer,
     /// Each cell's viscosity (non-Newtonian fluids; one unread value otherwise), m^2/s.
     pub viscosity: wgpu::Buffer,
     /// Cells in allocated bricks.
@@ -94,6 +98,7 @@ impl Core {
             u_star: buffers.empty("u*", n3)?,
             rhs: buffers.empty("viscous rhs", n3)?,
             p: buffers.empty("p", n as u64)?,
+            scratch: buffers.empty("pressure scratch", n as u64)?,
             viscosity: buffers.empty("viscosity", if non_newtonian { n as u64 } else { 1 })?,
             n,
         })

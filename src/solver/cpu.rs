@@ -731,9 +731,10 @@ fn axis_difference(
 
 /// Twin of `solver/momentum`: Runge-Kutta stage `params.stage` of the explicit part of the
 /// predictor, from u^n `u` and the velocity advection is evaluated at, `u_eval`, into `out`:
-/// u1 (stage 0), u2 (stage 1), or the viscous solve's right-hand side (stage 2, which reads u1 in
-/// `out` first and recovers the earlier stages' advection from u1, u2 and K = dt C_off, and the
-/// implicit mode's one pass). Every stage evaluates K from `u` and `p` afresh.
+/// u1 (stage 0, which also writes K = dt C_off into `k`), u2 (stage 1, which reads K in `out`
+/// first), or the viscous solve's right-hand side (stage 2, which reads u1 in `out` first,
+/// evaluates K from `u` and `p` afresh and recovers the earlier stages' advection from u1, u2 and
+/// K; and the implicit mode's one pass). Only stage 0 uses `k`.
 #[allow(clippy::too_many_arguments)]
 pub fn momentum(
     layout: &CellView,
@@ -741,11 +742,12 @@ pub fn momentum(
     u: &[f32],
     u_eval: &[f32],
     out: &mut [f32],
+    k: &mut [f32],
     p: &[f32],
     viscosity: &[f32],
 ) {
     let stencil = pressure_stencil(layout);
-    momentum_with(layout, &stencil, params, u, u_eval, out, p, viscosity);
+    momentum_with(layout, &stencil, params, u, u_eval, out, k, p, viscosity);
 }
 
 /// [`momentum`] with the grid's [`pressure_stencil`].
@@ -757,6 +759,7 @@ pub fn momentum_with(
     u: &[f32],
     u_eval: &[f32],
     out: &mut [f32],
+    k: &mut [f32],
     p: &[f32],
     viscosity: &[f32],
 ) {
@@ -764,15 +767,16 @@ pub fn momentum_with(
     let h = params.h;
     let stage = params.stage;
     let force = [params.force_x, params.force_y, params.force_z];
-    // Each cell's output, from the inputs and its own old output only (stage 2's u1), written
-    // in parallel (each cell its own entries).
+    // Each cell's output (and stage 0's K), from the inputs and its own old output only (stage
+    // 1's K, stage 2's u1), written in parallel (each cell its own entries).
     let output = Disjoint::new(out);
+    let k_output = Disjoint::new(if stage == 0 { k } else { &mut [] });
     // SAFETY: cell i reads and writes entries c n + i only.
     let out_in = |k: usize| unsafe { output.get(k) };
-    let cell = |id: u32| -> [f32; 3] {
+    let cell = |id: u32| -> ([f32; 3], [f32; 3]) {
         let i = id as usize;
         if !layout.is_fluid(id) {
-            return [0.0; 3];
+            return ([0.0; 3], [0.0; 3]);
         }
         let vol_adv = layout.volume(id).max(ADVECTION_MIN_VOLUME) * h;
         let b = layout.boundary(id);
@@ -780,6 +784,8 @@ pub fn momentum_with(
         let implicit = params.implicit_advection == 1;
         let geometry = stencil_geometry(layout, params, id);
         let coefs = viscous_coefficients(params, viscosity, id, &geometry);
+        // Stage 1 takes K as stage 0 left it; the others evaluate it.
+        let evaluate = stage != 1 || implicit;
         let un = [u[i], u[n + i], u[2 * n + i]];
         let v = [u_eval[i], u_eval[n + i], u_eval[2 * n + i]];
         let differences: [AxisDifference; 3] = std::array::from_fn(|axis| {
@@ -794,7 +800,7 @@ pub fn momentum_with(
         let diagonal = coefs.iter().filter(|(side, _)| *side != Side::Skip).fold(backflow, |s, (_, coef)| s + coef);
         let fluid_sides =
             coefs.iter().filter(|(side, _)| matches!(side, Side::Fluid(_))).fold(0.0, |s, (_, coef)| s + coef);
-        let grad_p = stencil.gradient(layout, params, p, id, b.pressure);
+        let grad_p = if evaluate { stencil.gradient(layout, params, p, id, b.pressure) } else { [0.0; 3] };
         let dt = params.dt;
         // The implicit pass's inflow through each face (over the volume), the same for every
         // component.
@@ -804,13 +810,20 @@ pub fn momentum_with(
                 inflows[d] = (-face_volume_flux(layout, u, id, nb, d)).max(0.0) / vol_adv;
             }
         }
-        let u1: [f32; 3] = std::array::from_fn(|c| if stage == 2 && !implicit { out_in(c * n + i) } else { 0.0 });
-        let mut out_new = [0.0f32; 3];
+        // Stage 1's K, stage 2's u1.
+        let left: [f32; 3] = std::array::from_fn(|c| if stage != 0 && !implicit { out_in(c * n + i) } else { 0.0 });
+        let (mut out_new, mut k_new) = ([0.0f32; 3], [0.0f32; 3]);
         for c in 0..3 {
             let uc = un[c];
             let mut advection = 0.0f32;
             for (axis, diff) in differences.iter().enumerate() {
                 advection -= v[axis] * diff.apply(u_eval, n, c, v[c], bc_velocity);
+            }
+            if !evaluate {
+                // u2 = 3/4 u + 1/4 (u1 + dt (A(u1) + C_off - D u2')).
+                let stepped = (v[c] + dt * advection + left[c]) / (1.0 + dt * diagonal);
+                out_new[c] = 0.75 * uc + 0.25 * stepped;
+                continue;
             }
             let (mut lap, mut wall_value) = (0.0f32, 0.0f32);
             for (side, coef) in coefs {
@@ -825,18 +838,14 @@ pub fn momentum_with(
             let k_off = dt * off;
             if stage == 0 && !implicit {
                 out_new[c] = (uc + dt * (advection + off)) / (1.0 + dt * diagonal);
-                continue;
-            }
-            if stage == 1 {
-                // u2 = 3/4 u + 1/4 (u1 + dt (A(u1) + C_off - D u2')).
-                let stepped = (v[c] + dt * advection + k_off) / (1.0 + dt * diagonal);
-                out_new[c] = 0.75 * uc + 0.25 * stepped;
+                k_new[c] = k_off;
                 continue;
             }
             if !implicit {
                 // The earlier stages' advection (times dt) from u1, u2 and K.
-                let a0 = u1[c] * (1.0 + dt * diagonal) - uc - k_off;
-                let a1 = (4.0 * v[c] - 3.0 * uc) * (1.0 + dt * diagonal) - u1[c] - k_off;
+                let u1 = left[c];
+                let a0 = u1 * (1.0 + dt * diagonal) - uc - k_off;
+                let a1 = (4.0 * v[c] - 3.0 * uc) * (1.0 + dt * diagonal) - u1 - k_off;
                 let base = uc + k_off - dt * (0.5 * lap + (fluid_sides + backflow) * uc);
                 out_new[c] = base + (a0 + a1) / 6.0 + dt * advection * (2.0 / 3.0);
                 continue;
@@ -851,13 +860,18 @@ pub fn momentum_with(
             }
             out_new[c] = base + dt * t;
         }
-        out_new
+        (out_new, k_new)
     };
     (0..params.cells).into_par_iter().with_min_len(BRICK_CELLS as usize).for_each(|id| {
         let i = id as usize;
-        for (c, x) in cell(id).into_iter().enumerate() {
+        let (values, k_values) = cell(id);
+        for c in 0..3 {
             // SAFETY: as above.
-            unsafe { output.set(c * n + i, x) };
+            unsafe { output.set(c * n + i, values[c]) };
+            if stage == 0 && layout.is_fluid(id) {
+                // SAFETY: as above.
+                unsafe { k_output.set(c * n + i, k_values[c]) };
+            }
         }
     });
 }

@@ -421,7 +421,7 @@ impl<'g> GpuSolver<'g> {
         // scratch. `project` leaves u^n in u* and p^n in z, for `undo`.
         let part = |buffer: &wgpu::Buffer, index: u64| Span::part(buffer, index, 4 * n as u64);
         let outflow = part(&core.rhs, 2);
-        let scratch = Span::whole(&buffers.empty("pressure scratch", n as u64)?);
+        let scratch = Span::whole(&core.scratch);
         let z = Span::whole(&buffers.empty("pressure z", n as u64)?);
         let vectors = PressureVectors {
             f: scratch.clone(),

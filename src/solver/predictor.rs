@@ -83,16 +83,17 @@ impl Predictor {
         } else {
             None
         };
-        // Momentum: explicit SSP-RK3 in three passes (u1 in rhs, u2 in u*, which are dead until
-        // the last pass and the sweeps), or the implicit mode's one pass; each binds u^n, the
-        // velocity it evaluates advection at and what it writes.
+        // Momentum: explicit SSP-RK3 in three passes (u1 in rhs, K then u2 in u*, which are dead
+        // until the last pass and the sweeps), or the implicit mode's one pass; each binds u^n,
+        // the velocity it evaluates advection at, what it writes and K (stage 0's; the others bind
+        // the pressure solve's scratch there, dead until the divergence, and leave it).
         let stage_params = [
             buffers.uniform("params stage 0", &SolverParams { stage: 0, ..*params })?,
             buffers.uniform("params stage 1", &SolverParams { stage: 1, ..*params })?,
         ];
-        // Every pass but stage 2 (which reads u1 where it writes) writes `out` without reading it.
-        let momentum_pass = |params: &wgpu::Buffer, eval: &wgpu::Buffer, out: &wgpu::Buffer, fresh: &[&str]| {
-            let bufs: [Named; 9] = [
+        // Stage 0 and the implicit pass write `out` without reading it, stage 0 also `k`.
+        let momentum_pass = |params: &wgpu::Buffer, [eval, out, k]: [&wgpu::Buffer; 3], fresh: &[&str]| {
+            let bufs: [Named; 10] = [
                 ("params", params),
                 ("neighbours", &core.neighbours),
                 ("cells", &core.cells),
@@ -100,19 +101,20 @@ impl Predictor {
                 ("u", &core.u),
                 ("u_eval", eval),
                 ("out", out),
+                ("k", k),
                 ("p", &core.p),
                 ("viscosity", &core.viscosity),
             ];
             Ok::<_, GpuError>(Dispatch::new(gpu, "solver/momentum", &bufs, n)?.overwrites(fresh))
         };
-        let (u, u_star, rhs) = (&core.u, &core.u_star, &core.rhs);
+        let (u, u_star, rhs, unused) = (&core.u, &core.u_star, &core.rhs, &core.scratch);
         let momentum = match settings.advection {
             Advection::Explicit => vec![
-                (momentum_pass(&stage_params[0], u, rhs, &["out"])?, Some(Span::whole(rhs))),
-                (momentum_pass(&stage_params[1], rhs, u_star, &["out"])?, Some(Span::whole(u_star))),
-                (momentum_pass(&core.params, u_star, rhs, &[])?, None),
+                (momentum_pass(&stage_params[0], [u, rhs, u_star], &["out", "k"])?, Some(Span::whole(rhs))),
+                (momentum_pass(&stage_params[1], [rhs, u_star, unused], &[])?, Some(Span::whole(u_star))),
+                (momentum_pass(&core.params, [u_star, rhs, unused], &[])?, None),
             ],
-            Advection::Implicit => vec![(momentum_pass(&core.params, u, rhs, &["out"])?, None)],
+            Advection::Implicit => vec![(momentum_pass(&core.params, [u, rhs, unused], &["out"])?, None)],
         };
         // The red half binds the step's parameters (colour red, 0), the black half a copy.
         let black_params = buffers.uniform("params black", &SolverParams { colour: BLACK, ..*params })?;

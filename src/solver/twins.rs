@@ -73,7 +73,8 @@ fn params(b: &Bound) -> SolverParams {
 fn momentum(b: &Bound) {
     let (u, u_eval, p, viscosity) = (b.get("u"), b.get("u_eval"), b.get("p"), b.get("viscosity"));
     let st = pressure_stencil(b);
-    cpu::momentum_with(&grid(b), &st, &params(b), u, u_eval, b.get_mut("out"), p, viscosity);
+    let (out, k) = (b.get_mut("out"), b.get_mut("k"));
+    cpu::momentum_with(&grid(b), &st, &params(b), u, u_eval, out, k, p, viscosity);
 }
 
 fn viscous_sweep(b: &Bound) {

@@ -356,9 +356,9 @@ fn advective_force(
     // Stage 0 of the momentum twin without viscosity or pressure, over dt = 1 s, leaves
     // u1 = u + A(u) dt.
     let params = SolverParams { h: h as f32, dt: 1.0, nu: 0.0, cells: n as u32, stage: 0, ..Default::default() };
-    let mut next = vec![0.0f32; 3 * n];
+    let (mut next, mut k) = (vec![0.0f32; 3 * n], vec![0.0f32; 3 * n]);
     let (viscosity, p) = (vec![0.0f32; 1], vec![0.0f32; n]);
-    cpu::momentum(&layout.view(), &params, u, u, &mut next, &p, &viscosity);
+    cpu::momentum(&layout.view(), &params, u, u, &mut next, &mut k, &p, &viscosity);
     let (mut total, mut wall, mut volume) = (0.0, 0.0, 0.0);
     for id in fluid(g) {
         let (s, radial2) = place(g, id, axis);
