@@ -522,13 +522,18 @@ fn cap_gather_gpu_matches_cpu() {
     let n = layout.cells.len();
     let ids: Vec<u32> = g.caps.iter().flat_map(|c| c.cells.iter().map(|&(id, _)| id)).collect();
     assert!(ids.len() > 100, "{} cap cells", ids.len());
-    let (outflow, p) = (random(n, 30), random(n, 31));
-    let ids_buf = gpu.storage("cap ids", &ids).unwrap();
+    // The outlet fluxes by boundary record, one entry more (0) for the cap cells without one.
+    let c = layout.boundary_records();
+    let records: Vec<u32> = ids.iter().map(|&id| layout.boundary_record(id).unwrap_or(c) as u32).collect();
+    assert!(records.iter().any(|&r| (r as usize) < c), "cap cells with a boundary condition");
+    let (outflow, p) = (random(c + 1, 30), random(n, 31));
+    let (ids_buf, records_buf) = (gpu.storage("cap ids", &ids).unwrap(), gpu.storage("records", &records).unwrap());
     let (of_buf, p_buf) = (gpu.storage("outflow", &outflow).unwrap(), gpu.storage("p", &p).unwrap());
     let out_buf = gpu.storage_empty("cap values", 8 * ids.len() as u64).unwrap();
-    let bufs: [(&str, &dyn Bindable); 4] = [("ids", &ids_buf), ("outflow", &of_buf), ("p", &p_buf), ("out", &out_buf)];
+    let bufs: [(&str, &dyn Bindable); 5] =
+        [("ids", &ids_buf), ("records", &records_buf), ("outflow", &of_buf), ("p", &p_buf), ("out", &out_buf)];
     kernels::run(&gpu, "solver/cap_gather", &bufs, ids.len() as u32).unwrap();
-    let expected = cpu::cap_gather(&ids, &outflow, &p);
+    let expected = cpu::cap_gather(&ids, &records, &outflow, &p);
     // A gather moves values unchanged: bit for bit on any adapter.
     assert_eq!(gpu.read::<f32>(&out_buf).unwrap(), expected, "cap_gather: GPU values differ from the CPU twin's");
     println!("cap_gather: {} cap cells gathered, bit-exact", ids.len());
@@ -749,11 +754,11 @@ fn the_steps_binding_plan_is_as_designed() {
     for line in &plan {
         println!("{line}");
     }
-    // Read as: the momentum stages write u1 into the viscous right-hand side and u2 into u*; the
-    // right-hand side then holds r (and the check's residual), d and the outlet flux (parts 0,
-    // 1, 2); the pressure scratch f, q and the smoothing scratch; z its own buffer, where the
-    // projection leaves p^n. Every level above the coarsest is smoothed; the coarsest is solved
-    // (4 levels for this pipe).
+    // Read as: the momentum stages write u1 into the viscous right-hand side and K, then u2,
+    // into u*; the right-hand side then holds r, d and f (parts 0, 1, 2); the pressure scratch q
+    // and the smoothing scratch; z its own buffer, where the residuals go and the projection
+    // leaves p^n; the outlet flux per cap cell. Every level above the coarsest is smoothed; the
+    // coarsest is solved (4 levels for this pipe).
     let coarsest = solver.level_cells.len() - 1;
     assert_eq!(coarsest, 3);
     let grid = "params=params neighbours=neighbours cells=cells geom=geom";
@@ -773,8 +778,8 @@ fn the_steps_binding_plan_is_as_designed() {
         format!("solver/momentum: {grid} u=u u_eval=u* out=viscous rhs p=p viscosity=viscosity k=pressure scratch"),
         format!("solver/viscous_sweep: {grid} rhs=viscous rhs u=u v=u* viscosity=viscosity"),
         "solver/viscous_sweep: params=params black neighbours=neighbours cells=cells geom=geom rhs=viscous rhs u=u v=u* viscosity=viscosity".to_string(),
-        format!("solver/divergence: {grid} u=u* f=pressure scratch p=p outflow=viscous rhs[2]"),
-        format!("solver/pressure_residual: {grid} f=pressure scratch p=pressure increment r=viscous rhs[0]"),
+        format!("solver/divergence: {grid} u=u* f=viscous rhs[2] p=p outflow=outlet flux"),
+        format!("solver/pressure_residual: {grid} f=viscous rhs[2] p=pressure increment r=pressure z"),
         "solver/pressure_residual: params=params without source neighbours=neighbours cells=cells geom=geom f=viscous rhs[1] p=viscous rhs[1] r=pressure scratch".to_string(),
         smooth(0, "red", "f=viscous rhs[0] p_in=pressure z", "p_out=pressure scratch"),
         smooth(0, "red", "f=viscous rhs[0] p_in=pressure scratch", "p_out=pressure z"),
@@ -797,10 +802,9 @@ fn the_steps_binding_plan_is_as_designed() {
     }))
     .chain([
         format!("solver/mg_coarse_solve: ids=coarsest fluid cells inverse=coarsest inverse f=level {coarsest} f e=level {coarsest} e"),
-        format!("solver/divergence: {grid} u=u* f=pressure scratch p=p outflow=viscous rhs[2]"),
-        format!("solver/pressure_residual: {grid} f=pressure scratch p=pressure increment r=viscous rhs[0]"),
-        format!("solver/project: {grid} p=pressure increment u_star=u* u=u outflow=viscous rhs[2] pressure=p pressure_before=pressure z"),
-        "solver/cap_gather: ids=cap ids outflow=viscous rhs[2] p=p out=cap values and speed[0]".to_string(),
+        format!("solver/pressure_residual: {grid} f=viscous rhs[2] p=pressure increment r=pressure z"),
+        format!("solver/project: {grid} p=pressure increment u_star=u* u=u outflow=outlet flux pressure=p pressure_before=pressure z"),
+        "solver/cap_gather: ids=cap ids outflow=outlet flux p=p out=cap values and speed[0] records=cap records".to_string(),
         "solver/speed_max: params=params u=u out=cap values and speed[0]".to_string(),
     ])
     .collect();

@@ -47,6 +47,14 @@ fn boundary_records() -> u32 {
     return u32(geom[0]);
 }
 
+// The number of cell id's boundary record, below boundary_records(), or NO_SLOT for a cell
+// without a boundary condition: per-cap-cell values (the outlet fluxes) are kept by it (Rust:
+// CellView::boundary_record).
+fn boundary_record(id: u32) -> u32 {
+    let r = record(id);
+    return select(NO_SLOT, r, r < boundary_records());
+}
+
 // Index in `geom` of field k of the wall part of cell id's record, or NO_SLOT for a regular
 // cell.
 fn wall_field(id: u32, k: u32) -> u32 {

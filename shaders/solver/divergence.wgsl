@@ -7,8 +7,8 @@
 // the face's wetted aperture; walls carry no flux; an inlet brings its imposed velocity and an
 // outlet takes (u* + dt G p).n + dt c (p - p_out) / h through its open area. With
 // div = sum_f +-A_f u_f / (V h) (1/s), writes the source of the pressure-increment equation,
-// f = -V div / dt (1/s^2; 0 when dt = 0), and each outlet cell's flux over h^2 before the
-// increment (m/s; 0 elsewhere) for `project` to finish. At a steady state these face velocities
+// f = -V div / dt (1/s^2; 0 when dt = 0), and each cap cell's outlet flux over h^2 before the
+// increment (m/s; 0 off the outlets), by its boundary record, for `project` to finish. At a steady state these face velocities
 // are those of the projection. CPU twin: hemoflow::solver::cpu::divergence.
 
 #import shared/dispatch
@@ -24,7 +24,8 @@
 @group(0) @binding(5) var<storage, read_write> f: array<f32>;
 // The last step's pressure, kinematic, m^2/s^2.
 @group(0) @binding(6) var<storage, read> p: array<f32>;
-// Outlet flux over h^2 before the increment, m/s.
+// Outlet flux over h^2 before the increment, m/s, per boundary record (shared/cells
+// boundary_record; 0 off the outlets).
 @group(0) @binding(7) var<storage, read_write> outflow: array<f32>;
 
 // The face value between cells of values a and b along an axis (component offset c in u):
@@ -45,7 +46,6 @@ fn divergence(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
     if id >= params.cells {
         return;
     }
-    outflow[id] = 0.0;
     if !is_fluid(id) {
         f[id] = 0.0;
         return;
@@ -75,12 +75,16 @@ fn divergence(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
     }
     let uc = vec3<f32>(u[id], u[params.cells + id], u[2u * params.cells + id]);
     let c_out = bc(id, GEOM_BC_COEFFICIENT);
+    var out = 0.0;
     if c_out > 0.0 {
-        let out = cap_flux(id, uc + dt * grad) + dt * c_out * (p[id] - bc(id, GEOM_BC_PRESSURE)) / params.h;
-        outflow[id] = out;
+        out = cap_flux(id, uc + dt * grad) + dt * c_out * (p[id] - bc(id, GEOM_BC_PRESSURE)) / params.h;
         s += out;
     } else {
         s += cap_flux(id, uc);
+    }
+    let r = boundary_record(id);
+    if r != NO_SLOT {
+        outflow[r] = out;
     }
     // -V div / dt with div = s / (V h).
     f[id] = select(0.0, -s / (params.h * dt), dt > 0.0);

@@ -21,7 +21,8 @@
 @group(0) @binding(5) var<storage, read_write> u_star: array<f32>;
 // Velocity u^n in, the projected velocity out, m/s, component-major.
 @group(0) @binding(6) var<storage, read_write> u: array<f32>;
-// Outlet flux over h^2, m/s: before the increment in, projected out.
+// Outlet flux over h^2, m/s, per boundary record (shared/cells boundary_record): before the
+// increment in, projected out.
 @group(0) @binding(7) var<storage, read_write> outflow: array<f32>;
 // Kinematic pressure, m^2/s^2: p^n in, p^n + dp out.
 @group(0) @binding(8) var<storage, read_write> pressure: array<f32>;
@@ -45,7 +46,10 @@ fn project(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroup
         }
         return;
     }
-    outflow[id] += params.dt * bc(id, GEOM_BC_COEFFICIENT) * p[id] / params.h;
+    let r = boundary_record(id);
+    if r != NO_SLOT {
+        outflow[r] += params.dt * bc(id, GEOM_BC_COEFFICIENT) * p[id] / params.h;
+    }
     let grad = pressure_gradient(id, 0.0);
     for (var axis = 0u; axis < 3u; axis++) {
         let k = axis * n + id;

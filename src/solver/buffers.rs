@@ -65,13 +65,13 @@ pub(super) struct Core {
     pub u: wgpu::Buffer,
     pub u_star: wgpu::Buffer,
     /// The viscous solve's right-hand side (3 values per cell; the momentum stages' u1 before
-    /// it, the pressure solve's r, d and the outlet flux after it).
+    /// it, the pressure solve's r, d and f after it).
     pub rhs: wgpu::Buffer,
     /// Kinematic pressure, m^2/s^2.
     pub p: wgpu::Buffer,
-    /// The pressure solve's scratch (one value per cell; its source f, q and the finest level's
-    /// smoothing scratch), dead during the predictor: the momentum passes that write no K bind
-    /// it as theirs.
+    /// The pressure solve's scratch (one value per cell; its q and the finest level's smoothing
+    /// scratch), dead during the predictor: the momentum passes that write no K bind it as
+    /// theirs.
     pub scratch: wgpu::Buffer,
     /// Each cell's viscosity (non-Newtonian fluids; one unread value otherwise), m^2/s.
     pub viscosity: wgpu::Buffer,

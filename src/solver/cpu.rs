@@ -63,7 +63,8 @@ pub(crate) fn fluid_neighbour(layout: &CellView, id: u32, d: usize) -> Option<u3
 /// Twin of `solver/divergence`: the pressure-increment source f = -V div / dt (1/s^2) of the
 /// predicted face velocities' divergence div (Rhie-Chow: the centred pressure gradient of `p`,
 /// the last step's pressure, swapped for the face one) from `u` (u*, m/s, component-major,
-/// 3 * cells), and each outlet cell's flux over h^2 before the increment into `outflow`.
+/// 3 * cells), and each cap cell's outlet flux over h^2 before the increment (0 off the outlets)
+/// into `outflow`, by its boundary record ([`CellView::boundary_record`]).
 pub fn divergence(layout: &CellView, params: &SolverParams, u: &[f32], p: &[f32], f: &mut [f32], outflow: &mut [f32]) {
     divergence_with(layout, &pressure_stencil(layout), params, u, p, f, outflow);
 }
@@ -81,9 +82,10 @@ pub fn divergence_with(
     let n = params.cells as usize;
     let dt = params.dt;
     let cells = &mut f[..n];
-    cells.par_iter_mut().zip(&mut outflow[..n]).enumerate().for_each(|(i, (f_i, outflow_i))| {
+    // Each cap cell writes its own record's entry.
+    let outflow = Disjoint::new(outflow);
+    cells.par_iter_mut().enumerate().for_each(|(i, f_i)| {
         let id = i as u32;
-        *outflow_i = 0.0;
         if !layout.is_fluid(id) {
             *f_i = 0.0;
             return;
@@ -108,13 +110,17 @@ pub fn divergence_with(
         }
         let uc = [u[i], u[n + i], u[2 * n + i]];
         let c_out = layout.boundary(id).coefficient;
+        let mut out = 0.0;
         if c_out > 0.0 {
             let moved = [uc[0] + dt * grad[0], uc[1] + dt * grad[1], uc[2] + dt * grad[2]];
-            let out = cap_flux(layout, id, moved) + dt * c_out * (p[i] - p_cap(id)) / params.h;
-            *outflow_i = out;
+            out = cap_flux(layout, id, moved) + dt * c_out * (p[i] - p_cap(id)) / params.h;
             s += out;
         } else {
             s += cap_flux(layout, id, uc);
+        }
+        if let Some(r) = layout.boundary_record(id) {
+            // SAFETY: a boundary record belongs to one cell.
+            unsafe { outflow.set(r, out) };
         }
         // -V div / dt with div = s / (V h).
         *f_i = if dt > 0.0 { -s / (params.h * dt) } else { 0.0 };
@@ -403,10 +409,10 @@ pub fn mg_restrict_with(
     });
 }
 
-/// Twin of `solver/cap_gather`: for the caps' cell list `ids`, the cells' `outflow` values,
-/// then their `p` values.
-pub fn cap_gather(ids: &[u32], outflow: &[f32], p: &[f32]) -> Vec<f32> {
-    ids.iter().map(|&id| outflow[id as usize]).chain(ids.iter().map(|&id| p[id as usize])).collect()
+/// Twin of `solver/cap_gather`: for the caps' cell list `ids` (and their boundary `records`),
+/// the cells' `outflow` values, then their `p` values.
+pub fn cap_gather(ids: &[u32], records: &[u32], outflow: &[f32], p: &[f32]) -> Vec<f32> {
+    records.iter().map(|&r| outflow[r as usize]).chain(ids.iter().map(|&id| p[id as usize])).collect()
 }
 
 /// Twin of `solver/speed_max`: the largest |u_x| + |u_y| + |u_z| (m/s) over the `n` cells of the
@@ -429,7 +435,8 @@ fn maximum(values: impl Iterator<Item = f32>) -> f32 {
 }
 
 /// Twin of `solver/project`: u = u* - dt grad(dp) (0 in solid cells) for the pressure
-/// increment `p` (0 across outlets), `outflow` (the outlet fluxes from `divergence`)
+/// increment `p` (0 across outlets), `outflow` (the outlet fluxes from `divergence`, by boundary
+/// record)
 /// += dt c dp / h and `pressure` += dp; what `u` and `pressure` held (u^n, p^n) goes into `u_star`
 /// and `pressure_before`.
 #[allow(clippy::too_many_arguments)]
@@ -463,15 +470,22 @@ pub fn project_with(
     let ([ux, uy, uz], [sx, sy, sz]) = (components(u, n), components(u_star, n));
     let velocity = (ux.par_iter_mut(), uy.par_iter_mut(), uz.par_iter_mut());
     let predicted = (sx.par_iter_mut(), sy.par_iter_mut(), sz.par_iter_mut());
-    let scalars = (outflow[..n].par_iter_mut(), pressure[..n].par_iter_mut(), pressure_before[..n].par_iter_mut());
+    let scalars = (pressure[..n].par_iter_mut(), pressure_before[..n].par_iter_mut());
+    // Each cap cell updates its own record's entry.
+    let outflow = Disjoint::new(outflow);
     (velocity, predicted, scalars).into_par_iter().enumerate().for_each(|(i, (velocity, predicted, scalars))| {
         let id = i as u32;
-        let (outflow, pressure, before) = scalars;
+        let (pressure, before) = scalars;
         *before = *pressure;
         *pressure += p[i];
         let (out, star) = ([velocity.0, velocity.1, velocity.2], [predicted.0, predicted.1, predicted.2]);
         let grad = if layout.is_fluid(id) {
-            *outflow += params.dt * layout.boundary(id).coefficient * p[i] / params.h;
+            if let Some(r) = layout.boundary_record(id) {
+                // SAFETY: a boundary record belongs to one cell.
+                unsafe {
+                    outflow.set(r, outflow.get(r) + params.dt * layout.boundary(id).coefficient * p[i] / params.h)
+                };
+            }
             Some(stencil.gradient(layout, params, p, id, 0.0))
         } else {
             None

@@ -30,14 +30,14 @@
 //! balanced for shear flows along the wall, `grid/balance.rs`).
 //!
 //! Memory: per allocated cell, 13 f32: u, u* and the viscous right-hand side (3 each; the
-//! momentum stages keep their intermediate velocities in the last two), p (`buffers::Core`),
-//! the pressure increment dp (kept as the next solve's first guess), and two arrays of the
-//! pressure solve: its z (where the projection then leaves the undo's p^n; u^n goes to u*,
-//! dead from the projection on) and a scratch (its source f, which `divergence` writes again
-//! for the check, q and the finest level's smoothing scratch); a non-Newtonian fluid adds its
-//! viscosity. CG's r, d and the check's residual, and the outlet flux, live in parts of the
-//! viscous right-hand side, dead from the end of the viscous sweeps until the next step's
-//! momentum writes it; [`GpuSolver::new`] places them, [`GpuSolver::binding_plan`] lists every
+//! momentum stages keep K and their intermediate velocities in the last two), p
+//! (`buffers::Core`), the pressure increment dp (kept as the next solve's first guess), and two
+//! arrays of the pressure solve: its z (where the residuals f - M dp go too, and where the
+//! projection then leaves the undo's p^n; u^n goes to u*, dead from the projection on) and a
+//! scratch (q and the finest level's smoothing scratch); a non-Newtonian fluid adds its
+//! viscosity. CG's r and d and the source f live in parts of the viscous right-hand side, dead
+//! from the end of the viscous sweeps until the next step's momentum writes it, and the outlet
+//! flux per cap cell; [`GpuSolver::new`] places them, [`GpuSolver::binding_plan`] lists every
 //! pass's bindings (a test holds them), and a test traces two steps to check that no read sees
 //! another array's write ([`crate::gpu::trace`]).
 //!
@@ -414,24 +414,26 @@ impl<'g> GpuSolver<'g> {
         // the last viscous sweep on until the next step's momentum, and in two buffers of their
         // own. Placed so that no dispatch binds one buffer both read-only and read-write (wgpu
         // tracks usage per buffer): the smoothing reads r and z and writes the scratch, so
-        // those three need three buffers. rhs holds r (and the check's residual: a restart
-        // computes r as that again), d and the outlet flux (read by the host after the step);
-        // z has its own; the scratch holds f (read only by the residuals, right after
-        // `divergence`, which the check runs again), q and the finest level's smoothing
-        // scratch. `project` leaves u^n in u* and p^n in z, for `undo`.
+        // those three need three buffers. rhs holds r, d and f; z has its own, and the
+        // residuals of f write there (the start's, which is then copied into r, and the
+        // check's), where `project` then leaves p^n for `undo` (u^n goes to u*); the scratch
+        // holds q and the finest level's smoothing scratch. The outlet flux (read by the host
+        // after the step) is kept per cap cell, by boundary record, one entry more for the cap
+        // cells without a boundary condition (0).
         let part = |buffer: &wgpu::Buffer, index: u64| Span::part(buffer, index, 4 * n as u64);
-        let outflow = part(&core.rhs, 2);
+        let records = layout.boundary_records();
+        let outflow = Span::whole(&buffers.empty("outlet flux", records as u64 + 1)?);
         let scratch = Span::whole(&core.scratch);
         let z = Span::whole(&buffers.empty("pressure z", n as u64)?);
         let vectors = PressureVectors {
-            f: scratch.clone(),
+            f: part(&core.rhs, 2),
             dp: Span::whole(&buffers.empty("pressure increment", n as u64)?),
             r: part(&core.rhs, 0),
             d: part(&core.rhs, 1),
             z: z.clone(),
             q: scratch.clone(),
             scratch,
-            check: part(&core.rhs, 0),
+            check: z.clone(),
             before: z,
         };
         let fields: [Named; 4] = [("u", &core.u_star), ("f", &vectors.f), ("p", &core.p), ("outflow", &outflow)];
@@ -478,7 +480,10 @@ impl<'g> GpuSolver<'g> {
             None
         } else {
             let ids = buffers.storage("cap ids", &gathered)?;
-            let bufs: [Named; 4] = [("ids", &ids), ("outflow", &outflow), ("p", &core.p), ("out", &caps)];
+            let record = |&id: &u32| layout.boundary_record(id).unwrap_or(records) as u32;
+            let cap_records = buffers.storage("cap records", &gathered.iter().map(record).collect::<Vec<_>>())?;
+            let bufs: [Named; 5] =
+                [("ids", &ids), ("records", &cap_records), ("outflow", &outflow), ("p", &core.p), ("out", &caps)];
             Some(Dispatch::new(gpu, "solver/cap_gather", &bufs, k as u32)?)
         };
         let bufs: [Named; 3] = [("params", &core.params), ("u", &core.u), ("out", &caps)];

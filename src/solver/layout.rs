@@ -216,8 +216,15 @@ impl CellLayout {
         self.view().record(id)
     }
 
-    fn boundary_records(&self) -> usize {
+    /// Records with a boundary part: the cells with a boundary condition (the caps'), numbered
+    /// 0.. ([`CellView::boundary_record`]).
+    pub fn boundary_records(&self) -> usize {
         self.view().boundary_records()
+    }
+
+    /// The number of cell `id`'s boundary record (see [`CellView::boundary_record`]).
+    pub fn boundary_record(&self, id: u32) -> Option<usize> {
+        self.view().boundary_record(id)
     }
 
     /// Fluid cells with a geometry record.
@@ -320,6 +327,14 @@ impl CellView<'_> {
     #[inline]
     fn boundary_records(&self) -> usize {
         self.geom[0] as usize
+    }
+
+    /// The number of cell `id`'s boundary record, below [`Self::boundary_records`] (None for a
+    /// cell without a boundary condition): per-cap-cell values (the outlet fluxes) are kept by
+    /// it (twin of `boundary_record` in shaders/shared/cells.wgsl).
+    #[inline]
+    pub fn boundary_record(&self, id: u32) -> Option<usize> {
+        self.record(id).filter(|&r| r < self.boundary_records())
     }
 
     /// Index in `geom` of the wall part of record `r`.

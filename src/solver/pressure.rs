@@ -1,8 +1,8 @@
 //! The step's pressure solve on the GPU: M dp = f for the pressure increment, by conjugate
 //! gradients preconditioned with one multigrid V-cycle (the same sequence as the CPU twin,
 //! [`super::multigrid::pcg_cpu`]), from the last step's increment, then the divergence the
-//! projection will leave, computed afresh as f - M dp with f from u* again (CG restarts from that
-//! true residual while it is above the tolerance).
+//! projection will leave, computed afresh as f - M dp (CG restarts from that true residual while
+//! it is above the tolerance).
 //!
 //! The host records the start, a budget of iterations and the check at once, and reads nothing
 //! back: `solver/cg_control` ([`super::cg_control`]) decides on the GPU after each, through
@@ -26,8 +26,7 @@ use crate::grid::index::{BLACK, RED};
 
 /// Where the finest level's arrays live.
 pub(super) struct PressureVectors {
-    /// The source, 1/s^2 (written by `divergence`; read only by the residuals, right after it,
-    /// so it may be the scratch's memory).
+    /// The source, 1/s^2 (written by `divergence`).
     pub f: Span,
     /// The increment dp, m^2/s^2 (read by `project`; kept from step to step, the next solve's
     /// first guess).
@@ -40,8 +39,8 @@ pub(super) struct PressureVectors {
     /// The finest level's smoothing scratch (it may be q's memory: q is dead from r's update
     /// until the next iteration's operator).
     pub scratch: Span,
-    /// The check's residual f - M dp, afresh after the solve (it may be r's memory: a restart
-    /// computes r as that again).
+    /// Where the residuals f - M dp go, the start's (then copied into r) and the check's, afresh
+    /// after the solve (z's memory: dead at the start and after the solve).
     pub check: Span,
     /// Where `project` leaves p^n for the undo (dead after the solve: z's memory).
     pub before: Span,
@@ -101,10 +100,9 @@ struct CgOps {
 /// The pressure solve's passes and buffers.
 pub(super) struct PressureSolve {
     v: PressureVectors,
-    /// `solver/divergence`: f from u* (and the outlets' fluxes), before the start and again
-    /// before the check.
+    /// `solver/divergence`: f from u* (and the outlets' fluxes).
     source: Dispatch,
-    /// r = f - M dp into level 0's f.
+    /// f - M dp into the check's memory, then copied into r (level 0's f).
     initial_residual: Dispatch,
     /// q = -M d.
     apply: Dispatch,
@@ -246,7 +244,7 @@ impl PressureSolve {
             levels.push(GpuLevel { f: lf, e: le, scratch, cells: lcells, count: nl, passes });
         }
         levels.reverse();
-        let fields: [Named; 3] = [("f", &v.f), ("p", &v.dp), ("r", &v.r)];
+        let fields: [Named; 3] = [("f", &v.f), ("p", &v.dp), ("r", &v.check)];
         let initial_residual = Dispatch::new(gpu, "solver/pressure_residual", &core.with(&fields), n)?;
         let fields: [Named; 3] = [("f", &v.f), ("p", &v.dp), ("r", &v.check)];
         let residual_check = Dispatch::new(gpu, "solver/pressure_residual", &core.with(&fields), n)?;
@@ -371,7 +369,7 @@ impl PressureSolve {
         &self.v.dp
     }
 
-    /// The source f (1/s^2), as the step's last `divergence` left it.
+    /// The source f (1/s^2), which `divergence` writes.
     pub(super) fn source(&self) -> &Span {
         &self.v.f
     }
@@ -383,11 +381,11 @@ impl PressureSolve {
 
     /// The passes of a solve with one iteration (its vector operations apart), in the order
     /// they are recorded: the source, the residual, the operator, each level's V-cycle passes,
-    /// the source again and the check.
+    /// the check.
     pub(super) fn passes(&self) -> Vec<&Dispatch> {
         let mut passes = vec![&self.source, &self.initial_residual, &self.apply];
         passes.extend(self.v_cycle_runs().into_iter().map(|(d, _)| d));
-        passes.extend([&self.source, &self.residual_check]);
+        passes.push(&self.residual_check);
         passes
     }
 
@@ -437,7 +435,7 @@ impl PressureSolve {
         self.levels.iter().flat_map(|level| level.passes.runs(self.multigrid.sweeps)).collect()
     }
 
-    /// Records f from u* (the step's first start: a restart follows a check, which left it).
+    /// Records f from u* (once a step: the solve keeps it).
     pub(super) fn record_source(&self, rec: &mut Recorder) {
         self.source.record(rec);
     }
@@ -447,6 +445,7 @@ impl PressureSolve {
     pub(super) fn record_start(&self, gpu: &Gpu, rec: &mut Recorder) {
         self.ops.ff.record(rec);
         self.initial_residual.record(rec);
+        self.v.check.copy_to(gpu, rec, &self.v.r);
         rec.exchange(0, &self.v.r, 1);
         self.v_cycle(gpu, rec, 0, None, false);
         self.levels[0].e.copy_to(gpu, rec, &self.v.d);
@@ -492,10 +491,8 @@ impl PressureSolve {
         self.v_cycle_runs().iter().for_each(|(d, runs)| d.count_ran(k * runs));
     }
 
-    /// Records the check: f from u* again (the V-cycles used its memory), f - M dp, its norm,
-    /// and the control's decision (not gated).
+    /// Records the check: f - M dp afresh, its norm, and the control's decision (not gated).
     pub(super) fn record_check(&self, rec: &mut Recorder) {
-        self.source.record(rec);
         self.residual_check.record(rec);
         self.ops.ee.record(rec);
         rec.sum(self.vectors.scalars(), &[EE]);

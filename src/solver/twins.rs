@@ -130,7 +130,7 @@ fn control(b: &Bound) {
 }
 
 fn cap_gather(b: &Bound) {
-    let values = cpu::cap_gather(b.get("ids"), b.get("outflow"), b.get("p"));
+    let values = cpu::cap_gather(b.get("ids"), b.get("records"), b.get("outflow"), b.get("p"));
     b.get_mut::<f32>("out")[..values.len()].copy_from_slice(&values);
 }
 
