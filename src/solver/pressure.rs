@@ -102,12 +102,11 @@ pub(super) struct PressureSolve {
     v: PressureVectors,
     /// `solver/divergence`: f from u* (and the outlets' fluxes).
     source: Dispatch,
-    /// f - M dp into the check's memory, then copied into r (level 0's f).
-    initial_residual: Dispatch,
+    /// f - M dp into the check's memory: at the start (then copied into r, level 0's f) and
+    /// after the solve (the check).
+    residual: Dispatch,
     /// q = -M d.
     apply: Dispatch,
-    /// f - M dp into the check's residual (after the solve).
-    residual_check: Dispatch,
     levels: Vec<GpuLevel>,
     vectors: Vectors,
     ops: CgOps,
@@ -245,9 +244,7 @@ impl PressureSolve {
         }
         levels.reverse();
         let fields: [Named; 3] = [("f", &v.f), ("p", &v.dp), ("r", &v.check)];
-        let initial_residual = Dispatch::new(gpu, "solver/pressure_residual", &core.with(&fields), n)?;
-        let fields: [Named; 3] = [("f", &v.f), ("p", &v.dp), ("r", &v.check)];
-        let residual_check = Dispatch::new(gpu, "solver/pressure_residual", &core.with(&fields), n)?;
+        let residual = Dispatch::new(gpu, "solver/pressure_residual", &core.with(&fields), n)?;
         // q = -M d: pressure_residual without its source (the source binding is not read).
         let apply_params = buffers.uniform("params without source", &SolverParams { without_source: 1, ..*params })?;
         let apply_bufs: [Named; 7] = [
@@ -281,19 +278,7 @@ impl PressureSolve {
             .map(|mode| buffers.uniform("cg control", &CgControlParams { mode, ..Default::default() }));
         let [a, b, c] = control_params;
         let control_params = [a?, b?, c?];
-        Ok(PressureSolve {
-            v,
-            source,
-            initial_residual,
-            apply,
-            residual_check,
-            levels,
-            vectors,
-            ops,
-            multigrid,
-            control_params,
-            control: None,
-        })
+        Ok(PressureSolve { v, source, residual, apply, levels, vectors, ops, multigrid, control_params, control: None })
     }
 
     /// The vector operations of an iteration, before the V-cycle and after it (on several
@@ -383,9 +368,9 @@ impl PressureSolve {
     /// they are recorded: the source, the residual, the operator, each level's V-cycle passes,
     /// the check.
     pub(super) fn passes(&self) -> Vec<&Dispatch> {
-        let mut passes = vec![&self.source, &self.initial_residual, &self.apply];
+        let mut passes = vec![&self.source, &self.residual, &self.apply];
         passes.extend(self.v_cycle_runs().into_iter().map(|(d, _)| d));
-        passes.push(&self.residual_check);
+        passes.push(&self.residual);
         passes
     }
 
@@ -444,7 +429,7 @@ impl PressureSolve {
     /// r.r and the control's start (not gated). Also a restart, after a check.
     pub(super) fn record_start(&self, gpu: &Gpu, rec: &mut Recorder) {
         self.ops.ff.record(rec);
-        self.initial_residual.record(rec);
+        self.residual.record(rec);
         self.v.check.copy_to(gpu, rec, &self.v.r);
         rec.exchange(0, &self.v.r, 1);
         self.v_cycle(gpu, rec, 0, None, false);
@@ -493,7 +478,7 @@ impl PressureSolve {
 
     /// Records the check: f - M dp afresh, its norm, and the control's decision (not gated).
     pub(super) fn record_check(&self, rec: &mut Recorder) {
-        self.residual_check.record(rec);
+        self.residual.record(rec);
         self.ops.ee.record(rec);
         rec.sum(self.vectors.scalars(), &[EE]);
         self.control().1[2].record(rec);
