@@ -37,11 +37,11 @@
 //! Each array element the kernel touches counts once per dispatch (a neighbour's value read by
 //! several cells is assumed to hit the cache), so this is the least traffic the kernel needs and
 //! the GB/s is an effective bandwidth. Per dispatch, over the grid's allocated bricks:
-//! - every fluid cell: the [`KernelSpec::fluid_bytes`] of field arrays it reads and writes;
-//! - every solid cell of an allocated brick: the [`KernelSpec::solid_bytes`] it writes;
+//! - every fluid cell: the [`KernelSpec::fluid_bytes`] of field arrays it reads and writes (the
+//!   arrays hold the fluid cells alone: a solid cell reads its cell word and stops);
 //! - every cell: its 4-byte cell word;
-//! - every brick: the 7 neighbour-table entries its cells use (itself and its 6 face
-//!   neighbours), [`NEIGHBOUR_BYTES_PER_BRICK`];
+//! - every brick: its slot's words of the neighbour table (its 6 face neighbours and where its
+//!   cells are stored), [`NEIGHBOUR_BYTES_PER_BRICK`];
 //! - every wall cell (one with a geometry record): the [`KernelSpec::geom_floats`] f32 of its
 //!   record the kernel reads;
 //!
@@ -81,8 +81,6 @@ pub struct KernelSpec {
     pub fields: &'static [(&'static str, u32)],
     /// Bytes of field arrays read plus written per fluid cell.
     pub fluid_bytes: u64,
-    /// Bytes of field arrays written per solid cell of an allocated brick.
-    pub solid_bytes: u64,
     /// f32 read from a wall cell's geometry record.
     pub geom_floats: u64,
     /// Updates one colour of a red-black ordering ([`crate::grid::index::coloured_cell`]): a
@@ -91,12 +89,12 @@ pub struct KernelSpec {
 }
 
 /// The solver kernels the bench runs, one line each:
-/// `kernel(stage, fields, fluid_bytes, solid_bytes, geom_floats)` (byte model in the module docs).
+/// `kernel(stage, fields, fluid_bytes, geom_floats)` (byte model in the module docs).
 /// [`check_kernel`] compares each line's fields with the bindings its shader uses.
 pub const KERNELS: &[KernelSpec] = &[
     // Reads u (3 f32) and p, writes f and outflow; a wall cell's record (its 6 faces' values
     // and the volume).
-    kernel("solver/divergence", &[("u", 3), ("f", 1), ("p", 1), ("outflow", 1)], 12 + 4 + 4 + 4, 8, 7),
+    kernel("solver/divergence", &[("u", 3), ("f", 1), ("p", 1), ("outflow", 1)], 12 + 4 + 4 + 4, 7),
     // A smoothing step (two half-sweeps of a brick in workgroup memory, one pass over the data):
     // reads f and p_in, writes p_out; apertures and the outlet coefficient. The prolongation's
     // parent_bricks and e_coarse are bound but not read (params.prolong is 0 in the bench).
@@ -104,18 +102,16 @@ pub const KERNELS: &[KernelSpec] = &[
         "solver/pressure_smooth",
         &[("f", 1), ("p_in", 1), ("parent_bricks", 1), ("e_coarse", 1), ("p_out", 1)],
         4 + 4 + 4,
-        4,
         7,
     ),
     // Reads f and p, writes r; apertures.
-    kernel("solver/pressure_residual", &[("f", 1), ("p", 1), ("r", 1)], 4 + 4 + 4, 4, 6),
+    kernel("solver/pressure_residual", &[("f", 1), ("p", 1), ("r", 1)], 4 + 4 + 4, 6),
     // Reads dp, u* and u, writes u and u* (u^n kept), reads and writes the outlet flux and the
-    // pressure, writes p^n (solid cells: all but dp and the outlet flux); apertures.
+    // pressure, writes p^n; apertures.
     kernel(
         "solver/project",
         &[("p", 1), ("u_star", 3), ("u", 3), ("outflow", 1), ("pressure", 1), ("pressure_before", 1)],
         4 + 4 * 12 + 8 + 8 + 4,
-        3 * 12 + 8 + 4,
         6,
     ),
     // Runge-Kutta stage 0, the heaviest of the three a step runs (stage 1 takes K as stage 0
@@ -127,14 +123,13 @@ pub const KERNELS: &[KernelSpec] = &[
         "solver/momentum",
         &[("u", 3), ("u_eval", 3), ("out", 3), ("k", 3), ("p", 1), ("viscosity", 1)],
         4 * 12 + 4,
-        12,
         7,
     ),
     // Half a red-black sweep (the red cells, colour 0 in the bench's parameters): per cell
     // updated, reads rhs and writes v (3 f32 each), and reads v at its neighbours, of the other
     // colour (over the dispatch, the other half of v once); links and caps. (u is read only
     // with implicit advection, which the bench's parameters leave off.)
-    coloured(kernel("solver/viscous_sweep", &[("rhs", 3), ("u", 3), ("v", 3), ("viscosity", 1)], 3 * 12, 12, 6)),
+    coloured(kernel("solver/viscous_sweep", &[("rhs", 3), ("u", 3), ("v", 3), ("viscosity", 1)], 3 * 12, 6)),
 ];
 
 /// A [`KernelSpec`] from its fields in declaration order (keeps [`KERNELS`] one line a kernel).
@@ -142,10 +137,9 @@ pub const fn kernel(
     stage: &'static str,
     fields: &'static [(&'static str, u32)],
     fluid_bytes: u64,
-    solid_bytes: u64,
     geom_floats: u64,
 ) -> KernelSpec {
-    KernelSpec { stage, fields, fluid_bytes, solid_bytes, geom_floats, coloured: false }
+    KernelSpec { stage, fields, fluid_bytes, geom_floats, coloured: false }
 }
 
 /// `k` updating one colour per dispatch ([`KernelSpec::coloured`]).
@@ -155,8 +149,9 @@ pub const fn coloured(k: KernelSpec) -> KernelSpec {
 
 /// Bytes of one cell word.
 pub const CELL_WORD_BYTES: u64 = 4;
-/// Neighbour-table bytes a brick's cells read: 7 u32 entries (itself and its 6 face neighbours).
-pub const NEIGHBOUR_BYTES_PER_BRICK: u64 = 7 * 4;
+/// Neighbour-table bytes a brick's cells read: its slot's words
+/// ([`crate::grid::index::SLOT_WORDS`]; its neighbours' count as theirs).
+pub const NEIGHBOUR_BYTES_PER_BRICK: u64 = crate::grid::index::SLOT_WORDS as u64 * 4;
 /// Largest number of dispatches in one timed batch.
 pub const MAX_BATCH: u32 = 1000;
 /// Smallest `--size`.
@@ -405,11 +400,8 @@ pub struct BenchReport {
 /// `fluid` fluid cells, `wall` wall cells and `bricks` bricks (half of it for a
 /// [`KernelSpec::coloured`] one).
 pub fn dispatch_bytes(k: &KernelSpec, cells: u64, fluid: u64, wall: u64, bricks: u64) -> u64 {
-    let all = fluid * k.fluid_bytes
-        + (cells - fluid) * k.solid_bytes
-        + cells * CELL_WORD_BYTES
-        + bricks * NEIGHBOUR_BYTES_PER_BRICK
-        + wall * k.geom_floats * 4;
+    let all =
+        fluid * k.fluid_bytes + cells * CELL_WORD_BYTES + bricks * NEIGHBOUR_BYTES_PER_BRICK + wall * k.geom_floats * 4;
     if k.coloured {
         all / 2
     } else {
@@ -459,7 +451,9 @@ pub fn run(opts: &BenchOptions) -> Result<BenchReport, BenchError> {
         let fluid = (0..cells as u32).filter(|&id| layout.is_fluid(id)).count() as u64;
         let wall = layout.records() as u64;
         let bricks = g.bricks.slots() as u64;
-        let params = SolverParams { h: h as f32, dt: 1e-5, nu: 3.3e-6, cells: cells as u32, ..Default::default() };
+        let stored = layout.stored_cells() as u32;
+        let params =
+            SolverParams { h: h as f32, dt: 1e-5, nu: 3.3e-6, cells: cells as u32, stored, ..Default::default() };
         let gg = GpuGrid::new(&gpu, &layout, &params)?;
         let grid_bytes = gg.neighbours.size() + gg.cells.size() + gg.geom.size();
         grids.push(GridReport {
@@ -1086,9 +1080,9 @@ mod tests {
 
     #[test]
     fn byte_model_counts_each_part_once() {
-        let k = kernel("x", &[], 10, 3, 2);
+        let k = kernel("x", &[], 10, 2);
         // 64 cells in 8 bricks, 60 fluid, 5 wall cells.
-        let expected = 60 * 10 + 4 * 3 + 64 * CELL_WORD_BYTES + 8 * NEIGHBOUR_BYTES_PER_BRICK + 5 * 2 * 4;
+        let expected = 60 * 10 + 64 * CELL_WORD_BYTES + 8 * NEIGHBOUR_BYTES_PER_BRICK + 5 * 2 * 4;
         assert_eq!(dispatch_bytes(&k, 64, 60, 5, 8), expected);
     }
 
@@ -1099,7 +1093,7 @@ mod tests {
                 panic!("{e}");
             }
         }
-        let stale = kernel("solver/project", &[("u", 3), ("p", 1)], 0, 0, 0);
+        let stale = kernel("solver/project", &[("u", 3), ("p", 1)], 0, 0);
         let msg = check_kernel(&stale).unwrap_err().to_string();
         assert!(msg.contains("outflow") && msg.contains("[cells, geom, neighbours, p, params, u]"), "{msg}");
     }

@@ -24,20 +24,23 @@ use hemoflow::solver::{CellLayout, SolverParams};
 /// u1 = u + A dt), m/s^2.
 fn advection(gpu: &Gpu, g: &Grid, boundaries: &[Boundary], u: &[f32]) -> Vec<f32> {
     let layout = CellLayout::with_boundaries(g, boundaries).unwrap();
-    let n = layout.cells.len();
-    let params =
-        SolverParams { h: g.spacing as f32, dt: 1.0, nu: 0.0, cells: n as u32, stage: 0, ..Default::default() };
+    let (n, stored) = (layout.cells.len(), layout.stored_cells());
+    let (cells, stored32, h) = (n as u32, stored as u32, g.spacing as f32);
+    let params = SolverParams { h, dt: 1.0, nu: 0.0, cells, stored: stored32, stage: 0, ..Default::default() };
     let grid_gpu = GpuGrid::new(gpu, &layout, &params).unwrap();
-    let u_buf = gpu.storage("u", u).unwrap();
-    let next_buf = gpu.storage_empty("out", 12 * n as u64).unwrap();
-    let k_buf = gpu.storage_empty("k", 12 * n as u64).unwrap();
-    let p_buf = gpu.storage_empty("p", 4 * n as u64).unwrap();
+    // The kernel's arrays hold the stored (fluid) cells; u and the result, every cell.
+    let u = layout.store(u, 3);
+    let u_buf = gpu.storage("u", &u).unwrap();
+    let next_buf = gpu.storage_empty("out", 12 * stored as u64).unwrap();
+    let k_buf = gpu.storage_empty("k", 12 * stored as u64).unwrap();
+    let p_buf = gpu.storage_empty("p", 4 * stored as u64).unwrap();
     let nu_buf = gpu.storage_empty("viscosity", 4).unwrap();
     let fields: [(&str, &dyn Bindable); 6] =
         [("u", &u_buf), ("u_eval", &u_buf), ("out", &next_buf), ("k", &k_buf), ("p", &p_buf), ("viscosity", &nu_buf)];
     grid_gpu.run(gpu, "solver/momentum", &fields).unwrap();
     let next = gpu.read::<f32>(&next_buf).unwrap();
-    next.iter().zip(u).map(|(u1, u)| u1 - u).collect()
+    let a: Vec<f32> = next.iter().zip(&u).map(|(u1, u)| u1 - u).collect();
+    layout.unstore(&a, 3)
 }
 
 fn fluid(g: &Grid) -> impl Iterator<Item = usize> + '_ {

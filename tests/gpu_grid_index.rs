@@ -194,3 +194,30 @@ fn bindings_go_by_name_and_a_wrong_one_is_an_error_naming_stage_and_binding() {
     let msg = Dispatch::new(&gpu, "test/no_such_stage", &[p], 1).err().expect("unknown stage must fail").to_string();
     assert!(msg.contains("test/no_such_stage"), "{msg}");
 }
+
+#[test]
+fn stored_index_of_a_solvers_grid_matches_the_rust_twin() {
+    // The finest grid of a solver stores its fluid cells alone: on a real vessel, every cell's
+    // stored index by the WGSL `stored` against `stored_in`; the fluid cells' are 0, 1, 2, ...
+    // in storage order, brick after brick.
+    use hemoflow::grid::index::stored_in;
+    let m = hemoflow::mesh::generate::bifurcation(&Default::default()).unwrap();
+    let g = hemoflow::grid::voxelize(&m, 0.4e-3).unwrap();
+    let layout = hemoflow::solver::CellLayout::new(&g).unwrap();
+    let fluid: Vec<u32> = (0..layout.cells.len() as u32).filter(|&id| layout.is_fluid(id)).collect();
+    let expected: Vec<u32> = fluid.iter().map(|&id| stored_in(&layout.neighbours, id)).collect();
+    assert!(expected.iter().enumerate().all(|(k, &i)| i == k as u32), "the stored indices are not 0, 1, 2, ...");
+    let solid = (0..layout.cells.len() as u32).filter(|&id| !layout.is_fluid(id));
+    assert!(solid.clone().count() > 0 && solid.clone().all(|id| stored_in(&layout.neighbours, id) == NO_SLOT));
+    assert_eq!(layout.stored_cells(), fluid.len().div_ceil(64) * 64);
+    let gpu = gpu();
+    let queries: Vec<GridProbeQuery> = fluid.iter().map(|&id| query(id, [0, 0, 0])).collect();
+    let got = grid_probe(&gpu, &layout.neighbours, &queries).unwrap();
+    assert!(got == expected, "the WGSL `stored` differs from stored_in");
+    println!(
+        "{} fluid of {} allocated cells: stored indices 0..{} on the GPU as on the CPU",
+        fluid.len(),
+        layout.cells.len(),
+        fluid.len()
+    );
+}

@@ -168,7 +168,7 @@ fn twins() -> Vec<(&'static str, RustLayout)> {
                 yield_stress,
                 nu_max,
                 colour,
-                _pad0,
+                stored,
                 _pad1,
                 _pad2
             }),

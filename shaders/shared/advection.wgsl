@@ -13,9 +13,9 @@ const ADVECTION_MIN_VOLUME: f32 = 0.5;
 // the mean of the two centres' normal velocity times the face's wetted aperture.
 fn face_volume_flux(id: u32, nb: u32, d: u32) -> f32 {
     let axis = d / 2u;
-    let n = params.cells;
+    let n = params.stored;
     let side_sign = select(-1.0, 1.0, (d & 1u) == 1u);
-    return side_sign * aperture(id, d) * 0.5 * (u[axis * n + id] + u[axis * n + nb]);
+    return side_sign * aperture(id, d) * 0.5 * (u[axis * n + stored(id)] + u[axis * n + stored(nb)]);
 }
 
 // Advective differences take a side that carries a velocity (an inlet's cap, a moving wall)
@@ -31,9 +31,9 @@ const ADVECTION_MIN_WALL_DISTANCE: f32 = 0.1;
 
 // Along one axis, the advective difference as weights (1/m) on the cell's own value, three
 // cells' values (upwind, downwind, behind the upwind one; the cell itself where unused, with
-// weight 0) and the moving sides' velocity: built once per axis from the stencil, applied to the
-// three components (dynamic indexing of the stencil per component took half the stage's time on
-// lavapipe). `near` is the own weight of a difference through a wall or cap at its distance (0
+// weight 0; by their stored indices) and the moving sides' velocity: built once per axis from the
+// stencil, applied to the three components (dynamic indexing of the stencil per component took
+// half the stage's time on lavapipe). `near` is the own weight of a difference through a wall or cap at its distance (0
 // for the differences between cells): up to 10 / h next to a no-slip wall, which the implicit
 // mode takes implicitly (near_wall_rate).
 struct AxisDifference {
@@ -63,6 +63,13 @@ struct AxisDifference {
 // Where flow comes back in through an outlet, the centred difference through its mirror value
 // is a downwind one, which grew in the outlet's cut cells at Re 500.
 fn axis_difference(id: u32, axis: u32, w: f32, st: Stencil) -> AxisDifference {
+    var out = axis_difference_of_cells(id, axis, w, st);
+    out.cells = vec3<u32>(stored(out.cells.x), stored(out.cells.y), stored(out.cells.z));
+    return out;
+}
+
+// axis_difference with the cells' storage ids.
+fn axis_difference_of_cells(id: u32, axis: u32, w: f32, st: Stencil) -> AxisDifference {
     // The upwind and downwind sides by select between the axis's two (constant indices: an
     // index that varies per cell into the stencil's arrays is slow on lavapipe).
     let forward = w >= 0.0;

@@ -3,7 +3,7 @@
 // gradients (p_nb - p) / h through the cell's faces along that axis that open to fluid (a wall
 // face has no weight), and at a pressure outlet the gradient towards `p_cap` across the cap,
 // weighted by the cap's open area along the axis; 0 along an axis with no open face. Reads the
-// importing stage's `p` and `params`.
+// importing stage's `p` (at the stored indices) and `params`.
 
 #import shared/cells
 
@@ -12,10 +12,11 @@
 fn pressure_gradient_axis(id: u32, axis: u32, p_cap: f32, low: u32, high: u32) -> f32 {
     var g = 0.0;
     var w = 0.0;
+    let pc = p[stored(id)];
     let c_out = bc(id, GEOM_BC_COEFFICIENT);
     if c_out > 0.0 {
         let na = bc(id, GEOM_BC_NORMAL + axis);
-        g += abs(na) * na * c_out * (p_cap - p[id]) / params.h;
+        g += abs(na) * na * c_out * (p_cap - pc) / params.h;
         w += bc(id, GEOM_BC_OPEN) * abs(na);
     }
     for (var side = 0u; side < 2u; side++) {
@@ -26,7 +27,7 @@ fn pressure_gradient_axis(id: u32, axis: u32, p_cap: f32, low: u32, high: u32) -
         }
         let side_sign = select(-1.0, 1.0, side == 1u);
         let a = aperture(id, d);
-        g += a * side_sign * (p[nb] - p[id]) / params.h;
+        g += a * side_sign * (p[stored(nb)] - pc) / params.h;
         w += a;
     }
     return select(0.0, g / max(w, 1e-30), w > 0.0);

@@ -45,7 +45,9 @@ struct SolverParams {
     // The colour viscous_sweep updates, and the one pressure_smooth updates first: 0 (red) or 1
     // (black), the parity of a cell's x + y + z.
     colour: u32,
-    _pad0: u32,
+    // Length of the per-cell arrays (of each component of a vector field): the stored cells, in
+    // whole runs of 64 (shared/grid `stored`).
+    stored: u32,
     _pad1: u32,
     _pad2: u32,
 }

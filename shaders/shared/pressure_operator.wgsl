@@ -1,18 +1,20 @@
 // The cut-cell pressure operator at one cell (Rust twin: hemoflow::solver::cpu::pressure_operator):
 //     h^2 (M p)_id = sum_f A_f (p_id - p_nb) + c p_id
 // over the faces open to a fluid neighbour (walls closed: no term), c the outlet coefficient of
-// a cell on a pressure outlet. Reads the importing stage's `p` (and shared/cells' bindings).
+// a cell on a pressure outlet. Reads the importing stage's `p` at the stored indices (and
+// shared/cells' bindings).
 
 #import shared/cells
 
 fn pressure_operator(id: u32) -> f32 {
     var m = 0.0;
+    let pc = p[stored(id)];
     for (var d = 0u; d < 6u; d++) {
         let nb = fluid_neighbour(id, d);
         if nb == NO_SLOT {
             continue;
         }
-        m += aperture(id, d) * (p[id] - p[nb]);
+        m += aperture(id, d) * (pc - p[stored(nb)]);
     }
-    return m + bc(id, GEOM_BC_COEFFICIENT) * p[id];
+    return m + bc(id, GEOM_BC_COEFFICIENT) * pc;
 }

@@ -53,7 +53,7 @@ fn cell_viscosity(id: u32) -> f32 {
     if params.rheology == RHEOLOGY_NEWTONIAN {
         return params.nu;
     }
-    return viscosity[id];
+    return viscosity[stored(id)];
 }
 
 // The stencil's sides, distances and geometric coefficients 2 / (dist * sum * h^2) (1/m^2).

@@ -6,7 +6,7 @@
 
 #import shared/dispatch
 
-// Storage ids of the caps' cells, E entries.
+// Stored indices of the caps' cells (shared/grid `stored`), E entries.
 @group(0) @binding(0) var<storage, read> ids: array<u32>;
 // Outlet flux over h^2 per boundary record, m/s.
 @group(0) @binding(1) var<storage, read> outflow: array<f32>;

@@ -7,8 +7,8 @@
 // the face's wetted aperture; walls carry no flux; an inlet brings its imposed velocity and an
 // outlet takes (u* + dt G p).n + dt c (p - p_out) / h through its open area. With
 // div = sum_f +-A_f u_f / (V h) (1/s), writes the source of the pressure-increment equation,
-// f = -V div / dt (1/s^2; 0 when dt = 0), and each cap cell's outlet flux over h^2 before the
-// increment (m/s; 0 off the outlets), by its boundary record, for `project` to finish. At a steady state these face velocities
+// f = -V div / dt (1/s^2; 0 when dt = 0), and each outlet cell's flux over h^2 before the
+// increment (m/s; 0 elsewhere) for `project` to finish. At a steady state these face velocities
 // are those of the projection. CPU twin: hemoflow::solver::cpu::divergence.
 
 #import shared/dispatch
@@ -18,9 +18,9 @@
 @group(0) @binding(1) var<storage, read> neighbours: array<u32>;
 @group(0) @binding(2) var<storage, read> cells: array<u32>;
 @group(0) @binding(3) var<storage, read> geom: array<f32>;
-// Predicted velocity u*, m/s, component-major: u[c * params.cells + id].
+// Predicted velocity u*, m/s, component-major: u[c * params.stored + stored(id)].
 @group(0) @binding(4) var<storage, read> u: array<f32>;
-// Source of the pressure-increment equation, 1/s^2 (0 in solid cells).
+// Source of the pressure-increment equation, 1/s^2.
 @group(0) @binding(5) var<storage, read_write> f: array<f32>;
 // The last step's pressure, kinematic, m^2/s^2.
 @group(0) @binding(6) var<storage, read> p: array<f32>;
@@ -37,19 +37,17 @@ fn face_interpolate(a: f32, b: f32, o_a: u32, o_b: u32, c: u32) -> f32 {
     if o_a == NO_SLOT || o_b == NO_SLOT {
         return 0.5 * (a + b);
     }
-    return (9.0 * (a + b) - u[c + o_a] - u[c + o_b]) / 16.0;
+    return (9.0 * (a + b) - u[c + stored(o_a)] - u[c + stored(o_b)]) / 16.0;
 }
 
 @compute @workgroup_size(CELL_WORKGROUP)
 fn divergence(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     let id = flat_index(gid, nwg, CELL_WORKGROUP);
-    if id >= params.cells {
+    if id >= params.cells || !is_fluid(id) {
         return;
     }
-    if !is_fluid(id) {
-        f[id] = 0.0;
-        return;
-    }
+    let i = stored(id);
+    let n = params.stored;
     let dt = params.dt;
     // Each neighbour looked up once: the face's, and the one beyond it (for the cubic
     // interpolation and the neighbour's gradient, whose other neighbour along the axis is id).
@@ -62,22 +60,23 @@ fn divergence(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
             continue;
         }
         let axis = d / 2u;
-        let c = axis * params.cells;
+        let c = axis * n;
         let beyond = fluid_neighbour(nb, d);
         let high_side = (d & 1u) == 1u;
         let grad_nb = pressure_gradient_axis(
             nb, axis, bc(nb, GEOM_BC_PRESSURE), select(beyond, id, high_side), select(id, beyond, high_side)
         );
-        let uf = face_interpolate(u[c + id], u[c + nb], nbs[d ^ 1u], beyond, c) + dt * 0.5 * (grad[axis] + grad_nb);
+        let j = stored(nb);
+        let uf = face_interpolate(u[c + i], u[c + j], nbs[d ^ 1u], beyond, c) + dt * 0.5 * (grad[axis] + grad_nb);
         let side_sign = select(-1.0, 1.0, (d & 1u) == 1u);
         let a = aperture(id, d);
-        s += side_sign * a * uf - dt * a * (p[nb] - p[id]) / params.h;
+        s += side_sign * a * uf - dt * a * (p[j] - p[i]) / params.h;
     }
-    let uc = vec3<f32>(u[id], u[params.cells + id], u[2u * params.cells + id]);
+    let uc = vec3<f32>(u[i], u[n + i], u[2u * n + i]);
     let c_out = bc(id, GEOM_BC_COEFFICIENT);
     var out = 0.0;
     if c_out > 0.0 {
-        out = cap_flux(id, uc + dt * grad) + dt * c_out * (p[id] - bc(id, GEOM_BC_PRESSURE)) / params.h;
+        out = cap_flux(id, uc + dt * grad) + dt * c_out * (p[i] - bc(id, GEOM_BC_PRESSURE)) / params.h;
         s += out;
     } else {
         s += cap_flux(id, uc);
@@ -87,5 +86,5 @@ fn divergence(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
         outflow[r] = out;
     }
     // -V div / dt with div = s / (V h).
-    f[id] = select(0.0, -s / (params.h * dt), dt > 0.0);
+    f[i] = select(0.0, -s / (params.h * dt), dt > 0.0);
 }

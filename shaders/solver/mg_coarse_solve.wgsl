@@ -1,8 +1,8 @@
 // Stage mg_coarse_solve: the coarsest multigrid level's correction, exact: e = M^+ f over its n
 // fluid cells, with M^+ the pseudo-inverse of its operator (M of pressure_residual), dense and
 // symmetric, its upper triangle stored row after row, made on the host
-// (hemoflow::solver::multigrid::CoarseInverse). One invocation per fluid cell i:
-// e[ids[i]] = sum_j M^+_ij f[ids[j]], summed in order of j. The other cells of e are left as they
+// (hemoflow::solver::multigrid::CoarseInverse). One invocation per fluid cell i, ids its stored
+// index: e[ids[i]] = sum_j M^+_ij f[ids[j]], summed in order of j. The other cells of e are left as they
 // are (zero: the V-cycle clears e). n is at most MAX_COARSEST.
 // CPU twin: hemoflow::solver::cpu::mg_coarse_solve.
 

@@ -6,7 +6,8 @@
 // coarse cell, on the coarse level's grid (as many cells as `coarse_cells` holds words); a
 // coarse cell's 8 children lie in one brick of the finer level, `child_bricks` holding its slot
 // for each octant of each coarse brick (NO_SLOT where not allocated). 0 in solid coarse cells.
-// `params`, `neighbours`, `cells`, `geom`, `f` and `p` are the finer level's.
+// `params`, `neighbours`, `cells`, `geom`, `f` and `p` are the finer level's (f and p at its
+// stored indices; the coarse levels store every cell at its storage id).
 // CPU twin: hemoflow::solver::cpu::mg_restrict.
 
 #import shared/dispatch
@@ -39,7 +40,7 @@ fn mg_restrict(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workg
     for (var k = 0u; k < 8u; k++) {
         let child = child_cell(id, fine_slot, k);
         if is_fluid(child) {
-            s += f[child] - pressure_operator(child) / (params.h * params.h);
+            s += f[stored(child)] - pressure_operator(child) / (params.h * params.h);
         }
     }
     f_coarse[id] = s * 0.125;

@@ -67,7 +67,7 @@
 // The derivative of component c of u_eval (value vc at the cell) by difference `a`, with `wall`
 // the velocity of the cell's moving sides.
 fn apply_difference(a: AxisDifference, c: u32, vc: f32, wall: vec3<f32>) -> f32 {
-    let n = params.cells;
+    let n = params.stored;
     let vs = vec3<f32>(u_eval[c * n + a.cells.x], u_eval[c * n + a.cells.y], u_eval[c * n + a.cells.z]);
     return a.own * vc + dot(a.weights, vs) + a.wall * wall[c];
 }
@@ -75,17 +75,12 @@ fn apply_difference(a: AxisDifference, c: u32, vc: f32, wall: vec3<f32>) -> f32 
 @compute @workgroup_size(CELL_WORKGROUP)
 fn momentum(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     let id = flat_index(gid, nwg, CELL_WORKGROUP);
-    let n = params.cells;
-    if id >= n {
+    if id >= params.cells || !is_fluid(id) {
         return;
     }
+    let n = params.stored;
+    let i = stored(id);
     let stage = params.stage;
-    if !is_fluid(id) {
-        for (var c = 0u; c < 3u; c++) {
-            out[c * n + id] = 0.0;
-        }
-        return;
-    }
     let h = params.h;
     let vol_adv = max(volume(id), ADVECTION_MIN_VOLUME) * h;
     let force = vec3<f32>(params.force_x, params.force_y, params.force_z);
@@ -94,8 +89,13 @@ fn momentum(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
     let implicit = params.implicit_advection == 1u;
     let nbf = fluid_neighbours(id);
     let st = viscous_stencil(id, nbf);
-    let un = vec3<f32>(u[id], u[n + id], u[2u * n + id]);
-    let v = vec3<f32>(u_eval[id], u_eval[n + id], u_eval[2u * n + id]);
+    // The fluid sides' stored indices (NO_SLOT elsewhere).
+    var nbs: array<u32, 6>;
+    for (var d = 0u; d < 6u; d++) {
+        nbs[d] = select(NO_SLOT, stored(nbf[d]), nbf[d] != NO_SLOT);
+    }
+    let un = vec3<f32>(u[i], u[n + i], u[2u * n + i]);
+    let v = vec3<f32>(u_eval[i], u_eval[n + i], u_eval[2u * n + i]);
     let dx = axis_difference(id, 0u, v.x, st);
     let dy = axis_difference(id, 1u, v.y, st);
     let dz = axis_difference(id, 2u, v.z, st);
@@ -112,7 +112,7 @@ fn momentum(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
     // time on an H200.
     var left = vec3<f32>(0.0);
     if stage != 0u && !implicit {
-        left = vec3<f32>(out[id], out[n + id], out[2u * n + id]);
+        left = vec3<f32>(out[i], out[n + i], out[2u * n + i]);
     }
     // C's diagonal, 1/s: every side of the viscous stencil but an outlet's, and the backflow
     // drag; `fluid_sides` the fluid sides' part (in lap).
@@ -135,7 +135,7 @@ fn momentum(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
     let dt = params.dt;
     for (var c = 0u; c < 3u; c++) {
         let uc = un[c];
-        let k_at = c * n + id;
+        let k_at = c * n + i;
         let advection = -(v.x * apply_difference(dx, c, v[c], bc_velocity) + v.y * apply_difference(dy, c, v[c], bc_velocity)
             + v.z * apply_difference(dz, c, v[c], bc_velocity));
         if !evaluate {
@@ -150,7 +150,7 @@ fn momentum(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
         var wall_value = 0.0;
         for (var d = 0u; d < 6u; d++) {
             if st.side[d] == SIDE_FLUID {
-                lap += st.coef[d] * (u[c * n + st.nb[d]] - uc);
+                lap += st.coef[d] * (u[c * n + nbs[d]] - uc);
             } else if st.side[d] == SIDE_WALL && st.moving[d] {
                 wall_value += st.coef[d] * bc_velocity[c];
             }
@@ -183,7 +183,7 @@ fn momentum(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
         for (var d = 0u; d < 6u; d++) {
             if nbf[d] != NO_SLOT {
                 let inflow = max(-face_volume_flux(id, nbf[d], d), 0.0) / vol_adv;
-                t += inflow * (uc - u[c * n + nbf[d]]);
+                t += inflow * (uc - u[c * n + nbs[d]]);
             }
         }
         out[k_at] = base + dt * t;

@@ -14,7 +14,7 @@
 
 // One cell of the layer. Rust twin: hemoflow::solver::porous::PorousCell.
 struct PorousCell {
-    // Storage id.
+    // Stored index (shared/grid `stored`).
     cell: u32,
     // Linear (Darcy) drag rate, 1/s.
     darcy: f32,
@@ -40,7 +40,7 @@ fn porous_drag(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workg
         return;
     }
     let e = layer[i];
-    let n = params.cells;
+    let n = params.stored;
     let v = vec3<f32>(u[e.cell], u[n + e.cell], u[2u * n + e.cell]);
     let normal = vec3<f32>(e.normal_x, e.normal_y, e.normal_z);
     let w = dot(v, normal);

@@ -13,7 +13,7 @@
 
 // One cell of the region. Rust twin: hemoflow::solver::porous_region::RegionCell.
 struct RegionCell {
-    // Storage id.
+    // Stored index (shared/grid `stored`).
     cell: u32,
     // Linear (Darcy) drag rate nu / K, 1/s.
     darcy: f32,
@@ -34,7 +34,7 @@ fn porous_region(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wor
         return;
     }
     let e = region[i];
-    let n = params.cells;
+    let n = params.stored;
     let v = vec3<f32>(u[e.cell], u[n + e.cell], u[2u * n + e.cell]);
     let s = drag_divisor(params.dt, e.darcy, e.forchheimer, length(v));
     let out = v / s;

@@ -18,14 +18,11 @@
 @compute @workgroup_size(CELL_WORKGROUP)
 fn pressure_residual(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     let id = flat_index(gid, nwg, CELL_WORKGROUP);
-    if id >= params.cells {
+    if id >= params.cells || !is_fluid(id) {
         return;
     }
-    if !is_fluid(id) {
-        r[id] = 0.0;
-        return;
-    }
+    let i = stored(id);
     let m = pressure_operator(id);
-    let source = select(f[id], 0.0, params.without_source == 1u);
-    r[id] = source - m / (params.h * params.h);
+    let source = select(f[i], 0.0, params.without_source == 1u);
+    r[i] = source - m / (params.h * params.h);
 }

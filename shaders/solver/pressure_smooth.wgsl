@@ -5,9 +5,10 @@
 // x + y + z, as coloured_cell), each update
 //     p = (sum_f A_f p_nb + h^2 f) / (sum_f A_f + c)   (unchanged where that sum is 0)
 // the first half from p_in, leaving its values in workgroup memory for the second; neighbours in
-// other bricks are read from p_in as they were. It writes the bricks to p_out (0 in solid
-// cells). Between bricks it is a Jacobi step, inside them Gauss-Seidel, in one pass over the data
-// and one barrier. (A brick, not the workgroup, is the block: which bricks share a workgroup
+// other bricks are read from p_in as they were. It writes the bricks' fluid cells to p_out (p_in,
+// f and p_out at the stored indices; e_coarse, of a coarser level, at its storage ids). Between
+// bricks it is a Jacobi step, inside them Gauss-Seidel, in one pass over the data and one
+// barrier. (A brick, not the workgroup, is the block: which bricks share a workgroup
 // depends on how a run splits the grid among ranks, and the smoother must not.) The step that
 // starts the sweep at the other colour is its adjoint, so a V-cycle smoothing with one before the
 // coarse correction and the other after is symmetric, as conjugate gradients needs of a
@@ -35,7 +36,7 @@ var<workgroup> block: array<f32, ALIGN_CELLS>;
 
 // p_in at cell id, with the coarse correction where params.prolong = 1.
 fn start_value(id: u32) -> f32 {
-    var v = p_in[id];
+    var v = p_in[stored(id)];
     if params.prolong == 1u {
         let entry = parent_bricks[id / BRICK_CELLS];
         if entry != NO_SLOT {
@@ -84,7 +85,7 @@ fn pressure_smooth(
             }
         }
         sa += bc(id, GEOM_BC_COEFFICIENT);
-        source = params.h * params.h * f[id];
+        source = params.h * params.h * f[stored(id)];
     }
     let l = local_coords(lid % BRICK_CELLS);
     let first = ((l.x + l.y + l.z) & 1u) == params.colour;
@@ -116,7 +117,7 @@ fn pressure_smooth(
         }
         value = (s + source) / sa;
     }
-    if in_grid {
-        p_out[id] = value;
+    if fluid {
+        p_out[stored(id)] = value;
     }
 }

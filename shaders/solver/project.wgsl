@@ -1,7 +1,7 @@
-// Stage project: u = u* - dt grad(dp) at the cell centres (0 in solid cells), dp the pressure increment of this step
-// (incremental projection: the predictor already holds the last step's pressure gradient),
-// with the gradient of shared/gradient and dp = 0 across pressure outlets (their pressure is in
-// the predictor's gradient). dp kinematic (m^2/s^2), u in m/s. Also finishes each outlet cell's
+// Stage project: u = u* - dt grad(dp) at the fluid cells' centres, dp the pressure increment of
+// this step (incremental projection: the predictor already holds the last step's pressure
+// gradient), with the gradient of shared/gradient and dp = 0 across pressure outlets (their
+// pressure is in the predictor's gradient). dp kinematic (m^2/s^2), u in m/s. Also finishes each outlet cell's
 // projected volume flux out through the cap over h^2 (from `divergence`, + dt c dp / h, m/s; 0
 // elsewhere): the flux the pressure equation balanced, so the outlets' sum equals the inflow to
 // the solver tolerance; and adds dp to the pressure. What the step started from, u^n and p^n,
@@ -32,27 +32,21 @@
 @compute @workgroup_size(CELL_WORKGROUP)
 fn project(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     let id = flat_index(gid, nwg, CELL_WORKGROUP);
-    if id >= params.cells {
+    if id >= params.cells || !is_fluid(id) {
         return;
     }
-    let before = pressure[id];
-    pressure_before[id] = before;
-    pressure[id] = before + p[id];
-    let n = params.cells;
-    if !is_fluid(id) {
-        for (var axis = 0u; axis < 3u; axis++) {
-            u_star[axis * n + id] = u[axis * n + id];
-            u[axis * n + id] = 0.0;
-        }
-        return;
-    }
+    let i = stored(id);
+    let before = pressure[i];
+    pressure_before[i] = before;
+    pressure[i] = before + p[i];
+    let n = params.stored;
     let r = boundary_record(id);
     if r != NO_SLOT {
-        outflow[r] += params.dt * bc(id, GEOM_BC_COEFFICIENT) * p[id] / params.h;
+        outflow[r] += params.dt * bc(id, GEOM_BC_COEFFICIENT) * p[i] / params.h;
     }
     let grad = pressure_gradient(id, 0.0);
     for (var axis = 0u; axis < 3u; axis++) {
-        let k = axis * n + id;
+        let k = axis * n + i;
         let projected = u_star[k] - params.dt * grad[axis];
         u_star[k] = u[k];
         u[k] = projected;

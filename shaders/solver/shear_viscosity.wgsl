@@ -22,14 +22,11 @@
 @compute @workgroup_size(CELL_WORKGROUP)
 fn shear_viscosity(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     let id = flat_index(gid, nwg, CELL_WORKGROUP);
-    let n = params.cells;
-    if id >= n {
+    if id >= params.cells || !is_fluid(id) {
         return;
     }
-    if !is_fluid(id) {
-        viscosity[id] = 0.0;
-        return;
-    }
+    let n = params.stored;
+    let i = stored(id);
     let st = stencil_geometry(id, fluid_neighbours(id));
     let wall = bc3(id, GEOM_BC_VELOCITY);
     // g[a][c] = d u_c / d x_a.
@@ -40,7 +37,7 @@ fn shear_viscosity(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_w
         let dm = st.dist[lo];
         let dp = st.dist[hi];
         for (var c = 0u; c < 3u; c++) {
-            let uc = u[c * n + id];
+            let uc = u[c * n + i];
             let um = side_value(st, lo, c, uc, wall);
             let up = side_value(st, hi, c, uc, wall);
             g[a][c] = (dm * dm * (up - uc) + dp * dp * (uc - um)) / (dm * dp * (dm + dp) * params.h);
@@ -53,13 +50,13 @@ fn shear_viscosity(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_w
             ss += s * s;
         }
     }
-    viscosity[id] = apparent_viscosity(sqrt(2.0 * ss));
+    viscosity[i] = apparent_viscosity(sqrt(2.0 * ss));
 }
 
 // Component c of the velocity at side d of the stencil st (uc the cell's, wall the cap's).
 fn side_value(st: Stencil, d: u32, c: u32, uc: f32, wall: vec3<f32>) -> f32 {
     if st.side[d] == SIDE_FLUID {
-        return u[c * params.cells + st.nb[d]];
+        return u[c * params.stored + stored(st.nb[d])];
     }
     if st.side[d] == SIDE_WALL {
         return select(0.0, wall[c], st.moving[d]);

@@ -1,7 +1,7 @@
 // Stage speed_max: the largest |u_x| + |u_y| + |u_z| (m/s) over the cells, the speed the Courant
 // number sum_i |u_i| dt / h is taken on, for the adaptive time step. It goes into the last entry
 // of `out` (the start of the step's read-back buffer, so the host gets it with the cap values)
-// by shared/maximum. Solid cells hold zero velocity. CPU twin: hemoflow::solver::cpu::speed_max.
+// by shared/maximum. Over the stored cells (the runs' tail holds zero). CPU twin: hemoflow::solver::cpu::speed_max.
 
 #import shared/dispatch
 #import shared/params
@@ -20,7 +20,7 @@ fn speed_max(
     @builtin(num_workgroups) nwg: vec3<u32>,
 ) {
     let id = flat_index(gid, nwg, CELL_WORKGROUP);
-    let n = params.cells;
+    let n = params.stored;
     var s = 0.0;
     if id < n {
         s = abs(u[id]) + abs(u[n + id]) + abs(u[2u * n + id]);

@@ -1,6 +1,6 @@
 // Stage time_average: adds this step's velocity and pressure times dt to their running time
-// integrals (the cycle averages are these over the cycle's length): mean[c n + id] += dt u_c and
-// mean[3 n + id] += dt p, n = params.cells. CPU twin: hemoflow::solver::cpu::time_average.
+// integrals (the cycle averages are these over the cycle's length): mean[c n + i] += dt u_c and
+// mean[3 n + i] += dt p over the stored cells i < n = params.stored. CPU twin: hemoflow::solver::cpu::time_average.
 
 #import shared/dispatch
 #import shared/params
@@ -16,7 +16,7 @@
 @compute @workgroup_size(CELL_WORKGROUP)
 fn time_average(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     let id = flat_index(gid, nwg, CELL_WORKGROUP);
-    let n = params.cells;
+    let n = params.stored;
     if id >= n {
         return;
     }

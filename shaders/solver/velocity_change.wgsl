@@ -21,7 +21,7 @@ fn velocity_change(
     @builtin(num_workgroups) nwg: vec3<u32>,
 ) {
     let id = flat_index(gid, nwg, CELL_WORKGROUP);
-    let n = params.cells;
+    let n = params.stored;
     var s = 0.0;
     if id < n {
         s = abs(u[id] - v[id]) + abs(u[n + id] - v[n + id]) + abs(u[2u * n + id] - v[2u * n + id]);

@@ -36,19 +36,22 @@
 @compute @workgroup_size(CELL_WORKGROUP)
 fn viscous_sweep(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     let t = flat_index(gid, nwg, CELL_WORKGROUP);
-    let n = params.cells;
-    if t >= n / 2u {
+    if t >= params.cells / 2u {
         return;
     }
     let id = coloured_cell(t, params.colour);
     if !is_fluid(id) {
-        for (var c = 0u; c < 3u; c++) {
-            v[c * n + id] = 0.0;
-        }
         return;
     }
+    let n = params.stored;
+    let i = stored(id);
     let nbf = fluid_neighbours(id);
     let st = viscous_stencil(id, nbf);
+    // The fluid sides' stored indices (NO_SLOT elsewhere).
+    var nbs: array<u32, 6>;
+    for (var d = 0u; d < 6u; d++) {
+        nbs[d] = select(NO_SLOT, stored(nbf[d]), nbf[d] != NO_SLOT);
+    }
     let k = params.dt;
     var diag = 1.0;
     for (var d = 0u; d < 6u; d++) {
@@ -71,7 +74,7 @@ fn viscous_sweep(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wor
             diag += a_in[d];
         }
         diag += params.dt * max(-inlet_volume_flux(id), 0.0) / vol_adv;
-        let w = vec3<f32>(u[id], u[n + id], u[2u * n + id]);
+        let w = vec3<f32>(u[i], u[n + i], u[2u * n + i]);
         let dx = axis_difference(id, 0u, w.x, st);
         let dy = axis_difference(id, 1u, w.y, st);
         let dz = axis_difference(id, 2u, w.z, st);
@@ -81,17 +84,17 @@ fn viscous_sweep(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wor
         var off = 0.0;
         for (var d = 0u; d < 6u; d++) {
             if st.side[d] == SIDE_FLUID {
-                off += st.coef[d] * v[c * n + st.nb[d]];
+                off += st.coef[d] * v[c * n + nbs[d]];
             }
         }
         var adv = 0.0;
         if params.implicit_advection == 1u {
             for (var d = 0u; d < 6u; d++) {
                 if a_in[d] > 0.0 {
-                    adv += a_in[d] * v[c * n + nbf[d]];
+                    adv += a_in[d] * v[c * n + nbs[d]];
                 }
             }
         }
-        v[c * n + id] = (rhs[c * n + id] + 0.5 * k * off + adv) / diag;
+        v[c * n + i] = (rhs[c * n + i] + 0.5 * k * off + adv) / diag;
     }
 }

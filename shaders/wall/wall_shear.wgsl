@@ -35,10 +35,10 @@ struct WallParams {
 @group(0) @binding(0) var<uniform> params: SolverParams;
 @group(0) @binding(1) var<uniform> wall: WallParams;
 @group(0) @binding(2) var<storage, read> points: array<WallPoint>;
-// WALL_STENCIL storage ids and weights (1/m) per triangle.
+// WALL_STENCIL stored indices (shared/grid `stored`) and weights (1/m) per triangle.
 @group(0) @binding(3) var<storage, read> stencil_cells: array<u32>;
 @group(0) @binding(4) var<storage, read> stencil_weights: array<f32>;
-// Velocity, m/s, component-major (3 x params.cells).
+// Velocity, m/s, component-major (3 x params.stored).
 @group(0) @binding(5) var<storage, read> u: array<f32>;
 // Kinematic pressure, m^2/s^2.
 @group(0) @binding(6) var<storage, read> p: array<f32>;
@@ -53,7 +53,7 @@ fn wall_shear(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
     if t >= wall.triangles {
         return;
     }
-    let n = params.cells;
+    let n = params.stored;
     var du = vec3<f32>(0.0);
     for (var k = 0u; k < WALL_STENCIL; k++) {
         let i = t * WALL_STENCIL + k;

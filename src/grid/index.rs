@@ -13,7 +13,14 @@
 //! [`NO_SLOT`] where that brick is not allocated. A cell offset of at most `BRICK` cells along
 //! each axis therefore always resolves through one table look-up. The kernels step across faces
 //! only, so the GPU holds the [`FACE_SLOTS`] face-adjacent entries of each slot alone
-//! ([`Bricks::face_table`]): 24 bytes a brick, not 108.
+//! ([`Bricks::face_table`]), with two words more: where the brick's per-cell values are.
+//!
+//! A cell's *stored index* is where its values lie in the solver's per-cell arrays: its slot's
+//! [`STORED_BASE`] word plus the number of the brick's stored cells before it, the cells of the
+//! slot's [`STORED_MASK`] word (bit `local`; [`stored_in`]). The identity (base `slot *
+//! BRICK_CELLS`, every cell stored) is [`Bricks::face_table`]'s; the finest grid of a solver
+//! stores its fluid cells alone (`solver::CellLayout`), so that a brick's solid cells take no
+//! room.
 
 /// Cells along each edge of a brick.
 pub const BRICK: u32 = 2;
@@ -26,6 +33,13 @@ pub const NEIGHBOURS: usize = 27;
 /// Entries per slot of the kernels' neighbour table ([`Bricks::face_table`]): the bricks across
 /// its six faces, in `grid::DIRECTIONS` order.
 pub const FACE_SLOTS: usize = 6;
+/// Words per slot of the kernels' table: the [`FACE_SLOTS`] neighbours, [`STORED_BASE`] and
+/// [`STORED_MASK`].
+pub const SLOT_WORDS: usize = 8;
+/// The word of a slot that holds the stored index of its first stored cell.
+pub const STORED_BASE: usize = 6;
+/// The word of a slot whose bit `local` says that its cell `local` is stored.
+pub const STORED_MASK: usize = 7;
 /// Cells whose f32 values fill the alignment a part of a GPU buffer is bound at (256 bytes,
 /// [`crate::gpu::span::PART_ALIGNMENT`]); the solver's grids allocate a multiple of it.
 pub const ALIGN_CELLS: u32 = 64;
@@ -219,10 +233,19 @@ impl Bricks {
         face_step(id, d, |slot| self.neighbours[slot as usize][neighbour_entry(face_offset(d))])
     }
 
-    /// The kernels' neighbour table: for each slot, the slots of the bricks across its faces,
-    /// [`FACE_SLOTS`] per slot in `grid::DIRECTIONS` order ([`NO_SLOT`] where not allocated).
+    /// The kernels' neighbour table: for each slot ([`SLOT_WORDS`] each), the slots of the
+    /// bricks across its faces, [`FACE_SLOTS`] in `grid::DIRECTIONS` order ([`NO_SLOT`] where
+    /// not allocated), then every cell stored at its storage id ([`STORED_BASE`]
+    /// `slot * BRICK_CELLS`, [`STORED_MASK`] all cells).
     pub fn face_table(&self) -> Vec<u32> {
-        self.neighbours.iter().flat_map(|row| (0..FACE_SLOTS).map(|d| row[neighbour_entry(face_offset(d))])).collect()
+        let all = (1u32 << BRICK_CELLS) - 1;
+        (0..self.neighbours.len())
+            .flat_map(|slot| {
+                let row = &self.neighbours[slot];
+                let faces = (0..FACE_SLOTS).map(|d| row[neighbour_entry(face_offset(d))]);
+                faces.chain([slot as u32 * BRICK_CELLS, all])
+            })
+            .collect()
     }
 
     /// Storage id of the cell `d` cells away from cell `id` (each |d| at most [`BRICK`]), or
@@ -255,7 +278,19 @@ impl Bricks {
 /// WGSL twin is `face_neighbour`).
 #[inline]
 pub fn face_neighbour_in(face_table: &[u32], id: u32, d: usize) -> Option<u32> {
-    face_step(id, d, |slot| face_table[slot as usize * FACE_SLOTS + d])
+    face_step(id, d, |slot| face_table[slot as usize * SLOT_WORDS + d])
+}
+
+/// The stored index of cell `id` by the kernels' table ([`Bricks::face_table`] or a solver's
+/// grid; the WGSL twin is `stored`), or [`NO_SLOT`] for a cell not stored.
+#[inline]
+pub fn stored_in(face_table: &[u32], id: u32) -> u32 {
+    let (slot, local) = ((id / BRICK_CELLS) as usize * SLOT_WORDS, id % BRICK_CELLS);
+    let mask = face_table[slot + STORED_MASK];
+    if mask >> local & 1 == 0 {
+        return NO_SLOT;
+    }
+    face_table[slot + STORED_BASE] + (mask & ((1 << local) - 1)).count_ones()
 }
 
 /// The brick offset across face `d`.

@@ -7,7 +7,7 @@
 //! step's buffers and to buffers of its own, and its CPU twin) and its test (GPU against the
 //! twin: `tests/common`'s `check_add_on`). The solver's step does not change.
 
-use super::SolverParams;
+use super::{CellLayout, SolverParams};
 use crate::gpu::{Bindable, Dispatch, Gpu, GpuError};
 
 /// The step's buffers an add-on's passes may bind, under the names the solver's stages give
@@ -21,11 +21,12 @@ pub struct StepBuffers<'a> {
     pub cells: &'a wgpu::Buffer,
     /// Geometry records.
     pub geom: &'a wgpu::Buffer,
-    /// `u`: the predicted velocity u* (m/s, component-major, 3 x [`Self::cell_count`]), which
-    /// the passes change in place.
+    /// `u`: the predicted velocity u* (m/s, component-major, 3 x the layout's stored cells),
+    /// which the passes change in place.
     pub u: &'a wgpu::Buffer,
-    /// Cells in allocated bricks.
-    pub cell_count: u32,
+    /// The grid as the host holds it: where a cell's values are stored
+    /// ([`CellLayout::stored`]).
+    pub layout: &'a CellLayout,
 }
 
 impl StepBuffers<'_> {
@@ -53,6 +54,6 @@ pub trait AddOn {
     fn prepare(&self, gpu: &Gpu, step: &StepBuffers) -> Result<Prepared, GpuError>;
 
     /// The CPU twin of the passes: applies the same change to `u` (u*, m/s, component-major,
-    /// 3 x `params.cells`).
-    fn apply_cpu(&self, params: &SolverParams, u: &mut [f32]);
+    /// 3 x `params.stored`) on the grid `layout`.
+    fn apply_cpu(&self, params: &SolverParams, layout: &CellLayout, u: &mut [f32]);
 }

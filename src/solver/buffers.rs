@@ -6,6 +6,7 @@ use bytemuck::Pod;
 
 use super::{CellLayout, SolverParams};
 use crate::gpu::{Bindable, Gpu, GpuError};
+use crate::grid::index::BRICK_CELLS;
 
 /// A binding name and the buffer bound to it.
 pub(super) type Named<'a> = (&'a str, &'a dyn Bindable);
@@ -75,8 +76,15 @@ pub(super) struct Core {
     pub scratch: wgpu::Buffer,
     /// Each cell's viscosity (non-Newtonian fluids; one unread value otherwise), m^2/s.
     pub viscosity: wgpu::Buffer,
-    /// Cells in allocated bricks.
+    /// Cells in allocated bricks (the stages over cells run this many invocations).
     pub n: u32,
+    /// Length of the per-cell arrays (of each component): the stored cells
+    /// ([`CellLayout::stored_cells`]), in whole runs of 64.
+    pub stored: u32,
+    /// The stored cells themselves, the arrays' entries the stages write: the vector operations
+    /// run on these (the runs' tail may hold what a coarser level smoothed where it shares the
+    /// pressure solve's scratch).
+    pub held: u32,
 }
 
 impl Core {
@@ -88,7 +96,9 @@ impl Core {
         non_newtonian: bool,
     ) -> Result<Core, GpuError> {
         let n = layout.cells.len() as u32;
-        let n3 = 3 * n as u64;
+        let stored = layout.stored_cells() as u32;
+        let held = layout.stored_before(layout.cells.len() / BRICK_CELLS as usize) as u32;
+        let n3 = 3 * stored as u64;
         Ok(Core {
             params: buffers.uniform("params", params)?,
             neighbours: buffers.storage("neighbours", &layout.neighbours)?,
@@ -97,10 +107,12 @@ impl Core {
             u: buffers.empty("u", n3)?,
             u_star: buffers.empty("u*", n3)?,
             rhs: buffers.empty("viscous rhs", n3)?,
-            p: buffers.empty("p", n as u64)?,
-            scratch: buffers.empty("pressure scratch", n as u64)?,
-            viscosity: buffers.empty("viscosity", if non_newtonian { n as u64 } else { 1 })?,
+            p: buffers.empty("p", stored as u64)?,
+            scratch: buffers.empty("pressure scratch", stored as u64)?,
+            viscosity: buffers.empty("viscosity", if non_newtonian { stored as u64 } else { 1 })?,
             n,
+            stored,
+            held,
         })
     }
 

@@ -7,6 +7,8 @@
 //! than it runs (a level's pressure operator, [`PressureStencil`]; a step's viscous rows,
 //! [`SweepStencil`]), its twin is that stencil's construction then a `_with` function applying
 //! it, and the CPU backend keeps the stencil between runs. `benches/twins.rs` measures them.
+//! As on the GPU, the per-cell arrays hold a grid's stored cells (`params.stored` values each, a
+//! cell's at its stored index, [`CellView::stored`]); the grid itself is read by storage id.
 
 use super::boundary::codes;
 use super::layout::{is_fluid_word, rheology};
@@ -49,10 +51,17 @@ pub fn inlet_volume_flux(layout: &CellView, id: u32) -> f32 {
 
 /// Twin of `face_volume_flux` (shared/advection): the volume flux out of `id` through its face
 /// `d` towards the fluid neighbour `nb` over h^2 (m/s), from the velocity `u`.
-fn face_volume_flux(layout: &CellView, u: &[f32], id: u32, nb: u32, d: usize) -> f32 {
-    let (n, axis) = (layout.cells.len(), d / 2);
+fn face_volume_flux(layout: &CellView, u: &[f32], n: usize, id: u32, nb: u32, d: usize) -> f32 {
+    let axis = d / 2;
     let side_sign = if d & 1 == 1 { 1.0 } else { -1.0 };
-    side_sign * layout.aperture(id, d) * 0.5 * (u[axis * n + id as usize] + u[axis * n + nb as usize])
+    let at = |c: u32| axis * n + stored(layout, c);
+    side_sign * layout.aperture(id, d) * 0.5 * (u[at(id)] + u[at(nb)])
+}
+
+/// The stored index of cell `id`, which is stored (a fluid cell of a solver's grid).
+#[inline]
+fn stored(layout: &CellView, id: u32) -> usize {
+    layout.stored(id).expect("a stored cell")
 }
 
 #[inline]
@@ -79,34 +88,33 @@ pub fn divergence_with(
     f: &mut [f32],
     outflow: &mut [f32],
 ) {
-    let n = params.cells as usize;
+    let n = params.stored as usize;
     let dt = params.dt;
+    let at = |id: u32| stencil.stored[id as usize] as usize;
     let cells = &mut f[..n];
     // Each cap cell writes its own record's entry.
     let outflow = Disjoint::new(outflow);
     cells.par_iter_mut().enumerate().for_each(|(i, f_i)| {
-        let id = i as u32;
-        if !layout.is_fluid(id) {
-            *f_i = 0.0;
+        let id = stencil.ids[i];
+        if id == NO_SLOT {
             return;
         }
         let p_cap = |c: u32| layout.boundary(c).pressure;
         let grad = stencil.gradient(layout, params, p, id, p_cap(id));
         let mut s = 0.0f32;
-        for (d, nb, a) in stencil.rows[i].faces() {
+        for (d, nb, a) in stencil.rows[id as usize].faces() {
             let axis = d / 2;
             let c = axis * n;
+            let j = at(nb);
             let grad_nb = stencil.gradient_axis(layout, params, p, nb, axis, p_cap(nb));
             let outer = (stencil.fluid_neighbour(id, d ^ 1), stencil.fluid_neighbour(nb, d));
             let face = match outer {
-                (Some(oa), Some(ob)) => {
-                    (9.0 * (u[c + i] + u[c + nb as usize]) - u[c + oa as usize] - u[c + ob as usize]) / 16.0
-                }
-                _ => 0.5 * (u[c + i] + u[c + nb as usize]),
+                (Some(oa), Some(ob)) => (9.0 * (u[c + i] + u[c + j]) - u[c + at(oa)] - u[c + at(ob)]) / 16.0,
+                _ => 0.5 * (u[c + i] + u[c + j]),
             };
             let uf = face + dt * 0.5 * (grad[axis] + grad_nb);
             let side_sign = if d & 1 == 1 { 1.0 } else { -1.0 };
-            s += side_sign * a * uf - dt * a * (p[nb as usize] - p[i]) / params.h;
+            s += side_sign * a * uf - dt * a * (p[j] - p[i]) / params.h;
         }
         let uc = [u[i], u[n + i], u[2 * n + i]];
         let c_out = layout.boundary(id).coefficient;
@@ -155,7 +163,7 @@ pub fn pressure_smooth_with(
     p_out: &mut [f32],
 ) {
     let start_value = |id: u32| {
-        let mut v = p_in[id as usize];
+        let mut v = p_in[stencil.stored[id as usize] as usize];
         if params.prolong == 1 {
             let entry = parent_bricks[(id / BRICK_CELLS) as usize];
             if entry != NO_SLOT {
@@ -177,7 +185,9 @@ pub fn pressure_smooth_with(
     }
     let n = BRICK_CELLS as usize;
     let bricks_count = (params.cells / BRICK_CELLS) as usize;
-    p_out[..bricks_count * n].par_chunks_mut(n).enumerate().for_each(|(brick, out)| {
+    // Each brick writes its own fluid cells.
+    let out = Disjoint::new(p_out);
+    (0..bricks_count).into_par_iter().for_each(|brick| {
         let brick = brick as u32;
         let mut block = [0.0f32; BRICK_CELLS as usize];
         let mut fixed = [Fixed::default(); BRICK_CELLS as usize];
@@ -199,7 +209,7 @@ pub fn pressure_smooth_with(
                 }
             }
             cell.sa += row.coefficient;
-            cell.source = params.h * params.h * f[id as usize];
+            cell.source = params.h * params.h * f[stencil.stored[id as usize] as usize];
         }
         for half in 0..2 {
             for local in 0..n {
@@ -213,7 +223,12 @@ pub fn pressure_smooth_with(
                 block[local] = (s + cell.source) / cell.sa;
             }
         }
-        out.copy_from_slice(&block);
+        for (local, (value, cell)) in block.iter().zip(&fixed).enumerate() {
+            if cell.fluid {
+                // SAFETY: a cell's stored index is its own, written by its brick alone.
+                unsafe { out.set(stencil.stored[brick as usize * n + local] as usize, *value) };
+            }
+        }
     });
 }
 
@@ -223,6 +238,10 @@ pub fn pressure_smooth_with(
 /// the outlets' records), so the CPU backend makes it once for a level's sweeps and residuals.
 pub struct PressureStencil {
     rows: Vec<PressureRow>,
+    /// Each cell's stored index (NO_SLOT where not stored).
+    stored: Vec<u32>,
+    /// Each stored index's cell (NO_SLOT in the runs' tail), `params.stored` of them.
+    ids: Vec<u32>,
 }
 
 #[derive(Clone, Copy)]
@@ -257,17 +276,23 @@ pub fn pressure_stencil(layout: &CellView) -> PressureStencil {
         row.coefficient = layout.boundary(id).coefficient;
         row
     };
-    PressureStencil { rows: (0..layout.len() as u32).into_par_iter().with_min_len(64).map(row).collect() }
+    let rows = (0..layout.len() as u32).into_par_iter().with_min_len(64).map(row).collect();
+    let stored: Vec<u32> = (0..layout.len() as u32).map(|id| layout.stored(id).map_or(NO_SLOT, |i| i as u32)).collect();
+    let mut ids = vec![NO_SLOT; layout.stored_cells()];
+    for (id, &i) in stored.iter().enumerate().filter(|(_, &i)| i != NO_SLOT) {
+        ids[i as usize] = id as u32;
+    }
+    PressureStencil { rows, stored, ids }
 }
 
 impl PressureStencil {
     /// Twin of `pressure_operator` (shared/pressure_operator): h^2 (M p) at fluid cell `id`,
     /// sum_f A_f (p - p_nb) over the faces open to fluid plus the outlet coefficient times p.
     fn operator(&self, p: &[f32], id: u32) -> f32 {
-        let i = id as usize;
-        let row = &self.rows[i];
-        let m = row.faces().fold(0.0f32, |m, (_, nb, a)| m + a * (p[i] - p[nb as usize]));
-        m + row.coefficient * p[i]
+        let row = &self.rows[id as usize];
+        let pc = p[self.stored[id as usize] as usize];
+        let m = row.faces().fold(0.0f32, |m, (_, nb, a)| m + a * (pc - p[self.stored[nb as usize] as usize]));
+        m + row.coefficient * pc
     }
 
     /// The fluid neighbour of `id` across face `d`, as [`fluid_neighbour`] finds it.
@@ -289,13 +314,13 @@ impl PressureStencil {
         axis: usize,
         p_cap: f32,
     ) -> f32 {
-        let i = id as usize;
-        let row = &self.rows[i];
+        let row = &self.rows[id as usize];
+        let pc = p[self.stored[id as usize] as usize];
         let (mut g, mut w) = (0.0f32, 0.0f32);
         if row.coefficient > 0.0 {
             let b = layout.boundary(id);
             let na = b.normal[axis];
-            g += na.abs() * na * b.coefficient * (p_cap - p[i]) / params.h;
+            g += na.abs() * na * b.coefficient * (p_cap - pc) / params.h;
             w += b.open * na.abs();
         }
         for side in 0..2 {
@@ -306,7 +331,7 @@ impl PressureStencil {
             }
             let side_sign = if side == 1 { 1.0 } else { -1.0 };
             let a = row.aperture[d];
-            g += a * side_sign * (p[nb as usize] - p[i]) / params.h;
+            g += a * side_sign * (p[self.stored[nb as usize] as usize] - pc) / params.h;
             w += a;
         }
         if w > 0.0 {
@@ -330,14 +355,13 @@ pub fn pressure_residual(layout: &CellView, params: &SolverParams, f: &[f32], p:
 
 /// [`pressure_residual`] on the level's [`pressure_stencil`].
 pub fn pressure_residual_with(stencil: &PressureStencil, params: &SolverParams, f: &[f32], p: &[f32], r: &mut [f32]) {
-    r[..params.cells as usize].par_iter_mut().enumerate().with_min_len(64).for_each(|(i, r)| {
-        *r = if stencil.rows[i].fluid {
-            let m = stencil.operator(p, i as u32);
+    r[..params.stored as usize].par_iter_mut().enumerate().with_min_len(64).for_each(|(i, r)| {
+        let id = stencil.ids[i];
+        if id != NO_SLOT {
+            let m = stencil.operator(p, id);
             let source = if params.without_source == 1 { 0.0 } else { f[i] };
-            source - m / (params.h * params.h)
-        } else {
-            0.0
-        };
+            *r = source - m / (params.h * params.h);
+        }
     });
 }
 
@@ -397,7 +421,7 @@ pub fn mg_restrict_with(
         *out = if is_fluid_word(coarse_cells[id as usize]) && fine_slot != NO_SLOT {
             let s = (0..8).map(|k| index::child_cell(id, fine_slot, k)).fold(0.0f32, |s, child| {
                 if fine.rows[child as usize].fluid {
-                    s + (f[child as usize] - fine.operator(p, child) / h2)
+                    s + (f[fine.stored[child as usize] as usize] - fine.operator(p, child) / h2)
                 } else {
                     s
                 }
@@ -434,7 +458,7 @@ fn maximum(values: impl Iterator<Item = f32>) -> f32 {
     values.map(|s| if s <= f32::MAX { s } else { f32::INFINITY }).fold(0.0, f32::max)
 }
 
-/// Twin of `solver/project`: u = u* - dt grad(dp) (0 in solid cells) for the pressure
+/// Twin of `solver/project`: u = u* - dt grad(dp) in the fluid cells for the pressure
 /// increment `p` (0 across outlets), `outflow` (the outlet fluxes from `divergence`, by boundary
 /// record)
 /// += dt c dp / h and `pressure` += dp; what `u` and `pressure` held (u^n, p^n) goes into `u_star`
@@ -466,7 +490,7 @@ pub fn project_with(
     pressure: &mut [f32],
     pressure_before: &mut [f32],
 ) {
-    let n = params.cells as usize;
+    let n = params.stored as usize;
     let ([ux, uy, uz], [sx, sy, sz]) = (components(u, n), components(u_star, n));
     let velocity = (ux.par_iter_mut(), uy.par_iter_mut(), uz.par_iter_mut());
     let predicted = (sx.par_iter_mut(), sy.par_iter_mut(), sz.par_iter_mut());
@@ -474,24 +498,21 @@ pub fn project_with(
     // Each cap cell updates its own record's entry.
     let outflow = Disjoint::new(outflow);
     (velocity, predicted, scalars).into_par_iter().enumerate().for_each(|(i, (velocity, predicted, scalars))| {
-        let id = i as u32;
+        let id = stencil.ids[i];
+        if id == NO_SLOT {
+            return;
+        }
         let (pressure, before) = scalars;
         *before = *pressure;
         *pressure += p[i];
         let (out, star) = ([velocity.0, velocity.1, velocity.2], [predicted.0, predicted.1, predicted.2]);
-        let grad = if layout.is_fluid(id) {
-            if let Some(r) = layout.boundary_record(id) {
-                // SAFETY: a boundary record belongs to one cell.
-                unsafe {
-                    outflow.set(r, outflow.get(r) + params.dt * layout.boundary(id).coefficient * p[i] / params.h)
-                };
-            }
-            Some(stencil.gradient(layout, params, p, id, 0.0))
-        } else {
-            None
-        };
+        if let Some(r) = layout.boundary_record(id) {
+            // SAFETY: a boundary record belongs to one cell.
+            unsafe { outflow.set(r, outflow.get(r) + params.dt * layout.boundary(id).coefficient * p[i] / params.h) };
+        }
+        let grad = stencil.gradient(layout, params, p, id, 0.0);
         for (axis, (v, s)) in out.into_iter().zip(star).enumerate() {
-            let projected = grad.map_or(0.0, |g| *s - params.dt * g[axis]);
+            let projected = *s - params.dt * grad[axis];
             *s = *v;
             *v = projected;
         }
@@ -554,13 +575,13 @@ pub fn stencil_geometry(layout: &CellView, params: &SolverParams, id: u32) -> [(
     out
 }
 
-/// Twin of `cell_viscosity` (shared/viscous.wgsl): `params.nu`, or `viscosity[id]` for a
-/// non-Newtonian fluid, m^2/s.
-pub fn cell_viscosity(params: &SolverParams, viscosity: &[f32], id: u32) -> f32 {
+/// Twin of `cell_viscosity` (shared/viscous.wgsl): `params.nu`, or the viscosity of fluid cell
+/// `id` for a non-Newtonian fluid, m^2/s.
+pub fn cell_viscosity(layout: &CellView, params: &SolverParams, viscosity: &[f32], id: u32) -> f32 {
     if params.rheology == rheology::NEWTONIAN {
         params.nu
     } else {
-        viscosity[id as usize]
+        viscosity[stored(layout, id)]
     }
 }
 
@@ -568,20 +589,21 @@ pub fn cell_viscosity(params: &SolverParams, viscosity: &[f32], id: u32) -> f32 
 /// cell `id`, each geometric coefficient times its face's viscosity (the mean of the two cells'
 /// for a fluid side, the cell's for the others).
 pub fn viscous_stencil(layout: &CellView, params: &SolverParams, viscosity: &[f32], id: u32) -> [(Side, f32); 6] {
-    viscous_coefficients(params, viscosity, id, &stencil_geometry(layout, params, id))
+    viscous_coefficients(layout, params, viscosity, id, &stencil_geometry(layout, params, id))
 }
 
 /// [`viscous_stencil`] from the cell's [`stencil_geometry`], already computed.
 fn viscous_coefficients(
+    layout: &CellView,
     params: &SolverParams,
     viscosity: &[f32],
     id: u32,
     geometry: &[(Side, f32, f32); 6],
 ) -> [(Side, f32); 6] {
-    let nu = cell_viscosity(params, viscosity, id);
+    let nu = cell_viscosity(layout, params, viscosity, id);
     geometry.map(|(side, coef, _)| {
         let nu_face = match side {
-            Side::Fluid(nb) => 0.5 * (nu + cell_viscosity(params, viscosity, nb)),
+            Side::Fluid(nb) => 0.5 * (nu + cell_viscosity(layout, params, viscosity, nb)),
             _ => nu,
         };
         (side, coef * nu_face)
@@ -607,19 +629,18 @@ pub fn apparent_viscosity(params: &SolverParams, gamma: f32) -> f32 {
 }
 
 /// Twin of `solver/shear_viscosity`: each fluid cell's apparent viscosity (m^2/s) from the
-/// shear rate of `u` (0 in solid cells).
+/// shear rate of `u`.
 pub fn shear_viscosity(layout: &CellView, params: &SolverParams, u: &[f32], viscosity: &mut [f32]) {
-    let n = params.cells as usize;
+    let n = params.stored as usize;
     for id in 0..params.cells {
-        let i = id as usize;
         if !layout.is_fluid(id) {
-            viscosity[i] = 0.0;
             continue;
         }
+        let i = stored(layout, id);
         let st = stencil_geometry(layout, params, id);
         let wall = layout.boundary(id).velocity;
         let value = |d: usize, c: usize| match st[d].0 {
-            Side::Fluid(nb) => u[c * n + nb as usize],
+            Side::Fluid(nb) => u[c * n + stored(layout, nb)],
             Side::Wall(moving) => {
                 if moving {
                     wall[c]
@@ -659,7 +680,8 @@ pub const ADVECTION_MIN_WALL_DISTANCE: f32 = 0.1;
 
 /// Twin of `AxisDifference` (shared/advection.wgsl): the advective difference along one axis as
 /// weights, 1/m, on the cell's own value, three cells' values (upwind, downwind, behind the
-/// upwind one; the cell itself where unused, with weight 0) and the moving sides' velocity;
+/// upwind one; the cell itself where unused, with weight 0; [`axis_difference`] gives their
+/// storage ids, the caller turns them into stored indices) and the moving sides' velocity;
 /// `near` the own weight of a difference through a wall or cap at its distance (0 between cells).
 struct AxisDifference {
     cells: [u32; 3],
@@ -777,7 +799,7 @@ pub fn momentum_with(
     p: &[f32],
     viscosity: &[f32],
 ) {
-    let n = params.cells as usize;
+    let n = params.stored as usize;
     let h = params.h;
     let stage = params.stage;
     let force = [params.force_x, params.force_y, params.force_z];
@@ -787,23 +809,23 @@ pub fn momentum_with(
     let k_output = Disjoint::new(if stage == 0 { k } else { &mut [] });
     // SAFETY: cell i reads and writes entries c n + i only.
     let out_in = |k: usize| unsafe { output.get(k) };
+    let at = |id: u32| stencil.stored[id as usize] as usize;
     let cell = |id: u32| -> ([f32; 3], [f32; 3]) {
-        let i = id as usize;
-        if !layout.is_fluid(id) {
-            return ([0.0; 3], [0.0; 3]);
-        }
+        let i = at(id);
         let vol_adv = layout.volume(id).max(ADVECTION_MIN_VOLUME) * h;
         let b = layout.boundary(id);
         let (bc_type, bc_velocity) = (b.kind, b.velocity);
         let implicit = params.implicit_advection == 1;
         let geometry = stencil_geometry(layout, params, id);
-        let coefs = viscous_coefficients(params, viscosity, id, &geometry);
+        let coefs = viscous_coefficients(layout, params, viscosity, id, &geometry);
         // Stage 1 takes K as stage 0 left it; the others evaluate it.
         let evaluate = stage != 1 || implicit;
         let un = [u[i], u[n + i], u[2 * n + i]];
         let v = [u_eval[i], u_eval[n + i], u_eval[2 * n + i]];
         let differences: [AxisDifference; 3] = std::array::from_fn(|axis| {
-            axis_difference(|nb, d| stencil.fluid_neighbour(nb, d), h, id, axis, v[axis], &geometry)
+            let mut d = axis_difference(|nb, d| stencil.fluid_neighbour(nb, d), h, id, axis, v[axis], &geometry);
+            d.cells = d.cells.map(|c| at(c) as u32);
+            d
         });
         let near_rate = near_wall_rate(v, &differences);
         let backflow = if bc_type == codes::OUTLET {
@@ -820,8 +842,8 @@ pub fn momentum_with(
         // component.
         let mut inflows = [0.0f32; 6];
         if implicit && stage != 1 {
-            for (d, nb, _) in stencil.rows[i].faces() {
-                inflows[d] = (-face_volume_flux(layout, u, id, nb, d)).max(0.0) / vol_adv;
+            for (d, nb, _) in stencil.rows[id as usize].faces() {
+                inflows[d] = (-face_volume_flux(layout, u, n, id, nb, d)).max(0.0) / vol_adv;
             }
         }
         // Stage 1's K, stage 2's u1.
@@ -842,7 +864,7 @@ pub fn momentum_with(
             let (mut lap, mut wall_value) = (0.0f32, 0.0f32);
             for (side, coef) in coefs {
                 match side {
-                    Side::Fluid(nb) => lap += coef * (u[c * n + nb as usize] - uc),
+                    Side::Fluid(nb) => lap += coef * (u[c * n + at(nb)] - uc),
                     Side::Wall(true) => wall_value += coef * bc_velocity[c],
                     _ => {}
                 }
@@ -869,20 +891,20 @@ pub fn momentum_with(
             // Implicit: backward Euler, the first-order upwind operator and the near-wall
             // differences' own part that viscous_sweep subtracts at the new velocity.
             let mut t = advection + ((-inlet_volume_flux(layout, id)).max(0.0) / vol_adv + near_rate) * uc;
-            for (d, nb, _) in stencil.rows[i].faces() {
-                t += inflows[d] * (uc - u[c * n + nb as usize]);
+            for (d, nb, _) in stencil.rows[id as usize].faces() {
+                t += inflows[d] * (uc - u[c * n + at(nb)]);
             }
             out_new[c] = base + dt * t;
         }
         (out_new, k_new)
     };
-    (0..params.cells).into_par_iter().with_min_len(BRICK_CELLS as usize).for_each(|id| {
-        let i = id as usize;
+    stencil.ids[..n].par_iter().with_min_len(BRICK_CELLS as usize).filter(|&&id| id != NO_SLOT).for_each(|&id| {
+        let i = at(id);
         let (values, k_values) = cell(id);
         for c in 0..3 {
             // SAFETY: as above.
             unsafe { output.set(c * n + i, values[c]) };
-            if stage == 0 && layout.is_fluid(id) {
+            if stage == 0 {
                 // SAFETY: as above.
                 unsafe { k_output.set(c * n + i, k_values[c]) };
             }
@@ -947,11 +969,12 @@ pub struct SweepStencil {
     cells: Vec<SweepCell>,
 }
 
-/// One cell's row: its diagonal, its fluid sides' coefficients (in side order) and its
-/// inflowing faces' advection weights (in face order), each with the neighbour; `diag` 0 for a
-/// solid cell (set to 0).
+/// One cell's row: its stored index, its diagonal, its fluid sides' coefficients (in side
+/// order) and its inflowing faces' advection weights (in face order), each with the
+/// neighbour's stored index; `diag` 0 for a solid cell (left as it is).
 #[derive(Clone, Copy, Default)]
 struct SweepCell {
+    stored: u32,
     diag: f32,
     fluid: [(f32, u32); 6],
     fluid_count: u8,
@@ -968,14 +991,16 @@ pub fn sweep_stencil(layout: &CellView, params: &SolverParams, u: &[f32], viscos
         if !layout.is_fluid(id) {
             return row;
         }
+        row.stored = stored(layout, id) as u32;
         let geometry = stencil_geometry(layout, params, id);
-        let st = viscous_coefficients(params, viscosity, id, &geometry);
+        let st = viscous_coefficients(layout, params, viscosity, id, &geometry);
         let mut diag = 1.0f32;
+        let n = params.stored as usize;
         for (side, coef) in st {
             match side {
                 Side::Fluid(nb) => {
                     diag += 0.5 * k * coef;
-                    row.fluid[row.fluid_count as usize] = (coef, nb);
+                    row.fluid[row.fluid_count as usize] = (coef, stored(layout, nb) as u32);
                     row.fluid_count += 1;
                 }
                 Side::Wall(_) => diag += k * coef,
@@ -990,15 +1015,15 @@ pub fn sweep_stencil(layout: &CellView, params: &SolverParams, u: &[f32], viscos
                     _ => fluid_neighbour(layout, id, d),
                 };
                 let Some(nb) = nb else { continue };
-                let a = params.dt * (-face_volume_flux(layout, u, id, nb, d)).max(0.0) / vol_adv;
+                let a = params.dt * (-face_volume_flux(layout, u, n, id, nb, d)).max(0.0) / vol_adv;
                 diag += a;
                 if a > 0.0 {
-                    row.inflow[row.inflow_count as usize] = (a, nb);
+                    row.inflow[row.inflow_count as usize] = (a, stored(layout, nb) as u32);
                     row.inflow_count += 1;
                 }
             }
             diag += params.dt * (-inlet_volume_flux(layout, id)).max(0.0) / vol_adv;
-            let (i, n) = (id as usize, params.cells as usize);
+            let i = row.stored as usize;
             let w = [u[i], u[n + i], u[2 * n + i]];
             let differences: [AxisDifference; 3] = std::array::from_fn(|axis| {
                 axis_difference(|nb, d| fluid_neighbour(layout, nb, d), params.h, id, axis, w[axis], &geometry)
@@ -1013,24 +1038,20 @@ pub fn sweep_stencil(layout: &CellView, params: &SolverParams, u: &[f32], viscos
 
 /// [`viscous_sweep`] with its cells' rows made ([`sweep_stencil`] of the same colour).
 pub fn viscous_sweep_with(stencil: &SweepStencil, params: &SolverParams, rhs: &[f32], v: &mut [f32]) {
-    let n = params.cells as usize;
+    let n = params.stored as usize;
     let k = params.dt;
     // A cell's face neighbours are of the other colour: the half's new values read none of
     // them, so they are written as they come.
     let v = Disjoint::new(v);
     let cells = &stencil.cells[..(params.cells / 2) as usize];
-    cells.par_iter().enumerate().with_min_len(BRICK_CELLS as usize / 2).for_each(|(t, row)| {
-        let i = index::coloured_cell(t as u32, params.colour) as usize;
+    cells.par_iter().with_min_len(BRICK_CELLS as usize / 2).filter(|row| row.diag != 0.0).for_each(|row| {
+        let i = row.stored as usize;
         for c in 0..3 {
-            let value = if row.diag == 0.0 {
-                0.0
-            } else {
-                // SAFETY: the half reads entries of the other colour only and writes its own.
-                let at = |nb: u32| unsafe { v.get(c * n + nb as usize) };
-                let off = row.fluid[..row.fluid_count as usize].iter().fold(0.0f32, |s, &(coef, nb)| s + coef * at(nb));
-                let adv = row.inflow[..row.inflow_count as usize].iter().fold(0.0f32, |s, &(a, nb)| s + a * at(nb));
-                (rhs[c * n + i] + 0.5 * k * off + adv) / row.diag
-            };
+            // SAFETY: the half reads entries of the other colour only and writes its own.
+            let at = |nb: u32| unsafe { v.get(c * n + nb as usize) };
+            let off = row.fluid[..row.fluid_count as usize].iter().fold(0.0f32, |s, &(coef, nb)| s + coef * at(nb));
+            let adv = row.inflow[..row.inflow_count as usize].iter().fold(0.0f32, |s, &(a, nb)| s + a * at(nb));
+            let value = (rhs[c * n + i] + 0.5 * k * off + adv) / row.diag;
             // SAFETY: as above.
             unsafe { v.set(c * n + i, value) };
         }
@@ -1051,7 +1072,7 @@ pub fn wall_shear(
     stress: &mut [[f32; 4]],
     sums: &mut [[f32; 4]],
 ) {
-    let n = params.cells as usize;
+    let n = params.stored as usize;
     for t in 0..wall.triangles as usize {
         let mut du = [0f32; 3];
         for k in 0..WALL_STENCIL {
@@ -1078,9 +1099,9 @@ pub fn wall_shear(
     }
 }
 
-/// Twin of `solver/time_average`: `mean` (4 x cells) += dt (u, p).
+/// Twin of `solver/time_average`: `mean` (4 x the stored cells) += dt (u, p).
 pub fn time_average(params: &SolverParams, u: &[f32], p: &[f32], mean: &mut [f32]) {
-    let n = params.cells as usize;
+    let n = params.stored as usize;
     for id in 0..n {
         for c in 0..3 {
             mean[c * n + id] += params.dt * u[c * n + id];

@@ -341,12 +341,14 @@ pub fn cut_coarse(coarse: &CoarseInverse, part: &LevelPart) -> CoarseInverse {
 /// The whole hierarchy cut to `domain`'s parts, level by level.
 pub fn cut_hierarchy(hierarchy: &Hierarchy, domain: &Domain) -> Hierarchy {
     let parts = &domain.levels;
-    let levels = (0..hierarchy.levels.len())
+    let mut levels: Vec<Level> = (0..hierarchy.levels.len())
         .map(|l| {
             let finer = l.checked_sub(1).map(|f| &parts[f]);
             cut_level(&hierarchy.levels[l], &parts[l], finer, parts.get(l + 1))
         })
         .collect();
+    // The finest level stores its fluid cells alone, as the whole one.
+    levels[0].layout.store_fluid();
     let coarse = cut_coarse(&hierarchy.coarse, parts.last().expect("one level"));
     Hierarchy { levels, coarse }
 }

@@ -29,15 +29,17 @@
 //! Courant 3 (implicit) and +0.98% at 0.6; +2.3% and +3.6% before the wall's flux weights were
 //! balanced for shear flows along the wall, `grid/balance.rs`).
 //!
-//! Memory: per allocated cell, 13 f32: u, u* and the viscous right-hand side (3 each; the
-//! momentum stages keep K and their intermediate velocities in the last two), p
-//! (`buffers::Core`), the pressure increment dp (kept as the next solve's first guess), and two
-//! arrays of the pressure solve: its z (where the residuals f - M dp go too, and where the
-//! projection then leaves the undo's p^n; u^n goes to u*, dead from the projection on) and a
-//! scratch (q and the finest level's smoothing scratch); a non-Newtonian fluid adds its
-//! viscosity. CG's r and d and the source f live in parts of the viscous right-hand side, dead
-//! from the end of the viscous sweeps until the next step's momentum writes it, and the outlet
-//! flux per cap cell; [`GpuSolver::new`] places them, [`GpuSolver::binding_plan`] lists every
+//! Memory: per fluid cell (the arrays hold the fluid cells alone, a cell's values at its stored
+//! index, `CellLayout::stored`; the grid's cell words and geometry are per allocated cell and
+//! per wall cell), 13 f32: u, u* and the viscous right-hand side (3 each; the momentum stages
+//! keep K and their intermediate velocities in the last two), p (`buffers::Core`), the pressure
+//! increment dp (kept as the next solve's first guess), and two arrays of the pressure solve:
+//! its z (where the residuals f - M dp go too, and where the projection then leaves the undo's
+//! p^n; u^n goes to u*, dead from the projection on) and a scratch (q and the finest level's
+//! smoothing scratch); a non-Newtonian fluid adds its viscosity. CG's r and d and the source f
+//! live in parts of the viscous right-hand side, dead from the end of the viscous sweeps until
+//! the next step's momentum writes it, and the outlet flux per cap cell; [`GpuSolver::new`]
+//! places them, [`GpuSolver::binding_plan`] lists every
 //! pass's bindings (a test holds them), and a test traces two steps to check that no read sees
 //! another array's write ([`crate::gpu::trace`]).
 //!
@@ -61,7 +63,7 @@ use super::wall_shear::WallStencil;
 use super::{CellLayout, SolverError, SolverParams};
 use crate::comm::Comm;
 use crate::gpu::{Bindable, Dispatch, Gpu, GpuError, Span};
-use crate::grid::index::BRICK_CELLS;
+use crate::grid::index::{BRICK_CELLS, NO_SLOT};
 use crate::grid::partition::{partition, Method, Partition};
 use crate::grid::Grid;
 use crate::mesh::Vec3;
@@ -388,7 +390,12 @@ impl<'g> GpuSolver<'g> {
                 let owned = (0..parts.parts)
                     .map(|q| (0..owner.len() as u32).filter(|&s| owner[s as usize] as usize == q).collect())
                     .collect();
-                (cut_hierarchy(&whole, &domain), Some(Ranks { comm, domain, owner, owned }))
+                let hierarchy = cut_hierarchy(&whole, &domain);
+                let layout = &hierarchy.levels[0].layout;
+                let slots = layout.cells.len() / BRICK_CELLS as usize;
+                let before = (0..=slots).map(|s| layout.stored_before(s) as u32).collect();
+                let finest_stored = (before, layout.stored_cells() as u64);
+                (hierarchy, Some(Ranks { comm, domain, owner, owned, finest_stored }))
             }
         };
         let layout = &hierarchy.levels[0].layout;
@@ -398,6 +405,7 @@ impl<'g> GpuSolver<'g> {
             dt: settings.dt as f32,
             nu: settings.nu as f32,
             cells: n,
+            stored: layout.stored_cells() as u32,
             stage: 2,
             implicit_advection: u32::from(settings.advection == Advection::Implicit),
             force_x: settings.force.x as f32,
@@ -420,14 +428,15 @@ impl<'g> GpuSolver<'g> {
         // holds q and the finest level's smoothing scratch. The outlet flux (read by the host
         // after the step) is kept per cap cell, by boundary record, one entry more for the cap
         // cells without a boundary condition (0).
-        let part = |buffer: &wgpu::Buffer, index: u64| Span::part(buffer, index, 4 * n as u64);
+        let stored = core.stored as u64;
+        let part = |buffer: &wgpu::Buffer, index: u64| Span::part(buffer, index, 4 * stored);
         let records = layout.boundary_records();
         let outflow = Span::whole(&buffers.empty("outlet flux", records as u64 + 1)?);
         let scratch = Span::whole(&core.scratch);
-        let z = Span::whole(&buffers.empty("pressure z", n as u64)?);
+        let z = Span::whole(&buffers.empty("pressure z", stored)?);
         let vectors = PressureVectors {
             f: part(&core.rhs, 2),
-            dp: Span::whole(&buffers.empty("pressure increment", n as u64)?),
+            dp: Span::whole(&buffers.empty("pressure increment", stored)?),
             r: part(&core.rhs, 0),
             d: part(&core.rhs, 1),
             z: z.clone(),
@@ -447,7 +456,10 @@ impl<'g> GpuSolver<'g> {
             ("pressure_before", &vectors.before),
         ];
         let project = Dispatch::new(gpu, "solver/project", &core.with(&fields), n)?;
-        let owned_cells = ranks.as_ref().map_or(n, |r| r.domain.levels[0].owned_cells() as u32);
+        // The stored cells of the owned bricks, which come first (all on one rank).
+        let owned_cells = ranks.as_ref().map_or(core.held, |r| {
+            layout.stored_before(r.domain.levels[0].owned_cells() / BRICK_CELLS as usize) as u32
+        });
         let pressure = PressureSolve::new(
             &mut buffers,
             &core,
@@ -470,6 +482,7 @@ impl<'g> GpuSolver<'g> {
             None => cap_ids.clone(),
             Some(r) => r.own_cap_cells(&cap_ids),
         };
+        let gathered = layout.stored_ids(&gathered, NO_SLOT);
         // What the host reads after every step: the caps' values (2 per cap cell gathered), the
         // largest speed, then the pressure solve's report.
         let k = gathered.len() as u64;
@@ -487,7 +500,7 @@ impl<'g> GpuSolver<'g> {
             Some(Dispatch::new(gpu, "solver/cap_gather", &bufs, k as u32)?)
         };
         let bufs: [Named; 3] = [("params", &core.params), ("u", &core.u), ("out", &caps)];
-        let speed_max = Dispatch::new(gpu, "solver/speed_max", &bufs, n)?;
+        let speed_max = Dispatch::new(gpu, "solver/speed_max", &bufs, core.stored)?;
         let mut solver = GpuSolver {
             part_layout: ranked.is_some().then(|| hierarchy.levels[0].layout.clone()),
             layout: whole_layout,
@@ -585,7 +598,7 @@ impl<'g> GpuSolver<'g> {
             cells: &core.cells,
             geom: &core.geom,
             u: &core.u_star,
-            cell_count: core.n,
+            layout: &self.layout,
         };
         let prepared = add_on.prepare(self.gpu, &step)?;
         self.bytes += prepared.bytes;
@@ -756,39 +769,40 @@ impl<'g> GpuSolver<'g> {
         let pressure = values.split_off(values.len() / 2);
         let captured = self.capture.then(|| {
             let (u, p) = (bytemuck::pod_collect_to_vec(&next()), bytemuck::pod_collect_to_vec(&next()));
-            let stress = wall.map(|_| bytemuck::pod_collect_to_vec(&next()));
-            Captured { u, p, stress }
+            let stress: Option<Vec<[f32; 4]>> = wall.map(|_| bytemuck::pod_collect_to_vec(&next()));
+            let stress = match &self.ranked {
+                Some(r) => stress.map(|s| r.whole_wall(&s)),
+                None => stress,
+            };
+            Captured { u: self.whole(u, 3), p: self.whole(p, 1), stress }
         });
         let values = CapValues { outflow: values, pressure, speed_max, velocity_change };
         Ok(match &self.ranked {
             None => (values, report, captured),
-            Some(r) => (r.whole_values(values, self.cap_ids.len()), report, captured.map(|c| self.whole_capture(r, c))),
+            Some(r) => (r.whole_values(values, self.cap_ids.len()), report, captured),
         })
     }
 
-    /// A capture of this rank's part, made whole.
-    fn whole_capture(&self, r: &Ranked, c: Captured) -> Captured {
-        let n = self.cells as usize;
-        Captured {
-            u: r.ranks.gather(&c.u, 3, n),
-            p: r.ranks.gather(&c.p, 1, n),
-            stress: c.stress.map(|s| r.whole_wall(&s)),
-        }
+    /// The finest level's layout of this rank's part (the whole grid's on one rank).
+    fn own_layout(&self) -> &CellLayout {
+        self.part_layout.as_ref().unwrap_or(&self.layout)
     }
 
-    /// A field of this rank's cells (`components` arrays) made whole, or as it is on one rank.
+    /// A field of this rank's stored cells (`components` arrays) as the whole grid's arrays of
+    /// every allocated cell.
     fn whole(&self, local: Vec<f32>, components: usize) -> Vec<f32> {
+        let local = self.own_layout().unstore(&local, components);
         match &self.ranked {
             None => local,
             Some(r) => r.ranks.gather(&local, components, self.cells as usize),
         }
     }
 
-    /// A whole field's part this rank holds (`components` arrays), or all of it on one rank.
-    fn part<'a>(&self, whole: &'a [f32], components: usize) -> std::borrow::Cow<'a, [f32]> {
+    /// The inverse of [`Self::whole`]: this rank's stored cells of a whole field.
+    fn part(&self, whole: &[f32], components: usize) -> Vec<f32> {
         match &self.ranked {
-            None => std::borrow::Cow::Borrowed(whole),
-            Some(r) => std::borrow::Cow::Owned(r.ranks.scatter(whole, components)),
+            None => self.own_layout().store(whole, components),
+            Some(r) => self.own_layout().store(&r.ranks.scatter(whole, components), components),
         }
     }
 
@@ -874,7 +888,7 @@ impl<'g> GpuSolver<'g> {
         let out = Span::range(&self.readback, 0, 4 * (2 * k + 2));
         let bufs: [Named; 4] =
             [("params", &self.core.params), ("u", &self.core.u), ("v", &self.core.u_star), ("out", &out)];
-        self.velocity_change = Some(Dispatch::new(self.gpu, "solver/velocity_change", &bufs, self.core.n)?);
+        self.velocity_change = Some(Dispatch::new(self.gpu, "solver/velocity_change", &bufs, self.core.stored)?);
         self.set_gates()
     }
 
@@ -950,8 +964,20 @@ impl<'g> GpuSolver<'g> {
     /// [`Self::averages`] returns); without, it is computed when [`Self::wall_stress`] asks.
     pub fn attach_wall(&mut self, stencil: &WallStencil, density: f64, accumulate: bool) -> Result<(), GpuError> {
         let own = self.ranked.as_mut().map(|r| r.own_triangles(stencil));
-        let stencil = own.as_ref().unwrap_or(stencil);
-        self.wall = Some(GpuWall::new(self.gpu, &self.core, stencil, density, accumulate)?);
+        let mut stencil = own.unwrap_or_else(|| stencil.clone());
+        // The kernel reads the cells at their stored indices (a solid cell, whose velocity is
+        // zero, takes no weight).
+        let layout = self.own_layout();
+        for (cell, weight) in stencil.cells.iter_mut().zip(&mut stencil.weights) {
+            match layout.stored(*cell) {
+                Some(i) => *cell = i as u32,
+                None => (*cell, *weight) = (0, 0.0),
+            }
+        }
+        for point in &mut stencil.points {
+            point.nearest = layout.stored(point.nearest).expect("a triangle's nearest cell is fluid") as u32;
+        }
+        self.wall = Some(GpuWall::new(self.gpu, &self.core, &stencil, density, accumulate)?);
         self.set_gates()
     }
 
@@ -967,11 +993,12 @@ impl<'g> GpuSolver<'g> {
     pub fn averages(&mut self) -> Result<Averages, GpuError> {
         let wall = self.wall.as_mut().expect("attach_wall with accumulate before the averages");
         let (sums, fields) = wall.averages(self.gpu, &self.params_value)?;
-        let (sums, fields) = match &self.ranked {
-            None => (sums, fields),
-            Some(r) => (r.whole_wall(&sums), r.ranks.gather(&fields, 4, self.cells as usize)),
+        let time = wall.time;
+        let sums = match &self.ranked {
+            None => sums,
+            Some(r) => r.whole_wall(&sums),
         };
-        Ok(Averages { time: wall.time, wall: sums, fields })
+        Ok(Averages { time, wall: sums, fields: self.whole(fields, 4) })
     }
 
     /// Sets the time integrals ([`Self::averages`] gives them) to zero.
@@ -981,14 +1008,14 @@ impl<'g> GpuSolver<'g> {
 
     /// Sets the time integrals to those [`Self::averages`] gave (`None`: zero).
     pub fn restore_averages(&mut self, time: f64, values: Option<(&[[f32; 4]], &[f32])>) {
-        let parts = match (&self.ranked, values) {
-            (Some(r), Some((sums, fields))) => {
-                let mine = &r.triangles[r.ranks.comm.rank()];
-                Some((mine.iter().map(|&t| sums[t as usize]).collect::<Vec<_>>(), r.ranks.scatter(fields, 4)))
-            }
-            _ => None,
-        };
-        let values = parts.as_ref().map(|(s, f)| (&s[..], &f[..])).or(values);
+        let parts = values.map(|(sums, fields)| {
+            let sums = match &self.ranked {
+                Some(r) => r.triangles[r.ranks.comm.rank()].iter().map(|&t| sums[t as usize]).collect(),
+                None => sums.to_vec(),
+            };
+            (sums, self.part(fields, 4))
+        });
+        let values = parts.as_ref().map(|(s, f)| (&s[..], &f[..]));
         let wall = self.wall.as_mut().expect("attach_wall with accumulate before the averages");
         wall.restore(self.gpu, time, values);
     }

@@ -77,9 +77,9 @@ impl GpuWall {
         let shear = shear_pass(&core.params, false)?;
         let flush = if accumulate {
             let params = gpu.uniform("params flush", &SolverParams::default())?;
-            let integrals = gpu.storage_empty("time integrals", 16 * core.n as u64)?;
+            let integrals = gpu.storage_empty("time integrals", 16 * core.stored as u64)?;
             let bufs: [Named; 4] = [("params", &params), ("u", &core.u), ("p", &core.p), ("mean", &integrals)];
-            let mean = (Dispatch::new(gpu, "solver/time_average", &bufs, core.n)?, integrals);
+            let mean = (Dispatch::new(gpu, "solver/time_average", &bufs, core.stored)?, integrals);
             Some(Flush { shear: shear_pass(&params, true)?, params, sums, mean, pending: 0.0 })
         } else {
             None

@@ -28,6 +28,10 @@ pub struct Ranks {
     /// Every rank's owned bricks on the finest level (global slots, ascending), by rank: how a
     /// field gathered from the ranks goes together.
     pub owned: Vec<Vec<u32>>,
+    /// The finest level's stored cells before each of this rank's bricks, one entry more at the
+    /// end, and the length of its per-cell arrays: where a run of bricks' values lie there
+    /// (`CellLayout::stored_before`; the coarser levels store every cell at its storage id).
+    pub finest_stored: (Vec<u32>, u64),
 }
 
 /// Runs of consecutive values in `slots` (ascending within runs), as (first, count).
@@ -94,14 +98,21 @@ impl Ranks {
             Some((level, field, components)) => (&self.domain.levels[level], Some(field.span()), components),
             None => (&empty, None, 0),
         };
-        let (n, cells) = (part.cells() as u64, u64::from(BRICK_CELLS));
-        let at = |span: &Span, c: u32, slot: u32| span.offset() + 4 * (u64::from(c) * n + u64::from(slot) * cells);
+        // Each array's length, and where a brick's values start in it.
+        let finest = matches!(halo, Some((0, _, _)));
+        let n = if finest { self.finest_stored.1 } else { part.cells() as u64 };
+        let start = |slot: u32| match finest {
+            true => u64::from(self.finest_stored.0[slot as usize]),
+            false => u64::from(slot) * u64::from(BRICK_CELLS),
+        };
+        let at = |span: &Span, c: u32, slot: u32| span.offset() + 4 * (u64::from(c) * n + start(slot));
         let mut ranges: Vec<Span> = Vec::new();
         if let Some(span) = &span {
             for (_, slots) in &part.send {
                 for c in 0..components {
                     for (first, count) in runs(slots) {
-                        ranges.push(Span::range(span.buffer(), at(span, c, first), 4 * u64::from(count) * cells));
+                        let len = start(first + count) - start(first);
+                        ranges.push(Span::range(span.buffer(), at(span, c, first), 4 * len));
                     }
                 }
             }
@@ -122,7 +133,7 @@ impl Ranks {
                 (*q, values)
             })
             .collect();
-        let per_component = |run: &std::ops::Range<u32>| (run.end - run.start) as usize * BRICK_CELLS as usize;
+        let per_component = |run: &std::ops::Range<u32>| (start(run.end) - start(run.start)) as usize;
         let mut recvs: Vec<(usize, Vec<f32>)> =
             part.recv.iter().map(|(q, run)| (*q, vec![0.0; components as usize * per_component(run)])).collect();
         if let Some(span) = &span {

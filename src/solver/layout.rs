@@ -13,12 +13,18 @@
 //! solid one). The WGSL twin of these accessors is `shaders/shared/cells.wgsl` (and
 //! `shared/params.wgsl`).
 //!
+//! The per-cell arrays of a solver's finest grid (its fields and the pressure solve's vectors)
+//! hold its fluid cells alone ([`CellLayout::with_boundaries`] stores them; a brick's solid
+//! cells take no room): a cell's values lie at its stored index ([`CellView::stored`], through
+//! the neighbour table's last two words a slot, `grid::index::stored_in`). The multigrid's
+//! coarser levels store every allocated cell at its storage id.
+//!
 //! Boundary conditions live in the records of the cells on each cap ([`BoundaryRecord`], owned
 //! by [`super::boundary`]): the cap's open area through the cell, its normal, and what the cap
 //! imposes (an inflow velocity, an outlet pressure, or a wall velocity).
 
 use super::boundary::{codes, Boundary, BoundaryRecord};
-use crate::grid::index::Bricks;
+use crate::grid::index::{Bricks, ALIGN_CELLS, BRICK_CELLS, NO_SLOT, SLOT_WORDS, STORED_BASE, STORED_MASK};
 use crate::grid::{kind, Grid, DIRECTIONS};
 
 /// f32 in the wall part of a geometry record.
@@ -52,7 +58,7 @@ pub struct SolverParams {
     /// 1: `pressure_smooth` reads its input with the next coarser level's correction added
     /// (the multigrid prolongation, fused); 0: as it is.
     pub prolong: u32,
-    /// Cells in allocated bricks (the length of every per-cell array).
+    /// Cells in allocated bricks (the stages over cells run this many invocations).
     pub cells: u32,
     /// The momentum pass's Runge-Kutta stage: 0, 1 or 2 (the last, which writes the predictor's
     /// right-hand side; the implicit mode's one pass).
@@ -93,7 +99,9 @@ pub struct SolverParams {
     /// The colour `viscous_sweep` updates, and the one `pressure_smooth` updates first: 0 (red)
     /// or 1 (black), the parity of a cell's x + y + z ([`crate::grid::index::coloured_cell`]).
     pub colour: u32,
-    pub _pad0: u32,
+    /// Length of the per-cell arrays (of each component of a vector field): the stored cells
+    /// ([`CellLayout::stored_cells`]), in whole runs of [`crate::grid::index::ALIGN_CELLS`].
+    pub stored: u32,
     pub _pad1: u32,
     pub _pad2: u32,
 }
@@ -122,7 +130,8 @@ pub enum SolverError {
 /// The grid in the kernels' form.
 #[derive(Clone, Debug)]
 pub struct CellLayout {
-    /// Neighbour slots across each brick's faces, 6 per slot ([`Bricks::face_table`]).
+    /// Neighbour slots across each brick's faces and where its cells are stored, 8 words per
+    /// slot ([`Bricks::face_table`], `grid::index::SLOT_WORDS`).
     pub neighbours: Vec<u32>,
     /// One word per cell (see the module docs).
     pub cells: Vec<u32>,
@@ -137,12 +146,87 @@ impl CellLayout {
     }
 
     /// The kernels' form of `grid` with `boundaries[k]` on cap k (caps beyond the list are
-    /// walls).
+    /// walls), its fluid cells alone stored ([`Self::store_fluid`]).
     pub fn with_boundaries(grid: &Grid, boundaries: &[Boundary]) -> Result<CellLayout, SolverError> {
         let records = super::boundary::records(grid, boundaries);
         let link = |id: usize| grid.link[id];
         let boundary = |id: usize| records[id];
-        Self::from_cells(&grid.bricks, &grid.kind, &grid.volume_fraction, &grid.aperture, &link, &boundary)
+        let mut layout =
+            Self::from_cells(&grid.bricks, &grid.kind, &grid.volume_fraction, &grid.aperture, &link, &boundary)?;
+        layout.store_fluid();
+        Ok(layout)
+    }
+
+    /// Stores the fluid cells alone: each slot's first stored index is the fluid cells of the
+    /// slots before it, its mask its fluid cells.
+    pub fn store_fluid(&mut self) {
+        let mut next = 0u32;
+        for (slot, words) in self.neighbours.chunks_exact_mut(SLOT_WORDS).enumerate() {
+            let first = slot as u32 * BRICK_CELLS;
+            let mask = (0..BRICK_CELLS)
+                .filter(|&l| is_fluid_word(self.cells[(first + l) as usize]))
+                .fold(0, |m, l| m | 1 << l);
+            words[STORED_BASE] = next;
+            words[STORED_MASK] = mask;
+            next += mask.count_ones();
+        }
+    }
+
+    /// Length of the per-cell arrays ([`CellView::stored_cells`]).
+    pub fn stored_cells(&self) -> usize {
+        self.view().stored_cells()
+    }
+
+    /// The stored index of cell `id` (see [`CellView::stored`]).
+    pub fn stored(&self, id: u32) -> Option<usize> {
+        self.view().stored(id)
+    }
+
+    /// The stored cells of the bricks before brick `slot` (all of them for the slot past the
+    /// last): the stored indices of a run of whole bricks are consecutive.
+    pub fn stored_before(&self, slot: usize) -> usize {
+        match self.neighbours.get(slot * SLOT_WORDS..(slot + 1) * SLOT_WORDS) {
+            Some(w) => w[STORED_BASE] as usize,
+            None => {
+                let w = &self.neighbours[self.neighbours.len() - SLOT_WORDS..];
+                (w[STORED_BASE] + w[STORED_MASK].count_ones()) as usize
+            }
+        }
+    }
+
+    /// A field of `components` per-cell arrays of this grid's stored cells (component-major,
+    /// [`Self::stored_cells`] each) as arrays of every allocated cell (0 where not stored).
+    pub fn unstore(&self, values: &[f32], components: usize) -> Vec<f32> {
+        let (n, s) = (self.cells.len(), self.stored_cells());
+        let mut out = vec![0.0f32; components * n];
+        for id in 0..n {
+            if let Some(i) = self.stored(id as u32) {
+                for c in 0..components {
+                    out[c * n + id] = values[c * s + i];
+                }
+            }
+        }
+        out
+    }
+
+    /// The inverse of [`Self::unstore`]: a field of every allocated cell's arrays as the
+    /// stored cells' (cells not stored left out, the runs' tail 0).
+    pub fn store(&self, values: &[f32], components: usize) -> Vec<f32> {
+        let (n, s) = (self.cells.len(), self.stored_cells());
+        let mut out = vec![0.0f32; components * s];
+        for id in 0..n {
+            if let Some(i) = self.stored(id as u32) {
+                for c in 0..components {
+                    out[c * s + i] = values[c * n + id];
+                }
+            }
+        }
+        out
+    }
+
+    /// Storage ids (`ids`) as stored indices; `fill` for a cell not stored.
+    pub fn stored_ids(&self, ids: &[u32], fill: u32) -> Vec<u32> {
+        ids.iter().map(|&id| self.stored(id).map_or(fill, |i| i as u32)).collect()
     }
 
     /// The kernels' form of any level: per cell its kind, volume fraction and apertures, its
@@ -298,6 +382,26 @@ impl CellView<'_> {
     /// Cells in allocated bricks.
     pub fn len(&self) -> usize {
         self.cells.len()
+    }
+
+    /// The stored index of cell `id`: where its values lie in the per-cell arrays (None for a
+    /// cell not stored; `grid::index::stored_in`).
+    #[inline]
+    pub fn stored(&self, id: u32) -> Option<usize> {
+        let i = crate::grid::index::stored_in(self.neighbours, id);
+        (i != NO_SLOT).then_some(i as usize)
+    }
+
+    /// Length of the per-cell arrays: the stored cells, in whole runs of [`ALIGN_CELLS`] (as far
+    /// as the allocated cells reach: a grid that stores every cell stores them all, whatever
+    /// their number).
+    pub fn stored_cells(&self) -> usize {
+        let last = self.neighbours.len().saturating_sub(SLOT_WORDS);
+        let end = match self.neighbours.get(last..) {
+            Some(w) if w.len() == SLOT_WORDS => w[STORED_BASE] + w[STORED_MASK].count_ones(),
+            _ => 0,
+        };
+        ((end as usize).div_ceil(ALIGN_CELLS as usize) * ALIGN_CELLS as usize).min(self.len())
     }
 
     /// Whether there are no cells.

@@ -38,7 +38,8 @@ pub struct Level {
 impl Level {
     /// The solver parameters of this level.
     pub fn params(&self) -> SolverParams {
-        SolverParams { h: self.h as f32, cells: self.layout.cells.len() as u32, ..Default::default() }
+        let (cells, stored) = (self.layout.cells.len() as u32, self.layout.stored_cells() as u32);
+        SolverParams { h: self.h as f32, cells, stored, ..Default::default() }
     }
 }
 
@@ -140,6 +141,12 @@ impl Hierarchy {
         }
         let coarse = CoarseInverse::new(coarsest);
         Ok(Hierarchy { levels, coarse })
+    }
+
+    /// The coarsest level's fluid cells ([`CoarseInverse::ids`]) at their stored indices, as
+    /// `solver/mg_coarse_solve` takes them.
+    pub fn coarse_stored_ids(&self) -> Vec<u32> {
+        self.levels.last().expect("one level").layout.stored_ids(&self.coarse.ids, NO_SLOT)
     }
 }
 
@@ -262,10 +269,10 @@ impl Default for MultigridSettings {
 pub fn v_cycle_cpu(h: &Hierarchy, s: &MultigridSettings, l: usize, f: &[f32]) -> Vec<f32> {
     let level = &h.levels[l];
     let params = level.params();
-    let n = level.layout.cells.len();
+    let n = level.layout.stored_cells();
     let mut e = vec![0.0f32; n];
     if l + 1 == h.levels.len() {
-        cpu::mg_coarse_solve(&h.coarse.ids, &h.coarse.inverse, f, &mut e);
+        cpu::mg_coarse_solve(&h.coarse_stored_ids(), &h.coarse.inverse, f, &mut e);
         return e;
     }
     let mut tmp = vec![0.0f32; n];
@@ -281,7 +288,7 @@ pub fn v_cycle_cpu(h: &Hierarchy, s: &MultigridSettings, l: usize, f: &[f32]) ->
     };
     smooth(&mut e, &mut tmp, RED, &[], false);
     let coarse = &h.levels[l + 1];
-    let mut fc = vec![0.0f32; coarse.layout.cells.len()];
+    let mut fc = vec![0.0f32; coarse.layout.stored_cells()];
     let (fine, children) = (&level.layout, &coarse.child_bricks);
     cpu::mg_restrict(&fine.view(), &params, f, &e, &coarse.layout.cells, children, &mut fc);
     let ec = v_cycle_cpu(h, s, l + 1, &fc);
@@ -298,9 +305,10 @@ pub struct SolveStats {
     pub relative_residual: f64,
 }
 
-/// Solves M p = f on the finest level by conjugate gradients preconditioned with one V-cycle,
-/// from `p` as first guess, to |r| <= tol |f| (one iteration at least) or `max_iterations` (CPU
-/// twins; the oracle of the GPU solver). Where M is singular (no outlet), f must sum to zero over each connected region.
+/// Solves M p = f on the finest level by conjugate gradients preconditioned with one V-cycle
+/// (`f` and `p` on its stored cells, [`super::CellLayout::stored`]), from `p` as first guess, to
+/// |r| <= tol |f| (one iteration at least) or `max_iterations` (CPU twins; the oracle of the GPU
+/// solver). Where M is singular (no outlet), f must sum to zero over each connected region.
 pub fn pcg_cpu(
     h: &Hierarchy,
     s: &MultigridSettings,

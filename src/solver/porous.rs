@@ -26,7 +26,7 @@
 //! A solver takes the layer as an add-on ([`PorousLayer`], [`super::addon`]).
 
 use super::addon::{AddOn, Prepared, StepBuffers};
-use super::SolverParams;
+use super::{CellLayout, SolverParams};
 use crate::gpu::{Bindable, Dispatch, Gpu, GpuError};
 
 /// One cell of a porous layer (storage, 32 bytes). WGSL twin: `PorousCell` in
@@ -72,12 +72,13 @@ pub fn drag_divisor(dt: f32, darcy: f32, forchheimer: f32, speed: f32) -> f32 {
     0.5 * (c + (c * c + 4.0 * dt * forchheimer * speed).sqrt())
 }
 
-/// Twin of `solver/porous_drag` (the layer's pass): for each cell of `layer`, the velocity's
+/// Twin of `solver/porous_drag` (the layer's pass): for each cell of `layer` (stored indices),
+/// the velocity's
 /// component w* along the layer's normal becomes the w that solves
 /// w (1 + dt (darcy + forchheimer |w|)) = w* (backward Euler):
 /// w = w* / s, s = (c + sqrt(c^2 + 4 dt forchheimer |w*|)) / 2, c = 1 + dt darcy.
 pub fn porous_drag(params: &SolverParams, layer: &[PorousCell], u: &mut [f32]) {
-    let n = params.cells as usize;
+    let n = params.stored as usize;
     for e in layer {
         let c = e.cell as usize;
         let v = [u[c], u[n + c], u[2 * n + c]];
@@ -90,9 +91,18 @@ pub fn porous_drag(params: &SolverParams, layer: &[PorousCell], u: &mut [f32]) {
     }
 }
 
-/// A porous layer's cells: the drag as an add-on of the solver (stage `solver/porous_drag`).
+/// A porous layer's cells (storage ids): the drag as an add-on of the solver (stage
+/// `solver/porous_drag`, which takes them at their stored indices, [`CellLayout::stored`]).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PorousLayer(pub Vec<PorousCell>);
+
+impl PorousLayer {
+    /// Its cells at their stored indices on `layout` (the pass's list).
+    fn stored(&self, layout: &CellLayout) -> Vec<PorousCell> {
+        let at = |id: u32| layout.stored(id).expect("a porous layer's cells are fluid") as u32;
+        self.0.iter().map(|e| PorousCell { cell: at(e.cell), ..*e }).collect()
+    }
+}
 
 impl AddOn for PorousLayer {
     fn name(&self) -> &str {
@@ -103,13 +113,13 @@ impl AddOn for PorousLayer {
         if self.0.is_empty() {
             return Ok(Prepared { passes: Vec::new(), bytes: 0 });
         }
-        let layer = gpu.storage("porous layer", &self.0)?;
+        let layer = gpu.storage("porous layer", &self.stored(step.layout))?;
         let bufs: [(&str, &dyn Bindable); 3] = [("params", step.params), ("layer", &layer), ("u", step.u)];
         let pass = Dispatch::new(gpu, "solver/porous_drag", &bufs, self.0.len() as u32)?;
         Ok(Prepared { passes: vec![pass], bytes: layer.size() })
     }
 
-    fn apply_cpu(&self, params: &SolverParams, u: &mut [f32]) {
-        porous_drag(params, &self.0, u);
+    fn apply_cpu(&self, params: &SolverParams, layout: &CellLayout, u: &mut [f32]) {
+        porous_drag(params, &self.stored(layout), u);
     }
 }

@@ -20,7 +20,7 @@
 //! A solver takes a region as an add-on ([`PorousRegion`], [`super::addon`]).
 
 use super::addon::{AddOn, Prepared, StepBuffers};
-use super::SolverParams;
+use super::{CellLayout, SolverParams};
 use crate::gpu::{Bindable, Dispatch, Gpu, GpuError};
 use crate::grid::{kind, Grid};
 use crate::mesh::Vec3;
@@ -56,7 +56,8 @@ pub struct PorousRegion(pub Vec<RegionCell>);
 
 impl PorousRegion {
     /// The fluid cells of `grid` whose centres are within `radius` (m) of `centre` (m), each with
-    /// the coefficients `(darcy, forchheimer)` (1/s, 1/m).
+    /// the coefficients `(darcy, forchheimer)` (1/s, 1/m). The cells are storage ids; the passes take
+    /// them at their stored indices ([`CellLayout::stored`]).
     pub fn sphere(grid: &Grid, centre: Vec3, radius: f64, (darcy, forchheimer): (f64, f64)) -> PorousRegion {
         let cells = (0..grid.kind.len() as u32)
             .filter(|&id| grid.kind[id as usize] != kind::SOLID && (grid.cell_centre(id) - centre).norm() <= radius)
@@ -64,13 +65,20 @@ impl PorousRegion {
             .collect();
         PorousRegion(cells)
     }
+
+    /// Its cells at their stored indices on `layout` (the pass's list).
+    fn stored(&self, layout: &CellLayout) -> Vec<RegionCell> {
+        let at = |id: u32| layout.stored(id).expect("a porous region's cells are fluid") as u32;
+        self.0.iter().map(|e| RegionCell { cell: at(e.cell), ..*e }).collect()
+    }
 }
 
-/// Twin of `solver/porous_region` (the region's pass): for each cell of `region`, the new u
+/// Twin of `solver/porous_region` (the region's pass): for each cell of `region` (stored
+/// indices), the new u
 /// solves u (1 + dt (darcy + forchheimer |u|)) = u* (backward Euler): u = u* / s,
 /// s = (c + sqrt(c^2 + 4 dt forchheimer |u*|)) / 2, c = 1 + dt darcy.
 pub fn porous_region(params: &SolverParams, region: &[RegionCell], u: &mut [f32]) {
-    let n = params.cells as usize;
+    let n = params.stored as usize;
     for e in region {
         let c = e.cell as usize;
         let v = [u[c], u[n + c], u[2 * n + c]];
@@ -91,13 +99,13 @@ impl AddOn for PorousRegion {
         if self.0.is_empty() {
             return Ok(Prepared { passes: Vec::new(), bytes: 0 });
         }
-        let region = gpu.storage("porous region", &self.0)?;
+        let region = gpu.storage("porous region", &self.stored(step.layout))?;
         let bufs: [(&str, &dyn Bindable); 3] = [("params", step.params), ("region", &region), ("u", step.u)];
         let pass = Dispatch::new(gpu, "solver/porous_region", &bufs, self.0.len() as u32)?;
         Ok(Prepared { passes: vec![pass], bytes: region.size() })
     }
 
-    fn apply_cpu(&self, params: &SolverParams, u: &mut [f32]) {
-        porous_region(params, &self.0, u);
+    fn apply_cpu(&self, params: &SolverParams, layout: &CellLayout, u: &mut [f32]) {
+        porous_region(params, &self.stored(layout), u);
     }
 }

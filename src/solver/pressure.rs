@@ -148,7 +148,8 @@ impl PressureSolve {
         owned: u32,
     ) -> Result<PressureSolve, GpuError> {
         let gpu = buffers.gpu;
-        let n = core.n;
+        // Cells (the stages over cells run on them) and the length of the finest level's arrays.
+        let (n, stored) = (core.n, core.stored);
         // Multigrid levels, coarsest first so each level can reference the next one's buffers.
         let mut levels: Vec<GpuLevel> = Vec::new();
         for (l, level) in hierarchy.levels.iter().enumerate().rev() {
@@ -168,7 +169,7 @@ impl PressureSolve {
             let mut scratch = None;
             let passes = match levels.last() {
                 None => {
-                    let ids = buffers.storage("coarsest fluid cells", &hierarchy.coarse.ids)?;
+                    let ids = buffers.storage("coarsest fluid cells", &hierarchy.coarse_stored_ids())?;
                     let inverse = buffers.storage("coarsest inverse", &hierarchy.coarse.inverse)?;
                     let bufs: [Named; 4] = [("ids", &ids), ("inverse", &inverse), ("f", &lf), ("e", &le)];
                     let count = hierarchy.coarse.ids.len() as u32;
@@ -181,7 +182,7 @@ impl PressureSolve {
                     let (lnb, lgeom, tmp) = if l == 0 {
                         (core.neighbours.clone(), core.geom.clone(), v.scratch.clone())
                     } else {
-                        let tmp = if nl <= n {
+                        let tmp = if nl <= stored {
                             Span::range(v.scratch.buffer(), 0, 4 * u64::from(nl))
                         } else {
                             whole(buffers.empty(&format!("level {l} scratch"), nl as u64)?)
@@ -265,11 +266,11 @@ impl PressureSolve {
             rz: vectors.dot(gpu, &v.r, &v.z, owned, RZ)?,
             dq: vectors.dot(gpu, &v.d, &v.q, owned, DQ)?,
             alpha: vectors.cg_scalars(gpu, CgScalarsParams::alpha(RZ, DQ, ALPHA))?,
-            update_p: vectors.axpy(gpu, ALPHA, -1.0, &v.d, &v.dp, n)?,
-            update_r: vectors.axpy(gpu, ALPHA, -1.0, &v.q, &v.r, n)?,
+            update_p: vectors.axpy(gpu, ALPHA, -1.0, &v.d, &v.dp, core.held)?,
+            update_r: vectors.axpy(gpu, ALPHA, -1.0, &v.q, &v.r, core.held)?,
             rz_new: vectors.dot(gpu, &v.r, &v.z, owned, RZ_NEW)?,
             beta: vectors.cg_scalars(gpu, CgScalarsParams::beta(RZ_NEW, RZ, BETA))?,
-            direction: vectors.xpay(gpu, BETA, &v.z, &v.d, n)?,
+            direction: vectors.xpay(gpu, BETA, &v.z, &v.d, core.held)?,
             rr: vectors.dot(gpu, &v.r, &v.r, owned, RR)?,
             ff: vectors.dot(gpu, &v.f, &v.f, owned, FF)?,
             ee: vectors.dot(gpu, &v.check, &v.check, owned, EE)?,

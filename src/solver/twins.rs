@@ -143,12 +143,12 @@ fn maximum_into_out(b: &Bound, value: f32) {
 }
 
 fn speed_max(b: &Bound) {
-    let n = params(b).cells as usize;
+    let n = params(b).stored as usize;
     maximum_into_out(b, cpu::speed_max(b.get("u"), n));
 }
 
 fn velocity_change(b: &Bound) {
-    let n = params(b).cells as usize;
+    let n = params(b).stored as usize;
     maximum_into_out(b, cpu::velocity_change(b.get("u"), b.get("v"), n));
 }
 

@@ -355,10 +355,15 @@ fn advective_force(
     let axis = case.axis.normalize();
     // Stage 0 of the momentum twin without viscosity or pressure, over dt = 1 s, leaves
     // u1 = u + A(u) dt.
-    let params = SolverParams { h: h as f32, dt: 1.0, nu: 0.0, cells: n as u32, stage: 0, ..Default::default() };
-    let (mut next, mut k) = (vec![0.0f32; 3 * n], vec![0.0f32; 3 * n]);
-    let (viscosity, p) = (vec![0.0f32; 1], vec![0.0f32; n]);
-    cpu::momentum(&layout.view(), &params, u, u, &mut next, &mut k, &p, &viscosity);
+    let stored = layout.stored_cells();
+    let (cells, stored32) = (n as u32, stored as u32);
+    let params =
+        SolverParams { h: h as f32, dt: 1.0, nu: 0.0, cells, stored: stored32, stage: 0, ..Default::default() };
+    let u_stored = layout.store(u, 3);
+    let (mut next, mut k) = (vec![0.0f32; 3 * stored], vec![0.0f32; 3 * stored]);
+    let (viscosity, p) = (vec![0.0f32; 1], vec![0.0f32; stored]);
+    cpu::momentum(&layout.view(), &params, &u_stored, &u_stored, &mut next, &mut k, &p, &viscosity);
+    let next = layout.unstore(&next, 3);
     let (mut total, mut wall, mut volume) = (0.0, 0.0, 0.0);
     for id in fluid(g) {
         let (s, radial2) = place(g, id, axis);

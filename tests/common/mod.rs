@@ -248,7 +248,7 @@ pub fn run_add_on(
         cells: &grid.cells,
         geom: &grid.geom,
         u: &u_buf,
-        cell_count: grid.n,
+        layout,
     };
     let prepared = add_on.prepare(gpu, &step).unwrap();
     assert!(!prepared.passes.is_empty(), "{}: no passes", add_on.name());
@@ -256,7 +256,7 @@ pub fn run_add_on(
         pass.run(gpu).unwrap();
     }
     let mut cpu = u.to_vec();
-    add_on.apply_cpu(params, &mut cpu);
+    add_on.apply_cpu(params, layout, &mut cpu);
     (gpu.read::<f32>(&u_buf).unwrap(), cpu)
 }
 

@@ -69,8 +69,10 @@ pub fn fluid_cells(g: &Grid, at: Option<f64>) -> Vec<(usize, f64, f64)> {
 /// Steady flow in the periodic section `g` with `add_on` attached, for a fluid of kinematic
 /// viscosity `nu` (m^2/s) under body force `force` (m/s^2) along the axis, at time step `dt`
 /// (s; `velocity_scale` m/s for the pressure solve's floor): run until the velocity changes by
-/// less than 1e-6 of its peak over 50 steps. Returns the fluid cells ([`fluid_cells`]), each
-/// cell's axial velocity (m/s), the spacing and the section's length (m).
+/// less than 1e-5 of its peak over 50 steps, the pressure solve's tolerance (below it, the steps
+/// move the velocity by the solve's own residual: a flow steady for hundreds of steps changed by
+/// 3.1e-6 of its peak from one 50 steps to the next). Returns the fluid cells ([`fluid_cells`]),
+/// each cell's axial velocity (m/s), the spacing and the section's length (m).
 #[allow(dead_code)]
 pub fn steady_flow(
     g: &Grid,
@@ -106,7 +108,7 @@ pub fn steady_flow(
             let change = u.iter().zip(&last).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
             let scale = u.iter().map(|x| x.abs()).fold(0.0f32, f32::max);
             last = u;
-            if change < 1e-6 * scale {
+            if change < 1e-5 * scale {
                 println!(
                     "  steady after {step} steps (largest change over 50 steps {:.1e} of the peak)",
                     change / scale
