@@ -9,13 +9,14 @@
 // does not set the time step (Rust: solver::cpu::ADVECTION_MIN_VOLUME).
 const ADVECTION_MIN_VOLUME: f32 = 0.5;
 
-// Volume flux out of cell id through its face d towards the fluid neighbour nb, over h^2 (m/s):
-// the mean of the two centres' normal velocity times the face's wetted aperture.
-fn face_volume_flux(id: u32, nb: u32, d: u32) -> f32 {
+// Volume flux out of cell id through its face d towards its fluid neighbour there, over h^2
+// (m/s): the mean of the two centres' normal velocity (stored at i and j) times the face's wetted
+// aperture.
+fn face_volume_flux(id: u32, d: u32, i: u32, j: u32) -> f32 {
     let axis = d / 2u;
     let n = params.stored;
     let side_sign = select(-1.0, 1.0, (d & 1u) == 1u);
-    return side_sign * aperture(id, d) * 0.5 * (u[axis * n + stored(id)] + u[axis * n + stored(nb)]);
+    return side_sign * aperture(id, d) * 0.5 * (u[axis * n + i] + u[axis * n + j]);
 }
 
 // Advective differences take a side that carries a velocity (an inlet's cap, a moving wall)
@@ -62,9 +63,19 @@ struct AxisDifference {
 // the centred difference grew at Re 500; first-order upwind from the imposed velocity is stable.
 // Where flow comes back in through an outlet, the centred difference through its mirror value
 // is a downwind one, which grew in the outlet's cut cells at Re 500.
-fn axis_difference(id: u32, axis: u32, w: f32, st: Stencil) -> AxisDifference {
+// (nbf, at: the cell's fluid neighbours and where it and they are stored, shared/cells).
+fn axis_difference(
+    id: u32,
+    axis: u32,
+    w: f32,
+    st: Stencil,
+    nbf: array<u32, 6>,
+    at: StoredCells,
+) -> AxisDifference {
     var out = axis_difference_of_cells(id, axis, w, st);
-    out.cells = vec3<u32>(stored(out.cells.x), stored(out.cells.y), stored(out.cells.z));
+    let c = out.cells;
+    let x = stored_among(c.x, id, nbf, at);
+    out.cells = vec3<u32>(x, stored_among(c.y, id, nbf, at), stored_among(c.z, id, nbf, at));
     return out;
 }
 

@@ -161,3 +161,45 @@ fn fluid_neighbours(id: u32) -> array<u32, 6> {
     }
     return nbs;
 }
+
+// Where a fluid cell's values and its fluid neighbours' are stored (shared/grid `stored`;
+// NO_SLOT where a face has no fluid neighbour): the neighbours in its own brick from the brick's
+// words, loaded once.
+struct StoredCells {
+    own: u32,
+    nbs: array<u32, 6>,
+}
+
+// StoredCells of fluid cell id, whose fluid neighbours (fluid_neighbours) are nbf.
+fn stored_cells(id: u32, nbf: array<u32, 6>) -> StoredCells {
+    let slot = id / BRICK_CELLS;
+    let base = neighbours[slot * SLOT_WORDS + STORED_BASE];
+    let mask = neighbours[slot * SLOT_WORDS + STORED_MASK];
+    var s: StoredCells;
+    s.own = base + countOneBits(mask & ((1u << (id % BRICK_CELLS)) - 1u));
+    for (var d = 0u; d < 6u; d++) {
+        let nb = nbf[d];
+        if nb == NO_SLOT {
+            s.nbs[d] = NO_SLOT;
+        } else if nb / BRICK_CELLS == slot {
+            s.nbs[d] = base + countOneBits(mask & ((1u << (nb % BRICK_CELLS)) - 1u));
+        } else {
+            s.nbs[d] = stored(nb);
+        }
+    }
+    return s;
+}
+
+// The stored index of cell c, which is fluid cell id or one of its fluid neighbours nbf (at:
+// their stored cells) or another stored cell.
+fn stored_among(c: u32, id: u32, nbf: array<u32, 6>, at: StoredCells) -> u32 {
+    if c == id {
+        return at.own;
+    }
+    for (var d = 0u; d < 6u; d++) {
+        if c == nbf[d] {
+            return at.nbs[d];
+        }
+    }
+    return stored(c);
+}

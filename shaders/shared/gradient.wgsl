@@ -7,12 +7,12 @@
 
 #import shared/cells
 
-// Component `axis` of the gradient, given the cell's fluid neighbours along the axis on the low
-// and the high side (NO_SLOT where none; Rust twin: cpu::pressure_gradient_axis).
-fn pressure_gradient_axis(id: u32, axis: u32, p_cap: f32, low: u32, high: u32) -> f32 {
+// Component `axis` of the gradient at cell id (its pressure pc), given the stored indices of its
+// fluid neighbours along the axis on the low and the high side (NO_SLOT where none; Rust twin:
+// cpu::pressure_gradient_axis).
+fn pressure_gradient_axis(id: u32, axis: u32, p_cap: f32, pc: f32, low: u32, high: u32) -> f32 {
     var g = 0.0;
     var w = 0.0;
-    let pc = p[stored(id)];
     let c_out = bc(id, GEOM_BC_COEFFICIENT);
     if c_out > 0.0 {
         let na = bc(id, GEOM_BC_NORMAL + axis);
@@ -27,22 +27,23 @@ fn pressure_gradient_axis(id: u32, axis: u32, p_cap: f32, low: u32, high: u32) -
         }
         let side_sign = select(-1.0, 1.0, side == 1u);
         let a = aperture(id, d);
-        g += a * side_sign * (p[stored(nb)] - pc) / params.h;
+        g += a * side_sign * (p[nb] - pc) / params.h;
         w += a;
     }
     return select(0.0, g / max(w, 1e-30), w > 0.0);
 }
 
 fn pressure_gradient(id: u32, p_cap: f32) -> vec3<f32> {
-    return pressure_gradient_of(id, p_cap, fluid_neighbours(id));
+    return pressure_gradient_of(id, p_cap, stored_cells(id, fluid_neighbours(id)));
 }
 
-// pressure_gradient with the cell's fluid neighbours already looked up (shared/cells
-// fluid_neighbours).
-fn pressure_gradient_of(id: u32, p_cap: f32, nbs: array<u32, 6>) -> vec3<f32> {
+// pressure_gradient with where the cell and its fluid neighbours are stored already looked up
+// (shared/cells stored_cells).
+fn pressure_gradient_of(id: u32, p_cap: f32, at: StoredCells) -> vec3<f32> {
+    let pc = p[at.own];
     return vec3<f32>(
-        pressure_gradient_axis(id, 0u, p_cap, nbs[0], nbs[1]),
-        pressure_gradient_axis(id, 1u, p_cap, nbs[2], nbs[3]),
-        pressure_gradient_axis(id, 2u, p_cap, nbs[4], nbs[5]),
+        pressure_gradient_axis(id, 0u, p_cap, pc, at.nbs[0], at.nbs[1]),
+        pressure_gradient_axis(id, 1u, p_cap, pc, at.nbs[2], at.nbs[3]),
+        pressure_gradient_axis(id, 2u, p_cap, pc, at.nbs[4], at.nbs[5]),
     );
 }

@@ -7,14 +7,19 @@
 #import shared/cells
 
 fn pressure_operator(id: u32) -> f32 {
+    return pressure_operator_at(id, stored_cells(id, fluid_neighbours(id)));
+}
+
+// pressure_operator with where the cell and its fluid neighbours are stored already looked up
+// (shared/cells stored_cells).
+fn pressure_operator_at(id: u32, at: StoredCells) -> f32 {
     var m = 0.0;
-    let pc = p[stored(id)];
+    let pc = p[at.own];
     for (var d = 0u; d < 6u; d++) {
-        let nb = fluid_neighbour(id, d);
-        if nb == NO_SLOT {
+        if at.nbs[d] == NO_SLOT {
             continue;
         }
-        m += aperture(id, d) * (pc - p[stored(nb)]);
+        m += aperture(id, d) * (pc - p[at.nbs[d]]);
     }
     return m + bc(id, GEOM_BC_COEFFICIENT) * pc;
 }

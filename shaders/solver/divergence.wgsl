@@ -29,15 +29,15 @@
 @group(0) @binding(7) var<storage, read_write> outflow: array<f32>;
 
 // The face value between cells of values a and b along an axis (component offset c in u):
-// cubic through the two cells beyond them, o_a (behind a) and o_b (beyond b), where both are
-// fluid, (9 (a + b) - u_oa - u_ob) / 16 (exact for cubic profiles: the mean of a and b alone
+// cubic through the two cells beyond them, o_a (behind a) and o_b (beyond b; their stored
+// indices), where both are fluid, (9 (a + b) - u_oa - u_ob) / 16 (exact for cubic profiles: the mean of a and b alone
 // misses h^2/8 of the curvature, which in an oblique pipe is 1% of the flow at D/h = 20);
 // else the mean.
 fn face_interpolate(a: f32, b: f32, o_a: u32, o_b: u32, c: u32) -> f32 {
     if o_a == NO_SLOT || o_b == NO_SLOT {
         return 0.5 * (a + b);
     }
-    return (9.0 * (a + b) - u[c + stored(o_a)] - u[c + stored(o_b)]) / 16.0;
+    return (9.0 * (a + b) - u[c + o_a] - u[c + o_b]) / 16.0;
 }
 
 @compute @workgroup_size(CELL_WORKGROUP)
@@ -46,13 +46,15 @@ fn divergence(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
     if id >= params.cells || !is_fluid(id) {
         return;
     }
-    let i = stored(id);
     let n = params.stored;
     let dt = params.dt;
     // Each neighbour looked up once: the face's, and the one beyond it (for the cubic
     // interpolation and the neighbour's gradient, whose other neighbour along the axis is id).
     let nbs = fluid_neighbours(id);
-    let grad = pressure_gradient_of(id, bc(id, GEOM_BC_PRESSURE), nbs);
+    let at = stored_cells(id, nbs);
+    let i = at.own;
+    outflow[i] = 0.0;
+    let grad = pressure_gradient_of(id, bc(id, GEOM_BC_PRESSURE), at);
     var s = 0.0;
     for (var d = 0u; d < 6u; d++) {
         let nb = nbs[d];
@@ -62,12 +64,12 @@ fn divergence(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
         let axis = d / 2u;
         let c = axis * n;
         let beyond = fluid_neighbour(nb, d);
+        let k = select(NO_SLOT, stored(beyond), beyond != NO_SLOT);
+        let j = at.nbs[d];
         let high_side = (d & 1u) == 1u;
-        let grad_nb = pressure_gradient_axis(
-            nb, axis, bc(nb, GEOM_BC_PRESSURE), select(beyond, id, high_side), select(id, beyond, high_side)
-        );
-        let j = stored(nb);
-        let uf = face_interpolate(u[c + i], u[c + j], nbs[d ^ 1u], beyond, c) + dt * 0.5 * (grad[axis] + grad_nb);
+        let grad_nb =
+            pressure_gradient_axis(nb, axis, bc(nb, GEOM_BC_PRESSURE), p[j], select(k, i, high_side), select(i, k, high_side));
+        let uf = face_interpolate(u[c + i], u[c + j], at.nbs[d ^ 1u], k, c) + dt * 0.5 * (grad[axis] + grad_nb);
         let side_sign = select(-1.0, 1.0, (d & 1u) == 1u);
         let a = aperture(id, d);
         s += side_sign * a * uf - dt * a * (p[j] - p[i]) / params.h;

@@ -79,7 +79,6 @@ fn momentum(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
         return;
     }
     let n = params.stored;
-    let i = stored(id);
     let stage = params.stage;
     let h = params.h;
     let vol_adv = max(volume(id), ADVECTION_MIN_VOLUME) * h;
@@ -89,16 +88,15 @@ fn momentum(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
     let implicit = params.implicit_advection == 1u;
     let nbf = fluid_neighbours(id);
     let st = viscous_stencil(id, nbf);
-    // The fluid sides' stored indices (NO_SLOT elsewhere).
-    var nbs: array<u32, 6>;
-    for (var d = 0u; d < 6u; d++) {
-        nbs[d] = select(NO_SLOT, stored(nbf[d]), nbf[d] != NO_SLOT);
-    }
+    // Where the cell and its fluid sides are stored (NO_SLOT elsewhere).
+    let at = stored_cells(id, nbf);
+    let i = at.own;
+    let nbs = at.nbs;
     let un = vec3<f32>(u[i], u[n + i], u[2u * n + i]);
     let v = vec3<f32>(u_eval[i], u_eval[n + i], u_eval[2u * n + i]);
-    let dx = axis_difference(id, 0u, v.x, st);
-    let dy = axis_difference(id, 1u, v.y, st);
-    let dz = axis_difference(id, 2u, v.z, st);
+    let dx = axis_difference(id, 0u, v.x, st, nbf, at);
+    let dy = axis_difference(id, 1u, v.y, st, nbf, at);
+    let dz = axis_difference(id, 2u, v.z, st, nbf, at);
     let near_rate = near_wall_rate(v, dx, dy, dz);
     // Backflow stabilisation (Esmaily Moghadam et al. 2011): where flow comes back in through
     // an outlet, a drag of beta / 2 times the inflowing flux per volume (1/s) on the cell's
@@ -130,7 +128,7 @@ fn momentum(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
     let evaluate = stage != 1u || implicit;
     var grad_p = vec3<f32>(0.0);
     if evaluate {
-        grad_p = pressure_gradient_of(id, bc(id, GEOM_BC_PRESSURE), nbf);
+        grad_p = pressure_gradient_of(id, bc(id, GEOM_BC_PRESSURE), at);
     }
     let dt = params.dt;
     for (var c = 0u; c < 3u; c++) {
@@ -182,7 +180,7 @@ fn momentum(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
         var t = advection + (max(-inlet_volume_flux(id), 0.0) / vol_adv + near_rate) * uc;
         for (var d = 0u; d < 6u; d++) {
             if nbf[d] != NO_SLOT {
-                let inflow = max(-face_volume_flux(id, nbf[d], d), 0.0) / vol_adv;
+                let inflow = max(-face_volume_flux(id, d, i, nbs[d]), 0.0) / vol_adv;
                 t += inflow * (uc - u[c * n + nbs[d]]);
             }
         }

@@ -21,8 +21,9 @@ fn pressure_residual(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num
     if id >= params.cells || !is_fluid(id) {
         return;
     }
-    let i = stored(id);
-    let m = pressure_operator(id);
+    let at = stored_cells(id, fluid_neighbours(id));
+    let i = at.own;
+    let m = pressure_operator_at(id, at);
     let source = select(f[i], 0.0, params.without_source == 1u);
     r[i] = source - m / (params.h * params.h);
 }

@@ -34,9 +34,9 @@
 
 var<workgroup> block: array<f32, ALIGN_CELLS>;
 
-// p_in at cell id, with the coarse correction where params.prolong = 1.
-fn start_value(id: u32) -> f32 {
-    var v = p_in[stored(id)];
+// p_in at cell id (stored at i), with the coarse correction where params.prolong = 1.
+fn start_value(id: u32, i: u32) -> f32 {
+    var v = p_in[i];
     if params.prolong == 1u {
         let entry = parent_bricks[id / BRICK_CELLS];
         if entry != NO_SLOT {
@@ -62,16 +62,21 @@ fn pressure_smooth(
     var sa = 0.0;
     var outside = 0.0;
     var inside: array<u32, 6>;
+    var inside_at: array<u32, 6>;
     var a_inside: array<f32, 6>;
     var own = 0.0;
     var source = 0.0;
+    var i = 0u;
     for (var d = 0u; d < 6u; d++) {
         inside[d] = NO_SLOT;
     }
     if fluid {
-        own = start_value(id);
+        let nbf = fluid_neighbours(id);
+        let at = stored_cells(id, nbf);
+        i = at.own;
+        own = start_value(id, i);
         for (var d = 0u; d < 6u; d++) {
-            let nb = fluid_neighbour(id, d);
+            let nb = nbf[d];
             if nb == NO_SLOT {
                 continue;
             }
@@ -79,13 +84,14 @@ fn pressure_smooth(
             sa += a;
             if nb / BRICK_CELLS == id / BRICK_CELLS {
                 inside[d] = nb;
+                inside_at[d] = at.nbs[d];
                 a_inside[d] = a;
             } else {
-                outside += a * start_value(nb);
+                outside += a * start_value(nb, at.nbs[d]);
             }
         }
         sa += bc(id, GEOM_BC_COEFFICIENT);
-        source = params.h * params.h * f[stored(id)];
+        source = params.h * params.h * f[i];
     }
     let l = local_coords(lid % BRICK_CELLS);
     let first = ((l.x + l.y + l.z) & 1u) == params.colour;
@@ -99,7 +105,7 @@ fn pressure_smooth(
             var s = outside;
             for (var d = 0u; d < 6u; d++) {
                 if inside[d] != NO_SLOT {
-                    s += a_inside[d] * start_value(inside[d]);
+                    s += a_inside[d] * start_value(inside[d], inside_at[d]);
                 }
             }
             value = (s + source) / sa;
@@ -118,6 +124,6 @@ fn pressure_smooth(
         value = (s + source) / sa;
     }
     if fluid {
-        p_out[stored(id)] = value;
+        p_out[i] = value;
     }
 }

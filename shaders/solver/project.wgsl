@@ -35,7 +35,8 @@ fn project(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroup
     if id >= params.cells || !is_fluid(id) {
         return;
     }
-    let i = stored(id);
+    let at = stored_cells(id, fluid_neighbours(id));
+    let i = at.own;
     let before = pressure[i];
     pressure_before[i] = before;
     pressure[i] = before + p[i];
@@ -44,7 +45,7 @@ fn project(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroup
     if r != NO_SLOT {
         outflow[r] += params.dt * bc(id, GEOM_BC_COEFFICIENT) * p[i] / params.h;
     }
-    let grad = pressure_gradient(id, 0.0);
+    let grad = pressure_gradient_of(id, 0.0, at);
     for (var axis = 0u; axis < 3u; axis++) {
         let k = axis * n + i;
         let projected = u_star[k] - params.dt * grad[axis];

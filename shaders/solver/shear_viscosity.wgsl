@@ -26,8 +26,10 @@ fn shear_viscosity(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_w
         return;
     }
     let n = params.stored;
-    let i = stored(id);
-    let st = stencil_geometry(id, fluid_neighbours(id));
+    let nbf = fluid_neighbours(id);
+    let st = stencil_geometry(id, nbf);
+    let at = stored_cells(id, nbf);
+    let i = at.own;
     let wall = bc3(id, GEOM_BC_VELOCITY);
     // g[a][c] = d u_c / d x_a.
     var g: array<vec3<f32>, 3>;
@@ -38,8 +40,8 @@ fn shear_viscosity(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_w
         let dp = st.dist[hi];
         for (var c = 0u; c < 3u; c++) {
             let uc = u[c * n + i];
-            let um = side_value(st, lo, c, uc, wall);
-            let up = side_value(st, hi, c, uc, wall);
+            let um = side_value(st, at, lo, c, uc, wall);
+            let up = side_value(st, at, hi, c, uc, wall);
             g[a][c] = (dm * dm * (up - uc) + dp * dp * (uc - um)) / (dm * dp * (dm + dp) * params.h);
         }
     }
@@ -53,10 +55,11 @@ fn shear_viscosity(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_w
     viscosity[i] = apparent_viscosity(sqrt(2.0 * ss));
 }
 
-// Component c of the velocity at side d of the stencil st (uc the cell's, wall the cap's).
-fn side_value(st: Stencil, d: u32, c: u32, uc: f32, wall: vec3<f32>) -> f32 {
+// Component c of the velocity at side d of the stencil st (at: where the cell's fluid sides are
+// stored; uc the cell's, wall the cap's).
+fn side_value(st: Stencil, at: StoredCells, d: u32, c: u32, uc: f32, wall: vec3<f32>) -> f32 {
     if st.side[d] == SIDE_FLUID {
-        return u[c * params.stored + stored(st.nb[d])];
+        return u[c * params.stored + at.nbs[d]];
     }
     if st.side[d] == SIDE_WALL {
         return select(0.0, wall[c], st.moving[d]);

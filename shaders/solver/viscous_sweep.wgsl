@@ -44,14 +44,12 @@ fn viscous_sweep(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wor
         return;
     }
     let n = params.stored;
-    let i = stored(id);
     let nbf = fluid_neighbours(id);
     let st = viscous_stencil(id, nbf);
-    // The fluid sides' stored indices (NO_SLOT elsewhere).
-    var nbs: array<u32, 6>;
-    for (var d = 0u; d < 6u; d++) {
-        nbs[d] = select(NO_SLOT, stored(nbf[d]), nbf[d] != NO_SLOT);
-    }
+    // Where the cell and its fluid sides are stored (NO_SLOT elsewhere).
+    let at = stored_cells(id, nbf);
+    let i = at.own;
+    let nbs = at.nbs;
     let k = params.dt;
     var diag = 1.0;
     for (var d = 0u; d < 6u; d++) {
@@ -70,14 +68,14 @@ fn viscous_sweep(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wor
             if nb == NO_SLOT {
                 continue;
             }
-            a_in[d] = params.dt * max(-face_volume_flux(id, nb, d), 0.0) / vol_adv;
+            a_in[d] = params.dt * max(-face_volume_flux(id, d, i, nbs[d]), 0.0) / vol_adv;
             diag += a_in[d];
         }
         diag += params.dt * max(-inlet_volume_flux(id), 0.0) / vol_adv;
         let w = vec3<f32>(u[i], u[n + i], u[2u * n + i]);
-        let dx = axis_difference(id, 0u, w.x, st);
-        let dy = axis_difference(id, 1u, w.y, st);
-        let dz = axis_difference(id, 2u, w.z, st);
+        let dx = axis_difference(id, 0u, w.x, st, nbf, at);
+        let dy = axis_difference(id, 1u, w.y, st, nbf, at);
+        let dz = axis_difference(id, 2u, w.z, st, nbf, at);
         diag += params.dt * near_wall_rate(w, dx, dy, dz);
     }
     for (var c = 0u; c < 3u; c++) {
