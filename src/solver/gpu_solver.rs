@@ -482,6 +482,8 @@ impl<'g> GpuSolver<'g> {
             None => cap_ids.clone(),
             Some(r) => r.own_cap_cells(&cap_ids),
         };
+        let record = |&id: &u32| layout.boundary_record(id).unwrap_or(records) as u32;
+        let gathered_records: Vec<u32> = gathered.iter().map(record).collect();
         let gathered = layout.stored_ids(&gathered, NO_SLOT);
         // What the host reads after every step: the caps' values (2 per cap cell gathered), the
         // largest speed, then the pressure solve's report.
@@ -493,8 +495,7 @@ impl<'g> GpuSolver<'g> {
             None
         } else {
             let ids = buffers.storage("cap ids", &gathered)?;
-            let record = |&id: &u32| layout.boundary_record(id).unwrap_or(records) as u32;
-            let cap_records = buffers.storage("cap records", &gathered.iter().map(record).collect::<Vec<_>>())?;
+            let cap_records = buffers.storage("cap records", &gathered_records)?;
             let bufs: [Named; 5] =
                 [("ids", &ids), ("records", &cap_records), ("outflow", &outflow), ("p", &core.p), ("out", &caps)];
             Some(Dispatch::new(gpu, "solver/cap_gather", &bufs, k as u32)?)
