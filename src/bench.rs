@@ -40,8 +40,8 @@
 //! - every fluid cell: the [`KernelSpec::fluid_bytes`] of field arrays it reads and writes (the
 //!   arrays hold the fluid cells alone: a solid cell reads its cell word and stops);
 //! - every cell: its 4-byte cell word;
-//! - every brick: its slot's words of the neighbour table (its 6 face neighbours and where its
-//!   cells are stored), [`NEIGHBOUR_BYTES_PER_BRICK`];
+//! - every brick: the 7 neighbour-table entries its cells use (itself and its 6 face
+//!   neighbours), [`NEIGHBOUR_BYTES_PER_BRICK`];
 //! - every wall cell (one with a geometry record): the [`KernelSpec::geom_floats`] f32 of its
 //!   record the kernel reads;
 //!
@@ -149,9 +149,8 @@ pub const fn coloured(k: KernelSpec) -> KernelSpec {
 
 /// Bytes of one cell word.
 pub const CELL_WORD_BYTES: u64 = 4;
-/// Neighbour-table bytes a brick's cells read: its slot's words
-/// ([`crate::grid::index::SLOT_WORDS`]; its neighbours' count as theirs).
-pub const NEIGHBOUR_BYTES_PER_BRICK: u64 = crate::grid::index::SLOT_WORDS as u64 * 4;
+/// Neighbour-table bytes a brick's cells read: 7 u32 entries (itself and its 6 face neighbours).
+pub const NEIGHBOUR_BYTES_PER_BRICK: u64 = 7 * 4;
 /// Largest number of dispatches in one timed batch.
 pub const MAX_BATCH: u32 = 1000;
 /// Smallest `--size`.
@@ -453,7 +452,7 @@ pub fn run(opts: &BenchOptions) -> Result<BenchReport, BenchError> {
         let bricks = g.bricks.slots() as u64;
         let stored = layout.stored_cells() as u32;
         let params =
-            SolverParams { h: h as f32, dt: 1e-5, nu: 3.3e-6, cells: cells as u32, stored, ..Default::default() };
+            SolverParams { h: h as f32, dt: 1e-5, nu: 3.3e-6, cells: cells as u32, stored, ..layout.storage() };
         let gg = GpuGrid::new(&gpu, &layout, &params)?;
         let grid_bytes = gg.neighbours.size() + gg.cells.size() + gg.geom.size();
         grids.push(GridReport {

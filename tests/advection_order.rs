@@ -26,7 +26,7 @@ fn advection(gpu: &Gpu, g: &Grid, boundaries: &[Boundary], u: &[f32]) -> Vec<f32
     let layout = CellLayout::with_boundaries(g, boundaries).unwrap();
     let (n, stored) = (layout.cells.len(), layout.stored_cells());
     let (cells, stored32, h) = (n as u32, stored as u32, g.spacing as f32);
-    let params = SolverParams { h, dt: 1.0, nu: 0.0, cells, stored: stored32, stage: 0, ..Default::default() };
+    let params = SolverParams { h, dt: 1.0, nu: 0.0, cells, stored: stored32, stage: 0, ..layout.storage() };
     let grid_gpu = GpuGrid::new(gpu, &layout, &params).unwrap();
     // The kernel's arrays hold the stored (fluid) cells; u and the result, every cell.
     let u = layout.store(u, 3);

@@ -43,7 +43,7 @@ fn setup() -> (Grid, CellLayout, SolverParams) {
         // Random velocities flow back in through part of the outlet: momentum's backflow
         // stabilisation acts there.
         backflow: 0.7,
-        ..Default::default()
+        ..layout.storage()
     };
     (g, layout, params)
 }

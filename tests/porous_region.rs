@@ -30,7 +30,7 @@ fn porous_region_gpu_matches_cpu() {
     let layout = CellLayout::new(&g).unwrap();
     let n = layout.cells.len();
     let (cells, stored) = (n as u32, layout.stored_cells() as u32);
-    let params = SolverParams { h: g.spacing as f32, dt: 1e-3, nu: NU as f32, cells, stored, ..Default::default() };
+    let params = SolverParams { h: g.spacing as f32, dt: 1e-3, nu: NU as f32, cells, stored, ..layout.storage() };
     let mut random = common::SplitMix64(7);
     let mut uniform = |lo: f64, hi: f64| lo + (hi - lo) * (random.next() >> 11) as f64 / (1u64 << 53) as f64;
     // Every other fluid cell, with drag rates from none to far beyond 1/dt (the point-implicit

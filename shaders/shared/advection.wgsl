@@ -63,19 +63,11 @@ struct AxisDifference {
 // the centred difference grew at Re 500; first-order upwind from the imposed velocity is stable.
 // Where flow comes back in through an outlet, the centred difference through its mirror value
 // is a downwind one, which grew in the outlet's cut cells at Re 500.
-// (nbf, at: the cell's fluid neighbours and where it and they are stored, shared/cells).
-fn axis_difference(
-    id: u32,
-    axis: u32,
-    w: f32,
-    st: Stencil,
-    nbf: array<u32, 6>,
-    at: StoredCells,
-) -> AxisDifference {
+// The cells come as their stored indices (shared/cells stored).
+fn axis_difference(id: u32, axis: u32, w: f32, st: Stencil) -> AxisDifference {
     var out = axis_difference_of_cells(id, axis, w, st);
     let c = out.cells;
-    let x = stored_among(c.x, id, nbf, at);
-    out.cells = vec3<u32>(x, stored_among(c.y, id, nbf, at), stored_among(c.z, id, nbf, at));
+    out.cells = vec3<u32>(stored(c.x), stored(c.y), stored(c.z));
     return out;
 }
 

@@ -4,7 +4,8 @@
 // Binding contract: the importing shader declares, under exactly these names (any bindings):
 //
 //     var<uniform> params: SolverParams;
-//     var<storage, read> cells: array<u32>;   // kind in bits 0-7, record + 1 in bits 8-31
+//     var<storage, read> cells: array<u32>;   // kind in bits 0-4, rank in 5-7, record + 1 in
+//                                             // bits 8-31
 //     var<storage, read> geom: array<f32>;    // records (Rust: layout module docs)
 //
 // and, through shared/grid, `neighbours`.
@@ -23,6 +24,11 @@ const GEOM_FACE: u32 = 0u;
 const GEOM_VOLUME: u32 = 6u;
 // Rust: grid::kind::SOLID.
 const KIND_SOLID: u32 = 0u;
+// The cell word's bits (Rust: layout::KIND_MASK, RANK_SHIFT, RANK_MASK): its kind, and its rank
+// (shared `stored_word`).
+const KIND_MASK: u32 = 0x1fu;
+const RANK_SHIFT: u32 = 5u;
+const RANK_MASK: u32 = 0xe0u;
 
 // Face directions -x, +x, -y, +y, -z, +z (Rust: grid::DIRECTIONS).
 fn direction(d: u32) -> vec3<i32> {
@@ -34,7 +40,7 @@ fn direction(d: u32) -> vec3<i32> {
 
 // Rust: CellLayout::is_fluid.
 fn is_fluid(id: u32) -> bool {
-    return (cells[id] & 0xffu) != KIND_SOLID;
+    return (cells[id] & KIND_MASK) != KIND_SOLID;
 }
 
 // Index of cell id's geometry record, or NO_SLOT for a regular or solid cell (0 - 1 wraps).
@@ -162,9 +168,28 @@ fn fluid_neighbours(id: u32) -> array<u32, 6> {
     return nbs;
 }
 
-// Where a fluid cell's values and its fluid neighbours' are stored (shared/grid `stored`;
-// NO_SLOT where a face has no fluid neighbour): the neighbours in its own brick from the brick's
-// words, loaded once.
+// The stored index of cell id, whose cell word is `word`: where its values lie in the per-cell
+// arrays (Rust: grid::index::stored_index, CellView::stored; for a stored cell only). Brick
+// `slot` starts at sum_k min(slot, params.bricks_with[k - 1]); the cell lies there plus its
+// local index where the brick is stored whole, else plus its rank (cell word bits 5-7). No
+// look-up beyond the cell word.
+fn stored_word(id: u32, word: u32) -> u32 {
+    let slot = id / BRICK_CELLS;
+    let s = vec4<u32>(slot);
+    let lo = min(s, params.bricks_with[0]);
+    let hi = min(s, params.bricks_with[1]);
+    let base = lo.x + lo.y + lo.z + lo.w + hi.x + hi.y + hi.z + hi.w;
+    let whole = slot < params.bricks_with[1].w;
+    return base + select((word & RANK_MASK) >> RANK_SHIFT, id % BRICK_CELLS, whole);
+}
+
+// stored_word of cell id.
+fn stored(id: u32) -> u32 {
+    return stored_word(id, cells[id]);
+}
+
+// Where a fluid cell's values and its fluid neighbours' are stored (NO_SLOT where a face has no
+// fluid neighbour).
 struct StoredCells {
     own: u32,
     nbs: array<u32, 6>,
@@ -172,34 +197,11 @@ struct StoredCells {
 
 // StoredCells of fluid cell id, whose fluid neighbours (fluid_neighbours) are nbf.
 fn stored_cells(id: u32, nbf: array<u32, 6>) -> StoredCells {
-    let slot = id / BRICK_CELLS;
-    let base = neighbours[slot * SLOT_WORDS + STORED_BASE];
-    let mask = neighbours[slot * SLOT_WORDS + STORED_MASK];
     var s: StoredCells;
-    s.own = base + countOneBits(mask & ((1u << (id % BRICK_CELLS)) - 1u));
+    s.own = stored(id);
     for (var d = 0u; d < 6u; d++) {
         let nb = nbf[d];
-        if nb == NO_SLOT {
-            s.nbs[d] = NO_SLOT;
-        } else if nb / BRICK_CELLS == slot {
-            s.nbs[d] = base + countOneBits(mask & ((1u << (nb % BRICK_CELLS)) - 1u));
-        } else {
-            s.nbs[d] = stored(nb);
-        }
+        s.nbs[d] = select(NO_SLOT, stored(nb), nb != NO_SLOT);
     }
     return s;
-}
-
-// The stored index of cell c, which is fluid cell id or one of its fluid neighbours nbf (at:
-// their stored cells) or another stored cell.
-fn stored_among(c: u32, id: u32, nbf: array<u32, 6>, at: StoredCells) -> u32 {
-    if c == id {
-        return at.own;
-    }
-    for (var d = 0u; d < 6u; d++) {
-        if c == nbf[d] {
-            return at.nbs[d];
-        }
-    }
-    return stored(c);
 }

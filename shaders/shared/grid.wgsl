@@ -14,10 +14,7 @@
 //
 //     @group(0) @binding(N) var<storage, read> neighbours: array<u32>;
 //
-// holding SLOT_WORDS (8) u32 per slot: entry `slot * SLOT_WORDS + d` the neighbour across face
-// d, then the slot's STORED_BASE and STORED_MASK (Rust: `Bricks::face_table`,
-// `solver::CellLayout`): a cell's values in the per-cell arrays lie at its stored index
-// (`stored`), the base plus the number of the brick's stored cells before it. A shader
+// holding 6 u32 per slot, entry `slot * FACE_SLOTS + d` (Rust: `Bricks::face_table`). A shader
 // that imports this module without declaring it fails naga validation ("no definition in scope
 // for identifier: `neighbours`").
 
@@ -28,12 +25,8 @@ const BRICK_BITS: u32 = 1u;
 const BRICK_CELLS: u32 = BRICK * BRICK * BRICK;
 // Marks a brick (or cell) that is not allocated (Rust: NO_SLOT = u32::MAX).
 const NO_SLOT: u32 = 0xffffffffu;
-// Neighbour entries per slot (Rust: FACE_SLOTS), words per slot (SLOT_WORDS), and the words
-// that say where the slot's cells are stored (STORED_BASE, STORED_MASK).
+// Neighbour table entries per slot (Rust: FACE_SLOTS).
 const FACE_SLOTS: u32 = 6u;
-const SLOT_WORDS: u32 = 8u;
-const STORED_BASE: u32 = 6u;
-const STORED_MASK: u32 = 7u;
 // Cells in the unit the solver's grids allocate in, a multiple of BRICK_CELLS (Rust:
 // ALIGN_CELLS).
 const ALIGN_CELLS: u32 = 64u;
@@ -99,18 +92,10 @@ fn face_neighbour(id: u32, d: u32) -> u32 {
     if (up && l < BRICK - 1u) || (!up && l > 0u) {
         return select(id - stride, id + stride, up);
     }
-    let nslot = neighbours[(id / BRICK_CELLS) * SLOT_WORDS + d];
+    let nslot = neighbours[(id / BRICK_CELLS) * FACE_SLOTS + d];
     if nslot == NO_SLOT {
         return NO_SLOT;
     }
     let wrap = (BRICK - 1u) * stride;
     return nslot * BRICK_CELLS + select(local + wrap, local - wrap, up);
-}
-
-// The stored index of cell id: where its values lie in the per-cell arrays (Rust:
-// grid::index::stored_in); for a stored cell only (a fluid cell on a solver's grid).
-fn stored(id: u32) -> u32 {
-    let at = (id / BRICK_CELLS) * SLOT_WORDS;
-    let local = id % BRICK_CELLS;
-    return neighbours[at + STORED_BASE] + countOneBits(neighbours[at + STORED_MASK] & ((1u << local) - 1u));
 }

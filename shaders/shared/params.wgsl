@@ -50,4 +50,8 @@ struct SolverParams {
     stored: u32,
     _pad1: u32,
     _pad2: u32,
+    // Where the stored cells lie (shared/cells stored): entry k - 1 (vector (k - 1) / 4,
+    // component (k - 1) % 4) the bricks with at least k stored cells, k = 1..=8, the bricks
+    // ordered by that number, most first.
+    bricks_with: array<vec4<u32>, 2>,
 }

@@ -32,7 +32,7 @@ fn mg_restrict(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workg
         return;
     }
     let fine_slot = child_bricks[(id / BRICK_CELLS) * 8u + child_octant(id)];
-    if (coarse_cells[id] & 0xffu) == KIND_SOLID || fine_slot == NO_SLOT {
+    if (coarse_cells[id] & KIND_MASK) == KIND_SOLID || fine_slot == NO_SLOT {
         f_coarse[id] = 0.0;
         return;
     }

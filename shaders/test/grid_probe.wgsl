@@ -1,6 +1,6 @@
 // Test-only stage grid_probe: evaluates the grid module's `face_neighbour` for a list of queries
-// that are each one face step, and its `stored` for queries of no step, so tests/gpu_grid_index.rs
-// can compare them with the Rust twins `face_neighbour_in`, `Bricks::neighbour` and `stored_in`.
+// that are each one face step, so tests/gpu_grid_index.rs can compare it with the Rust twins
+// `face_neighbour_in` and `Bricks::neighbour`.
 // Host side: src/gpu/probe.rs.
 
 #import shared/dispatch
@@ -19,7 +19,7 @@ struct GridProbeParams {
 struct GridProbeQuery {
     // Storage id of an allocated cell.
     id: u32,
-    // Cell offset: one component +-1, the others 0; or none (the cell's stored index).
+    // Cell offset: one component +-1, the others 0.
     dx: i32,
     dy: i32,
     dz: i32,
@@ -30,7 +30,7 @@ struct GridProbeQuery {
 @group(0) @binding(1) var<storage, read> neighbours: array<u32>;
 @group(0) @binding(2) var<storage, read> queries: array<GridProbeQuery>;
 // One result per query: the neighbour's storage id by `face_neighbour`, NO_SLOT where none (or
-// where the offset is not one face step); for no offset, the cell's stored index by `stored`.
+// where the offset is not one face step).
 @group(0) @binding(3) var<storage, read_write> results: array<u32>;
 
 @compute @workgroup_size(CELL_WORKGROUP)
@@ -42,9 +42,6 @@ fn grid_probe(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
     let q = queries[i];
     let d = vec3<i32>(q.dx, q.dy, q.dz);
     var face = NO_SLOT;
-    if all(d == vec3<i32>(0)) {
-        face = stored(q.id);
-    }
     if abs(d.x) + abs(d.y) + abs(d.z) == 1 {
         let axis = select(select(2u, 1u, d.y != 0), 0u, d.x != 0);
         face = face_neighbour(q.id, 2u * axis + select(0u, 1u, d.x + d.y + d.z > 0));

@@ -35,7 +35,7 @@ impl GridProbeParams {
 pub struct GridProbeQuery {
     /// Storage id of an allocated cell.
     pub id: u32,
-    /// Offset along x, cells (one component +-1, the others 0; or none: the cell's stored index).
+    /// Offset along x, cells (one component +-1, the others 0).
     pub dx: i32,
     /// Offset along y, cells.
     pub dy: i32,
@@ -45,8 +45,7 @@ pub struct GridProbeQuery {
 
 /// Runs `grid_probe` on `gpu`: for each query, the storage id of the neighbour the WGSL grid
 /// module's `face_neighbour` finds in `face_table` (as `Bricks::face_table`), `NO_SLOT` where
-/// none (or where the offset is not one face step); for a query of no offset, the cell's stored
-/// index by the module's `stored`.
+/// none (or where the offset is not one face step).
 pub fn grid_probe(gpu: &Gpu, face_table: &[u32], queries: &[GridProbeQuery]) -> Result<Vec<u32>, GpuError> {
     let n = queries.len() as u32;
     let params = gpu.uniform("grid_probe params", &GridProbeParams::new(n))?;

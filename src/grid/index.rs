@@ -13,14 +13,16 @@
 //! [`NO_SLOT`] where that brick is not allocated. A cell offset of at most `BRICK` cells along
 //! each axis therefore always resolves through one table look-up. The kernels step across faces
 //! only, so the GPU holds the [`FACE_SLOTS`] face-adjacent entries of each slot alone
-//! ([`Bricks::face_table`]), with two words more: where the brick's per-cell values are.
+//! ([`Bricks::face_table`]): 24 bytes a brick, not 108.
 //!
-//! A cell's *stored index* is where its values lie in the solver's per-cell arrays: its slot's
-//! [`STORED_BASE`] word plus the number of the brick's stored cells before it, the cells of the
-//! slot's [`STORED_MASK`] word (bit `local`; [`stored_in`]). The identity (base `slot *
-//! BRICK_CELLS`, every cell stored) is [`Bricks::face_table`]'s; the finest grid of a solver
-//! stores its fluid cells alone (`solver::CellLayout`), so that a brick's solid cells take no
-//! room.
+//! A cell's *stored index* is where its values lie in the solver's per-cell arrays
+//! ([`stored_index`]). Where the bricks are allocated by the number of their fluid cells, most
+//! first ([`by_fluid_cells`]), the arrays hold a brick's fluid cells alone, at no cost in
+//! look-ups: brick `slot` starts at `sum_k min(slot, N_k)`, `N_k` the bricks with at least k
+//! fluid cells (eight counts a grid), and a cell of a brick that is not full lies there plus
+//! its rank, the brick's fluid cells before it (three bits its cell word carries, read anyway
+//! to tell fluid from solid). The full bricks lead, stored whole: their cells' stored index is
+//! their storage id. With every count `N_k` the number of slots, every brick is stored whole.
 
 /// Cells along each edge of a brick.
 pub const BRICK: u32 = 2;
@@ -33,13 +35,6 @@ pub const NEIGHBOURS: usize = 27;
 /// Entries per slot of the kernels' neighbour table ([`Bricks::face_table`]): the bricks across
 /// its six faces, in `grid::DIRECTIONS` order.
 pub const FACE_SLOTS: usize = 6;
-/// Words per slot of the kernels' table: the [`FACE_SLOTS`] neighbours, [`STORED_BASE`] and
-/// [`STORED_MASK`].
-pub const SLOT_WORDS: usize = 8;
-/// The word of a slot that holds the stored index of its first stored cell.
-pub const STORED_BASE: usize = 6;
-/// The word of a slot whose bit `local` says that its cell `local` is stored.
-pub const STORED_MASK: usize = 7;
 /// Cells whose f32 values fill the alignment a part of a GPU buffer is bound at (256 bytes,
 /// [`crate::gpu::span::PART_ALIGNMENT`]); the solver's grids allocate a multiple of it.
 pub const ALIGN_CELLS: u32 = 64;
@@ -59,6 +54,37 @@ pub fn align_allocation(used: &mut [bool]) {
     for u in used.iter_mut().filter(|u| !**u).take(missing) {
         *u = true;
     }
+}
+
+/// The bricks to allocate, in slot order, from each brick's fluid cells (`fluid_in`, one count
+/// per brick of the tiling, x fastest): those with the most fluid cells first (stable: in
+/// tiling order within a count), then bricks without fluid to align the allocation
+/// ([`align_allocation`]). So the fluid cells alone can be stored ([`stored_index`]).
+pub fn by_fluid_cells(fluid_in: &[u8]) -> Vec<usize> {
+    let mut used: Vec<bool> = fluid_in.iter().map(|&n| n > 0).collect();
+    align_allocation(&mut used);
+    let mut order: Vec<usize> = (0..fluid_in.len()).filter(|&b| used[b]).collect();
+    order.sort_by_key(|&b| std::cmp::Reverse(fluid_in[b]));
+    order
+}
+
+/// Where brick `slot`'s values start in the per-cell arrays, given `bricks_with[k - 1]` = the
+/// bricks with at least k stored cells (k = 1..=8), the bricks ordered by that number, most
+/// first ([`by_fluid_cells`]): sum_k min(slot, bricks_with[k - 1]). For `slot` past the last,
+/// every stored cell. The WGSL twin is `stored_word` in shared/cells.
+#[inline]
+pub fn stored_before(bricks_with: &[u32; BRICK_CELLS as usize], slot: u32) -> u32 {
+    bricks_with.iter().map(|&n| slot.min(n)).sum()
+}
+
+/// The stored index of cell `id` ([`stored_before`] its brick, plus its local index where the
+/// brick is stored whole, below `bricks_with[7]`, else `rank`, the brick's stored cells before
+/// it). For a stored cell only.
+#[inline]
+pub fn stored_index(bricks_with: &[u32; BRICK_CELLS as usize], id: u32, rank: u32) -> u32 {
+    let slot = id / BRICK_CELLS;
+    let whole = slot < bricks_with[BRICK_CELLS as usize - 1];
+    stored_before(bricks_with, slot) + if whole { id % BRICK_CELLS } else { rank }
 }
 
 /// Position of a cell inside its brick: `lx + BRICK * (ly + BRICK * lz)`.
@@ -152,13 +178,22 @@ impl Bricks {
 
     /// As [`Bricks::new`], wrapping around along the `periodic` axes.
     pub fn with_periodic(dims: [u32; 3], used: &[bool], periodic: [bool; 3]) -> Bricks {
+        let n = dims.iter().map(|&d| (d / BRICK) as usize).product::<usize>();
+        assert_eq!(used.len(), n, "one flag per brick");
+        let order: Vec<usize> = (0..n).filter(|&b| used[b]).collect();
+        Self::in_order(dims, &order, periodic)
+    }
+
+    /// Allocates the bricks `order` lists (their indices in the tiling, x fastest), slot after
+    /// slot in that order ([`by_fluid_cells`]), wrapping around along the `periodic` axes.
+    pub fn in_order(dims: [u32; 3], order: &[usize], periodic: [bool; 3]) -> Bricks {
         assert!(dims.iter().all(|d| d % BRICK == 0), "grid dims {dims:?} are not whole bricks");
         let brick_dims = dims.map(|d| d / BRICK);
         let n = brick_dims.iter().map(|&d| d as usize).product::<usize>();
-        assert_eq!(used.len(), n, "one flag per brick");
         let mut table = vec![NO_SLOT; n];
         let mut coords = Vec::new();
-        for (b, _) in used.iter().enumerate().filter(|(_, &u)| u) {
+        for &b in order {
+            assert!(b < n && table[b] == NO_SLOT, "brick {b} listed twice or outside the tiling");
             table[b] = coords.len() as u32;
             let b = b as u32;
             coords.push([b % brick_dims[0], (b / brick_dims[0]) % brick_dims[1], b / (brick_dims[0] * brick_dims[1])]);
@@ -233,19 +268,10 @@ impl Bricks {
         face_step(id, d, |slot| self.neighbours[slot as usize][neighbour_entry(face_offset(d))])
     }
 
-    /// The kernels' neighbour table: for each slot ([`SLOT_WORDS`] each), the slots of the
-    /// bricks across its faces, [`FACE_SLOTS`] in `grid::DIRECTIONS` order ([`NO_SLOT`] where
-    /// not allocated), then every cell stored at its storage id ([`STORED_BASE`]
-    /// `slot * BRICK_CELLS`, [`STORED_MASK`] all cells).
+    /// The kernels' neighbour table: for each slot, the slots of the bricks across its faces,
+    /// [`FACE_SLOTS`] per slot in `grid::DIRECTIONS` order ([`NO_SLOT`] where not allocated).
     pub fn face_table(&self) -> Vec<u32> {
-        let all = (1u32 << BRICK_CELLS) - 1;
-        (0..self.neighbours.len())
-            .flat_map(|slot| {
-                let row = &self.neighbours[slot];
-                let faces = (0..FACE_SLOTS).map(|d| row[neighbour_entry(face_offset(d))]);
-                faces.chain([slot as u32 * BRICK_CELLS, all])
-            })
-            .collect()
+        self.neighbours.iter().flat_map(|row| (0..FACE_SLOTS).map(|d| row[neighbour_entry(face_offset(d))])).collect()
     }
 
     /// Storage id of the cell `d` cells away from cell `id` (each |d| at most [`BRICK`]), or
@@ -278,19 +304,7 @@ impl Bricks {
 /// WGSL twin is `face_neighbour`).
 #[inline]
 pub fn face_neighbour_in(face_table: &[u32], id: u32, d: usize) -> Option<u32> {
-    face_step(id, d, |slot| face_table[slot as usize * SLOT_WORDS + d])
-}
-
-/// The stored index of cell `id` by the kernels' table ([`Bricks::face_table`] or a solver's
-/// grid; the WGSL twin is `stored`), or [`NO_SLOT`] for a cell not stored.
-#[inline]
-pub fn stored_in(face_table: &[u32], id: u32) -> u32 {
-    let (slot, local) = ((id / BRICK_CELLS) as usize * SLOT_WORDS, id % BRICK_CELLS);
-    let mask = face_table[slot + STORED_MASK];
-    if mask >> local & 1 == 0 {
-        return NO_SLOT;
-    }
-    face_table[slot + STORED_BASE] + (mask & ((1 << local) - 1)).count_ones()
+    face_step(id, d, |slot| face_table[slot as usize * FACE_SLOTS + d])
 }
 
 /// The brick offset across face `d`.

@@ -275,7 +275,7 @@ pub fn voxelize_with(mesh: &SurfaceMesh, h: f64, added: &[&dyn Addition]) -> Res
     };
     let b = BRICK as usize;
     let bdims = [nx / b, ny / b, nz / b];
-    let mut used = vec![false; bdims[0] * bdims[1] * bdims[2]];
+    let mut fluid_in = vec![0u8; bdims[0] * bdims[1] * bdims[2]];
     for k in 0..nz {
         for j in 0..ny {
             for (w, &word) in fluid_bits[(j + ny * k) * words..][..words].iter().enumerate() {
@@ -283,14 +283,15 @@ pub fn voxelize_with(mesh: &SurfaceMesh, h: f64, added: &[&dyn Addition]) -> Res
                 while bits != 0 {
                     let i = w * 64 + bits.trailing_zeros() as usize;
                     bits &= bits - 1;
-                    used[i / b + bdims[0] * (j / b + bdims[1] * (k / b))] = true;
+                    fluid_in[i / b + bdims[0] * (j / b + bdims[1] * (k / b))] += 1;
                 }
             }
         }
     }
     lap("inside (x sweep) and bricks");
-    index::align_allocation(&mut used);
-    let bricks = Bricks::new(dims, &used);
+    // The bricks with the most fluid first, so that the solver's arrays can hold the fluid
+    // cells alone (`index::stored_index`).
+    let bricks = Bricks::in_order(dims, &index::by_fluid_cells(&fluid_in), [false; 3]);
     let n = bricks.allocated_cells();
     let coords = |id: u32| bricks.cell_coords(id).map(|x| x as i64);
     let mut kind_v: Vec<u8> =

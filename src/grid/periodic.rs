@@ -30,8 +30,8 @@ impl Grid {
         dims[axis] = (end - first) * BRICK;
         let mut nbd = bd;
         nbd[axis] = end - first;
-        let mut used = vec![false; (nbd[0] * nbd[1] * nbd[2]) as usize];
-        let mut old_slot = vec![NO_SLOT; used.len()];
+        let mut fluid_in = vec![0u8; (nbd[0] * nbd[1] * nbd[2]) as usize];
+        let mut old_slot = vec![NO_SLOT; fluid_in.len()];
         for (slot, c) in self.bricks.coords.iter().enumerate() {
             if c[axis] < first || c[axis] >= end {
                 continue;
@@ -39,14 +39,15 @@ impl Grid {
             let mut n = *c;
             n[axis] -= first;
             let b = (n[0] + nbd[0] * (n[1] + nbd[1] * n[2])) as usize;
-            used[b] = true;
+            let cells = &self.kind[slot * BRICK_CELLS as usize..][..BRICK_CELLS as usize];
+            fluid_in[b] = cells.iter().filter(|&&k| k != kind::SOLID).count() as u8;
             old_slot[b] = slot as u32;
         }
         let mut periodic = [false; 3];
         periodic[axis] = true;
-        // Bricks added to align the allocation are solid (no old cell).
-        index::align_allocation(&mut used);
-        let bricks = Bricks::with_periodic(dims, &used, periodic);
+        // Bricks with fluid, the most first (as `Grid::voxelize`); those added to align the
+        // allocation are solid (no old cell).
+        let bricks = Bricks::in_order(dims, &index::by_fluid_cells(&fluid_in), periodic);
         // Copy each kept brick's cells.
         let copy = |id_new: usize| -> Option<usize> {
             let slot_new = id_new / BRICK_CELLS as usize;

@@ -328,7 +328,8 @@ fn cut_layout(layout: &CellLayout, bricks: &Bricks, part: &LevelPart) -> CellLay
             r => (w & 0xff) | ((used.binary_search(&(r - 1)).expect("a held cell's record") as u32 + 1) << 8),
         })
         .collect();
-    CellLayout { neighbours: bricks.face_table(), cells, geom }
+    let bricks_with = [bricks.slots() as u32; 8];
+    CellLayout { neighbours: bricks.face_table(), cells, geom, bricks_with }
 }
 
 /// The coarsest level's exact solve with its cells' ids in `part`'s numbering (the matrix is
@@ -347,8 +348,9 @@ pub fn cut_hierarchy(hierarchy: &Hierarchy, domain: &Domain) -> Hierarchy {
             cut_level(&hierarchy.levels[l], &parts[l], finer, parts.get(l + 1))
         })
         .collect();
-    // The finest level stores its fluid cells alone, as the whole one.
-    levels[0].layout.store_fluid();
+    // Every brick whole: a brick's run is then as long on every rank that holds it (a rank's
+    // slots, owned and then its halo, are not ordered by their fluid cells in any case).
+    levels[0].layout.store_whole();
     let coarse = cut_coarse(&hierarchy.coarse, parts.last().expect("one level"));
     Hierarchy { levels, coarse }
 }

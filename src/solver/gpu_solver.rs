@@ -412,7 +412,7 @@ impl<'g> GpuSolver<'g> {
             force_y: settings.force.y as f32,
             force_z: settings.force.z as f32,
             backflow: settings.backflow as f32,
-            ..Default::default()
+            ..layout.storage()
         };
         settings.rheology.write(&mut params_value, settings.nu);
         let mut buffers = Buffers::new(gpu);

@@ -1,6 +1,7 @@
 //! What the kernels read about the grid, in the compact form the GPU holds.
 //!
-//! One `u32` per cell: bits 0-7 its `cell_kind`, bits 8-31 one plus the index of its geometry
+//! One `u32` per cell: bits 0-4 its `cell_kind`, bits 5-7 its rank (where its brick is not
+//! stored whole: the brick's fluid cells before it), bits 8-31 one plus the index of its geometry
 //! record, or 0 for a regular fluid cell (its six face neighbours fluid, every link 1, every
 //! face fully open, volume fraction 1, no boundary condition: the kernels take its neighbours
 //! without reading their cell words) or a solid cell. Only the fluid cells the wall or a cap
@@ -15,16 +16,19 @@
 //!
 //! The per-cell arrays of a solver's finest grid (its fields and the pressure solve's vectors)
 //! hold its fluid cells alone ([`CellLayout::with_boundaries`] stores them; a brick's solid
-//! cells take no room): a cell's values lie at its stored index ([`CellView::stored`], through
-//! the neighbour table's last two words a slot, `grid::index::stored_in`). The multigrid's
-//! coarser levels store every allocated cell at its storage id.
+//! cells take no room): a cell's values lie at its stored index ([`CellView::stored`],
+//! `grid::index::stored_index`: from the eight counts of [`CellLayout::bricks_with`], which the
+//! kernels have in their parameters, and the cell word's rank, with no look-up). That needs the
+//! bricks allocated by their fluid cells, most first, as `Grid::voxelize` does; a grid whose
+//! bricks are not (one a stent changed, a rank's part) stores every brick whole, as the
+//! multigrid's coarser levels do: every allocated cell at its storage id.
 //!
 //! Boundary conditions live in the records of the cells on each cap ([`BoundaryRecord`], owned
 //! by [`super::boundary`]): the cap's open area through the cell, its normal, and what the cap
 //! imposes (an inflow velocity, an outlet pressure, or a wall velocity).
 
 use super::boundary::{codes, Boundary, BoundaryRecord};
-use crate::grid::index::{Bricks, ALIGN_CELLS, BRICK_CELLS, NO_SLOT, SLOT_WORDS, STORED_BASE, STORED_MASK};
+use crate::grid::index::{stored_before, stored_index, Bricks, ALIGN_CELLS, BRICK_CELLS};
 use crate::grid::{kind, Grid, DIRECTIONS};
 
 /// f32 in the wall part of a geometry record.
@@ -104,6 +108,10 @@ pub struct SolverParams {
     pub stored: u32,
     pub _pad1: u32,
     pub _pad2: u32,
+    /// Where the stored cells lie ([`CellLayout::bricks_with`]: entry k - 1 the bricks with at
+    /// least k stored cells; all 0 reads as every brick stored whole from slot 0 on, which no
+    /// grid has: set it from the layout).
+    pub bricks_with: [u32; 8],
 }
 
 /// `SolverParams::rheology` codes (WGSL: RHEOLOGY_* in shared/viscous.wgsl).
@@ -130,13 +138,15 @@ pub enum SolverError {
 /// The grid in the kernels' form.
 #[derive(Clone, Debug)]
 pub struct CellLayout {
-    /// Neighbour slots across each brick's faces and where its cells are stored, 8 words per
-    /// slot ([`Bricks::face_table`], `grid::index::SLOT_WORDS`).
+    /// Neighbour slots across each brick's faces, 6 per slot ([`Bricks::face_table`]).
     pub neighbours: Vec<u32>,
     /// One word per cell (see the module docs).
     pub cells: Vec<u32>,
     /// Geometry records (see the module docs).
     pub geom: Vec<f32>,
+    /// Entry k - 1: the bricks with at least k stored cells, k = 1..=8 (`grid::index::
+    /// stored_before`; every entry the number of slots where every brick is stored whole).
+    pub bricks_with: [u32; 8],
 }
 
 impl CellLayout {
@@ -157,19 +167,42 @@ impl CellLayout {
         Ok(layout)
     }
 
-    /// Stores the fluid cells alone: each slot's first stored index is the fluid cells of the
-    /// slots before it, its mask its fluid cells.
+    /// Stores the fluid cells alone where the bricks are allocated by their fluid cells, most
+    /// first (`grid::index::by_fluid_cells`), every brick whole elsewhere ([`Self::store_whole`]):
+    /// sets [`Self::bricks_with`] and the cell words' ranks.
     pub fn store_fluid(&mut self) {
-        let mut next = 0u32;
-        for (slot, words) in self.neighbours.chunks_exact_mut(SLOT_WORDS).enumerate() {
-            let first = slot as u32 * BRICK_CELLS;
-            let mask = (0..BRICK_CELLS)
-                .filter(|&l| is_fluid_word(self.cells[(first + l) as usize]))
-                .fold(0, |m, l| m | 1 << l);
-            words[STORED_BASE] = next;
-            words[STORED_MASK] = mask;
-            next += mask.count_ones();
+        let per = BRICK_CELLS as usize;
+        let counts: Vec<u32> =
+            self.cells.chunks_exact(per).map(|b| b.iter().filter(|&&w| is_fluid_word(w)).count() as u32).collect();
+        if counts.windows(2).any(|w| w[1] > w[0]) {
+            self.store_whole();
+            return;
         }
+        self.bricks_with = std::array::from_fn(|k| counts.iter().filter(|&&c| c > k as u32).count() as u32);
+        let whole = self.bricks_with[per - 1] as usize;
+        for (slot, brick) in self.cells.chunks_exact_mut(per).enumerate() {
+            let mut rank = 0;
+            for word in brick {
+                *word &= !RANK_MASK;
+                if slot >= whole && is_fluid_word(*word) {
+                    *word |= rank << RANK_SHIFT;
+                    rank += 1;
+                }
+            }
+        }
+    }
+
+    /// Solver parameters that say how this grid is stored: its cells, stored cells and
+    /// [`Self::bricks_with`] (the rest default).
+    pub fn storage(&self) -> SolverParams {
+        let (cells, stored) = (self.cells.len() as u32, self.stored_cells() as u32);
+        SolverParams { cells, stored, bricks_with: self.bricks_with, ..Default::default() }
+    }
+
+    /// Stores every brick whole: every allocated cell at its storage id.
+    pub fn store_whole(&mut self) {
+        self.bricks_with = [(self.cells.len() / BRICK_CELLS as usize) as u32; 8];
+        self.cells.iter_mut().for_each(|w| *w &= !RANK_MASK);
     }
 
     /// Length of the per-cell arrays ([`CellView::stored_cells`]).
@@ -185,13 +218,7 @@ impl CellLayout {
     /// The stored cells of the bricks before brick `slot` (all of them for the slot past the
     /// last): the stored indices of a run of whole bricks are consecutive.
     pub fn stored_before(&self, slot: usize) -> usize {
-        match self.neighbours.get(slot * SLOT_WORDS..(slot + 1) * SLOT_WORDS) {
-            Some(w) => w[STORED_BASE] as usize,
-            None => {
-                let w = &self.neighbours[self.neighbours.len() - SLOT_WORDS..];
-                (w[STORED_BASE] + w[STORED_MASK].count_ones()) as usize
-            }
-        }
+        stored_before(&self.bricks_with, slot as u32) as usize
     }
 
     /// A field of `components` per-cell arrays of this grid's stored cells (component-major,
@@ -268,6 +295,7 @@ impl CellLayout {
         if records >= 1 << 24 {
             return Err(SolverError::TooManyWallCells(records));
         }
+        assert!(kinds.iter().all(|&k| u32::from(k) <= KIND_MASK), "a cell kind beyond the cell word's bits");
         let mut cells: Vec<u32> = kinds.iter().map(|&k| k as u32).collect();
         let mut geom = Vec::with_capacity(1 + BC_STRIDE * with_bc.len() + WALL_STRIDE * records);
         geom.push(with_bc.len() as f32);
@@ -283,12 +311,13 @@ impl CellLayout {
             geom.extend((0..6).map(|d| if fluid(d) { aperture[id][d] } else { links[d] }));
             geom.push(volume[id]);
         }
-        Ok(CellLayout { neighbours: bricks.face_table(), cells, geom })
+        let bricks_with = [bricks.slots() as u32; 8];
+        Ok(CellLayout { neighbours: bricks.face_table(), cells, geom, bricks_with })
     }
 
     /// The layout borrowed as the kernels read it ([`CellView`]).
     pub fn view(&self) -> CellView<'_> {
-        CellView { neighbours: &self.neighbours, cells: &self.cells, geom: &self.geom }
+        CellView { neighbours: &self.neighbours, cells: &self.cells, geom: &self.geom, bricks_with: self.bricks_with }
     }
 
     /// Whether cell `id` is fluid (any kind but solid).
@@ -360,9 +389,15 @@ impl CellLayout {
     }
 }
 
+/// The bits of a cell word (see the module docs) that hold its kind.
+pub const KIND_MASK: u32 = 0x1f;
+/// Where a cell word's rank starts, and its bits.
+const RANK_SHIFT: u32 = 5;
+const RANK_MASK: u32 = 0x7 << RANK_SHIFT;
+
 /// Whether a cell word (see the module docs) is a fluid cell's.
 pub fn is_fluid_word(word: u32) -> bool {
-    word & 0xff != kind::SOLID as u32
+    word & KIND_MASK != kind::SOLID as u32
 }
 
 /// A [`CellLayout`] borrowed: the three arrays as the kernels bind them, from a `CellLayout`
@@ -376,6 +411,8 @@ pub struct CellView<'a> {
     pub cells: &'a [u32],
     /// Geometry records.
     pub geom: &'a [f32],
+    /// [`CellLayout::bricks_with`] (the kernels' `SolverParams::bricks_with`).
+    pub bricks_with: [u32; 8],
 }
 
 impl CellView<'_> {
@@ -385,23 +422,21 @@ impl CellView<'_> {
     }
 
     /// The stored index of cell `id`: where its values lie in the per-cell arrays (None for a
-    /// cell not stored; `grid::index::stored_in`).
+    /// cell not stored: a solid cell of a brick not stored whole; `grid::index::stored_index`).
     #[inline]
     pub fn stored(&self, id: u32) -> Option<usize> {
-        let i = crate::grid::index::stored_in(self.neighbours, id);
-        (i != NO_SLOT).then_some(i as usize)
+        let word = self.cells[id as usize];
+        let whole = id / BRICK_CELLS < self.bricks_with[BRICK_CELLS as usize - 1];
+        (whole || is_fluid_word(word))
+            .then(|| stored_index(&self.bricks_with, id, (word & RANK_MASK) >> RANK_SHIFT) as usize)
     }
 
     /// Length of the per-cell arrays: the stored cells, in whole runs of [`ALIGN_CELLS`] (as far
     /// as the allocated cells reach: a grid that stores every cell stores them all, whatever
     /// their number).
     pub fn stored_cells(&self) -> usize {
-        let last = self.neighbours.len().saturating_sub(SLOT_WORDS);
-        let end = match self.neighbours.get(last..) {
-            Some(w) if w.len() == SLOT_WORDS => w[STORED_BASE] + w[STORED_MASK].count_ones(),
-            _ => 0,
-        };
-        ((end as usize).div_ceil(ALIGN_CELLS as usize) * ALIGN_CELLS as usize).min(self.len())
+        let end = stored_before(&self.bricks_with, (self.len() / BRICK_CELLS as usize) as u32) as usize;
+        (end.div_ceil(ALIGN_CELLS as usize) * ALIGN_CELLS as usize).min(self.len())
     }
 
     /// Whether there are no cells.

@@ -39,7 +39,7 @@ impl Level {
     /// The solver parameters of this level.
     pub fn params(&self) -> SolverParams {
         let (cells, stored) = (self.layout.cells.len() as u32, self.layout.stored_cells() as u32);
-        SolverParams { h: self.h as f32, cells, stored, ..Default::default() }
+        SolverParams { h: self.h as f32, cells, stored, ..self.layout.storage() }
     }
 }
 

@@ -63,7 +63,8 @@ pub fn find(name: &str) -> Option<Twin> {
 
 /// The grid's three bindings.
 fn grid<'a>(b: &Bound<'a>) -> CellView<'a> {
-    CellView { neighbours: b.get("neighbours"), cells: b.get("cells"), geom: b.get("geom") }
+    let bricks_with = params(b).bricks_with;
+    CellView { neighbours: b.get("neighbours"), cells: b.get("cells"), geom: b.get("geom"), bricks_with }
 }
 
 fn params(b: &Bound) -> SolverParams {
