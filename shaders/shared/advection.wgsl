@@ -63,11 +63,17 @@ struct AxisDifference {
 // the centred difference grew at Re 500; first-order upwind from the imposed velocity is stable.
 // Where flow comes back in through an outlet, the centred difference through its mirror value
 // is a downwind one, which grew in the outlet's cut cells at Re 500.
-// The cells come as their stored indices (shared/cells stored).
-fn axis_difference(id: u32, axis: u32, w: f32, st: Stencil) -> AxisDifference {
+// The cells come as their stored indices: the cell's and its neighbours' along the axis from
+// `at` (shared/cells stored_cells), the one behind the upwind neighbour's by shared/cells
+// stored.
+fn axis_difference(id: u32, axis: u32, w: f32, st: Stencil, at: StoredCells) -> AxisDifference {
     var out = axis_difference_of_cells(id, axis, w, st);
     let c = out.cells;
-    out.cells = vec3<u32>(stored(c.x), stored(c.y), stored(c.z));
+    let lo = 2u * axis;
+    let hi = lo + 1u;
+    let x = select(select(at.own, at.nbs[hi], c.x == st.nb[hi]), at.nbs[lo], c.x == st.nb[lo]);
+    let y = select(select(at.own, at.nbs[hi], c.y == st.nb[hi]), at.nbs[lo], c.y == st.nb[lo]);
+    out.cells = vec3<u32>(x, y, stored(c.z));
     return out;
 }
 

@@ -94,9 +94,9 @@ fn momentum(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
     let nbs = at.nbs;
     let un = vec3<f32>(u[i], u[n + i], u[2u * n + i]);
     let v = vec3<f32>(u_eval[i], u_eval[n + i], u_eval[2u * n + i]);
-    let dx = axis_difference(id, 0u, v.x, st);
-    let dy = axis_difference(id, 1u, v.y, st);
-    let dz = axis_difference(id, 2u, v.z, st);
+    let dx = axis_difference(id, 0u, v.x, st, at);
+    let dy = axis_difference(id, 1u, v.y, st, at);
+    let dz = axis_difference(id, 2u, v.z, st, at);
     let near_rate = near_wall_rate(v, dx, dy, dz);
     // Backflow stabilisation (Esmaily Moghadam et al. 2011): where flow comes back in through
     // an outlet, a drag of beta / 2 times the inflowing flux per volume (1/s) on the cell's

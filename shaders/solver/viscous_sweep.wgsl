@@ -73,9 +73,9 @@ fn viscous_sweep(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wor
         }
         diag += params.dt * max(-inlet_volume_flux(id), 0.0) / vol_adv;
         let w = vec3<f32>(u[i], u[n + i], u[2u * n + i]);
-        let dx = axis_difference(id, 0u, w.x, st);
-        let dy = axis_difference(id, 1u, w.y, st);
-        let dz = axis_difference(id, 2u, w.z, st);
+        let dx = axis_difference(id, 0u, w.x, st, at);
+        let dy = axis_difference(id, 1u, w.y, st, at);
+        let dz = axis_difference(id, 2u, w.z, st, at);
         diag += params.dt * near_wall_rate(w, dx, dy, dz);
     }
     for (var c = 0u; c < 3u; c++) {
