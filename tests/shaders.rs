@@ -170,7 +170,8 @@ fn twins() -> Vec<(&'static str, RustLayout)> {
                 colour,
                 stored,
                 _pad1,
-                _pad2
+                _pad2,
+                bricks_with
             }),
         ),
         ("vector/dot_partial", rust_layout!(DotPartialParams { n, out_offset, _pad0, _pad1 })),

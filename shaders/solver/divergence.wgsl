@@ -53,7 +53,6 @@ fn divergence(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
     let nbs = fluid_neighbours(id);
     let at = stored_cells(id, nbs);
     let i = at.own;
-    outflow[i] = 0.0;
     let grad = pressure_gradient_of(id, bc(id, GEOM_BC_PRESSURE), at);
     var s = 0.0;
     for (var d = 0u; d < 6u; d++) {

@@ -348,19 +348,25 @@ impl PressureStencil {
     }
 }
 
-/// Twin of `solver/pressure_residual`: r = f - M p (-M p with `params.without_source`).
+/// Twin of `solver/pressure_residual`: r = f - M p (-M p with `params.without_source`; 0 in a
+/// stored solid cell).
 pub fn pressure_residual(layout: &CellView, params: &SolverParams, f: &[f32], p: &[f32], r: &mut [f32]) {
     pressure_residual_with(&pressure_stencil(layout), params, f, p, r);
 }
 
 /// [`pressure_residual`] on the level's [`pressure_stencil`].
 pub fn pressure_residual_with(stencil: &PressureStencil, params: &SolverParams, f: &[f32], p: &[f32], r: &mut [f32]) {
+    // The bricks stored whole come first, each cell at its storage id.
+    let whole = (params.bricks_with[BRICK_CELLS as usize - 1] * BRICK_CELLS) as usize;
     r[..params.stored as usize].par_iter_mut().enumerate().with_min_len(64).for_each(|(i, r)| {
         let id = stencil.ids[i];
         if id != NO_SLOT {
             let m = stencil.operator(p, id);
             let source = if params.without_source == 1 { 0.0 } else { f[i] };
             *r = source - m / (params.h * params.h);
+        } else if i < whole {
+            // A stored solid cell.
+            *r = 0.0;
         }
     });
 }
