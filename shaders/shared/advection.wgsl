@@ -64,7 +64,7 @@ struct AxisDifference {
 // Where flow comes back in through an outlet, the centred difference through its mirror value
 // is a downwind one, which grew in the outlet's cut cells at Re 500.
 // The cells come as their stored indices: the cell's and its neighbours' along the axis from
-// `at` (shared/cells stored_cells), the one behind the upwind neighbour's by shared/cells
+// `at` (shared/cells neighbourhood), the one behind the upwind neighbour's by shared/cells
 // stored.
 fn axis_difference(id: u32, axis: u32, w: f32, st: Stencil, at: StoredCells) -> AxisDifference {
     var out = axis_difference_of_cells(id, axis, w, st);

@@ -158,16 +158,6 @@ fn fluid_neighbour(id: u32, d: u32) -> u32 {
     return nb;
 }
 
-// The fluid neighbours across the six faces of cell id (DIRECTIONS order), NO_SLOT where none:
-// for stages that use them several times.
-fn fluid_neighbours(id: u32) -> array<u32, 6> {
-    var nbs: array<u32, 6>;
-    for (var d = 0u; d < 6u; d++) {
-        nbs[d] = fluid_neighbour(id, d);
-    }
-    return nbs;
-}
-
 // The stored index of cell id, whose cell word is `word`: where its values lie in the per-cell
 // arrays (Rust: grid::index::stored_index, CellView::stored; for a stored cell only). Brick
 // `slot` starts at sum_k min(slot, params.bricks_with[k - 1]); the cell lies there plus its
@@ -195,13 +185,29 @@ struct StoredCells {
     nbs: array<u32, 6>,
 }
 
-// StoredCells of fluid cell id, whose fluid neighbours (fluid_neighbours) are nbf.
-fn stored_cells(id: u32, nbf: array<u32, 6>) -> StoredCells {
-    var s: StoredCells;
-    s.own = stored(id);
+// A fluid cell's fluid neighbours across its six faces (DIRECTIONS order, as fluid_neighbour;
+// NO_SLOT where none) and where it and they are stored, each cell word read once.
+struct Neighbourhood {
+    nbf: array<u32, 6>,
+    at: StoredCells,
+}
+
+// The Neighbourhood of fluid cell id.
+fn neighbourhood(id: u32) -> Neighbourhood {
+    var h: Neighbourhood;
+    let word = cells[id];
+    h.at.own = stored_word(id, word);
+    // A regular cell's neighbours are all fluid (as fluid_neighbour).
+    let regular = (word >> 8u) == 0u && (word & KIND_MASK) != KIND_SOLID;
     for (var d = 0u; d < 6u; d++) {
-        let nb = nbf[d];
-        s.nbs[d] = select(NO_SLOT, stored(nb), nb != NO_SLOT);
+        let nb = face_neighbour(id, d);
+        var w = 0u;
+        if nb != NO_SLOT {
+            w = cells[nb];
+        }
+        let fluid = nb != NO_SLOT && (regular || (w & KIND_MASK) != KIND_SOLID);
+        h.nbf[d] = select(NO_SLOT, nb, fluid);
+        h.at.nbs[d] = select(NO_SLOT, stored_word(nb, w), fluid);
     }
-    return s;
+    return h;
 }

@@ -34,11 +34,11 @@ fn pressure_gradient_axis(id: u32, axis: u32, p_cap: f32, pc: f32, low: u32, hig
 }
 
 fn pressure_gradient(id: u32, p_cap: f32) -> vec3<f32> {
-    return pressure_gradient_of(id, p_cap, stored_cells(id, fluid_neighbours(id)));
+    return pressure_gradient_of(id, p_cap, neighbourhood(id).at);
 }
 
 // pressure_gradient with where the cell and its fluid neighbours are stored already looked up
-// (shared/cells stored_cells).
+// (shared/cells neighbourhood).
 fn pressure_gradient_of(id: u32, p_cap: f32, at: StoredCells) -> vec3<f32> {
     let pc = p[at.own];
     return vec3<f32>(

@@ -7,11 +7,11 @@
 #import shared/cells
 
 fn pressure_operator(id: u32) -> f32 {
-    return pressure_operator_at(id, stored_cells(id, fluid_neighbours(id)));
+    return pressure_operator_at(id, neighbourhood(id).at);
 }
 
 // pressure_operator with where the cell and its fluid neighbours are stored already looked up
-// (shared/cells stored_cells).
+// (shared/cells neighbourhood).
 fn pressure_operator_at(id: u32, at: StoredCells) -> f32 {
     var m = 0.0;
     let pc = p[at.own];

@@ -33,7 +33,7 @@ struct Stencil {
     dist: array<f32, 6>,
 }
 
-// The stencil of cell id, whose fluid neighbours (shared/cells fluid_neighbours) are nbs, with
+// The stencil of cell id, whose fluid neighbours (shared/cells neighbourhood) are nbs, with
 // each coefficient times its face's viscosity.
 fn viscous_stencil(id: u32, nbs: array<u32, 6>) -> Stencil {
     var s = stencil_geometry(id, nbs);

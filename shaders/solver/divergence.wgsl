@@ -50,8 +50,9 @@ fn divergence(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
     let dt = params.dt;
     // Each neighbour looked up once: the face's, and the one beyond it (for the cubic
     // interpolation and the neighbour's gradient, whose other neighbour along the axis is id).
-    let nbs = fluid_neighbours(id);
-    let at = stored_cells(id, nbs);
+    let hood = neighbourhood(id);
+    let nbs = hood.nbf;
+    let at = hood.at;
     let i = at.own;
     let grad = pressure_gradient_of(id, bc(id, GEOM_BC_PRESSURE), at);
     var s = 0.0;

@@ -40,7 +40,7 @@ fn mg_restrict(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workg
     for (var k = 0u; k < 8u; k++) {
         let child = child_cell(id, fine_slot, k);
         if is_fluid(child) {
-            let at = stored_cells(child, fluid_neighbours(child));
+            let at = neighbourhood(child).at;
             s += f[at.own] - pressure_operator_at(child, at) / (params.h * params.h);
         }
     }

@@ -86,10 +86,11 @@ fn momentum(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
     let bc_kind = bc_type(id);
     let bc_velocity = bc3(id, GEOM_BC_VELOCITY);
     let implicit = params.implicit_advection == 1u;
-    let nbf = fluid_neighbours(id);
+    let hood = neighbourhood(id);
+    let nbf = hood.nbf;
     let st = viscous_stencil(id, nbf);
     // Where the cell and its fluid sides are stored (NO_SLOT elsewhere).
-    let at = stored_cells(id, nbf);
+    let at = hood.at;
     let i = at.own;
     let nbs = at.nbs;
     let un = vec3<f32>(u[i], u[n + i], u[2u * n + i]);

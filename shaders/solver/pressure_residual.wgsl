@@ -29,7 +29,7 @@ fn pressure_residual(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num
         }
         return;
     }
-    let at = stored_cells(id, fluid_neighbours(id));
+    let at = neighbourhood(id).at;
     let i = at.own;
     let m = pressure_operator_at(id, at);
     let source = select(f[i], 0.0, params.without_source == 1u);

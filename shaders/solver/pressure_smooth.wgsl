@@ -71,8 +71,9 @@ fn pressure_smooth(
         inside[d] = NO_SLOT;
     }
     if fluid {
-        let nbf = fluid_neighbours(id);
-        let at = stored_cells(id, nbf);
+        let hood = neighbourhood(id);
+        let nbf = hood.nbf;
+        let at = hood.at;
         i = at.own;
         own = start_value(id, i);
         for (var d = 0u; d < 6u; d++) {

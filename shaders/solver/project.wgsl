@@ -35,7 +35,7 @@ fn project(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroup
     if id >= params.cells || !is_fluid(id) {
         return;
     }
-    let at = stored_cells(id, fluid_neighbours(id));
+    let at = neighbourhood(id).at;
     let i = at.own;
     let before = pressure[i];
     pressure_before[i] = before;

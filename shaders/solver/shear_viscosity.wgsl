@@ -26,9 +26,10 @@ fn shear_viscosity(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_w
         return;
     }
     let n = params.stored;
-    let nbf = fluid_neighbours(id);
+    let hood = neighbourhood(id);
+    let nbf = hood.nbf;
     let st = stencil_geometry(id, nbf);
-    let at = stored_cells(id, nbf);
+    let at = hood.at;
     let i = at.own;
     let wall = bc3(id, GEOM_BC_VELOCITY);
     // g[a][c] = d u_c / d x_a.

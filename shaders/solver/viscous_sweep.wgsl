@@ -44,10 +44,11 @@ fn viscous_sweep(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wor
         return;
     }
     let n = params.stored;
-    let nbf = fluid_neighbours(id);
+    let hood = neighbourhood(id);
+    let nbf = hood.nbf;
     let st = viscous_stencil(id, nbf);
     // Where the cell and its fluid sides are stored (NO_SLOT elsewhere).
-    let at = stored_cells(id, nbf);
+    let at = hood.at;
     let i = at.own;
     let nbs = at.nbs;
     let k = params.dt;
