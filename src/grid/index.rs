@@ -87,6 +87,23 @@ pub fn stored_index(bricks_with: &[u32; BRICK_CELLS as usize], id: u32, rank: u3
     stored_before(bricks_with, slot) + if whole { id % BRICK_CELLS } else { rank }
 }
 
+/// Per-cell arrays (`components` of them, component-major, each `order.len() * BRICK_CELLS`
+/// long, by storage id) with their bricks laid out slot after slot in `order` (as
+/// [`Bricks::tiling_order`] gives it), or, with `back`, such arrays returned to storage ids.
+pub fn reorder_bricks(values: &[f32], components: usize, order: &[u32], back: bool) -> Vec<f32> {
+    let (per, n) = (BRICK_CELLS as usize, order.len() * BRICK_CELLS as usize);
+    assert_eq!(values.len(), components * n, "{components} arrays of {n} cells");
+    let mut out = vec![0.0f32; values.len()];
+    for c in 0..components {
+        for (k, &slot) in order.iter().enumerate() {
+            let (from, to) = (c * n + slot as usize * per, c * n + k * per);
+            let (from, to) = if back { (to, from) } else { (from, to) };
+            out[to..to + per].copy_from_slice(&values[from..from + per]);
+        }
+    }
+    out
+}
+
 /// Position of a cell inside its brick: `lx + BRICK * (ly + BRICK * lz)`.
 pub fn local_index(l: [u32; 3]) -> u32 {
     l[0] + BRICK * (l[1] + BRICK * l[2])
@@ -228,6 +245,17 @@ impl Bricks {
         self.slots() * BRICK_CELLS as usize
     }
 
+    /// The slots in the order of their bricks in the tiling (x fastest), whatever order they
+    /// were allocated in ([`by_fluid_cells`]): the order in which a checkpoint keeps per-cell
+    /// arrays ([`reorder_bricks`]), as [`Bricks::new`] allocates.
+    pub fn tiling_order(&self) -> Vec<u32> {
+        let [nx, ny, _] = self.brick_dims.map(u64::from);
+        let index = |c: [u32; 3]| u64::from(c[0]) + nx * (u64::from(c[1]) + ny * u64::from(c[2]));
+        let mut slots: Vec<u32> = (0..self.slots() as u32).collect();
+        slots.sort_by_key(|&s| index(self.coords[s as usize]));
+        slots
+    }
+
     /// Slot of the brick at brick coordinates `b` (wrapped along periodic axes), or [`NO_SLOT`]
     /// (also outside the tiling).
     pub fn slot_at(&self, b: [i64; 3]) -> u32 {
@@ -334,6 +362,43 @@ fn face_step(id: u32, d: usize, across: impl Fn(u32) -> u32) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bricks_by_fluid_cells_reorder_to_the_tiling_order() {
+        // A 6 x 4 x 2 brick tiling with fluid counts that are not sorted: allocated by them, the
+        // arrays put back in tiling order are those of the bricks allocated in tiling order.
+        let dims = [12, 8, 4];
+        let fluid_in: Vec<u8> = (0..48u32).map(|b| ((b * 7 + 3) % 10).min(8) as u8).collect();
+        let sorted = Bricks::in_order(dims, &by_fluid_cells(&fluid_in), [false; 3]);
+        let mut used: Vec<bool> = fluid_in.iter().map(|&n| n > 0).collect();
+        align_allocation(&mut used);
+        let tiled = Bricks::new(dims, &used);
+        assert_eq!(sorted.slots(), tiled.slots());
+        let counts: Vec<u8> = (0..sorted.slots()).map(|s| fluid_in[brick_index(&sorted, s)]).collect();
+        assert!(counts.windows(2).all(|w| w[0] >= w[1]), "slots by fluid cells, most first: {counts:?}");
+        // Two components: each cell's x + 100 y + 10000 z, and its negative.
+        let field = |b: &Bricks| -> Vec<f32> {
+            let n = b.allocated_cells();
+            let mut v = vec![0.0f32; 2 * n];
+            for id in 0..n {
+                let c = b.cell_coords(id as u32);
+                v[id] = (c[0] + 100 * c[1] + 10000 * c[2]) as f32;
+                v[n + id] = -v[id];
+            }
+            v
+        };
+        let order = sorted.tiling_order();
+        let in_tiling = reorder_bricks(&field(&sorted), 2, &order, false);
+        assert_eq!(in_tiling, field(&tiled));
+        assert_eq!(reorder_bricks(&in_tiling, 2, &order, true), field(&sorted));
+        assert_eq!(tiled.tiling_order(), (0..tiled.slots() as u32).collect::<Vec<_>>());
+    }
+
+    /// The brick's index in the tiling (x fastest).
+    fn brick_index(b: &Bricks, slot: usize) -> usize {
+        let c = b.coords[slot];
+        (c[0] + b.brick_dims[0] * (c[1] + b.brick_dims[1] * c[2])) as usize
+    }
 
     #[test]
     fn coloured_cells_cover_each_colour_once_and_face_neighbours_differ() {

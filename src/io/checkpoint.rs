@@ -4,7 +4,9 @@
 //! the step, the time step, the outlets' 0D states, and the per-step cap history of `/summary`.
 //!
 //! One HDF5 file: attributes `step`, `time` (s), `dt` (s), `cells` (allocated cells),
-//! `inflow_before` (m^3/s), `next_output` (s), `caps`; datasets `u` (3 x cells, m/s,
+//! `inflow_before` (m^3/s), `next_output` (s), `caps`; per-cell datasets with the bricks in the
+//! order of the tiling, x fastest (`grid::index::Bricks::tiling_order`, however the run
+//! allocated them): `u` (3 x cells, m/s,
 //! component-major), `p` (cells, kinematic, m^2/s^2), `increment` (cells, m^2/s^2; absent in
 //! checkpoints of earlier versions, then zero),
 //! `outlet_states` (Pa; one per outlet, the capacitor pressure of an RCR, 0 otherwise),

@@ -23,6 +23,7 @@ use std::time::Instant;
 use crate::case::Case;
 use crate::comm::{Comm, Solo};
 use crate::gpu::StepCounters;
+use crate::grid::index::reorder_bricks;
 use crate::grid::kind;
 use crate::io::{Checkpoint, OutputLock};
 use crate::post::summary::{h_plus, triangle_areas, wall_resolution, WallResolution};
@@ -371,7 +372,11 @@ pub fn run_on(
         if reached(end, c.time) {
             return Err(mismatch(format!("it is at t = {} s, where this case ends", c.time)));
         }
-        solver.restore(&c.u, &c.p, &c.increment, c.step);
+        // The checkpoint's arrays are in the tiling's order of the bricks (see io::checkpoint).
+        let order = g.bricks.tiling_order();
+        let by_id = |v: &[f32], components: usize| reorder_bricks(v, components, &order, true);
+        let increment = if c.increment.is_empty() { Vec::new() } else { by_id(&c.increment, 1) };
+        solver.restore(&by_id(&c.u, 3), &by_id(&c.p, 1), &increment, c.step);
         if period.is_some() {
             if c.wall_sums.len() != 4 * wall.triangles.len() || c.time_integrals.len() != 4 * n {
                 let message =
@@ -379,7 +384,7 @@ pub fn run_on(
                 return Err(mismatch(message));
             }
             let sums: &[[f32; 4]] = bytemuck::cast_slice(&c.wall_sums);
-            solver.restore_averages(c.average_time, Some((sums, &c.time_integrals)));
+            solver.restore_averages(c.average_time, Some((sums, &by_id(&c.time_integrals, 4))));
         }
         for ((_, model), state) in drives.outlets.iter_mut().zip(&c.outlet_states) {
             model.set_state(*state);
@@ -499,7 +504,10 @@ pub fn run_on(
             if reached(at, time) {
                 next_checkpoint = Some(at + ci);
                 let averages = if period.is_some() { solver.averages()? } else { Averages::default() };
-                // Gathered on every rank (the gathers are collective), written by rank 0.
+                // Gathered on every rank (the gathers are collective), written by rank 0, the
+                // per-cell arrays in the tiling's order of the bricks (see io::checkpoint).
+                let order = g.bricks.tiling_order();
+                let tiled = |v: Vec<f32>, components: usize| reorder_bricks(&v, components, &order, false);
                 let checkpoint = Checkpoint {
                     step,
                     time,
@@ -507,9 +515,9 @@ pub fn run_on(
                     cells: n as u64,
                     inflow_before: drives.inflow_before,
                     next_output,
-                    u: solver.velocity()?,
-                    p: solver.pressure()?,
-                    increment: solver.increment()?,
+                    u: tiled(solver.velocity()?, 3),
+                    p: tiled(solver.pressure()?, 1),
+                    increment: tiled(solver.increment()?, 1),
                     outlet_states: drives.outlets.iter().map(|(_, m)| m.state()).collect(),
                     history_time: history.times.clone(),
                     history_flow_rate: history.rows(&history.flows),
@@ -517,7 +525,7 @@ pub fn run_on(
                     caps: names.len(),
                     average_time: averages.time,
                     wall_sums: averages.wall.into_iter().flatten().collect(),
-                    time_integrals: averages.fields,
+                    time_integrals: if averages.fields.is_empty() { Vec::new() } else { tiled(averages.fields, 4) },
                 };
                 if root {
                     checkpoint.write(&checkpoint_path)?;
