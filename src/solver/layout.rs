@@ -19,9 +19,10 @@
 //! cells take no room): a cell's values lie at its stored index ([`CellView::stored`],
 //! `grid::index::stored_index`: from the eight counts of [`CellLayout::bricks_with`], which the
 //! kernels have in their parameters, and the cell word's rank, with no look-up). That needs the
-//! bricks allocated by their fluid cells, most first, as `Grid::voxelize` does; a grid whose
-//! bricks are not (one a stent changed, a rank's part) stores every brick whole, as the
-//! multigrid's coarser levels do: every allocated cell at its storage id.
+//! bricks allocated by their fluid cells, most first, as `Grid::voxelize` (stented grids
+//! included) and periodic sections do; a grid whose bricks are not, and a rank's part of a run
+//! on several ranks, stores every brick whole, as the multigrid's coarser levels do: every
+//! allocated cell at its storage id.
 //!
 //! Boundary conditions live in the records of the cells on each cap ([`BoundaryRecord`], owned
 //! by [`super::boundary`]): the cap's open area through the cell, its normal, and what the cap
@@ -109,8 +110,8 @@ pub struct SolverParams {
     pub _pad1: u32,
     pub _pad2: u32,
     /// Where the stored cells lie ([`CellLayout::bricks_with`]: entry k - 1 the bricks with at
-    /// least k stored cells; all 0 reads as every brick stored whole from slot 0 on, which no
-    /// grid has: set it from the layout).
+    /// least k stored cells). The default, all 0, describes no grid: take it from the layout
+    /// ([`CellLayout::storage`]).
     pub bricks_with: [u32; 8],
 }
 
