@@ -1,8 +1,10 @@
 //! The CPU twins of the solver's kernels (`hemoflow::solver::cpu`), parallel over cells or
 //! bricks with rayon, on the grid `hemoflow bench --size 32` calls `box` (a square duct of
 //! 32^3 fluid cells at 0.1 mm) with its seeded values: the stages of the CPU backend
-//! (`--backend cpu`), each with its stencil made afresh as a test calls it. Throughput in fluid cells per second (million: MLUPS), as
-//! the bench reports the GPU's; a red-black half sweep counts the half it updates.
+//! (`--backend cpu`), each with its stencil made afresh as a test calls it, and the momentum
+//! stage also with its pressure stencil made once, as the CPU backend runs it
+//! (`momentum_with`). Throughput in fluid cells per second (million: MLUPS), as the bench
+//! reports the GPU's; a red-black half sweep counts the half it updates.
 //!
 //! `cargo bench --bench twins` (and `RAYON_NUM_THREADS=1` for one core).
 
@@ -18,7 +20,7 @@ fn bench(c: &mut Criterion) {
     let layout = CellLayout::new(&g).expect("its layout");
     let n = layout.cells.len();
     let fluid = (0..n as u32).filter(|&id| layout.is_fluid(id)).count() as u64;
-    let params = SolverParams { h: h as f32, dt: 1e-5, nu: 3.3e-6, cells: n as u32, ..Default::default() };
+    let params = SolverParams { h: h as f32, dt: 1e-5, nu: 3.3e-6, ..layout.storage() };
     let (u, u_eval, p, f) = (values(3 * n, 1), values(3 * n, 2), values(n, 3), values(n, 4));
     let viscosity = vec![0.0f32; 1];
     let (mut out3, mut out3b, mut out1, mut out1b, mut out1c) =
@@ -41,6 +43,12 @@ fn bench(c: &mut Criterion) {
     });
     group.bench_function("momentum_stage_0", |bench| {
         bench.iter(|| cpu::momentum(&layout.view(), &params, &u, &u_eval, &mut out3, &mut out3b, &p, &viscosity))
+    });
+    let stencil = cpu::pressure_stencil(&layout.view());
+    group.bench_function("momentum_with", |bench| {
+        bench.iter(|| {
+            cpu::momentum_with(&layout.view(), &stencil, &params, &u, &u_eval, &mut out3, &mut out3b, &p, &viscosity)
+        })
     });
     group.throughput(Throughput::Elements(fluid / 2));
     group.bench_function("viscous_sweep_half", |bench| {

@@ -249,6 +249,10 @@ struct PressureRow {
     fluid: bool,
     /// The fluid neighbour across each face, or NO_SLOT.
     neighbour: [u32; 6],
+    /// The cell's stored index and its fluid neighbours' (NO_SLOT where not stored): the twins
+    /// index the fields by them without looking them up per cell and component.
+    at: u32,
+    at_neighbour: [u32; 6],
     /// Each face's aperture (where it has a fluid neighbour).
     aperture: [f32; 6],
     coefficient: f32,
@@ -264,14 +268,24 @@ impl PressureRow {
 /// The [`PressureStencil`] of a level.
 pub fn pressure_stencil(layout: &CellView) -> PressureStencil {
     let row = |id: u32| {
-        let mut row = PressureRow { fluid: false, neighbour: [NO_SLOT; 6], aperture: [0.0; 6], coefficient: 0.0 };
+        let mut row = PressureRow {
+            fluid: false,
+            neighbour: [NO_SLOT; 6],
+            at: NO_SLOT,
+            at_neighbour: [NO_SLOT; 6],
+            aperture: [0.0; 6],
+            coefficient: 0.0,
+        };
+        let stored = |id: u32| layout.stored(id).map_or(NO_SLOT, |i| i as u32);
+        // A solid cell of a brick stored whole has a stored index too.
+        row.at = stored(id);
         if !layout.is_fluid(id) {
             return row;
         }
         row.fluid = true;
         for d in 0..6 {
             let Some(nb) = fluid_neighbour(layout, id, d) else { continue };
-            (row.neighbour[d], row.aperture[d]) = (nb, layout.aperture(id, d));
+            (row.neighbour[d], row.at_neighbour[d], row.aperture[d]) = (nb, stored(nb), layout.aperture(id, d));
         }
         row.coefficient = layout.boundary(id).coefficient;
         row
@@ -290,8 +304,8 @@ impl PressureStencil {
     /// sum_f A_f (p - p_nb) over the faces open to fluid plus the outlet coefficient times p.
     fn operator(&self, p: &[f32], id: u32) -> f32 {
         let row = &self.rows[id as usize];
-        let pc = p[self.stored[id as usize] as usize];
-        let m = row.faces().fold(0.0f32, |m, (_, nb, a)| m + a * (pc - p[self.stored[nb as usize] as usize]));
+        let pc = p[row.at as usize];
+        let m = row.faces().fold(0.0f32, |m, (d, _, a)| m + a * (pc - p[row.at_neighbour[d] as usize]));
         m + row.coefficient * pc
     }
 
@@ -315,7 +329,7 @@ impl PressureStencil {
         p_cap: f32,
     ) -> f32 {
         let row = &self.rows[id as usize];
-        let pc = p[self.stored[id as usize] as usize];
+        let pc = p[row.at as usize];
         let (mut g, mut w) = (0.0f32, 0.0f32);
         if row.coefficient > 0.0 {
             let b = layout.boundary(id);
@@ -331,7 +345,7 @@ impl PressureStencil {
             }
             let side_sign = if side == 1 { 1.0 } else { -1.0 };
             let a = row.aperture[d];
-            g += a * side_sign * (p[self.stored[nb as usize] as usize] - pc) / params.h;
+            g += a * side_sign * (p[row.at_neighbour[d] as usize] - pc) / params.h;
             w += a;
         }
         if w > 0.0 {
@@ -583,6 +597,7 @@ pub fn stencil_geometry(layout: &CellView, params: &SolverParams, id: u32) -> [(
 
 /// Twin of `cell_viscosity` (shared/viscous.wgsl): `params.nu`, or the viscosity of fluid cell
 /// `id` for a non-Newtonian fluid, m^2/s.
+#[inline]
 pub fn cell_viscosity(layout: &CellView, params: &SolverParams, viscosity: &[f32], id: u32) -> f32 {
     if params.rheology == rheology::NEWTONIAN {
         params.nu
@@ -607,6 +622,9 @@ fn viscous_coefficients(
     geometry: &[(Side, f32, f32); 6],
 ) -> [(Side, f32); 6] {
     let nu = cell_viscosity(layout, params, viscosity, id);
+    if params.rheology == rheology::NEWTONIAN {
+        return geometry.map(|(side, coef, _)| (side, coef * nu));
+    }
     geometry.map(|(side, coef, _)| {
         let nu_face = match side {
             Side::Fluid(nb) => 0.5 * (nu + cell_viscosity(layout, params, viscosity, nb)),
@@ -817,7 +835,8 @@ pub fn momentum_with(
     let out_in = |k: usize| unsafe { output.get(k) };
     let at = |id: u32| stencil.stored[id as usize] as usize;
     let cell = |id: u32| -> ([f32; 3], [f32; 3]) {
-        let i = at(id);
+        let row = &stencil.rows[id as usize];
+        let i = row.at as usize;
         let vol_adv = layout.volume(id).max(ADVECTION_MIN_VOLUME) * h;
         let b = layout.boundary(id);
         let (bc_type, bc_velocity) = (b.kind, b.velocity);
@@ -868,9 +887,9 @@ pub fn momentum_with(
                 continue;
             }
             let (mut lap, mut wall_value) = (0.0f32, 0.0f32);
-            for (side, coef) in coefs {
+            for (d, (side, coef)) in coefs.iter().enumerate() {
                 match side {
-                    Side::Fluid(nb) => lap += coef * (u[c * n + at(nb)] - uc),
+                    Side::Fluid(_) => lap += coef * (u[c * n + row.at_neighbour[d] as usize] - uc),
                     Side::Wall(true) => wall_value += coef * bc_velocity[c],
                     _ => {}
                 }
@@ -904,7 +923,9 @@ pub fn momentum_with(
         }
         (out_new, k_new)
     };
-    stencil.ids[..n].par_iter().with_min_len(BRICK_CELLS as usize).filter(|&&id| id != NO_SLOT).for_each(|&id| {
+    // The fluid cells (as the kernel: a brick stored whole also stores its solid cells).
+    let fluid = |id: u32| id != NO_SLOT && stencil.rows[id as usize].fluid;
+    stencil.ids[..n].par_iter().with_min_len(BRICK_CELLS as usize).filter(|&&id| fluid(id)).for_each(|&id| {
         let i = at(id);
         let (values, k_values) = cell(id);
         for c in 0..3 {
