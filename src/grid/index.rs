@@ -89,9 +89,13 @@ pub fn stored_index(bricks_with: &[u32; BRICK_CELLS as usize], id: u32, rank: u3
 
 /// Per-cell arrays (`components` of them, component-major, each `order.len() * BRICK_CELLS`
 /// long, by storage id) with their bricks laid out slot after slot in `order` (as
-/// [`Bricks::tiling_order`] gives it), or, with `back`, such arrays returned to storage ids.
+/// [`Bricks::tiling_order`] gives it), or, with `back`, such arrays returned to storage ids. No
+/// values (an array a run or a checkpoint does not have) stay none.
 pub fn reorder_bricks(values: &[f32], components: usize, order: &[u32], back: bool) -> Vec<f32> {
     let (per, n) = (BRICK_CELLS as usize, order.len() * BRICK_CELLS as usize);
+    if values.is_empty() {
+        return Vec::new();
+    }
     assert_eq!(values.len(), components * n, "{components} arrays of {n} cells");
     let mut out = vec![0.0f32; values.len()];
     for c in 0..components {
@@ -392,6 +396,7 @@ mod tests {
         assert_eq!(in_tiling, field(&tiled));
         assert_eq!(reorder_bricks(&in_tiling, 2, &order, true), field(&sorted));
         assert_eq!(tiled.tiling_order(), (0..tiled.slots() as u32).collect::<Vec<_>>());
+        assert!(reorder_bricks(&[], 2, &order, false).is_empty(), "no values stay none");
     }
 
     /// The brick's index in the tiling (x fastest).

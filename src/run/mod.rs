@@ -375,8 +375,7 @@ pub fn run_on(
         // The checkpoint's arrays are in the tiling's order of the bricks (see io::checkpoint).
         let order = g.bricks.tiling_order();
         let by_id = |v: &[f32], components: usize| reorder_bricks(v, components, &order, true);
-        let increment = if c.increment.is_empty() { Vec::new() } else { by_id(&c.increment, 1) };
-        solver.restore(&by_id(&c.u, 3), &by_id(&c.p, 1), &increment, c.step);
+        solver.restore(&by_id(&c.u, 3), &by_id(&c.p, 1), &by_id(&c.increment, 1), c.step);
         if period.is_some() {
             if c.wall_sums.len() != 4 * wall.triangles.len() || c.time_integrals.len() != 4 * n {
                 let message =
@@ -525,7 +524,7 @@ pub fn run_on(
                     caps: names.len(),
                     average_time: averages.time,
                     wall_sums: averages.wall.into_iter().flatten().collect(),
-                    time_integrals: if averages.fields.is_empty() { Vec::new() } else { tiled(averages.fields, 4) },
+                    time_integrals: tiled(averages.fields, 4),
                 };
                 if root {
                     checkpoint.write(&checkpoint_path)?;

@@ -90,7 +90,7 @@ pub fn divergence_with(
 ) {
     let n = params.stored as usize;
     let dt = params.dt;
-    let at = |id: u32| stencil.stored[id as usize] as usize;
+    let at = |id: u32| stencil.stored(id);
     let cells = &mut f[..n];
     // Each cap cell writes its own record's entry.
     let outflow = Disjoint::new(outflow);
@@ -163,7 +163,7 @@ pub fn pressure_smooth_with(
     p_out: &mut [f32],
 ) {
     let start_value = |id: u32| {
-        let mut v = p_in[stencil.stored[id as usize] as usize];
+        let mut v = p_in[stencil.stored(id)];
         if params.prolong == 1 {
             let entry = parent_bricks[(id / BRICK_CELLS) as usize];
             if entry != NO_SLOT {
@@ -209,7 +209,7 @@ pub fn pressure_smooth_with(
                 }
             }
             cell.sa += row.coefficient;
-            cell.source = params.h * params.h * f[stencil.stored[id as usize] as usize];
+            cell.source = params.h * params.h * f[stencil.stored(id)];
         }
         for half in 0..2 {
             for local in 0..n {
@@ -226,7 +226,7 @@ pub fn pressure_smooth_with(
         for (local, (value, cell)) in block.iter().zip(&fixed).enumerate() {
             if cell.fluid {
                 // SAFETY: a cell's stored index is its own, written by its brick alone.
-                unsafe { out.set(stencil.stored[brick as usize * n + local] as usize, *value) };
+                unsafe { out.set(stencil.stored(brick * n as u32 + local as u32), *value) };
             }
         }
     });
@@ -238,8 +238,6 @@ pub fn pressure_smooth_with(
 /// the outlets' records), so the CPU backend makes it once for a level's sweeps and residuals.
 pub struct PressureStencil {
     rows: Vec<PressureRow>,
-    /// Each cell's stored index (NO_SLOT where not stored).
-    stored: Vec<u32>,
     /// Each stored index's cell (NO_SLOT in the runs' tail), `params.stored` of them.
     ids: Vec<u32>,
 }
@@ -290,16 +288,20 @@ pub fn pressure_stencil(layout: &CellView) -> PressureStencil {
         row.coefficient = layout.boundary(id).coefficient;
         row
     };
-    let rows = (0..layout.len() as u32).into_par_iter().with_min_len(64).map(row).collect();
-    let stored: Vec<u32> = (0..layout.len() as u32).map(|id| layout.stored(id).map_or(NO_SLOT, |i| i as u32)).collect();
+    let rows: Vec<PressureRow> = (0..layout.len() as u32).into_par_iter().with_min_len(64).map(row).collect();
     let mut ids = vec![NO_SLOT; layout.stored_cells()];
-    for (id, &i) in stored.iter().enumerate().filter(|(_, &i)| i != NO_SLOT) {
-        ids[i as usize] = id as u32;
+    for (id, row) in rows.iter().enumerate().filter(|(_, row)| row.at != NO_SLOT) {
+        ids[row.at as usize] = id as u32;
     }
-    PressureStencil { rows, stored, ids }
+    PressureStencil { rows, ids }
 }
 
 impl PressureStencil {
+    /// The stored index of cell `id`, which is stored.
+    fn stored(&self, id: u32) -> usize {
+        self.rows[id as usize].at as usize
+    }
+
     /// Twin of `pressure_operator` (shared/pressure_operator): h^2 (M p) at fluid cell `id`,
     /// sum_f A_f (p - p_nb) over the faces open to fluid plus the outlet coefficient times p.
     fn operator(&self, p: &[f32], id: u32) -> f32 {
@@ -441,7 +443,7 @@ pub fn mg_restrict_with(
         *out = if is_fluid_word(coarse_cells[id as usize]) && fine_slot != NO_SLOT {
             let s = (0..8).map(|k| index::child_cell(id, fine_slot, k)).fold(0.0f32, |s, child| {
                 if fine.rows[child as usize].fluid {
-                    s + (f[fine.stored[child as usize] as usize] - fine.operator(p, child) / h2)
+                    s + (f[fine.stored(child)] - fine.operator(p, child) / h2)
                 } else {
                     s
                 }
@@ -833,7 +835,7 @@ pub fn momentum_with(
     let k_output = Disjoint::new(if stage == 0 { k } else { &mut [] });
     // SAFETY: cell i reads and writes entries c n + i only.
     let out_in = |k: usize| unsafe { output.get(k) };
-    let at = |id: u32| stencil.stored[id as usize] as usize;
+    let at = |id: u32| stencil.stored(id);
     let cell = |id: u32| -> ([f32; 3], [f32; 3]) {
         let row = &stencil.rows[id as usize];
         let i = row.at as usize;

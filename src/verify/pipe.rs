@@ -356,8 +356,7 @@ fn advective_force(
     // Stage 0 of the momentum twin without viscosity or pressure, over dt = 1 s, leaves
     // u1 = u + A(u) dt.
     let stored = layout.stored_cells();
-    let (cells, stored32) = (n as u32, stored as u32);
-    let params = SolverParams { h: h as f32, dt: 1.0, nu: 0.0, cells, stored: stored32, stage: 0, ..layout.storage() };
+    let params = SolverParams { h: h as f32, dt: 1.0, nu: 0.0, stage: 0, ..layout.storage() };
     let u_stored = layout.store(u, 3);
     let (mut next, mut k) = (vec![0.0f32; 3 * stored], vec![0.0f32; 3 * stored]);
     let (viscosity, p) = (vec![0.0f32; 1], vec![0.0f32; stored]);
